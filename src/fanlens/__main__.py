@@ -1,0 +1,3 @@
+from fanlens.cli import app
+
+app()

@@ -1,0 +1,140 @@
+"""The `fanlens` command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fanlens.config import settings
+from fanlens.kit import logging as kit_logging
+from fanlens.kit.errors import FanlensError
+
+app = typer.Typer(
+    help="fanlens: cross-platform content and fan analytics.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database: migrate and inspect.", no_args_is_help=True)
+workspace_app = typer.Typer(help="Workspaces: one per creator or brand.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(workspace_app, name="workspace")
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(func: F) -> F:
+    """Domain errors become a clear message and exit code 1 instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FanlensError as exc:
+            err_console.print(f"[red]error:[/red] {exc.message}")
+            raise typer.Exit(1) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main() -> None:
+    kit_logging.setup(settings.log_level)
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Create or migrate the schema to the latest revision."""
+    from fanlens.db import migrate
+    from fanlens.db.engine import describe_location, get_engine
+
+    console.print(f"database: {describe_location()}")
+    migrate.upgrade(get_engine(), revision)
+    console.print(f"schema at revision {migrate.current_revision(get_engine())}")
+
+
+@db_app.command("downgrade")
+@friendly_errors
+def db_downgrade(revision: str = typer.Argument(..., help="Target revision, or 'base'.")) -> None:
+    """Migrate the schema back to an earlier revision ('base' removes it)."""
+    from fanlens.db import migrate
+    from fanlens.db.engine import get_engine
+
+    migrate.downgrade(get_engine(), revision)
+    console.print(f"schema at revision {migrate.current_revision(get_engine())}")
+
+
+@db_app.command("status")
+@friendly_errors
+def db_status() -> None:
+    """Show where the data lives, the schema revision and row counts."""
+    from fanlens.db.engine import describe_location, get_engine
+    from fanlens.db.status import read_status
+
+    status = read_status(get_engine())
+    console.print(f"database: {describe_location()}")
+    console.print(f"PostgreSQL {status.server_version}")
+    state = "up to date" if status.up_to_date else f"behind (head is {status.head})"
+    console.print(f"revision: {status.revision or 'none (run `fanlens db upgrade`)'} — {state}")
+    if status.row_counts:
+        table = Table("table", "rows")
+        for name, count in status.row_counts.items():
+            table.add_row(name, f"{count:,}")
+        console.print(table)
+
+
+@workspace_app.command("create")
+@friendly_errors
+def workspace_create(name: str) -> None:
+    """Create a workspace."""
+    from fanlens.db.engine import unit_of_work
+    from fanlens.workspaces import service
+
+    with unit_of_work() as session:
+        workspace = service.create(session=session, name=name)
+        console.print(f"created workspace {workspace.name} ({workspace.id})")
+
+
+@workspace_app.command("list")
+@friendly_errors
+def workspace_list() -> None:
+    """List workspaces."""
+    from fanlens.db.engine import unit_of_work
+    from fanlens.workspaces import repository
+
+    with unit_of_work() as session:
+        for workspace in repository.list_all(session):
+            console.print(f"{workspace.name}\t{workspace.id}")
+
+
+@app.command("serve")
+@friendly_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema first.")
+    ] = True,
+) -> None:
+    """Serve the API and dashboard."""
+    import uvicorn
+
+    from fanlens.api.app import create_app
+    from fanlens.db import migrate
+    from fanlens.db.engine import describe_location, get_engine
+
+    console.print(f"database: {describe_location()}")
+    if migrate_first:
+        migrate.upgrade(get_engine())
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"serving on http://{bind_host}:{bind_port}")
+    sys.stdout.flush()
+    uvicorn.run(create_app(), host=bind_host, port=bind_port, log_level="warning")

@@ -1,0 +1,46 @@
+"""The one settings object. Every knob is an environment variable prefixed FANLENS_."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FANLENS_", env_file=".env", extra="ignore", env_file_encoding="utf-8"
+    )
+
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL >= 15 URL. Unset: an embedded PostgreSQL under data_dir.",
+    )
+    data_dir: Path = Field(
+        default=Path(".fanlens"),
+        description="Where the embedded database and other local state live.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `fanlens serve` binds.")
+    port: int = Field(default=8000, description="Port `fanlens serve` listens on.")
+    log_level: str = Field(default="INFO", description="Logging level.")
+    default_workspace: str = Field(
+        default="default", description="Workspace used when a command names none."
+    )
+    ingest_batch_size: int = Field(
+        default=20_000, ge=1, description="Interchange lines per ingest transaction."
+    )
+
+    def database_url_or_none(self) -> str | None:
+        return self.database_url.get_secret_value() if self.database_url else None
+
+
+settings = Settings()
+
+
+def reload_settings() -> Settings:
+    """Re-read the environment in place (tests and the CLI's --data-dir use this)."""
+    fresh = Settings()
+    for name in Settings.model_fields:
+        setattr(settings, name, getattr(fresh, name))
+    return settings

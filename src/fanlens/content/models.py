@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_pk
+
+
+class ContentItem(WorkspaceScoped, TimestampMixin, Base):
+    """One canonical piece of content, published as posts on several platforms."""
+
+    __tablename__ = "content_items"
+    __table_args__ = (UniqueConstraint("workspace_id", "slug"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    slug: Mapped[str] = mapped_column(Text, nullable=False)
+    title: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class ContentPost(WorkspaceScoped, TimestampMixin, Base):
+    """One platform post of a content item, with its latest metrics."""
+
+    __tablename__ = "content_posts"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "platform", "external_post_id"),
+        Index("ix_content_posts_content_id", "content_id"),
+        Index("ix_content_posts_workspace_id_posted_at", "workspace_id", "posted_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    content_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False
+    )
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    external_post_id: Mapped[str] = mapped_column(Text, nullable=False)
+    url: Mapped[str | None] = mapped_column(Text)
+    caption: Mapped[str | None] = mapped_column(Text)
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    comments: Mapped[int | None] = mapped_column(BigInteger)
+    shares: Mapped[int | None] = mapped_column(BigInteger)
+    saves: Mapped[int | None] = mapped_column(BigInteger)
+    extra_metrics: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    metrics_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A post first seen through an interaction on it; the post's own record fills it in later.
+    is_placeholder: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
+
+
+class ContentTag(WorkspaceScoped, TimestampMixin, Base):
+    __tablename__ = "content_tags"
+    __table_args__ = (
+        UniqueConstraint("content_id", "tag_type", "tag_value"),
+        Index(
+            "ix_content_tags_workspace_id_tag_type_tag_value",
+            "workspace_id",
+            "tag_type",
+            "tag_value",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    content_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False
+    )
+    tag_type: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'topic'"))
+    tag_value: Mapped[str] = mapped_column(Text, nullable=False)

@@ -1,0 +1,49 @@
+"""The embedded PostgreSQL (the `pgserver` package) used when FANLENS_DATABASE_URL is unset.
+
+pgserver keeps one server per data folder and counts the processes using it behind a file
+lock, so the web server, workers and CLI commands started from the same folder share one
+PostgreSQL; the last process to leave stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "fanlens"
+_servers: dict[Path, Any] = {}
+
+
+def pgdata_path(data_dir: Path) -> Path:
+    return (data_dir / "pgdata").resolve()
+
+
+def ensure_server(data_dir: Path) -> str:
+    """Start (or join) the embedded server under data_dir and return a SQLAlchemy URL."""
+    pgdata = pgdata_path(data_dir)
+    server = _servers.get(pgdata)
+    if server is None:
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            import pgserver
+
+            server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        _servers[pgdata] = server
+        _ensure_database(server)
+    return _sqlalchemy_url(server.get_uri(DATABASE_NAME))
+
+
+def _ensure_database(server: Any) -> None:
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        log.info("created database %s in the embedded server", DATABASE_NAME)
+
+
+def _sqlalchemy_url(uri: str) -> str:
+    return uri.replace("postgresql://", "postgresql+psycopg://", 1)

@@ -1,0 +1,8 @@
+from tests.fixtures.database import (  # noqa: F401  (pytest finds fixtures by name)
+    admin_url,
+    empty_database_url,
+    engine,
+    fresh_database_url,
+    session,
+    template_database,
+)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import fanlens_env, free_port, run_cli, wait_for_http
+
+
+def test_db_upgrade_status_and_workspaces_on_a_configured_server(empty_database_url: str) -> None:
+    env = fanlens_env(database_url=empty_database_url)
+    upgraded = run_cli("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "schema at revision" in upgraded.stdout
+
+    created = run_cli("workspace", "create", "amy-studio", env=env)
+    assert created.returncode == 0, created.stderr
+    duplicate = run_cli("workspace", "create", "amy-studio", env=env)
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
+
+    status = run_cli("db", "status", env=env)
+    assert status.returncode == 0, status.stderr
+    assert "up to date" in status.stdout
+    assert "workspaces" in status.stdout
+    assert "***" in status.stdout or "@" in status.stdout  # location shown, password hidden
+
+
+def test_embedded_server_is_shared_by_concurrent_processes(tmp_path: Path) -> None:
+    env = fanlens_env(data_dir=tmp_path / "data")
+    first = run_cli("db", "upgrade", env=env, timeout=180)
+    assert first.returncode == 0, first.stderr
+    assert f"embedded PostgreSQL in {tmp_path / 'data' / 'pgdata'}" in first.stdout
+    # Several fanlens processes at once against one data folder: all succeed, none corrupts.
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "fanlens", "workspace", "create", f"ws{i}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    listed = run_cli("workspace", "list", env=env)
+    names = {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
+    assert {"default", "ws0", "ws1", "ws2", "ws3"} <= names
+
+
+def test_serve_answers_healthz(fresh_database_url: str) -> None:
+    port = free_port()
+    env = fanlens_env(database_url=fresh_database_url)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fanlens", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        response = wait_for_http(f"http://127.0.0.1:{port}/healthz")
+        assert response.status_code == 200
+        assert response.json()["database"] == "ok"
+        docs = wait_for_http(f"http://127.0.0.1:{port}/docs")
+        assert docs.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
