@@ -17,7 +17,7 @@ def open_text_for_write(path: str) -> Iterator[IO[str]]:
         sys.stdout.flush()
         return
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "wt", encoding="utf-8") as handle:  # type: ignore[operator]
+    with opener(path, "wt", encoding="utf-8") as handle:
         yield handle
 
 
@@ -32,6 +32,6 @@ def open_binary_for_read(path: str) -> Iterator[IO[bytes]]:
         raw.seek(0)
         if head == b"\x1f\x8b":
             with gzip.GzipFile(fileobj=raw) as gz:
-                yield io.BufferedReader(gz)  # type: ignore[arg-type]
+                yield io.BufferedReader(gz)
         else:
             yield raw
