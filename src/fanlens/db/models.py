@@ -3,7 +3,7 @@
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
-from fanlens.interactions.models import FollowerInteraction
+from fanlens.interactions.models import FollowerInteraction, IngestReject
 from fanlens.scoring.models import FollowerEngagementScore, FollowerInteractionCount
 from fanlens.workspaces.models import Workspace
 
@@ -16,5 +16,6 @@ __all__ = [
     "FollowerEngagementScore",
     "FollowerInteraction",
     "FollowerInteractionCount",
+    "IngestReject",
     "Workspace",
 ]
