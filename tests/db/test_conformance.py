@@ -222,3 +222,39 @@ def test_updated_at_trigger_sets_the_time_of_the_change(session: Session) -> Non
             {"id": row_id},
         ).scalar()
         assert stamp is not None and stamp.year > 2000, table
+
+
+def test_deleting_a_follower_or_post_cascades_to_interactions_and_scores(
+    session: Session,
+) -> None:
+    ws, _content, _tiktok, insta, fan = _world(session)
+    other = create_follower(session, ws, platform="instagram")
+    interact(session, other, "comment", post=insta, occurred_at=T0, external_id="i1")
+    session.execute(text("DELETE FROM content_posts WHERE id = :p"), {"p": insta.id})
+    remaining = session.execute(
+        text("SELECT count(*) FROM follower_interactions WHERE follower_id = :f"), {"f": other.id}
+    )
+    assert remaining.scalar() == 0
+    assert (
+        session.get(FollowerEngagementScore, other.id) is None
+        or session.execute(
+            text("SELECT count(*) FROM follower_engagement_scores WHERE follower_id = :f"),
+            {"f": other.id},
+        ).scalar()
+        == 0
+    )
+    session.execute(text("DELETE FROM followers WHERE id = :f"), {"f": fan.id})
+    assert (
+        session.execute(
+            text("SELECT count(*) FROM follower_interactions WHERE workspace_id = :ws"),
+            {"ws": ws.id},
+        ).scalar()
+        == 0
+    )
+    assert (
+        session.execute(
+            text("SELECT count(*) FROM follower_engagement_scores WHERE workspace_id = :ws"),
+            {"ws": ws.id},
+        ).scalar()
+        == 0
+    )

@@ -130,6 +130,7 @@ def store_batch(
         summary.followers_created, summary.followers_updated = row.created, row.updated
     if batch.interactions:
         staging.run(session, staging.INSERT_PLACEHOLDER_POSTS, workspace_id)
+        staging.run(session, staging.LOCK_REFERENCED_POSTS, workspace_id)
         row = staging.run(session, staging.INSERT_INTERACTIONS, workspace_id).one()
         summary.interactions_inserted = row.inserted
         summary.followers_touched = row.followers

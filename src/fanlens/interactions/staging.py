@@ -270,6 +270,21 @@ FROM missing m JOIN items ON items.slug = m.platform || ':' || m.external_post_i
 ON CONFLICT (workspace_id, platform, external_post_id) DO NOTHING
 """
 
+# Interactions carry no foreign keys (see FollowerInteraction): lock the posts they point at, so
+# a post deleted concurrently waits for this batch and its cascade then sees the new rows. The
+# followers are already locked by UPSERT_FOLLOWERS (ON CONFLICT locks each existing row).
+LOCK_REFERENCED_POSTS = """
+SELECT count(*) FROM (
+    SELECT 1 FROM content_posts p
+    WHERE p.workspace_id = :ws
+      AND (p.platform, p.external_post_id) IN (
+          SELECT DISTINCT platform, external_post_id FROM stage_interactions
+          WHERE external_post_id IS NOT NULL)
+    ORDER BY p.id
+    FOR KEY SHARE OF p
+) locked
+"""
+
 INSERT_INTERACTIONS = """
 WITH ins AS (
     INSERT INTO follower_interactions (

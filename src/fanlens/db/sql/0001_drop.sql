@@ -1,3 +1,7 @@
+DROP TRIGGER IF EXISTS trg_followers_cascade ON followers;
+DROP TRIGGER IF EXISTS trg_content_posts_cascade ON content_posts;
+DROP TRIGGER IF EXISTS trg_content_items_cascade ON content_items;
+DROP FUNCTION IF EXISTS fanlens_cascade_interactions();
 DROP VIEW IF EXISTS follower_cohorts, follower_activity_timeline, top_engaged_followers,
     content_cross_platform_summary, content_platform_rollup;
 DROP TRIGGER IF EXISTS trg_follower_interactions_inserted ON follower_interactions;

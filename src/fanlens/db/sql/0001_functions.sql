@@ -211,3 +211,30 @@ $$;
 CREATE TRIGGER trg_content_posts_content_changed AFTER UPDATE ON content_posts
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_post_content_changed();
+
+-- follower_interactions has no FOREIGN KEY constraints (per-row checks dominated ingest cost);
+-- these statement-level triggers give the same ON DELETE CASCADE, set-based. Deleting a
+-- workspace or content item reaches them through the foreign keys of followers and posts.
+CREATE FUNCTION fanlens_cascade_interactions() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'followers' THEN
+        DELETE FROM follower_interactions WHERE follower_id IN (SELECT id FROM old_rows);
+    ELSIF TG_TABLE_NAME = 'content_posts' THEN
+        DELETE FROM follower_interactions WHERE content_post_id IN (SELECT id FROM old_rows);
+    ELSE
+        DELETE FROM follower_interactions WHERE content_id IN (SELECT id FROM old_rows);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER trg_followers_cascade AFTER DELETE ON followers
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_cascade_interactions();
+CREATE TRIGGER trg_content_posts_cascade AFTER DELETE ON content_posts
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_cascade_interactions();
+CREATE TRIGGER trg_content_items_cascade AFTER DELETE ON content_items
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_cascade_interactions();

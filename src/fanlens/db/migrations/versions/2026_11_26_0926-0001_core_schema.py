@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 09:45:07.516441
+Create Date: 2026-11-26 10:13:26.139544
 """
 
 from collections.abc import Sequence
@@ -20,6 +20,63 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "follower_interactions",
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("workspace_id", sa.UUID(), nullable=False),
+        sa.Column("follower_id", sa.UUID(), nullable=False),
+        sa.Column("content_id", sa.UUID(), nullable=True),
+        sa.Column("content_post_id", sa.UUID(), nullable=True),
+        sa.Column("platform", sa.Text(), nullable=False),
+        sa.Column("interaction_type", sa.Text(), nullable=False),
+        sa.Column("interaction_value", sa.Text(), nullable=True),
+        sa.Column("external_id", sa.Text(), nullable=True),
+        sa.Column("parent_external_id", sa.Text(), nullable=True),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("time_precision", sa.Text(), server_default="exact", nullable=False),
+        sa.Column(
+            "observed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("dedup_key", sa.UUID(), nullable=False),
+        sa.CheckConstraint(
+            "time_precision IN ('exact', 'observed')",
+            name=op.f("ck_follower_interactions_time_precision"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follower_interactions")),
+        sa.UniqueConstraint(
+            "workspace_id",
+            "platform",
+            "dedup_key",
+            name=op.f("uq_follower_interactions_workspace_id_platform_dedup_key"),
+        ),
+    )
+    op.create_index(
+        "ix_follower_interactions_content_id_occurred_at",
+        "follower_interactions",
+        ["content_id", "occurred_at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_follower_interactions_content_post_id",
+        "follower_interactions",
+        ["content_post_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_follower_interactions_follower_id_occurred_at",
+        "follower_interactions",
+        ["follower_id", "occurred_at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_follower_interactions_workspace_id_occurred_at",
+        "follower_interactions",
+        ["workspace_id", "occurred_at"],
+        unique=False,
+    )
     op.create_table(
         "workspaces",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
@@ -103,7 +160,6 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_followers")),
-        sa.UniqueConstraint("workspace_id", "id", name=op.f("uq_followers_workspace_id_id")),
         sa.UniqueConstraint(
             "workspace_id",
             "platform",
@@ -171,7 +227,6 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_posts")),
-        sa.UniqueConstraint("workspace_id", "id", name=op.f("uq_content_posts_workspace_id_id")),
         sa.UniqueConstraint(
             "workspace_id",
             "platform",
@@ -312,81 +367,6 @@ def upgrade() -> None:
             "follower_id", "interaction_type", name=op.f("pk_follower_interaction_counts")
         ),
     )
-    op.create_table(
-        "follower_interactions",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("workspace_id", sa.UUID(), nullable=False),
-        sa.Column("follower_id", sa.UUID(), nullable=False),
-        sa.Column("content_id", sa.UUID(), nullable=True),
-        sa.Column("content_post_id", sa.UUID(), nullable=True),
-        sa.Column("platform", sa.Text(), nullable=False),
-        sa.Column("interaction_type", sa.Text(), nullable=False),
-        sa.Column("interaction_value", sa.Text(), nullable=True),
-        sa.Column("external_id", sa.Text(), nullable=True),
-        sa.Column("parent_external_id", sa.Text(), nullable=True),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("time_precision", sa.Text(), server_default="exact", nullable=False),
-        sa.Column(
-            "observed_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("dedup_key", sa.UUID(), nullable=False),
-        sa.CheckConstraint(
-            "time_precision IN ('exact', 'observed')",
-            name=op.f("ck_follower_interactions_time_precision"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["content_id"],
-            ["content_items.id"],
-            name=op.f("fk_follower_interactions_content_id_content_items"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["workspace_id", "content_post_id"],
-            ["content_posts.workspace_id", "content_posts.id"],
-            name=op.f("fk_follower_interactions_workspace_id_content_posts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["workspace_id", "follower_id"],
-            ["followers.workspace_id", "followers.id"],
-            name=op.f("fk_follower_interactions_workspace_id_followers"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_follower_interactions")),
-        sa.UniqueConstraint(
-            "workspace_id",
-            "platform",
-            "dedup_key",
-            name=op.f("uq_follower_interactions_workspace_id_platform_dedup_key"),
-        ),
-    )
-    op.create_index(
-        "ix_follower_interactions_content_id_occurred_at",
-        "follower_interactions",
-        ["content_id", "occurred_at"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_follower_interactions_content_post_id",
-        "follower_interactions",
-        ["content_post_id"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_follower_interactions_follower_id_occurred_at",
-        "follower_interactions",
-        ["follower_id", "occurred_at"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_follower_interactions_workspace_id_occurred_at",
-        "follower_interactions",
-        ["workspace_id", "occurred_at"],
-        unique=False,
-    )
 
     op.execute(read_sql("0001_functions.sql"))
     op.execute(read_sql("0001_views.sql"))
@@ -395,17 +375,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(read_sql("0001_drop.sql"))
-    op.drop_index(
-        "ix_follower_interactions_workspace_id_occurred_at", table_name="follower_interactions"
-    )
-    op.drop_index(
-        "ix_follower_interactions_follower_id_occurred_at", table_name="follower_interactions"
-    )
-    op.drop_index("ix_follower_interactions_content_post_id", table_name="follower_interactions")
-    op.drop_index(
-        "ix_follower_interactions_content_id_occurred_at", table_name="follower_interactions"
-    )
-    op.drop_table("follower_interactions")
     op.drop_table("follower_interaction_counts")
     op.drop_index(
         "ix_follower_engagement_scores_workspace_id_engagement_tier",
@@ -426,3 +395,14 @@ def downgrade() -> None:
     op.drop_table("followers")
     op.drop_table("content_items")
     op.drop_table("workspaces")
+    op.drop_index(
+        "ix_follower_interactions_workspace_id_occurred_at", table_name="follower_interactions"
+    )
+    op.drop_index(
+        "ix_follower_interactions_follower_id_occurred_at", table_name="follower_interactions"
+    )
+    op.drop_index("ix_follower_interactions_content_post_id", table_name="follower_interactions")
+    op.drop_index(
+        "ix_follower_interactions_content_id_occurred_at", table_name="follower_interactions"
+    )
+    op.drop_table("follower_interactions")

@@ -1,0 +1,35 @@
+"""Shared by the benchmarks: a fresh, migrated database of their own."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from fanlens.db import embedded, migrate
+from fanlens.db.engine import normalize_url
+
+
+def fresh_database(label: str) -> str:
+    """A new migrated database: on FANLENS_DATABASE_URL's server, or an embedded one."""
+    configured = os.environ.get("FANLENS_DATABASE_URL")
+    if configured:
+        admin = normalize_url(configured)
+    else:
+        data_dir = Path(os.environ.get("FANLENS_BENCH_DIR", tempfile.mkdtemp(prefix="fl-bench-")))
+        admin = embedded.ensure_server(data_dir)
+    name = f"bench_{label}_{uuid.uuid4().hex[:6]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    migrated = create_engine(url, poolclass=NullPool)
+    migrate.upgrade(migrated)
+    migrated.dispose()
+    return url
