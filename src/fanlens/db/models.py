@@ -1,6 +1,7 @@
 """Imports every model so the metadata (Alembic, tests) sees the whole schema."""
 
 from fanlens.audience.models import Follower
+from fanlens.connectors.models import Account, SyncRun, SyncState
 from fanlens.content.models import ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
 from fanlens.interactions.models import FollowerInteraction
@@ -8,6 +9,7 @@ from fanlens.scoring.models import FollowerEngagementScore, FollowerInteractionC
 from fanlens.workspaces.models import Workspace
 
 __all__ = [
+    "Account",
     "Base",
     "ContentItem",
     "ContentPost",
@@ -16,5 +18,7 @@ __all__ = [
     "FollowerEngagementScore",
     "FollowerInteraction",
     "FollowerInteractionCount",
+    "SyncRun",
+    "SyncState",
     "Workspace",
 ]
