@@ -161,3 +161,14 @@ def generate(
         for line in world.jsonl_lines():
             out.write(line)
             out.write("\n")
+
+
+def _register_connectors() -> None:
+    # Imported last: fanlens.connectors.cli uses friendly_errors from this module.
+    from fanlens.connectors.cli import account_app, sync_command
+
+    app.add_typer(account_app, name="account")
+    app.command("sync")(friendly_errors(sync_command))
+
+
+_register_connectors()
