@@ -56,11 +56,13 @@ class SyncState(Base):
     """Where one stream of one account stopped: the cursor a sync resumes from."""
 
     __tablename__ = "sync_state"
+    __table_args__ = (UniqueConstraint("account_id", "stream"),)
 
+    id: Mapped[uuid.UUID] = uuid_pk()
     account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
     )
-    stream: Mapped[str] = mapped_column(Text, primary_key=True)
+    stream: Mapped[str] = mapped_column(Text, nullable=False)
     cursor: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )

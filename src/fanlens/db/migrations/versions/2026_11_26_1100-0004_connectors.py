@@ -59,6 +59,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "sync_state",
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("account_id", sa.UUID(), nullable=False),
         sa.Column("stream", sa.Text(), nullable=False),
         sa.Column("cursor", postgresql.JSONB(), server_default=_empty_json(), nullable=False),
@@ -69,7 +70,8 @@ def upgrade() -> None:
             name=op.f("fk_sync_state_account_id_accounts"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("account_id", "stream", name=op.f("pk_sync_state")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_state")),
+        sa.UniqueConstraint("account_id", "stream", name=op.f("uq_sync_state_account_id_stream")),
     )
     op.create_table(
         "sync_runs",
