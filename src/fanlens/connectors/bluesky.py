@@ -193,6 +193,8 @@ class BlueskyConnector(Connector):
         parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
         root = item["root"]
         kind = "comment" if parent in (None, root) else "reply"
+        if self._mentions_creator(record):
+            kind = "mention"
         return [
             interaction(
                 PLATFORM,
@@ -201,10 +203,21 @@ class BlueskyConnector(Connector):
                 external_post_id=root,
                 external_id=require_text(post["uri"], "uri"),
                 text=record.get("text"),
-                parent_external_id=parent if kind == "reply" else None,
+                parent_external_id=parent if parent not in (None, root) else None,
                 occurred_at=record["createdAt"],
             )
         ]
+
+    def _mentions_creator(self, record: dict[str, Any]) -> bool:
+        """A reply that tags the creator (a mention facet with their DID) is a mention."""
+        for facet in record.get("facets") or []:
+            for feature in facet.get("features") or []:
+                if (
+                    feature.get("$type") == "app.bsky.richtext.facet#mention"
+                    and feature.get("did") == self.did
+                ):
+                    return True
+        return False
 
     def _list(self, nsid: str, uri: str, key: str) -> list[Any]:
         items: list[Any] = []

@@ -36,7 +36,10 @@ POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days
 COMMENTS = Stream("comments", ("external_id",), None)
 # Quota units per call (https://developers.google.com/youtube/v3/determine_quota_cost).
 COST = {"channels": 1, "playlistItems": 1, "videos": 1, "commentThreads": 1, "comments": 1}
-REAUTH_REASONS = {"authError", "keyInvalid", "required", "API_KEY_INVALID", "forbidden"}
+# Credential problems: the key or token is bad whatever we ask. ("required"/"forbidden" only
+# mean credentials when the status says so; a 400 "required" is a missing parameter.)
+REAUTH_REASONS = {"authError", "keyInvalid", "API_KEY_INVALID", "accessNotConfigured"}
+REAUTH_IF_UNAUTHORIZED = {"required", "forbidden", "badRequest"}
 GONE_REASONS = {"channelNotFound", "playlistNotFound", "channelClosed", "channelSuspended"}
 SKIP_VIDEO_REASONS = {"videoNotFound", "commentsDisabled"}
 
@@ -207,13 +210,21 @@ def youtube_error(response: httpx.Response) -> ConnectorError:
     reasons += [d.get("reason") for d in error.get("details") or [] if isinstance(d, dict)]
     message = f"YouTube: {error.get('message') or response.status_code}"
     for reason in reasons:
-        if reason in REAUTH_REASONS or (reason == "badRequest" and response.status_code == 401):
+        if reason in REAUTH_REASONS or (
+            reason in REAUTH_IF_UNAUTHORIZED and _credential_status(response.status_code, reason)
+        ):
             return ConnectorError.needs_reauth(f"{message} (reconnect the account)", reason)
         if reason in GONE_REASONS:
             return ConnectorError.gone(message, reason)
     if response.status_code == 401 or error.get("status") == "UNAUTHENTICATED":
         return ConnectorError.needs_reauth(f"{message} (reconnect the account)", "authError")
     return ConnectorError.transient(message, next((r for r in reasons if r), "http_error"))
+
+
+def _credential_status(status: int, reason: str) -> bool:
+    # Google answers a bad API key with 400 badRequest (domain global): our requests are
+    # well-formed, so a bare badRequest means the key. Missing auth is 401/403.
+    return status in (401, 403) or (status == 400 and reason == "badRequest")
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
