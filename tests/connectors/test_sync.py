@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import Engine
 
@@ -12,6 +14,7 @@ from tests.connectors.expectations import (
     expected_counts,
     expected_posts,
     interaction_total,
+    post_id,
     stored_counts,
     stored_posts,
 )
@@ -35,3 +38,56 @@ def test_full_sync_stores_exactly_the_world_and_a_second_adds_nothing(
     assert second.inserted == 0
     assert interaction_total(db) == total
     assert second.api_calls < first.api_calls
+
+
+def test_incremental_sync_fetches_only_what_is_new(
+    world: World, db: Engine, start_sim, secret_key: str
+) -> None:  # type: ignore[no-untyped-def]
+    sim = start_sim("bluesky", list(world.records()))
+    account_id = add_account(db, "bluesky", sim)
+    full = sync_account(account_id=account_id, engine=db, http=fast_http())
+    before = stored_counts(db, "bluesky")
+
+    new_records = new_activity(world, "bluesky")
+    assert sim.add(new_records) == len(new_records)
+    again = sync_account(account_id=account_id, engine=db, http=fast_http())
+
+    assert again.status == "succeeded", again.message
+    new_interactions = [r for r in new_records if r["type"] == "interaction"]
+    assert again.inserted == len(new_interactions)
+    assert sum(stored_counts(db, "bluesky").values()) == sum(before.values()) + len(
+        new_interactions
+    )
+    # Only the new post's engagement is read, not every post's again.
+    assert full.items["engagement"] > len(new_interactions)
+    assert again.items["engagement"] == len(new_interactions)
+    assert again.api_calls < full.api_calls
+    assert stored_posts(db, "bluesky") == expected_posts(world, "bluesky") | {
+        post_id("bluesky", new_records[0])
+    }
+
+
+def new_activity(world: World, platform: str) -> list[dict[str, object]]:
+    """A new post after the world's last one, a new fan, and their comment and like on it."""
+    posts = [r for r in world.records() if r["type"] == "post" and r["platform"] == platform]
+    latest = max(datetime.fromisoformat(p["posted_at"].replace("Z", "+00:00")) for p in posts)
+    at = (latest + timedelta(hours=2)).isoformat().replace("+00:00", "Z")
+    later = (latest + timedelta(hours=3)).isoformat().replace("+00:00", "Z")
+    fan = {"external_user_id": "newfan0001", "username": "newfan", "display_name": "New Fan"}
+    post = {
+        "type": "post",
+        "platform": platform,
+        "external_post_id": "newpost0001",
+        "caption": "a new one",
+        "posted_at": at,
+        "metrics": {"views": 10},
+    }
+    base = {"type": "interaction", "platform": platform, "user": fan}
+    return [
+        post,
+        {"type": "follower", "platform": platform, **fan},
+        {**base, "interaction_type": "comment", "external_post_id": "newpost0001",
+         "external_id": "newcomment0001", "text": "first!", "occurred_at": later},
+        {**base, "interaction_type": "like", "external_post_id": "newpost0001",
+         "occurred_at": later},
+    ]  # fmt: skip

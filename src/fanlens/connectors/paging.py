@@ -151,7 +151,8 @@ def engagement_pass(
     seen = dict(state.get("seen", {}))
     for post_id in posts_to_visit(posts, seen, full=full):
         records, rejects = read_post(post_id, posts[post_id])
-        seen[post_id] = posts[post_id].get("sig")
+        if not rejects:  # a post with a malformed item is read again next time
+            seen[post_id] = posts[post_id].get("sig")
         yield Page(records=records, state={"seen": dict(seen)}, rejects=rejects)
 
 
