@@ -1,0 +1,530 @@
+"""Bluesky AppView XRPC (read side): identity, profiles, author feed, threads, likes, reposts,
+quotes and followers.
+
+Served under ``/xrpc/<NSID>`` like ``https://public.api.bsky.app/xrpc``. Shapes follow the
+lexicons (the tests parse responses into the `atproto` package's models); errors are
+``{"error": Name, "message": text}``; every response carries ``RateLimit-*`` headers (3000 requests
+per 5 minutes). Public data needs no token; a token, when sent, is checked.
+
+The world's comments are replies in the post's thread; a mention is a reply whose text starts
+with the creator's handle and carries a mention facet for the creator's DID.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from fanlens.simulators.base import (
+    Key,
+    Reject,
+    Simulator,
+    Window,
+    decode_token,
+    encode_token,
+    iso_z,
+    newest_first_page,
+    sort_key,
+)
+from fanlens.simulators.ids import (
+    BLUESKY_CREATOR_DID,
+    BLUESKY_CREATOR_HANDLE,
+    bluesky_cid,
+    bluesky_did,
+    bluesky_handle_label,
+    bluesky_post_uri,
+    digest,
+)
+from fanlens.simulators.world import EPOCH, SimInteraction, SimPost, SimUser
+
+REPLY_KINDS = ("comment", "reply", "mention")
+DEFAULT_ERROR = {
+    400: "InvalidRequest",
+    401: "AuthenticationRequired",
+    403: "Forbidden",
+    404: "XRPCNotSupported",
+    429: "RateLimitExceeded",
+    500: "InternalServerError",
+    501: "MethodNotImplemented",
+    502: "UpstreamFailure",
+    503: "NotEnoughResources",
+    504: "UpstreamTimeout",
+}
+DEFAULT_MESSAGE = {
+    429: "Rate Limit Exceeded",
+    500: "Internal Server Error",
+    502: "Upstream Failure",
+    503: "Not Enough Resources",
+    504: "Upstream Timeout",
+}
+
+
+def error(status: int, name: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": name, "message": message}, status_code=status)
+
+
+def invalid(message: str) -> Reject:
+    return Reject(error(400, "InvalidRequest", message))
+
+
+@dataclass
+class Actor:
+    did: str
+    handle: str
+    display_name: str | None
+    user: SimUser | None  # None for the creator
+
+
+@dataclass
+class FanPost:
+    """A post by a fan: a reply (comment/mention) under a creator post, or a quote of one."""
+
+    uri: str
+    interaction: SimInteraction
+    root_uri: str
+    parent_uri: str | None  # replies only
+    children: list[FanPost] = field(default_factory=list)
+
+
+@dataclass
+class Index:
+    version: int
+    actors: dict[str, Actor]  # by DID and by handle
+    posts: dict[str, SimPost]  # creator posts by at-URI
+    replies: dict[str, list[FanPost]]  # by parent at-URI, oldest first
+    fan_posts: dict[str, FanPost]
+    quotes: dict[str, list[FanPost]]  # by quoted at-URI, oldest first
+
+
+def interaction_key(item: SimInteraction) -> Key:
+    return sort_key(item.occurred_at, item.key)
+
+
+def post_key(post: SimPost) -> Key:
+    return sort_key(post.posted_at, post.external_post_id)
+
+
+def fan_post_key(post: FanPost) -> Key:
+    return interaction_key(post.interaction)
+
+
+class BlueskySimulator(Simulator):
+    platform = "bluesky"
+    api_prefix = "/xrpc"
+
+    def __init__(self, records: Any = (), **options: Any) -> None:
+        super().__init__(records, **options)
+        self.did = options.get("did", BLUESKY_CREATOR_DID)
+        self.handle = options.get("handle", BLUESKY_CREATOR_HANDLE)
+        self.window = Window(limit=3000, seconds=300)
+        self._index: Index | None = None
+
+    def routes(self) -> list[Route]:
+        methods = {
+            "com.atproto.identity.resolveHandle": self.resolve_handle,
+            "app.bsky.actor.getProfile": self.get_profile,
+            "app.bsky.actor.getProfiles": self.get_profiles,
+            "app.bsky.feed.getAuthorFeed": self.get_author_feed,
+            "app.bsky.feed.getPostThread": self.get_post_thread,
+            "app.bsky.feed.getLikes": self.get_likes,
+            "app.bsky.feed.getRepostedBy": self.get_reposted_by,
+            "app.bsky.feed.getQuotes": self.get_quotes,
+            "app.bsky.graph.getFollowers": self.get_followers,
+        }
+        return [self.api_route(f"/{nsid}", nsid, handler) for nsid, handler in methods.items()]
+
+    # -- errors, limits, credentials -----------------------------------------------------------
+    def error_too_many(self, retry_after: int) -> Response:
+        response = error(429, "RateLimitExceeded", "Rate Limit Exceeded")
+        response.headers["RateLimit-Remaining"] = "0"
+        return response
+
+    def error_server(self, status: int) -> Response:
+        name = DEFAULT_ERROR.get(status, "InternalServerError")
+        return error(status, name, DEFAULT_MESSAGE.get(status, "Internal Server Error"))
+
+    def error_not_found_route(self) -> Response:
+        return error(404, "XRPCNotSupported", "XRPCNotSupported")
+
+    def check_budget(self, request: Request, name: str) -> Response | None:
+        now = time.time()
+        if self.window.consume(now):
+            return None
+        response = self.error_too_many(0)
+        response.headers["Retry-After"] = str(max(1, int(self.window.reset_at - now)))
+        return response
+
+    def check_auth(self, request: Request, name: str) -> Response | None:
+        # The AppView serves public data without a token; a token that is sent is verified.
+        if not request.headers.get("authorization", "").lower().startswith("bearer "):
+            return None
+        if self.faults.token == "expired":
+            return error(400, "ExpiredToken", "Token has expired")
+        if self.faults.token:
+            return error(401, "InvalidToken", "Token could not be verified")
+        return None
+
+    def rate_headers(self, request: Request) -> dict[str, str]:
+        window = self.window
+        return {
+            "RateLimit-Limit": str(window.limit),
+            "RateLimit-Remaining": str(window.remaining),
+            "RateLimit-Reset": str(int(window.reset_at)),
+            "RateLimit-Policy": f"{window.limit};w={window.seconds}",
+        }
+
+    def on_faults_posted(self, body: dict[str, Any]) -> None:
+        budget = body.get("budget")
+        if isinstance(budget, dict):
+            self.window = Window(int(budget.get("limit", 3000)), int(budget.get("window", 300)))
+
+    def state(self) -> dict[str, Any]:
+        return {"budget": {"limit": self.window.limit, "used": self.window.used}}
+
+    def corrupt(self, item: dict[str, Any]) -> dict[str, Any]:
+        target = item.get("post", item)
+        if "actor" in target:  # a like
+            target["actor"].pop("did", None)
+            target["createdAt"] = "not-a-date"
+        elif "author" in target:  # a post view
+            target.pop("author")
+            target.pop("cid", None)
+        else:  # a profile view
+            target.pop("did", None)
+        return item
+
+    # -- the index -----------------------------------------------------------------------------
+    def _idx(self) -> Index:
+        world = self.world
+        if self._index is not None and self._index.version == world.version:
+            return self._index
+        actors: dict[str, Actor] = {}
+        creator = Actor(self.did, self.handle, "fanlens creator", None)
+        actors[creator.did] = actors[creator.handle] = creator
+        for user in world.users.values():
+            actor = self._actor_for(user, actors)
+            actors[actor.did] = actors[actor.handle] = actor
+        posts = {bluesky_post_uri(self.did, p.external_post_id): p for p in world.posts.values()}
+        by_post_id = {p.external_post_id: uri for uri, p in posts.items()}
+        fan_posts: dict[str, FanPost] = {}
+        replies: dict[str, list[FanPost]] = {}
+        for item in world.of_kind(*REPLY_KINDS):
+            root = by_post_id.get(item.post_id or "")
+            if root is None:
+                continue
+            uri = bluesky_post_uri(bluesky_did(item.user_id), item.key)
+            fan_posts[uri] = FanPost(uri, item, root, root)
+        by_key = {fan_post.interaction.key: uri for uri, fan_post in fan_posts.items()}
+        for fan_post in fan_posts.values():  # a reply to a reply nests under it
+            parent = fan_post.interaction.parent_id
+            if parent and parent in by_key:
+                fan_post.parent_uri = by_key[parent]
+        for fan_post in sorted(fan_posts.values(), key=fan_post_key):
+            replies.setdefault(fan_post.parent_uri or fan_post.root_uri, []).append(fan_post)
+        quotes: dict[str, list[FanPost]] = {}
+        for item in world.of_kind("quote"):
+            quoted = by_post_id.get(item.post_id or "")
+            if quoted is not None:
+                uri = bluesky_post_uri(bluesky_did(item.user_id), item.key)
+                fan_posts[uri] = FanPost(uri, item, quoted, None)
+                quotes.setdefault(quoted, []).append(fan_posts[uri])
+        self._index = Index(world.version, actors, posts, replies, fan_posts, quotes)
+        return self._index
+
+    def _actor_for(self, user: SimUser, taken: dict[str, Actor]) -> Actor:
+        did = bluesky_did(user.external_user_id)
+        handle = f"{bluesky_handle_label(user.username)}.bsky.social"
+        if handle in taken and taken[handle].did != did:
+            handle = f"{bluesky_handle_label(user.username)}-{did.rsplit(':', 1)[-1]}.bsky.social"
+        return Actor(did, handle, user.display_name, user)
+
+    def _actor(self, request: Request, name: str = "actor") -> Actor:
+        value = request.query_params.get(name)
+        if not value:
+            raise invalid(f'Error: Params must have the property "{name}"')
+        actor = self._idx().actors.get(value if value.startswith("did:") else value.lower())
+        if actor is None or (actor.user is None and self.faults.deleted_account):
+            raise invalid("Profile not found")
+        return actor
+
+    def _limit(self, request: Request) -> int:
+        raw = request.query_params.get("limit")
+        if raw is None:
+            return 50
+        try:
+            value = int(raw)
+        except ValueError:
+            raise invalid("Error: limit must be an integer") from None
+        if value > 100:
+            raise invalid("Error: limit can not be greater than 100")
+        if value < 1:
+            raise invalid("Error: limit can not be less than 1")
+        return value
+
+    def _cursor(self, request: Request, list_name: str) -> Key | None:
+        cursor = request.query_params.get("cursor")
+        if not cursor:
+            return None
+        key = decode_token(cursor, list_name)
+        if key is None:
+            raise invalid("Malformed cursor")
+        return key
+
+    # -- views ---------------------------------------------------------------------------------
+    def _created(self, actor: Actor) -> str:
+        offset = int.from_bytes(digest(actor.did, 3)) % (400 * 86_400)
+        return iso_z(EPOCH - timedelta(days=30, seconds=offset))
+
+    def _basic(self, actor: Actor) -> dict[str, Any]:
+        view: dict[str, Any] = {"did": actor.did, "handle": actor.handle}
+        if actor.display_name:
+            view["displayName"] = actor.display_name
+        avatar = actor.user.avatar_url if actor.user else None
+        view["avatar"] = avatar or f"https://cdn.bsky.app/img/avatar/plain/{actor.did}/a@jpeg"
+        view |= {"viewer": {"muted": False, "blockedBy": False}, "labels": []}
+        view["createdAt"] = self._created(actor)
+        return view
+
+    def _profile(self, actor: Actor) -> dict[str, Any]:
+        view = self._basic(actor)
+        bio = actor.user.bio if actor.user else "Coffee recipes, simulated."
+        if bio:
+            view["description"] = bio
+        view["indexedAt"] = view["createdAt"]
+        return view
+
+    def _detailed(self, actor: Actor) -> dict[str, Any]:
+        view = self._profile(actor)
+        if actor.user is None:
+            followers = len(self.world.of_kind("follow"))
+            posts = len(self.world.posts)
+        else:
+            followers = actor.user.follower_count or 0
+            posts = 0
+        view |= {"followersCount": followers, "followsCount": 0, "postsCount": posts}
+        view["associated"] = {"lists": 0, "feedgens": 0, "starterPacks": 0, "labeler": False}
+        return view
+
+    def _creator(self) -> Actor:
+        return self._idx().actors[self.did]
+
+    def _post_view(self, uri: str, post: SimPost) -> dict[str, Any]:
+        world = self.world
+        record = {
+            "$type": "app.bsky.feed.post",
+            "text": post.caption,
+            "createdAt": iso_z(post.posted_at),
+            "langs": ["en"],
+        }
+        return {
+            "uri": uri,
+            "cid": bluesky_cid(uri),
+            "author": self._basic(self._creator()),
+            "record": record,
+            "replyCount": world.metric(post, "comments", *REPLY_KINDS),
+            "repostCount": world.metric(post, "shares", "repost"),
+            "likeCount": world.metric(post, "likes", "like"),
+            "quoteCount": world.metric(post, "quotes", "quote"),
+            "indexedAt": iso_z(post.posted_at + timedelta(seconds=1)),
+            "viewer": {},
+            "labels": [],
+        }
+
+    def _fan_post_view(self, fan_post: FanPost) -> dict[str, Any]:
+        item = fan_post.interaction
+        author = self._idx().actors[bluesky_did(item.user_id)]
+        text = item.text or ""
+        record: dict[str, Any] = {
+            "$type": "app.bsky.feed.post",
+            "createdAt": iso_z(item.occurred_at),
+        }
+        if item.kind == "mention":
+            prefix = f"@{self.handle} "
+            text = prefix + text
+            record["facets"] = [
+                {
+                    "index": {"byteStart": 0, "byteEnd": len(prefix.encode()) - 1},
+                    "features": [{"$type": "app.bsky.richtext.facet#mention", "did": self.did}],
+                }
+            ]
+        record["text"] = text
+        view: dict[str, Any] = {
+            "uri": fan_post.uri,
+            "cid": bluesky_cid(fan_post.uri),
+            "author": self._basic(author),
+            "record": record,
+        }
+        root = {"uri": fan_post.root_uri, "cid": bluesky_cid(fan_post.root_uri)}
+        if fan_post.parent_uri:
+            parent = {"uri": fan_post.parent_uri, "cid": bluesky_cid(fan_post.parent_uri)}
+            record["reply"] = {"root": root, "parent": parent}
+        else:  # a quote
+            record["embed"] = {"$type": "app.bsky.embed.record", "record": root}
+            view["embed"] = {
+                "$type": "app.bsky.embed.record#view",
+                "record": self._view_record(fan_post.root_uri),
+            }
+        view |= {
+            "replyCount": len(self._idx().replies.get(fan_post.uri, [])),
+            "repostCount": 0,
+            "likeCount": 0,
+            "quoteCount": 0,
+        }
+        view |= {"indexedAt": iso_z(item.occurred_at), "viewer": {}, "labels": []}
+        return view
+
+    def _view_record(self, uri: str) -> dict[str, Any]:
+        post = self._idx().posts.get(uri)
+        if post is None:
+            return {"$type": "app.bsky.embed.record#viewNotFound", "uri": uri, "notFound": True}
+        full = self._post_view(uri, post)
+        return {
+            "$type": "app.bsky.embed.record#viewRecord",
+            "uri": uri,
+            "cid": full["cid"],
+            "author": full["author"],
+            "value": full["record"],
+            "indexedAt": full["indexedAt"],
+        }
+
+    # -- methods -------------------------------------------------------------------------------
+    def resolve_handle(self, request: Request) -> Response:
+        handle = request.query_params.get("handle")
+        if not handle:
+            raise invalid('Error: Params must have the property "handle"')
+        actor = self._idx().actors.get(handle.lower())
+        if actor is None or (actor.user is None and self.faults.deleted_account):
+            raise invalid("Unable to resolve handle")
+        return JSONResponse({"did": actor.did})
+
+    def get_profile(self, request: Request) -> Response:
+        return JSONResponse(self._detailed(self._actor(request)))
+
+    def get_profiles(self, request: Request) -> Response:
+        wanted = request.query_params.getlist("actors")
+        if not wanted:
+            raise invalid('Error: Params must have the property "actors"')
+        if len(wanted) > 25:
+            raise invalid("Error: actors must not have more than 25 elements")
+        actors = self._idx().actors
+        profiles = []
+        for value in wanted:  # unknown actors are left out, not an error
+            actor = actors.get(value if value.startswith("did:") else value.lower())
+            if actor is not None and not (actor.user is None and self.faults.deleted_account):
+                profiles.append(self._detailed(actor))
+        return JSONResponse({"profiles": profiles})
+
+    def get_author_feed(self, request: Request) -> Response:
+        actor = self._actor(request)
+        limit, after = self._limit(request), self._cursor(request, "feed")
+        posts = sorted(self.world.posts.values(), key=post_key) if actor.user is None else []
+        page, last = newest_first_page(posts, post_key, after, limit)
+        feed = [
+            {"post": self._post_view(bluesky_post_uri(self.did, p.external_post_id), p)}
+            for p in page
+        ]
+        body: dict[str, Any] = {"feed": self.malform(request, feed)}
+        if last:
+            body["cursor"] = encode_token(last, "feed")
+        return JSONResponse(body)
+
+    def get_post_thread(self, request: Request) -> Response:
+        uri = request.query_params.get("uri")
+        if not uri:
+            raise invalid('Error: Params must have the property "uri"')
+        depth = self._bounded(request, "depth", 6)
+        height = self._bounded(request, "parentHeight", 80)
+        index = self._idx()
+        if uri in index.posts and not self.faults.deleted_account:
+            return JSONResponse({"thread": self._thread(uri, depth, None, 0)})
+        fan_post = index.fan_posts.get(uri)
+        if fan_post is None or self.faults.deleted_account:
+            return error(400, "NotFound", f"Post not found: {uri}")
+        return JSONResponse({"thread": self._thread(uri, depth, fan_post.parent_uri, height)})
+
+    def _bounded(self, request: Request, name: str, default: int) -> int:
+        raw = request.query_params.get(name, str(default))
+        if not raw.isdigit() or int(raw) > 1000:
+            raise invalid(f"Error: {name} can not be greater than 1000")
+        return int(raw)
+
+    def _thread(self, uri: str, depth: int, parent: str | None, height: int) -> dict[str, Any]:
+        index = self._idx()
+        post = index.posts.get(uri)
+        view = self._post_view(uri, post) if post else self._fan_post_view(index.fan_posts[uri])
+        node: dict[str, Any] = {"$type": "app.bsky.feed.defs#threadViewPost", "post": view}
+        if parent and height > 0:
+            up = index.fan_posts.get(parent)
+            node["parent"] = self._thread(parent, 0, up.parent_uri if up else None, height - 1)
+        if depth > 0:
+            node["replies"] = [
+                self._thread(child.uri, depth - 1, None, 0) for child in index.replies.get(uri, [])
+            ]
+        return node
+
+    def _subject_list(
+        self, request: Request, kind: str, list_name: str
+    ) -> tuple[str, list[SimInteraction], Key | None]:
+        uri = request.query_params.get("uri")
+        if not uri:
+            raise invalid('Error: Params must have the property "uri"')
+        limit, after = self._limit(request), self._cursor(request, list_name)
+        post = self._idx().posts.get(uri)
+        if post is None or self.faults.deleted_account:
+            return uri, [], None  # an unknown post has no likes: 200 with an empty list
+        items = self.world.of_kind(kind, post_id=post.external_post_id)
+        page, last = newest_first_page(items, interaction_key, after, limit)
+        return uri, page, last
+
+    def _with_cursor(self, body: dict[str, Any], last: Key | None, name: str) -> JSONResponse:
+        if last:
+            body["cursor"] = encode_token(last, name)
+        return JSONResponse(body)
+
+    def get_likes(self, request: Request) -> Response:
+        uri, page, last = self._subject_list(request, "like", "likes")
+        actors = self._idx().actors
+        likes = [
+            {
+                "indexedAt": iso_z(like.occurred_at + timedelta(seconds=1)),
+                "createdAt": iso_z(like.occurred_at),
+                "actor": self._profile(actors[bluesky_did(like.user_id)]),
+            }
+            for like in page
+        ]
+        body = {"uri": uri, "cid": bluesky_cid(uri), "likes": self.malform(request, likes)}
+        return self._with_cursor(body, last, "likes")
+
+    def get_reposted_by(self, request: Request) -> Response:
+        uri, page, last = self._subject_list(request, "repost", "reposts")
+        actors = self._idx().actors
+        profiles = [self._profile(actors[bluesky_did(item.user_id)]) for item in page]
+        body = {"uri": uri, "cid": bluesky_cid(uri), "repostedBy": self.malform(request, profiles)}
+        return self._with_cursor(body, last, "reposts")
+
+    def get_quotes(self, request: Request) -> Response:
+        uri = request.query_params.get("uri")
+        if not uri:
+            raise invalid('Error: Params must have the property "uri"')
+        limit, after = self._limit(request), self._cursor(request, "quotes")
+        quotes = [] if self.faults.deleted_account else self._idx().quotes.get(uri, [])
+        page, last = newest_first_page(quotes, fan_post_key, after, limit)
+        posts = [self._fan_post_view(q) for q in page]
+        body = {"uri": uri, "cid": bluesky_cid(uri), "posts": self.malform(request, posts)}
+        return self._with_cursor(body, last, "quotes")
+
+    def get_followers(self, request: Request) -> Response:
+        actor = self._actor(request)
+        limit, after = self._limit(request), self._cursor(request, "followers")
+        follows = self.world.of_kind("follow") if actor.user is None else []
+        page, last = newest_first_page(follows, interaction_key, after, limit)
+        actors = self._idx().actors
+        followers = [self._profile(actors[bluesky_did(f.user_id)]) for f in page]
+        body = {"subject": self._profile(actor), "followers": self.malform(request, followers)}
+        return self._with_cursor(body, last, "followers")

@@ -1,0 +1,108 @@
+"""Serve a simulator: in a background thread for tests, or in the foreground for the CLI."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+
+from fanlens.simulators.base import Simulator
+from fanlens.simulators.bluesky import BlueskySimulator
+from fanlens.simulators.mastodon import MastodonSimulator
+from fanlens.simulators.youtube import YouTubeSimulator
+
+SIMULATORS: dict[str, type[Simulator]] = {
+    "youtube": YouTubeSimulator,
+    "bluesky": BlueskySimulator,
+    "mastodon": MastodonSimulator,
+}
+
+
+def create_simulator(
+    platform: str, records: Iterable[dict[str, Any]] = (), **options: Any
+) -> Simulator:
+    if platform not in SIMULATORS:
+        raise ValueError(f"no simulator for {platform!r}; choose one of {', '.join(SIMULATORS)}")
+    return SIMULATORS[platform](records, **options)
+
+
+def world_records(size: str, seed: int, platform: str) -> list[dict[str, Any]]:
+    from fanlens.interactions.generate import generate_world
+
+    return [r for r in generate_world(size, seed).records() if r.get("platform") == platform]
+
+
+def base_url_for(platform: str, root: str) -> str:
+    """What a connector is configured with: the API base, as the official one would be."""
+    return root + {"youtube": "/youtube/v3", "bluesky": "/xrpc", "mastodon": ""}[platform]
+
+
+@dataclass
+class RunningSimulator:
+    platform: str
+    root_url: str  # http://127.0.0.1:PORT, where /_sim/ lives
+    base_url: str  # the API base a connector uses
+    simulator: Simulator
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def add_records(self, records: Iterable[dict[str, Any]]) -> int:
+        return self.simulator.world.add(records)
+
+    def set_faults(self, **faults: Any) -> dict[str, Any]:
+        response = httpx.post(f"{self.root_url}/_sim/faults", json=faults, timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def clear_faults(self) -> None:
+        httpx.delete(f"{self.root_url}/_sim/faults", timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def __enter__(self) -> RunningSimulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_simulator(
+    platform: str,
+    records: Iterable[dict[str, Any]] = (),
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    **options: Any,
+) -> RunningSimulator:
+    """Serve a simulator on a free port in a background thread; returns once it answers."""
+    simulator = create_simulator(platform, records, **options)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    config = uvicorn.Config(simulator.app(), log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the {platform} simulator did not start")
+        time.sleep(0.01)
+    root = f"http://{host}:{bound_port}"
+    return RunningSimulator(platform, root, base_url_for(platform, root), simulator, server, thread)
+
+
+def serve(platform: str, records: Iterable[dict[str, Any]], host: str, port: int) -> None:
+    """Serve in the foreground until interrupted (the `fanlens simulate` command)."""
+    uvicorn.run(
+        create_simulator(platform, records).app(), host=host, port=port, log_level="warning"
+    )
