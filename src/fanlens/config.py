@@ -41,8 +41,8 @@ class Settings(BaseSettings):
         description="Root of the YouTube Data API v3 (a simulator's URL in tests).",
     )
     bluesky_base_url: str = Field(
-        default="https://public.api.bsky.app",
-        description="Bluesky AppView serving /xrpc (public data needs no credentials).",
+        default="https://public.api.bsky.app/xrpc",
+        description="Bluesky XRPC root of the AppView (public data needs no credentials).",
     )
     http_timeout: float = Field(
         default=30.0, gt=0, description="Seconds before an upstream API request times out."

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine
@@ -18,8 +16,8 @@ from fanlens.connectors import credentials, service
 from fanlens.db.engine import unit_of_work
 from fanlens.interactions.generate import World, generate_world
 from fanlens.kit.http import HttpOptions
+from fanlens.simulators.run import RunningSimulator, start_simulator
 from fanlens.workspaces import repository as workspaces
-from tests.connectors.asgi_server import serve
 
 
 @pytest.fixture
@@ -46,61 +44,26 @@ def fast_http() -> HttpOptions:
     return HttpOptions(timeout=1.0, max_retries=4, backoff=0.01, sleep=lambda s: None)
 
 
-@dataclass
-class Sim:
-    """A platform simulator served on a free port, and its control endpoints."""
-
-    url: str
-    simulator: Any
-
-    def faults(self, **switches: Any) -> None:
-        httpx.post(f"{self.url}/_sim/faults", json=switches).raise_for_status()
-
-    def clear_faults(self) -> None:
-        httpx.delete(f"{self.url}/_sim/faults").raise_for_status()
-
-    def add(self, records: list[dict[str, Any]]) -> int:
-        response = httpx.post(f"{self.url}/_sim/world", json={"records": records})
-        response.raise_for_status()
-        return int(response.json()["added"])
-
-    def state(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.url}/_sim/state").json())
-
-
-def simulator_for(platform: str, records: list[dict[str, Any]], **options: Any) -> Any:
-    if platform == "youtube":
-        from fanlens.simulators.youtube import YouTubeSimulator
-
-        return YouTubeSimulator(records, **options)
-    if platform == "bluesky":
-        from fanlens.simulators.bluesky import BlueskySimulator
-
-        return BlueskySimulator(records, **options)
-    from fanlens.simulators.mastodon import MastodonSimulator
-
-    return MastodonSimulator(records, **options)
-
-
 @pytest.fixture
 def start_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    servers: list[Any] = []
+    """Start a platform simulator over real HTTP and point fanlens' settings at it."""
+    running: list[RunningSimulator] = []
 
-    def start(platform: str, records: list[dict[str, Any]], **options: Any) -> Sim:
-        simulator = simulator_for(platform, records, **options)
-        context = serve(simulator.app())
-        url = context.__enter__()
-        servers.append(context)
-        monkeypatch.setattr(settings, "youtube_base_url", f"{url}/youtube/v3")
-        monkeypatch.setattr(settings, "bluesky_base_url", url)
-        return Sim(url=url, simulator=simulator)
+    def start(platform: str, records: list[dict[str, Any]], **options: Any) -> RunningSimulator:
+        sim = start_simulator(platform, records, **options)
+        running.append(sim)
+        if platform in ("youtube", "bluesky"):
+            monkeypatch.setattr(settings, f"{platform}_base_url", sim.base_url)
+        return sim
 
     yield start
-    for context in servers:
-        context.__exit__(None, None, None)
+    for sim in running:
+        sim.stop()
 
 
-def add_account(engine: Engine, platform: str, sim: Sim, *, token: str | None = None) -> uuid.UUID:
+def add_account(
+    engine: Engine, platform: str, sim: RunningSimulator, *, token: str | None = None
+) -> uuid.UUID:
     from fanlens.simulators import ids
 
     with unit_of_work(engine) as session:
@@ -126,7 +89,7 @@ def add_account(engine: Engine, platform: str, sim: Sim, *, token: str | None = 
             account = service.add_mastodon(
                 session=session,
                 workspace_id=workspace.id,
-                instance=sim.url,
+                instance=sim.base_url,
                 username=ids.MASTODON_CREATOR_USERNAME,
                 token=token,
             )

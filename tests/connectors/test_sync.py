@@ -49,7 +49,7 @@ def test_incremental_sync_fetches_only_what_is_new(
     before = stored_counts(db, "bluesky")
 
     new_records = new_activity(world, "bluesky")
-    assert sim.add(new_records) == len(new_records)
+    assert sim.add_records(new_records) == len(new_records)
     again = sync_account(account_id=account_id, engine=db, http=fast_http())
 
     assert again.status == "succeeded", again.message

@@ -234,7 +234,7 @@ class BlueskyConnector(Connector):
 
     def _get(self, nsid: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = self.http.get(f"/xrpc/{nsid}", params=params)
+            response = self.http.get(f"/{nsid}", params=params)
         except RetriesExhausted as exc:
             raise ConnectorError.transient(f"Bluesky: {exc}", "unavailable") from exc
         if response.is_success:
