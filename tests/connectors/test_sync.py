@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from fanlens.connectors.sync import sync_account
 from fanlens.interactions.generate import World
@@ -91,3 +91,45 @@ def new_activity(world: World, platform: str) -> list[dict[str, object]]:
         {**base, "interaction_type": "like", "external_post_id": "newpost0001",
          "occurred_at": later},
     ]  # fmt: skip
+
+
+def precisions(engine: Engine, platform: str) -> dict[str, set[str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT interaction_type, array_agg(DISTINCT time_precision) "
+                "FROM follower_interactions WHERE platform = :p GROUP BY 1"
+            ),
+            {"p": platform},
+        )
+        return {kind: set(values) for kind, values in rows}
+
+
+def test_mastodon_with_a_token_takes_exact_times_from_notifications(
+    world: World, db: Engine, start_sim, secret_key: str
+) -> None:  # type: ignore[no-untyped-def]
+    sim = start_sim("mastodon", list(world.records()))
+    account_id = add_account(db, "mastodon", sim, token="user-token")
+
+    result = sync_account(account_id=account_id, engine=db, http=fast_http())
+
+    assert result.status == "succeeded", result.message
+    assert stored_counts(db, "mastodon") == expected_counts(world, "mastodon", token=True)
+    found = precisions(db, "mastodon")
+    assert found["like"] == found["follow"] == found["comment"] == {"exact"}
+    assert sync_account(account_id=account_id, engine=db, http=fast_http()).inserted == 0
+
+
+def test_time_is_exact_only_where_the_api_gives_the_actions_time(
+    world: World, db: Engine, start_sim, secret_key: str
+) -> None:  # type: ignore[no-untyped-def]
+    for platform in ("youtube", "bluesky", "mastodon"):
+        sim = start_sim(platform, list(world.records()))
+        sync_account(account_id=add_account(db, platform, sim), engine=db, http=fast_http())
+    assert precisions(db, "youtube") == {"comment": {"exact"}, "reply": {"exact"}}
+    bluesky = precisions(db, "bluesky")
+    assert bluesky["like"] == bluesky["comment"] == bluesky["quote"] == {"exact"}
+    assert bluesky["repost"] == bluesky["follow"] == {"observed"}
+    mastodon = precisions(db, "mastodon")
+    assert mastodon["comment"] == {"exact"}
+    assert mastodon["like"] == mastodon["repost"] == mastodon["follow"] == {"observed"}
