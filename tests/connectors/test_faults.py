@@ -120,6 +120,10 @@ def test_a_malformed_item_is_rejected_and_the_sync_goes_on(
     assert result.status == "succeeded", result.message
     assert result.reject_count == 1 and len(result.rejects) == 1
     assert last_run(db, account_id).rejects == 1
+    with db.connect() as conn:
+        kept = conn.execute(text("SELECT source, reason, raw FROM ingest_rejects")).all()
+    assert len(kept) == 1 and kept[0].source.startswith(f"sync:{platform}:")
+    assert kept[0].reason == "malformed_upstream_item" and kept[0].raw
     expected, stored = expected_counts(world, platform), stored_counts(db, platform)
     assert 0 < sum(expected.values()) - sum(stored.values()) <= 1 + 5  # the item (and replies)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -9,7 +10,9 @@ from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from fanlens.connectors.base import Reject
 from fanlens.connectors.models import Account, SyncRun, SyncState
+from fanlens.interactions.models import IngestReject
 
 # First half of the two-key advisory lock; the second is the account id's hash.
 SYNC_LOCK_CLASS = 0x66616E6C  # "fanl"
@@ -141,6 +144,26 @@ def finish_run(
             last_error=last_error,
         )
     )
+
+
+def store_rejects(
+    session: Session, *, workspace_id: uuid.UUID, source: str, rejects: list[Reject]
+) -> None:
+    """Upstream items that could not become records, kept in the ingest pipeline's rejects
+    table; the same item rejected again is stored once."""
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "source": source,
+            "line_number": 0,  # an upstream item has no line; its hash tells them apart
+            "reason": "malformed_upstream_item",
+            "message": reject.error,
+            "raw": reject.raw.replace("\x00", ""),
+            "raw_hash": uuid.UUID(bytes=hashlib.md5(reject.raw.encode()).digest()),
+        }
+        for reject in rejects
+    ]
+    session.execute(insert(IngestReject).values(rows).on_conflict_do_nothing())
 
 
 def try_sync_lock(connection: Connection, account_id: uuid.UUID) -> bool:

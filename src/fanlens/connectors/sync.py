@@ -13,7 +13,6 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from fanlens.connectors import repository, service
 from fanlens.connectors.base import Connector, ConnectorError, Page, Reject, Stream
 from fanlens.connectors.registry import CONNECTORS
 from fanlens.db.engine import get_engine, unit_of_work
+from fanlens.interactions.ingest import IngestSummary, ingest_records
 from fanlens.kit.errors import Conflict, FanlensError
 from fanlens.kit.http import HttpOptions
 from fanlens.kit.logging import kv
@@ -143,38 +143,47 @@ def _store_page(
     result: SyncResult,
 ) -> None:
     with unit_of_work(engine) as session:
-        summary = _ingest(session, workspace_id, page, connector)
+        summary = _ingest(session, workspace_id, page, connector, stream)
+        rejects = page.rejects + _ingest_rejects(stream, summary)
         repository.save_state(session, result.account_id, stream.name, page.state)
         repository.add_to_run(
             session,
             result.run_id,
             stream=stream.name,
             items=len(page.records),
-            rejects=len(page.rejects),
+            rejects=len(rejects),
             api_calls=connector.http.api_calls,
             quota_used=connector.http.quota_used,
         )
     result.items[stream.name] = result.items.get(stream.name, 0) + len(page.records)
-    result.inserted += int(getattr(summary, "inserted", 0))
-    result.reject_count += len(page.rejects)
-    result.rejects.extend(page.rejects[: MAX_REJECTS_KEPT - len(result.rejects)])
+    result.inserted += summary.interactions_inserted if summary else 0
+    result.reject_count += len(rejects)
+    result.rejects.extend(rejects[: MAX_REJECTS_KEPT - len(result.rejects)])
     result.api_calls, result.quota_used = connector.http.api_calls, connector.http.quota_used
 
 
-def _ingest(session: Session, workspace_id: uuid.UUID, page: Page, connector: Connector) -> Any:
-    source = f"sync:{connector.platform}:{connector.account.id}"
-    try:
-        from fanlens.interactions.ingest import ingest_records
-    except ImportError:  # until the ingest pipeline is merged
-        from fanlens.connectors.interim_ingest import ingest_records
-    for reject in page.rejects:
-        log.warning(
-            "rejected upstream item %s",
-            kv(source=source, stream=reject.stream, error=repr(reject.error)),
+def _ingest(
+    session: Session, workspace_id: uuid.UUID, page: Page, connector: Connector, stream: Stream
+) -> IngestSummary | None:
+    source = f"sync:{connector.platform}:{connector.account.id}:{stream.name}"
+    if page.rejects:
+        repository.store_rejects(
+            session, workspace_id=workspace_id, source=source, rejects=page.rejects
         )
+        log.warning("rejected upstream items %s", kv(source=source, count=len(page.rejects)))
     if not page.records:
         return None
     return ingest_records(session, workspace_id=workspace_id, records=page.records, source=source)
+
+
+def _ingest_rejects(stream: Stream, summary: IngestSummary | None) -> list[Reject]:
+    """Records the pipeline refused (it stored them in ingest_rejects itself)."""
+    if summary is None:
+        return []
+    return [
+        Reject(stream=stream.name, raw=r.raw, error=f"{r.reason}: {r.message}")
+        for r in summary.rejects
+    ]
 
 
 def _finish(engine: Engine, connector: Connector, result: SyncResult) -> None:

@@ -4,7 +4,7 @@ from fanlens.audience.models import Follower
 from fanlens.connectors.models import Account, SyncRun, SyncState
 from fanlens.content.models import ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
-from fanlens.interactions.models import FollowerInteraction
+from fanlens.interactions.models import FollowerInteraction, IngestReject
 from fanlens.scoring.models import FollowerEngagementScore, FollowerInteractionCount
 from fanlens.workspaces.models import Workspace
 
@@ -18,6 +18,7 @@ __all__ = [
     "FollowerEngagementScore",
     "FollowerInteraction",
     "FollowerInteractionCount",
+    "IngestReject",
     "SyncRun",
     "SyncState",
     "Workspace",

@@ -1,7 +1,7 @@
 """Connectors: accounts (encrypted credentials), sync_state cursors, sync_runs log.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26 11:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
