@@ -89,20 +89,13 @@ def account_list() -> None:
     with unit_of_work() as session:
         accounts = repository.list_accounts(session)
         runs = repository.last_runs(session, [a.id for a in accounts])
-        table = Table("id", "platform", "account", "name", "status", "last sync", "error")
+        # Tab-separated lines, like `workspace list`: readable, and never wrapped for scripts.
+        console.print("id\tplatform\taccount\tname\tstatus\tlast sync\tlast error")
         for a in accounts:
             run = runs.get(a.id)
             last = f"{run.started_at:%Y-%m-%d %H:%M} {run.status}" if run else "never"
-            table.add_row(
-                str(a.id),
-                a.platform,
-                a.external_id,
-                a.display_name or "",
-                a.status,
-                last,
-                a.last_error or "",
-            )
-        console.print(table)
+            fields = [str(a.id), a.platform, a.external_id, a.display_name or "", a.status, last]
+            console.print("\t".join([*fields, a.last_error or ""]), markup=False)
 
 
 @account_app.command("keygen")
