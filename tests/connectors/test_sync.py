@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, text
@@ -133,3 +133,31 @@ def test_time_is_exact_only_where_the_api_gives_the_actions_time(
     mastodon = precisions(db, "mastodon")
     assert mastodon["comment"] == {"exact"}
     assert mastodon["like"] == mastodon["repost"] == mastodon["follow"] == {"observed"}
+
+
+def test_incremental_youtube_sync_finds_new_comments_on_old_videos(
+    world: World, db: Engine, start_sim, secret_key: str
+) -> None:  # type: ignore[no-untyped-def]
+    sim = start_sim("youtube", list(world.records()))
+    account_id = add_account(db, "youtube", sim)
+    full = sync_account(account_id=account_id, engine=db, http=fast_http())
+    oldest = min(
+        (r for r in world.records() if r["type"] == "post" and r["platform"] == "youtube"),
+        key=lambda r: r["posted_at"],
+    )
+    fan = {"external_user_id": "UCnewfan000000000000001", "username": "latecomer"}
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    sim.add_records(
+        [
+            {"type": "interaction", "platform": "youtube", "interaction_type": "comment",
+             "external_post_id": oldest["external_post_id"], "external_id": "Ugz-late-comment",
+             "text": "still great years later", "occurred_at": now, "user": fan},
+        ]
+    )  # fmt: skip
+
+    again = sync_account(account_id=account_id, engine=db, http=fast_http())
+
+    assert again.status == "succeeded", again.message
+    assert again.inserted == 1
+    assert stored_counts(db, "youtube")[(fan["external_user_id"], "comment")] == 1
+    assert again.api_calls < full.api_calls

@@ -29,11 +29,15 @@ from fanlens.connectors.base import (
 )
 from fanlens.connectors.paging import Position, cursor_pass, engagement_pass, remember_posts
 from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
-from fanlens.kit.timeutil import parse_rfc3339
+from fanlens.kit.timeutil import parse_rfc3339, to_rfc3339, utcnow
 
 PLATFORM = "youtube"
 POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
 COMMENTS = Stream("comments", ("external_id",), None)
+# New threads anywhere on the channel (old videos too), newest first: incremental runs only.
+CHANNEL_COMMENTS = Stream(
+    "channel_comments", ("external_id",), "published_at", None, timedelta(days=2)
+)
 # Quota units per call (https://developers.google.com/youtube/v3/determine_quota_cost).
 COST = {"channels": 1, "playlistItems": 1, "videos": 1, "commentThreads": 1, "comments": 1}
 # Credential problems: the key or token is bad whatever we ask. ("required"/"forbidden" only
@@ -46,7 +50,7 @@ SKIP_VIDEO_REASONS = {"videoNotFound", "commentsDisabled"}
 
 class YouTubeConnector(Connector):
     platform = PLATFORM
-    streams = (POSTS, COMMENTS)
+    streams = (POSTS, CHANNEL_COMMENTS, COMMENTS)
 
     def __init__(self, account: AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
@@ -94,6 +98,8 @@ class YouTubeConnector(Connector):
                 stop_before=since,
                 on_page=remember_posts(_video_sig, lambda v: v["id"], _published_text),
             )
+        elif stream is CHANNEL_COMMENTS:
+            yield from self._channel_comments(state, full=full)
         elif stream is COMMENTS:
             yield from engagement_pass(
                 COMMENTS, state, posts, full=full, read_post=self._video_comments
@@ -115,6 +121,33 @@ class YouTubeConnector(Connector):
         return list(videos or []), body.get("nextPageToken")
 
     # -- comments -------------------------------------------------------------------------
+
+    def _channel_comments(self, state: State, *, full: bool) -> Iterator[Page]:
+        """Threads started since the last sync on any video, so comments on videos older than
+        the posts' look-back are not missed. A first or full sync reads every video's comments
+        (the comments stream), so here it only starts the clock."""
+        if full or (state.get("cursor") is None and state.get("page") is None):
+            yield Page(records=[], state={"cursor": to_rfc3339(utcnow())})
+            return
+        yield from cursor_pass(
+            CHANNEL_COMMENTS,
+            state,
+            full=False,
+            fetch=self._channel_threads_page,
+            position=Position(key=_thread_time, value=_thread_time_text, load=parse_rfc3339),
+            to_records=self._thread_records,
+            stop_before=CHANNEL_COMMENTS.since(state, full=False),
+        )
+
+    def _channel_threads_page(self, token: str | None) -> tuple[list[Any], str | None]:
+        params = {
+            "part": "snippet,replies",
+            "allThreadsRelatedToChannelId": self.account.external_id,
+            "maxResults": 100,
+            "order": "time",
+        }
+        body = self._get("commentThreads", {**params, **({"pageToken": token} if token else {})})
+        return list(body.get("items") or []), body.get("nextPageToken")
 
     def _video_comments(
         self, video_id: str, _info: dict[str, Any]
@@ -254,6 +287,14 @@ def _published_text(video: dict[str, Any]) -> str:
 
 def _published(video: dict[str, Any]) -> Any:
     return parse_rfc3339(_published_text(video))
+
+
+def _thread_time_text(thread: dict[str, Any]) -> str:
+    return checked_time(thread["snippet"]["topLevelComment"]["snippet"]["publishedAt"])
+
+
+def _thread_time(thread: dict[str, Any]) -> Any:
+    return parse_rfc3339(_thread_time_text(thread))
 
 
 def _video_sig(video: dict[str, Any]) -> str:
