@@ -213,3 +213,14 @@ def simulate(
     console.print(f"API base {base_url_for(platform, root)}  (control: {root}/_sim/state)")
     sys.stdout.flush()
     serve(platform, records, host, port)
+
+
+def _register_connectors() -> None:
+    # Imported last: fanlens.connectors.cli uses friendly_errors from this module.
+    from fanlens.connectors.cli import account_app, sync_command
+
+    app.add_typer(account_app, name="account")
+    app.command("sync")(friendly_errors(sync_command))
+
+
+_register_connectors()

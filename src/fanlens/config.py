@@ -31,6 +31,23 @@ class Settings(BaseSettings):
         default=20_000, ge=1, description="Interchange lines per ingest transaction."
     )
 
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key encrypting account credentials at rest "
+        "(make one with `fanlens account keygen`).",
+    )
+    youtube_base_url: str = Field(
+        default="https://www.googleapis.com/youtube/v3",
+        description="Root of the YouTube Data API v3 (a simulator's URL in tests).",
+    )
+    bluesky_base_url: str = Field(
+        default="https://public.api.bsky.app/xrpc",
+        description="Bluesky XRPC root of the AppView (public data needs no credentials).",
+    )
+    http_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds before an upstream API request times out."
+    )
+
     def database_url_or_none(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url else None
 

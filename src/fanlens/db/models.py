@@ -1,6 +1,7 @@
 """Imports every model so the metadata (Alembic, tests) sees the whole schema."""
 
 from fanlens.audience.models import Follower
+from fanlens.connectors.models import Account, SyncRun, SyncState
 from fanlens.content.models import ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
 from fanlens.interactions.models import FollowerInteraction, IngestReject
@@ -8,6 +9,7 @@ from fanlens.scoring.models import FollowerEngagementScore, FollowerInteractionC
 from fanlens.workspaces.models import Workspace
 
 __all__ = [
+    "Account",
     "Base",
     "ContentItem",
     "ContentPost",
@@ -17,5 +19,7 @@ __all__ = [
     "FollowerInteraction",
     "FollowerInteractionCount",
     "IngestReject",
+    "SyncRun",
+    "SyncState",
     "Workspace",
 ]

@@ -21,3 +21,7 @@ def parse_rfc3339(value: str) -> datetime:
     base = text[:19].replace("t", "T").replace(" ", "T")
     zone = "+00:00" if offset in ("Z", "z") else offset
     return datetime.fromisoformat(f"{base}{fraction[:7]}{zone}").astimezone(UTC)
+
+
+def to_rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,1 @@
+"""Connectors: accounts on social platforms, their streams, and the sync that stores them."""

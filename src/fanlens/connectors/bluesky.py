@@ -1,0 +1,336 @@
+"""Bluesky through the public AppView (no credentials for public data).
+
+Replies and quotes carry their record's `createdAt`, likes their `createdAt`: exact times.
+Reposts and follows are listed without a time: stored as observed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from fanlens.config import settings
+from fanlens.connectors.base import (
+    AccountConfig,
+    Connector,
+    ConnectorError,
+    Page,
+    Record,
+    Reject,
+    State,
+    Stream,
+    checked_time,
+    convert,
+    follower,
+    interaction,
+    require_text,
+    user,
+)
+from fanlens.connectors.paging import (
+    Position,
+    cursor_pass,
+    engagement_pass,
+    head_pass,
+    remember_posts,
+)
+from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
+from fanlens.kit.timeutil import parse_rfc3339
+
+PLATFORM = "bluesky"
+POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
+FOLLOWERS = Stream("followers", ("external_user_id",), None)
+ENGAGEMENT = Stream("engagement", ("external_post_id", "interaction_type"), None)
+PAGE = 100
+PROFILES_PER_CALL = 25
+REAUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthMissing", "AuthenticationRequired"}
+GONE_ERRORS = {"AccountTakedown", "AccountDeactivated", "HandleNotFound"}
+GONE_MESSAGES_OF_INVALID_REQUEST = {"Profile not found", "Unable to resolve handle"}
+
+
+class BlueskyConnector(Connector):
+    platform = PLATFORM
+    streams = (POSTS, FOLLOWERS, ENGAGEMENT)
+
+    def __init__(self, account: AccountConfig, http: HttpClient) -> None:
+        super().__init__(account, http)
+        self.did = account.external_id if account.external_id.startswith("did:") else None
+
+    @classmethod
+    def from_account(cls, account: AccountConfig, options: HttpOptions) -> BlueskyConnector:
+        headers = {}
+        if account.credentials.get("access_token"):
+            headers["Authorization"] = f"Bearer {account.credentials['access_token']}"
+        http = HttpClient(
+            base_url=settings.bluesky_base_url,
+            budget=budget_for(PLATFORM),
+            options=options,
+            headers=headers,
+        )
+        return cls(account, http)
+
+    def resolve(self) -> str | None:
+        profile = self._get("app.bsky.actor.getProfile", {"actor": self.did or self.account.handle})
+        self.did = require_text(profile.get("did"), "did")
+        return profile.get("displayName") or profile.get("handle")
+
+    def read(
+        self, stream: Stream, state: State, *, full: bool, posts: dict[str, Any]
+    ) -> Iterator[Page]:
+        if stream is POSTS:
+            yield from cursor_pass(
+                POSTS,
+                state,
+                full=full,
+                fetch=self._feed_page,
+                position=Position(key=_created, value=_created_text, load=parse_rfc3339),
+                to_records=lambda item: [_post_record(item["post"])],
+                stop_before=POSTS.since(state, full=full),
+                on_page=remember_posts(
+                    lambda i: _post_sig(i["post"]), lambda i: i["post"]["uri"], _created_text
+                ),
+            )
+        elif stream is FOLLOWERS:
+            yield from head_pass(
+                FOLLOWERS,
+                state,
+                full=full,
+                fetch=self._followers_page,
+                id_of=lambda p: p["did"],
+                to_records=self._follower_records,
+            )
+        elif stream is ENGAGEMENT:
+            yield from engagement_pass(
+                ENGAGEMENT, state, posts, full=full, read_post=self._engagement
+            )
+
+    # -- posts ----------------------------------------------------------------------------
+
+    def _feed_page(self, cursor: str | None) -> tuple[list[Any], str | None]:
+        params = {"actor": self.did, "limit": PAGE, "filter": "posts_no_replies"}
+        body = self._get("app.bsky.feed.getAuthorFeed", _with_cursor(params, cursor))
+        feed = body.get("feed") or []
+        # Reposts by the creator are someone else's posts.
+        own = [i for i in feed if not (isinstance(i, dict) and i.get("reason"))]
+        return own, body.get("cursor") if feed else None
+
+    # -- followers ------------------------------------------------------------------------
+
+    def _followers_page(self, cursor: str | None) -> tuple[list[Any], str | None]:
+        body = self._get(
+            "app.bsky.graph.getFollowers", _with_cursor({"actor": self.did, "limit": PAGE}, cursor)
+        )
+        followers = list(body.get("followers") or [])
+        self._enrich(followers)
+        return followers, body.get("cursor") if followers else None
+
+    def _enrich(self, profiles: list[Any]) -> None:
+        """Follower counts come only with full profiles (getProfiles, 25 a call)."""
+        dids = [p["did"] for p in profiles if isinstance(p, dict) and isinstance(p.get("did"), str)]
+        counts: dict[str, Any] = {}
+        for start in range(0, len(dids), PROFILES_PER_CALL):
+            chunk = dids[start : start + PROFILES_PER_CALL]
+            body = self._get("app.bsky.actor.getProfiles", {"actors": chunk})
+            for full_profile in body.get("profiles") or []:
+                counts[full_profile.get("did")] = full_profile.get("followersCount")
+        for p in profiles:
+            if isinstance(p, dict) and counts.get(str(p.get("did"))) is not None:
+                p["followersCount"] = counts[p["did"]]
+
+    def _follower_records(self, profile: dict[str, Any]) -> list[Record]:
+        who = _user(profile)
+        return [follower(PLATFORM, who), interaction(PLATFORM, "follow", who)]
+
+    # -- engagement -----------------------------------------------------------------------
+
+    def _engagement(self, uri: str, _info: dict[str, Any]) -> tuple[list[Record], list[Reject]]:
+        records: list[Record] = []
+        rejects: list[Reject] = []
+        for items, to_records in (
+            (self._replies(uri), self._reply_records),
+            (self._list("app.bsky.feed.getLikes", uri, "likes"), lambda like: [_like(uri, like)]),
+            (
+                self._list("app.bsky.feed.getRepostedBy", uri, "repostedBy"),
+                lambda actor: [interaction(PLATFORM, "repost", _user(actor), external_post_id=uri)],
+            ),
+            (self._list("app.bsky.feed.getQuotes", uri, "posts"), lambda q: [_quote(uri, q)]),
+        ):
+            recs, rejs = convert(ENGAGEMENT, items, to_records)
+            records.extend(recs)
+            rejects.extend(rejs)
+        return records, rejects
+
+    def _replies(self, uri: str) -> list[Any]:
+        """Every reply in the thread under a post, with the uri of the post it answers."""
+        try:
+            body = self._get(
+                "app.bsky.feed.getPostThread", {"uri": uri, "depth": 1000, "parentHeight": 0}
+            )
+        except ConnectorError as exc:
+            if exc.reason == "NotFound":  # the post was deleted since the posts stream saw it
+                return []
+            raise
+        found: list[Any] = []
+        stack: list[Any] = [body.get("thread") or {}]
+        while stack:
+            node = stack.pop()
+            for child in node.get("replies") or [] if isinstance(node, dict) else []:
+                if isinstance(child, dict) and child.get("post") is not None:
+                    found.append({"root": uri, "node": child})
+                    stack.append(child)
+                elif not isinstance(child, dict):
+                    found.append({"root": uri, "node": child})  # malformed: rejected later
+        return found
+
+    def _reply_records(self, item: dict[str, Any]) -> list[Record]:
+        post = item["node"]["post"]
+        record = post["record"]
+        who = _user(post["author"])
+        if who["external_user_id"] == self.did:
+            return []  # the creator answering fans is not fan activity
+        parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
+        root = item["root"]
+        kind = "comment" if parent in (None, root) else "reply"
+        if self._mentions_creator(record):
+            kind = "mention"
+        return [
+            interaction(
+                PLATFORM,
+                kind,
+                who,
+                external_post_id=root,
+                external_id=require_text(post["uri"], "uri"),
+                text=record.get("text"),
+                parent_external_id=parent if parent not in (None, root) else None,
+                occurred_at=record["createdAt"],
+            )
+        ]
+
+    def _mentions_creator(self, record: dict[str, Any]) -> bool:
+        """A reply that tags the creator (a mention facet with their DID) is a mention."""
+        for facet in record.get("facets") or []:
+            for feature in facet.get("features") or []:
+                if (
+                    feature.get("$type") == "app.bsky.richtext.facet#mention"
+                    and feature.get("did") == self.did
+                ):
+                    return True
+        return False
+
+    def _list(self, nsid: str, uri: str, key: str) -> list[Any]:
+        items: list[Any] = []
+        cursor: str | None = None
+        while True:
+            body = self._get(nsid, _with_cursor({"uri": uri, "limit": PAGE}, cursor))
+            page = list(body.get(key) or [])
+            items.extend(page)
+            cursor = body.get("cursor")
+            if not cursor or not page:
+                return items
+
+    # -- HTTP and errors ------------------------------------------------------------------
+
+    def _get(self, nsid: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self.http.get(f"/{nsid}", params=params)
+        except RetriesExhausted as exc:
+            raise ConnectorError.transient(f"Bluesky: {exc}", "unavailable") from exc
+        if response.is_success:
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise ConnectorError.transient(
+                    "Bluesky answered with invalid JSON", "bad_json"
+                ) from exc
+            if isinstance(body, dict):
+                return body
+            raise ConnectorError.transient("Bluesky answered with an unexpected body", "bad_json")
+        raise bluesky_error(response, actor_call=nsid.startswith("app.bsky.actor"))
+
+
+def bluesky_error(response: httpx.Response, *, actor_call: bool = False) -> ConnectorError:
+    """Classify an XRPC error body ({"error": Name, "message": text})."""
+    try:
+        body = response.json()
+        name, message = str(body["error"]), str(body.get("message") or "")
+    except (ValueError, KeyError, TypeError):
+        return ConnectorError.transient(f"Bluesky HTTP {response.status_code}", "http_error")
+    text = f"Bluesky: {name}" + (f" ({message})" if message else "")
+    if name in REAUTH_ERRORS or response.status_code == 401:
+        return ConnectorError.needs_reauth(f"{text}; reconnect the account", name)
+    if name in GONE_ERRORS or (
+        actor_call and name == "InvalidRequest" and message in GONE_MESSAGES_OF_INVALID_REQUEST
+    ):
+        return ConnectorError.gone(text, name)
+    return ConnectorError.transient(text, name)
+
+
+def _with_cursor(params: dict[str, Any], cursor: str | None) -> dict[str, Any]:
+    return {**params, "cursor": cursor} if cursor else params
+
+
+def _user(profile: dict[str, Any]) -> Record:
+    handle = profile.get("handle")
+    return user(
+        external_user_id=profile["did"],
+        username=handle,
+        display_name=profile.get("displayName"),
+        profile_url=f"https://bsky.app/profile/{handle}" if handle else None,
+        avatar_url=profile.get("avatar"),
+        bio=profile.get("description"),
+        follower_count=profile.get("followersCount"),
+    )
+
+
+def _like(uri: str, like: dict[str, Any]) -> Record:
+    return interaction(
+        PLATFORM, "like", _user(like["actor"]), external_post_id=uri, occurred_at=like["createdAt"]
+    )
+
+
+def _quote(uri: str, post: dict[str, Any]) -> Record:
+    return interaction(
+        PLATFORM,
+        "quote",
+        _user(post["author"]),
+        external_post_id=uri,
+        external_id=require_text(post["uri"], "uri"),
+        text=post["record"].get("text"),
+        occurred_at=post["record"]["createdAt"],
+    )
+
+
+def _created_text(item: dict[str, Any]) -> str:
+    return checked_time(item["post"]["record"]["createdAt"])
+
+
+def _created(item: dict[str, Any]) -> Any:
+    return parse_rfc3339(_created_text(item))
+
+
+def _post_sig(post: dict[str, Any]) -> str:
+    return ":".join(
+        str(int(post.get(k) or 0)) for k in ("likeCount", "repostCount", "replyCount", "quoteCount")
+    )
+
+
+def _post_record(post: dict[str, Any]) -> Record:
+    uri = require_text(post["uri"], "uri")
+    rkey = uri.rsplit("/", 1)[-1]
+    handle = (post.get("author") or {}).get("handle")
+    return {
+        "type": "post",
+        "platform": PLATFORM,
+        "external_post_id": uri,
+        "url": f"https://bsky.app/profile/{handle}/post/{rkey}" if handle else None,
+        "caption": post["record"].get("text"),
+        "posted_at": checked_time(post["record"]["createdAt"]),
+        "metrics": {
+            "likes": int(post.get("likeCount") or 0),
+            "comments": int(post.get("replyCount") or 0),
+            "shares": int(post.get("repostCount") or 0),
+            "quotes": int(post.get("quoteCount") or 0),
+        },
+    }

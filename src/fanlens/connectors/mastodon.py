@@ -1,0 +1,338 @@
+"""Mastodon REST API of the account's own instance; `Link` header paging.
+
+Replies carry their `created_at` (exact). `favourited_by` / `reblogged_by` / `followers` list
+who, not when (observed) — unless the account has a token, in which case favourites, boosts,
+follows and mentions come from notifications with their exact times instead.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from fanlens.connectors.base import (
+    AccountConfig,
+    Connector,
+    ConnectorError,
+    Page,
+    Record,
+    Reject,
+    State,
+    Stream,
+    checked_time,
+    convert,
+    follower,
+    interaction,
+    require_text,
+    user,
+)
+from fanlens.connectors.paging import (
+    Position,
+    cursor_pass,
+    engagement_pass,
+    head_pass,
+    remember_posts,
+)
+from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
+from fanlens.kit.timeutil import parse_rfc3339
+
+PLATFORM = "mastodon"
+POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
+FOLLOWERS = Stream("followers", ("external_user_id",), None)
+ENGAGEMENT = Stream("engagement", ("external_post_id", "interaction_type"), None)
+NOTIFICATIONS = Stream("notifications", ("id",), "id", None)
+NOTIFICATION_TYPES = {
+    "favourite": "like",
+    "reblog": "repost",
+    "follow": "follow",
+    "mention": "mention",
+}
+TAG = re.compile(r"<[^>]+>")
+
+
+class MastodonConnector(Connector):
+    platform = PLATFORM
+    streams = (POSTS, FOLLOWERS, ENGAGEMENT, NOTIFICATIONS)
+
+    def __init__(self, account: AccountConfig, http: HttpClient) -> None:
+        super().__init__(account, http)
+        self.account_id: str | None = None
+        self.has_token = bool(account.credentials.get("access_token"))
+
+    @classmethod
+    def from_account(cls, account: AccountConfig, options: HttpOptions) -> MastodonConnector:
+        instance = str(account.settings["instance_url"]).rstrip("/")
+        token = account.credentials.get("access_token")
+        http = HttpClient(
+            base_url=f"{instance}/api/v1",
+            budget=budget_for(PLATFORM, instance),
+            options=options,
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+        )
+        return cls(account, http)
+
+    def resolve(self) -> str | None:
+        try:
+            body, _ = self._get("accounts/lookup", {"acct": self.account.handle})
+        except ConnectorError as exc:
+            if exc.reason == "not_found":
+                raise ConnectorError.gone(
+                    f"Mastodon account {self.account.handle} no longer exists", "not_found"
+                ) from exc
+            raise
+        if body.get("suspended"):
+            raise ConnectorError.gone(
+                f"Mastodon account {self.account.handle} is suspended", "suspended"
+            )
+        self.account_id = require_text(body.get("id"), "id")
+        return body.get("display_name") or body.get("username")
+
+    def read(
+        self, stream: Stream, state: State, *, full: bool, posts: dict[str, Any]
+    ) -> Iterator[Page]:
+        if stream is POSTS:
+            yield from cursor_pass(
+                POSTS,
+                state,
+                full=full,
+                fetch=self._pager(
+                    f"accounts/{self.account_id}/statuses",
+                    {"limit": 40, "exclude_reblogs": "true", "exclude_replies": "true"},
+                ),
+                position=Position(key=_created, value=_created_text, load=parse_rfc3339),
+                to_records=lambda s: [_post_record(s)],
+                stop_before=POSTS.since(state, full=full),
+                on_page=remember_posts(_status_sig, lambda s: s["id"], _created_text),
+            )
+        elif stream is FOLLOWERS:
+            yield from head_pass(
+                FOLLOWERS,
+                state,
+                full=full,
+                fetch=self._pager(f"accounts/{self.account_id}/followers", {"limit": 80}),
+                id_of=lambda a: a["id"],
+                to_records=self._follower_records,
+            )
+        elif stream is ENGAGEMENT:
+            yield from engagement_pass(
+                ENGAGEMENT, state, posts, full=full, read_post=self._engagement
+            )
+        elif stream is NOTIFICATIONS and self.has_token:
+            yield from self._notifications(state, full=full)
+
+    # -- followers ------------------------------------------------------------------------
+
+    def _follower_records(self, account: dict[str, Any]) -> list[Record]:
+        who = _user(account)
+        records = [follower(PLATFORM, who)]
+        if not self.has_token:  # with a token, follows come from notifications with a time
+            records.append(interaction(PLATFORM, "follow", who))
+        return records
+
+    # -- engagement -----------------------------------------------------------------------
+
+    def _engagement(
+        self, status_id: str, _info: dict[str, Any]
+    ) -> tuple[list[Record], list[Reject]]:
+        sources: list[tuple[list[Any], Any]] = [(self._descendants(status_id), self._reply_records)]
+        if not self.has_token:
+            sources += [
+                (
+                    self._all(f"statuses/{status_id}/favourited_by"),
+                    lambda a: [interaction(PLATFORM, "like", _user(a), external_post_id=status_id)],
+                ),
+                (
+                    self._all(f"statuses/{status_id}/reblogged_by"),
+                    lambda a: [
+                        interaction(PLATFORM, "repost", _user(a), external_post_id=status_id)
+                    ],
+                ),
+            ]
+        records: list[Record] = []
+        rejects: list[Reject] = []
+        for items, to_records in sources:
+            recs, rejs = convert(ENGAGEMENT, items, to_records)
+            records.extend(recs)
+            rejects.extend(rejs)
+        return records, rejects
+
+    def _descendants(self, status_id: str) -> list[Any]:
+        try:
+            body, _ = self._get(f"statuses/{status_id}/context", {})
+        except ConnectorError as exc:
+            if exc.reason == "not_found":  # deleted since the posts stream saw it
+                return []
+            raise
+        return [{"root": status_id, "status": s} for s in body.get("descendants") or []]
+
+    def _reply_records(self, item: dict[str, Any]) -> list[Record]:
+        status, root = item["status"], item["root"]
+        who = _user(status["account"])
+        if who["external_user_id"] == self.account_id:
+            return []
+        parent = status.get("in_reply_to_id")
+        kind = "comment" if parent in (None, root) else "reply"
+        return [
+            interaction(
+                PLATFORM,
+                kind,
+                who,
+                external_post_id=root,
+                external_id=require_text(status["id"], "id"),
+                text=_text(status.get("content")),
+                parent_external_id=parent if kind == "reply" else None,
+                occurred_at=status["created_at"],
+            )
+        ]
+
+    # -- notifications (token only) -------------------------------------------------------
+
+    def _notifications(self, state: State, *, full: bool) -> Iterator[Page]:
+        cursor = state.get("cursor")
+        params: dict[str, Any] = {"limit": 80, "types[]": list(NOTIFICATION_TYPES)}
+        yield from cursor_pass(
+            NOTIFICATIONS,
+            state,
+            full=full,
+            fetch=self._pager("notifications", params),
+            position=Position(
+                key=lambda n: int(n["id"]), value=lambda n: str(int(n["id"])), load=int
+            ),
+            to_records=self._notification_records,
+            stop_before=int(cursor) + 1 if cursor is not None else None,
+        )
+
+    def _notification_records(self, note: dict[str, Any]) -> list[Record]:
+        kind = NOTIFICATION_TYPES.get(note["type"])
+        if kind is None:
+            return []
+        who = _user(note["account"])
+        when = note["created_at"]
+        status = note.get("status") or {}
+        if kind == "follow":
+            return [follower(PLATFORM, who), interaction(PLATFORM, "follow", who, occurred_at=when)]
+        post_id = require_text(status.get("id"), "status.id")
+        if kind == "mention":
+            if status.get("in_reply_to_account_id") == self.account_id and status.get(
+                "in_reply_to_id"
+            ):
+                return []  # a reply to the creator: already stored from the thread
+            return [
+                interaction(
+                    PLATFORM,
+                    "mention",
+                    who,
+                    external_id=post_id,
+                    text=_text(status.get("content")),
+                    occurred_at=when,
+                )
+            ]
+        return [interaction(PLATFORM, kind, who, external_post_id=post_id, occurred_at=when)]
+
+    # -- HTTP and errors ------------------------------------------------------------------
+
+    def _pager(self, path: str, params: dict[str, Any]) -> Any:
+        """A fetch function for Link-header paging: the page token is the next URL."""
+
+        def fetch(next_url: str | None) -> tuple[list[Any], str | None]:
+            body, response = self._get(next_url or path, None if next_url else params)
+            items = body if isinstance(body, list) else []
+            following = response.links.get("next", {}).get("url")
+            return items, following if items else None
+
+        return fetch
+
+    def _all(self, path: str) -> list[Any]:
+        fetch = self._pager(path, {"limit": 80})
+        items, token = fetch(None)
+        while token:
+            more, token = fetch(token)
+            items.extend(more)
+        return items
+
+    def _get(self, path: str, params: dict[str, Any] | None) -> tuple[Any, httpx.Response]:
+        try:
+            response = self.http.get(path, params=params)
+        except RetriesExhausted as exc:
+            raise ConnectorError.transient(f"Mastodon: {exc}", "unavailable") from exc
+        if not response.is_success:
+            raise mastodon_error(response)
+        try:
+            return response.json(), response
+        except ValueError as exc:
+            raise ConnectorError.transient(
+                "Mastodon answered with invalid JSON", "bad_json"
+            ) from exc
+
+
+def mastodon_error(response: httpx.Response) -> ConnectorError:
+    """Classify a Mastodon error ({"error": text}); the status code carries the meaning."""
+    try:
+        detail = str(response.json().get("error") or "")
+    except (ValueError, AttributeError):
+        detail = ""
+    text = f"Mastodon HTTP {response.status_code}" + (f": {detail}" if detail else "")
+    status = response.status_code
+    if status == 401:
+        return ConnectorError.needs_reauth(f"{text}; reconnect the account", "unauthorized")
+    if status == 403:
+        return ConnectorError.needs_reauth(f"{text}; the token lacks a scope", "forbidden")
+    if status == 404:
+        return ConnectorError(text, permanent=False, reason="not_found")
+    if status == 410:
+        return ConnectorError.gone(text, "gone")
+    return ConnectorError.transient(text, f"http_{status}")
+
+
+def _text(content: Any) -> str | None:
+    if not isinstance(content, str):
+        return None
+    return html.unescape(TAG.sub("", content.replace("<br>", "\n").replace("</p><p>", "\n\n")))
+
+
+def _user(account: dict[str, Any]) -> Record:
+    return user(
+        external_user_id=account["id"],
+        username=account.get("acct") or account.get("username"),
+        display_name=account.get("display_name") or None,
+        profile_url=account.get("url"),
+        avatar_url=account.get("avatar"),
+        bio=_text(account.get("note")) or None,
+        follower_count=account.get("followers_count"),
+        verified=None,
+    )
+
+
+def _created_text(status: dict[str, Any]) -> str:
+    return checked_time(status["created_at"])
+
+
+def _created(status: dict[str, Any]) -> Any:
+    return parse_rfc3339(_created_text(status))
+
+
+def _status_sig(status: dict[str, Any]) -> str:
+    return ":".join(
+        str(int(status.get(k) or 0)) for k in ("favourites_count", "reblogs_count", "replies_count")
+    )
+
+
+def _post_record(status: dict[str, Any]) -> Record:
+    return {
+        "type": "post",
+        "platform": PLATFORM,
+        "external_post_id": require_text(status["id"], "id"),
+        "url": status.get("url"),
+        "caption": _text(status.get("content")),
+        "posted_at": _created_text(status),
+        "metrics": {
+            "likes": int(status.get("favourites_count") or 0),
+            "comments": int(status.get("replies_count") or 0),
+            "shares": int(status.get("reblogs_count") or 0),
+        },
+    }

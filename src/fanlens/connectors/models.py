@@ -1,0 +1,102 @@
+"""Connected accounts, the sync cursor of each stream, and a log of sync runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_pk
+
+ACCOUNT_STATUSES = ("active", "needs_reauth", "gone")
+RUN_STATUSES = ("running", "succeeded", "failed", "needs_reauth", "gone")
+
+
+class Account(WorkspaceScoped, TimestampMixin, Base):
+    """A creator's channel on one platform. `credentials` is Fernet ciphertext, never plain."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "platform", "external_id"),
+        CheckConstraint("status IN ('active', 'needs_reauth', 'gone')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    handle: Mapped[str] = mapped_column(Text, nullable=False)
+    external_id: Mapped[str] = mapped_column(Text, nullable=False)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    credentials: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(Text, nullable=False, server_default="active")
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:  # credentials stay out of logs and tracebacks
+        return f"Account(id={self.id}, platform={self.platform!r}, handle={self.handle!r})"
+
+
+class SyncState(Base):
+    """Where one stream of one account stopped: the cursor a sync resumes from."""
+
+    __tablename__ = "sync_state"
+    __table_args__ = (UniqueConstraint("account_id", "stream"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    stream: Mapped[str] = mapped_column(Text, nullable=False)
+    cursor: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class SyncRun(Base):
+    """One sync of one account: what it fetched, what it cost and how it ended."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('running', 'succeeded', 'failed', 'needs_reauth', 'gone')",
+            name="status",
+        ),
+        Index("ix_sync_runs_account_id_started_at", "account_id", "started_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(Text, nullable=False, server_default="running")
+    full: Mapped[bool] = mapped_column(nullable=False, server_default=text("false"))
+    items: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    rejects: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    api_calls: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    quota_used: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,184 @@
+"""SQL for accounts, stream cursors and sync runs."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fanlens.connectors.base import Reject
+from fanlens.connectors.models import Account, SyncRun, SyncState
+from fanlens.interactions.models import IngestReject
+
+# First half of the two-key advisory lock; the second is the account id's hash.
+SYNC_LOCK_CLASS = 0x66616E6C  # "fanl"
+
+
+def get_account(session: Session, account_id: uuid.UUID) -> Account | None:
+    return session.get(Account, account_id)
+
+
+def find_account(
+    session: Session, *, workspace_id: uuid.UUID, platform: str, external_id: str
+) -> Account | None:
+    return session.scalars(
+        select(Account).where(
+            Account.workspace_id == workspace_id,
+            Account.platform == platform,
+            Account.external_id == external_id,
+        )
+    ).one_or_none()
+
+
+def list_accounts(session: Session, *, workspace_id: uuid.UUID | None = None) -> list[Account]:
+    query = select(Account).order_by(Account.created_at)
+    if workspace_id is not None:
+        query = query.where(Account.workspace_id == workspace_id)
+    return list(session.scalars(query))
+
+
+def last_runs(session: Session, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, SyncRun]:
+    query = (
+        select(SyncRun)
+        .where(SyncRun.account_id.in_(account_ids))
+        .order_by(SyncRun.account_id, SyncRun.started_at.desc())
+        .distinct(SyncRun.account_id)
+    )
+    return {run.account_id: run for run in session.scalars(query)}
+
+
+def set_account_status(
+    session: Session, account_id: uuid.UUID, *, status: str, last_error: str | None
+) -> None:
+    session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(status=status, last_error=last_error, updated_at=func.now())
+    )
+
+
+def set_display_name(session: Session, account_id: uuid.UUID, name: str) -> None:
+    session.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.display_name.is_distinct_from(name))
+        .values(display_name=name, updated_at=func.now())
+    )
+
+
+def load_states(session: Session, account_id: uuid.UUID) -> dict[str, dict[str, Any]]:
+    rows = session.execute(
+        select(SyncState.stream, SyncState.cursor).where(SyncState.account_id == account_id)
+    )
+    return {stream: dict(cursor) for stream, cursor in rows}
+
+
+def save_state(
+    session: Session, account_id: uuid.UUID, stream: str, cursor: dict[str, Any]
+) -> None:
+    stmt = insert(SyncState).values(account_id=account_id, stream=stream, cursor=cursor)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["account_id", "stream"],
+            set_={"cursor": stmt.excluded.cursor, "updated_at": func.now()},
+        )
+    )
+
+
+def start_run(session: Session, account_id: uuid.UUID, *, full: bool) -> uuid.UUID:
+    run = SyncRun(account_id=account_id, full=full)
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def add_to_run(
+    session: Session,
+    run_id: uuid.UUID,
+    *,
+    stream: str,
+    items: int,
+    rejects: int,
+    api_calls: int,
+    quota_used: int,
+) -> None:
+    """Add a page's counts to its run, in the page's own transaction (so they survive a kill)."""
+    session.execute(
+        text(
+            "UPDATE sync_runs SET items = jsonb_set(items, ARRAY[:stream], "
+            "to_jsonb(COALESCE((items->>:stream)::int, 0) + :items)), "
+            "rejects = rejects + :rejects, api_calls = :api_calls, quota_used = :quota_used "
+            "WHERE id = :run_id"
+        ),
+        {
+            "stream": stream,
+            "items": items,
+            "rejects": rejects,
+            "api_calls": api_calls,
+            "quota_used": quota_used,
+            "run_id": run_id,
+        },
+    )
+
+
+def finish_run(
+    session: Session,
+    run_id: uuid.UUID,
+    *,
+    status: str,
+    api_calls: int,
+    quota_used: int,
+    last_error: str | None,
+) -> None:
+    session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id)
+        .values(
+            status=status,
+            finished_at=func.now(),
+            api_calls=api_calls,
+            quota_used=quota_used,
+            last_error=last_error,
+        )
+    )
+
+
+def store_rejects(
+    session: Session, *, workspace_id: uuid.UUID, source: str, rejects: list[Reject]
+) -> None:
+    """Upstream items that could not become records, kept in the ingest pipeline's rejects
+    table; the same item rejected again is stored once."""
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "source": source,
+            "line_number": 0,  # an upstream item has no line; its hash tells them apart
+            "reason": "malformed_upstream_item",
+            "message": reject.error,
+            "raw": reject.raw.replace("\x00", ""),
+            "raw_hash": uuid.UUID(bytes=hashlib.md5(reject.raw.encode()).digest()),
+        }
+        for reject in rejects
+    ]
+    session.execute(insert(IngestReject).values(rows).on_conflict_do_nothing())
+
+
+def try_sync_lock(connection: Connection, account_id: uuid.UUID) -> bool:
+    """A session-level advisory lock: held while the connection lives, so a killed worker
+    releases it with its connection and no stale claim is left behind."""
+    return bool(
+        connection.execute(
+            text("SELECT pg_try_advisory_lock(:cls, hashtext(:account))"),
+            {"cls": SYNC_LOCK_CLASS, "account": str(account_id)},
+        ).scalar_one()
+    )
+
+
+def release_sync_lock(connection: Connection, account_id: uuid.UUID) -> None:
+    connection.execute(
+        text("SELECT pg_advisory_unlock(:cls, hashtext(:account))"),
+        {"cls": SYNC_LOCK_CLASS, "account": str(account_id)},
+    )

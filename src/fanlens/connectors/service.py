@@ -1,0 +1,103 @@
+"""Accounts: adding a creator's channel, listing them, and what a connector needs to sync one."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy.orm import Session
+
+from fanlens.connectors import credentials as secrets
+from fanlens.connectors import repository
+from fanlens.connectors.base import AccountConfig
+from fanlens.connectors.models import Account
+from fanlens.kit.errors import Conflict, InvalidInput, NotFound
+
+PLATFORMS = ("youtube", "bluesky", "mastodon")
+
+
+def add(
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    platform: str,
+    handle: str,
+    external_id: str | None = None,
+    settings: dict[str, Any] | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> Account:
+    """Connect an account; credentials are encrypted before they reach the database."""
+    if platform not in PLATFORMS:
+        raise InvalidInput(f"unknown platform {platform!r} (known: {', '.join(PLATFORMS)})")
+    handle = handle.strip()
+    if not handle:
+        raise InvalidInput("an account needs a handle or channel id")
+    external_id = (external_id or handle).strip()
+    if repository.find_account(
+        session, workspace_id=workspace_id, platform=platform, external_id=external_id
+    ):
+        raise Conflict(f"{platform} account {external_id} is already connected")
+    secret = {k: v for k, v in (credentials or {}).items() if v}
+    account = Account(
+        workspace_id=workspace_id,
+        platform=platform,
+        handle=handle,
+        external_id=external_id,
+        settings=settings or {},
+        credentials=secrets.encrypt(secret) if secret else None,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def add_mastodon(
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    instance: str,
+    username: str,
+    token: str | None = None,
+) -> Account:
+    instance_url = normalize_instance(instance)
+    username = username.strip().lstrip("@").split("@")[0]
+    host = urlparse(instance_url).netloc
+    return add(
+        session=session,
+        workspace_id=workspace_id,
+        platform="mastodon",
+        handle=username,
+        external_id=f"{username}@{host}",
+        settings={"instance_url": instance_url},
+        credentials={"access_token": token},
+    )
+
+
+def normalize_instance(instance: str) -> str:
+    value = instance.strip().rstrip("/")
+    if "://" not in value:
+        value = f"https://{value}"
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InvalidInput(f"{instance!r} is not an instance URL (e.g. https://mastodon.social)")
+    return value
+
+
+def get_or_raise(*, session: Session, account_id: uuid.UUID) -> Account:
+    account = repository.get_account(session, account_id)
+    if account is None:
+        raise NotFound(f"no account {account_id} (see `fanlens account list`)")
+    return account
+
+
+def config(account: Account) -> AccountConfig:
+    """The account as a connector sees it: credentials decrypted, in memory only."""
+    return AccountConfig(
+        id=account.id,
+        platform=account.platform,
+        handle=account.handle,
+        external_id=account.external_id,
+        settings=dict(account.settings),
+        credentials=secrets.decrypt(account.credentials),
+    )

@@ -1,0 +1,210 @@
+"""Sync one account: every stream, page by page, each page stored in its own transaction.
+
+A page's records and the stream state after it are committed together, so a sync killed at
+any moment resumes from the last stored page and reaches the same final state (ingest is
+idempotent). A PostgreSQL advisory lock on a dedicated connection makes sure two workers
+never sync one account at once; it dies with the connection, so a killed worker leaves no
+stale claim. Kept a plain function: the job queue and the CLI both call it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from fanlens.connectors import repository, service
+from fanlens.connectors.base import Connector, ConnectorError, Page, Reject, Stream
+from fanlens.connectors.registry import CONNECTORS
+from fanlens.db.engine import get_engine, unit_of_work
+from fanlens.interactions.ingest import IngestSummary, ingest_records
+from fanlens.kit.errors import Conflict, FanlensError
+from fanlens.kit.http import HttpOptions
+from fanlens.kit.logging import kv
+
+log = logging.getLogger(__name__)
+MAX_REJECTS_KEPT = 100
+
+Progress = Callable[[str, int], None]
+
+
+class SyncBusy(Conflict):
+    code = "sync_busy"
+
+
+class AccountNotActive(FanlensError):
+    code = "account_not_active"
+
+
+@dataclass
+class SyncResult:
+    run_id: uuid.UUID
+    account_id: uuid.UUID
+    status: str = "running"
+    items: dict[str, int] = field(default_factory=dict)
+    inserted: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    reject_count: int = 0
+    api_calls: int = 0
+    quota_used: int = 0
+    message: str | None = None
+
+
+def sync_account(
+    *,
+    account_id: uuid.UUID,
+    full: bool = False,
+    engine: Engine | None = None,
+    http: HttpOptions | None = None,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Sync an account from where its streams stopped (`full` re-reads everything)."""
+    engine = engine or get_engine()
+    with engine.connect() as lock_connection:
+        if not repository.try_sync_lock(lock_connection, account_id):
+            raise SyncBusy(f"account {account_id} is already being synced by another worker")
+        lock_connection.commit()  # the lock is session-level: no transaction left open
+        try:
+            return _sync_locked(engine, account_id, full, http or HttpOptions(), progress)
+        finally:
+            repository.release_sync_lock(lock_connection, account_id)
+            lock_connection.commit()
+
+
+def _sync_locked(
+    engine: Engine,
+    account_id: uuid.UUID,
+    full: bool,
+    http: HttpOptions,
+    progress: Progress | None,
+) -> SyncResult:
+    with unit_of_work(engine) as session:
+        account = service.get_or_raise(session=session, account_id=account_id)
+        if account.status != "active":
+            raise AccountNotActive(
+                f"account {account_id} is {account.status}"
+                + (f" ({account.last_error})" if account.last_error else "")
+                + "; reconnect it with `fanlens account add` before syncing"
+            )
+        workspace_id = account.workspace_id
+        connector = CONNECTORS[account.platform].from_account(service.config(account), http)
+        result = SyncResult(
+            run_id=repository.start_run(session, account_id, full=full), account_id=account_id
+        )
+    try:
+        _run_streams(engine, connector, workspace_id, result, full, progress)
+        result.status = "succeeded"
+    except ConnectorError as exc:
+        result.status = exc.account_status or "failed"
+        result.message = exc.message
+    except BaseException as exc:
+        result.status, result.message = "failed", f"{type(exc).__name__}: {exc}"
+        _finish(engine, connector, result)
+        raise
+    finally:
+        connector.close()
+    _finish(engine, connector, result)
+    return result
+
+
+def _run_streams(
+    engine: Engine,
+    connector: Connector,
+    workspace_id: uuid.UUID,
+    result: SyncResult,
+    full: bool,
+    progress: Progress | None,
+) -> None:
+    display_name = connector.resolve()
+    if display_name:
+        with unit_of_work(engine) as session:
+            repository.set_display_name(session, result.account_id, display_name)
+    for stream in connector.streams:
+        with unit_of_work(engine) as session:
+            states = repository.load_states(session, result.account_id)
+        posts = states.get("posts", {}).get("posts", {})
+        pages = connector.read(stream, states.get(stream.name, {}), full=full, posts=posts)
+        for page in pages:
+            _store_page(engine, connector, workspace_id, stream, page, result)
+            if progress is not None:
+                progress(stream.name, len(page.records))
+
+
+def _store_page(
+    engine: Engine,
+    connector: Connector,
+    workspace_id: uuid.UUID,
+    stream: Stream,
+    page: Page,
+    result: SyncResult,
+) -> None:
+    with unit_of_work(engine) as session:
+        summary = _ingest(session, workspace_id, page, connector, stream)
+        rejects = page.rejects + _ingest_rejects(stream, summary)
+        repository.save_state(session, result.account_id, stream.name, page.state)
+        repository.add_to_run(
+            session,
+            result.run_id,
+            stream=stream.name,
+            items=len(page.records),
+            rejects=len(rejects),
+            api_calls=connector.http.api_calls,
+            quota_used=connector.http.quota_used,
+        )
+    result.items[stream.name] = result.items.get(stream.name, 0) + len(page.records)
+    result.inserted += summary.interactions_inserted if summary else 0
+    result.reject_count += len(rejects)
+    result.rejects.extend(rejects[: MAX_REJECTS_KEPT - len(result.rejects)])
+    result.api_calls, result.quota_used = connector.http.api_calls, connector.http.quota_used
+
+
+def _ingest(
+    session: Session, workspace_id: uuid.UUID, page: Page, connector: Connector, stream: Stream
+) -> IngestSummary | None:
+    source = f"sync:{connector.platform}:{connector.account.id}:{stream.name}"
+    if page.rejects:
+        repository.store_rejects(
+            session, workspace_id=workspace_id, source=source, rejects=page.rejects
+        )
+        log.warning("rejected upstream items %s", kv(source=source, count=len(page.rejects)))
+    if not page.records:
+        return None
+    return ingest_records(session, workspace_id=workspace_id, records=page.records, source=source)
+
+
+def _ingest_rejects(stream: Stream, summary: IngestSummary | None) -> list[Reject]:
+    """Records the pipeline refused (it stored them in ingest_rejects itself)."""
+    if summary is None:
+        return []
+    return [
+        Reject(stream=stream.name, raw=r.raw, error=f"{r.reason}: {r.message}")
+        for r in summary.rejects
+    ]
+
+
+def _finish(engine: Engine, connector: Connector, result: SyncResult) -> None:
+    with unit_of_work(engine) as session:
+        if result.status in ("needs_reauth", "gone"):
+            repository.set_account_status(
+                session, result.account_id, status=result.status, last_error=result.message
+            )
+        elif result.status == "failed":
+            repository.set_account_status(
+                session, result.account_id, status="active", last_error=result.message
+            )
+        repository.finish_run(
+            session,
+            result.run_id,
+            status=result.status,
+            api_calls=connector.http.api_calls,
+            quota_used=connector.http.quota_used,
+            last_error=result.message,
+        )
+    log.info(
+        "sync finished %s",
+        kv(account=result.account_id, status=result.status, api_calls=result.api_calls),
+    )

@@ -1,0 +1,96 @@
+"""Fixtures for connector tests: a committed database, a world, a simulator over real HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import NullPool
+
+from fanlens.config import settings
+from fanlens.connectors import credentials, service
+from fanlens.db.engine import unit_of_work
+from fanlens.interactions.generate import World, generate_world
+from fanlens.kit.http import HttpOptions
+from fanlens.simulators.run import RunningSimulator, start_simulator
+from fanlens.workspaces import repository as workspaces
+
+
+@pytest.fixture
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    key = credentials.generate_key()
+    monkeypatch.setattr(settings, "secret_key", SecretStr(key))
+    return key
+
+
+@pytest.fixture
+def db(fresh_database_url: str) -> Iterator[Engine]:
+    engine = create_engine(fresh_database_url, poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def world() -> World:
+    return generate_world("tiny", seed=3)
+
+
+def fast_http() -> HttpOptions:
+    """Real retries and backoff, with short waits so fault tests stay quick."""
+    return HttpOptions(timeout=1.0, max_retries=4, backoff=0.01, sleep=lambda s: None)
+
+
+@pytest.fixture
+def start_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Start a platform simulator over real HTTP and point fanlens' settings at it."""
+    running: list[RunningSimulator] = []
+
+    def start(platform: str, records: list[dict[str, Any]], **options: Any) -> RunningSimulator:
+        sim = start_simulator(platform, records, **options)
+        running.append(sim)
+        if platform in ("youtube", "bluesky"):
+            monkeypatch.setattr(settings, f"{platform}_base_url", sim.base_url)
+        return sim
+
+    yield start
+    for sim in running:
+        sim.stop()
+
+
+def add_account(
+    engine: Engine, platform: str, sim: RunningSimulator, *, token: str | None = None
+) -> uuid.UUID:
+    from fanlens.simulators import ids
+
+    with unit_of_work(engine) as session:
+        workspace = workspaces.get_by_name(session, "default")
+        assert workspace is not None
+        if platform == "youtube":
+            account = service.add(
+                session=session,
+                workspace_id=workspace.id,
+                platform="youtube",
+                handle=ids.YOUTUBE_CREATOR_CHANNEL_ID,
+                credentials={"api_key": "test-key"},
+            )
+        elif platform == "bluesky":
+            account = service.add(
+                session=session,
+                workspace_id=workspace.id,
+                platform="bluesky",
+                handle=ids.BLUESKY_CREATOR_HANDLE,
+                credentials={"access_token": token},
+            )
+        else:
+            account = service.add_mastodon(
+                session=session,
+                workspace_id=workspace.id,
+                instance=sim.base_url,
+                username=ids.MASTODON_CREATOR_USERNAME,
+                token=token,
+            )
+        return account.id
