@@ -1,6 +1,7 @@
 """Imports every model so the metadata (Alembic, tests) sees the whole schema."""
 
 from fanlens.audience.models import Follower
+from fanlens.auth.models import ApiToken
 from fanlens.content.models import ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
 from fanlens.interactions.models import FollowerInteraction
@@ -8,6 +9,7 @@ from fanlens.scoring.models import FollowerEngagementScore, FollowerInteractionC
 from fanlens.workspaces.models import Workspace
 
 __all__ = [
+    "ApiToken",
     "Base",
     "ContentItem",
     "ContentPost",
