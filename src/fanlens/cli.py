@@ -216,3 +216,26 @@ def serve(
     console.print(f"serving on http://{bind_host}:{bind_port}")
     sys.stdout.flush()
     uvicorn.run(create_app(), host=bind_host, port=bind_port, log_level="warning")
+
+
+@app.command("generate")
+@friendly_errors
+def generate(
+    size: Annotated[
+        str, typer.Option(help="tiny, small, medium (~5 M interactions) or large.")
+    ] = "small",
+    seed: Annotated[int, typer.Option(help="Same seed, same world.")] = 0,
+    output: Annotated[str, typer.Option("--output", "-o", help="File, or - for stdout.")] = "-",
+) -> None:
+    """Write a synthetic world as interchange JSONL (.gz compresses)."""
+    from fanlens.interactions.generate import generate_world
+    from fanlens.kit.files import open_text_for_write
+
+    try:
+        world = generate_world(size, seed)
+    except ValueError as exc:
+        raise FanlensError(str(exc)) from exc
+    with open_text_for_write(output) as out:
+        for line in world.jsonl_lines():
+            out.write(line)
+            out.write("\n")

@@ -1,0 +1,420 @@
+"""Synthetic worlds: a realistic creator audience written as interchange-format records.
+
+The tests, benchmarks, demo and platform simulators all draw from these worlds, and the world
+knows its own truth (how often each follower did what, which identities are one person), so
+what fanlens stores can be checked against it.
+
+Shape of a world: content items posted on one to four platforms within hours of each other;
+fans whose activity is heavy-tailed (most act once or twice, a few hundreds of times); bursts of
+activity right after each post; comments with emoji, questions, praise, complaints, a few in
+other languages and scripts; some fans present on two or three platforms under similar handles;
+some interactions seen without a time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+ANCHOR = datetime(2026, 11, 23, tzinfo=UTC)  # fixed, so a seed always gives the same world
+
+PLATFORM_TYPES: dict[str, list[tuple[str, float]]] = {
+    "tiktok": [
+        ("like", 55),
+        ("comment", 14),
+        ("reply", 3),
+        ("share", 8),
+        ("save", 8),
+        ("profile_visit", 9),
+        ("follow", 3),
+    ],
+    "instagram": [
+        ("like", 52),
+        ("comment", 14),
+        ("reply", 3),
+        ("share", 6),
+        ("save", 9),
+        ("profile_visit", 8),
+        ("link_click", 5),
+        ("follow", 3),
+    ],
+    "youtube": [("like", 60), ("comment", 25), ("reply", 8), ("share", 4), ("follow", 3)],
+    "bluesky": [
+        ("like", 55),
+        ("comment", 18),
+        ("repost", 12),
+        ("quote", 4),
+        ("follow", 6),
+        ("mention", 5),
+    ],
+    "mastodon": [("like", 55), ("comment", 18), ("repost", 15), ("follow", 7), ("mention", 5)],
+}
+PLATFORMS = list(PLATFORM_TYPES)
+PLATFORM_WEIGHTS = [34, 26, 20, 11, 9]
+# Types with the platform's own id; the rest are identified by (type, post, user, time).
+TYPES_WITH_IDS = {"comment", "reply", "repost", "quote", "mention"}
+ONCE_PER_POST = {"like", "save", "repost", "follow"}  # a fan likes a post once
+POSTLESS = {"follow", "profile_visit"}
+
+SIZES: dict[str, dict[str, int]] = {
+    "tiny": {"followers": 60, "content": 8, "interactions": 1_200},
+    "small": {"followers": 5_000, "content": 200, "interactions": 150_000},
+    "medium": {"followers": 100_000, "content": 2_000, "interactions": 5_000_000},
+    "large": {"followers": 1_000_000, "content": 20_000, "interactions": 20_000_000},
+}
+
+TOPICS = [
+    "cold brew",
+    "sourdough",
+    "latte art",
+    "espresso",
+    "pour over",
+    "matcha",
+    "french press",
+    "iced mocha",
+    "chai",
+    "decaf",
+    "oat milk",
+    "moka pot",
+    "aeropress",
+    "cortado",
+    "affogato",
+    "drip coffee",
+    "nitro brew",
+    "turkish coffee",
+    "flat white",
+    "coffee beans",
+]
+FORMATS = [
+    "in 60 seconds",
+    "the easy way",
+    "mistakes to avoid",
+    "for beginners",
+    "taste test",
+    "at home",
+    "on a budget",
+    "like a pro",
+    "myths busted",
+    "3 ways",
+]
+PRAISE = [
+    "Love this 😍",
+    "This is amazing!",
+    "Best tutorial ever 🔥🔥",
+    "So helpful, thank you!",
+    "Wow 🤯 game changer",
+    "Obsessed with this ☕️",
+    "You never miss 👏",
+    "Great video!",
+    "This made my morning ❤️",
+    "Saving this for later 🙌",
+]
+QUESTIONS = [
+    "What grinder do you use?",
+    "How long do you steep it?",
+    "Can I use decaf?",
+    "Where did you get that mug?",
+    "Does this work with oat milk?",
+    "What ratio do you recommend?",
+    "Is this cheaper than buying it?",
+    "Could you do a video on cold foam?",
+]
+COMPLAINTS = [
+    "Too much talking, get to the point",
+    "This didn't work for me at all 😞",
+    "Terrible advice honestly",
+    "The audio is awful",
+    "Clickbait title 👎",
+    "I hate when creators do this",
+    "Way too bitter, disappointed",
+]
+NEUTRAL = [
+    "first",
+    "watching from the office",
+    "ok",
+    "hmm interesting",
+    "@mention_a_friend",
+    "part 2?",
+]
+FOREIGN = [
+    "¡Me encanta este video! ☕",
+    "Muito bom, obrigado!",
+    "Das ist wirklich toll!",
+    "C'est génial, merci beaucoup",
+    "これはすごい！",  # noqa: RUF001 (Japanese punctuation on purpose)
+    "هذا رائع جدا ☕",
+    "זה מדהים, תודה!",
+    "Questo è fantastico",
+]
+NAMES = [
+    "amy",
+    "ben",
+    "cara",
+    "dan",
+    "eve",
+    "finn",
+    "gia",
+    "hugo",
+    "ivy",
+    "jay",
+    "kai",
+    "lena",
+    "milo",
+    "nia",
+    "omar",
+    "pia",
+    "quinn",
+    "rosa",
+    "sam",
+    "tess",
+    "uma",
+    "vik",
+    "wren",
+    "xena",
+    "yuri",
+    "zoe",
+]
+WORDS = ["coffee", "brew", "bean", "latte", "daily", "cozy", "morning", "roast", "cup", "foam"]
+
+
+@dataclass
+class Post:
+    platform: str
+    external_post_id: str
+    content_key: str
+    title: str
+    posted_at: datetime
+
+
+@dataclass
+class Fan:
+    platform: str
+    external_user_id: str
+    username: str
+    display_name: str
+    person: int
+    n_interactions: int
+
+
+@dataclass
+class World:
+    """A deterministic synthetic world; records are produced lazily, so large worlds stream."""
+
+    size: str = "small"
+    seed: int = 0
+    anchor: datetime = ANCHOR
+    spec: dict[str, int] = field(init=False)
+    posts: list[Post] = field(init=False, default_factory=list)
+    fans: list[Fan] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.size not in SIZES:
+            raise ValueError(f"unknown world size {self.size!r}; choose one of {', '.join(SIZES)}")
+        self.spec = SIZES[self.size]
+        rng = random.Random(f"{self.seed}:catalog")
+        self.posts = _make_posts(rng, self.spec["content"], self.anchor)
+        self.fans = _make_fans(rng, self.spec["followers"], self.spec["interactions"])
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Posts, then followers, then interactions (shuffled in windows, as a sync delivers)."""
+        yield from (_post_record(p, i, self.seed) for i, p in enumerate(self.posts))
+        yield from (_follower_record(f) for f in self.fans)
+        yield from self._interactions()
+
+    def jsonl_lines(self) -> Iterator[str]:
+        for record in self.records():
+            yield json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+    def expected_counts(self) -> Counter[tuple[str, str, str]]:
+        """How many interactions each (platform, external_user_id, type) has in this world."""
+        counts: Counter[tuple[str, str, str]] = Counter()
+        for r in self._interactions():
+            counts[(r["platform"], r["user"]["external_user_id"], r["interaction_type"])] += 1
+        return counts
+
+    def planted_people(self) -> list[list[tuple[str, str]]]:
+        """Identities on several platforms that are one person (the truth for identity tests)."""
+        by_person: dict[int, list[tuple[str, str]]] = {}
+        for fan in self.fans:
+            by_person.setdefault(fan.person, []).append((fan.platform, fan.external_user_id))
+        return [ids for ids in by_person.values() if len(ids) > 1]
+
+    def _interactions(self) -> Iterator[dict[str, Any]]:
+        rng = random.Random(f"{self.seed}:activity")
+        posts_by_platform: dict[str, list[Post]] = {p: [] for p in PLATFORMS}
+        for post in self.posts:
+            posts_by_platform[post.platform].append(post)
+        window: list[dict[str, Any]] = []
+        for fan in self.fans:
+            window.extend(_fan_activity(rng, fan, posts_by_platform[fan.platform], self.anchor))
+            if len(window) >= 50_000:
+                rng.shuffle(window)
+                yield from window
+                window = []
+        rng.shuffle(window)
+        yield from window
+
+
+def generate_world(size: str = "small", seed: int = 0) -> World:
+    return World(size=size, seed=seed)
+
+
+def _make_posts(rng: random.Random, n_content: int, anchor: datetime) -> list[Post]:
+    posts: list[Post] = []
+    span = timedelta(days=364)
+    for i in range(n_content):
+        title = f"{rng.choice(TOPICS).capitalize()} {rng.choice(FORMATS)}"
+        key = f"c{i:06d}-{title.lower().replace(' ', '-')}"
+        first = anchor - span + timedelta(seconds=rng.randrange(int(span.total_seconds())))
+        n_platforms = rng.choices([1, 2, 3, 4], weights=[25, 35, 28, 12])[0]
+        for platform in _pick_platforms(rng, n_platforms):
+            posted = first + timedelta(minutes=rng.randrange(0, 6 * 60))
+            posts.append(Post(platform, f"{platform[:2]}-{i:06d}", key, title, posted))
+    return posts
+
+
+def _pick_platforms(rng: random.Random, n: int) -> list[str]:
+    chosen: list[str] = []
+    while len(chosen) < n:
+        p = rng.choices(PLATFORMS, weights=PLATFORM_WEIGHTS)[0]
+        if p not in chosen:
+            chosen.append(p)
+    return chosen
+
+
+def _make_fans(rng: random.Random, n_fans: int, n_interactions: int) -> list[Fan]:
+    # Lognormal activity, scaled so the world's total is near its target: the median fan acts
+    # about twice, the busiest a few thousand times.
+    sigma = 2.3
+    mu = math.log(max(n_interactions / n_fans, 1.0)) - sigma * sigma / 2
+    fans: list[Fan] = []
+    person = 0
+    while len(fans) < n_fans:
+        base = f"{rng.choice(NAMES)}_{rng.choice(WORDS)}{rng.randrange(1000)}"
+        n_ids = rng.choices([1, 2, 3], weights=[90, 8, 2])[0]
+        for platform in _pick_platforms(rng, n_ids):
+            n = min(5_000, max(1, round(math.exp(rng.gauss(mu, sigma)))))
+            uid = f"{platform[:2]}u{len(fans):07d}"
+            fans.append(
+                Fan(
+                    platform, uid, _handle_variant(rng, base), base.split("_")[0].title(), person, n
+                )
+            )
+        person += 1
+    return fans[:n_fans]
+
+
+def _handle_variant(rng: random.Random, base: str) -> str:
+    return rng.choice([base, base.replace("_", ""), base.replace("_", "."), base + "_"])
+
+
+def _post_record(post: Post, index: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(f"{seed}:metrics:{index}")
+    views = int(rng.lognormvariate(9, 1.2))
+    return {
+        "type": "post",
+        "platform": post.platform,
+        "external_post_id": post.external_post_id,
+        "content": {"key": post.content_key, "title": post.title},
+        "url": f"https://{post.platform}.example/p/{post.external_post_id}",
+        "caption": f"{post.title} #coffee",
+        "posted_at": _ts(post.posted_at),
+        "metrics": {
+            "views": views,
+            "likes": int(views * rng.uniform(0.02, 0.12)),
+            "comments": int(views * rng.uniform(0.002, 0.02)),
+            "shares": int(views * rng.uniform(0.001, 0.01)),
+            "saves": int(views * rng.uniform(0.001, 0.02)),
+        },
+    }
+
+
+def _follower_record(fan: Fan) -> dict[str, Any]:
+    return {
+        "type": "follower",
+        "platform": fan.platform,
+        "external_user_id": fan.external_user_id,
+        "username": fan.username,
+        "display_name": fan.display_name,
+        "profile_url": f"https://{fan.platform}.example/@{fan.username}",
+        "follower_count": zlib.crc32(fan.external_user_id.encode()) % 50_000 + 10,
+    }
+
+
+def _fan_activity(
+    rng: random.Random, fan: Fan, posts: list[Post], anchor: datetime
+) -> Iterator[dict[str, Any]]:
+    if not posts:
+        return
+    types, weights = zip(*PLATFORM_TYPES[fan.platform], strict=True)
+    user = {
+        "external_user_id": fan.external_user_id,
+        "username": fan.username,
+        "display_name": fan.display_name,
+    }
+    seen: set[tuple[str, str]] = set()
+    followed = False
+    for n in range(fan.n_interactions):
+        kind = rng.choices(types, weights=weights)[0]
+        post = rng.choice(posts)
+        if kind == "follow":
+            if followed:
+                kind = "like"
+            followed = True
+        if kind in ONCE_PER_POST and kind != "follow":
+            if (kind, post.external_post_id) in seen:
+                kind = "comment" if "comment" in types else kind
+            seen.add((kind, post.external_post_id))
+        record = _interaction(rng, fan, post, kind, n, anchor)
+        record["user"] = user
+        yield record
+
+
+def _interaction(
+    rng: random.Random, fan: Fan, post: Post, kind: str, n: int, anchor: datetime
+) -> dict[str, Any]:
+    # Bursts after the post: most activity within hours, a long tail over weeks.
+    delay = rng.expovariate(1 / 6) if rng.random() < 0.8 else rng.expovariate(1 / 400)
+    when = min(post.posted_at + timedelta(hours=delay), anchor - timedelta(seconds=1))
+    record: dict[str, Any] = {
+        "type": "interaction",
+        "platform": fan.platform,
+        "interaction_type": kind,
+    }
+    if kind not in POSTLESS:
+        record["external_post_id"] = post.external_post_id
+    if kind in TYPES_WITH_IDS:
+        record["external_id"] = f"{fan.external_user_id}-{n}"
+    if kind in ("comment", "reply", "quote", "mention"):
+        record["text"] = _comment_text(rng)
+    if kind == "reply":
+        record["parent_external_id"] = f"parent-{post.external_post_id}"
+    # A few likes and saves come without a time (platforms that list who, not when): those
+    # are stored as observed, and are once per fan and post, so they stay unique.
+    if not (kind in ("like", "save") and rng.random() < 0.03):
+        record["occurred_at"] = _ts(when)
+    return record
+
+
+def _comment_text(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.45:
+        return rng.choice(PRAISE)
+    if roll < 0.65:
+        return rng.choice(QUESTIONS)
+    if roll < 0.80:
+        return rng.choice(COMPLAINTS)
+    if roll < 0.94:
+        return rng.choice(NEUTRAL)
+    return rng.choice(FOREIGN)
+
+
+def _ts(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
