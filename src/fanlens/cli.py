@@ -178,19 +178,15 @@ def token_list(
             if workspace
             else None
         )
-        table = Table("id", "workspace", "name", "scope", "prefix", "created", "last used", "state")
+        # One tab-separated line per token (scriptable, never truncated); secrets are not kept.
+        print("id\tworkspace\tname\tscope\tprefix\tcreated\tlast_used\tstate")
         for t in repository.list_all(session, ws_id):
-            table.add_row(
-                str(t.id),
-                names.get(t.workspace_id, "?"),
-                t.name,
-                t.scope,
-                t.token_prefix + "…",
-                f"{t.created_at:%Y-%m-%d %H:%M}",
-                f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
-                "revoked" if t.revoked_at else "active",
+            used = f"{t.last_used_at:%Y-%m-%dT%H:%M}" if t.last_used_at else "never"
+            state = "revoked" if t.revoked_at else "active"
+            print(
+                f"{t.id}\t{names.get(t.workspace_id, '?')}\t{t.name}\t{t.scope}\t"
+                f"{t.token_prefix}…\t{t.created_at:%Y-%m-%dT%H:%M}\t{used}\t{state}"
             )
-        console.print(table)
 
 
 @app.command("serve")

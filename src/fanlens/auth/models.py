@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
+from fanlens.workspaces import models as _workspaces  # noqa: F401  (the FK target must be mapped)
 
 
 class ApiToken(WorkspaceScoped, Base):
