@@ -61,6 +61,7 @@ def get_or_raise(*, session: Session, workspace_id: uuid.UUID, follower_id: uuid
 
 # --- read side (API) -------------------------------------------------------------------------
 
+NOT_NULL_SORTS = ("engagement_score", "comment_count", "interaction_count")  # coalesced in SQL
 SORT_KINDS: dict[str, SortKind] = {
     "engagement_score": "number",
     "last_seen_at": "time",
@@ -92,6 +93,7 @@ def list_select(
         kind=SORT_KINDS[sort],
         order=order,
         cursor=cursor,
+        nullable=sort not in NOT_NULL_SORTS,
     )
 
 

@@ -24,6 +24,7 @@ from fanlens.kit import listing
 from fanlens.kit.errors import NotFound
 from fanlens.kit.pagination import Order, SortKind
 
+NOT_NULL_SORTS = ("total_engagement", "total_comments")  # coalesced in SQL
 SORT_KINDS: dict[str, SortKind] = {
     "total_engagement": "number",
     "total_comments": "number",
@@ -54,6 +55,7 @@ def list_select(
         kind=SORT_KINDS[sort],
         order=order,
         cursor=cursor,
+        nullable=sort not in NOT_NULL_SORTS,
     )
 
 

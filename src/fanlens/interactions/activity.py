@@ -35,6 +35,7 @@ def list_select(
         kind="time",
         order=order,
         cursor=cursor,
+        nullable=False,  # occurred_at is NOT NULL: lets the (follower_id, occurred_at) index order
     )
 
 

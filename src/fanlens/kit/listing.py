@@ -28,14 +28,15 @@ def keyset_select(
     kind: SortKind,
     order: Order,
     cursor: str | None,
+    nullable: bool = True,
 ) -> Select[Any]:
     """Order the query by (sort, id) and start it after the cursor, if any."""
     stmt = stmt.add_columns(sort_expr.label("sort_value"))
     if cursor:
         keyset = pagination.decode(cursor, sort=sort, order=order)
         value = pagination.coerce(kind, keyset.value)
-        stmt = stmt.where(pagination.after(sort_expr, id_expr, keyset, value))
-    return stmt.order_by(*pagination.order_by(sort_expr, id_expr, order))
+        stmt = stmt.where(pagination.after(sort_expr, id_expr, keyset, value, nullable))
+    return stmt.order_by(*pagination.order_by(sort_expr, id_expr, order, nullable))
 
 
 def page(

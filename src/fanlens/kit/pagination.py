@@ -70,6 +70,7 @@ def after(
     id_expr: SQLColumnExpression[Any],
     keyset: Keyset,
     value: Any,
+    nullable: bool = True,
 ) -> SQLColumnExpression[bool]:
     """The rows strictly after the keyset, NULL sort values last in either order.
 
@@ -83,12 +84,19 @@ def after(
         beyond = tuple_(sort_expr, id_expr) < tuple_(value, row_id)
     else:
         beyond = tuple_(sort_expr, id_expr) > tuple_(value, row_id)
-    return or_(beyond, sort_expr.is_(None))
+    return or_(beyond, sort_expr.is_(None)) if nullable else beyond
 
 
 def order_by(
-    sort_expr: SQLColumnExpression[Any], id_expr: SQLColumnExpression[Any], order: Order
+    sort_expr: SQLColumnExpression[Any],
+    id_expr: SQLColumnExpression[Any],
+    order: Order,
+    nullable: bool = True,
 ) -> list[SQLColumnExpression[Any]]:
+    # A NOT NULL column gets a plain ORDER BY, which a (…, column) index can serve either way;
+    # NULLS LAST on a DESC order would force a sort of every matching row.
+    if not nullable:
+        return [sort_expr.desc(), id_expr.desc()] if order == "desc" else [sort_expr, id_expr]
     if order == "desc":
         return [sort_expr.desc().nulls_last(), id_expr.desc()]
     return [sort_expr.asc().nulls_last(), id_expr.asc()]
