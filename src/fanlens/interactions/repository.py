@@ -70,8 +70,14 @@ def activity_select(workspace_id: uuid.UUID, filters: ActivityFilters) -> Select
         .join(f, f.id == fi.follower_id)
         .outerjoin(ContentItem, ContentItem.id == fi.content_id)
         .outerjoin(ContentPost, ContentPost.id == fi.content_post_id)
-        .where(fi.workspace_id == workspace_id, f.workspace_id == workspace_id)
+        .where(f.workspace_id == workspace_id)
     )
+    if filters.username is None and filters.follower_id is None:
+        # Only without a follower filter: with one, a predicate on fi.workspace_id tempts the
+        # planner to walk the (workspace_id, occurred_at) index hoping to fill the LIMIT soon,
+        # instead of the follower's own (follower_id, occurred_at) rows. The follower join
+        # scopes the rows to the workspace either way.
+        stmt = stmt.where(fi.workspace_id == workspace_id)
     if filters.username:
         # The username index is on lower(username); '@creator_amy' and 'Creator_Amy' both match.
         stmt = stmt.where(func.lower(f.username) == filters.username.lstrip("@").lower())
