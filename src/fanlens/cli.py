@@ -235,3 +235,29 @@ def generate(
         for line in world.jsonl_lines():
             out.write(line)
             out.write("\n")
+
+
+@app.command("import")
+@friendly_errors
+def import_(
+    paths: Annotated[
+        list[str], typer.Argument(help="JSONL files (.jsonl.gz too), or - for stdin.")
+    ],
+    workspace: Annotated[str | None, typer.Option(help="Workspace name.")] = None,
+    rejects: Annotated[
+        str | None, typer.Option(help="Also write rejected lines here (JSONL).")
+    ] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Lines per transaction.")] = None,
+) -> None:
+    """Import interchange-format JSONL; re-importing the same data adds nothing."""
+    from fanlens.interactions.importer import run_import
+
+    summary = run_import(
+        paths,
+        workspace=workspace or settings.default_workspace,
+        rejects_path=rejects,
+        batch_size=batch_size or settings.ingest_batch_size,
+        console=console,
+    )
+    if summary is None:
+        raise typer.Exit(2)

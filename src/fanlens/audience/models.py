@@ -15,6 +15,7 @@ class Follower(WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "followers"
     __table_args__ = (
         UniqueConstraint("workspace_id", "platform", "external_user_id"),
+        UniqueConstraint("workspace_id", "id"),  # target of workspace-checked foreign keys
         Index("ix_followers_workspace_id_lower_username", "workspace_id", text("lower(username)")),
         Index("ix_followers_workspace_id_first_seen_at", "workspace_id", "first_seen_at"),
     )

@@ -38,6 +38,7 @@ class ContentPost(WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "content_posts"
     __table_args__ = (
         UniqueConstraint("workspace_id", "platform", "external_post_id"),
+        UniqueConstraint("workspace_id", "id"),  # target of workspace-checked foreign keys
         Index("ix_content_posts_content_id", "content_id"),
         Index("ix_content_posts_workspace_id_posted_at", "workspace_id", "posted_at"),
     )

@@ -4,7 +4,7 @@ from fanlens.audience.models import Follower
 from fanlens.auth.models import ApiToken
 from fanlens.content.models import ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
-from fanlens.interactions.models import FollowerInteraction
+from fanlens.interactions.models import FollowerInteraction, IngestReject
 from fanlens.scoring.models import FollowerEngagementScore, FollowerInteractionCount
 from fanlens.workspaces.models import Workspace
 
@@ -18,5 +18,6 @@ __all__ = [
     "FollowerEngagementScore",
     "FollowerInteraction",
     "FollowerInteractionCount",
+    "IngestReject",
     "Workspace",
 ]

@@ -148,7 +148,7 @@ FOREIGN = [
     "Muito bom, obrigado!",
     "Das ist wirklich toll!",
     "C'est génial, merci beaucoup",
-    "これはすごい！",  # noqa: RUF001 (Japanese punctuation on purpose)
+    "これはすごい！",
     "هذا رائع جدا ☕",
     "זה מדהים, תודה!",
     "Questo è fantastico",
@@ -382,7 +382,10 @@ def _interaction(
 ) -> dict[str, Any]:
     # Bursts after the post: most activity within hours, a long tail over weeks.
     delay = rng.expovariate(1 / 6) if rng.random() < 0.8 else rng.expovariate(1 / 400)
-    when = min(post.posted_at + timedelta(hours=delay), anchor - timedelta(seconds=1))
+    when = post.posted_at + timedelta(hours=delay)
+    if when >= anchor:  # the world ends at its anchor: fold late activity back before it
+        room = (anchor - post.posted_at).total_seconds()
+        when = post.posted_at + timedelta(seconds=rng.uniform(0, room))
     record: dict[str, Any] = {
         "type": "interaction",
         "platform": fan.platform,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 09:26:39.646078
+Create Date: 2026-11-26 09:45:07.516441
 """
 
 from collections.abc import Sequence
@@ -103,6 +103,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_followers")),
+        sa.UniqueConstraint("workspace_id", "id", name=op.f("uq_followers_workspace_id_id")),
         sa.UniqueConstraint(
             "workspace_id",
             "platform",
@@ -170,6 +171,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_posts")),
+        sa.UniqueConstraint("workspace_id", "id", name=op.f("uq_content_posts_workspace_id_id")),
         sa.UniqueConstraint(
             "workspace_id",
             "platform",
@@ -313,6 +315,7 @@ def upgrade() -> None:
     op.create_table(
         "follower_interactions",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("workspace_id", sa.UUID(), nullable=False),
         sa.Column("follower_id", sa.UUID(), nullable=False),
         sa.Column("content_id", sa.UUID(), nullable=True),
         sa.Column("content_post_id", sa.UUID(), nullable=True),
@@ -330,7 +333,6 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("dedup_key", sa.UUID(), nullable=False),
-        sa.Column("workspace_id", sa.UUID(), nullable=False),
         sa.CheckConstraint(
             "time_precision IN ('exact', 'observed')",
             name=op.f("ck_follower_interactions_time_precision"),
@@ -342,21 +344,15 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["content_post_id"],
-            ["content_posts.id"],
-            name=op.f("fk_follower_interactions_content_post_id_content_posts"),
+            ["workspace_id", "content_post_id"],
+            ["content_posts.workspace_id", "content_posts.id"],
+            name=op.f("fk_follower_interactions_workspace_id_content_posts"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["follower_id"],
-            ["followers.id"],
-            name=op.f("fk_follower_interactions_follower_id_followers"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_follower_interactions_workspace_id_workspaces"),
+            ["workspace_id", "follower_id"],
+            ["followers.workspace_id", "followers.id"],
+            name=op.f("fk_follower_interactions_workspace_id_followers"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_follower_interactions")),

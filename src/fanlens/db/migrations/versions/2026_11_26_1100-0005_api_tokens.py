@@ -1,7 +1,7 @@
 """API tokens: workspace-scoped bearer tokens stored as sha256 hashes.
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26 11:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

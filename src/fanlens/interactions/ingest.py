@@ -1,0 +1,245 @@
+"""The one path by which data enters fanlens: interchange records → staging → upserts.
+
+A batch is stored in one transaction (all or nothing), so an import killed at any moment and
+run again from the start reaches exactly the state a clean import reaches. The statement
+triggers on follower_interactions rescore exactly the followers a batch touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import queue
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fanlens.interactions import staging
+from fanlens.interactions.interchange import (
+    FollowerRecord,
+    InteractionRecord,
+    Invalid,
+    PostRecord,
+    Record,
+    Reject,
+    parse_line,
+    parse_object,
+)
+from fanlens.interactions.models import IngestReject
+from fanlens.kit.logging import kv
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    posts: list[PostRecord] = field(default_factory=list)
+    followers: list[FollowerRecord] = field(default_factory=list)
+    interactions: list[InteractionRecord] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    lines: int = 0
+    bytes_read: int = 0
+
+    def add(self, item: Record | Reject) -> None:
+        if isinstance(item, InteractionRecord):
+            self.interactions.append(item)
+        elif isinstance(item, FollowerRecord):
+            self.followers.append(item)
+        elif isinstance(item, PostRecord):
+            self.posts.append(item)
+        else:
+            self.rejects.append(item)
+
+
+@dataclass
+class IngestSummary:
+    lines: int = 0
+    posts_created: int = 0
+    posts_updated: int = 0
+    followers_created: int = 0
+    followers_updated: int = 0
+    interactions_inserted: int = 0
+    interactions_already_present: int = 0
+    followers_touched: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    rejects: list[Reject] = field(default_factory=list)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def merge(self, other: IngestSummary) -> None:
+        for name in (
+            "lines",
+            "posts_created",
+            "posts_updated",
+            "followers_created",
+            "followers_updated",
+            "interactions_inserted",
+            "interactions_already_present",
+            "followers_touched",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rejected.update(other.rejected)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "posts": {"created": self.posts_created, "updated": self.posts_updated},
+            "followers": {"created": self.followers_created, "updated": self.followers_updated},
+            "interactions": {
+                "inserted": self.interactions_inserted,
+                "already_present": self.interactions_already_present,
+            },
+            "rejected": dict(self.rejected),
+        }
+
+
+def store_batch(
+    session: Session, *, workspace_id: uuid.UUID, batch: Batch, source: str
+) -> IngestSummary:
+    """Store one parsed batch; flushes, never commits (the caller's transaction is the batch)."""
+    staging.prepare(session)
+    staging.copy_rows(
+        session, "stage_posts", staging.POST_COLUMNS, [staging.post_row(p) for p in batch.posts]
+    )
+    followers = [staging.follower_row(f) for f in batch.followers]
+    followers += [staging.follower_row(i.user) for i in batch.interactions]
+    staging.copy_rows(session, "stage_followers", staging.FOLLOWER_COLUMNS, followers)
+    staging.copy_rows(
+        session,
+        "stage_interactions",
+        staging.INTERACTION_COLUMNS,
+        [staging.interaction_row(i) for i in batch.interactions],
+    )
+    summary = IngestSummary(lines=batch.lines)
+    if batch.posts:
+        staging.run(session, staging.UPSERT_CONTENT_ITEMS, workspace_id)
+        row = staging.run(session, staging.UPSERT_POSTS, workspace_id).one()
+        summary.posts_created, summary.posts_updated = row.created, row.updated
+        staging.run(session, staging.DELETE_EMPTY_PLACEHOLDER_ITEMS, workspace_id)
+    if followers:
+        row = staging.run(session, staging.UPSERT_FOLLOWERS, workspace_id).one()
+        summary.followers_created, summary.followers_updated = row.created, row.updated
+    if batch.interactions:
+        staging.run(session, staging.INSERT_PLACEHOLDER_POSTS, workspace_id)
+        row = staging.run(session, staging.INSERT_INTERACTIONS, workspace_id).one()
+        summary.interactions_inserted = row.inserted
+        summary.followers_touched = row.followers
+        summary.interactions_already_present = len(batch.interactions) - row.inserted
+    _store_rejects(session, workspace_id, source, batch.rejects)
+    summary.rejected.update(r.reason for r in batch.rejects)
+    summary.rejects = list(batch.rejects)
+    session.flush()
+    log.info(
+        kv(
+            event="ingest_batch",
+            source=source,
+            lines=batch.lines,
+            followers_created=summary.followers_created,
+            interactions_stored=summary.interactions_inserted,
+            already_present=summary.interactions_already_present,
+            rejected=len(batch.rejects),
+        )
+    )
+    return summary
+
+
+def _store_rejects(
+    session: Session, workspace_id: uuid.UUID, source: str, rejects: list[Reject]
+) -> None:
+    if not rejects:
+        return
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "source": source,
+            "line_number": r.line,
+            "reason": r.reason,
+            "message": r.message,
+            "raw": r.raw.replace("\x00", ""),
+            "raw_hash": uuid.UUID(bytes=hashlib.md5(r.raw.encode()).digest()),
+        }
+        for r in rejects
+    ]
+    session.execute(insert(IngestReject).values(rows).on_conflict_do_nothing())
+
+
+def ingest_records(
+    session: Session, *, workspace_id: uuid.UUID, records: Iterable[dict[str, Any]], source: str
+) -> IngestSummary:
+    """Validate and store interchange records (dicts) as one batch: connectors and the API."""
+    batch = Batch()
+    for number, obj in enumerate(records, start=1):
+        batch.lines += 1
+        try:
+            batch.add(parse_object(obj, number))
+        except Invalid as exc:
+            raw = json.dumps(obj, ensure_ascii=False, default=str)
+            batch.add(Reject(number, exc.reason, exc.message, raw))
+    return store_batch(session, workspace_id=workspace_id, batch=batch, source=source)
+
+
+def iter_batches(stream: IO[bytes], batch_size: int) -> Iterator[Batch]:
+    """Parse a byte stream of JSONL into batches, in bounded memory."""
+    batch = Batch()
+    for number, raw in enumerate(stream, start=1):
+        batch.lines += 1
+        batch.bytes_read += len(raw)
+        item = parse_line(raw.rstrip(b"\r\n"), number)
+        if item is not None:
+            batch.add(item)
+        if batch.lines >= batch_size:
+            yield batch
+            batch = Batch()
+    if batch.lines:
+        yield batch
+
+
+def prefetch(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Parse the next batches in a thread while the database stores the current one.
+
+    psycopg releases the GIL while PostgreSQL works, so parsing and storing overlap.
+    """
+    q: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for b in batches:
+                q.put(b)
+            q.put(None)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            q.put(exc)
+
+    threading.Thread(target=produce, daemon=True, name="ingest-parse").start()
+    while (item := q.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def import_stream(
+    stream: IO[bytes],
+    *,
+    workspace_id: uuid.UUID,
+    source: str,
+    session_scope: Callable[[], Any],
+    batch_size: int,
+    on_batch: Callable[[Batch, IngestSummary], None] | None = None,
+) -> IngestSummary:
+    """Import a JSONL stream batch by batch, each batch in its own committed transaction."""
+    total = IngestSummary()
+    for batch in prefetch(iter_batches(stream, batch_size)):
+        with session_scope() as session:
+            result = store_batch(session, workspace_id=workspace_id, batch=batch, source=source)
+        total.merge(result)
+        if on_batch is not None:
+            on_batch(batch, result)
+    return total

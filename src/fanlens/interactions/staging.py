@@ -1,0 +1,295 @@
+"""The ingest pipeline's SQL: COPY into temporary staging tables, then set-based upserts.
+
+Each function takes the session of the batch's transaction; nothing here commits.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from fanlens.interactions.interchange import (
+    KNOWN_METRICS,
+    FollowerRecord,
+    InteractionRecord,
+    PostRecord,
+)
+
+STAGING_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS stage_posts (
+    line int, platform text, external_post_id text, content_slug text, has_key bool,
+    content_title text, url text, caption text, posted_at timestamptz, views bigint,
+    likes bigint, comments bigint, shares bigint, saves bigint, extra jsonb, has_metrics bool
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS stage_followers (
+    line int, platform text, external_user_id text, username text, display_name text,
+    profile_url text, avatar_url text, bio text, follower_count bigint, verified bool
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS stage_interactions (
+    line int, platform text, interaction_type text, external_user_id text,
+    external_post_id text, external_id text, value text, parent_external_id text,
+    occurred_at timestamptz, dedup_key uuid
+) ON COMMIT DELETE ROWS;
+TRUNCATE stage_posts, stage_followers, stage_interactions;
+"""
+
+POST_COLUMNS = (
+    "line",
+    "platform",
+    "external_post_id",
+    "content_slug",
+    "has_key",
+    "content_title",
+    "url",
+    "caption",
+    "posted_at",
+    *KNOWN_METRICS,
+    "extra",
+    "has_metrics",
+)
+FOLLOWER_COLUMNS = (
+    "line",
+    "platform",
+    "external_user_id",
+    "username",
+    "display_name",
+    "profile_url",
+    "avatar_url",
+    "bio",
+    "follower_count",
+    "verified",
+)
+INTERACTION_COLUMNS = (
+    "line",
+    "platform",
+    "interaction_type",
+    "external_user_id",
+    "external_post_id",
+    "external_id",
+    "value",
+    "parent_external_id",
+    "occurred_at",
+    "dedup_key",
+)
+
+
+def prepare(session: Session) -> None:
+    session.execute(text(STAGING_DDL))
+
+
+def copy_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    if not rows:
+        return
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(row)
+
+
+def post_row(p: PostRecord) -> tuple[Any, ...]:
+    slug = p.content_key or f"{p.platform}:{p.external_post_id}"
+    title = p.content_title or (p.caption[:120] if p.caption and not p.content_key else None)
+    extra = {k: v for k, v in p.metrics.items() if k not in KNOWN_METRICS}
+    return (
+        p.line,
+        p.platform,
+        p.external_post_id,
+        slug,
+        p.content_key is not None,
+        title,
+        p.url,
+        p.caption,
+        p.posted_at,
+        *(p.metrics.get(k) for k in KNOWN_METRICS),
+        json.dumps(extra),
+        bool(p.metrics),
+    )
+
+
+def follower_row(f: FollowerRecord) -> tuple[Any, ...]:
+    return (
+        f.line,
+        f.platform,
+        f.external_user_id,
+        f.username,
+        f.display_name,
+        f.profile_url,
+        f.avatar_url,
+        f.bio,
+        f.follower_count,
+        f.verified,
+    )
+
+
+def interaction_row(i: InteractionRecord) -> tuple[Any, ...]:
+    return (
+        i.line,
+        i.platform,
+        i.interaction_type,
+        i.user.external_user_id,
+        i.external_post_id,
+        i.external_id,
+        i.text,
+        i.parent_external_id,
+        i.occurred_at,
+        i.key,
+    )
+
+
+UPSERT_CONTENT_ITEMS = """
+INSERT INTO content_items (workspace_id, slug, title)
+SELECT DISTINCT ON (content_slug) :ws, content_slug, content_title
+FROM stage_posts ORDER BY content_slug, (content_title IS NULL), line DESC
+ON CONFLICT (workspace_id, slug) DO UPDATE SET title = EXCLUDED.title
+WHERE EXCLUDED.title IS NOT NULL AND content_items.title IS DISTINCT FROM EXCLUDED.title
+"""
+
+# Posts named with a content key follow the key; posts without one keep the content item they
+# have (a user may have linked them), or get their own when new.
+UPSERT_POSTS = """
+WITH src AS (
+    SELECT DISTINCT ON (s.platform, s.external_post_id) s.*, ci.id AS content_id
+    FROM stage_posts s
+    JOIN content_items ci ON ci.workspace_id = :ws AND ci.slug = s.content_slug
+    ORDER BY s.platform, s.external_post_id, s.line DESC
+), up AS (
+    INSERT INTO content_posts AS p (
+        workspace_id, content_id, platform, external_post_id, url, caption, posted_at,
+        views, likes, comments, shares, saves, extra_metrics, metrics_updated_at, is_placeholder)
+    SELECT :ws, content_id, platform, external_post_id, url, caption, posted_at,
+           views, likes, comments, shares, saves, extra,
+           CASE WHEN has_metrics THEN now() END, false
+    FROM src
+    ORDER BY platform, external_post_id
+    ON CONFLICT (workspace_id, platform, external_post_id) DO UPDATE SET
+        content_id = CASE WHEN (SELECT s2.has_key FROM src s2
+                                WHERE s2.platform = p.platform
+                                  AND s2.external_post_id = p.external_post_id)
+                          THEN EXCLUDED.content_id ELSE p.content_id END,
+        url = coalesce(EXCLUDED.url, p.url),
+        caption = coalesce(EXCLUDED.caption, p.caption),
+        posted_at = coalesce(EXCLUDED.posted_at, p.posted_at),
+        views = coalesce(EXCLUDED.views, p.views),
+        likes = coalesce(EXCLUDED.likes, p.likes),
+        comments = coalesce(EXCLUDED.comments, p.comments),
+        shares = coalesce(EXCLUDED.shares, p.shares),
+        saves = coalesce(EXCLUDED.saves, p.saves),
+        extra_metrics = p.extra_metrics || EXCLUDED.extra_metrics,
+        metrics_updated_at = coalesce(EXCLUDED.metrics_updated_at, p.metrics_updated_at),
+        is_placeholder = false
+    WHERE p.is_placeholder
+       OR (EXCLUDED.url, EXCLUDED.caption, EXCLUDED.posted_at, EXCLUDED.views, EXCLUDED.likes,
+           EXCLUDED.comments, EXCLUDED.shares, EXCLUDED.saves)
+          IS DISTINCT FROM
+          (coalesce(EXCLUDED.url, p.url), coalesce(EXCLUDED.caption, p.caption),
+           coalesce(EXCLUDED.posted_at, p.posted_at), coalesce(EXCLUDED.views, p.views),
+           coalesce(EXCLUDED.likes, p.likes), coalesce(EXCLUDED.comments, p.comments),
+           coalesce(EXCLUDED.shares, p.shares), coalesce(EXCLUDED.saves, p.saves))
+       OR NOT (p.extra_metrics @> EXCLUDED.extra_metrics)
+       OR p.content_id IS DISTINCT FROM EXCLUDED.content_id
+    RETURNING (xmax = 0) AS created
+)
+SELECT count(*) FILTER (WHERE created) AS created, count(*) FILTER (WHERE NOT created) AS updated
+FROM up
+"""
+
+# A post that moved to its real content item leaves its placeholder item empty: remove it.
+DELETE_EMPTY_PLACEHOLDER_ITEMS = """
+DELETE FROM content_items ci
+USING stage_posts s
+WHERE s.has_key AND ci.workspace_id = :ws
+  AND ci.slug = s.platform || ':' || s.external_post_id
+  AND NOT EXISTS (SELECT 1 FROM content_posts p WHERE p.content_id = ci.id)
+"""
+
+# The last non-empty value of each profile field in the batch wins; empty fields keep what is
+# stored. Unchanged rows are not rewritten, so a re-import writes nothing.
+UPSERT_FOLLOWERS = """
+WITH src AS (
+    SELECT platform, external_user_id,
+           (array_agg(username ORDER BY line DESC) FILTER (WHERE username IS NOT NULL))[1] AS username,
+           (array_agg(display_name ORDER BY line DESC) FILTER (WHERE display_name IS NOT NULL))[1] AS display_name,
+           (array_agg(profile_url ORDER BY line DESC) FILTER (WHERE profile_url IS NOT NULL))[1] AS profile_url,
+           (array_agg(avatar_url ORDER BY line DESC) FILTER (WHERE avatar_url IS NOT NULL))[1] AS avatar_url,
+           (array_agg(bio ORDER BY line DESC) FILTER (WHERE bio IS NOT NULL))[1] AS bio,
+           (array_agg(follower_count ORDER BY line DESC) FILTER (WHERE follower_count IS NOT NULL))[1] AS follower_count,
+           (array_agg(verified ORDER BY line DESC) FILTER (WHERE verified IS NOT NULL))[1] AS verified
+    FROM stage_followers
+    GROUP BY platform, external_user_id
+), up AS (
+    INSERT INTO followers AS f (workspace_id, platform, external_user_id, username, display_name,
+                                profile_url, avatar_url, bio, follower_count, verified)
+    SELECT :ws, platform, external_user_id, username, display_name, profile_url, avatar_url,
+           bio, follower_count, verified
+    FROM src ORDER BY platform, external_user_id
+    ON CONFLICT (workspace_id, platform, external_user_id) DO UPDATE SET
+        username = coalesce(EXCLUDED.username, f.username),
+        display_name = coalesce(EXCLUDED.display_name, f.display_name),
+        profile_url = coalesce(EXCLUDED.profile_url, f.profile_url),
+        avatar_url = coalesce(EXCLUDED.avatar_url, f.avatar_url),
+        bio = coalesce(EXCLUDED.bio, f.bio),
+        follower_count = coalesce(EXCLUDED.follower_count, f.follower_count),
+        verified = coalesce(EXCLUDED.verified, f.verified)
+    WHERE (f.username, f.display_name, f.profile_url, f.avatar_url, f.bio, f.follower_count,
+           f.verified) IS DISTINCT FROM
+          (coalesce(EXCLUDED.username, f.username), coalesce(EXCLUDED.display_name, f.display_name),
+           coalesce(EXCLUDED.profile_url, f.profile_url), coalesce(EXCLUDED.avatar_url, f.avatar_url),
+           coalesce(EXCLUDED.bio, f.bio), coalesce(EXCLUDED.follower_count, f.follower_count),
+           coalesce(EXCLUDED.verified, f.verified))
+    RETURNING (xmax = 0) AS created
+)
+SELECT count(*) FILTER (WHERE created) AS created, count(*) FILTER (WHERE NOT created) AS updated
+FROM up
+"""
+
+INSERT_PLACEHOLDER_POSTS = """
+WITH missing AS (
+    SELECT DISTINCT s.platform, s.external_post_id
+    FROM stage_interactions s
+    WHERE s.external_post_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM content_posts p
+                      WHERE p.workspace_id = :ws AND p.platform = s.platform
+                        AND p.external_post_id = s.external_post_id)
+), items AS (
+    INSERT INTO content_items (workspace_id, slug)
+    SELECT :ws, platform || ':' || external_post_id FROM missing ORDER BY 2
+    ON CONFLICT (workspace_id, slug) DO UPDATE SET slug = EXCLUDED.slug
+    RETURNING id, slug
+)
+INSERT INTO content_posts (workspace_id, content_id, platform, external_post_id, is_placeholder)
+SELECT :ws, items.id, m.platform, m.external_post_id, true
+FROM missing m JOIN items ON items.slug = m.platform || ':' || m.external_post_id
+ON CONFLICT (workspace_id, platform, external_post_id) DO NOTHING
+"""
+
+INSERT_INTERACTIONS = """
+WITH ins AS (
+    INSERT INTO follower_interactions (
+        workspace_id, follower_id, content_id, content_post_id, platform, interaction_type,
+        interaction_value, external_id, parent_external_id, occurred_at, time_precision,
+        observed_at, dedup_key)
+    SELECT :ws, f.id, p.content_id, p.id, s.platform, s.interaction_type, s.value,
+           s.external_id, s.parent_external_id, coalesce(s.occurred_at, now()),
+           CASE WHEN s.occurred_at IS NULL THEN 'observed' ELSE 'exact' END, now(), s.dedup_key
+    FROM stage_interactions s
+    JOIN followers f ON f.workspace_id = :ws AND f.platform = s.platform
+                    AND f.external_user_id = s.external_user_id
+    LEFT JOIN content_posts p ON p.workspace_id = :ws AND p.platform = s.platform
+                             AND p.external_post_id = s.external_post_id
+    ON CONFLICT (workspace_id, platform, dedup_key) DO NOTHING
+    RETURNING follower_id
+)
+SELECT count(*) AS inserted, count(DISTINCT follower_id) AS followers FROM ins
+"""
+
+
+def run(session: Session, sql: str, workspace_id: uuid.UUID) -> Any:
+    return session.execute(text(sql), {"ws": workspace_id})
