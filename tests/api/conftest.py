@@ -102,6 +102,16 @@ def _build(session: Session, world: World) -> None:
 
 @pytest.fixture(scope="session")
 def world(admin_url: str, template_database: str) -> Iterator[World]:
+    yield from _world(admin_url, template_database)
+
+
+@pytest.fixture(scope="session")
+def fuzz_world(admin_url: str, template_database: str) -> Iterator[World]:
+    """A second copy for tests that write (the fuzzer posts to ingest)."""
+    yield from _world(admin_url, template_database)
+
+
+def _world(admin_url: str, template_database: str) -> Iterator[World]:
     name = f"fanlens_api_{uuid.uuid4().hex[:8]}"
     url = create_database(admin_url, name, template=template_database)
     engine = create_engine(url, pool_size=10, max_overflow=10)

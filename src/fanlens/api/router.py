@@ -24,5 +24,5 @@ def build_api_router() -> APIRouter:
     api.include_router(followers_router)
     api.include_router(activity_router)
     api.include_router(analytics_router)
-    # MERGE(scoring): GET/PUT /scoring; MERGE(ingest): POST /ingest (WriteScope).
+    # MERGE(scoring): GET/PUT /scoring.
     return api

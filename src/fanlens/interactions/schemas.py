@@ -18,3 +18,24 @@ class ActivityItem(BaseModel):
     post_url: str | None
     occurred_at: datetime
     time_precision: str
+
+
+class RejectedLine(BaseModel):
+    line: int
+    reason: str
+    message: str
+
+
+class IngestResult(BaseModel):
+    """What one ingest call stored: the same summary `fanlens import` prints, per batch."""
+
+    lines: int
+    posts_created: int
+    posts_updated: int
+    followers_created: int
+    followers_updated: int
+    interactions_inserted: int
+    interactions_already_present: int
+    followers_touched: int
+    rejected: dict[str, int]
+    rejects: list[RejectedLine]

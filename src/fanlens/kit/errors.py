@@ -38,3 +38,8 @@ class Unauthorized(FanlensError):
 class Forbidden(FanlensError):
     status_code = 403
     code = "forbidden"
+
+
+class PayloadTooLarge(FanlensError):
+    status_code = 413
+    code = "payload_too_large"
