@@ -2,28 +2,58 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from fanlens import __version__
-from fanlens.db.engine import get_engine
+from fanlens.api import errors
+from fanlens.api.middleware import RequestContextMiddleware
+from fanlens.api.router import build_api_router
+from fanlens.api.schemas import ErrorResponse
+from fanlens.db.engine import get_engine, session_factory
 
 
-def create_app() -> FastAPI:
+class Health(BaseModel):
+    status: str
+    database: str
+    version: str
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """The app; `engine` binds it to one database (tests), else the configured one on first use."""
     app = FastAPI(
         title="fanlens",
         version=__version__,
         description="Cross-platform content performance and fan engagement analytics.",
     )
-
-    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
-    def healthz() -> JSONResponse:
-        try:
-            with get_engine().connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure to reach PostgreSQL means unhealthy
-            return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
-
+    app.state.session_factory = session_factory(engine) if engine is not None else None
+    app.state.engine = engine
+    errors.install(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(build_api_router())
+    _ops_routes(app)
     return app
+
+
+def _ops_routes(app: FastAPI) -> None:
+    @app.get(
+        "/healthz",
+        tags=["ops"],
+        summary="Liveness and database reachability",
+        response_model=Health,
+        responses={503: {"model": ErrorResponse, "description": "Database unreachable"}},
+    )
+    def healthz() -> Health | Response:
+        try:
+            with (app.state.engine or get_engine()).connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError, RuntimeError) as exc:
+            return errors.error_response(503, "database_unavailable", str(exc))
+        return Health(status="ok", database="ok", version=__version__)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

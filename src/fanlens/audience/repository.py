@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, SQLColumnExpression, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
+from fanlens.kit.sql import escape_like
+from fanlens.scoring.models import FollowerEngagementScore
 
 PROFILE_FIELDS = (
     "username",
@@ -44,3 +48,143 @@ def get(session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID) ->
     return session.scalars(
         select(Follower).where(Follower.workspace_id == workspace_id, Follower.id == follower_id)
     ).one_or_none()
+
+
+# --- read side: follower lists, leaderboard, detail (API) ------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowerFilters:
+    platform: str | None = None
+    tier: str | None = None
+    min_score: float | None = None
+    q: str | None = None
+    active_since: datetime | None = None
+
+
+def follower_summary_select(
+    workspace_id: uuid.UUID, filters: FollowerFilters
+) -> tuple[Select[Any], dict[str, SQLColumnExpression[Any]]]:
+    f, s = Follower, FollowerEngagementScore
+    score = func.coalesce(s.engagement_score, 0)
+    tier = func.coalesce(s.engagement_tier, "inactive")
+    stmt: Select[*tuple[Any, ...]] = (
+        select(
+            f.id,
+            f.platform,
+            f.external_user_id,
+            f.username,
+            f.display_name,
+            f.profile_url,
+            f.follower_count,
+            f.verified,
+            f.first_seen_at,
+            f.last_seen_at,
+            score.label("engagement_score"),
+            tier.label("engagement_tier"),
+            func.coalesce(s.comment_count, 0).label("comment_count"),
+            func.coalesce(s.like_count, 0).label("like_count"),
+            func.coalesce(s.share_count, 0).label("share_count"),
+            func.coalesce(s.interaction_count, 0).label("interaction_count"),
+        )
+        .outerjoin(s, s.follower_id == f.id)
+        .where(f.workspace_id == workspace_id)
+    )
+    if filters.platform:
+        stmt = stmt.where(f.platform == filters.platform.lower())
+    if filters.tier:
+        stmt = stmt.where(tier == filters.tier)
+    if filters.min_score is not None:
+        stmt = stmt.where(score >= filters.min_score)
+    if filters.q:
+        needle = filters.q.lstrip("@").lower()
+        stmt = stmt.where(func.lower(f.username).like(f"%{escape_like(needle)}%", escape="\\"))
+    if filters.active_since is not None:
+        stmt = stmt.where(f.last_seen_at >= filters.active_since)
+    sorts: dict[str, SQLColumnExpression[Any]] = {
+        "engagement_score": score,
+        "last_seen_at": f.last_seen_at,
+        "comment_count": func.coalesce(s.comment_count, 0),
+        "interaction_count": func.coalesce(s.interaction_count, 0),
+        "username": func.lower(f.username),
+    }
+    return stmt, sorts
+
+
+def leaderboard_select(workspace_id: uuid.UUID, platform: str | None, limit: int) -> Select[Any]:
+    """Top followers by score: driven by the (workspace_id, engagement_score) index."""
+    f, s = Follower, FollowerEngagementScore
+    stmt = (
+        select(
+            func.row_number()
+            .over(order_by=(s.engagement_score.desc(), s.follower_id))
+            .label("rank"),
+            s.follower_id,
+            f.username,
+            f.display_name,
+            f.platform,
+            s.engagement_score,
+            s.engagement_tier,
+            s.comment_count,
+            s.like_count,
+            s.share_count,
+            s.interaction_count,
+            s.last_interaction_at,
+        )
+        .join(f, f.id == s.follower_id)
+        .where(s.workspace_id == workspace_id)
+        .order_by(s.engagement_score.desc(), s.follower_id)
+        .limit(limit)
+    )
+    if platform:
+        stmt = stmt.where(f.platform == platform.lower())
+    return stmt
+
+
+def get_score(
+    session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
+) -> FollowerEngagementScore | None:
+    return session.scalars(
+        select(FollowerEngagementScore).where(
+            FollowerEngagementScore.workspace_id == workspace_id,
+            FollowerEngagementScore.follower_id == follower_id,
+        )
+    ).one_or_none()
+
+
+# The scoring branch adds follower_tier_changes; its column names are matched loosely so this
+# read keeps working whichever of the usual names it settles on (MERGE(scoring): pin them).
+_TIER_COLUMNS = {
+    "from_tier": ("from_tier", "old_tier", "previous_tier"),
+    "to_tier": ("to_tier", "new_tier", "tier", "engagement_tier"),
+    "changed_at": ("changed_at", "occurred_at", "created_at", "computed_at"),
+}
+
+
+def tier_history(
+    session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
+) -> list[dict[str, Any]] | None:
+    """The follower's tier changes, oldest first; None when the table does not exist."""
+    columns = set(
+        session.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'follower_tier_changes'"
+            )
+        ).scalars()
+    )
+    if not columns:
+        return None
+    chosen = {
+        key: next((c for c in names if c in columns), None) for key, names in _TIER_COLUMNS.items()
+    }
+    selects = ", ".join(
+        f'"{col}" AS {key}' if col else f"NULL AS {key}" for key, col in chosen.items()
+    )
+    order = f'"{chosen["changed_at"]}"' if chosen["changed_at"] else "1"
+    where = "follower_id = :fid" + (" AND workspace_id = :ws" if "workspace_id" in columns else "")
+    rows = session.execute(
+        text(f"SELECT {selects} FROM follower_tier_changes WHERE {where} ORDER BY {order}"),
+        {"fid": follower_id, "ws": workspace_id},
+    )
+    return [dict(r._mapping) for r in rows]

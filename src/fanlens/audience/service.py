@@ -1,13 +1,31 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import Engine, Row, Select
 from sqlalchemy.orm import Session
 
+from fanlens.api.schemas import Page
 from fanlens.audience import repository
 from fanlens.audience.models import Follower
+from fanlens.audience.repository import FollowerFilters
+from fanlens.audience.schemas import (
+    FollowerDetail,
+    FollowerProfile,
+    FollowerScore,
+    FollowerSort,
+    FollowerSummary,
+    Leaderboard,
+    LeaderboardEntry,
+    TierChange,
+)
+from fanlens.interactions import activity
+from fanlens.interactions.repository import ActivityFilters
+from fanlens.kit import listing
 from fanlens.kit.errors import InvalidInput, NotFound
+from fanlens.kit.pagination import Order, SortKind
 
 
 def get_or_create_follower(
@@ -39,3 +57,106 @@ def get_or_raise(*, session: Session, workspace_id: uuid.UUID, follower_id: uuid
     if follower is None:
         raise NotFound(f"no follower {follower_id} in this workspace")
     return follower
+
+
+# --- read side (API) -------------------------------------------------------------------------
+
+NOT_NULL_SORTS = ("engagement_score", "comment_count", "interaction_count")  # coalesced in SQL
+SORT_KINDS: dict[str, SortKind] = {
+    "engagement_score": "number",
+    "last_seen_at": "time",
+    "comment_count": "number",
+    "interaction_count": "number",
+    "username": "text",
+}
+LATEST_COMMENTS = 20
+
+
+def _summary(row: Row[Any]) -> FollowerSummary:
+    return FollowerSummary.model_validate(row._mapping)
+
+
+def list_select(
+    *,
+    workspace_id: uuid.UUID,
+    filters: FollowerFilters,
+    sort: FollowerSort,
+    order: Order,
+    cursor: str | None,
+) -> Select[Any]:
+    stmt, sorts = repository.follower_summary_select(workspace_id, filters)
+    return listing.keyset_select(
+        stmt,
+        sort_expr=sorts[sort],
+        id_expr=Follower.id,
+        sort=sort,
+        kind=SORT_KINDS[sort],
+        order=order,
+        cursor=cursor,
+        nullable=sort not in NOT_NULL_SORTS,
+    )
+
+
+def list_followers(
+    *, session: Session, stmt: Select[Any], sort: FollowerSort, order: Order, limit: int
+) -> Page[FollowerSummary]:
+    items, next_cursor = listing.page(
+        session, stmt, limit=limit, sort=sort, order=order, to_item=_summary
+    )
+    return Page[FollowerSummary](items=items, next_cursor=next_cursor)
+
+
+def export_followers(*, engine: Engine, stmt: Select[Any]) -> Iterator[FollowerSummary]:
+    return listing.stream(engine, stmt, to_item=_summary)
+
+
+def _entry(row: Row[Any]) -> LeaderboardEntry:
+    return LeaderboardEntry.model_validate(row._mapping)
+
+
+def leaderboard(
+    *, session: Session, workspace_id: uuid.UUID, platform: str | None, limit: int
+) -> Leaderboard:
+    rows = session.execute(repository.leaderboard_select(workspace_id, platform, limit))
+    return Leaderboard(items=[_entry(r) for r in rows])
+
+
+def export_leaderboard(
+    *, engine: Engine, workspace_id: uuid.UUID, platform: str | None, limit: int
+) -> Iterator[LeaderboardEntry]:
+    stmt = repository.leaderboard_select(workspace_id, platform, limit)
+    return listing.stream(engine, stmt, to_item=_entry)
+
+
+def get_detail(
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    follower_id: uuid.UUID,
+    activity_cursor: str | None,
+    activity_limit: int,
+) -> FollowerDetail:
+    follower = get_or_raise(session=session, workspace_id=workspace_id, follower_id=follower_id)
+    score = repository.get_score(session, workspace_id=workspace_id, follower_id=follower_id)
+    history = repository.tier_history(session, workspace_id=workspace_id, follower_id=follower_id)
+    own = ActivityFilters(follower_id=follower_id)
+    timeline = activity.list_select(
+        workspace_id=workspace_id, filters=own, order="desc", cursor=activity_cursor
+    )
+    comments = activity.list_select(
+        workspace_id=workspace_id,
+        filters=ActivityFilters(follower_id=follower_id, interaction_type="comment"),
+        order="desc",
+        cursor=None,
+    )
+    return FollowerDetail(
+        profile=FollowerProfile.model_validate(follower, from_attributes=True),
+        score=FollowerScore.model_validate(score, from_attributes=True) if score else None,
+        # MERGE(scoring): score_explanation=scoring_service.explain(...) goes here.
+        score_explanation=None,
+        tier_history=None if history is None else [TierChange(**h) for h in history],
+        activity=activity.page(session=session, stmt=timeline, order="desc", limit=activity_limit),
+        comments=activity.page(
+            session=session, stmt=comments, order="desc", limit=LATEST_COMMENTS
+        ).items,
+    )

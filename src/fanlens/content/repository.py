@@ -1,12 +1,31 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Numeric,
+    Select,
+    SQLColumnExpression,
+    Text,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array_agg, insert
 from sqlalchemy.orm import Session
 
-from fanlens.content.models import ContentItem, ContentPost
+from fanlens.audience.models import Follower
+from fanlens.content.models import ContentItem, ContentPost, ContentTag
+from fanlens.interactions.models import FollowerInteraction
+from fanlens.kit.sql import escape_like
 
 
 def placeholder_slug(platform: str, external_post_id: str) -> str:
@@ -69,3 +88,240 @@ def get_or_create_placeholder_post(
     )
     assert post is not None
     return post
+
+
+# --- read side: the content list and detail (API) --------------------------------------------
+
+# Engagement = likes + comments + shares + saves as the platform reports them (the views' rule).
+BEST_PLATFORM_RULE = (
+    "v1: the platform with the most engagement (likes + comments + shares + saves as the "
+    "platform reports them); ties go to the platform with more views, then by platform name"
+)
+
+
+def _engagement(posts: Any) -> SQLColumnExpression[Any]:
+    return (
+        func.coalesce(func.sum(posts.likes), 0)
+        + func.coalesce(func.sum(posts.comments), 0)
+        + func.coalesce(func.sum(posts.shares), 0)
+        + func.coalesce(func.sum(posts.saves), 0)
+    )
+
+
+def _rate(
+    engagement: SQLColumnExpression[Any], views: SQLColumnExpression[Any]
+) -> SQLColumnExpression[Any]:
+    return func.round(cast(engagement, Numeric) / func.nullif(views, 0), 6)
+
+
+def platform_rollup(workspace_id: uuid.UUID, content_id: uuid.UUID | None = None) -> Select[Any]:
+    """Per content item and platform: post count, summed metrics, engagement and its rate."""
+    p = ContentPost
+    engagement = cast(_engagement(p), BigInteger)
+    views = cast(func.sum(p.views), BigInteger)
+    stmt: Select[*tuple[Any, ...]] = (
+        select(
+            p.content_id,
+            p.platform,
+            func.count().label("post_count"),
+            func.min(p.posted_at).label("first_posted_at"),
+            views.label("views"),
+            cast(func.sum(p.likes), BigInteger).label("likes"),
+            cast(func.sum(p.comments), BigInteger).label("comments"),
+            cast(func.sum(p.shares), BigInteger).label("shares"),
+            cast(func.sum(p.saves), BigInteger).label("saves"),
+            engagement.label("engagement"),
+            _rate(engagement, views).label("engagement_rate"),
+        )
+        .where(p.workspace_id == workspace_id)
+        .group_by(p.content_id, p.platform)
+    )
+    if content_id is not None:
+        stmt = stmt.where(p.content_id == content_id)
+    return stmt
+
+
+def _content_totals(workspace_id: uuid.UUID, content_id: uuid.UUID | None) -> Any:
+    r = platform_rollup(workspace_id, content_id).subquery("r")
+    best = array_agg(
+        aggregate_order_by(
+            r.c.platform, r.c.engagement.desc(), r.c.views.desc().nulls_last(), r.c.platform
+        )
+    )
+    return (
+        select(
+            r.c.content_id,
+            func.count().label("platform_count"),
+            array_agg(aggregate_order_by(r.c.platform, r.c.platform)).label("platforms"),
+            func.min(r.c.first_posted_at).label("first_posted_at"),
+            cast(func.sum(r.c.views), BigInteger).label("total_views"),
+            cast(func.sum(r.c.likes), BigInteger).label("total_likes"),
+            cast(func.sum(r.c.comments), BigInteger).label("total_comments"),
+            cast(func.sum(r.c.shares), BigInteger).label("total_shares"),
+            cast(func.sum(r.c.saves), BigInteger).label("total_saves"),
+            cast(func.sum(r.c.engagement), BigInteger).label("total_engagement"),
+            type_coerce(best, ARRAY(Text))[1].label("best_platform"),
+        )
+        .group_by(r.c.content_id)
+        .subquery("t")
+    )
+
+
+@dataclass(frozen=True)
+class ContentFilters:
+    platform: str | None = None
+    tag: str | None = None
+    posted_from: datetime | None = None
+    posted_to: datetime | None = None
+    q: str | None = None
+
+
+def content_summary_select(
+    workspace_id: uuid.UUID,
+    filters: ContentFilters | None = None,
+    content_id: uuid.UUID | None = None,
+) -> tuple[Select[Any], dict[str, SQLColumnExpression[Any]]]:
+    """Content items with cross-platform totals; also returns the sortable expressions."""
+    ci = ContentItem
+    t = _content_totals(workspace_id, content_id)
+    rate = _rate(t.c.total_engagement, t.c.total_views)
+    stmt: Select[*tuple[Any, ...]] = (
+        select(
+            ci.id,
+            ci.slug,
+            ci.title,
+            func.coalesce(t.c.platform_count, 0).label("platform_count"),
+            func.coalesce(t.c.platforms, literal([], ARRAY(Text))).label("platforms"),
+            t.c.first_posted_at,
+            t.c.total_views,
+            t.c.total_likes,
+            t.c.total_comments,
+            t.c.total_shares,
+            t.c.total_saves,
+            func.coalesce(t.c.total_engagement, 0).label("total_engagement"),
+            rate.label("engagement_rate"),
+            t.c.best_platform,
+        )
+        .outerjoin(t, t.c.content_id == ci.id)
+        .where(ci.workspace_id == workspace_id)
+    )
+    if content_id is not None:
+        stmt = stmt.where(ci.id == content_id)
+    if filters is not None:
+        stmt = _filter_content(stmt, workspace_id, filters, t)
+    sorts: dict[str, SQLColumnExpression[Any]] = {
+        "total_engagement": func.coalesce(t.c.total_engagement, 0),
+        "total_comments": func.coalesce(t.c.total_comments, 0),
+        "engagement_rate": rate,
+        "posted_at": t.c.first_posted_at,
+    }
+    return stmt, sorts
+
+
+def _filter_content(
+    stmt: Select[Any], workspace_id: uuid.UUID, filters: ContentFilters, t: Any
+) -> Select[Any]:
+    ci = ContentItem
+    if filters.platform:
+        stmt = stmt.where(
+            exists().where(
+                ContentPost.workspace_id == workspace_id,
+                ContentPost.content_id == ci.id,
+                ContentPost.platform == filters.platform.lower(),
+            )
+        )
+    if filters.tag:
+        stmt = stmt.where(
+            exists().where(
+                ContentTag.workspace_id == workspace_id,
+                ContentTag.content_id == ci.id,
+                func.lower(ContentTag.tag_value) == filters.tag.lower(),
+            )
+        )
+    if filters.posted_from is not None:
+        stmt = stmt.where(t.c.first_posted_at >= filters.posted_from)
+    if filters.posted_to is not None:
+        stmt = stmt.where(t.c.first_posted_at < filters.posted_to)
+    if filters.q:
+        stmt = stmt.where(ci.title.ilike(f"%{escape_like(filters.q)}%", escape="\\"))
+    return stmt
+
+
+def list_posts(session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID) -> list[Any]:
+    p = ContentPost
+    engagement = (
+        func.coalesce(p.likes, 0)
+        + func.coalesce(p.comments, 0)
+        + func.coalesce(p.shares, 0)
+        + func.coalesce(p.saves, 0)
+    )
+    stmt = (
+        select(
+            p.id,
+            p.platform,
+            p.external_post_id,
+            p.url,
+            p.posted_at,
+            p.views,
+            p.likes,
+            p.comments,
+            p.shares,
+            p.saves,
+            engagement.label("engagement"),
+            _rate(engagement, p.views).label("engagement_rate"),
+            p.is_placeholder,
+        )
+        .where(p.workspace_id == workspace_id, p.content_id == content_id)
+        .order_by(p.platform, p.posted_at.asc().nulls_last(), p.id)
+    )
+    return list(session.execute(stmt).all())
+
+
+def interactions_per_day(
+    session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID
+) -> list[Any]:
+    """Per UTC day: the number of interactions and the count by type."""
+    fi = FollowerInteraction
+    day = cast(func.timezone("UTC", fi.occurred_at), Date).label("day")
+    per_type = (
+        select(day, fi.interaction_type, func.count().label("n"))
+        .where(fi.workspace_id == workspace_id, fi.content_id == content_id)
+        .group_by(day, fi.interaction_type)
+        .subquery()
+    )
+    stmt = (
+        select(
+            per_type.c.day,
+            cast(func.sum(per_type.c.n), BigInteger).label("total"),
+            func.jsonb_object_agg(per_type.c.interaction_type, per_type.c.n).label("by_type"),
+        )
+        .group_by(per_type.c.day)
+        .order_by(per_type.c.day)
+    )
+    return list(session.execute(stmt).all())
+
+
+def top_commenters(
+    session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID, limit: int
+) -> list[Any]:
+    fi, f = FollowerInteraction, Follower
+    comments = func.count().label("comment_count")
+    stmt = (
+        select(
+            f.id.label("follower_id"),
+            f.username,
+            f.platform,
+            comments,
+            func.max(fi.occurred_at).label("last_comment_at"),
+        )
+        .join(f, f.id == fi.follower_id)
+        .where(
+            fi.workspace_id == workspace_id,
+            fi.content_id == content_id,
+            fi.interaction_type == "comment",
+        )
+        .group_by(f.id)
+        .order_by(comments.desc(), f.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())

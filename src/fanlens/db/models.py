@@ -1,6 +1,7 @@
 """Imports every model so the metadata (Alembic, tests) sees the whole schema."""
 
 from fanlens.audience.models import Follower
+from fanlens.auth.models import ApiToken
 from fanlens.connectors.models import Account, SyncRun, SyncState
 from fanlens.content.models import ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
@@ -10,6 +11,7 @@ from fanlens.workspaces.models import Workspace
 
 __all__ = [
     "Account",
+    "ApiToken",
     "Base",
     "ContentItem",
     "ContentPost",

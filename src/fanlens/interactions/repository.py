@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from fanlens.audience.models import Follower
+from fanlens.content.models import ContentItem, ContentPost
 from fanlens.interactions.models import FollowerInteraction
 
 
@@ -31,3 +35,60 @@ def get_by_key(
             FollowerInteraction.dedup_key == dedup_key,
         )
     ).one_or_none()
+
+
+# --- read side: the activity log (API) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    username: str | None = None
+    follower_id: uuid.UUID | None = None
+    platform: str | None = None
+    interaction_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def activity_select(workspace_id: uuid.UUID, filters: ActivityFilters) -> Select[Any]:
+    """Interactions with who made them and on what; the columns of ActivityItem."""
+    fi, f = FollowerInteraction, Follower
+    stmt: Select[*tuple[Any, ...]] = (
+        select(
+            fi.id,
+            fi.follower_id,
+            f.username,
+            fi.platform,
+            fi.interaction_type,
+            fi.interaction_value,
+            fi.content_id,
+            ContentItem.title.label("content_title"),
+            ContentPost.url.label("post_url"),
+            fi.occurred_at,
+            fi.time_precision,
+        )
+        .join(f, f.id == fi.follower_id)
+        .outerjoin(ContentItem, ContentItem.id == fi.content_id)
+        .outerjoin(ContentPost, ContentPost.id == fi.content_post_id)
+        .where(f.workspace_id == workspace_id)
+    )
+    if filters.username is None and filters.follower_id is None:
+        # Only without a follower filter: with one, a predicate on fi.workspace_id tempts the
+        # planner to walk the (workspace_id, occurred_at) index hoping to fill the LIMIT soon,
+        # instead of the follower's own (follower_id, occurred_at) rows. The follower join
+        # scopes the rows to the workspace either way.
+        stmt = stmt.where(fi.workspace_id == workspace_id)
+    if filters.username:
+        # The username index is on lower(username); '@creator_amy' and 'Creator_Amy' both match.
+        stmt = stmt.where(func.lower(f.username) == filters.username.lstrip("@").lower())
+    if filters.follower_id is not None:
+        stmt = stmt.where(fi.follower_id == filters.follower_id)
+    if filters.platform:
+        stmt = stmt.where(fi.platform == filters.platform.lower())
+    if filters.interaction_type:
+        stmt = stmt.where(fi.interaction_type == filters.interaction_type.lower())
+    if filters.since is not None:
+        stmt = stmt.where(fi.occurred_at >= filters.since)
+    if filters.until is not None:
+        stmt = stmt.where(fi.occurred_at < filters.until)
+    return stmt

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +11,13 @@ from sqlalchemy.orm import Session
 from fanlens.audience.models import Follower
 from fanlens.content import repository as content_repository
 from fanlens.interactions import repository
+from fanlens.interactions.ingest import (
+    Batch,
+    IngestSummary,
+    ingest_records,
+    iter_batches,
+    store_batch,
+)
 from fanlens.interactions.keys import dedup_key
 from fanlens.interactions.models import FollowerInteraction
 from fanlens.kit.errors import InvalidInput
@@ -80,3 +89,20 @@ def record_interaction(
     )
     assert stored is not None
     return Recorded(interaction=stored, created=new_id is not None)
+
+
+def ingest_body(
+    *, session: Session, workspace_id: uuid.UUID, body: bytes, as_array: bool
+) -> IngestSummary:
+    """An API ingest body as one batch, through the same pipeline as `fanlens import`."""
+    if as_array:
+        try:
+            records = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"body is not valid JSON: {exc}") from exc
+        if not isinstance(records, list):
+            raise InvalidInput("a JSON body must be an array of interchange records")
+        return ingest_records(session, workspace_id=workspace_id, records=records, source="api")
+    batches = list(iter_batches(io.BytesIO(body), batch_size=max(1, body.count(b"\n") + 1)))
+    batch = batches[0] if batches else Batch()
+    return store_batch(session, workspace_id=workspace_id, batch=batch, source="api")

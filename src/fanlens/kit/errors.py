@@ -28,3 +28,18 @@ class Conflict(FanlensError):
 class InvalidInput(FanlensError):
     status_code = 422
     code = "invalid_input"
+
+
+class Unauthorized(FanlensError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(FanlensError):
+    status_code = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(FanlensError):
+    status_code = 413
+    code = "payload_too_large"

@@ -1,0 +1,1 @@
+"""Rollups, cohorts and retention over the interaction log."""

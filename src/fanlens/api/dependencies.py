@@ -1,0 +1,72 @@
+"""Typed dependency aliases every router uses.
+
+- `Session`: the request's SQLAlchemy session; committed once when the endpoint returns (before
+  the response is sent), rolled back on any error. Services only flush.
+- `CurrentWorkspace`: the authenticated caller (`Principal`); `.workspace_id` scopes every query.
+- `WriteScope`: the same, but 403 unless the token has the `write` scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
+
+from fanlens.auth import service as auth_service
+from fanlens.auth.service import Principal
+from fanlens.kit.errors import Forbidden, Unauthorized
+
+
+def _session_factory(request: Request) -> sessionmaker[OrmSession]:
+    factory: sessionmaker[OrmSession] | None = request.app.state.session_factory
+    if factory is None:  # first request: bind to the configured (maybe embedded) database
+        from fanlens.db.engine import session_factory
+
+        factory = request.app.state.session_factory = session_factory()
+    return factory
+
+
+def get_session(request: Request) -> Iterator[OrmSession]:
+    session = _session_factory(request)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": the commit happens when the endpoint returns, so a client never receives a
+# success for work that then fails to commit. Streamed exports read on a connection of their own.
+Session = Annotated[OrmSession, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(
+    auto_error=False, description="A workspace API token (`fanlens token create`)."
+)
+
+
+def current_principal(
+    session: Session,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
+    return auth_service.authenticate(session=session, secret=credentials.credentials)
+
+
+CurrentWorkspace = Annotated[Principal, Depends(current_principal)]
+
+
+def write_principal(principal: CurrentWorkspace) -> Principal:
+    if not principal.can_write:
+        raise Forbidden("this token has the read scope; a write-scope token is needed")
+    return principal
+
+
+WriteScope = Annotated[Principal, Depends(write_principal)]

@@ -1,0 +1,28 @@
+"""The REST API's router: each domain's endpoints.py router, mounted under API_PREFIX.
+
+To add endpoints: write `router = APIRouter(prefix="/things", tags=["things"])` in
+fanlens/<domain>/endpoints.py using the aliases of fanlens.api.dependencies, then include it
+below. Every route inherits the declared error responses (401/403/404/422).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from fanlens.analytics.endpoints import router as analytics_router
+from fanlens.api.schemas import ERROR_RESPONSES
+from fanlens.audience.endpoints import router as followers_router
+from fanlens.content.endpoints import router as content_router
+from fanlens.interactions.endpoints import router as activity_router
+
+API_PREFIX = "/api/social-analytics"
+
+
+def build_api_router() -> APIRouter:
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    api.include_router(content_router)
+    api.include_router(followers_router)
+    api.include_router(activity_router)
+    api.include_router(analytics_router)
+    # MERGE(scoring): GET/PUT /scoring.
+    return api

@@ -1,0 +1,48 @@
+"""Shapes shared by every router: the error body and the page of a list."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Machine-readable: not_found, validation_error, unauthorized, …")
+    message: str
+    details: Any = Field(default=None, description="For validation errors: one entry per field.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
+# Declared on every API route so the OpenAPI document lists the error shape for each status
+# (declaring 422 here also replaces FastAPI's default validation-error schema).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _error("Missing, invalid or revoked token"),
+    403: _error("The token's scope does not allow this"),
+    404: _error("Not found in this workspace"),
+    422: _error("A parameter is invalid; details name the field"),
+}
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page of items as JSON, or every matching item as CSV "
+        "(`format=csv` or `Accept: text/csv`).",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ContentSort = Literal["total_engagement", "total_comments", "engagement_rate", "posted_at"]
+
+
+class ContentSummary(BaseModel):
+    id: uuid.UUID
+    slug: str
+    title: str | None
+    platform_count: int
+    platforms: list[str]
+    first_posted_at: datetime | None
+    total_views: int | None
+    total_likes: int | None
+    total_comments: int | None
+    total_shares: int | None
+    total_saves: int | None
+    total_engagement: int = Field(description="likes + comments + shares + saves")
+    engagement_rate: float | None = Field(description="total_engagement / total_views")
+    best_platform: str | None
+
+
+class PostMetrics(BaseModel):
+    id: uuid.UUID
+    external_post_id: str
+    url: str | None
+    posted_at: datetime | None
+    views: int | None
+    likes: int | None
+    comments: int | None
+    shares: int | None
+    saves: int | None
+    engagement: int
+    engagement_rate: float | None
+    is_placeholder: bool
+
+
+class PlatformPerformance(BaseModel):
+    platform: str
+    post_count: int
+    views: int | None
+    likes: int | None
+    comments: int | None
+    shares: int | None
+    saves: int | None
+    engagement: int
+    engagement_rate: float | None
+    posts: list[PostMetrics]
+
+
+class DailyInteractions(BaseModel):
+    day: date
+    total: int
+    by_type: dict[str, int]
+
+
+class Commenter(BaseModel):
+    follower_id: uuid.UUID
+    username: str | None
+    platform: str
+    comment_count: int
+    last_comment_at: datetime
+
+
+class ContentDetail(ContentSummary):
+    description: str | None
+    best_platform_rule: str
+    by_platform: list[PlatformPerformance]
+    interactions_per_day: list[DailyInteractions]
+    top_commenters: list[Commenter]

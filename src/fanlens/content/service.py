@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Engine, Row, Select
+from sqlalchemy.orm import Session
+
+from fanlens.api.schemas import Page
+from fanlens.content import repository
+from fanlens.content.models import ContentItem
+from fanlens.content.repository import ContentFilters
+from fanlens.content.schemas import (
+    Commenter,
+    ContentDetail,
+    ContentSort,
+    ContentSummary,
+    DailyInteractions,
+    PlatformPerformance,
+    PostMetrics,
+)
+from fanlens.kit import listing
+from fanlens.kit.errors import NotFound
+from fanlens.kit.pagination import Order, SortKind
+
+NOT_NULL_SORTS = ("total_engagement", "total_comments")  # coalesced in SQL
+SORT_KINDS: dict[str, SortKind] = {
+    "total_engagement": "number",
+    "total_comments": "number",
+    "engagement_rate": "number",
+    "posted_at": "time",
+}
+TOP_COMMENTERS = 10
+
+
+def _summary(row: Row[Any]) -> ContentSummary:
+    return ContentSummary.model_validate(row._mapping, from_attributes=False)
+
+
+def list_select(
+    *,
+    workspace_id: uuid.UUID,
+    filters: ContentFilters,
+    sort: ContentSort,
+    order: Order,
+    cursor: str | None,
+) -> Select[Any]:
+    stmt, sorts = repository.content_summary_select(workspace_id, filters)
+    return listing.keyset_select(
+        stmt,
+        sort_expr=sorts[sort],
+        id_expr=ContentItem.id,
+        sort=sort,
+        kind=SORT_KINDS[sort],
+        order=order,
+        cursor=cursor,
+        nullable=sort not in NOT_NULL_SORTS,
+    )
+
+
+def list_content(
+    *, session: Session, stmt: Select[Any], sort: ContentSort, order: Order, limit: int
+) -> Page[ContentSummary]:
+    items, next_cursor = listing.page(
+        session, stmt, limit=limit, sort=sort, order=order, to_item=_summary
+    )
+    return Page[ContentSummary](items=items, next_cursor=next_cursor)
+
+
+def export_content(*, engine: Engine, stmt: Select[Any]) -> Iterator[ContentSummary]:
+    return listing.stream(engine, stmt, to_item=_summary)
+
+
+def get_detail(
+    *, session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
+) -> ContentDetail:
+    stmt, _ = repository.content_summary_select(workspace_id, content_id=content_id)
+    row = session.execute(stmt).one_or_none()
+    item = session.get(ContentItem, content_id) if row is not None else None
+    if row is None or item is None or item.workspace_id != workspace_id:
+        raise NotFound(f"no content item {content_id} in this workspace")
+    return ContentDetail(
+        **_summary(row).model_dump(),
+        description=item.description,
+        best_platform_rule=repository.BEST_PLATFORM_RULE,
+        by_platform=_by_platform(session, workspace_id, content_id),
+        interactions_per_day=[
+            DailyInteractions.model_validate(r._mapping)
+            for r in repository.interactions_per_day(
+                session, workspace_id=workspace_id, content_id=content_id
+            )
+        ],
+        top_commenters=[
+            Commenter.model_validate(r._mapping)
+            for r in repository.top_commenters(
+                session, workspace_id=workspace_id, content_id=content_id, limit=TOP_COMMENTERS
+            )
+        ],
+    )
+
+
+def _by_platform(
+    session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
+) -> list[PlatformPerformance]:
+    posts: dict[str, list[PostMetrics]] = {}
+    for post in repository.list_posts(session, workspace_id=workspace_id, content_id=content_id):
+        posts.setdefault(post.platform, []).append(PostMetrics.model_validate(post._mapping))
+    rollup = session.execute(
+        repository.platform_rollup(workspace_id, content_id).order_by("platform")
+    ).all()
+    return [
+        PlatformPerformance(
+            **{k: v for k, v in r._mapping.items() if k in PlatformPerformance.model_fields},
+            posts=posts.get(r.platform, []),
+        )
+        for r in rollup
+    ]

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from fanlens.api.csv import csv_response, wants_csv
+from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
+from fanlens.api.params import (
+    DEFAULT_LIMIT,
+    NO_NUL,
+    Cursor,
+    FormatParam,
+    Limit,
+    Platform,
+    SortOrder,
+    Text,
+    Timestamp,
+)
+from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse, Page
+from fanlens.interactions import activity
+from fanlens.interactions.repository import ActivityFilters
+from fanlens.interactions.schemas import ActivityItem, IngestResult, RejectedLine
+from fanlens.interactions.service import ingest_body
+from fanlens.kit.errors import PayloadTooLarge
+
+router = APIRouter(tags=["activity"])
+
+
+@router.get(
+    "/activity", response_model=Page[ActivityItem], responses=CSV_RESPONSE, summary="Activity"
+)
+def list_activity(
+    request: Request,
+    session: Session,
+    principal: CurrentWorkspace,
+    username: Text = None,
+    platform: Platform = None,
+    since: Timestamp = None,
+    until: Timestamp = None,
+    interaction_type: str | None = Query(
+        None,
+        alias="type",
+        min_length=1,
+        max_length=50,
+        pattern=NO_NUL,
+        description="comment, like, share, save, profile_visit, link_click, …",
+    ),
+    order: SortOrder = "desc",
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+    fmt: FormatParam = None,
+) -> Page[ActivityItem] | StreamingResponse:
+    """Interactions, newest first: `username` (with or without '@', any case), `platform`,
+    `type`, and `since` (inclusive) / `until` (exclusive) on the interaction time."""
+    filters = ActivityFilters(
+        username=username,
+        platform=platform,
+        interaction_type=interaction_type,
+        since=since,
+        until=until,
+    )
+    stmt = activity.list_select(
+        workspace_id=principal.workspace_id, filters=filters, order=order, cursor=cursor
+    )
+    if wants_csv(request, fmt):
+        items = activity.export(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
+        return csv_response(items, ActivityItem, "activity")
+    return activity.page(session=session, stmt=stmt, order=order, limit=limit)
+
+
+MAX_INGEST_BYTES = 16 * 1024 * 1024
+LISTED = ("rejected", "rejects")
+INGEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "items": {"type": "object"}},
+            },
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post(
+    "/ingest",
+    response_model=IngestResult,
+    summary="Ingest interchange records",
+    openapi_extra=INGEST_BODY,
+    responses={413: {"model": ErrorResponse, "description": "Body over 16 MiB"}},
+)
+async def ingest(request: Request, session: Session, principal: WriteScope) -> IngestResult:
+    """Interchange-format v1 records, as a JSON array (`Content-Type: application/json`) or
+    JSON lines (any other type). One call is one batch: stored entirely or not at all; bad
+    lines are rejected with their line number and reason, the good ones stored."""
+    body = await request.body()
+    if len(body) > MAX_INGEST_BYTES:
+        raise PayloadTooLarge(f"body is {len(body)} bytes; at most {MAX_INGEST_BYTES} per call")
+    as_array = "json" in request.headers.get("content-type", "") and body.lstrip()[:1] == b"["
+    summary = await run_in_threadpool(
+        ingest_body, session=session, workspace_id=principal.workspace_id, body=body,
+        as_array=as_array,
+    )  # fmt: skip
+    counts = {k: getattr(summary, k) for k in IngestResult.model_fields if k not in LISTED}
+    rejects = [
+        RejectedLine(line=r.line, reason=r.reason, message=r.message) for r in summary.rejects
+    ]
+    return IngestResult(**counts, rejected=dict(summary.rejected), rejects=rejects)
