@@ -70,10 +70,11 @@ class RecencyRule(BaseModel):
         return self
 
     def describe(self) -> str:
+        days = f"{self.days.normalize():f}" if self.days is not None else ""
         if self.mode == "window":
-            return f"only interactions of the last {self.days} days count"
+            return f"only interactions of the last {days} days count"
         if self.mode == "half_life":
-            return f"each interaction's weight halves every {self.days} days"
+            return f"each interaction's weight halves every {days} days"
         return "all interactions count, whatever their age"
 
 

@@ -202,11 +202,13 @@ BEGIN
             config_version = EXCLUDED.config_version,
             computed_at = EXCLUDED.computed_at
         RETURNING s.follower_id)
+    -- Every changed row is written (the upsert has no WHERE), so history reads `changed`
+    -- directly; `written` still runs, as data-modifying CTEs always do.
     INSERT INTO follower_tier_changes (
         workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at)
     SELECT c.workspace_id, c.follower_id, c.old_tier, c.tier, c.score, c.config_version,
            clock_timestamp()  -- not now(): several batches in one transaction stay ordered
-    FROM changed c JOIN written w ON w.follower_id = c.follower_id
+    FROM changed c
     WHERE c.old_tier IS DISTINCT FROM c.tier;
 END
 $$;
