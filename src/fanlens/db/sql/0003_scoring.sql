@@ -62,11 +62,13 @@ CREATE FUNCTION fanlens_score_lines(p_follower_ids uuid[], p_workspace_id uuid)
 RETURNS TABLE (
     follower_id uuid, workspace_id uuid, config_version integer, interaction_type text,
     interaction_count bigint, effective_count numeric, weight numeric, points numeric,
-    first_interaction_at timestamptz, last_interaction_at timestamptz)
+    first_interaction_at timestamptz, last_interaction_at timestamptz,
+    super_fan_threshold numeric, active_threshold numeric, lurker_threshold numeric)
 LANGUAGE sql STABLE AS $$
     SELECT c.follower_id, c.workspace_id, cfg.version, c.interaction_type, c.interaction_count,
            e.effective, w.weight, w.weight * e.effective,
-           c.first_interaction_at, c.last_interaction_at
+           c.first_interaction_at, c.last_interaction_at,
+           cfg.super_fan_threshold, cfg.active_threshold, cfg.lurker_threshold
     FROM follower_interaction_counts c
     JOIN current_scoring_configs cfg ON cfg.workspace_id = c.workspace_id
     CROSS JOIN LATERAL (
@@ -143,8 +145,11 @@ BEGIN
     FROM gone g JOIN current_scoring_configs cfg ON cfg.workspace_id = g.workspace_id
     WHERE g.engagement_tier <> 'inactive';
 
+    -- The thresholds ride along in the grouping rather than a second join to the configs: that
+    -- join made the planner expect a handful of rows and compare every score with every score.
     WITH totals AS (
         SELECT l.follower_id, l.workspace_id, l.config_version,
+               l.super_fan_threshold, l.active_threshold, l.lurker_threshold,
                sum(l.points) AS score,
                coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'comment'), 0)::bigint AS comments,
                coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'like'), 0)::bigint AS likes,
@@ -156,11 +161,12 @@ BEGIN
                min(l.first_interaction_at) AS first_at,
                max(l.last_interaction_at) AS last_at
         FROM fanlens_score_lines(p_follower_ids, p_workspace_id) l
-        GROUP BY l.follower_id, l.workspace_id, l.config_version),
+        GROUP BY l.follower_id, l.workspace_id, l.config_version,
+                 l.super_fan_threshold, l.active_threshold, l.lurker_threshold),
     scored AS (
-        SELECT t.*, fanlens_tier_for(t.score, cfg.super_fan_threshold, cfg.active_threshold,
-                                     cfg.lurker_threshold) AS tier
-        FROM totals t JOIN current_scoring_configs cfg ON cfg.workspace_id = t.workspace_id),
+        SELECT t.*, fanlens_tier_for(t.score, t.super_fan_threshold, t.active_threshold,
+                                     t.lurker_threshold) AS tier
+        FROM totals t),
     changed AS (
         -- Compare before writing: a nightly rescore of an unchanged workspace writes nothing.
         SELECT n.*, o.engagement_tier AS old_tier
@@ -231,6 +237,8 @@ $$;
 CREATE FUNCTION fanlens_rescore_workspace(p_workspace_id uuid, p_rebuild_counts boolean)
 RETURNS void
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    inserted bigint;
 BEGIN
     LOCK TABLE follower_interactions IN SHARE MODE;
     IF p_rebuild_counts THEN
@@ -267,6 +275,12 @@ BEGIN
             first_interaction_at, last_interaction_at)
         SELECT d.follower_id, d.interaction_type, p_workspace_id, d.n, d.first_at, d.last_at
         FROM diff d WHERE d.is_new;
+        GET DIAGNOSTICS inserted = ROW_COUNT;
+        -- A backfill fills the counts from nothing: statistics that still say "empty" would
+        -- plan the scoring below as nested loops.
+        IF inserted > 10000 THEN
+            ANALYZE follower_interaction_counts;
+        END IF;
     END IF;
     PERFORM fanlens_score_followers(NULL, p_workspace_id);
 END
