@@ -22,10 +22,18 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database: migrate and inspect.", no_args_is_help=True)
 workspace_app = typer.Typer(help="Workspaces: one per creator or brand.", no_args_is_help=True)
+score_app = typer.Typer(help="Rescore followers; explain a score.")
+scoring_app = typer.Typer(help="Scoring rules: weights, tiers, recency.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Engagement-drop alerts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(workspace_app, name="workspace")
 token_app = typer.Typer(help="API tokens: bearer tokens of one workspace.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+
+
+app.add_typer(score_app, name="score")
+app.add_typer(scoring_app, name="scoring")
+app.add_typer(alerts_app, name="alerts")
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -57,10 +65,14 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     """Create or migrate the schema to the latest revision."""
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
+    from fanlens.jobs.app import ensure_schema
 
     console.print(f"database: {describe_location()}")
     migrate.upgrade(get_engine(), revision)
     console.print(f"schema at revision {migrate.current_revision(get_engine())}")
+    if revision == "head":
+        applied = ensure_schema()
+        console.print("job queue schema " + ("created" if applied else "present"))
 
 
 @db_app.command("downgrade")
@@ -298,3 +310,250 @@ def _register_connectors() -> None:
 
 
 _register_connectors()
+
+
+WorkspaceOption = Annotated[
+    str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
+]
+
+
+def _workspace_id(session: Any, name: str | None) -> Any:
+    from fanlens.workspaces import service as workspace_service
+
+    return workspace_service.get_by_name_or_raise(
+        session=session, name=name or settings.default_workspace
+    ).id
+
+
+@score_app.callback(invoke_without_command=True)
+@friendly_errors
+def score(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option("--full", help="Also rebuild the per-type counts from the log.")
+    ] = False,
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", "-w", help="Only this workspace (default: all).")
+    ] = None,
+) -> None:
+    """Rescore every follower (of one workspace or all), one transaction per workspace."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from fanlens.scoring.runner import rescore_all
+
+    for result in rescore_all(workspace_name=workspace, rebuild_counts=full):
+        console.print(
+            f"workspace {result.workspace_id}: {result.followers:,} followers rescored "
+            f"under config v{result.config_version} in {result.seconds:.2f}s"
+        )
+
+
+@score_app.command("explain")
+@friendly_errors
+def score_explain(follower_id: str, workspace: WorkspaceOption = None) -> None:
+    """Why a follower has their score and tier: count x weight = points, per type."""
+    import uuid
+
+    from fanlens.db.engine import unit_of_work
+    from fanlens.kit.errors import InvalidInput
+    from fanlens.scoring import service
+
+    try:
+        fid = uuid.UUID(follower_id)
+    except ValueError as exc:
+        raise InvalidInput(f"{follower_id!r} is not a follower id (a UUID)") from exc
+    with unit_of_work() as session:
+        why = service.explain(
+            session=session, workspace_id=_workspace_id(session, workspace), follower_id=fid
+        )
+    console.print(
+        f"{why.username or why.follower_id} on {why.platform} (config v{why.config_version})"
+    )
+    table = Table("interaction", "count", "counted", "weight", "points")
+    for line in why.lines:
+        table.add_row(
+            line.interaction_type,
+            str(line.count),
+            f"{line.effective_count.normalize():f}",
+            f"{line.weight.normalize():f}",
+            f"{line.points.normalize():f}",
+        )
+    console.print(table)
+    t = why.thresholds
+    console.print(f"score {why.score.normalize():f} -> tier {why.tier}")
+    console.print(f"tiers: super_fan >= {t.super_fan}, active >= {t.active}, lurker >= {t.lurker}")
+    if why.next_tier and why.points_to_next_tier is not None:
+        distance = why.points_to_next_tier.normalize()
+        console.print(f"next tier: {why.next_tier}, {distance:f} points away")
+    console.print(f"recency: {why.recency.describe()}")
+    if why.stored_score is not None and why.stored_score != why.score:
+        console.print(
+            f"stored score {why.stored_score} (computed {why.computed_at}) is due a rescore"
+        )
+
+
+def _pairs(values: list[str], what: str) -> dict[str, Any]:
+    from decimal import Decimal, InvalidOperation
+
+    from fanlens.kit.errors import InvalidInput
+
+    pairs: dict[str, Any] = {}
+    for item in values:
+        name, _, number = item.partition("=")
+        try:
+            pairs[name.strip()] = Decimal(number)
+        except InvalidOperation as exc:
+            raise InvalidInput(f"{what} {item!r}: expected NAME=NUMBER") from exc
+    return pairs
+
+
+def _print_config(config: Any) -> None:
+    console.print(f"scoring config v{config.version} (since {config.created_at:%Y-%m-%d %H:%M})")
+    table = Table("interaction", "weight")
+    for name, weight in config.weights.items():
+        table.add_row(name, f"{weight.normalize():f}")
+    console.print(table)
+    t = config.thresholds
+    console.print(f"tiers: super_fan >= {t.super_fan}, active >= {t.active}, lurker >= {t.lurker}")
+    console.print(f"recency: {config.recency.describe()}")
+
+
+@scoring_app.command("show")
+@friendly_errors
+def scoring_show(
+    workspace: WorkspaceOption = None,
+    history: Annotated[bool, typer.Option("--history", help="Every version.")] = False,
+) -> None:
+    """Show the scoring config in force (weights, tier thresholds, recency rule)."""
+    from fanlens.db.engine import unit_of_work
+    from fanlens.scoring import service
+
+    with unit_of_work() as session:
+        ws = _workspace_id(session, workspace)
+        configs = (
+            service.list_configs(session=session, workspace_id=ws)
+            if history
+            else [service.get_config(session=session, workspace_id=ws)]
+        )
+    for config in configs:
+        _print_config(config)
+
+
+@scoring_app.command("set")
+@friendly_errors
+def scoring_set(
+    weight: Annotated[list[str], typer.Option("--weight", help="TYPE=WEIGHT, repeatable.")] = [],  # noqa: B006
+    tier: Annotated[
+        list[str], typer.Option("--tier", help="super_fan|active|lurker=MIN_SCORE, repeatable.")
+    ] = [],  # noqa: B006
+    window: Annotated[float | None, typer.Option(help="Count only the last N days.")] = None,
+    half_life: Annotated[float | None, typer.Option(help="Halve weights every N days.")] = None,
+    no_recency: Annotated[bool, typer.Option("--no-recency", help="All-time counts.")] = False,
+    reset_weights: Annotated[bool, typer.Option(help="Start from the default weights.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Record a new config version and rescore the workspace under it."""
+    from decimal import Decimal
+
+    from pydantic import ValidationError
+
+    from fanlens.db.engine import unit_of_work
+    from fanlens.kit.errors import InvalidInput
+    from fanlens.scoring import service
+    from fanlens.scoring.schemas import RecencyRule, ScoringConfigChange
+
+    if sum([window is not None, half_life is not None, no_recency]) > 1:
+        raise InvalidInput("choose one of --window, --half-life, --no-recency")
+    tiers = _pairs(tier, "--tier")
+    if set(tiers) - {"super_fan", "active", "lurker"}:
+        raise InvalidInput("--tier names are super_fan, active and lurker")
+    recency = None
+    if window is not None:
+        recency = RecencyRule(mode="window", days=Decimal(str(window)))
+    elif half_life is not None:
+        recency = RecencyRule(mode="half_life", days=Decimal(str(half_life)))
+    elif no_recency:
+        recency = RecencyRule()
+    try:
+        change = ScoringConfigChange(
+            weights=_pairs(weight, "--weight"),
+            reset_weights=reset_weights,
+            recency=recency,
+            **tiers,
+        )
+    except ValidationError as exc:
+        raise InvalidInput(exc.errors()[0]["msg"]) from exc
+    with unit_of_work() as session:
+        config = service.update_config(
+            session=session, workspace_id=_workspace_id(session, workspace), change=change
+        )
+    _print_config(config)
+    console.print("workspace rescored")
+
+
+@alerts_app.command("check")
+@friendly_errors
+def alerts_check(
+    now: Annotated[
+        str | None, typer.Option(help="Pretend it is this date (checks the week before its week).")
+    ] = None,
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", "-w", help="Only this workspace (default: all).")
+    ] = None,
+) -> None:
+    """Compare last week's interactions per platform with the four weeks before it."""
+    from fanlens.alerts.runner import check_all
+    from fanlens.kit.timeutil import parse_rfc3339
+
+    when = parse_rfc3339(now if "T" in now else f"{now}T12:00:00Z") if now else None
+    summary = check_all(now=when, workspace_name=workspace)
+    console.print(
+        f"week of {summary.week}: {summary.workspaces} workspace(s) checked, "
+        f"{summary.alerts} new alert(s), {summary.notified} sent to the webhook"
+    )
+
+
+@alerts_app.command("list")
+@friendly_errors
+def alerts_list(workspace: WorkspaceOption = None) -> None:
+    """The latest engagement-drop alerts of a workspace."""
+    from fanlens.alerts import service
+    from fanlens.db.engine import unit_of_work
+
+    with unit_of_work() as session:
+        alerts = service.list_alerts(
+            session=session, workspace_id=_workspace_id(session, workspace)
+        )
+    table = Table("week", "platform", "interactions", "4-week mean", "drop", "notified")
+    for a in alerts:
+        table.add_row(
+            str(a.week),
+            a.platform,
+            str(a.current_value),
+            f"{a.trailing_mean:.1f}",
+            f"{a.drop_share * 100:.0f}%",
+            f"{a.notified_at:%Y-%m-%d %H:%M}" if a.notified_at else "-",
+        )
+    console.print(table)
+
+
+@app.command("worker")
+@friendly_errors
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once.")] = 1,
+    queue: Annotated[
+        list[str] | None, typer.Option("--queue", help="Only these queues (default: all).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Worker name in logs.")] = None,
+) -> None:
+    """Run background jobs and the schedule (nightly rescore, weekly drop check)."""
+    from fanlens.db import migrate
+    from fanlens.db.engine import describe_location, get_engine
+    from fanlens.jobs.app import create_app, ensure_schema
+
+    console.print(f"database: {describe_location()}")
+    migrate.upgrade(get_engine())
+    ensure_schema()
+    console.print("worker started")
+    sys.stdout.flush()
+    create_app().run_worker(queues=queue or None, concurrency=concurrency, name=name)

@@ -47,6 +47,28 @@ class Settings(BaseSettings):
     http_timeout: float = Field(
         default=30.0, gt=0, description="Seconds before an upstream API request times out."
     )
+    rescore_cron: str = Field(
+        default="0 3 * * *",
+        description="When the worker runs the nightly full rescore (cron in UTC).",
+    )
+    alert_cron: str = Field(
+        default="0 6 * * 1",
+        description="When the worker checks last week's engagement for drops (cron, UTC).",
+    )
+    alert_drop_share: float = Field(
+        default=0.30,
+        gt=0,
+        lt=1,
+        description="Alert when a week's interactions fall this share below the 4-week mean.",
+    )
+    alert_min_trailing_mean: float = Field(
+        default=20,
+        ge=0,
+        description="Platforms averaging fewer interactions a week than this are not checked.",
+    )
+    alert_webhook_url: str | None = Field(
+        default=None, description="Engagement-drop alerts are POSTed here as JSON when set."
+    )
 
     def database_url_or_none(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url else None

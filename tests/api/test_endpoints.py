@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from fanlens.api.app import create_app
 from tests.api.conftest import API, World
 
 
@@ -139,7 +140,13 @@ def test_follower_detail(client: TestClient, world: World) -> None:
     assert body["score"]["engagement_score"] == 16
     assert body["score"]["engagement_tier"] == "lurker"
     assert (body["score"]["comment_count"], body["score"]["like_count"]) == (3, 1)
-    assert body["tier_history"] is None  # no follower_tier_changes table on this branch
+    explanation = body["score_explanation"]
+    assert {(x["interaction_type"], x["count"], x["points"]) for x in explanation["lines"]} == {
+        ("comment", 3, 15), ("like", 1, 1),
+    }  # fmt: skip
+    assert (explanation["score"], explanation["tier"]) == (16, "lurker")
+    assert (explanation["next_tier"], explanation["points_to_next_tier"]) == ("active", 84)
+    assert body["tier_history"][-1]["to_tier"] == "lurker"
     assert [a["interaction_type"] for a in body["activity"]["items"]] == [
         "like",
         "comment",
@@ -171,3 +178,26 @@ def test_cohorts(client: TestClient, world: World) -> None:
     rows = {(r["cohort_week"], r["platform"]): r for r in body["items"]}
     assert rows[("2026-11-02", "instagram")]["super_fans"] == 1
     assert sum(r["follower_count"] for r in body["items"]) == 3  # quinn was never seen
+
+
+def test_scoring_rules_read_and_change(fuzz_world: World) -> None:
+    with TestClient(create_app(fuzz_world.engine)) as fuzz:
+        got = fuzz.get(f"{API}/scoring", headers=fuzz_world.headers())
+        assert got.status_code == 200
+        assert got.json()["weights"]["comment"] == 5
+        version = got.json()["version"]
+        denied = fuzz.put(f"{API}/scoring", json={"weights": {"comment": 10}},
+                          headers=fuzz_world.headers("a_read"))  # fmt: skip
+        assert denied.status_code == 403
+        changed = fuzz.put(f"{API}/scoring", json={"weights": {"comment": 10}},
+                           headers=fuzz_world.headers("a_write"))  # fmt: skip
+        assert changed.status_code == 200
+        assert changed.json()["version"] == version + 1
+        bad = fuzz.put(f"{API}/scoring", json={"super_fan": 1, "active": 5},
+                       headers=fuzz_world.headers("a_write"))  # fmt: skip
+        assert bad.status_code == 422
+        # The rescore ran after the response: amy's 3 comments now weigh 10 each.
+        amy = fuzz.get(f"{API}/followers/{fuzz_world.ids['amy']}",
+                       headers=fuzz_world.headers()).json()  # fmt: skip
+        assert amy["score"]["engagement_score"] == 31
+        assert amy["score_explanation"]["config_version"] == version + 1

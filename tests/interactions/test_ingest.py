@@ -14,6 +14,7 @@ from fanlens.content.models import ContentItem, ContentPost
 from fanlens.interactions.generate import generate_world
 from fanlens.interactions.ingest import IngestSummary, import_stream, ingest_records
 from fanlens.interactions.models import FollowerInteraction, IngestReject
+from fanlens.scoring.schemas import DEFAULT_WEIGHTS
 from fanlens.workspaces.models import Workspace
 from tests.fixtures.builders import create_workspace
 
@@ -77,16 +78,19 @@ def test_world_import_matches_the_generators_counts(session: Session) -> None:
     assert _count(session, Follower, ws) == len(world.fans)
     assert _count(session, ContentPost, ws) == len(world.posts)
     assert _count(session, ContentItem, ws) == len({p.content_key for p in world.posts})
-    # Scores came along with the batches (the triggers), and equal the origin's formula.
-    mismatched = session.execute(
+    # Scores came along with the batches (the triggers): each equals counts x default weights.
+    expected: Counter[tuple[str, str]] = Counter()
+    for (platform, user, kind), n in world.expected_counts().items():
+        expected[(platform, user)] += n * DEFAULT_WEIGHTS.get(kind, 0)
+    scores = session.execute(
         text(
-            "SELECT count(*) FROM follower_engagement_scores s WHERE s.workspace_id = :ws AND "
-            "s.engagement_score <> calculate_engagement_score(s.comment_count, s.like_count, "
-            "s.share_count, s.save_count, s.profile_visit_count, s.link_click_count)"
+            "SELECT f.platform, f.external_user_id, s.engagement_score "
+            "FROM follower_engagement_scores s "
+            "JOIN followers f ON f.id = s.follower_id WHERE s.workspace_id = :ws"
         ),
         {"ws": ws.id},
-    ).scalar()
-    assert mismatched == 0
+    ).all()
+    assert {(p, u): score for p, u, score in scores} == dict(expected)
 
 
 def test_import_twice_adds_nothing(session: Session) -> None:

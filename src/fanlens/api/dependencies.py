@@ -21,7 +21,7 @@ from fanlens.auth.service import Principal
 from fanlens.kit.errors import Forbidden, Unauthorized
 
 
-def _session_factory(request: Request) -> sessionmaker[OrmSession]:
+def session_factory_of(request: Request) -> sessionmaker[OrmSession]:
     factory: sessionmaker[OrmSession] | None = request.app.state.session_factory
     if factory is None:  # first request: bind to the configured (maybe embedded) database
         from fanlens.db.engine import session_factory
@@ -31,7 +31,7 @@ def _session_factory(request: Request) -> sessionmaker[OrmSession]:
 
 
 def get_session(request: Request) -> Iterator[OrmSession]:
-    session = _session_factory(request)()
+    session = session_factory_of(request)()
     try:
         yield session
         session.commit()

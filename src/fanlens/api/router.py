@@ -14,6 +14,7 @@ from fanlens.api.schemas import ERROR_RESPONSES
 from fanlens.audience.endpoints import router as followers_router
 from fanlens.content.endpoints import router as content_router
 from fanlens.interactions.endpoints import router as activity_router
+from fanlens.scoring.endpoints import router as scoring_router
 
 API_PREFIX = "/api/social-analytics"
 
@@ -24,5 +25,5 @@ def build_api_router() -> APIRouter:
     api.include_router(followers_router)
     api.include_router(activity_router)
     api.include_router(analytics_router)
-    # MERGE(scoring): GET/PUT /scoring.
+    api.include_router(scoring_router)
     return api

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, SQLColumnExpression, func, select, text
+from sqlalchemy import Select, SQLColumnExpression, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -150,41 +150,3 @@ def get_score(
             FollowerEngagementScore.follower_id == follower_id,
         )
     ).one_or_none()
-
-
-# The scoring branch adds follower_tier_changes; its column names are matched loosely so this
-# read keeps working whichever of the usual names it settles on (MERGE(scoring): pin them).
-_TIER_COLUMNS = {
-    "from_tier": ("from_tier", "old_tier", "previous_tier"),
-    "to_tier": ("to_tier", "new_tier", "tier", "engagement_tier"),
-    "changed_at": ("changed_at", "occurred_at", "created_at", "computed_at"),
-}
-
-
-def tier_history(
-    session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
-) -> list[dict[str, Any]] | None:
-    """The follower's tier changes, oldest first; None when the table does not exist."""
-    columns = set(
-        session.execute(
-            text(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND table_name = 'follower_tier_changes'"
-            )
-        ).scalars()
-    )
-    if not columns:
-        return None
-    chosen = {
-        key: next((c for c in names if c in columns), None) for key, names in _TIER_COLUMNS.items()
-    }
-    selects = ", ".join(
-        f'"{col}" AS {key}' if col else f"NULL AS {key}" for key, col in chosen.items()
-    )
-    order = f'"{chosen["changed_at"]}"' if chosen["changed_at"] else "1"
-    where = "follower_id = :fid" + (" AND workspace_id = :ws" if "workspace_id" in columns else "")
-    rows = session.execute(
-        text(f"SELECT {selects} FROM follower_tier_changes WHERE {where} ORDER BY {order}"),
-        {"fid": follower_id, "ws": workspace_id},
-    )
-    return [dict(r._mapping) for r in rows]

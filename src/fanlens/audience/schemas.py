@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from fanlens.api.schemas import Page
 from fanlens.interactions.schemas import ActivityItem
+from fanlens.scoring.schemas import ScoreExplanation, TierChangeOut
 
 Tier = Literal["super_fan", "active", "lurker", "inactive"]
 FollowerSort = Literal[
@@ -84,21 +85,13 @@ class FollowerScore(BaseModel):
     computed_at: datetime
 
 
-class TierChange(BaseModel):
-    from_tier: str | None
-    to_tier: str | None
-    changed_at: datetime | None
-
-
 class FollowerDetail(BaseModel):
     profile: FollowerProfile
     score: FollowerScore | None = Field(description="Null when the follower has no interactions.")
-    # MERGE(scoring): filled from fanlens.scoring.service.explain(...) — counts x weights,
-    # thresholds, distance to the next tier. Null until the scoring branch is merged.
-    score_explanation: dict[str, Any] | None = None
-    tier_history: list[TierChange] | None = Field(
-        description="Oldest first; null when tier history is not recorded."
+    score_explanation: ScoreExplanation = Field(
+        description="Counts x weights = points per type, thresholds, distance to the next tier."
     )
+    tier_history: list[TierChangeOut] = Field(description="Tier changes, oldest first.")
     activity: Page[ActivityItem] = Field(
         description="Timeline, newest first; page with activity_cursor."
     )

@@ -19,13 +19,13 @@ from fanlens.audience.schemas import (
     FollowerSummary,
     Leaderboard,
     LeaderboardEntry,
-    TierChange,
 )
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
 from fanlens.kit import listing
 from fanlens.kit.errors import InvalidInput, NotFound
 from fanlens.kit.pagination import Order, SortKind
+from fanlens.scoring import service as scoring_service
 
 
 def get_or_create_follower(
@@ -138,7 +138,6 @@ def get_detail(
 ) -> FollowerDetail:
     follower = get_or_raise(session=session, workspace_id=workspace_id, follower_id=follower_id)
     score = repository.get_score(session, workspace_id=workspace_id, follower_id=follower_id)
-    history = repository.tier_history(session, workspace_id=workspace_id, follower_id=follower_id)
     own = ActivityFilters(follower_id=follower_id)
     timeline = activity.list_select(
         workspace_id=workspace_id, filters=own, order="desc", cursor=activity_cursor
@@ -152,9 +151,12 @@ def get_detail(
     return FollowerDetail(
         profile=FollowerProfile.model_validate(follower, from_attributes=True),
         score=FollowerScore.model_validate(score, from_attributes=True) if score else None,
-        # MERGE(scoring): score_explanation=scoring_service.explain(...) goes here.
-        score_explanation=None,
-        tier_history=None if history is None else [TierChange(**h) for h in history],
+        score_explanation=scoring_service.explain(
+            session=session, workspace_id=workspace_id, follower_id=follower_id
+        ),
+        tier_history=scoring_service.tier_history(
+            session=session, workspace_id=workspace_id, follower_id=follower_id
+        ),
         activity=activity.page(session=session, stmt=timeline, order="desc", limit=activity_limit),
         comments=activity.page(
             session=session, stmt=comments, order="desc", limit=LATEST_COMMENTS

@@ -1,12 +1,19 @@
 """Imports every model so the metadata (Alembic, tests) sees the whole schema."""
 
+from fanlens.alerts.models import EngagementAlert
 from fanlens.audience.models import Follower
 from fanlens.auth.models import ApiToken
 from fanlens.connectors.models import Account, SyncRun, SyncState
 from fanlens.content.models import ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
 from fanlens.interactions.models import FollowerInteraction, IngestReject
-from fanlens.scoring.models import FollowerEngagementScore, FollowerInteractionCount
+from fanlens.scoring.models import (
+    FollowerEngagementScore,
+    FollowerInteractionCount,
+    FollowerTierChange,
+    ScoringConfig,
+    ScoringRun,
+)
 from fanlens.workspaces.models import Workspace
 
 __all__ = [
@@ -16,11 +23,15 @@ __all__ = [
     "ContentItem",
     "ContentPost",
     "ContentTag",
+    "EngagementAlert",
     "Follower",
     "FollowerEngagementScore",
     "FollowerInteraction",
     "FollowerInteractionCount",
+    "FollowerTierChange",
     "IngestReject",
+    "ScoringConfig",
+    "ScoringRun",
     "SyncRun",
     "SyncState",
     "Workspace",

@@ -3,12 +3,25 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, Numeric, Text, func, text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped
+from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
 
 
 def _count() -> Mapped[int]:
@@ -69,3 +82,85 @@ class FollowerEngagementScore(WorkspaceScoped, Base):
     computed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+class ScoringConfig(WorkspaceScoped, Base):
+    """One version of a workspace's scoring rules; the highest version is in force.
+
+    Versions are never edited: a change inserts the next version, so every stored score and tier
+    change names the rules that produced it.
+    """
+
+    __tablename__ = "scoring_configs"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "version"),
+        CheckConstraint(
+            "super_fan_threshold > active_threshold AND active_threshold > lurker_threshold "
+            "AND lurker_threshold >= 0",
+            name="tier_order",
+        ),
+        CheckConstraint(
+            "(recency_mode = 'none' AND recency_days IS NULL) OR "
+            "(recency_mode IN ('window', 'half_life') AND recency_days > 0)",
+            name="recency",
+        ),
+        CheckConstraint("jsonb_typeof(weights) = 'object'", name="weights_object"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    weights: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    super_fan_threshold: Mapped[Decimal] = mapped_column(
+        Numeric, nullable=False, server_default=text("500")
+    )
+    active_threshold: Mapped[Decimal] = mapped_column(
+        Numeric, nullable=False, server_default=text("100")
+    )
+    lurker_threshold: Mapped[Decimal] = mapped_column(
+        Numeric, nullable=False, server_default=text("10")
+    )
+    recency_mode: Mapped[str] = mapped_column(Text, nullable=False, server_default="none")
+    recency_days: Mapped[Decimal | None] = mapped_column(Numeric)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class FollowerTierChange(WorkspaceScoped, Base):
+    """Tier history: one row each time a follower's tier changes (first appearance included)."""
+
+    __tablename__ = "follower_tier_changes"
+    __table_args__ = (
+        Index("ix_follower_tier_changes_follower_id_changed_at", "follower_id", "changed_at"),
+        Index("ix_follower_tier_changes_workspace_id_changed_at", "workspace_id", "changed_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    follower_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE"), nullable=False
+    )
+    from_tier: Mapped[str | None] = mapped_column(Text)
+    to_tier: Mapped[str] = mapped_column(Text, nullable=False)
+    score: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    config_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class ScoringRun(WorkspaceScoped, Base):
+    """A full rescore of one workspace. (kind, scheduled_for) is a claim: a nightly tick runs
+    once per workspace however many workers see it."""
+
+    __tablename__ = "scoring_runs"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind", "scheduled_for"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    scheduled_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    config_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    followers: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,58 @@
+"""The weekly drop check: detect per workspace (one transaction each), then send what is
+pending, one alert per transaction so a sent alert is marked as sent right away."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+from sqlalchemy import Engine
+
+from fanlens.alerts import repository, service
+from fanlens.alerts.schemas import DropCheckSummary
+from fanlens.config import settings
+from fanlens.db.engine import unit_of_work
+from fanlens.kit.timeutil import utcnow
+from fanlens.workspaces import repository as workspace_repository
+from fanlens.workspaces import service as workspace_service
+
+
+def check_all(
+    *,
+    now: datetime | None = None,
+    workspace_name: str | None = None,
+    engine: Engine | None = None,
+) -> DropCheckSummary:
+    summary = DropCheckSummary(week=service.last_complete_week(now or utcnow()))
+    with unit_of_work(engine) as session:
+        if workspace_name:
+            ids = [workspace_service.get_by_name_or_raise(session=session, name=workspace_name).id]
+        else:
+            ids = [w.id for w in workspace_repository.list_all(session)]
+    for workspace_id in ids:
+        with unit_of_work(engine) as session:
+            created = service.detect_drops(
+                session=session,
+                workspace_id=workspace_id,
+                week=summary.week,
+                threshold=settings.alert_drop_share,
+                min_trailing_mean=settings.alert_min_trailing_mean,
+            )
+        summary.workspaces += 1
+        summary.alerts += len(created)
+    summary.notified = send_pending(engine=engine)
+    return summary
+
+
+def send_pending(*, engine: Engine | None = None) -> int:
+    url = settings.alert_webhook_url
+    if not url:
+        return 0
+    with unit_of_work(engine) as session:
+        pending = repository.pending_ids(session)
+    sent = 0
+    with httpx.Client(timeout=10) as client:
+        for alert_id in pending:
+            with unit_of_work(engine) as session:
+                sent += service.notify(session=session, alert_id=alert_id, client=client, url=url)
+    return sent

@@ -1,0 +1,101 @@
+"""Engagement-drop rules: a week's interactions on a platform against the four weeks before."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import Session
+
+from fanlens.alerts import repository
+from fanlens.alerts.models import EngagementAlert
+from fanlens.alerts.schemas import EngagementAlertOut
+
+log = logging.getLogger(__name__)
+
+
+def last_complete_week(now: datetime) -> date:
+    """Monday of the week before the one `now` falls in (weeks start Monday, UTC)."""
+    today = now.date()
+    return today - timedelta(days=today.weekday() + 7)
+
+
+def drop_share(current: int, trailing_mean: Decimal) -> Decimal:
+    if trailing_mean <= 0:
+        return Decimal(0)
+    return (1 - Decimal(current) / trailing_mean).quantize(Decimal("0.0001"))
+
+
+def detect_drops(
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    week: date,
+    threshold: float,
+    min_trailing_mean: float,
+) -> list[EngagementAlert]:
+    """Write (and log) an alert for each platform whose week fell more than `threshold` below
+    its trailing four-week mean. Returns the alerts new in this call (re-running is a no-op)."""
+    created = []
+    for row in repository.weekly_engagement(session, workspace_id=workspace_id, week=week):
+        if row.trailing_mean < Decimal(str(min_trailing_mean)):
+            continue  # too little traffic: a drop would be noise
+        share = drop_share(row.current_value, row.trailing_mean)
+        if share <= Decimal(str(threshold)):
+            continue
+        alert = repository.add_if_new(
+            session,
+            {
+                "workspace_id": workspace_id,
+                "platform": row.platform,
+                "week": week,
+                "current_value": row.current_value,
+                "trailing_mean": row.trailing_mean.quantize(Decimal("0.01")),
+                "drop_share": share,
+            },
+        )
+        if alert is not None:
+            log.warning(
+                "engagement drop: workspace %s, %s, week of %s: %s interactions vs a 4-week "
+                "mean of %.1f (-%d%%)",
+                workspace_id,
+                row.platform,
+                week,
+                row.current_value,
+                row.trailing_mean,
+                round(share * 100),
+            )
+            created.append(alert)
+    return created
+
+
+def webhook_payload(alert: EngagementAlert, workspace_name: str) -> dict[str, Any]:
+    body = EngagementAlertOut.model_validate(alert).model_dump(mode="json")
+    return {"event": "fanlens.engagement_drop", "workspace": workspace_name, **body}
+
+
+def notify(*, session: Session, alert_id: uuid.UUID, client: httpx.Client, url: str) -> bool:
+    """POST one pending alert to the webhook and mark it notified; False when another worker
+    holds it, it was already sent, or the receiver failed (it stays pending for the next run)."""
+    claimed = repository.claim_pending(session, alert_id)
+    if claimed is None:
+        return False
+    alert, workspace_name = claimed
+    try:
+        client.post(url, json=webhook_payload(alert, workspace_name)).raise_for_status()
+    except httpx.HTTPError as exc:
+        log.error("alert webhook failed for alert %s: %s", alert_id, exc)
+        return False
+    repository.mark_notified(session, alert_id)
+    return True
+
+
+def list_alerts(*, session: Session, workspace_id: uuid.UUID) -> list[EngagementAlertOut]:
+    return [
+        EngagementAlertOut.model_validate(a)
+        for a in repository.list_recent(session, workspace_id=workspace_id)
+    ]

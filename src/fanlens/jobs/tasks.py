@@ -1,0 +1,52 @@
+"""Jobs and their schedule. Each task is a thin shell: runners own the commit points.
+
+Nightly rescore, never twice: procrastinate defers each periodic tick once however many workers
+run (procrastinate_periodic_defers), the queueing lock keeps at most one waiting, the `lock`
+runs them one at a time, and rescore_workspace claims (workspace, tick) in scoring_runs in
+the rescore's own transaction, so even a re-run of the same tick skips.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from procrastinate import Blueprint
+
+from fanlens.config import settings
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint()
+
+
+@blueprint.periodic(cron=settings.rescore_cron, periodic_id="nightly")
+@blueprint.task(name="nightly_rescore", queueing_lock="nightly_rescore", lock="fanlens-rescore")
+def nightly_rescore(timestamp: int) -> list[dict[str, Any]]:
+    from fanlens.scoring.runner import rescore_all
+
+    tick = datetime.fromtimestamp(timestamp, UTC)
+    results = rescore_all(rebuild_counts=True, kind="nightly", scheduled_for=tick)
+    return [r.model_dump(mode="json") for r in results]
+
+
+@blueprint.task(name="rescore_workspace", lock="fanlens-rescore")
+def rescore_workspace(workspace_id: str) -> dict[str, Any]:
+    """Deferred by the API after a config change is committed."""
+    from fanlens.db.engine import unit_of_work
+    from fanlens.scoring import service
+
+    with unit_of_work() as session:
+        result = service.rescore_workspace(
+            session=session, workspace_id=uuid.UUID(workspace_id), kind="config"
+        )
+    return result.model_dump(mode="json")
+
+
+@blueprint.periodic(cron=settings.alert_cron, periodic_id="weekly")
+@blueprint.task(name="check_engagement_drops", queueing_lock="check_engagement_drops")
+def check_engagement_drops(timestamp: int) -> dict[str, int]:
+    from fanlens.alerts.runner import check_all
+
+    return check_all(now=datetime.fromtimestamp(timestamp, UTC)).model_dump()

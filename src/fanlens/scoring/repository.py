@@ -1,0 +1,150 @@
+"""Scoring SQL. The heavy lifting is in the SQL functions of db/sql/0003_scoring.sql."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fanlens.audience.models import Follower
+from fanlens.scoring.models import (
+    FollowerEngagementScore,
+    FollowerTierChange,
+    ScoringConfig,
+    ScoringRun,
+)
+
+
+def current_config(session: Session, workspace_id: uuid.UUID) -> ScoringConfig | None:
+    return session.scalars(
+        select(ScoringConfig)
+        .where(ScoringConfig.workspace_id == workspace_id)
+        .order_by(ScoringConfig.version.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def list_configs(session: Session, workspace_id: uuid.UUID) -> list[ScoringConfig]:
+    return list(
+        session.scalars(
+            select(ScoringConfig)
+            .where(ScoringConfig.workspace_id == workspace_id)
+            .order_by(ScoringConfig.version)
+        )
+    )
+
+
+def add_config(session: Session, values: dict[str, Any]) -> ScoringConfig:
+    config = ScoringConfig(**values)
+    session.add(config)
+    session.flush()
+    return config
+
+
+def rescore_workspace(session: Session, workspace_id: uuid.UUID, *, rebuild_counts: bool) -> None:
+    session.execute(
+        text("SELECT fanlens_rescore_workspace(:ws, :rebuild)"),
+        {"ws": workspace_id, "rebuild": rebuild_counts},
+    )
+
+
+def refresh_followers(session: Session, follower_ids: Sequence[uuid.UUID]) -> None:
+    session.execute(
+        text("SELECT fanlens_refresh_scores(CAST(:ids AS uuid[]))"), {"ids": list(follower_ids)}
+    )
+
+
+def count_followers(session: Session, workspace_id: uuid.UUID) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Follower).where(Follower.workspace_id == workspace_id)
+        )
+        or 0
+    )
+
+
+def claim_run(
+    session: Session,
+    *,
+    workspace_id: uuid.UUID,
+    kind: str,
+    scheduled_for: datetime | None,
+    config_version: int,
+) -> uuid.UUID | None:
+    """Insert the run row; None when this (workspace, kind, tick) was already claimed. A claim
+    by a transaction still running makes this wait, then yield to it."""
+    stmt = (
+        insert(ScoringRun)
+        .values(
+            workspace_id=workspace_id,
+            kind=kind,
+            scheduled_for=scheduled_for,
+            config_version=config_version,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "kind", "scheduled_for"])
+        .returning(ScoringRun.id)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def finish_run(session: Session, run_id: uuid.UUID, *, followers: int) -> None:
+    session.execute(
+        update(ScoringRun)
+        .where(ScoringRun.id == run_id)
+        .values(followers=followers, finished_at=func.clock_timestamp())
+    )
+
+
+def score_lines(
+    session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
+) -> Sequence[Row[Any]]:
+    return session.execute(
+        text(
+            "SELECT interaction_type, interaction_count, effective_count, weight, points, "
+            "config_version FROM fanlens_score_lines(ARRAY[CAST(:f AS uuid)], :ws) "
+            "ORDER BY points DESC, interaction_type"
+        ),
+        {"f": follower_id, "ws": workspace_id},
+    ).all()
+
+
+def tier_for(session: Session, *, workspace_id: uuid.UUID, score: Decimal) -> str:
+    return str(
+        session.scalar(
+            text("SELECT determine_engagement_tier(:ws, CAST(:score AS numeric))"),
+            {"ws": workspace_id, "score": score},
+        )
+    )
+
+
+def get_follower(
+    session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
+) -> Follower | None:
+    return session.scalars(
+        select(Follower).where(Follower.id == follower_id, Follower.workspace_id == workspace_id)
+    ).one_or_none()
+
+
+def get_score(session: Session, follower_id: uuid.UUID) -> FollowerEngagementScore | None:
+    return session.get(FollowerEngagementScore, follower_id, populate_existing=True)
+
+
+def tier_changes(
+    session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
+) -> list[FollowerTierChange]:
+    return list(
+        session.scalars(
+            select(FollowerTierChange)
+            .where(
+                FollowerTierChange.workspace_id == workspace_id,
+                FollowerTierChange.follower_id == follower_id,
+            )
+            .order_by(FollowerTierChange.changed_at, FollowerTierChange.id)
+        )
+    )

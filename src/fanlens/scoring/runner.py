@@ -1,0 +1,54 @@
+"""Rescoring many workspaces: one transaction (one commit point) per workspace.
+
+Used by `fanlens score` and the nightly job. Backfill = a full rescore.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from fanlens.db.engine import unit_of_work
+from fanlens.scoring import service
+from fanlens.scoring.schemas import RescoreResult
+from fanlens.workspaces import repository as workspace_repository
+from fanlens.workspaces import service as workspace_service
+
+log = logging.getLogger(__name__)
+
+
+def rescore_all(
+    *,
+    workspace_name: str | None = None,
+    rebuild_counts: bool = True,
+    kind: str = "manual",
+    scheduled_for: datetime | None = None,
+    engine: Engine | None = None,
+) -> list[RescoreResult]:
+    with unit_of_work(engine) as session:
+        if workspace_name:
+            ids = [workspace_service.get_by_name_or_raise(session=session, name=workspace_name).id]
+        else:
+            ids = [w.id for w in workspace_repository.list_all(session)]
+    results = []
+    for workspace_id in ids:
+        with unit_of_work(engine) as session:
+            result = service.rescore_workspace(
+                session=session,
+                workspace_id=workspace_id,
+                rebuild_counts=rebuild_counts,
+                kind=kind,
+                scheduled_for=scheduled_for,
+            )
+        log.info(
+            "rescore %s of workspace %s: %s",
+            kind,
+            workspace_id,
+            f"{result.followers} followers in {result.seconds:.2f}s"
+            if result.ran
+            else "skipped, already run",
+        )
+        results.append(result)
+    return results
