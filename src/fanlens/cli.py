@@ -546,7 +546,7 @@ def worker(
     ] = None,
     name: Annotated[str | None, typer.Option(help="Worker name in logs.")] = None,
 ) -> None:
-    """Run background jobs and the schedule (nightly rescore, weekly drop check)."""
+    """Run background jobs and the schedule (account syncs, nightly rescore, weekly drop check)."""
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
     from fanlens.jobs.app import create_app, ensure_schema

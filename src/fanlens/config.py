@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     http_timeout: float = Field(
         default=30.0, gt=0, description="Seconds before an upstream API request times out."
     )
+    sync_cron: str = Field(
+        default="*/30 * * * *",
+        description="When `fanlens worker` queues a sync of every active account (cron, UTC).",
+    )
     rescore_cron: str = Field(
         default="0 3 * * *",
         description="When the worker runs the nightly full rescore (cron in UTC).",

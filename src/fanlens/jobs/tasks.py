@@ -44,6 +44,35 @@ def rescore_workspace(workspace_id: str) -> dict[str, Any]:
     return result.model_dump(mode="json")
 
 
+@blueprint.periodic(cron=settings.sync_cron, periodic_id="sync")
+@blueprint.task(name="sync_active_accounts", queueing_lock="sync_active_accounts")
+def sync_active_accounts(timestamp: int) -> list[str]:
+    """Queue one sync job per active account; the jobs spread over every running worker."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    from fanlens.connectors.scheduling import active_account_ids
+
+    queued = []
+    for account_id in active_account_ids():
+        try:
+            sync_account.configure(
+                queueing_lock=f"sync:{account_id}", lock=f"sync:{account_id}"
+            ).defer(account_id=str(account_id))
+            queued.append(str(account_id))
+        except AlreadyEnqueued:  # its previous sync is still waiting: one is enough
+            log.info("sync of account %s already queued", account_id)
+    return queued
+
+
+@blueprint.task(name="sync_account")
+def sync_account(account_id: str) -> dict[str, Any]:
+    """One account's incremental sync. The per-account lock (and the sync's own advisory lock)
+    keep two workers from syncing one account at once."""
+    from fanlens.connectors.scheduling import run_sync
+
+    return run_sync(uuid.UUID(account_id))
+
+
 @blueprint.periodic(cron=settings.alert_cron, periodic_id="weekly")
 @blueprint.task(name="check_engagement_drops", queueing_lock="check_engagement_drops")
 def check_engagement_drops(timestamp: int) -> dict[str, int]:

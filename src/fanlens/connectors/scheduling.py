@@ -1,0 +1,33 @@
+"""What the scheduled sync jobs call: which accounts to sync, and one sync as a job runs it."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fanlens.connectors import repository
+from fanlens.connectors.sync import AccountNotActive, SyncBusy, sync_account
+from fanlens.db.engine import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+def active_account_ids() -> list[uuid.UUID]:
+    with unit_of_work() as session:
+        return [a.id for a in repository.list_accounts(session) if a.status == "active"]
+
+
+def run_sync(account_id: uuid.UUID) -> dict[str, Any]:
+    """Sync one account; a busy or no-longer-active account is skipped, not failed."""
+    try:
+        result = sync_account(account_id=account_id)
+    except (SyncBusy, AccountNotActive) as exc:
+        log.info("sync of account %s skipped: %s", account_id, exc.message)
+        return {"account_id": str(account_id), "status": "skipped", "reason": exc.message}
+    return {
+        "account_id": str(account_id),
+        "status": result.status,
+        "inserted": result.inserted,
+        "api_calls": result.api_calls,
+    }
