@@ -152,7 +152,13 @@ def test_bad_lines_are_rejected_and_good_lines_around_them_stored(session: Sessi
 
 def test_emoji_and_right_to_left_text_survive(session: Session) -> None:
     ws = create_workspace(session)
-    texts = ["Love this 😍🔥☕️", "هذا رائع جدا", "זה מדהים", "👩🏽‍🍳 chef’s kiss"]
+    texts = [
+        "Love this 😍🔥☕️",
+        "هذا رائع جدا",
+        "זה מדהים",
+        "👩🏽‍🍳 chef’s kiss",
+        "tab\there, new\nline, back\\slash \\N",
+    ]
     lines = [
         _interaction(f"u{i}", external_id=f"c{i}", text=t, occurred_at="2026-11-01T10:00:00Z")
         for i, t in enumerate(texts)

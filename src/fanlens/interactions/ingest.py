@@ -46,6 +46,7 @@ class Batch:
     rejects: list[Reject] = field(default_factory=list)
     lines: int = 0
     bytes_read: int = 0
+    rows: StagingRows | None = None  # built by prepare_rows, in the parsing thread
 
     def add(self, item: Record | Reject) -> None:
         if isinstance(item, InteractionRecord):
@@ -56,6 +57,39 @@ class Batch:
             self.posts.append(item)
         else:
             self.rejects.append(item)
+
+    def prepare_rows(self) -> StagingRows:
+        """The COPY rows of this batch. Followers are merged per identity here (the last
+        non-empty value of each field wins), so the database upserts each one once."""
+        if self.rows is None:
+            merged: dict[tuple[str, str], list[Any]] = {}
+            for record in [*self.followers, *(i.user for i in self.interactions)]:
+                row = staging.follower_row(record)
+                key = (record.platform, record.external_user_id)
+                known = merged.get(key)
+                if known is None:
+                    merged[key] = list(row)
+                else:
+                    known[:] = [
+                        new if new is not None else old for old, new in zip(known, row, strict=True)
+                    ]
+            self.rows = StagingRows(
+                posts=staging.copy_text([staging.post_row(p) for p in self.posts]),
+                followers=staging.copy_text([tuple(r) for r in merged.values()]),
+                interactions=staging.copy_text(
+                    [staging.interaction_row(i) for i in self.interactions]
+                ),
+            )
+        return self.rows
+
+
+@dataclass
+class StagingRows:
+    """COPY text of each staging table."""
+
+    posts: str
+    followers: str
+    interactions: str
 
 
 @dataclass
@@ -106,26 +140,18 @@ def store_batch(
     session: Session, *, workspace_id: uuid.UUID, batch: Batch, source: str
 ) -> IngestSummary:
     """Store one parsed batch; flushes, never commits (the caller's transaction is the batch)."""
+    rows = batch.prepare_rows()
     staging.prepare(session)
-    staging.copy_rows(
-        session, "stage_posts", staging.POST_COLUMNS, [staging.post_row(p) for p in batch.posts]
-    )
-    followers = [staging.follower_row(f) for f in batch.followers]
-    followers += [staging.follower_row(i.user) for i in batch.interactions]
-    staging.copy_rows(session, "stage_followers", staging.FOLLOWER_COLUMNS, followers)
-    staging.copy_rows(
-        session,
-        "stage_interactions",
-        staging.INTERACTION_COLUMNS,
-        [staging.interaction_row(i) for i in batch.interactions],
-    )
+    staging.copy_rows(session, "stage_posts", staging.POST_COLUMNS, rows.posts)
+    staging.copy_rows(session, "stage_followers", staging.FOLLOWER_COLUMNS, rows.followers)
+    staging.copy_rows(session, "stage_interactions", staging.INTERACTION_COLUMNS, rows.interactions)
     summary = IngestSummary(lines=batch.lines)
     if batch.posts:
         staging.run(session, staging.UPSERT_CONTENT_ITEMS, workspace_id)
         row = staging.run(session, staging.UPSERT_POSTS, workspace_id).one()
         summary.posts_created, summary.posts_updated = row.created, row.updated
         staging.run(session, staging.DELETE_EMPTY_PLACEHOLDER_ITEMS, workspace_id)
-    if followers:
+    if rows.followers:
         row = staging.run(session, staging.UPSERT_FOLLOWERS, workspace_id).one()
         summary.followers_created, summary.followers_updated = row.created, row.updated
     if batch.interactions:
@@ -198,9 +224,11 @@ def iter_batches(stream: IO[bytes], batch_size: int) -> Iterator[Batch]:
         if item is not None:
             batch.add(item)
         if batch.lines >= batch_size:
+            batch.prepare_rows()
             yield batch
             batch = Batch()
     if batch.lines:
+        batch.prepare_rows()
         yield batch
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -82,16 +83,34 @@ def prepare(session: Session) -> None:
     session.execute(text(STAGING_DDL))
 
 
-def copy_rows(
-    session: Session, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    if not rows:
+def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
+    """Rows in COPY's text format. Rendered while parsing (in the parsing thread), so the
+    database connection only streams a ready buffer."""
+    return "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def copy_rows(session: Session, table: str, columns: Sequence[str], data: str) -> None:
+    if not data:
         return
     raw = session.connection().connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-        for row in rows:
-            cp.write_row(row)
+        cp.write(data)
 
 
 def post_row(p: PostRecord) -> tuple[Any, ...]:
@@ -210,20 +229,11 @@ WHERE s.has_key AND ci.workspace_id = :ws
   AND NOT EXISTS (SELECT 1 FROM content_posts p WHERE p.content_id = ci.id)
 """
 
-# The last non-empty value of each profile field in the batch wins; empty fields keep what is
-# stored. Unchanged rows are not rewritten, so a re-import writes nothing.
+# Empty fields keep what is stored; unchanged rows are not rewritten, so a re-import writes
+# nothing.
 UPSERT_FOLLOWERS = """
 WITH src AS (
-    SELECT platform, external_user_id,
-           (array_agg(username ORDER BY line DESC) FILTER (WHERE username IS NOT NULL))[1] AS username,
-           (array_agg(display_name ORDER BY line DESC) FILTER (WHERE display_name IS NOT NULL))[1] AS display_name,
-           (array_agg(profile_url ORDER BY line DESC) FILTER (WHERE profile_url IS NOT NULL))[1] AS profile_url,
-           (array_agg(avatar_url ORDER BY line DESC) FILTER (WHERE avatar_url IS NOT NULL))[1] AS avatar_url,
-           (array_agg(bio ORDER BY line DESC) FILTER (WHERE bio IS NOT NULL))[1] AS bio,
-           (array_agg(follower_count ORDER BY line DESC) FILTER (WHERE follower_count IS NOT NULL))[1] AS follower_count,
-           (array_agg(verified ORDER BY line DESC) FILTER (WHERE verified IS NOT NULL))[1] AS verified
-    FROM stage_followers
-    GROUP BY platform, external_user_id
+    SELECT * FROM stage_followers  -- one row per identity: merged while parsing
 ), up AS (
     INSERT INTO followers AS f (workspace_id, platform, external_user_id, username, display_name,
                                 profile_url, avatar_url, bio, follower_count, verified)
