@@ -72,6 +72,17 @@ def test_kill_9_mid_sync_then_resume_reaches_the_same_state(
     assert resumed.status == "succeeded", resumed.message
     assert stored_posts(db, "youtube") == expected_posts(world, "youtube")
     assert stored_counts(db, "youtube") == expected_counts(world, "youtube")
+    # The killed run is closed (failed: interrupted), not left running forever.
+    with db.connect() as conn:
+        statuses = (
+            conn.execute(
+                text("SELECT status FROM sync_runs WHERE account_id = :id ORDER BY started_at"),
+                {"id": account_id},
+            )
+            .scalars()
+            .all()
+        )
+    assert statuses == ["failed", "succeeded"]
     # It resumed from its cursors: videos whose comments were stored are not read again.
     assert resumed.items.get("comments", 0) < sum(expected_counts(world, "youtube").values())
 

@@ -88,6 +88,20 @@ def save_state(
     )
 
 
+def close_interrupted_runs(session: Session, account_id: uuid.UUID) -> int:
+    """Runs still 'running' while we hold the account's sync lock died with their process."""
+    result = session.execute(
+        update(SyncRun)
+        .where(SyncRun.account_id == account_id, SyncRun.status == "running")
+        .values(
+            status="failed",
+            finished_at=func.now(),
+            last_error="interrupted: the process running this sync stopped before it finished",
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def start_run(session: Session, account_id: uuid.UUID, *, full: bool) -> uuid.UUID:
     run = SyncRun(account_id=account_id, full=full)
     session.add(run)

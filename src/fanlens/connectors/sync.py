@@ -92,6 +92,7 @@ def _sync_locked(
             )
         workspace_id = account.workspace_id
         connector = CONNECTORS[account.platform].from_account(service.config(account), http)
+        repository.close_interrupted_runs(session, account_id)
         result = SyncResult(
             run_id=repository.start_run(session, account_id, full=full), account_id=account_id
         )
