@@ -3,9 +3,10 @@
 Builds a world by bulk SQL (generate_series; heavy-tailed: a few followers do most of the
 interacting) in a fresh database on the embedded server, then prints timings and ratios:
 
-  full rescore (cold: counts and scores rebuilt from nothing; steady: the nightly case, nothing
-  changed) vs `SELECT follower_id, sum(weight) ... GROUP BY follower_id` over the same table
-  (goal <= 1.5x), and an ingest batch touching 1 000 followers (goal <= 50 ms).
+  full rescore from the log (steady: the nightly case, nothing changed; cold: counts and scores
+  rebuilt from nothing) and re-weigh from the per-type counts (unchanged; after a weight change)
+  vs `SELECT follower_id, sum(weight) ... GROUP BY follower_id` over the log (goal <= 1.5x), and
+  an ingest batch touching 1 000 followers plus fanlens_refresh_scores of 1 000 (goal <= 50 ms).
 
     .venv/bin/python -m benchmarks.scoring --followers 100000 --interactions 5000000
 """
@@ -19,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, TextClause, create_engine, text
 from sqlalchemy.pool import NullPool
 from tests.fixtures.database import create_database, drop_database
 
@@ -72,8 +73,19 @@ def timed(conn: Connection, fn: Callable[[], object], repeat: int) -> float:
 def build(conn: Connection, followers: int, interactions: int) -> uuid.UUID:
     ws = conn.execute(text("SELECT id FROM workspaces WHERE name = 'default'")).scalar_one()
     conn.execute(text("SET session_replication_role = replica"))  # bulk load: no triggers
+    # Secondary indexes are built once after the load rather than row by row (much faster).
+    indexes = conn.execute(
+        text(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = 'follower_interactions' AND indexname LIKE 'ix\\_%'"
+        )
+    ).all()
+    for index in indexes:
+        conn.execute(text(f'DROP INDEX "{index.indexname}"'))
     for sql in BUILD:
         conn.execute(text(sql), {"ws": ws, "followers": followers, "interactions": interactions})
+    for index in indexes:
+        conn.execute(text(index.indexdef))
     conn.execute(text("SET session_replication_role = origin"))
     conn.commit()
     return ws
@@ -113,50 +125,70 @@ def vacuum(engine: Engine) -> None:
 
 
 def run(conn: Connection, engine: Engine, ws: uuid.UUID, touched: int) -> None:
-    full = text("SELECT fanlens_rescore_workspace(:ws, true)")
+    rebuild = text("SELECT fanlens_rescore_workspace(:ws, true)")
+    reweigh = text("SELECT fanlens_rescore_workspace(:ws, false)")
     baseline = timed(conn, lambda: conn.execute(BASELINE).one(), repeat=3)
-    cold = timed(conn, lambda: conn.execute(full, {"ws": ws}), repeat=2)
+    cold = timed(conn, lambda: conn.execute(rebuild, {"ws": ws}), repeat=2)
     # Steady state: counts and scores in place (the nightly rescore of an unchanged world).
-    conn.execute(full, {"ws": ws})
+    conn.execute(rebuild, {"ws": ws})
     conn.commit()
     vacuum(engine)
-    steady = timed(conn, lambda: conn.execute(full, {"ws": ws}), repeat=3)
-    scores_only = timed(
-        conn,
-        lambda: conn.execute(text("SELECT fanlens_rescore_workspace(:ws, false)"), {"ws": ws}),
-        repeat=3,
+    steady = timed(conn, lambda: conn.execute(rebuild, {"ws": ws}), repeat=3)
+    reweigh_same = timed(conn, lambda: conn.execute(reweigh, {"ws": ws}), repeat=3)
+    reweigh_new = timed(conn, lambda: new_weights(conn, ws, reweigh), repeat=3)
+    figures = (
+        ("full rescore from the log, steady (nightly)", steady),
+        ("full rescore from the log, cold (backfill) ", cold),
+        ("re-weigh from counts, nothing changed      ", reweigh_same),
+        ("re-weigh from counts after a weight change ", reweigh_new),
     )
+    print(f"bare GROUP BY follower_id weighted sum:      {baseline * 1000:9.0f} ms")
+    for label, seconds in figures:
+        print(f"{label}  {seconds * 1000:9.0f} ms  ratio {seconds / baseline:.2f}x (goal <= 1.5)")
+    incremental(conn, ws, touched)
 
+
+def new_weights(conn: Connection, ws: uuid.UUID, reweigh: TextClause) -> None:
+    """A new config version (likes weigh 2): every score row is rewritten."""
+    conn.execute(
+        text(
+            """INSERT INTO scoring_configs (workspace_id, version, weights)
+               SELECT workspace_id, version + 1, weights || '{"like": 2}'
+               FROM current_scoring_configs WHERE workspace_id = :ws"""
+        ),
+        {"ws": ws},
+    )
+    conn.execute(reweigh, {"ws": ws})
+
+
+def incremental(conn: Connection, ws: uuid.UUID, touched: int) -> None:
+    """Median of 5: an ingest batch of one comment each for `touched` random followers (insert
+    plus triggers: counts, first/last seen, rescore), and fanlens_refresh_scores of as many. The
+    followers are picked before the clock starts."""
+    pick = text(
+        "SELECT id, platform FROM followers WHERE workspace_id = :ws ORDER BY random() LIMIT :n"
+    )
     batch = text(
         """INSERT INTO follower_interactions (workspace_id, follower_id, platform,
                                               interaction_type, occurred_at, dedup_key)
-           SELECT :ws, f.id, f.platform, 'comment', now(), gen_random_uuid()
-           FROM (SELECT id, platform FROM followers WHERE workspace_id = :ws
-                 ORDER BY random() LIMIT :n) f"""
+           SELECT :ws, u.id, u.platform, 'comment', now(), gen_random_uuid()
+           FROM unnest(CAST(:ids AS uuid[]), CAST(:platforms AS text[])) AS u(id, platform)"""
     )
-    refresh = text(
-        """SELECT fanlens_refresh_scores(ARRAY(SELECT id FROM followers WHERE workspace_id = :ws
-                                              ORDER BY random() LIMIT :n))"""
-    )
+    refresh = text("SELECT fanlens_refresh_scores(CAST(:ids AS uuid[]))")
     batches, refreshes = [], []
     for _ in range(5):
-        batches.append(timed(conn, lambda: conn.execute(batch, {"ws": ws, "n": touched}), 1))
-        refreshes.append(timed(conn, lambda: conn.execute(refresh, {"ws": ws, "n": touched}), 1))
-
-    print(f"bare GROUP BY follower_id weighted sum: {baseline * 1000:9.0f} ms")
-    for label, seconds in (
-        ("full rescore, cold (counts+scores):  ", cold),
-        ("full rescore, steady (nightly):      ", steady),
-        ("scores-only rescore (fanlens score): ", scores_only),
-    ):
-        print(f"{label}   {seconds * 1000:9.0f} ms  ratio {seconds / baseline:.2f}x (goal <= 1.5)")
+        rows = conn.execute(pick, {"ws": ws, "n": touched}).all()
+        conn.rollback()
+        params = {"ws": ws, "ids": [r.id for r in rows], "platforms": [r.platform for r in rows]}
+        batches.append(timed(conn, lambda p=params: conn.execute(batch, p), 1))
+        refreshes.append(timed(conn, lambda p=params: conn.execute(refresh, p), 1))
     print(
         f"ingest batch touching {touched:,} followers (insert + triggers), median of 5: "
         f"{statistics.median(batches) * 1000:.1f} ms (goal <= 50)"
     )
     print(
         f"fanlens_refresh_scores of {touched:,} followers, median of 5: "
-        f"{statistics.median(refreshes) * 1000:.1f} ms"
+        f"{statistics.median(refreshes) * 1000:.1f} ms (goal <= 50)"
     )
 
 
