@@ -38,11 +38,29 @@ def ensure_server(data_dir: Path) -> str:
     return _sqlalchemy_url(server.get_uri(DATABASE_NAME))
 
 
+# Settings that take effect on reload. The defaults suit a tiny server; bulk imports and full
+# rescores of millions of rows checkpoint far less often with room for more WAL, and sort and
+# build indexes in memory.
+TUNING = {
+    "max_wal_size": "4GB",
+    "checkpoint_timeout": "15min",
+    "maintenance_work_mem": "256MB",
+    "work_mem": "32MB",
+    "effective_cache_size": "4GB",
+}
+
+
 def _ensure_database(server: Any) -> None:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
         log.info("created database %s in the embedded server", DATABASE_NAME)
+        _tune(server)
+
+
+def _tune(server: Any) -> None:
+    statements = "".join(f"ALTER SYSTEM SET {k} = '{v}';" for k, v in TUNING.items())
+    server.psql(statements + "SELECT pg_reload_conf();")
 
 
 def _sqlalchemy_url(uri: str) -> str:
