@@ -1,30 +1,45 @@
 """REST API latency under 8 concurrent clients, against plain SELECTs on the origin's views.
 
-    .venv/bin/python benchmarks/api.py [--followers 20000] [--interactions 400000] [--seconds 4]
+    .venv/bin/python -m benchmarks.api --size medium [--workers 2] [--seconds 6]
 
-Builds a world with bulk SQL in a database of its own (on FANLENS_DATABASE_URL's server, or the
-embedded one under .fanlens-bench/), serves it with `fanlens serve` (uvicorn) on a free port,
-then for each question runs 8 HTTP clients for a few seconds and 8 SQL clients asking the views
-the same question. Prints p50/p95/p99 (ms), requests/s, errors, and API p95 / SQL p95.
+Builds a world with bulk SQL (`generate_series`) in a database of its own (on
+FANLENS_DATABASE_URL's server, or the embedded one under .fanlens-bench/), serves it with
+`fanlens serve` (uvicorn) on a free port, then for each question runs 8 concurrent HTTP clients
+for a few seconds and 8 concurrent SQL clients asking the origin's views the same question.
+Prints p50/p95/p99 (ms), requests/s, errors, and API p95 / SQL p95.
+
+The load generator is one process: asyncio tasks sharing one httpx client (and, for the
+baseline, asyncio psycopg connections), so on a 2-core machine it takes little CPU away from
+uvicorn and PostgreSQL. Latency is measured per request, from send to the last body byte.
+
+At the medium size the origin's content views aggregate the whole interaction log per query
+(minutes under load): each baseline query is cut at `--sql-timeout` seconds and counted as an
+error with that latency.
+
+`--keep` leaves the database in place and prints its URL; `--database URL` reuses one (it is
+migrated to head first, so a kept world also measures a newer schema).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, create_engine, text
+import psycopg
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -34,7 +49,24 @@ from fanlens.db import embedded, migrate
 from fanlens.db.engine import normalize_url
 
 API = "/api/social-analytics"
-PLATFORMS = ["tiktok", "instagram", "youtube"]
+
+
+@dataclass(frozen=True)
+class Size:
+    followers: int
+    interactions: int
+    content: int
+
+
+SIZES = {
+    "tiny": Size(2_000, 50_000, 100),
+    "small": Size(20_000, 400_000, 300),
+    "medium": Size(100_000, 5_000_000, 2_000),
+    "large": Size(500_000, 25_000_000, 5_000),
+}
+CHUNK = 1_000_000  # interactions per INSERT statement
+INSERT_TRIGGER = "trg_follower_interactions_inserted"
+SERVER_LOG = Path(tempfile.gettempdir()) / "fanlens-bench-api-server.log"
 
 
 def admin_url() -> str:
@@ -58,270 +90,362 @@ def drop_db(admin: str, url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
 
-def build_world(engine: Engine, followers: int, interactions: int, content: int) -> uuid.UUID:
-    """Bulk SQL: every content item posted on 3 platforms; interactions spread with a skew
-    (a few followers do much of the engaging, as on real accounts)."""
-    with engine.connect() as conn:  # one connection: the temp maps below live in its session
-        ws = conn.execute(
-            text("INSERT INTO workspaces (name) VALUES ('bench') RETURNING id")
-        ).scalar_one()
-        p = {"ws": ws, "c": content, "f": followers}
-        conn.execute(
-            text("""
-            INSERT INTO content_items (workspace_id, slug, title)
-            SELECT :ws, 'c' || n,
-                   'Video ' || n || ' about ' || (ARRAY['coffee','tea','cocoa'])[1 + n % 3]
-            FROM generate_series(1, :c) n"""),
-            p,
-        )
-        conn.execute(
-            text("""
-            INSERT INTO content_posts (workspace_id, content_id, platform, external_post_id,
-                                       posted_at, views, likes, comments, shares, saves)
-            SELECT :ws, ci.id, pl, pl || '-' || ci.slug,
-                   now() - (random() * 365) * interval '1 day',
-                   (random() * 100000)::bigint, (random() * 5000)::bigint,
-                   (random() * 500)::bigint, (random() * 100)::bigint, (random() * 100)::bigint
-            FROM content_items ci CROSS JOIN unnest(ARRAY['tiktok','instagram','youtube']) pl
-            WHERE ci.workspace_id = :ws"""),
-            p,
-        )
-        conn.execute(
-            text("""
-            INSERT INTO followers (workspace_id, platform, external_user_id, username)
-            SELECT :ws, (ARRAY['tiktok','instagram','youtube'])[1 + n % 3], 'u' || n, 'fan_' || n
-            FROM generate_series(1, :f) n"""),
-            p,
-        )
-        conn.execute(
-            text("""
-            CREATE TEMP TABLE fmap AS
-            SELECT row_number() OVER (ORDER BY id) AS n, id, platform FROM followers
-            WHERE workspace_id = :ws"""),
-            p,
-        )
-        conn.execute(
-            text("""
-            CREATE TEMP TABLE pmap AS
-            SELECT row_number() OVER (PARTITION BY platform ORDER BY id) AS n,
-                   id, content_id, platform
-            FROM content_posts WHERE workspace_id = :ws"""),
-            p,
-        )
-        conn.execute(text("CREATE INDEX ON fmap (n)"))
-        conn.execute(text("CREATE INDEX ON pmap (platform, n)"))
-        conn.commit()
-        chunk = 100_000
-        for start in range(0, interactions, chunk):
-            size = min(chunk, interactions - start)
-            conn.execute(
-                text("""
-                INSERT INTO follower_interactions (workspace_id, follower_id, content_id,
-                    content_post_id, platform, interaction_type, interaction_value, occurred_at,
-                    dedup_key)
-                SELECT :ws, f.id, pm.content_id, pm.id, f.platform, t.kind,
-                       CASE WHEN t.kind = 'comment' THEN 'comment ' || g END,
-                       now() - (random() * 365) * interval '1 day', gen_random_uuid()
-                FROM generate_series(1, :size) g
-                CROSS JOIN LATERAL (SELECT 1 + floor(:f * power(random(), 3))::int AS fn,
-                                           1 + floor(random() * :c)::int AS pn,
-                                           (ARRAY['like','like','like','comment','share','save',
-                                                  'profile_visit','link_click']
-                                           )[1 + floor(random() * 8)::int] AS kind
-                                   ) t
-                JOIN fmap f ON f.n = t.fn
-                JOIN pmap pm ON pm.platform = f.platform AND pm.n = t.pn"""),
-                {"ws": ws, "size": size, "f": followers, "c": content},
-            )
-            conn.commit()  # a batch per transaction, as ingest does
-        conn.execute(text("ANALYZE"))
-        conn.commit()
-    return uuid.UUID(str(ws))
+# --- the world -------------------------------------------------------------------------------
+
+CONTENT = """
+INSERT INTO content_items (workspace_id, slug, title)
+SELECT :ws, 'c' || n, 'Video ' || n || ' about ' || (ARRAY['coffee','tea','cocoa'])[1 + n % 3]
+FROM generate_series(1, :c) n"""
+
+POSTS = """
+INSERT INTO content_posts (workspace_id, content_id, platform, external_post_id, posted_at,
+                           views, likes, comments, shares, saves)
+SELECT :ws, ci.id, pl, pl || '-' || ci.slug, now() - (random() * 365) * interval '1 day',
+       (random() * 100000)::bigint, (random() * 5000)::bigint, (random() * 500)::bigint,
+       (random() * 100)::bigint, (random() * 100)::bigint
+FROM content_items ci CROSS JOIN unnest(ARRAY['tiktok','instagram','youtube']) pl
+WHERE ci.workspace_id = :ws"""
+
+FOLLOWERS = """
+INSERT INTO followers (workspace_id, platform, external_user_id, username)
+SELECT :ws, (ARRAY['tiktok','instagram','youtube'])[1 + n % 3], 'u' || n, 'fan_' || n
+FROM generate_series(1, :f) n"""
+
+MAPS = [
+    # n follows the user number, so fan_1 (n = 1) is the busiest follower the skew picks.
+    """CREATE TEMP TABLE fmap AS
+       SELECT row_number() OVER (ORDER BY substr(external_user_id, 2)::int) AS n, id, platform
+       FROM followers
+       WHERE workspace_id = :ws""",
+    """CREATE TEMP TABLE pmap AS
+       SELECT row_number() OVER (PARTITION BY platform ORDER BY id) AS n,
+              id, content_id, platform
+       FROM content_posts WHERE workspace_id = :ws""",
+    "CREATE UNIQUE INDEX ON fmap (n)",
+    "CREATE UNIQUE INDEX ON pmap (platform, n)",
+]
+
+# power(random(), 3) skews the pick to low n: a few followers do much of the engaging, as on
+# real accounts (fan_1 makes about 2 % of all interactions).
+# random() sits in the select list over generate_series, so it is drawn for every row (an
+# uncorrelated LATERAL subquery would be evaluated once, giving every row the same pick).
+INTERACTIONS = """
+INSERT INTO follower_interactions (workspace_id, follower_id, content_id, content_post_id,
+    platform, interaction_type, interaction_value, occurred_at, dedup_key)
+SELECT :ws, f.id, pm.content_id, pm.id, f.platform, t.kind,
+       CASE WHEN t.kind = 'comment' THEN 'comment ' || t.g END,
+       now() - (random() * 365) * interval '1 day', gen_random_uuid()
+FROM (SELECT g, 1 + floor(:f * power(random(), 3))::int AS fn,
+             1 + floor(random() * :c)::int AS pn,
+             (ARRAY['like','like','like','comment','share','save','profile_visit','link_click']
+             )[1 + floor(random() * 8)::int] AS kind
+      FROM generate_series(1, :size) g) t
+JOIN fmap f ON f.n = t.fn
+JOIN pmap pm ON pm.platform = f.platform AND pm.n = t.pn"""
+
+# What the insert trigger keeps per batch, derived once for the whole log instead.
+DERIVED = [
+    """INSERT INTO follower_interaction_counts (follower_id, interaction_type, workspace_id,
+           interaction_count, first_interaction_at, last_interaction_at)
+       SELECT follower_id, interaction_type, :ws, count(*), min(occurred_at), max(occurred_at)
+       FROM follower_interactions WHERE workspace_id = :ws
+       GROUP BY follower_id, interaction_type""",
+    """UPDATE followers f SET first_seen_at = c.first_at, last_seen_at = c.last_at
+       FROM (SELECT follower_id, min(first_interaction_at) AS first_at,
+                    max(last_interaction_at) AS last_at
+             FROM follower_interaction_counts GROUP BY follower_id) c
+       WHERE f.id = c.follower_id""",
+    "ANALYZE",
+    "SELECT fanlens_rescore_workspace(:ws, false)",
+    "ANALYZE",
+]
 
 
-def run_clients(
-    clients: int,
-    seconds: float,
-    call: Callable[[Any, random.Random], bool],
-    make: Callable[[], Any],
-) -> dict[str, float]:
+def _secondary_indexes(conn: Connection) -> list[tuple[str, str]]:
+    """follower_interactions' indexes that back no constraint, as (name, CREATE statement)."""
+    rows = conn.execute(
+        text("""
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.tablename = 'follower_interactions'
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""")
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def build_world(engine: Engine, size: Size) -> uuid.UUID:
+    """Bulk SQL into an empty database. The interaction log is loaded with its insert trigger
+    off and its secondary indexes dropped (rebuilt after), then the per-follower counts,
+    first/last seen times and scores are derived once, set-based: what ingest would leave."""
+    with engine.connect() as conn:  # one connection: the temp maps live in its session
+        conn.execute(text("SELECT setseed(0.42)"))
+        ws = conn.execute(text("INSERT INTO workspaces (name) VALUES ('bench') RETURNING id"))
+        p = {"ws": ws.scalar_one(), "c": size.content, "f": size.followers}
+        for sql in (CONTENT, POSTS, FOLLOWERS, *MAPS):
+            conn.execute(text(sql), p)
+        indexes = _secondary_indexes(conn)
+        for name, _ in indexes:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+        conn.execute(text(f"ALTER TABLE follower_interactions DISABLE TRIGGER {INSERT_TRIGGER}"))
+        conn.commit()
+        for start in range(0, size.interactions, CHUNK):
+            conn.execute(text(INTERACTIONS), {**p, "size": min(CHUNK, size.interactions - start)})
+            conn.commit()
+        conn.execute(text("SET maintenance_work_mem = '256MB'"))
+        for _, create in indexes:
+            conn.execute(text(create))
+        conn.execute(text(f"ALTER TABLE follower_interactions ENABLE TRIGGER {INSERT_TRIGGER}"))
+        for sql in DERIVED:
+            conn.execute(text(sql), p)
+        conn.commit()
+    return uuid.UUID(str(p["ws"]))
+
+
+# --- the load --------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    latencies: list[float]
+    errors: int
+    elapsed: float
+
+    def row(self) -> dict[str, float]:
+        if len(self.latencies) < 2:  # a baseline slower than the whole run
+            self.latencies = self.latencies * 2 or [float("nan")] * 2
+        q = statistics.quantiles(self.latencies, n=100, method="inclusive")
+        return {
+            "p50": q[49] * 1000,
+            "p95": q[94] * 1000,
+            "p99": q[98] * 1000,
+            "rps": len(self.latencies) / self.elapsed,
+            "errors": self.errors,
+        }
+
+
+Ask = Callable[[int, random.Random], Awaitable[bool]]
+Result = tuple[str, dict[str, float], dict[str, float]]
+
+
+async def load(clients: int, seconds: float, warmup: float, ask: Ask) -> Stats:
+    """`clients` tasks asking back to back; answers that arrive in the first `warmup` seconds
+    are not recorded."""
     latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
+    errors = 0
+    start = time.perf_counter()
+    measure_from, deadline = start + warmup, start + warmup + seconds
 
-    def worker(seed: int) -> None:
-        rng, handle, mine, bad = random.Random(seed), make(), [], 0
-        while time.perf_counter() < deadline:
-            t0 = time.perf_counter()
-            ok = call(handle, rng)
-            mine.append(time.perf_counter() - t0)
-            bad += 0 if ok else 1
-        with lock:
-            latencies.extend(mine)
-            errors[0] += bad
-        close = getattr(handle, "close", None)
-        if close:
-            close()
+    async def client(i: int) -> None:
+        nonlocal errors
+        rng = random.Random(i)
+        while (t0 := time.perf_counter()) < deadline:
+            ok = await ask(i, rng)
+            if (t1 := time.perf_counter()) >= measure_from:  # ended after the warm-up
+                latencies.append(t1 - t0)
+                errors += 0 if ok else 1
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {
-        "p50": q[49] * 1000,
-        "p95": q[94] * 1000,
-        "p99": q[98] * 1000,
-        "rps": len(latencies) / elapsed,
-        "n": len(latencies),
-        "errors": errors[0],
-    }
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return Stats(latencies, errors, time.perf_counter() - measure_from)
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    path: Callable[[random.Random], str]
+    sql: str
+    params: Callable[[random.Random], dict[str, Any]]
+
+
+def questions(
+    ws: uuid.UUID, followers: int, follower_ids: list[str], content_ids: list[str]
+) -> list[Question]:
+    def fan(r: random.Random) -> str:  # the same skew as the world: busy fans are asked more
+        return f"fan_{1 + int(followers * r.random() ** 3)}"
+
+    return [
+        Question(
+            "leaderboard",
+            lambda r: f"{API}/followers/leaderboard?limit=10",
+            "SELECT * FROM top_engaged_followers WHERE workspace_id = %(ws)s LIMIT 10",
+            lambda r: {"ws": ws},
+        ),
+        Question(
+            "follower detail",
+            lambda r: f"{API}/followers/{r.choice(follower_ids)}",
+            "SELECT t.*, (SELECT json_agg(a) FROM (SELECT * FROM follower_activity_timeline a "
+            "WHERE a.follower_id = t.follower_id ORDER BY occurred_at DESC LIMIT 50) a) "
+            "FROM top_engaged_followers t WHERE t.follower_id = %(id)s",
+            lambda r: {"id": r.choice(follower_ids)},
+        ),
+        Question(
+            "activity",
+            lambda r: f"{API}/activity?username={fan(r)}&type=comment",
+            "SELECT * FROM follower_activity_timeline WHERE workspace_id = %(ws)s AND "
+            "lower(username) = %(u)s AND interaction_type = 'comment' "
+            "ORDER BY occurred_at DESC LIMIT 50",
+            lambda r: {"ws": ws, "u": fan(r)},
+        ),
+        Question(
+            "content list",
+            lambda r: f"{API}/content?limit=50",
+            "SELECT * FROM content_cross_platform_summary WHERE workspace_id = %(ws)s "
+            "ORDER BY total_engagement DESC LIMIT 50",
+            lambda r: {"ws": ws},
+        ),
+        Question(
+            "content detail",
+            lambda r: f"{API}/content/{r.choice(content_ids)}",
+            "SELECT * FROM content_platform_rollup WHERE content_id = %(id)s",
+            lambda r: {"id": r.choice(content_ids)},
+        ),
+        Question(
+            "followers list",
+            lambda r: f"{API}/followers?limit=50&tier=active",
+            "SELECT * FROM top_engaged_followers WHERE workspace_id = %(ws)s "
+            "AND engagement_tier = 'active' LIMIT 50",
+            lambda r: {"ws": ws},
+        ),
+    ]
+
+
+async def measure(
+    args: argparse.Namespace, base: str, token: str, dsn: str, asked: list[Question]
+) -> list[Result]:
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    results = []
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as c:
+        conns = [
+            await psycopg.AsyncConnection.connect(dsn, autocommit=True) for _ in range(args.clients)
+        ]
+        for conn in conns:  # the views can take minutes at this size: bound each query
+            await conn.execute(f"SET statement_timeout = {int(args.sql_timeout * 1000)}")
+        for q in asked:
+
+            async def http(i: int, r: random.Random, q: Question = q) -> bool:
+                response = await c.get(q.path(r))
+                return response.status_code == 200
+
+            async def sql(i: int, r: random.Random, q: Question = q) -> bool:
+                try:
+                    cur = await conns[i].execute(q.sql, q.params(r))  # type: ignore[arg-type]
+                    await cur.fetchall()
+                except psycopg.errors.QueryCanceled:
+                    return False  # counted as an error, its latency as the timeout
+                return True
+
+            api = await load(args.clients, args.seconds, args.warmup, http)
+            base_sql = await load(args.clients, args.seconds, args.warmup, sql)
+            results.append((q.name, api.row(), base_sql.row()))
+        for conn in conns:
+            await conn.close()
+    return results
+
+
+def report(
+    args: argparse.Namespace, results: list[tuple[str, dict[str, float], dict[str, float]]]
+) -> None:
+    print(f"\n{args.clients} clients, {args.seconds:.0f}s per question; latency in ms\n")
+    print(
+        f"{'question':<16} {'side':<4} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7} "
+        f"{'errors':>6} {'API p95 / SQL p95':>18}"
+    )
+    for name, api, base_sql in results:
+        for side, m in (("API", api), ("SQL", base_sql)):
+            ratio = f"{api['p95'] / base_sql['p95']:.2f}" if side == "API" else ""
+            print(
+                f"{name:<16} {side:<4} {m['p50']:7.1f} {m['p95']:7.1f} {m['p99']:7.1f} "
+                f"{m['rps']:7.0f} {int(m['errors']):6d} {ratio:>18}"
+            )
+
+
+def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, "FANLENS_DATABASE_URL": url, "FANLENS_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "fanlens", "serve", "--no-migrate", "--port", str(port),
+         "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(SERVER_LOG, "wb"),  # noqa: SIM115 (the server holds it open until it ends)
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    _wait(base)
+    return server, base
+
+
+def sample_ids(engine: Engine, ws: uuid.UUID) -> tuple[list[str], list[str], str]:
+    with Session(engine) as session:
+        token = auth_service.create(session=session, workspace_id=ws, name="bench", scope="read")
+        session.commit()
+    with engine.connect() as conn:
+        conn.execute(text("SELECT setseed(0.5)"))
+        follower_ids = conn.execute(
+            text(
+                "SELECT follower_id::text FROM follower_engagement_scores WHERE workspace_id = :ws "
+                "ORDER BY random() LIMIT 500"
+            ),
+            {"ws": ws},
+        ).scalars()
+        content_ids = conn.execute(
+            text("SELECT id::text FROM content_items WHERE workspace_id = :ws"), {"ws": ws}
+        ).scalars()
+        return list(follower_ids), list(content_ids), token.secret
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--followers", type=int, default=20_000)
-    ap.add_argument("--interactions", type=int, default=400_000)
-    ap.add_argument("--content", type=int, default=300)
+    ap.add_argument("--size", choices=sorted(SIZES), default="medium")
     ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--seconds", type=float, default=6.0)
+    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--sql-timeout", type=float, default=30.0, help="seconds per baseline query")
+    ap.add_argument("--database", help="reuse this database (built by an earlier --keep run)")
+    ap.add_argument("--keep", action="store_true", help="leave the database in place")
+    ap.add_argument("--only", help="comma-separated question names")
     args = ap.parse_args()
 
     admin = admin_url()
-    url = create_db(admin)
-    engine = create_engine(url, pool_size=args.clients + 2)
+    url = normalize_url(args.database) if args.database else create_db(admin)
+    engine = create_engine(url, poolclass=NullPool)
     try:
         migrate.upgrade(engine)
-        t0 = time.perf_counter()
-        ws = build_world(engine, args.followers, args.interactions, args.content)
-        print(
-            f"world: {args.followers:,} followers, {args.interactions:,} interactions, "
-            f"{args.content} content x 3 platforms, built in {time.perf_counter() - t0:.1f}s"
-        )
-        with Session(engine) as session:
-            token = auth_service.create(
-                session=session, workspace_id=ws, name="bench", scope="read"
-            ).secret
-            session.commit()
-        with engine.connect() as conn:
-            follower_ids = [
-                str(r[0])
-                for r in conn.execute(
-                    text(
-                        "SELECT follower_id FROM follower_engagement_scores "
-                        "ORDER BY random() LIMIT 500"
-                    )
-                )
-            ]
-            content_ids = [str(r[0]) for r in conn.execute(text("SELECT id FROM content_items"))]
-        run(args, url, ws, token, follower_ids, content_ids, engine)
+        size = SIZES[args.size]
+        if args.database:
+            with engine.connect() as conn:
+                ws = conn.execute(
+                    text("SELECT id FROM workspaces WHERE name = 'bench'")
+                ).scalar_one()
+                followers = conn.execute(
+                    text("SELECT count(*) FROM followers WHERE workspace_id = :ws"), {"ws": ws}
+                ).scalar_one()
+            size = Size(followers, 0, 0)
+        else:
+            t0 = time.perf_counter()
+            ws = build_world(engine, size)
+            print(
+                f"world ({args.size}): {size.followers:,} followers, {size.interactions:,} "
+                f"interactions, {size.content:,} content x 3 platforms, "
+                f"built in {time.perf_counter() - t0:.0f}s"
+            )
+        follower_ids, content_ids, token = sample_ids(engine, ws)
+        asked = questions(ws, size.followers, follower_ids, content_ids)
+        if args.only:
+            wanted = set(args.only.split(","))
+            asked = [q for q in asked if q.name in wanted]
+        server, base = serve(url, args.workers)
+        try:
+            dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+            report(args, asyncio.run(measure(args, base, token, dsn, asked)))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     finally:
         engine.dispose()
-        drop_db(admin, url)
-
-
-def run(
-    args: argparse.Namespace,
-    url: str,
-    ws: uuid.UUID,
-    token: str,
-    follower_ids: list[str],
-    content_ids: list[str],
-    engine: Engine,
-) -> None:
-    port = _free_port()
-    env = {**os.environ, "FANLENS_DATABASE_URL": url, "FANLENS_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "fanlens", "serve", "--no-migrate", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(base)
-        fan = lambda r: f"fan_{1 + int(args.followers * r.random() ** 3)}"  # noqa: E731
-        questions: list[
-            tuple[
-                str, Callable[[random.Random], str], str, Callable[[random.Random], dict[str, Any]]
-            ]
-        ] = [
-            (
-                "leaderboard",
-                lambda r: f"{API}/followers/leaderboard?limit=10",
-                "SELECT * FROM top_engaged_followers WHERE workspace_id = :ws LIMIT 10",
-                lambda r: {"ws": ws},
-            ),
-            (
-                "follower detail",
-                lambda r: f"{API}/followers/{r.choice(follower_ids)}",
-                "SELECT t.*, (SELECT json_agg(a) FROM (SELECT * FROM follower_activity_timeline a "
-                "WHERE a.follower_id = t.follower_id ORDER BY occurred_at DESC LIMIT 50) a) "
-                "FROM top_engaged_followers t WHERE t.follower_id = :id",
-                lambda r: {"id": r.choice(follower_ids)},
-            ),
-            (
-                "activity",
-                lambda r: f"{API}/activity?username={fan(r)}&type=comment",
-                "SELECT * FROM follower_activity_timeline WHERE workspace_id = :ws AND "
-                "lower(username) = :u AND interaction_type = 'comment' "
-                "ORDER BY occurred_at DESC LIMIT 50",
-                lambda r: {"ws": ws, "u": fan(r)},
-            ),
-            (
-                "content list",
-                lambda r: f"{API}/content?limit=50",
-                "SELECT * FROM content_cross_platform_summary WHERE workspace_id = :ws "
-                "ORDER BY total_engagement DESC LIMIT 50",
-                lambda r: {"ws": ws},
-            ),
-            (
-                "content detail",
-                lambda r: f"{API}/content/{r.choice(content_ids)}",
-                "SELECT * FROM content_platform_rollup WHERE content_id = :id",
-                lambda r: {"id": r.choice(content_ids)},
-            ),
-            (
-                "followers list",
-                lambda r: f"{API}/followers?limit=50&tier=active",
-                "SELECT * FROM top_engaged_followers WHERE workspace_id = :ws "
-                "AND engagement_tier = 'active' LIMIT 50",
-                lambda r: {"ws": ws},
-            ),
-        ]
-        headers = {"Authorization": f"Bearer {token}"}
-        print(f"\n{args.clients} clients, {args.seconds:.0f}s per question; latency in ms\n")
-        print(
-            f"{'question':<16} {'side':<4} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7} "
-            f"{'errors':>6} {'API p95 / SQL p95':>18}"
-        )
-        for name, path, sql, params in questions:
-            api = run_clients(
-                args.clients,
-                args.seconds,
-                lambda c, r, path=path: c.get(base + path(r)).status_code == 200,
-                lambda: httpx.Client(headers=headers, timeout=30),
-            )
-            base_sql = run_clients(
-                args.clients,
-                args.seconds,
-                lambda c, r, sql=sql, params=params: (
-                    c.execute(text(sql), params(r)).all() is not None
-                ),
-                lambda: engine.connect(),
-            )
-            for side, m in (("API", api), ("SQL", base_sql)):
-                ratio = f"{api['p95'] / base_sql['p95']:.2f}" if side == "API" else ""
-                print(
-                    f"{name:<16} {side:<4} {m['p50']:7.1f} {m['p95']:7.1f} {m['p99']:7.1f} "
-                    f"{m['rps']:7.0f} {m['errors']:6d} {ratio:>18}"
-                )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if args.keep or args.database:
+            print(f"\ndatabase kept: {url}")
+        else:
+            drop_db(admin, url)
 
 
 def _free_port() -> int:
@@ -333,7 +457,7 @@ def _free_port() -> int:
 
 
 def _wait(base: str) -> None:
-    for _ in range(300):
+    for _ in range(600):
         try:
             if httpx.get(base + "/healthz", timeout=2).status_code == 200:
                 return

@@ -209,6 +209,9 @@ def serve(
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema first.")
     ] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (each with its own connection pool).")
+    ] = 1,
 ) -> None:
     """Serve the API and dashboard."""
     import uvicorn
@@ -223,7 +226,18 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"serving on http://{bind_host}:{bind_port}")
     sys.stdout.flush()
-    uvicorn.run(create_app(), host=bind_host, port=bind_port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(), host=bind_host, port=bind_port, log_level="warning")
+        return
+    # Several processes: each imports the app itself (the GIL caps one process at one core).
+    uvicorn.run(
+        "fanlens.api.app:create_app",
+        factory=True,
+        workers=workers,
+        host=bind_host,
+        port=bind_port,
+        log_level="warning",
+    )
 
 
 @app.command("generate")

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, SQLColumnExpression, func, select
+from sqlalchemy import Row, Select, SQLColumnExpression, and_, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.kit.sql import escape_like
-from fanlens.scoring.models import FollowerEngagementScore
+from fanlens.scoring.models import FollowerEngagementScore, ScoringConfig
 
 PROFILE_FIELDS = (
     "username",
@@ -150,3 +150,28 @@ def get_score(
             FollowerEngagementScore.follower_id == follower_id,
         )
     ).one_or_none()
+
+
+def get_with_score_and_config(
+    session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
+) -> Row[Follower, FollowerEngagementScore, ScoringConfig] | None:
+    """The follower, their stored score and the workspace's current scoring config, in one
+    round trip (the head of the follower detail)."""
+    current_version = (
+        select(func.max(ScoringConfig.version))
+        .where(ScoringConfig.workspace_id == workspace_id)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Follower, FollowerEngagementScore, ScoringConfig)
+        .outerjoin(FollowerEngagementScore, FollowerEngagementScore.follower_id == Follower.id)
+        .outerjoin(
+            ScoringConfig,
+            and_(
+                ScoringConfig.workspace_id == Follower.workspace_id,
+                ScoringConfig.version == current_version,
+            ),
+        )
+        .where(Follower.workspace_id == workspace_id, Follower.id == follower_id)
+    )
+    return session.execute(stmt).one_or_none()

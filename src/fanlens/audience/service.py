@@ -136,13 +136,23 @@ def get_detail(
     activity_cursor: str | None,
     activity_limit: int,
 ) -> FollowerDetail:
-    follower = get_or_raise(session=session, workspace_id=workspace_id, follower_id=follower_id)
-    score = repository.get_score(session, workspace_id=workspace_id, follower_id=follower_id)
-    own = ActivityFilters(follower_id=follower_id)
+    head = repository.get_with_score_and_config(
+        session, workspace_id=workspace_id, follower_id=follower_id
+    )
+    if head is None:
+        raise NotFound(f"no follower {follower_id} in this workspace")
+    follower, score, config = head
+    if config is None:
+        raise NotFound(f"workspace {workspace_id} has no scoring config")
     timeline = activity.list_select(
-        workspace_id=workspace_id, filters=own, order="desc", cursor=activity_cursor
+        session=session,
+        workspace_id=workspace_id,
+        filters=ActivityFilters(follower_id=follower_id),
+        order="desc",
+        cursor=activity_cursor,
     )
     comments = activity.list_select(
+        session=session,
         workspace_id=workspace_id,
         filters=ActivityFilters(follower_id=follower_id, interaction_type="comment"),
         order="desc",
@@ -151,8 +161,8 @@ def get_detail(
     return FollowerDetail(
         profile=FollowerProfile.model_validate(follower, from_attributes=True),
         score=FollowerScore.model_validate(score, from_attributes=True) if score else None,
-        score_explanation=scoring_service.explain(
-            session=session, workspace_id=workspace_id, follower_id=follower_id
+        score_explanation=scoring_service.explain_loaded(
+            session=session, follower=follower, config=config, stored=score
         ),
         tier_history=scoring_service.tier_history(
             session=session, workspace_id=workspace_id, follower_id=follower_id

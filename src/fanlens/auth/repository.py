@@ -1,33 +1,34 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session
 
 from fanlens.auth.models import ApiToken
 
-# last_used_at is a hint for humans, not an audit log: write it at most once a minute per token,
-# so a busy client does not turn every read into a row update.
-LAST_USED_RESOLUTION = text("interval '60 seconds'")
+# One round trip per request: find the live token and stamp it used. last_used_at is a hint for
+# humans, not an audit log: it is written at most once a minute per token, so a busy client
+# does not turn every read into a row update.
+# A data-modifying CTE always runs, whether or not the outer query reads it.
+_AUTHENTICATE = text("""
+WITH token AS (
+    SELECT id, workspace_id, scope, last_used_at FROM api_tokens
+    WHERE token_hash = :token_hash AND revoked_at IS NULL
+), touched AS (
+    UPDATE api_tokens t SET last_used_at = now()
+    FROM token
+    WHERE t.id = token.id
+      AND (token.last_used_at IS NULL OR token.last_used_at < now() - interval '60 seconds')
+)
+SELECT id, workspace_id, scope FROM token
+""")
 
 
-def get_active_by_hash(session: Session, token_hash: str) -> ApiToken | None:
-    return session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
-    ).one_or_none()
-
-
-def touch(session: Session, token_id: uuid.UUID) -> None:
-    session.execute(
-        update(ApiToken)
-        .where(
-            ApiToken.id == token_id,
-            (ApiToken.last_used_at.is_(None))
-            | (ApiToken.last_used_at < func.now() - LAST_USED_RESOLUTION),
-        )
-        .values(last_used_at=func.now())
-    )
+def authenticate(session: Session, token_hash: str) -> Row[Any] | None:
+    """(id, workspace_id, scope) of the live token with this hash, marking it used."""
+    return session.execute(_AUTHENTICATE, {"token_hash": token_hash}).one_or_none()
 
 
 def get(session: Session, token_id: uuid.UUID) -> ApiToken | None:

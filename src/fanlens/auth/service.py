@@ -56,10 +56,9 @@ def create(*, session: Session, workspace_id: uuid.UUID, name: str, scope: str) 
 
 
 def authenticate(*, session: Session, secret: str) -> Principal:
-    token = repository.get_active_by_hash(session, hash_secret(secret))
+    token = repository.authenticate(session, hash_secret(secret))
     if token is None:
         raise Unauthorized("invalid or revoked API token")
-    repository.touch(session, token.id)
     return Principal(token_id=token.id, workspace_id=token.workspace_id, scope=token.scope)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -10,11 +11,13 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
+    Numeric,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_pk
@@ -84,3 +87,37 @@ class ContentTag(WorkspaceScoped, TimestampMixin, Base):
     )
     tag_type: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'topic'"))
     tag_value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ContentEngagementTotals(WorkspaceScoped, Base):
+    """Derived: a content item's cross-platform totals, one row per item (kept by triggers on
+    content_items and content_posts, db/sql/0007_content_totals.sql)."""
+
+    __tablename__ = "content_engagement_totals"
+    __table_args__ = (
+        Index(
+            "ix_content_engagement_totals_workspace_id_total_engagement",
+            "workspace_id",
+            "total_engagement",
+            "content_id",
+        ),
+    )
+
+    content_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    platform_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    platforms: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")
+    )
+    first_posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    total_views: Mapped[int | None] = mapped_column(BigInteger)
+    total_likes: Mapped[int | None] = mapped_column(BigInteger)
+    total_comments: Mapped[int | None] = mapped_column(BigInteger)
+    total_shares: Mapped[int | None] = mapped_column(BigInteger)
+    total_saves: Mapped[int | None] = mapped_column(BigInteger)
+    total_engagement: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=text("0")
+    )
+    engagement_rate: Mapped[Decimal | None] = mapped_column(Numeric)
+    best_platform: Mapped[str | None] = mapped_column(Text)

@@ -11,19 +11,16 @@ from sqlalchemy import (
     Numeric,
     Select,
     SQLColumnExpression,
-    Text,
     cast,
     exists,
     func,
-    literal,
     select,
-    type_coerce,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array_agg, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
-from fanlens.content.models import ContentItem, ContentPost, ContentTag
+from fanlens.content.models import ContentEngagementTotals, ContentItem, ContentPost, ContentTag
 from fanlens.interactions.models import FollowerInteraction
 from fanlens.kit.sql import escape_like
 
@@ -141,32 +138,6 @@ def platform_rollup(workspace_id: uuid.UUID, content_id: uuid.UUID | None = None
     return stmt
 
 
-def _content_totals(workspace_id: uuid.UUID, content_id: uuid.UUID | None) -> Any:
-    r = platform_rollup(workspace_id, content_id).subquery("r")
-    best = array_agg(
-        aggregate_order_by(
-            r.c.platform, r.c.engagement.desc(), r.c.views.desc().nulls_last(), r.c.platform
-        )
-    )
-    return (
-        select(
-            r.c.content_id,
-            func.count().label("platform_count"),
-            array_agg(aggregate_order_by(r.c.platform, r.c.platform)).label("platforms"),
-            func.min(r.c.first_posted_at).label("first_posted_at"),
-            cast(func.sum(r.c.views), BigInteger).label("total_views"),
-            cast(func.sum(r.c.likes), BigInteger).label("total_likes"),
-            cast(func.sum(r.c.comments), BigInteger).label("total_comments"),
-            cast(func.sum(r.c.shares), BigInteger).label("total_shares"),
-            cast(func.sum(r.c.saves), BigInteger).label("total_saves"),
-            cast(func.sum(r.c.engagement), BigInteger).label("total_engagement"),
-            type_coerce(best, ARRAY(Text))[1].label("best_platform"),
-        )
-        .group_by(r.c.content_id)
-        .subquery("t")
-    )
-
-
 @dataclass(frozen=True)
 class ContentFilters:
     platform: str | None = None
@@ -181,47 +152,51 @@ def content_summary_select(
     filters: ContentFilters | None = None,
     content_id: uuid.UUID | None = None,
 ) -> tuple[Select[Any], dict[str, SQLColumnExpression[Any]]]:
-    """Content items with cross-platform totals; also returns the sortable expressions."""
-    ci = ContentItem
-    t = _content_totals(workspace_id, content_id)
-    rate = _rate(t.c.total_engagement, t.c.total_views)
+    """Content items with cross-platform totals; also returns the sortable expressions.
+
+    Reads the totals the triggers keep (content_engagement_totals, one row per item), so the
+    default sort walks the (workspace_id, total_engagement, content_id) index and stops at the
+    page's end instead of aggregating every post of the workspace.
+    """
+    ci, t = ContentItem, ContentEngagementTotals
     stmt: Select[*tuple[Any, ...]] = (
         select(
-            ci.id,
+            t.content_id.label("id"),
             ci.slug,
             ci.title,
-            func.coalesce(t.c.platform_count, 0).label("platform_count"),
-            func.coalesce(t.c.platforms, literal([], ARRAY(Text))).label("platforms"),
-            t.c.first_posted_at,
-            t.c.total_views,
-            t.c.total_likes,
-            t.c.total_comments,
-            t.c.total_shares,
-            t.c.total_saves,
-            func.coalesce(t.c.total_engagement, 0).label("total_engagement"),
-            rate.label("engagement_rate"),
-            t.c.best_platform,
+            ci.description,
+            t.platform_count,
+            t.platforms,
+            t.first_posted_at,
+            t.total_views,
+            t.total_likes,
+            t.total_comments,
+            t.total_shares,
+            t.total_saves,
+            t.total_engagement,
+            t.engagement_rate,
+            t.best_platform,
         )
-        .outerjoin(t, t.c.content_id == ci.id)
-        .where(ci.workspace_id == workspace_id)
+        .join(ci, ci.id == t.content_id)
+        .where(t.workspace_id == workspace_id)
     )
     if content_id is not None:
-        stmt = stmt.where(ci.id == content_id)
+        stmt = stmt.where(t.content_id == content_id)
     if filters is not None:
-        stmt = _filter_content(stmt, workspace_id, filters, t)
+        stmt = _filter_content(stmt, workspace_id, filters)
     sorts: dict[str, SQLColumnExpression[Any]] = {
-        "total_engagement": func.coalesce(t.c.total_engagement, 0),
-        "total_comments": func.coalesce(t.c.total_comments, 0),
-        "engagement_rate": rate,
-        "posted_at": t.c.first_posted_at,
+        "total_engagement": t.total_engagement,
+        "total_comments": func.coalesce(t.total_comments, 0),
+        "engagement_rate": t.engagement_rate,
+        "posted_at": t.first_posted_at,
     }
     return stmt, sorts
 
 
 def _filter_content(
-    stmt: Select[Any], workspace_id: uuid.UUID, filters: ContentFilters, t: Any
+    stmt: Select[Any], workspace_id: uuid.UUID, filters: ContentFilters
 ) -> Select[Any]:
-    ci = ContentItem
+    ci, t = ContentItem, ContentEngagementTotals
     if filters.platform:
         stmt = stmt.where(
             exists().where(
@@ -239,22 +214,29 @@ def _filter_content(
             )
         )
     if filters.posted_from is not None:
-        stmt = stmt.where(t.c.first_posted_at >= filters.posted_from)
+        stmt = stmt.where(t.first_posted_at >= filters.posted_from)
     if filters.posted_to is not None:
-        stmt = stmt.where(t.c.first_posted_at < filters.posted_to)
+        stmt = stmt.where(t.first_posted_at < filters.posted_to)
     if filters.q:
         stmt = stmt.where(ci.title.ilike(f"%{escape_like(filters.q)}%", escape="\\"))
     return stmt
 
 
 def list_posts(session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID) -> list[Any]:
+    """The item's posts, each row also carrying its platform's rollup (`platform_*` columns),
+    so the detail's per-platform section is one round trip."""
     p = ContentPost
+    r = platform_rollup(workspace_id, content_id).subquery("r")
     engagement = (
         func.coalesce(p.likes, 0)
         + func.coalesce(p.comments, 0)
         + func.coalesce(p.shares, 0)
         + func.coalesce(p.saves, 0)
     )
+    rollup = [
+        r.c[name].label(f"platform_{name}")
+        for name in ("post_count", "views", "likes", "comments", "shares", "saves")
+    ]
     stmt = (
         select(
             p.id,
@@ -270,7 +252,11 @@ def list_posts(session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UU
             engagement.label("engagement"),
             _rate(engagement, p.views).label("engagement_rate"),
             p.is_placeholder,
+            *rollup,
+            r.c.engagement.label("platform_engagement"),
+            r.c.engagement_rate.label("platform_engagement_rate"),
         )
+        .join(r, r.c.platform == p.platform)
         .where(p.workspace_id == workspace_id, p.content_id == content_id)
         .order_by(p.platform, p.posted_at.asc().nulls_last(), p.id)
     )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.api.schemas import Page
 from fanlens.content import repository
-from fanlens.content.models import ContentItem
+from fanlens.content.models import ContentEngagementTotals
 from fanlens.content.repository import ContentFilters
 from fanlens.content.schemas import (
     Commenter,
@@ -50,7 +50,7 @@ def list_select(
     return listing.keyset_select(
         stmt,
         sort_expr=sorts[sort],
-        id_expr=ContentItem.id,
+        id_expr=ContentEngagementTotals.content_id,
         sort=sort,
         kind=SORT_KINDS[sort],
         order=order,
@@ -77,12 +77,11 @@ def get_detail(
 ) -> ContentDetail:
     stmt, _ = repository.content_summary_select(workspace_id, content_id=content_id)
     row = session.execute(stmt).one_or_none()
-    item = session.get(ContentItem, content_id) if row is not None else None
-    if row is None or item is None or item.workspace_id != workspace_id:
+    if row is None:
         raise NotFound(f"no content item {content_id} in this workspace")
     return ContentDetail(
         **_summary(row).model_dump(),
-        description=item.description,
+        description=row.description,
         best_platform_rule=repository.BEST_PLATFORM_RULE,
         by_platform=_by_platform(session, workspace_id, content_id),
         interactions_per_day=[
@@ -100,19 +99,22 @@ def get_detail(
     )
 
 
+PLATFORM_FIELDS = ("post_count", "views", "likes", "comments", "shares", "saves", "engagement")
+
+
 def _by_platform(
     session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
 ) -> list[PlatformPerformance]:
-    posts: dict[str, list[PostMetrics]] = {}
+    """Posts grouped under their platform's rollup (rows come ordered by platform)."""
+    platforms: dict[str, PlatformPerformance] = {}
     for post in repository.list_posts(session, workspace_id=workspace_id, content_id=content_id):
-        posts.setdefault(post.platform, []).append(PostMetrics.model_validate(post._mapping))
-    rollup = session.execute(
-        repository.platform_rollup(workspace_id, content_id).order_by("platform")
-    ).all()
-    return [
-        PlatformPerformance(
-            **{k: v for k, v in r._mapping.items() if k in PlatformPerformance.model_fields},
-            posts=posts.get(r.platform, []),
-        )
-        for r in rollup
-    ]
+        if post.platform not in platforms:
+            rollup = {name: getattr(post, f"platform_{name}") for name in PLATFORM_FIELDS}
+            platforms[post.platform] = PlatformPerformance(
+                platform=post.platform,
+                engagement_rate=post.platform_engagement_rate,
+                posts=[],
+                **rollup,
+            )
+        platforms[post.platform].posts.append(PostMetrics.model_validate(post._mapping))
+    return list(platforms.values())

@@ -4,7 +4,7 @@ from fanlens.alerts.models import EngagementAlert
 from fanlens.audience.models import Follower
 from fanlens.auth.models import ApiToken
 from fanlens.connectors.models import Account, SyncRun, SyncState
-from fanlens.content.models import ContentItem, ContentPost, ContentTag
+from fanlens.content.models import ContentEngagementTotals, ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
 from fanlens.interactions.models import FollowerInteraction, IngestReject
 from fanlens.scoring.models import (
@@ -20,6 +20,7 @@ __all__ = [
     "Account",
     "ApiToken",
     "Base",
+    "ContentEngagementTotals",
     "ContentItem",
     "ContentPost",
     "ContentTag",

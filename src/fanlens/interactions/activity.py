@@ -25,10 +25,20 @@ def _item(row: Row[Any]) -> ActivityItem:
 
 
 def list_select(
-    *, workspace_id: uuid.UUID, filters: ActivityFilters, order: Order, cursor: str | None
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    filters: ActivityFilters,
+    order: Order,
+    cursor: str | None,
 ) -> Select[Any]:
+    follower_ids = None
+    if filters.username:
+        follower_ids = repository.follower_ids_by_username(
+            session, workspace_id=workspace_id, username=filters.username
+        )
     return listing.keyset_select(
-        repository.activity_select(workspace_id, filters),
+        repository.activity_select(workspace_id, filters, follower_ids),
         sort_expr=FollowerInteraction.occurred_at,
         id_expr=FollowerInteraction.id,
         sort=SORT,

@@ -61,7 +61,11 @@ def list_activity(
         until=until,
     )
     stmt = activity.list_select(
-        workspace_id=principal.workspace_id, filters=filters, order=order, cursor=cursor
+        session=session,
+        workspace_id=principal.workspace_id,
+        filters=filters,
+        order=order,
+        cursor=cursor,
     )
     if wants_csv(request, fmt):
         items = activity.export(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]

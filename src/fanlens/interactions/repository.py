@@ -50,8 +50,30 @@ class ActivityFilters:
     until: datetime | None = None
 
 
-def activity_select(workspace_id: uuid.UUID, filters: ActivityFilters) -> Select[Any]:
-    """Interactions with who made them and on what; the columns of ActivityItem."""
+def follower_ids_by_username(
+    session: Session, *, workspace_id: uuid.UUID, username: str
+) -> list[uuid.UUID]:
+    """The followers (one per platform at most) with this username, through the
+    (workspace_id, lower(username)) index; '@creator_amy' and 'Creator_Amy' both match."""
+    needle = username.lstrip("@").lower()
+    stmt = (
+        select(Follower.id)
+        .where(Follower.workspace_id == workspace_id, func.lower(Follower.username) == needle)
+        .order_by(Follower.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def activity_select(
+    workspace_id: uuid.UUID, filters: ActivityFilters, follower_ids: list[uuid.UUID] | None = None
+) -> Select[Any]:
+    """Interactions with who made them and on what; the columns of ActivityItem.
+
+    `follower_ids` (the username's followers, looked up first) drive the query from the
+    (follower_id, occurred_at) index: with one follower a newest-first page reads just its
+    rows, in order, and stops at the page's end. Joining on a username instead leaves the
+    planner no ordered path, so it would sort every interaction of a busy follower.
+    """
     fi, f = FollowerInteraction, Follower
     stmt: Select[*tuple[Any, ...]] = (
         select(
@@ -72,15 +94,17 @@ def activity_select(workspace_id: uuid.UUID, filters: ActivityFilters) -> Select
         .outerjoin(ContentPost, ContentPost.id == fi.content_post_id)
         .where(f.workspace_id == workspace_id)
     )
-    if filters.username is None and filters.follower_id is None:
+    if follower_ids is None and filters.follower_id is None:
         # Only without a follower filter: with one, a predicate on fi.workspace_id tempts the
         # planner to walk the (workspace_id, occurred_at) index hoping to fill the LIMIT soon,
         # instead of the follower's own (follower_id, occurred_at) rows. The follower join
         # scopes the rows to the workspace either way.
         stmt = stmt.where(fi.workspace_id == workspace_id)
-    if filters.username:
-        # The username index is on lower(username); '@creator_amy' and 'Creator_Amy' both match.
-        stmt = stmt.where(func.lower(f.username) == filters.username.lstrip("@").lower())
+    if follower_ids is not None:
+        if len(follower_ids) == 1:
+            stmt = stmt.where(fi.follower_id == follower_ids[0])
+        else:
+            stmt = stmt.where(fi.follower_id.in_(follower_ids))
     if filters.follower_id is not None:
         stmt = stmt.where(fi.follower_id == filters.follower_id)
     if filters.platform:

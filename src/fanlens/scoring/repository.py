@@ -102,17 +102,21 @@ def finish_run(session: Session, run_id: uuid.UUID, *, followers: int) -> None:
     )
 
 
+# Each line also carries the tier its follower's total reaches (the SQL rule, fanlens_tier_for),
+# so explaining a score takes one round trip.
+_SCORE_LINES = text("""
+SELECT interaction_type, interaction_count, effective_count, weight, points, config_version,
+       fanlens_tier_for(sum(points) OVER (), super_fan_threshold, active_threshold,
+                        lurker_threshold) AS tier
+FROM fanlens_score_lines(ARRAY[CAST(:f AS uuid)], :ws)
+ORDER BY points DESC, interaction_type
+""")
+
+
 def score_lines(
     session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
 ) -> Sequence[Row[Any]]:
-    return session.execute(
-        text(
-            "SELECT interaction_type, interaction_count, effective_count, weight, points, "
-            "config_version FROM fanlens_score_lines(ARRAY[CAST(:f AS uuid)], :ws) "
-            "ORDER BY points DESC, interaction_type"
-        ),
-        {"f": follower_id, "ws": workspace_id},
-    ).all()
+    return session.execute(_SCORE_LINES, {"f": follower_id, "ws": workspace_id}).all()
 
 
 def tier_for(session: Session, *, workspace_id: uuid.UUID, score: Decimal) -> str:

@@ -11,13 +11,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from fanlens.audience.models import Follower
 from fanlens.kit.errors import InvalidInput, NotFound
 from fanlens.scoring import repository
-from fanlens.scoring.models import ScoringConfig
+from fanlens.scoring.models import FollowerEngagementScore, ScoringConfig
 from fanlens.scoring.schemas import (
     DEFAULT_WEIGHTS,
     TIERS_ASCENDING,
@@ -183,8 +185,26 @@ def explain(
     follower = repository.get_follower(session, workspace_id=workspace_id, follower_id=follower_id)
     if follower is None:
         raise NotFound(f"no follower {follower_id} in this workspace")
-    config = _out(_current_or_raise(session, workspace_id))
-    rows = repository.score_lines(session, workspace_id=workspace_id, follower_id=follower_id)
+    return explain_loaded(
+        session=session,
+        follower=follower,
+        config=_current_or_raise(session, workspace_id),
+        stored=repository.get_score(session, follower_id),
+    )
+
+
+def explain_loaded(
+    *,
+    session: Session,
+    follower: Follower,
+    config: ScoringConfig,
+    stored: FollowerEngagementScore | None,
+) -> ScoreExplanation:
+    """`explain` for a caller that has already loaded the follower, config and stored score."""
+    rules = _out(config)
+    rows = repository.score_lines(
+        session, workspace_id=follower.workspace_id, follower_id=follower.id
+    )
     lines = [
         ExplanationLine(
             interaction_type=r.interaction_type,
@@ -196,20 +216,24 @@ def explain(
         for r in rows
     ]
     score = sum((line.points for line in lines), Decimal(0))
-    tier: Tier = repository.tier_for(session, workspace_id=workspace_id, score=score)  # type: ignore[assignment]
-    next_tier, distance = _next_tier(score, tier, config.thresholds)
-    stored = repository.get_score(session, follower_id)
+    tier = cast(
+        Tier,
+        rows[0].tier
+        if rows
+        else repository.tier_for(session, workspace_id=follower.workspace_id, score=score),
+    )
+    next_tier, distance = _next_tier(score, tier, rules.thresholds)
     return ScoreExplanation(
         follower_id=follower.id,
-        workspace_id=workspace_id,
+        workspace_id=follower.workspace_id,
         username=follower.username,
         platform=follower.platform,
-        config_version=config.version,
-        recency=config.recency,
+        config_version=rules.version,
+        recency=rules.recency,
         lines=lines,
         score=score,
         tier=tier,
-        thresholds=config.thresholds,
+        thresholds=rules.thresholds,
         next_tier=next_tier,
         points_to_next_tier=distance,
         stored_score=stored.engagement_score if stored else None,
