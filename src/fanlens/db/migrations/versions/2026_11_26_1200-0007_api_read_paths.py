@@ -1,7 +1,7 @@
 """API read paths: content totals kept by triggers, so the content list pages through an index.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0008
 Create Date: 2026-11-26 12:00:00
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from fanlens.db.migrate import read_sql
 
 revision: str = "0007"
-down_revision: str | None = "0003"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
