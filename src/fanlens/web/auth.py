@@ -113,7 +113,7 @@ def login(
             request, web, safe_next(next), error=exc.message, status_code=401, username=username
         )
     response = RedirectResponse(safe_next(next), status_code=303)
-    sessions.store(response, sessions.new_session(who.user_id, who.workspace_id))
+    sessions.store(response, sessions.new_session(who.user_id, who.workspace_id, who.username))
     return response
 
 

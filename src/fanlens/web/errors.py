@@ -15,7 +15,8 @@ from starlette.responses import Response
 
 from fanlens.api import errors as api_errors
 from fanlens.kit.errors import FanlensError
-from fanlens.web.auth import LoginRequired, login_redirect
+from fanlens.web import sessions
+from fanlens.web.auth import LoginRequired, PageUser, login_redirect
 from fanlens.web.rendering import render
 
 PAGE_PREFIXES = ("/analytics", "/login", "/logout")
@@ -39,10 +40,16 @@ def is_page(request: Request) -> bool:
 def _page(request: Request, status: int, message: str) -> Response:
     # An id that is not a UUID is a page that does not exist, not a malformed request.
     status = 404 if status == 422 and "/analytics/" in request.url.path else status
+    web = sessions.load(request)
+    user = (
+        PageUser(web.user_id, web.workspace_id, web.username, web.csrf)
+        if web and web.user_id and web.workspace_id
+        else None
+    )  # the nav bar for someone logged in; an error page shows no data, so no DB check
     return render(
         request,
         "error.html",
-        {"status": status, "title": TITLES.get(status, "Error"), "message": message},
+        {"status": status, "title": TITLES.get(status, "Error"), "message": message, "user": user},
         status_code=status,
     )
 

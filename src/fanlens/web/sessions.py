@@ -33,6 +33,7 @@ class WebSession:
     csrf: str
     user_id: uuid.UUID | None = None
     workspace_id: uuid.UUID | None = None
+    username: str = ""  # for display only; pages check the user in the database
 
     @property
     def logged_in(self) -> bool:
@@ -41,14 +42,15 @@ class WebSession:
     def dump(self) -> dict[str, Any]:
         data: dict[str, Any] = {"sid": self.sid, "csrf": self.csrf}
         if self.user_id and self.workspace_id:
-            data |= {"uid": str(self.user_id), "ws": str(self.workspace_id)}
+            data |= {"uid": str(self.user_id), "ws": str(self.workspace_id), "un": self.username}
         return data
 
 
 def new_session(
-    user_id: uuid.UUID | None = None, workspace_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None, workspace_id: uuid.UUID | None = None, username: str = ""
 ) -> WebSession:
-    return WebSession(secrets.token_urlsafe(16), secrets.token_urlsafe(32), user_id, workspace_id)
+    sid, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
+    return WebSession(sid, csrf, user_id, workspace_id, username)
 
 
 def _key_from_file(path: Path) -> str:
@@ -86,6 +88,7 @@ def load(request: Request) -> WebSession | None:
             csrf=str(data["csrf"]),
             user_id=uuid.UUID(data["uid"]) if "uid" in data else None,
             workspace_id=uuid.UUID(data["ws"]) if "ws" in data else None,
+            username=str(data.get("un", "")),
         )
     except (BadSignature, KeyError, ValueError, TypeError):
         return None
