@@ -31,7 +31,8 @@ run: install ## First run: a demo synced from local platform simulators; then se
 
 test: install-dev lint pytest conformance ## Lint, run the test suite, then the conformance tests on the system PostgreSQL
 
-pytest: install-dev ## Run the test suite on the embedded PostgreSQL
+pytest: install-dev ## Run the test suite on the embedded PostgreSQL (installs Debian's chromium for the browser tests when missing)
+	@bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 conformance: install-dev ## Run schema conformance tests on the machine's own PostgreSQL, when installed

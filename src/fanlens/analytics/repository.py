@@ -40,32 +40,22 @@ def cohorts_select(
 
 
 # --- overview --------------------------------------------------------------------------------
-# Per platform: posts and their reported metrics, followers, and interactions stored (summed
-# from the per-follower score rows, so the overview never scans the interaction log).
-_PLATFORM_TOTALS = text(
+_POST_TOTALS = text(
     """
-    WITH posts AS (
-        SELECT platform, count(*) AS posts, sum(views) AS views, sum(likes) AS likes,
-               sum(comments) AS comments, sum(shares) AS shares, sum(saves) AS saves
-        FROM content_posts WHERE workspace_id = :ws GROUP BY platform),
-    fans AS (
-        SELECT f.platform, count(*) AS followers,
-               coalesce(sum(s.interaction_count), 0) AS interactions
-        FROM followers f
-        LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
-        WHERE f.workspace_id = :ws GROUP BY f.platform)
-    SELECT coalesce(p.platform, f.platform) AS platform,
-           coalesce(p.posts, 0)::bigint AS posts,
-           p.views::bigint AS views, p.likes::bigint AS likes, p.comments::bigint AS comments,
-           p.shares::bigint AS shares, p.saves::bigint AS saves,
-           (coalesce(p.likes, 0) + coalesce(p.comments, 0) + coalesce(p.shares, 0)
-            + coalesce(p.saves, 0))::bigint AS engagement,
-           round((coalesce(p.likes, 0) + coalesce(p.comments, 0) + coalesce(p.shares, 0)
-                  + coalesce(p.saves, 0))::numeric / nullif(p.views, 0), 6) AS engagement_rate,
-           coalesce(f.followers, 0)::bigint AS followers,
-           coalesce(f.interactions, 0)::bigint AS interactions
-    FROM posts p FULL JOIN fans f ON f.platform = p.platform
-    ORDER BY engagement DESC, platform
+    SELECT platform, count(*)::bigint AS posts, sum(views)::bigint AS views,
+           sum(likes)::bigint AS likes, sum(comments)::bigint AS comments,
+           sum(shares)::bigint AS shares, sum(saves)::bigint AS saves,
+           (coalesce(sum(likes), 0) + coalesce(sum(comments), 0) + coalesce(sum(shares), 0)
+            + coalesce(sum(saves), 0))::bigint AS engagement
+    FROM content_posts WHERE workspace_id = :ws GROUP BY platform
+    """
+)
+_FOLLOWER_TOTALS = text(
+    """
+    SELECT f.platform, count(*)::bigint AS followers,
+           coalesce(sum(s.interaction_count), 0)::bigint AS interactions
+    FROM followers f LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
+    WHERE f.workspace_id = :ws GROUP BY f.platform
     """
 )
 
@@ -90,23 +80,30 @@ _WEEKLY_TREND = text(
 # Followers without a score row have never interacted: they count as inactive.
 _TIERS = text(
     """
-    SELECT coalesce(s.engagement_tier, 'inactive') AS tier, count(*)::bigint AS followers
+    SELECT f.platform, coalesce(s.engagement_tier, 'inactive') AS tier,
+           count(*)::bigint AS followers
     FROM followers f LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
-    WHERE f.workspace_id = :ws AND (CAST(:platform AS text) IS NULL OR f.platform = :platform)
-    GROUP BY 1
+    WHERE f.workspace_id = :ws
+    GROUP BY 1, 2
     """
 )
 
 
-def platform_totals(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
-    return session.execute(_PLATFORM_TOTALS, {"ws": workspace_id}).all()
+def post_totals(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """Per platform: posts and their summed reported metrics."""
+    return session.execute(_POST_TOTALS, {"ws": workspace_id}).all()
+
+
+def follower_totals(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """Per platform: followers and the interactions stored for them (from the score rows, so
+    the interaction log is never scanned)."""
+    return session.execute(_FOLLOWER_TOTALS, {"ws": workspace_id}).all()
 
 
 def weekly_trend(session: Session, workspace_id: uuid.UUID, weeks: int) -> Sequence[Row[Any]]:
     return session.execute(_WEEKLY_TREND, {"ws": workspace_id, "weeks": weeks}).all()
 
 
-def tier_counts(
-    session: Session, workspace_id: uuid.UUID, platform: str | None
-) -> Sequence[Row[Any]]:
-    return session.execute(_TIERS, {"ws": workspace_id, "platform": platform}).all()
+def tier_counts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """Followers per platform and tier (one scan gives both the filter and the chart)."""
+    return session.execute(_TIERS, {"ws": workspace_id}).all()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -42,12 +43,34 @@ TIER_ORDER = ("super_fan", "active", "lurker", "inactive")
 TREND_WEEKS = 12
 
 
+@dataclass(frozen=True)
+class TierBreakdown:
+    """Followers per tier (of one platform or all) and every platform that has followers."""
+
+    tiers: list[TierCount]
+    platforms: list[str]
+
+
+def tier_breakdown(
+    *, session: Session, workspace_id: uuid.UUID, platform: str | None = None
+) -> TierBreakdown:
+    rows = repository.tier_counts(session, workspace_id)
+    wanted = platform.lower() if platform else None
+    counts: dict[str, int] = {}
+    for r in rows:
+        if wanted is None or r.platform == wanted:
+            counts[r.tier] = counts.get(r.tier, 0) + r.followers
+    return TierBreakdown(
+        tiers=[TierCount(tier=t, followers=counts.get(t, 0)) for t in TIER_ORDER],
+        platforms=sorted({r.platform for r in rows}),
+    )
+
+
 def tier_distribution(
     *, session: Session, workspace_id: uuid.UUID, platform: str | None = None
 ) -> list[TierCount]:
     """Followers per tier, every tier listed (zero when empty), highest first."""
-    counts = {r.tier: r.followers for r in repository.tier_counts(session, workspace_id, platform)}
-    return [TierCount(tier=t, followers=counts.get(t, 0)) for t in TIER_ORDER]
+    return tier_breakdown(session=session, workspace_id=workspace_id, platform=platform).tiers
 
 
 def _sum(values: list[int | None]) -> int | None:
@@ -55,10 +78,13 @@ def _sum(values: list[int | None]) -> int | None:
     return sum(present) if present else None
 
 
+def _rate(engagement: int, views: int | None) -> float | None:
+    return round(engagement / views, 6) if views else None
+
+
 def _all_platforms(rows: list[PlatformTotals]) -> PlatformTotals:
     views = _sum([r.views for r in rows])
-    engagement = sum(r.engagement for r in rows)
-    # The rate only over platforms that report views: others would inflate it.
+    # The rate only over platforms that report views: the others would inflate it.
     viewed = sum(r.engagement for r in rows if r.views)
     return PlatformTotals(
         platform="all",
@@ -68,15 +94,50 @@ def _all_platforms(rows: list[PlatformTotals]) -> PlatformTotals:
         comments=_sum([r.comments for r in rows]),
         shares=_sum([r.shares for r in rows]),
         saves=_sum([r.saves for r in rows]),
-        engagement=engagement,
-        engagement_rate=round(viewed / views, 6) if views else None,
+        engagement=sum(r.engagement for r in rows),
+        engagement_rate=_rate(viewed, views),
         followers=sum(r.followers for r in rows),
         interactions=sum(r.interactions for r in rows),
     )
 
 
+def post_rates(*, session: Session, workspace_id: uuid.UUID) -> dict[str, float | None]:
+    """Each platform's engagement rate over all the workspace's posts (the normalising base)."""
+    return {
+        r.platform: _rate(r.engagement, r.views)
+        for r in repository.post_totals(session, workspace_id)
+    }
+
+
+def post_platforms(*, session: Session, workspace_id: uuid.UUID) -> list[str]:
+    return sorted(r.platform for r in repository.post_totals(session, workspace_id))
+
+
+def platform_totals(*, session: Session, workspace_id: uuid.UUID) -> list[PlatformTotals]:
+    posts = {r.platform: r for r in repository.post_totals(session, workspace_id)}
+    fans = {r.platform: r for r in repository.follower_totals(session, workspace_id)}
+    rows = [
+        PlatformTotals(
+            platform=name,
+            posts=p.posts if p else 0,
+            views=p.views if p else None,
+            likes=p.likes if p else None,
+            comments=p.comments if p else None,
+            shares=p.shares if p else None,
+            saves=p.saves if p else None,
+            engagement=p.engagement if p else 0,
+            engagement_rate=_rate(p.engagement, p.views) if p else None,
+            followers=f.followers if f else 0,
+            interactions=f.interactions if f else 0,
+        )
+        for name in posts.keys() | fans.keys()
+        for p, f in [(posts.get(name), fans.get(name))]
+    ]
+    return sorted(rows, key=lambda r: (-r.engagement, r.platform))
+
+
 def overview(*, session: Session, workspace_id: uuid.UUID, weeks: int = TREND_WEEKS) -> Overview:
-    platforms = overview_platforms(session=session, workspace_id=workspace_id)
+    platforms = platform_totals(session=session, workspace_id=workspace_id)
     return Overview(
         platforms=platforms,
         totals=_all_platforms(platforms),
@@ -86,11 +147,3 @@ def overview(*, session: Session, workspace_id: uuid.UUID, weeks: int = TREND_WE
         ],
         tiers=tier_distribution(session=session, workspace_id=workspace_id),
     )
-
-
-def overview_platforms(*, session: Session, workspace_id: uuid.UUID) -> list[PlatformTotals]:
-    """Per-platform totals alone (the platforms a workspace has, and their average rates)."""
-    return [
-        PlatformTotals.model_validate(r._mapping)
-        for r in repository.platform_totals(session, workspace_id)
-    ]

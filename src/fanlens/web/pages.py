@@ -154,9 +154,7 @@ def content_list(request: Request, session: Session, user: CurrentUser) -> HTMLR
         workspace_id=user.workspace_id, filters=filters, sort=sort, order=order, cursor=cursor
     )
     page = content.list_content(session=session, stmt=stmt, sort=sort, order=order, limit=PAGE_SIZE)
-    platforms = [p.platform for p in analytics.overview_platforms(
-        session=session, workspace_id=user.workspace_id
-    )]  # fmt: skip
+    platforms = analytics.post_platforms(session=session, workspace_id=user.workspace_id)
     return render(
         request,
         "content_list.html",
@@ -188,10 +186,7 @@ def content_detail(
 ) -> HTMLResponse:
     ws, cid = user.workspace_id, _uuid(content_id, "content item")
     item = content.get_detail(session=session, workspace_id=ws, content_id=cid)
-    averages = {
-        p.platform: p.engagement_rate
-        for p in analytics.overview_platforms(session=session, workspace_id=ws)
-    }
+    averages = analytics.post_rates(session=session, workspace_id=ws)
     days = [d.day for d in item.interactions_per_day]
     types = sorted({t for d in item.interactions_per_day for t in d.by_type})
     per_type = {t: [d.by_type.get(t, 0) for d in item.interactions_per_day] for t in types}
@@ -257,7 +252,7 @@ def followers(request: Request, session: Session, user: CurrentUser) -> HTMLResp
     page = audience.list_followers(
         session=session, stmt=stmt, sort=params["sort"], order=params["order"], limit=PAGE_SIZE
     )
-    tiers = analytics.tier_distribution(
+    breakdown = analytics.tier_breakdown(
         session=session, workspace_id=ws, platform=params["platform"]
     )
     return render(
@@ -268,13 +263,11 @@ def followers(request: Request, session: Session, user: CurrentUser) -> HTMLResp
             "active": "followers",
             "page": page,
             "params": params,
-            "platforms": [
-                p.platform for p in analytics.overview_platforms(session=session, workspace_id=ws)
-            ],
+            "platforms": breakdown.platforms,
             "sorts": FOLLOWER_SORTS,
-            "tiers": tiers,
+            "tiers": breakdown.tiers,
             "tier_names": TIERS,
-            "tier_chart": _tier_chart(tiers),
+            "tier_chart": _tier_chart(breakdown.tiers),
             "leaderboard": audience.leaderboard(
                 session=session, workspace_id=ws, platform=params["platform"], limit=TOP_N
             ).items,
