@@ -56,6 +56,7 @@ def main() -> None:
     ap.add_argument("--interactions", type=int, default=1_000_000)
     ap.add_argument("--content", type=int, default=2_000)
     ap.add_argument("--requests", type=int, default=20)
+    ap.add_argument("--keep", action="store_true", help="Keep the database (prints its URL).")
     args = ap.parse_args()
     admin = admin_url()
     url = create_db(admin)
@@ -64,7 +65,10 @@ def main() -> None:
         run(engine, args)
     finally:
         engine.dispose()
-        drop_db(admin, url)
+        if args.keep:
+            print(f"kept {url}")
+        else:
+            drop_db(admin, url)
 
 
 def run(engine: object, args: argparse.Namespace) -> None:

@@ -50,15 +50,6 @@ _POST_TOTALS = text(
     FROM content_posts WHERE workspace_id = :ws GROUP BY platform
     """
 )
-_FOLLOWER_TOTALS = text(
-    """
-    SELECT f.platform, count(*)::bigint AS followers,
-           coalesce(sum(s.interaction_count), 0)::bigint AS interactions
-    FROM followers f LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
-    WHERE f.workspace_id = :ws GROUP BY f.platform
-    """
-)
-
 # Interactions per UTC week (Monday) and platform over the last `weeks` weeks of data; weeks
 # are counted back from the newest interaction, so an archive that stopped still shows a trend.
 _WEEKLY_TREND = text(
@@ -77,11 +68,13 @@ _WEEKLY_TREND = text(
     """
 )
 
-# Followers without a score row have never interacted: they count as inactive.
+# Followers without a score row have never interacted: they count as inactive. Interactions
+# are summed from the score rows, so the overview never scans the interaction log for them.
 _TIERS = text(
     """
     SELECT f.platform, coalesce(s.engagement_tier, 'inactive') AS tier,
-           count(*)::bigint AS followers
+           count(*)::bigint AS followers,
+           coalesce(sum(s.interaction_count), 0)::bigint AS interactions
     FROM followers f LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
     WHERE f.workspace_id = :ws
     GROUP BY 1, 2
@@ -94,16 +87,11 @@ def post_totals(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]
     return session.execute(_POST_TOTALS, {"ws": workspace_id}).all()
 
 
-def follower_totals(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
-    """Per platform: followers and the interactions stored for them (from the score rows, so
-    the interaction log is never scanned)."""
-    return session.execute(_FOLLOWER_TOTALS, {"ws": workspace_id}).all()
-
-
 def weekly_trend(session: Session, workspace_id: uuid.UUID, weeks: int) -> Sequence[Row[Any]]:
     return session.execute(_WEEKLY_TREND, {"ws": workspace_id, "weeks": weeks}).all()
 
 
 def tier_counts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
-    """Followers per platform and tier (one scan gives both the filter and the chart)."""
+    """Followers and their interactions per platform and tier: one scan of the followers
+    serves the per-platform totals, the tier chart and the platform filter."""
     return session.execute(_TIERS, {"ws": workspace_id}).all()

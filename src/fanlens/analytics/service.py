@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -52,9 +52,13 @@ class TierBreakdown:
 
 
 def tier_breakdown(
-    *, session: Session, workspace_id: uuid.UUID, platform: str | None = None
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    platform: str | None = None,
+    rows: Sequence[Row[Any]] | None = None,
 ) -> TierBreakdown:
-    rows = repository.tier_counts(session, workspace_id)
+    rows = repository.tier_counts(session, workspace_id) if rows is None else rows
     wanted = platform.lower() if platform else None
     counts: dict[str, int] = {}
     for r in rows:
@@ -113,9 +117,27 @@ def post_platforms(*, session: Session, workspace_id: uuid.UUID) -> list[str]:
     return sorted(r.platform for r in repository.post_totals(session, workspace_id))
 
 
-def platform_totals(*, session: Session, workspace_id: uuid.UUID) -> list[PlatformTotals]:
+@dataclass(frozen=True)
+class _Fans:
+    followers: int = 0
+    interactions: int = 0
+
+
+def _fans_per_platform(tier_rows: Sequence[Row[Any]]) -> dict[str, _Fans]:
+    fans: dict[str, _Fans] = {}
+    for r in tier_rows:
+        seen = fans.get(r.platform, _Fans())
+        fans[r.platform] = _Fans(seen.followers + r.followers, seen.interactions + r.interactions)
+    return fans
+
+
+def platform_totals(
+    *, session: Session, workspace_id: uuid.UUID, tier_rows: Sequence[Row[Any]] | None = None
+) -> list[PlatformTotals]:
     posts = {r.platform: r for r in repository.post_totals(session, workspace_id)}
-    fans = {r.platform: r for r in repository.follower_totals(session, workspace_id)}
+    if tier_rows is None:
+        tier_rows = repository.tier_counts(session, workspace_id)
+    fans = _fans_per_platform(tier_rows)
     rows = [
         PlatformTotals(
             platform=name,
@@ -137,7 +159,8 @@ def platform_totals(*, session: Session, workspace_id: uuid.UUID) -> list[Platfo
 
 
 def overview(*, session: Session, workspace_id: uuid.UUID, weeks: int = TREND_WEEKS) -> Overview:
-    platforms = platform_totals(session=session, workspace_id=workspace_id)
+    tier_rows = repository.tier_counts(session, workspace_id)
+    platforms = platform_totals(session=session, workspace_id=workspace_id, tier_rows=tier_rows)
     return Overview(
         platforms=platforms,
         totals=_all_platforms(platforms),
@@ -145,5 +168,5 @@ def overview(*, session: Session, workspace_id: uuid.UUID, weeks: int = TREND_WE
             WeeklyPoint.model_validate(r._mapping)
             for r in repository.weekly_trend(session, workspace_id, weeks)
         ],
-        tiers=tier_distribution(session=session, workspace_id=workspace_id),
+        tiers=tier_breakdown(session=session, workspace_id=workspace_id, rows=tier_rows).tiers,
     )

@@ -131,9 +131,7 @@ def _tier_chart(tiers: list[Any]) -> dict[str, Any]:
 # --- content -------------------------------------------------------------------------------------
 
 
-def _content_query(
-    request: Request, user: CurrentUser
-) -> tuple[dict[str, Any], ContentFilters, Any, Any]:
+def _content_query(request: Request) -> tuple[dict[str, Any], ContentFilters, Any, Any]:
     p = request.query_params
     params = {
         "platform": _text(p.get("platform")),
@@ -148,7 +146,7 @@ def _content_query(
 
 @router.get("/analytics/content", response_class=HTMLResponse)
 def content_list(request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
-    params, filters, sort, order = _content_query(request, user)
+    params, filters, sort, order = _content_query(request)
     cursor = _text(request.query_params.get("cursor"))
     stmt = content.list_select(
         workspace_id=user.workspace_id, filters=filters, sort=sort, order=order, cursor=cursor
@@ -172,7 +170,7 @@ def content_list(request: Request, session: Session, user: CurrentUser) -> HTMLR
 
 @router.get("/analytics/content.csv")
 def content_csv(request: Request, session: Session, user: CurrentUser) -> Response:
-    _, filters, sort, order = _content_query(request, user)
+    _, filters, sort, order = _content_query(request)
     stmt = content.list_select(
         workspace_id=user.workspace_id, filters=filters, sort=sort, order=order, cursor=None
     )

@@ -53,6 +53,12 @@ def when(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
+def day(value: datetime | date | None) -> str:
+    if value is None:
+        return "–"
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
 def tier_label(value: str | None) -> str:
     return TIER_LABELS.get(value or "", value or "–")
 
@@ -66,6 +72,7 @@ TEMPLATES.env.filters.update(
     number=number,
     percent=percent,
     when=when,
+    day=day,
     tier_label=tier_label,
     urlencode_params=urlencode_params,
 )
