@@ -270,8 +270,8 @@ def _demo(reset: bool, size: str) -> None:
             "(log in with a user from `fanlens user create`)"
         )
         return
-    console.print(f"demo login: [bold]{login.username}[/bold] / [bold]{login.password}[/bold]")
-    console.print(f"API token (read): {login.token}", markup=False)
+    console.print(f"demo login: {login.username} / {login.password}", markup=False, highlight=False)
+    console.print(f"API token (read): {login.token}", markup=False, highlight=False)
 
 
 @app.command("demo")

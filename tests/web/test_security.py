@@ -108,3 +108,18 @@ def test_charts_library_is_served_by_fanlens(site: Site) -> None:
         "text/javascript"
     )
     assert b"plotly" in response.content[:2000].lower()
+
+
+def test_bad_input_on_pages_is_a_page_not_a_500(site: Site) -> None:
+    with _client(site) as client:
+        _login(client, "amy", PASSWORD)
+        for path, status in [
+            ("/analytics/content?cursor=garbage", 400),
+            ("/analytics/followers?cursor=eyJ4IjoxfQ&sort=username", 400),
+            ("/analytics/followers?min_score=abc&tier=nope&sort=nope", 200),
+            ("/analytics/content?q=%00x&platform=%00", 200),
+            ("/analytics/followers/%00", 404),
+        ]:
+            response = client.get(path)
+            assert response.status_code == status, (path, response.text[:300])
+            assert response.headers["content-type"].startswith("text/html")

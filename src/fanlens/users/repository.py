@@ -49,8 +49,15 @@ def recent_failures(session: Session, *, username: str, ip: str, since: datetime
     return list(session.scalars(stmt))
 
 
-def forget_attempts_before(session: Session, moment: datetime) -> None:
-    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < moment))
+def forget_attempts(session: Session, *, username: str, ip: str, before: datetime) -> None:
+    """Attempts that left the window count for nothing: drop them (the index finds them)."""
+    session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.username == username,
+            LoginAttempt.ip == ip,
+            LoginAttempt.attempted_at < before,
+        )
+    )
 
 
 def touch_login(session: Session, user_id: uuid.UUID) -> None:

@@ -63,6 +63,7 @@ def get_or_raise(*, session: Session, user_id: uuid.UUID) -> User:
 def _check_rate_limit(session: Session, username: str, ip: str) -> None:
     window = timedelta(seconds=settings.login_window_seconds)
     now = utcnow()
+    repository.forget_attempts(session, username=username, ip=ip, before=now - window)
     failures = repository.recent_failures(session, username=username, ip=ip, since=now - window)
     if len(failures) >= settings.login_max_attempts:
         # The oldest failure that still counts leaves the window first.

@@ -6,6 +6,7 @@ is handed to the API's handler unchanged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,7 @@ from fanlens.web.auth import LoginRequired, PageUser, login_redirect
 from fanlens.web.rendering import render
 
 PAGE_PREFIXES = ("/analytics", "/login", "/logout")
+DETAIL_PAGE = re.compile(r"^/analytics/(content|followers)/[^/]+$")
 TITLES = {
     400: "Bad request",
     401: "Not logged in",
@@ -38,8 +40,9 @@ def is_page(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    # An id that is not a UUID is a page that does not exist, not a malformed request.
-    status = 404 if status == 422 and "/analytics/" in request.url.path else status
+    # An id that is not a UUID is a page that does not exist; other bad input is a 400.
+    if status == 422:
+        status = 404 if DETAIL_PAGE.match(request.url.path) else 400
     web = sessions.load(request)
     user = (
         PageUser(web.user_id, web.workspace_id, web.username, web.csrf)
