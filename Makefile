@@ -26,12 +26,13 @@ install: $(VENV)/.installed ## Create .venv and install fanlens
 
 install-dev: $(VENV)/.installed-dev ## Install fanlens with the test and lint tools
 
-run: install ## Start the embedded database, migrate, and serve on http://127.0.0.1:8000
-	$(BIN)/fanlens serve
+run: install ## First run: a demo synced from local platform simulators; then serve http://127.0.0.1:8000
+	$(BIN)/fanlens serve --demo
 
 test: install-dev lint pytest conformance ## Lint, run the test suite, then the conformance tests on the system PostgreSQL
 
-pytest: install-dev ## Run the test suite on the embedded PostgreSQL
+pytest: install-dev ## Run the test suite on the embedded PostgreSQL (installs Debian's chromium for the browser tests when missing)
+	@bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 conformance: install-dev ## Run schema conformance tests on the machine's own PostgreSQL, when installed

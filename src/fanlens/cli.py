@@ -29,6 +29,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(workspace_app, name="workspace")
 token_app = typer.Typer(help="API tokens: bearer tokens of one workspace.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+user_app = typer.Typer(help="Dashboard users: each logs in to one workspace.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 app.add_typer(score_app, name="score")
@@ -201,6 +203,89 @@ def token_list(
             )
 
 
+@user_app.command("create")
+@friendly_errors
+def user_create(
+    username: Annotated[str, typer.Argument(help="Login name (case-insensitive).")],
+    workspace: Annotated[str | None, typer.Option(help="Workspace the user sees.")] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 8 characters; asked for when not given (or read from stdin).",
+        ),
+    ] = "",
+) -> None:
+    """Create a dashboard login for one workspace (the password is stored scrypt-hashed)."""
+    from fanlens.db.engine import unit_of_work
+    from fanlens.users import service
+    from fanlens.workspaces import service as workspace_service
+
+    with unit_of_work() as session:
+        ws = workspace_service.get_by_name_or_raise(
+            session=session, name=workspace or settings.default_workspace
+        )
+        user = service.create(
+            session=session, workspace_id=ws.id, username=username, password=password
+        )
+        console.print(f"created user {user.username} in workspace {ws.name}")
+
+
+@user_app.command("list")
+@friendly_errors
+def user_list() -> None:
+    """List dashboard users (username, workspace, last login), tab-separated."""
+    from fanlens.db.engine import unit_of_work
+    from fanlens.users import repository
+    from fanlens.workspaces import repository as workspace_repository
+
+    with unit_of_work() as session:
+        names = {w.id: w.name for w in workspace_repository.list_all(session)}
+        print("username\tworkspace\tlast_login")
+        for u in repository.list_all(session):
+            last = f"{u.last_login_at:%Y-%m-%dT%H:%M}" if u.last_login_at else "never"
+            print(f"{u.username}\t{names.get(u.workspace_id, '?')}\t{last}")
+
+
+DemoSize = Annotated[str, typer.Option(help="World size: tiny or small (about a minute).")]
+
+
+def _demo(reset: bool, size: str) -> None:
+    from fanlens import demo
+    from fanlens.db import migrate
+    from fanlens.db.engine import describe_location, get_engine
+    from fanlens.jobs.app import ensure_schema
+
+    if size not in ("tiny", "small"):
+        raise FanlensError("--size must be tiny or small")
+    console.print(f"database: {describe_location()}")
+    migrate.upgrade(get_engine())
+    ensure_schema()
+    login = demo.run(engine=get_engine(), console=console, size=size, reset=reset)
+    if login is None:
+        console.print(
+            f"workspace {settings.default_workspace!r} holds data of its own: no demo added "
+            "(log in with a user from `fanlens user create`)"
+        )
+        return
+    console.print(f"demo login: {login.username} / {login.password}", markup=False, highlight=False)
+    console.print(f"API token (read): {login.token}", markup=False, highlight=False)
+
+
+@app.command("demo")
+@friendly_errors
+def demo_command(
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete the default workspace's data and start over.")
+    ] = False,
+    size: DemoSize = "small",
+) -> None:
+    """Fill an empty default workspace from simulated YouTube, Bluesky and Mastodon accounts."""
+    _demo(reset, size)
+
+
 @app.command("serve")
 @friendly_errors
 def serve(
@@ -212,6 +297,10 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes (each with its own connection pool).")
     ] = 1,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="First run `fanlens demo` (only fills an empty DB).")
+    ] = False,
+    demo_size: DemoSize = "small",
 ) -> None:
     """Serve the API and dashboard."""
     import uvicorn
@@ -220,11 +309,14 @@ def serve(
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
 
-    console.print(f"database: {describe_location()}")
-    if migrate_first:
-        migrate.upgrade(get_engine())
     bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(f"serving on http://{bind_host}:{bind_port}")
+    if with_demo:
+        _demo(False, demo_size)
+    else:
+        console.print(f"database: {describe_location()}")
+        if migrate_first:
+            migrate.upgrade(get_engine())
+    console.print(f"serving on http://{bind_host}:{bind_port}  (dashboard: /analytics)")
     sys.stdout.flush()
     if workers == 1:
         uvicorn.run(create_app(), host=bind_host, port=bind_port, log_level="warning")

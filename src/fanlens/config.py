@@ -74,6 +74,25 @@ class Settings(BaseSettings):
         default=None, description="Engagement-drop alerts are POSTed here as JSON when set."
     )
 
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs dashboard session cookies. Unset: a random key kept in "
+        "data_dir/session.key (made on first use).",
+    )
+    session_max_age: int = Field(
+        default=14 * 24 * 3600, gt=0, description="Seconds a dashboard login lasts."
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure (set it when serving behind HTTPS).",
+    )
+    login_max_attempts: int = Field(
+        default=5, ge=1, description="Failed logins per username and address before a pause."
+    )
+    login_window_seconds: int = Field(
+        default=900, ge=1, description="The window in which failed logins are counted."
+    )
+
     def database_url_or_none(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url else None
 

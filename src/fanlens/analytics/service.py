@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,14 @@ from sqlalchemy import Engine, Row
 from sqlalchemy.orm import Session
 
 from fanlens.analytics import repository
-from fanlens.analytics.schemas import CohortRow, Cohorts
+from fanlens.analytics.schemas import (
+    CohortRow,
+    Cohorts,
+    Overview,
+    PlatformTotals,
+    TierCount,
+    WeeklyPoint,
+)
 from fanlens.kit import listing
 
 
@@ -29,3 +37,136 @@ def export_cohorts(
 ) -> Iterator[CohortRow]:
     stmt = repository.cohorts_select(workspace_id, platform=platform, since=since)
     return listing.stream(engine, stmt, to_item=_row)
+
+
+TIER_ORDER = ("super_fan", "active", "lurker", "inactive")
+TREND_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class TierBreakdown:
+    """Followers per tier (of one platform or all) and every platform that has followers."""
+
+    tiers: list[TierCount]
+    platforms: list[str]
+
+
+def tier_breakdown(
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    platform: str | None = None,
+    rows: Sequence[Row[Any]] | None = None,
+) -> TierBreakdown:
+    rows = repository.tier_counts(session, workspace_id) if rows is None else rows
+    wanted = platform.lower() if platform else None
+    counts: dict[str, int] = {}
+    for r in rows:
+        if wanted is None or r.platform == wanted:
+            counts[r.tier] = counts.get(r.tier, 0) + r.followers
+    return TierBreakdown(
+        tiers=[TierCount(tier=t, followers=counts.get(t, 0)) for t in TIER_ORDER],
+        platforms=sorted({r.platform for r in rows}),
+    )
+
+
+def tier_distribution(
+    *, session: Session, workspace_id: uuid.UUID, platform: str | None = None
+) -> list[TierCount]:
+    """Followers per tier, every tier listed (zero when empty), highest first."""
+    return tier_breakdown(session=session, workspace_id=workspace_id, platform=platform).tiers
+
+
+def _sum(values: list[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def _rate(engagement: int, views: int | None) -> float | None:
+    return round(engagement / views, 6) if views else None
+
+
+def _all_platforms(rows: list[PlatformTotals]) -> PlatformTotals:
+    views = _sum([r.views for r in rows])
+    # The rate only over platforms that report views: the others would inflate it.
+    viewed = sum(r.engagement for r in rows if r.views)
+    return PlatformTotals(
+        platform="all",
+        posts=sum(r.posts for r in rows),
+        views=views,
+        likes=_sum([r.likes for r in rows]),
+        comments=_sum([r.comments for r in rows]),
+        shares=_sum([r.shares for r in rows]),
+        saves=_sum([r.saves for r in rows]),
+        engagement=sum(r.engagement for r in rows),
+        engagement_rate=_rate(viewed, views),
+        followers=sum(r.followers for r in rows),
+        interactions=sum(r.interactions for r in rows),
+    )
+
+
+def post_rates(*, session: Session, workspace_id: uuid.UUID) -> dict[str, float | None]:
+    """Each platform's engagement rate over all the workspace's posts (the normalising base)."""
+    return {
+        r.platform: _rate(r.engagement, r.views)
+        for r in repository.post_totals(session, workspace_id)
+    }
+
+
+def post_platforms(*, session: Session, workspace_id: uuid.UUID) -> list[str]:
+    return sorted(r.platform for r in repository.post_totals(session, workspace_id))
+
+
+@dataclass(frozen=True)
+class _Fans:
+    followers: int = 0
+    interactions: int = 0
+
+
+def _fans_per_platform(tier_rows: Sequence[Row[Any]]) -> dict[str, _Fans]:
+    fans: dict[str, _Fans] = {}
+    for r in tier_rows:
+        seen = fans.get(r.platform, _Fans())
+        fans[r.platform] = _Fans(seen.followers + r.followers, seen.interactions + r.interactions)
+    return fans
+
+
+def platform_totals(
+    *, session: Session, workspace_id: uuid.UUID, tier_rows: Sequence[Row[Any]] | None = None
+) -> list[PlatformTotals]:
+    posts = {r.platform: r for r in repository.post_totals(session, workspace_id)}
+    if tier_rows is None:
+        tier_rows = repository.tier_counts(session, workspace_id)
+    fans = _fans_per_platform(tier_rows)
+    rows = [
+        PlatformTotals(
+            platform=name,
+            posts=p.posts if p else 0,
+            views=p.views if p else None,
+            likes=p.likes if p else None,
+            comments=p.comments if p else None,
+            shares=p.shares if p else None,
+            saves=p.saves if p else None,
+            engagement=p.engagement if p else 0,
+            engagement_rate=_rate(p.engagement, p.views) if p else None,
+            followers=f.followers if f else 0,
+            interactions=f.interactions if f else 0,
+        )
+        for name in posts.keys() | fans.keys()
+        for p, f in [(posts.get(name), fans.get(name))]
+    ]
+    return sorted(rows, key=lambda r: (-r.engagement, r.platform))
+
+
+def overview(*, session: Session, workspace_id: uuid.UUID, weeks: int = TREND_WEEKS) -> Overview:
+    tier_rows = repository.tier_counts(session, workspace_id)
+    platforms = platform_totals(session=session, workspace_id=workspace_id, tier_rows=tier_rows)
+    return Overview(
+        platforms=platforms,
+        totals=_all_platforms(platforms),
+        weekly=[
+            WeeklyPoint.model_validate(r._mapping)
+            for r in repository.weekly_trend(session, workspace_id, weeks)
+        ],
+        tiers=tier_breakdown(session=session, workspace_id=workspace_id, rows=tier_rows).tiers,
+    )

@@ -14,6 +14,7 @@ from fanlens.api.middleware import RequestContextMiddleware
 from fanlens.api.router import build_api_router
 from fanlens.api.schemas import ErrorResponse
 from fanlens.db.engine import get_engine, session_factory
+from fanlens.web import router as web
 
 
 class Health(BaseModel):
@@ -35,6 +36,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(build_api_router())
     _ops_routes(app)
+    web.install(app)  # after the API: its HTML error pages wrap the API's JSON handlers
     return app
 
 

@@ -196,3 +196,27 @@ def release_sync_lock(connection: Connection, account_id: uuid.UUID) -> None:
         text("SELECT pg_advisory_unlock(:cls, hashtext(:account))"),
         {"cls": SYNC_LOCK_CLASS, "account": str(account_id)},
     )
+
+
+# --- read side: data health (API and pages) ----------------------------------------------------
+
+
+def stream_states(session: Session, account_ids: list[uuid.UUID]) -> list[SyncState]:
+    return list(
+        session.scalars(
+            select(SyncState)
+            .where(SyncState.account_id.in_(account_ids))
+            .order_by(SyncState.account_id, SyncState.stream)
+        )
+    )
+
+
+def recent_runs(session: Session, account_ids: list[uuid.UUID], limit: int) -> list[SyncRun]:
+    return list(
+        session.scalars(
+            select(SyncRun)
+            .where(SyncRun.account_id.in_(account_ids))
+            .order_by(SyncRun.started_at.desc(), SyncRun.id)
+            .limit(limit)
+        )
+    )

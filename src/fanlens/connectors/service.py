@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 from fanlens.connectors import credentials as secrets
 from fanlens.connectors import repository
 from fanlens.connectors.base import AccountConfig
-from fanlens.connectors.models import Account
+from fanlens.connectors.models import Account, SyncRun
+from fanlens.connectors.schemas import (
+    AccountHealth,
+    RejectGroup,
+    RejectOut,
+    StreamState,
+    SyncHealth,
+    SyncRunOut,
+)
+from fanlens.interactions import repository as interaction_repository
 from fanlens.kit.errors import Conflict, InvalidInput, NotFound
 
 PLATFORMS = ("youtube", "bluesky", "mastodon")
@@ -100,4 +109,50 @@ def config(account: Account) -> AccountConfig:
         external_id=account.external_id,
         settings=dict(account.settings),
         credentials=secrets.decrypt(account.credentials),
+    )
+
+
+RECENT_RUNS = 20
+LATEST_REJECTS = 20
+
+
+def health(*, session: Session, workspace_id: uuid.UUID) -> SyncHealth:
+    """Freshness and cost of every account's syncs, and what the pipeline refused."""
+    accounts = repository.list_accounts(session, workspace_id=workspace_id)
+    ids = [a.id for a in accounts]
+    last = repository.last_runs(session, ids)
+    streams: dict[uuid.UUID, list[StreamState]] = {}
+    for state in repository.stream_states(session, ids):
+        streams.setdefault(state.account_id, []).append(
+            StreamState(stream=state.stream, updated_at=state.updated_at)
+        )
+    return SyncHealth(
+        accounts=[_account_health(a, last.get(a.id), streams.get(a.id, [])) for a in accounts],
+        recent_runs=[
+            SyncRunOut.model_validate(r) for r in repository.recent_runs(session, ids, RECENT_RUNS)
+        ],
+        rejects=[
+            RejectGroup.model_validate(r._mapping)
+            for r in interaction_repository.reject_summary(session, workspace_id)
+        ],
+        latest_rejects=[
+            RejectOut.model_validate(r)
+            for r in interaction_repository.recent_rejects(session, workspace_id, LATEST_REJECTS)
+        ],
+    )
+
+
+def _account_health(
+    account: Account, run: SyncRun | None, streams: list[StreamState]
+) -> AccountHealth:
+    return AccountHealth(
+        id=account.id,
+        platform=account.platform,
+        handle=account.handle,
+        external_id=account.external_id,
+        display_name=account.display_name,
+        status=account.status,
+        last_error=account.last_error,
+        last_run=SyncRunOut.model_validate(run) if run else None,
+        streams=streams,
     )

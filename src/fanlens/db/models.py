@@ -14,6 +14,7 @@ from fanlens.scoring.models import (
     ScoringConfig,
     ScoringRun,
 )
+from fanlens.users.models import LoginAttempt, User
 from fanlens.workspaces.models import Workspace
 
 __all__ = [
@@ -31,9 +32,11 @@ __all__ = [
     "FollowerInteractionCount",
     "FollowerTierChange",
     "IngestReject",
+    "LoginAttempt",
     "ScoringConfig",
     "ScoringRun",
     "SyncRun",
     "SyncState",
+    "User",
     "Workspace",
 ]

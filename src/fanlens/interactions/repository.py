@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentItem, ContentPost
-from fanlens.interactions.models import FollowerInteraction
+from fanlens.interactions.models import FollowerInteraction, IngestReject
 
 
 def insert_if_new(session: Session, values: dict[str, Any]) -> uuid.UUID | None:
@@ -44,6 +44,7 @@ def get_by_key(
 class ActivityFilters:
     username: str | None = None
     follower_id: uuid.UUID | None = None
+    content_id: uuid.UUID | None = None
     platform: str | None = None
     interaction_type: str | None = None
     since: datetime | None = None
@@ -94,7 +95,7 @@ def activity_select(
         .outerjoin(ContentPost, ContentPost.id == fi.content_post_id)
         .where(f.workspace_id == workspace_id)
     )
-    if follower_ids is None and filters.follower_id is None:
+    if follower_ids is None and filters.follower_id is None and filters.content_id is None:
         # Only without a follower filter: with one, a predicate on fi.workspace_id tempts the
         # planner to walk the (workspace_id, occurred_at) index hoping to fill the LIMIT soon,
         # instead of the follower's own (follower_id, occurred_at) rows. The follower join
@@ -107,6 +108,8 @@ def activity_select(
             stmt = stmt.where(fi.follower_id.in_(follower_ids))
     if filters.follower_id is not None:
         stmt = stmt.where(fi.follower_id == filters.follower_id)
+    if filters.content_id is not None:  # the (content_id, occurred_at) index orders these
+        stmt = stmt.where(fi.content_id == filters.content_id)
     if filters.platform:
         stmt = stmt.where(fi.platform == filters.platform.lower())
     if filters.interaction_type:
@@ -116,3 +119,35 @@ def activity_select(
     if filters.until is not None:
         stmt = stmt.where(fi.occurred_at < filters.until)
     return stmt
+
+
+# --- read side: rejected lines (data health) -----------------------------------------------------
+
+
+def reject_summary(session: Session, workspace_id: uuid.UUID) -> list[Any]:
+    """Per source and reason: how many lines were rejected, and when last."""
+    r = IngestReject
+    return list(
+        session.execute(
+            select(
+                r.source,
+                r.reason,
+                func.count().label("count"),
+                func.max(r.created_at).label("last_at"),
+            )
+            .where(r.workspace_id == workspace_id)
+            .group_by(r.source, r.reason)
+            .order_by(func.max(r.created_at).desc(), r.source, r.reason)
+        ).all()
+    )
+
+
+def recent_rejects(session: Session, workspace_id: uuid.UUID, limit: int) -> list[IngestReject]:
+    return list(
+        session.scalars(
+            select(IngestReject)
+            .where(IngestReject.workspace_id == workspace_id)
+            .order_by(IngestReject.created_at.desc(), IngestReject.id)
+            .limit(limit)
+        )
+    )

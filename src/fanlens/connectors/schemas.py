@@ -1,0 +1,68 @@
+"""What the data-health page and endpoint show about connected accounts and their syncs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StreamState(BaseModel):
+    stream: str
+    updated_at: datetime = Field(description="When this stream last stored a page.")
+
+
+class SyncRunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    full: bool
+    items: dict[str, Any]
+    rejects: int
+    api_calls: int
+    quota_used: int
+    last_error: str | None
+
+
+class AccountHealth(BaseModel):
+    id: uuid.UUID
+    platform: str
+    handle: str
+    external_id: str
+    display_name: str | None
+    status: str = Field(description="active, needs_reauth or gone.")
+    last_error: str | None
+    last_run: SyncRunOut | None
+    streams: list[StreamState]
+
+
+class RejectGroup(BaseModel):
+    source: str
+    reason: str
+    count: int
+    last_at: datetime
+
+
+class RejectOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    source: str
+    line_number: int
+    reason: str
+    message: str
+    raw: str
+    created_at: datetime
+
+
+class SyncHealth(BaseModel):
+    accounts: list[AccountHealth]
+    recent_runs: list[SyncRunOut] = Field(description="The latest sync runs, newest first.")
+    rejects: list[RejectGroup] = Field(description="Rejected lines per source and reason.")
+    latest_rejects: list[RejectOut] = Field(description="The latest rejected lines.")

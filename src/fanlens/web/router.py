@@ -1,0 +1,18 @@
+"""Mounts the dashboard on the app: pages, login, static files, HTML errors, headers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from fanlens.web import auth, errors, pages
+from fanlens.web.rendering import STATIC_DIR
+from fanlens.web.security import SecurityHeadersMiddleware
+
+
+def install(app: FastAPI) -> None:
+    errors.install(app)
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeadersMiddleware)

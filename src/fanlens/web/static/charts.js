@@ -1,0 +1,70 @@
+// Draws every <div class="chart" data-chart="{...}"> with Plotly (served by fanlens itself).
+// Kept in a static file: the pages' Content-Security-Policy allows no inline script.
+(function () {
+  "use strict";
+
+  var PLATFORM_COLORS = {
+    youtube: "#d93025", bluesky: "#1185fe", mastodon: "#6364ff", tiktok: "#111827",
+    instagram: "#c13584", x: "#374151", reddit: "#ff4500", facebook: "#1877f2"
+  };
+  var TIER_COLORS = {
+    super_fan: "#7c3aed", active: "#059669", lurker: "#d97706", inactive: "#9ca3af"
+  };
+  var PALETTE = ["#2563eb", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2",
+                 "#65a30d", "#dc2626", "#4b5563", "#9333ea", "#ea580c"];
+
+  function colorFor(name, index) {
+    return PLATFORM_COLORS[name] || TIER_COLORS[name] || PALETTE[index % PALETTE.length];
+  }
+
+  function traces(spec) {
+    return spec.series.map(function (s, i) {
+      var trace = { name: s.name, x: spec.x, y: s.y, hovertemplate: "%{x}: %{y:,}<extra>" + s.name + "</extra>" };
+      if (spec.kind === "line") {
+        trace.type = "scatter"; trace.mode = "lines+markers";
+        trace.line = { color: colorFor(s.name, i), width: 2 };
+      } else if (spec.kind === "step") {
+        trace.type = "scatter"; trace.mode = "lines+markers+text";
+        trace.line = { shape: "hv", color: "#7c3aed", width: 2 };
+        trace.text = spec.labels || []; trace.textposition = "top center";
+        trace.marker = { color: (spec.labels || []).map(function (t) { return TIER_COLORS[t] || "#7c3aed"; }), size: 9 };
+      } else {
+        trace.type = "bar";
+        trace.marker = { color: spec.colors_by_x ? spec.x.map(colorFor) : colorFor(s.name, i) };
+      }
+      return trace;
+    });
+  }
+
+  function layout(spec) {
+    return {
+      title: { text: spec.title, font: { size: 14 }, x: 0, xanchor: "left" },
+      barmode: spec.kind === "stacked" ? "stack" : "group",
+      margin: { l: 56, r: 16, t: 40, b: 40 },
+      height: 300,
+      showlegend: spec.series.length > 1,
+      legend: { orientation: "h", y: -0.2 },
+      yaxis: { title: { text: spec.y_title }, rangemode: "tozero", gridcolor: "#e5e7eb" },
+      xaxis: { gridcolor: "#f3f4f6" },
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+      font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", color: "#1f2937" }
+    };
+  }
+
+  function draw(el) {
+    var spec = JSON.parse(el.getAttribute("data-chart"));
+    window.Plotly.newPlot(el, traces(spec), layout(spec), { displaylogo: false, responsive: true });
+    el.setAttribute("data-drawn", "true");
+  }
+
+  function start() {
+    if (!window.Plotly) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll(".chart[data-chart]"), draw);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,58 @@
+"""`fanlens demo` pulls a world through the simulators; `fanlens user create` makes a login."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from tests.helpers import fanlens_env, run_cli
+
+
+@pytest.mark.slow
+def test_demo_syncs_through_the_simulators_then_reuses_the_data(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    env = fanlens_env(database_url=fresh_database_url, data_dir=tmp_path)
+    first = run_cli("demo", "--size", "tiny", env=env, timeout=300)
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert "syncing one account per platform" in first.stdout
+    assert "demo login: demo / " in first.stdout
+    token = first.stdout.split("API token (read): ")[1].split()[0]
+    engine = create_engine(fresh_database_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT status, api_calls FROM sync_runs")).all()
+        interactions = conn.execute(text("SELECT count(*) FROM follower_interactions")).scalar()
+        users = conn.execute(text("SELECT username FROM users")).scalars().all()
+    engine.dispose()
+    assert sorted(r.status for r in runs) == ["succeeded"] * 3
+    assert all(r.api_calls > 0 for r in runs)  # pulled over HTTP, not imported
+    assert interactions and interactions > 0 and users == ["demo"]
+
+    started = time.monotonic()
+    second = run_cli("demo", "--size", "tiny", env=env, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert time.monotonic() - started < 30
+    assert "syncing" not in second.stdout and token in second.stdout  # same login, same data
+
+
+def test_user_create_hashes_the_password_and_refuses_duplicates(fresh_database_url: str) -> None:
+    env = fanlens_env(database_url=fresh_database_url)
+    created = run_cli("user", "create", "Amy", env=env, input_text="s3cret-pass\ns3cret-pass\n")
+    assert created.returncode == 0, created.stderr
+    assert "created user amy in workspace default" in created.stdout
+    assert "s3cret-pass" not in created.stdout
+    again = run_cli("user", "create", "amy", "--password", "another-pass", env=env)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    short = run_cli("user", "create", "bo", "--password", "short", env=env)
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
+    engine = create_engine(fresh_database_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT password_hash FROM users")).scalar_one()
+    engine.dispose()
+    assert stored.startswith("scrypt$") and "s3cret" not in stored
+    listed = run_cli("user", "list", env=env)
+    assert listed.stdout.splitlines()[1].startswith("amy\tdefault\tnever")

@@ -1,0 +1,125 @@
+"""Login rate limit, CSRF, sessions and headers, over HTTP (no browser needed)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.web.conftest import PASSWORD, Site
+
+PAGES = ["/analytics", "/analytics/content", "/analytics/followers", "/analytics/health"]
+
+
+def _csrf(client: httpx.Client) -> str:
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
+
+
+def _client(site: Site) -> httpx.Client:
+    return httpx.Client(base_url=site.base, follow_redirects=False, timeout=30)
+
+
+def _login(client: httpx.Client, username: str, password: str) -> httpx.Response:
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": _csrf(client)}
+    )
+
+
+def test_pages_need_a_login_and_show_only_the_users_workspace(site: Site) -> None:
+    with _client(site) as client:
+        for path in PAGES:
+            response = client.get(path)
+            assert response.status_code == 303
+            assert response.headers["location"] == f"/login?next={path}"
+        assert _login(client, "amy", PASSWORD).status_code == 303
+        for path in PAGES:
+            assert client.get(path).status_code == 200
+    with _client(site) as bob:
+        assert _login(bob, "bob", PASSWORD).status_code == 303
+        a_content = site.api("/content", limit=1)["items"][0]["id"]
+        assert bob.get(f"/analytics/content/{a_content}").status_code == 404
+        assert a_content not in bob.get("/analytics/content").text
+
+
+def test_login_attempts_are_rate_limited_per_username_and_address(site: Site) -> None:
+    with _client(site) as client:
+        for _ in range(5):
+            assert _login(client, "locked", "wrong password").status_code == 401
+        blocked = _login(client, "locked", PASSWORD)  # even the right password waits now
+        assert blocked.status_code == 429
+        assert int(blocked.headers["retry-after"]) > 0
+        assert "too many failed logins" in blocked.text
+        assert _login(client, "amy", PASSWORD).status_code == 303  # other usernames go on
+
+
+def test_forms_without_the_sessions_csrf_token_are_refused(site: Site) -> None:
+    with _client(site) as client:
+        no_token = client.post("/login", data={"username": "amy", "password": PASSWORD})
+        assert no_token.status_code == 403
+        with _client(site) as other:
+            foreign = _csrf(other)  # a token of another session is worth nothing here
+        _csrf(client)
+        wrong = client.post(
+            "/login", data={"username": "amy", "password": PASSWORD, "csrf_token": foreign}
+        )
+        assert wrong.status_code == 403
+        assert _login(client, "amy", PASSWORD).status_code == 303
+        assert client.post("/logout", data={"csrf_token": foreign}).status_code == 403
+        assert client.get("/analytics").status_code == 200  # still logged in
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/analytics").text)
+        assert token is not None
+        assert client.post("/logout", data={"csrf_token": token.group(1)}).status_code == 303
+        assert client.get("/analytics").status_code == 303
+
+
+def test_a_tampered_session_cookie_is_ignored(site: Site) -> None:
+    with _client(site) as client:
+        assert _login(client, "amy", PASSWORD).status_code == 303
+        cookie = client.cookies["fanlens_session"]
+        client.cookies.set("fanlens_session", cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"))
+        assert client.get("/analytics").status_code == 303
+
+
+def test_security_headers_on_pages_api_static_and_errors(site: Site) -> None:
+    with _client(site) as client:
+        _login(client, "amy", PASSWORD)
+        for path in [*PAGES, "/login", "/static/app.css", "/analytics/content/x", "/healthz"]:
+            headers = client.get(path).headers
+            policy = headers["content-security-policy"]
+            script_src = re.search(r"script-src ([^;]+)", policy)
+            assert script_src and "unsafe-inline" not in script_src.group(1), path
+            assert "frame-ancestors 'none'" in policy
+            assert headers["x-frame-options"] == "DENY"
+            assert headers["x-content-type-options"] == "nosniff"
+            assert headers["referrer-policy"] == "same-origin"
+        cookie = client.get("/login").headers.get("set-cookie", "")
+        login_cookie = _login(httpx.Client(base_url=site.base), "amy", PASSWORD)
+        assert "httponly" in login_cookie.headers["set-cookie"].lower()
+        assert "samesite=lax" in login_cookie.headers["set-cookie"].lower()
+        del cookie
+
+
+def test_charts_library_is_served_by_fanlens(site: Site) -> None:
+    response = httpx.get(f"{site.base}/static/vendor/plotly.min.js", timeout=30)
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "text/javascript"
+    )
+    assert b"plotly" in response.content[:2000].lower()
+
+
+def test_bad_input_on_pages_is_a_page_not_a_500(site: Site) -> None:
+    with _client(site) as client:
+        _login(client, "amy", PASSWORD)
+        for path, status in [
+            ("/analytics/content?cursor=garbage", 400),
+            ("/analytics/followers?cursor=eyJ4IjoxfQ&sort=username", 400),
+            ("/analytics/followers?min_score=abc&tier=nope&sort=nope", 200),
+            ("/analytics/content?q=%00x&platform=%00", 200),
+            ("/analytics/followers/%00", 404),
+        ]:
+            response = client.get(path)
+            assert response.status_code == status, (path, response.text[:300])
+            assert response.headers["content-type"].startswith("text/html")
