@@ -14,12 +14,14 @@ from fanlens.scoring.models import (
     ScoringConfig,
     ScoringRun,
 )
+from fanlens.sentiment.models import CommentSentiment, SentimentAlert
 from fanlens.workspaces.models import Workspace
 
 __all__ = [
     "Account",
     "ApiToken",
     "Base",
+    "CommentSentiment",
     "ContentItem",
     "ContentPost",
     "ContentTag",
@@ -32,6 +34,7 @@ __all__ = [
     "IngestReject",
     "ScoringConfig",
     "ScoringRun",
+    "SentimentAlert",
     "SyncRun",
     "SyncState",
     "Workspace",
