@@ -54,11 +54,11 @@ def detect(text: str) -> str:
     """An ISO 639-1 code, `en` when the text looks English or the model is unsure, or `und`
     when there is too little text to tell (emoji, a handle, a link)."""
     cleaned = _NOISE.sub(" ", text)
+    if cleaned.isascii() and _looks_english(cleaned):
+        return ENGLISH
     letters = _NOT_LETTER.sub("", cleaned)
     if len(letters) < MIN_LETTERS:
         return UNDETERMINED
-    if cleaned.isascii() and _looks_english(cleaned):
-        return ENGLISH
     language, confidence = _identifier().classify(cleaned)
     if confidence >= MIN_CONFIDENCE or _mostly_non_latin(letters):
         return str(language)  # a text mostly in Cyrillic, CJK, Arabic… is not English anyway
