@@ -18,7 +18,10 @@ from fanlens.sentiment.questions import is_question
         ("Best tutorial ever 😍😍", "positive"),
         ("worst take on YouTube 😡", "negative"),
         ("Me encanta este video, muchas gracias", "unsupported_language"),
-        ("Das ist wirklich das schlechteste Video, das ich je gesehen habe", "unsupported_language"),
+        (
+            "Das ist wirklich das schlechteste Video, das ich je gesehen habe",
+            "unsupported_language",
+        ),
         ("Отличное видео, спасибо", "unsupported_language"),
     ],
 )
