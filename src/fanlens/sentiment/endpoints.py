@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 
 from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
 from fanlens.api.params import Timestamp
+from fanlens.api.schemas import ErrorResponse
 from fanlens.kit.timeutil import utcnow
 from fanlens.sentiment import repository, service
 from fanlens.sentiment.schemas import (
@@ -102,7 +103,10 @@ def get_comment_sentiment(
 
 
 @router.put(
-    "/comments/{interaction_id}", response_model=SentimentOut, summary="Correct a comment's label"
+    "/comments/{interaction_id}",
+    response_model=SentimentOut,
+    summary="Correct a comment's label",
+    responses={400: {"model": ErrorResponse, "description": "The body is not JSON"}},
 )
 def correct_comment(
     interaction_id: uuid.UUID, correction: Correction, session: Session, principal: WriteScope

@@ -203,6 +203,7 @@ def content_summary(
 def unanswered_questions(
     *, session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID, limit: int = 100
 ) -> list[UnansweredQuestion]:
+    _content_or_raise(session, workspace_id, content_id)
     rows = repository.unanswered(
         session, workspace_id=workspace_id, content_id=content_id, limit=limit
     )
