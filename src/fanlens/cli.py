@@ -418,6 +418,23 @@ def _register_connectors() -> None:
 _register_connectors()
 
 
+def _register_sentiment() -> None:
+    from fanlens.sentiment import cli as sentiment_cli
+
+    sentiment_app = sentiment_cli.sentiment_app
+    for name, func in (
+        ("analyze", sentiment_cli.analyze),
+        ("analyze-pending", sentiment_cli.analyze_pending),
+        ("correct", sentiment_cli.correct),
+        ("export-labels", sentiment_cli.export_labels),
+    ):
+        sentiment_app.command(name)(friendly_errors(func))
+    app.add_typer(sentiment_app, name="sentiment")
+
+
+_register_sentiment()
+
+
 WorkspaceOption = Annotated[
     str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
 ]

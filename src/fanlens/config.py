@@ -92,6 +92,48 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(
         default=900, ge=1, description="The window in which failed logins are counted."
     )
+    sentiment_batch_size: int = Field(
+        default=1_000, ge=1, description="Comments the sentiment job analyses per transaction."
+    )
+    sentiment_cron: str = Field(
+        default="*/15 * * * *",
+        description="When the worker catches up on comments not yet analysed (cron, UTC).",
+    )
+    sentiment_llm_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible chat-completions endpoint (base URL or full "
+        "/chat/completions URL) judging the languages in FANLENS_SENTIMENT_LLM_LANGUAGES.",
+    )
+    sentiment_llm_key: SecretStr | None = Field(
+        default=None, description="Bearer key for FANLENS_SENTIMENT_LLM_URL."
+    )
+    sentiment_llm_model: str | None = Field(
+        default=None, description="Model name sent to the chat-completions endpoint."
+    )
+    sentiment_llm_languages: str = Field(
+        default="*",
+        description="Comma-separated ISO 639-1 codes sent to the provider; `*` = every "
+        "language VADER cannot read (add `en` to send English too).",
+    )
+    sentiment_llm_batch_size: int = Field(
+        default=20, ge=1, le=200, description="Comments per chat-completions request."
+    )
+    sentiment_llm_requests_per_minute: int = Field(
+        default=60, ge=1, description="Request budget of the sentiment provider."
+    )
+    sentiment_spike_min_negative: int = Field(
+        default=10,
+        ge=1,
+        description="A content item needs at least this many negative comments in a day "
+        "before a negative spike is considered.",
+    )
+    sentiment_spike_share: float = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="Negative-spike alert: a day's negative share must reach this and be at "
+        "least twice the item's share over the 14 days before.",
+    )
 
     def database_url_or_none(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url else None

@@ -81,7 +81,7 @@ def _build(session: Session, world: World) -> None:
     interact(session, amy, "like", post=brew_tt, occurred_at=at(20, 13))
     for n in range(50):
         interact(session, sam, "share", post=brew_ig, occurred_at=at(3, 0).replace(minute=n))
-    interact(session, sam, "comment", post=brew_ig, occurred_at=at(4), value="so good")
+    so_good = interact(session, sam, "comment", post=brew_ig, occurred_at=at(4), value="so good")
     interact(session, lu, "like", post=brew_tt, occurred_at=at(12))
     b_item = create_content(session, b, slug="secret", title="Secret B video")
     b_post = create_post(session, b_item, platform="tiktok", views=9, likes=9, posted_at=at(5))
@@ -97,6 +97,7 @@ def _build(session: Session, world: World) -> None:
     world.ids.update(
         a=a.id, b=b.id, latte=latte.id, brew=brew.id, myths=myths.id, amy=amy.id, sam=sam.id,
         lu=lu.id, quinn=quinn.id, b_item=b_item.id, b_fan=b_fan.id,
+        so_good=so_good.interaction.id,
     )  # fmt: skip
 
 
@@ -108,6 +109,12 @@ def world(admin_url: str, template_database: str) -> Iterator[World]:
 @pytest.fixture(scope="session")
 def fuzz_world(admin_url: str, template_database: str) -> Iterator[World]:
     """A second copy for tests that write (the fuzzer posts to ingest)."""
+    yield from _world(admin_url, template_database)
+
+
+@pytest.fixture(scope="session")
+def scoring_world(admin_url: str, template_database: str) -> Iterator[World]:
+    """A third copy, for the test that changes the scoring rules (the fuzzer changes them too)."""
     yield from _world(admin_url, template_database)
 
 

@@ -180,24 +180,24 @@ def test_cohorts(client: TestClient, world: World) -> None:
     assert sum(r["follower_count"] for r in body["items"]) == 3  # quinn was never seen
 
 
-def test_scoring_rules_read_and_change(fuzz_world: World) -> None:
-    with TestClient(create_app(fuzz_world.engine)) as fuzz:
-        got = fuzz.get(f"{API}/scoring", headers=fuzz_world.headers())
+def test_scoring_rules_read_and_change(scoring_world: World) -> None:
+    with TestClient(create_app(scoring_world.engine)) as fuzz:
+        got = fuzz.get(f"{API}/scoring", headers=scoring_world.headers())
         assert got.status_code == 200
         assert got.json()["weights"]["comment"] == 5
         version = got.json()["version"]
         denied = fuzz.put(f"{API}/scoring", json={"weights": {"comment": 10}},
-                          headers=fuzz_world.headers("a_read"))  # fmt: skip
+                          headers=scoring_world.headers("a_read"))  # fmt: skip
         assert denied.status_code == 403
         changed = fuzz.put(f"{API}/scoring", json={"weights": {"comment": 10}},
-                           headers=fuzz_world.headers("a_write"))  # fmt: skip
+                           headers=scoring_world.headers("a_write"))  # fmt: skip
         assert changed.status_code == 200
         assert changed.json()["version"] == version + 1
         bad = fuzz.put(f"{API}/scoring", json={"super_fan": 1, "active": 5},
-                       headers=fuzz_world.headers("a_write"))  # fmt: skip
+                       headers=scoring_world.headers("a_write"))  # fmt: skip
         assert bad.status_code == 422
         # The rescore ran after the response: amy's 3 comments now weigh 10 each.
-        amy = fuzz.get(f"{API}/followers/{fuzz_world.ids['amy']}",
-                       headers=fuzz_world.headers()).json()  # fmt: skip
+        amy = fuzz.get(f"{API}/followers/{scoring_world.ids['amy']}",
+                       headers=scoring_world.headers()).json()  # fmt: skip
         assert amy["score"]["engagement_score"] == 31
         assert amy["score_explanation"]["config_version"] == version + 1

@@ -8,7 +8,7 @@ from fanlens.api.app import create_app
 from tests.api.conftest import API, World
 
 # Every {param} of the API's paths, filled with workspace A's ids.
-A_IDS = {"content_id": "brew", "follower_id": "amy"}
+A_IDS = {"content_id": "brew", "follower_id": "amy", "interaction_id": "so_good"}
 
 
 def _api_paths() -> list[str]:

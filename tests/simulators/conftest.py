@@ -34,6 +34,10 @@ def mastodon_sim() -> Iterator[RunningSimulator]:
 def sims(
     youtube_sim: RunningSimulator, bluesky_sim: RunningSimulator, mastodon_sim: RunningSimulator
 ) -> Iterator[dict[str, RunningSimulator]]:
+    # The simulators live for the whole session: give each test fresh rate-limit windows, so a
+    # test's requests never spend another test's budget (a 429 would look like a broken page).
+    for sim in (bluesky_sim, mastodon_sim):
+        sim.set_faults(budget={})
     yield {"youtube": youtube_sim, "bluesky": bluesky_sim, "mastodon": mastodon_sim}
     for sim in (youtube_sim, bluesky_sim, mastodon_sim):
         sim.clear_faults()

@@ -15,6 +15,7 @@ from fanlens.audience.endpoints import router as followers_router
 from fanlens.content.endpoints import router as content_router
 from fanlens.interactions.endpoints import router as activity_router
 from fanlens.scoring.endpoints import router as scoring_router
+from fanlens.sentiment.endpoints import router as sentiment_router
 
 API_PREFIX = "/api/social-analytics"
 
@@ -26,4 +27,5 @@ def build_api_router() -> APIRouter:
     api.include_router(activity_router)
     api.include_router(analytics_router)
     api.include_router(scoring_router)
+    api.include_router(sentiment_router)
     return api

@@ -109,6 +109,10 @@ def _sync_locked(
     finally:
         connector.close()
     _finish(engine, connector, result)
+    if result.inserted:  # every page has committed: the job sees what it is asked to analyse
+        from fanlens.sentiment.runner import defer_analysis
+
+        defer_analysis(workspace_id, engine=engine)
     return result
 
 

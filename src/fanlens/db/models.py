@@ -14,6 +14,7 @@ from fanlens.scoring.models import (
     ScoringConfig,
     ScoringRun,
 )
+from fanlens.sentiment.models import CommentSentiment, SentimentAlert
 from fanlens.users.models import LoginAttempt, User
 from fanlens.workspaces.models import Workspace
 
@@ -21,6 +22,7 @@ __all__ = [
     "Account",
     "ApiToken",
     "Base",
+    "CommentSentiment",
     "ContentEngagementTotals",
     "ContentItem",
     "ContentPost",
@@ -35,6 +37,7 @@ __all__ = [
     "LoginAttempt",
     "ScoringConfig",
     "ScoringRun",
+    "SentimentAlert",
     "SyncRun",
     "SyncState",
     "User",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -95,10 +95,13 @@ INGEST_BODY = {
     openapi_extra=INGEST_BODY,
     responses={413: {"model": ErrorResponse, "description": "Body over 16 MiB"}},
 )
-async def ingest(request: Request, session: Session, principal: WriteScope) -> IngestResult:
+async def ingest(
+    request: Request, session: Session, principal: WriteScope, background: BackgroundTasks
+) -> IngestResult:
     """Interchange-format v1 records, as a JSON array (`Content-Type: application/json`) or
     JSON lines (any other type). One call is one batch: stored entirely or not at all; bad
-    lines are rejected with their line number and reason, the good ones stored."""
+    lines are rejected with their line number and reason, the good ones stored. New comments
+    are queued for sentiment analysis once the batch has committed."""
     body = await request.body()
     if len(body) > MAX_INGEST_BYTES:
         raise PayloadTooLarge(f"body is {len(body)} bytes; at most {MAX_INGEST_BYTES} per call")
@@ -107,6 +110,11 @@ async def ingest(request: Request, session: Session, principal: WriteScope) -> I
         ingest_body, session=session, workspace_id=principal.workspace_id, body=body,
         as_array=as_array,
     )  # fmt: skip
+    if summary.interactions_inserted:  # background tasks run after the request's commit
+        from fanlens.sentiment.runner import defer_analysis
+
+        engine = request.app.state.engine  # None: the configured database
+        background.add_task(defer_analysis, principal.workspace_id, engine=engine)
     counts = {k: getattr(summary, k) for k in IngestResult.model_fields if k not in LISTED}
     rejects = [
         RejectedLine(line=r.line, reason=r.reason, message=r.message) for r in summary.rejects

@@ -45,7 +45,19 @@ def run_import(
         if rejects_out:
             rejects_out.close()
     _print_summary(console, total)
+    if total.interactions_inserted:
+        _queue_sentiment(workspace_id, console)
     return total
+
+
+def _queue_sentiment(workspace_id: uuid.UUID, console: Console) -> None:
+    # After every batch has committed: the job must see the comments it is asked to analyse.
+    from fanlens.sentiment.runner import defer_analysis
+
+    if defer_analysis(workspace_id):
+        console.print("sentiment analysis of the new comments queued for `fanlens worker`")
+    else:
+        console.print("no job queue: run `fanlens sentiment analyze-pending` for sentiment")
 
 
 def _import_one(

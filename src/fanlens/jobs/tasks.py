@@ -79,3 +79,20 @@ def check_engagement_drops(timestamp: int) -> dict[str, int]:
     from fanlens.alerts.runner import check_all
 
     return check_all(now=datetime.fromtimestamp(timestamp, UTC)).model_dump()
+
+
+@blueprint.task(name="analyse_comments")
+def analyse_comments(workspace_id: str) -> dict[str, int]:
+    """Deferred after an ingest commit (import, sync, API): sentiment of the new comments."""
+    from fanlens.sentiment.runner import analyse_pending
+
+    return analyse_pending(workspace_id=uuid.UUID(workspace_id)).model_dump()
+
+
+@blueprint.periodic(cron=settings.sentiment_cron, periodic_id="sentiment")
+@blueprint.task(name="analyse_all_pending", queueing_lock="analyse_all_pending")
+def analyse_all_pending(timestamp: int) -> dict[str, int]:
+    """Catch-up: comments whose job was never queued (no queue at ingest time, a crash)."""
+    from fanlens.sentiment.runner import analyse_pending
+
+    return analyse_pending().model_dump()

@@ -1,0 +1,1 @@
+"""Comment intelligence: sentiment, language, questions and corrections of text interactions."""
