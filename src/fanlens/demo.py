@@ -193,6 +193,7 @@ def run(
     the workspace holds someone's own data)."""
     from fanlens.alerts.runner import check_all
     from fanlens.scoring.runner import rescore_all
+    from fanlens.sentiment.runner import analyse_pending
 
     workspace = settings.default_workspace
     if reset:
@@ -219,5 +220,8 @@ def run(
             sim.stop()
     for scored in rescore_all(workspace_name=workspace, rebuild_counts=False, engine=engine):
         console.print(f"demo: {scored.followers:,} followers scored in {scored.seconds:.1f}s")
+    # No worker runs during the demo: analyse the comments' sentiment inline.
+    analysed = analyse_pending(workspace_name=workspace, engine=engine)
+    console.print(f"demo: {analysed.analysed:,} comments' sentiment analysed")
     check_all(workspace_name=workspace, engine=engine)
     return create_login(engine, workspace)

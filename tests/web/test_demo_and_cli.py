@@ -27,7 +27,9 @@ def test_demo_syncs_through_the_simulators_then_reuses_the_data(
         runs = conn.execute(text("SELECT status, api_calls FROM sync_runs")).all()
         interactions = conn.execute(text("SELECT count(*) FROM follower_interactions")).scalar()
         users = conn.execute(text("SELECT username FROM users")).scalars().all()
+        sentiments = conn.execute(text("SELECT count(*) FROM comment_sentiments")).scalar()
     engine.dispose()
+    assert sentiments and sentiments > 0  # the demo's comments come with their sentiment
     assert sorted(r.status for r in runs) == ["succeeded"] * 3
     assert all(r.api_calls > 0 for r in runs)  # pulled over HTTP, not imported
     assert interactions and interactions > 0 and users == ["demo"]
