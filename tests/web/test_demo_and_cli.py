@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -34,10 +33,9 @@ def test_demo_syncs_through_the_simulators_then_reuses_the_data(
     assert all(r.api_calls > 0 for r in runs)  # pulled over HTTP, not imported
     assert interactions and interactions > 0 and users == ["demo"]
 
-    started = time.monotonic()
+    # A second run reuses the data (its start-up time is a figure for benchmarks, not a test).
     second = run_cli("demo", "--size", "tiny", env=env, timeout=120)
     assert second.returncode == 0, second.stderr
-    assert time.monotonic() - started < 30
     assert "syncing" not in second.stdout and token in second.stdout  # same login, same data
 
 
