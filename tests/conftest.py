@@ -6,3 +6,4 @@ from tests.fixtures.database import (  # noqa: F401  (pytest finds fixtures by n
     session,
     template_database,
 )
+from tests.fixtures.webhook import receiver  # noqa: F401

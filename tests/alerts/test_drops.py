@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -20,6 +15,7 @@ from fanlens.audience.models import Follower
 from fanlens.config import settings
 from fanlens.workspaces.models import Workspace
 from tests.fixtures.builders import create_follower, create_workspace
+from tests.fixtures.webhook import Receiver
 from tests.scoring.helpers import insert_batch
 
 WEEK = date(2026, 11, 16)  # a Monday: the week checked
@@ -75,34 +71,9 @@ def test_threshold_is_configurable(session: Session) -> None:
     assert {a.platform for a in created} == {"tiktok", "instagram"}  # insta fell ~22 %
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-    status = 200
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append(json.loads(body))
-        self.send_response(type(self).status)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
-    handler = type("Receiver", (_Receiver,), {"received": [], "status": 200})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", handler
-    server.shutdown()
-    server.server_close()
-
-
 def test_weekly_check_posts_each_alert_once_to_the_webhook(
     fresh_database_url: str,
-    receiver: tuple[str, type[_Receiver]],
+    receiver: tuple[str, type[Receiver]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, handler = receiver

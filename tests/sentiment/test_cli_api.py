@@ -108,6 +108,8 @@ def test_api_summary_questions_and_correction(fresh_database_url: str) -> None:
     assert missing.status_code == 404
     after = client.get(f"{API}/content/{content_id}", headers=as_reader).json()
     assert after["negative"] == 2
+    detail = client.get(f"/api/social-analytics/content/{content_id}", headers=as_reader).json()
+    assert detail["sentiment"] == {k: after[k] for k in detail["sentiment"]}  # the same summary
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM comment_sentiments")).scalar() == 3
     engine.dispose()

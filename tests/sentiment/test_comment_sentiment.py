@@ -9,14 +9,18 @@ from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from fanlens.alerts import runner as alerts_runner
+from fanlens.config import settings
 from fanlens.sentiment import runner, service
 from fanlens.sentiment.analysers import VaderAnalyser, Verdict
 from fanlens.sentiment.models import CommentSentiment
 from tests.fixtures.builders import create_follower, create_workspace, interact
+from tests.fixtures.webhook import Receiver
 from tests.sentiment.helpers import (
     NEGATIVE,
     NEUTRAL,
@@ -241,4 +245,39 @@ def test_two_concurrent_runs_never_analyse_a_comment_twice(fresh_database_url: s
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT count(*) FROM comment_sentiments")).scalar()
     assert stored == len(ids)
+    engine.dispose()
+
+
+def test_a_negative_spike_reaches_the_webhook_once(
+    fresh_database_url: str,
+    receiver: tuple[str, type[Receiver]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, handler = receiver
+    monkeypatch.setattr(settings, "alert_webhook_url", url)
+    monkeypatch.setattr(settings, "sentiment_spike_min_negative", 10)
+    monkeypatch.setattr(settings, "sentiment_spike_share", 0.5)
+    engine = create_engine(fresh_database_url, poolclass=NullPool)
+    with Session(engine) as session:
+        ws = create_workspace(session)
+        post = content_with_post(session, ws)
+        fans = [create_follower(session, ws, platform="youtube") for _ in range(4)]
+        for day in range(0, 14, 2):
+            _daily(session, fans, post, day, negative=1, positive=4)
+        _daily(session, fans, post, 14, negative=12, positive=3)
+        session.commit()
+        ws_id, ws_name, content_id = ws.id, ws.name, post.content_id
+
+    handler.status = 500  # the receiver is down: the alert waits
+    first = runner.analyse_pending(workspace_id=ws_id, engine=engine, analyser=VADER)
+    assert (first.alerts, first.notified) == (1, 0)
+    handler.status = 200
+    assert alerts_runner.send_pending(engine=engine) == 1
+    assert alerts_runner.send_pending(engine=engine) == 0  # sent once only
+    payload = handler.received[-1]
+    assert payload["event"] == "fanlens.negative_comment_spike"
+    assert (payload["workspace"], payload["content_id"]) == (ws_name, str(content_id))
+    assert (payload["negative_count"], payload["comment_count"]) == (12, 15)
+    assert payload["day"] == (T0 + days(14)).date().isoformat()
+    assert len(handler.received) == 2  # one failed attempt, one delivery
     engine.dispose()

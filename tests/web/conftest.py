@@ -29,6 +29,7 @@ from fanlens.connectors import repository as connector_repository
 from fanlens.connectors import service as connectors
 from fanlens.interactions.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
+from fanlens.sentiment.runner import analyse_pending
 from fanlens.users import service as users
 from fanlens.workspaces import repository as workspaces
 from fanlens.workspaces import service as workspace_service
@@ -125,6 +126,7 @@ def site(admin_url: str, template_database: str) -> Iterator[Site]:
     with Session(engine, expire_on_commit=False) as session:
         _load(session, built)
         session.commit()
+    analyse_pending(workspace_id=built.ids["a"], engine=engine)  # comments get their labels
     server, thread, port = _serve(create_app(engine))
     built.base = f"http://127.0.0.1:{port}"
     yield built

@@ -106,6 +106,33 @@ def test_content_detail_equals_the_api(tab: Tab, site: Site) -> None:
     assert tab.problems == []
 
 
+def test_comment_sentiment_shown_and_corrected_on_the_page(tab: Tab, site: Site) -> None:
+    top = site.api("/content", sort="total_comments", limit=1)["items"][0]
+    tab.page.goto(f"{site.base}/analytics/content/{top['id']}")
+    summary = site.api(f"/sentiment/content/{top['id']}")
+    assert summary["total"] > 0
+    for label in ("positive", "neutral", "negative"):
+        shown = tab.page.locator(f"#sentiment-summary [data-kpi={label}]").text_content() or ""
+        assert num(shown) == summary[label], label
+    first = tab.page.locator("#comments li").first
+    comment_id = first.get_attribute("data-comment")
+    before = site.api(f"/sentiment/comments/{comment_id}")
+    assert first.locator("[data-label]").get_attribute("data-label") == before["label"]
+    wanted = "negative" if before["label"] != "negative" else "positive"
+    first.locator("select[name=label]").select_option(wanted)
+    first.locator("button[type=submit]").click()
+    tab.page.wait_for_url(f"{site.base}/analytics/content/{top['id']}")
+    after = site.api(f"/sentiment/comments/{comment_id}")
+    assert (after["label"], after["corrected_label"]) == (wanted, wanted)
+    assert (
+        after["corrected_by"] == "user:amy" and after["analyser_label"] == before["analyser_label"]
+    )
+    shown = tab.page.locator(f"#comments li[data-comment='{comment_id}'] [data-label]")
+    assert shown.get_attribute("data-label") == wanted
+    tab.shot("content_detail_sentiment")
+    assert tab.problems == []
+
+
 def test_leaderboard_click_through_to_profile(tab: Tab, site: Site) -> None:
     tab.page.goto(f"{site.base}/analytics/followers")
     charts_drawn(tab)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
+from sqlalchemy import text
 
 from tests.web.conftest import PASSWORD, Site
 
@@ -69,6 +70,15 @@ def test_forms_without_the_sessions_csrf_token_are_refused(site: Site) -> None:
         assert _login(client, "amy", PASSWORD).status_code == 303
         assert client.post("/logout", data={"csrf_token": foreign}).status_code == 403
         assert client.get("/analytics").status_code == 200  # still logged in
+        with site.engine.connect() as conn:
+            comment_id = conn.execute(
+                text("SELECT interaction_id FROM comment_sentiments LIMIT 1")
+            ).scalar_one()
+        forged = client.post(
+            f"/analytics/comments/{comment_id}/sentiment",
+            data={"label": "negative", "csrf_token": foreign},
+        )
+        assert forged.status_code == 403
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/analytics").text)
         assert token is not None
         assert client.post("/logout", data={"csrf_token": token.group(1)}).status_code == 303

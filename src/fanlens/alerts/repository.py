@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.alerts.models import EngagementAlert
 from fanlens.kit.timeutil import utcnow
+from fanlens.sentiment.models import SentimentAlert
 from fanlens.workspaces.models import Workspace
 
 # Weeks start on Monday 00:00 UTC. A platform with no interaction in a week counts 0 for it.
@@ -56,31 +57,34 @@ def add_if_new(session: Session, values: dict[str, Any]) -> EngagementAlert | No
     return session.get(EngagementAlert, alert_id) if alert_id else None
 
 
-def pending_ids(session: Session) -> list[uuid.UUID]:
+# Every alert kind (engagement drops, negative-comment spikes) has `id`, `workspace_id`,
+# `created_at` and `notified_at`, so one outbox serves them all.
+AlertModel = type[EngagementAlert] | type[SentimentAlert]
+
+
+def pending_ids(session: Session, model: AlertModel) -> list[uuid.UUID]:
     return list(
         session.scalars(
-            select(EngagementAlert.id)
-            .where(EngagementAlert.notified_at.is_(None))
-            .order_by(EngagementAlert.created_at)
+            select(model.id).where(model.notified_at.is_(None)).order_by(model.created_at)
         )
     )
 
 
-def claim_pending(session: Session, alert_id: uuid.UUID) -> tuple[EngagementAlert, str] | None:
+def claim_pending(
+    session: Session, model: AlertModel, alert_id: uuid.UUID
+) -> tuple[Any, str] | None:
     """Lock one un-notified alert (skipping one another worker holds) with its workspace name."""
     row = session.execute(
-        select(EngagementAlert, Workspace.name)
-        .join(Workspace, Workspace.id == EngagementAlert.workspace_id)
-        .where(EngagementAlert.id == alert_id, EngagementAlert.notified_at.is_(None))
-        .with_for_update(skip_locked=True, of=EngagementAlert)
+        select(model, Workspace.name)
+        .join(Workspace, Workspace.id == model.workspace_id)
+        .where(model.id == alert_id, model.notified_at.is_(None))
+        .with_for_update(skip_locked=True, of=model)
     ).one_or_none()
     return (row[0], row[1]) if row else None
 
 
-def mark_notified(session: Session, alert_id: uuid.UUID) -> None:
-    session.execute(
-        update(EngagementAlert).where(EngagementAlert.id == alert_id).values(notified_at=utcnow())
-    )
+def mark_notified(session: Session, model: AlertModel, alert_id: uuid.UUID) -> None:
+    session.execute(update(model).where(model.id == alert_id).values(notified_at=utcnow()))
 
 
 def list_recent(

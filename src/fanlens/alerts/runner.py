@@ -1,5 +1,6 @@
 """The weekly drop check: detect per workspace (one transaction each), then send what is
-pending, one alert per transaction so a sent alert is marked as sent right away."""
+pending, one alert per transaction so a sent alert is marked as sent right away. The sending
+half also carries the sentiment domain's negative-spike alerts."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import httpx
 from sqlalchemy import Engine
 
 from fanlens.alerts import repository, service
+from fanlens.alerts.models import EngagementAlert
 from fanlens.alerts.schemas import DropCheckSummary
 from fanlens.config import settings
 from fanlens.db.engine import unit_of_work
 from fanlens.kit.timeutil import utcnow
+from fanlens.sentiment.models import SentimentAlert
 from fanlens.workspaces import repository as workspace_repository
 from fanlens.workspaces import service as workspace_service
 
@@ -45,14 +48,18 @@ def check_all(
 
 
 def send_pending(*, engine: Engine | None = None) -> int:
+    """Send every alert not yet accepted by the webhook, of every kind, oldest first."""
     url = settings.alert_webhook_url
     if not url:
         return 0
-    with unit_of_work(engine) as session:
-        pending = repository.pending_ids(session)
     sent = 0
     with httpx.Client(timeout=10) as client:
-        for alert_id in pending:
+        for model in (EngagementAlert, SentimentAlert):
             with unit_of_work(engine) as session:
-                sent += service.notify(session=session, alert_id=alert_id, client=client, url=url)
+                pending = repository.pending_ids(session, model)
+            for alert_id in pending:
+                with unit_of_work(engine) as session:
+                    sent += service.notify(
+                        session=session, model=model, alert_id=alert_id, client=client, url=url
+                    )
     return sent

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from fanlens.alerts import repository
 from fanlens.alerts.models import EngagementAlert
 from fanlens.alerts.schemas import EngagementAlertOut
+from fanlens.sentiment.models import SentimentAlert
+from fanlens.sentiment.schemas import SentimentAlertOut
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +75,29 @@ def detect_drops(
     return created
 
 
-def webhook_payload(alert: EngagementAlert, workspace_name: str) -> dict[str, Any]:
-    body = EngagementAlertOut.model_validate(alert).model_dump(mode="json")
-    return {"event": "fanlens.engagement_drop", "workspace": workspace_name, **body}
+def webhook_payload(alert: EngagementAlert | SentimentAlert, workspace_name: str) -> dict[str, Any]:
+    """The JSON a receiver gets: the event name, the workspace and the alert's fields."""
+    if isinstance(alert, SentimentAlert):
+        body = SentimentAlertOut.model_validate(alert).model_dump(mode="json")
+        event = "fanlens.negative_comment_spike"
+        body["page"] = f"/analytics/content/{alert.content_id}"
+    else:
+        body = EngagementAlertOut.model_validate(alert).model_dump(mode="json")
+        event = "fanlens.engagement_drop"
+    return {"event": event, "workspace": workspace_name, **body}
 
 
-def notify(*, session: Session, alert_id: uuid.UUID, client: httpx.Client, url: str) -> bool:
+def notify(
+    *,
+    session: Session,
+    model: repository.AlertModel,
+    alert_id: uuid.UUID,
+    client: httpx.Client,
+    url: str,
+) -> bool:
     """POST one pending alert to the webhook and mark it notified; False when another worker
     holds it, it was already sent, or the receiver failed (it stays pending for the next run)."""
-    claimed = repository.claim_pending(session, alert_id)
+    claimed = repository.claim_pending(session, model, alert_id)
     if claimed is None:
         return False
     alert, workspace_name = claimed
@@ -90,7 +106,7 @@ def notify(*, session: Session, alert_id: uuid.UUID, client: httpx.Client, url: 
     except httpx.HTTPError as exc:
         log.error("alert webhook failed for alert %s: %s", alert_id, exc)
         return False
-    repository.mark_notified(session, alert_id)
+    repository.mark_notified(session, model, alert_id)
     return True
 
 

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from fanlens.sentiment.schemas import LabelCounts
+
 ContentSort = Literal["total_engagement", "total_comments", "engagement_rate", "posted_at"]
 
 
@@ -74,3 +76,8 @@ class ContentDetail(ContentSummary):
     by_platform: list[PlatformPerformance]
     interactions_per_day: list[DailyInteractions]
     top_commenters: list[Commenter]
+    sentiment: LabelCounts | None = Field(
+        default=None,
+        description="Comment sentiment on this item once comments are analysed; the trend and "
+        "unanswered questions are at /sentiment/content/{id}.",
+    )

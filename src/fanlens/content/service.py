@@ -23,6 +23,7 @@ from fanlens.content.schemas import (
 from fanlens.kit import listing
 from fanlens.kit.errors import NotFound
 from fanlens.kit.pagination import Order, SortKind
+from fanlens.sentiment import service as sentiment
 
 NOT_NULL_SORTS = ("total_engagement", "total_comments")  # coalesced in SQL
 SORT_KINDS: dict[str, SortKind] = {
@@ -96,6 +97,9 @@ def get_detail(
                 session, workspace_id=workspace_id, content_id=content_id, limit=TOP_COMMENTERS
             )
         ],
+        sentiment=sentiment.label_counts(
+            session=session, workspace_id=workspace_id, content_id=content_id
+        ),
     )
 
 

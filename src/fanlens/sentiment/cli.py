@@ -72,7 +72,8 @@ def analyze_pending(
     summary = analyse_pending(workspace_name=workspace, redo=redo)
     print(
         f"{summary.analysed} comment(s) analysed in {summary.workspaces} workspace(s); "
-        f"{summary.provider_failures} provider failure(s); {summary.alerts} new spike alert(s)"
+        f"{summary.provider_failures} provider failure(s); {summary.alerts} new spike alert(s), "
+        f"{summary.notified} sent to the webhook"
     )
 
 

@@ -58,6 +58,19 @@ def get(
     ).one_or_none()
 
 
+def many(
+    session: Session, *, workspace_id: uuid.UUID, interaction_ids: list[uuid.UUID]
+) -> list[CommentSentiment]:
+    return list(
+        session.scalars(
+            select(CommentSentiment).where(
+                CommentSentiment.workspace_id == workspace_id,
+                CommentSentiment.interaction_id.in_(interaction_ids),
+            )
+        )
+    )
+
+
 def get_text_interaction(
     session: Session, *, workspace_id: uuid.UUID, interaction_id: uuid.UUID
 ) -> FollowerInteraction | None:

@@ -41,6 +41,11 @@ def analyse_pending(
         summary.alerts += _check_spikes(engine, ws, days)
         summary.workspaces += 1
     summary.provider_failures = getattr(analyser, "failures", 0)
+    if summary.alerts:
+        # imported here: the alerts domain imports this domain's models
+        from fanlens.alerts.runner import send_pending
+
+        summary.notified = send_pending(engine=engine)
     return summary
 
 

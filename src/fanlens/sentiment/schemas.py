@@ -102,3 +102,4 @@ class AnalysisSummary(BaseModel):
     analysed: int = 0
     provider_failures: int = 0
     alerts: int = 0
+    notified: int = 0

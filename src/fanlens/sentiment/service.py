@@ -24,6 +24,7 @@ from fanlens.sentiment.schemas import (
     Bucket,
     ContentSentiment,
     FollowerMood,
+    LabelCounts,
     PlatformSentiment,
     SentimentOut,
     TrendPoint,
@@ -145,6 +146,14 @@ def get_sentiment(
     return to_out(sentiment)
 
 
+def sentiments_of(
+    *, session: Session, workspace_id: uuid.UUID, interaction_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, SentimentOut]:
+    """The sentiment of each listed comment that has one (pages show them beside the text)."""
+    rows = repository.many(session, workspace_id=workspace_id, interaction_ids=interaction_ids)
+    return {row.interaction_id: to_out(row) for row in rows}
+
+
 def to_out(sentiment: CommentSentiment) -> SentimentOut:
     return SentimentOut(
         interaction_id=sentiment.interaction_id,
@@ -198,6 +207,14 @@ def content_summary(
         ),
         trend=[TrendPoint(period=r.period, **_counts(r)) for r in trend],
     )
+
+
+def label_counts(
+    *, session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
+) -> LabelCounts | None:
+    """The item's label counts, or None while none of its comments is analysed."""
+    totals = repository.content_totals(session, workspace_id=workspace_id, content_id=content_id)
+    return LabelCounts(**_counts(totals)) if totals.total else None
 
 
 def unanswered_questions(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
 import plotly
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from fanlens.alerts import service as alerts
@@ -24,8 +24,11 @@ from fanlens.content.repository import ContentFilters
 from fanlens.content.schemas import ContentSort, ContentSummary
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
-from fanlens.kit.errors import NotFound
-from fanlens.web.auth import CurrentUser
+from fanlens.kit.errors import Forbidden, InvalidInput, NotFound
+from fanlens.sentiment import service as sentiment
+from fanlens.sentiment.schemas import CorrectedLabel
+from fanlens.web import sessions
+from fanlens.web.auth import CurrentUser, safe_next
 from fanlens.web.rendering import chart, pivot, render
 
 router = APIRouter(include_in_schema=False)
@@ -200,6 +203,7 @@ def content_detail(
         order="desc",
         limit=PAGE_SIZE,
     )
+    mood = sentiment.content_summary(session=session, workspace_id=ws, content_id=cid)
     return render(
         request,
         "content_detail.html",
@@ -214,8 +218,37 @@ def content_detail(
                 "stacked", days, per_type, title="Interactions per day", y_title="interactions"
             ),
             "comments": comments.items,
+            "labels": sentiment.sentiments_of(
+                session=session, workspace_id=ws, interaction_ids=[c.id for c in comments.items]
+            ),
+            "mood": mood if mood.total else None,
         },
     )
+
+
+@router.post("/analytics/comments/{interaction_id}/sentiment")
+def correct_sentiment(
+    interaction_id: str,
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    label: Annotated[str, Form(max_length=20)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/analytics/content",
+) -> RedirectResponse:
+    """A person's label for one comment (the same correction as PUT .../sentiment/comments)."""
+    if not sessions.csrf_ok(sessions.load(request), csrf_token):
+        raise Forbidden("the form expired; reload the page and try again")
+    if label not in get_args(CorrectedLabel):
+        raise InvalidInput(f"label must be one of {', '.join(get_args(CorrectedLabel))}")
+    sentiment.correct(
+        session=session,
+        workspace_id=user.workspace_id,
+        interaction_id=_uuid(interaction_id, "comment"),
+        label=label,
+        corrected_by=f"user:{user.username}",
+    )
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 # --- followers -----------------------------------------------------------------------------------
