@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
+from fanlens.sentiment.models import SentimentAlert
 from tests.web.conftest import Site, Tab
 
 pytestmark = pytest.mark.browser
@@ -51,6 +56,25 @@ def test_overview_numbers_equal_the_api(tab: Tab, site: Site) -> None:
     assert [num(s) for s in shown_fans] == [f["engagement_score"] for f in leaders]
     assert sum(t["followers"] for t in api["tiers"]) == api["totals"]["followers"]
     tab.shot("overview")
+    assert tab.problems == []
+
+
+def test_overview_lists_negative_spikes_like_the_api(tab: Tab, site: Site) -> None:
+    top = site.api("/content", limit=1)["items"][0]
+    with Session(site.engine) as session:
+        session.add(
+            SentimentAlert(
+                workspace_id=site.ids["a"], content_id=uuid.UUID(top["id"]), day=date(2026, 11, 3),
+                negative_count=12, comment_count=15, negative_share=Decimal("0.8"),
+                baseline_share=Decimal("0.2"),
+            )
+        )  # fmt: skip
+        session.commit()
+    tab.page.goto(f"{site.base}/analytics")
+    [spike] = [a for a in site.api("/sentiment/alerts") if a["content_id"] == top["id"]]
+    row = tab.page.locator("#spikes tbody tr", has_text=top["title"])
+    assert num(row.locator("td").nth(2).text_content() or "") == spike["negative_count"]
+    assert row.locator("a").get_attribute("href") == f"/analytics/content/{top['id']}"
     assert tab.problems == []
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Row, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from fanlens.content.models import ContentItem
 from fanlens.interactions.models import FollowerInteraction
 from fanlens.sentiment import queries
 from fanlens.sentiment.models import TEXT_TYPES, CommentSentiment, SentimentAlert
@@ -152,6 +153,19 @@ def list_alerts(
             .limit(limit)
         )
     )
+
+
+def alerts_with_titles(
+    session: Session, *, workspace_id: uuid.UUID, limit: int
+) -> Sequence[Row[SentimentAlert, str | None]]:
+    """Newest spike alerts with the title of their content item (for the overview page)."""
+    return session.execute(
+        select(SentimentAlert, ContentItem.title)
+        .join(ContentItem, ContentItem.id == SentimentAlert.content_id)
+        .where(SentimentAlert.workspace_id == workspace_id)
+        .order_by(SentimentAlert.day.desc(), SentimentAlert.content_id)
+        .limit(limit)
+    ).all()
 
 
 def corrected(session: Session, *, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:

@@ -25,6 +25,7 @@ from fanlens.content.schemas import ContentSort, ContentSummary
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
 from fanlens.kit.errors import Forbidden, InvalidInput, NotFound
+from fanlens.sentiment import repository as sentiment_repository
 from fanlens.sentiment import service as sentiment
 from fanlens.sentiment.schemas import CorrectedLabel
 from fanlens.web import sessions
@@ -116,6 +117,9 @@ def overview(request: Request, session: Session, user: CurrentUser) -> HTMLRespo
                 session=session, workspace_id=ws, platform=None, limit=TOP_N
             ).items,
             "alerts": alerts.list_alerts(session=session, workspace_id=ws)[:TOP_N],
+            "spikes": sentiment_repository.alerts_with_titles(
+                session, workspace_id=ws, limit=TOP_N
+            ),
         },
     )
 
