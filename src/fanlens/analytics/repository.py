@@ -52,18 +52,16 @@ _POST_TOTALS = text(
 )
 # Interactions per UTC week (Monday) and platform over the last `weeks` weeks of data; weeks
 # are counted back from the newest interaction, so an archive that stopped still shows a trend.
+# Read from the daily rollup the triggers keep (interaction_daily_counts), not the log.
 _WEEKLY_TREND = text(
     """
-    WITH latest AS (
-        SELECT max(occurred_at) AS at FROM follower_interactions WHERE workspace_id = :ws),
-    bounds AS (
-        SELECT date_trunc('week', at AT TIME ZONE 'UTC') - make_interval(weeks => :weeks - 1)
-               AS first_week
-        FROM latest)
-    SELECT date_trunc('week', i.occurred_at AT TIME ZONE 'UTC')::date AS week, i.platform,
-           count(*)::bigint AS interactions
-    FROM follower_interactions i, bounds b
-    WHERE i.workspace_id = :ws AND i.occurred_at >= b.first_week AT TIME ZONE 'UTC'
+    WITH bounds AS (
+        SELECT date_trunc('week', max(day))::date - 7 * (:weeks - 1) AS first_week
+        FROM interaction_daily_counts WHERE workspace_id = :ws)
+    SELECT date_trunc('week', d.day)::date AS week, d.platform,
+           sum(d.interaction_count)::bigint AS interactions
+    FROM interaction_daily_counts d, bounds b
+    WHERE d.workspace_id = :ws AND d.day >= b.first_week
     GROUP BY 1, 2 ORDER BY 1, 2
     """
 )

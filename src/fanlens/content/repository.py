@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Date,
     Numeric,
     Select,
     SQLColumnExpression,
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentEngagementTotals, ContentItem, ContentPost, ContentTag
-from fanlens.interactions.models import FollowerInteraction
+from fanlens.interactions.models import FollowerInteraction, InteractionDailyCount
 from fanlens.kit.sql import escape_like
 
 
@@ -266,13 +265,13 @@ def list_posts(session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UU
 def interactions_per_day(
     session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID
 ) -> list[Any]:
-    """Per UTC day: the number of interactions and the count by type."""
-    fi = FollowerInteraction
-    day = cast(func.timezone("UTC", fi.occurred_at), Date).label("day")
+    """Per UTC day: the number of interactions and the count by type (from the daily rollup
+    the triggers keep, so a busy item costs its days, not its interactions)."""
+    d = InteractionDailyCount
     per_type = (
-        select(day, fi.interaction_type, func.count().label("n"))
-        .where(fi.workspace_id == workspace_id, fi.content_id == content_id)
-        .group_by(day, fi.interaction_type)
+        select(d.day, d.interaction_type, func.sum(d.interaction_count).label("n"))
+        .where(d.workspace_id == workspace_id, d.content_id == content_id)
+        .group_by(d.day, d.interaction_type)
         .subquery()
     )
     stmt = (

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     Index,
     Integer,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -78,3 +81,44 @@ class IngestReject(WorkspaceScoped, Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+class InteractionDailyCount(WorkspaceScoped, Base):
+    """Derived: interactions per content item (or none), platform, UTC day and type.
+
+    Kept by statement-level triggers on follower_interactions (0015_daily_counts.sql) as deltas,
+    so per-day and per-week charts read this small table instead of the log.
+    """
+
+    __tablename__ = "interaction_daily_counts"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "content_id", "platform", "day", "interaction_type",
+            name="uq_interaction_daily_counts_key", postgresql_nulls_not_distinct=True,
+        ),
+        Index(
+            "ix_interaction_daily_counts_workspace_id_day", "workspace_id", "day"
+        ),
+        Index(
+            "ix_interaction_daily_counts_emptied", "workspace_id",
+            postgresql_where=text("interaction_count <= 0"),
+        ),
+    )  # fmt: skip
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    content_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    interaction_type: Mapped[str] = mapped_column(Text, nullable=False)
+    interaction_count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# Top commenters of an item group its comments by follower from this index alone (0015); it is
+# partial, so only comments pay for it at ingest.
+COMMENTS_INDEX = Index(
+    "ix_follower_interactions_comments_content_id_follower_id",
+    FollowerInteraction.content_id,
+    FollowerInteraction.follower_id,
+    FollowerInteraction.occurred_at,
+    postgresql_where=text("interaction_type = 'comment'"),
+)
