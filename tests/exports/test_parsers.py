@@ -90,3 +90,23 @@ def test_unknown_platform_and_missing_path(tmp_path: Path) -> None:
         read_sections(platform="myspace", path=str(tmp_path))
     with pytest.raises(Exception, match="no such file or folder"):
         read_sections(platform="x", path=str(tmp_path / "nope.zip"))
+
+
+def test_a_mastodon_tar_gz_archive_and_single_files(tmp_path: Path) -> None:
+    import tarfile
+
+    folder = tmp_path / "archive"
+    BUILDERS["mastodon"](folder)
+    (folder / "media_attachments").mkdir()
+    (folder / "media_attachments" / "x.png").write_bytes(b"\x89PNG")
+    target = tmp_path / "archive-20240101-abc.tar.gz"
+    with tarfile.open(target, "w:gz") as tar:
+        tar.add(folder, arcname=".")
+    from_tar = read_sections(platform="mastodon", path=str(target))
+    assert [(s.file, len(s.items)) for s in from_tar] == [("outbox.json", 5), ("followers.csv", 2)]
+
+    only_csv = read_sections(platform="mastodon", path=str(folder / "followers.csv"))
+    assert [(s.file, len(s.items)) for s in only_csv] == [("followers.csv", 2)]
+    BUILDERS["x"](tmp_path / "x")
+    only_tweets = read_sections(platform="x", path=str(tmp_path / "x" / "data" / "tweets.js"))
+    assert [(s.file, len(s.items)) for s in only_tweets] == [("tweets.js", 4)]
