@@ -14,7 +14,7 @@ import os
 import re
 import tarfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -81,9 +81,6 @@ class ExportFiles:
             return _tar_data_members(p)
         return {p.name: p.read_bytes}
 
-    def names(self) -> list[str]:
-        return list(self._members)
-
     def find(self, pattern: re.Pattern[str]) -> list[str]:
         """Members whose file name (not folder) matches, wherever they sit: folders move."""
         return sorted(n for n in self._members if pattern.fullmatch(PurePosixPath(n).name))
@@ -136,14 +133,6 @@ def dig(data: Any, *path: str) -> Any:
     return data
 
 
-def require(item: Any, key: str, where: str = "") -> Any:
-    """An item's field, or a BadItem naming it."""
-    value = item.get(key) if isinstance(item, dict) else None
-    if value is None or value == "":
-        raise BadItem(f"field '{where}{key}' is missing", "missing_field")
-    return value
-
-
 def count(value: Any, field: str) -> int | None:
     """Counts arrive as numbers or as strings ("1234"); absent stays None (unknown, not 0)."""
     if value is None or value == "":
@@ -168,9 +157,3 @@ def follow(platform: str, user: Record, occurred_at: str | None) -> Record:
     if occurred_at is not None:
         record["occurred_at"] = occurred_at
     return record
-
-
-def iter_items(sections: list[Section]) -> Iterator[tuple[Section, int, Any]]:
-    for section in sections:
-        for number, item in enumerate(section.items, start=1):
-            yield section, number, item
