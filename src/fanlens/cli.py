@@ -435,6 +435,15 @@ def _register_sentiment() -> None:
 _register_sentiment()
 
 
+def _register_exports() -> None:
+    from fanlens.exports.cli import import_export_command
+
+    app.command("import-export")(friendly_errors(import_export_command))
+
+
+_register_exports()
+
+
 WorkspaceOption = Annotated[
     str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
 ]

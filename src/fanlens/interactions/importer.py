@@ -44,7 +44,7 @@ def run_import(
     finally:
         if rejects_out:
             rejects_out.close()
-    _print_summary(console, total)
+    print_summary(console, total)
     if total.interactions_inserted:
         _queue_sentiment(workspace_id, console)
     return total
@@ -110,9 +110,9 @@ def _import_one(
         )
 
 
-def _print_summary(console: Console, s: IngestSummary) -> None:
+def print_summary(console: Console, s: IngestSummary, *, unit: str = "lines") -> None:
     table = Table("", "count", title="import summary")
-    table.add_row("lines read", f"{s.lines:,}")
+    table.add_row(f"{unit} read", f"{s.lines:,}")
     table.add_row("interactions inserted", f"{s.interactions_inserted:,}")
     table.add_row("interactions already present", f"{s.interactions_already_present:,}")
     table.add_row("followers created", f"{s.followers_created:,}")
@@ -125,6 +125,6 @@ def _print_summary(console: Console, s: IngestSummary) -> None:
     console.print(table)
     if s.rejected_total:
         console.print(
-            "rejected lines are kept in the ingest_rejects table "
-            "(with line number and reason); good lines were stored."
+            f"rejected {unit} are kept in the ingest_rejects table "
+            f"(with {unit[:-1]} number and reason); good {unit} were stored."
         )

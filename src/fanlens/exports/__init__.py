@@ -1,0 +1,1 @@
+"""Importers for the platforms' official data exports (`fanlens import-export`)."""

@@ -1,0 +1,50 @@
+"""`fanlens import-export` as a user runs it: a subprocess against a real database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from tests.exports.exports import tiktok, zipped
+from tests.helpers import fanlens_env, run_cli
+
+
+def _follows(url: str) -> int:
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        n = conn.execute(
+            text("SELECT count(*) FROM follower_interactions WHERE interaction_type = 'follow'")
+        ).scalar_one()
+    engine.dispose()
+    return int(n)
+
+
+def test_import_export_zip_twice_then_a_bad_layout(tmp_path: Path, fresh_database_url: str) -> None:
+    env = fanlens_env(database_url=fresh_database_url)
+    exp = tiktok(tmp_path / "export")
+    archive = zipped(tmp_path / "export", tmp_path / "tiktok.zip")
+
+    first = run_cli("import-export", "tiktok", str(archive), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "followers: 6 items in the export" in first.stdout
+    assert "rejected: bad_timestamp" in first.stdout
+    assert _follows(fresh_database_url) == len(exp.followers)
+
+    again = run_cli("import-export", "tiktok", str(archive), env=env)
+    assert again.returncode == 0, again.stderr
+    assert _follows(fresh_database_url) == len(exp.followers)
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "user_data_tiktok.json").write_text('{"Your Activity": {}}', encoding="utf-8")
+    refused = run_cli("import-export", "tiktok", str(bad), env=env)
+    assert refused.returncode == 1
+    assert "user_data_tiktok.json: expected 'Your Activity' → 'Follower' → 'FansList'" in (
+        refused.stderr
+    )
+
+    unknown = run_cli("import-export", "myspace", str(bad), env=env)
+    assert unknown.returncode == 1
+    assert "choose one of" in unknown.stderr
