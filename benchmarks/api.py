@@ -119,14 +119,16 @@ MAPS = [
        WHERE workspace_id = :ws""",
     """CREATE TEMP TABLE pmap AS
        SELECT row_number() OVER (PARTITION BY platform ORDER BY id) AS n,
-              id, content_id, platform
+              id, content_id, platform, posted_at
        FROM content_posts WHERE workspace_id = :ws""",
     "CREATE UNIQUE INDEX ON fmap (n)",
     "CREATE UNIQUE INDEX ON pmap (platform, n)",
 ]
 
 # power(random(), 3) skews the pick to low n: a few followers do much of the engaging, as on
-# real accounts (fan_1 makes about 2 % of all interactions).
+# real accounts (fan_1 makes about 2 % of all interactions). Interactions come in a burst after
+# their post: power(random(), 4) × 30 days puts a third in the first 12 hours, half within two
+# days and a tail over the following weeks, as on real posts (never after now).
 # random() sits in the select list over generate_series, so it is drawn for every row (an
 # uncorrelated LATERAL subquery would be evaluated once, giving every row the same pick).
 INTERACTIONS = """
@@ -134,7 +136,7 @@ INSERT INTO follower_interactions (workspace_id, follower_id, content_id, conten
     platform, interaction_type, interaction_value, occurred_at, dedup_key)
 SELECT :ws, f.id, pm.content_id, pm.id, f.platform, t.kind,
        CASE WHEN t.kind = 'comment' THEN 'comment ' || t.g END,
-       now() - (random() * 365) * interval '1 day', gen_random_uuid()
+       least(now(), pm.posted_at + power(random(), 4) * interval '30 days'), gen_random_uuid()
 FROM (SELECT g, 1 + floor(:f * power(random(), 3))::int AS fn,
              1 + floor(random() * :c)::int AS pn,
              (ARRAY['like','like','like','comment','share','save','profile_visit','link_click']
