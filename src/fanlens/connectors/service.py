@@ -23,7 +23,7 @@ from fanlens.connectors.schemas import (
 from fanlens.interactions import repository as interaction_repository
 from fanlens.kit.errors import Conflict, InvalidInput, NotFound
 
-PLATFORMS = ("youtube", "bluesky", "mastodon")
+PLATFORMS = ("youtube", "bluesky", "mastodon", "instagram", "tiktok")
 
 
 def add(
@@ -81,6 +81,15 @@ def add_mastodon(
         settings={"instance_url": instance_url},
         credentials={"access_token": token},
     )
+
+
+def store_credentials(
+    *, session: Session, account_id: uuid.UUID, credentials: dict[str, Any]
+) -> None:
+    """Keep refreshed credentials (encrypted) so the next sync starts from them."""
+    account = get_or_raise(session=session, account_id=account_id)
+    account.credentials = secrets.encrypt({k: v for k, v in credentials.items() if v})
+    session.flush()
 
 
 def normalize_instance(instance: str) -> str:
