@@ -16,6 +16,7 @@ from fanlens.connectors.schemas import (
     AccountHealth,
     RejectGroup,
     RejectOut,
+    RetiredMetricOut,
     StreamState,
     SyncHealth,
     SyncRunOut,
@@ -147,6 +148,9 @@ def health(*, session: Session, workspace_id: uuid.UUID) -> SyncHealth:
         latest_rejects=[
             RejectOut.model_validate(r)
             for r in interaction_repository.recent_rejects(session, workspace_id, LATEST_REJECTS)
+        ],
+        retired_metrics=[
+            RetiredMetricOut.model_validate(r) for r in repository.retired_metrics(session, ids)
         ],
     )
 
