@@ -62,6 +62,14 @@ def set_account_status(
     )
 
 
+def set_credentials(session: Session, account_id: uuid.UUID, ciphertext: bytes) -> None:
+    session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(credentials=ciphertext, updated_at=func.now())
+    )
+
+
 def set_display_name(session: Session, account_id: uuid.UUID, name: str) -> None:
     session.execute(
         update(Account)

@@ -88,9 +88,8 @@ def store_credentials(
     *, session: Session, account_id: uuid.UUID, credentials: dict[str, Any]
 ) -> None:
     """Keep refreshed credentials (encrypted) so the next sync starts from them."""
-    account = get_or_raise(session=session, account_id=account_id)
-    account.credentials = secrets.encrypt({k: v for k, v in credentials.items() if v})
-    session.flush()
+    ciphertext = secrets.encrypt({k: v for k, v in credentials.items() if v})
+    repository.set_credentials(session, account_id, ciphertext)
 
 
 def normalize_instance(instance: str) -> str:
