@@ -218,7 +218,7 @@ def test_server_errors_are_retried(
     platform: str, world: World, db: Engine, start_sim, secret_key: str
 ) -> None:  # type: ignore[no-untyped-def]
     sim = start_sim(platform, list(world.records()))
-    match = {"instagram": "/replies", "tiktok": "/comment/list"}[platform]
+    match = {"instagram": "/comments", "tiktok": "/comment/list"}[platform]
     sim.set_faults(server_errors={"count": 3, "status": 500, "match": match})
     account_id = add_account(db, platform, sim)
     slept: list[float] = []
@@ -236,7 +236,7 @@ def test_errors_outlasting_retries_fail_the_run_and_the_next_sync_resumes(
 ) -> None:  # type: ignore[no-untyped-def]
     sim = start_sim(platform, list(world.records()))
     account_id = add_account(db, platform, sim)
-    match = {"instagram": "/replies", "tiktok": "/comment/reply"}[platform]
+    match = {"instagram": "/comments", "tiktok": "/comment/reply"}[platform]
     sim.set_faults(server_errors={"count": -1, "match": match})
 
     failed = sync_account(account_id=account_id, engine=db, http=fast_http())
@@ -381,3 +381,37 @@ def test_an_endpoint_that_disappears_fails_cleanly(
     assert result.status == "failed" and result.message
     assert account_row(db, account_id).status == "active"
     assert account_row(db, account_id).last_error == result.message
+
+
+def test_long_reply_threads_page_through_the_replies_edge(
+    db: Engine, start_sim, secret_key: str
+) -> None:  # type: ignore[no-untyped-def]
+    post = {
+        "type": "post",
+        "platform": "instagram",
+        "external_post_id": "ig-long",
+        "caption": "a busy one",
+        "posted_at": "2026-03-01T12:00:00Z",
+    }
+    replies = [
+        {"type": "interaction", "platform": "instagram", "interaction_type": "reply",
+         "external_post_id": "ig-long", "external_id": f"r{n}", "text": f"reply {n}",
+         "parent_external_id": "parent-ig-long", "occurred_at": f"2026-03-01T13:{n:02d}:00Z",
+         "user": {"external_user_id": f"fan{n}", "username": f"fan{n}"}}
+        for n in range(60)
+    ]  # fmt: skip
+    sim = start_sim("instagram", [post, *replies])
+    account_id = add_account(db, "instagram", sim)
+
+    result = sync_account(account_id=account_id, engine=db, http=fast_http())
+
+    assert result.status == "succeeded", result.message
+    assert result.items["comments"] == 60
+    assert sim.simulator.requests["replies"] == 2  # type: ignore[attr-defined]  # 25 inline, 2 × 25 more
+    with db.connect() as conn:
+        parents = (
+            conn.execute(text("SELECT DISTINCT parent_external_id FROM follower_interactions"))
+            .scalars()
+            .all()
+        )
+    assert parents == [ids.instagram_comment_id("parent-ig-long")]

@@ -48,7 +48,10 @@ COMMENTS = Stream("comments", ("external_id",), None)
 MEDIA_FIELDS = (
     "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count"
 )
-COMMENT_FIELDS = "id,text,timestamp,username,like_count,from{id,username},parent_id"
+REPLY_FIELDS = "id,text,timestamp,username,like_count,from{id,username},parent_id"
+# The first page of replies rides along with each comment; /{comment-id}/replies is called
+# only for the rest, so a post with thousands of comments does not cost a call per comment.
+COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
 PAGE = 50
 # Metrics asked per media product type; each is its own request (see the module docstring).
 INSIGHTS = {
@@ -185,8 +188,14 @@ class InstagramConnector(Connector):
     def _thread(self, comment: dict[str, Any], media_id: str) -> list[Record]:
         records = [self._comment(comment, media_id, "comment")]
         comment_id = require_text(comment["id"], "id")
-        for replies in self._pages(f"{comment_id}/replies"):
-            records.extend(self._comment(r, media_id, "reply", comment_id) for r in replies)
+        nested = comment.get("replies") or {}
+        replies = list(nested.get("data") or [])
+        paging = nested.get("paging") or {}
+        if paging.get("next"):
+            after = (paging.get("cursors") or {}).get("after")
+            for more in self._pages(f"{comment_id}/replies", after, REPLY_FIELDS):
+                replies.extend(more)
+        records.extend(self._comment(r, media_id, "reply", comment_id) for r in replies)
         return [r for r in records if r]
 
     def _comment(
@@ -209,11 +218,12 @@ class InstagramConnector(Connector):
             occurred_at=graph_time(comment["timestamp"]),
         )
 
-    def _pages(self, edge: str) -> Iterator[list[Any]]:
-        after: str | None = None
+    def _pages(
+        self, edge: str, after: str | None = None, fields: str = COMMENT_FIELDS
+    ) -> Iterator[list[Any]]:
         while True:
             params = {
-                "fields": COMMENT_FIELDS,
+                "fields": fields,
                 "limit": PAGE,
                 **({"after": after} if after else {}),
             }

@@ -81,6 +81,8 @@ TITLES = {
     "comments": "Comments",
     "total_interactions": "Interactions",
 }
+NESTED_REPLIES = 25  # replies shown inside a comment's `replies` field
+REPLY_FIELDS = {"id", "text", "timestamp", "username", "like_count", "from", "parent_id"}
 THROTTLE_LIMIT = 4_800  # calls per window for the simulated account
 THROTTLE_WINDOW = 3_600
 
@@ -375,7 +377,9 @@ class InstagramSimulator(Simulator):
         }
         return {k: v for k, v in full.items() if (k in fields or k == "id") and v is not None}
 
-    def _comment(self, comment: Comment, fields: set[str]) -> dict[str, Any]:
+    def _comment(
+        self, comment: Comment, fields: set[str], request: Request | None = None
+    ) -> dict[str, Any]:
         user = self.world.users.get(comment.user_id or "")
         if user is None:
             who = {"id": self.user_id, "username": self.username}
@@ -392,8 +396,35 @@ class InstagramSimulator(Simulator):
             "hidden": False,
             "parent_id": comment.parent_id,
             "media": {"id": comment.media_id},
+            "replies": self._nested_replies(comment, request) if "replies" in fields else None,
         }
         return {k: v for k, v in full.items() if (k in fields or k == "id") and v is not None}
+
+    def _nested_replies(self, comment: Comment, request: Request | None) -> dict[str, Any] | None:
+        """The `replies` field of a comment: the first page of its replies edge, with the
+        edge's paging (its `next` points at /{comment-id}/replies)."""
+        items = sorted(self._idx().replies.get(comment.id, []), key=comment_key)
+        if not items or request is None:
+            return None
+        page, next_key = newest_first_page(items, comment_key, None, NESTED_REPLIES)
+        tag = "r" + comment.id
+        body: dict[str, Any] = {
+            "data": [self._comment(r, REPLY_FIELDS) for r in page],
+            "paging": {
+                "cursors": {
+                    "before": encode_token(comment_key(page[0]), tag),
+                    "after": encode_token(comment_key(page[-1]), tag),
+                }
+            },
+        }
+        if next_key is not None:
+            version = request.path_params.get("version", "v22.0")
+            query = urlencode(
+                {"fields": ",".join(sorted(REPLY_FIELDS)), "after": encode_token(next_key, tag)}
+            )
+            base = str(request.base_url).rstrip("/")
+            body["paging"]["next"] = f"{base}/{version}/{comment.id}/replies?{query}"
+        return body
 
     # -- paging --------------------------------------------------------------------------------
     def _paged(
@@ -505,7 +536,13 @@ class InstagramSimulator(Simulator):
         fields = top_fields(request.query_params.get("fields")) or {"id", "text", "timestamp"}
         items = index.comments.get(media_id, [])
         return self._paged(
-            request, items, comment_key, lambda c: self._comment(c, fields), "c" + media_id, 25, 50
+            request,
+            items,
+            comment_key,
+            lambda c: self._comment(c, fields, request),
+            "c" + media_id,
+            25,
+            50,
         )
 
     def replies(self, request: Request) -> Response:
