@@ -265,10 +265,13 @@ class InstagramConnector(Connector):
 
     def _get(self, path: str, params: dict[str, Any], *, versioned: bool = True) -> dict[str, Any]:
         url = f"{API_VERSION}/{path}" if versioned else path
-        params = {**params, "access_token": self.credentials.get("access_token", "")}
+        token = str(self.credentials.get("access_token", ""))
+        headers = {"Authorization": f"Bearer {token}"}
+        if not versioned:  # the refresh endpoint takes the token as a parameter only
+            params, headers = {**params, "access_token": token}, {}
         for attempt in range(THROTTLE_TRIES):
             try:
-                response = self.http.get(url, params=params)
+                response = self.http.get(url, params=params, headers=headers)
             except RetriesExhausted as exc:
                 raise ConnectorError.transient(f"Instagram: {exc}", "unavailable") from exc
             if response.is_success:
