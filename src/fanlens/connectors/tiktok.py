@@ -251,8 +251,11 @@ class TikTokConnector(Connector):
         raise ConnectorError.transient(f"TikTok: still failing after {TRIES} tries", "unavailable")
 
     def _call(self, method: str, url: str, **request: Any) -> httpx.Response:
+        # TikTok counts 600 requests a minute per endpoint (and app): one budget each.
+        endpoint = url.rstrip("/").rsplit("/", 2)[-2:]
+        key = f"{self.credentials.get('client_key', '')}:{'/'.join(endpoint)}"
         try:
-            return self.http.request(method, url, **request)
+            return self.http.request(method, url, budget=budget_for(PLATFORM, key), **request)
         except RetriesExhausted as exc:
             raise ConnectorError.transient(f"TikTok: {exc}", "unavailable") from exc
 

@@ -181,10 +181,12 @@ class HttpClient:
         data: Any = None,
         cost: int = 1,
         headers: Any = None,
+        budget: Budget | None = None,
     ) -> httpx.Response:
+        """Send with retries; `budget` replaces the client's where limits are per endpoint."""
         attempt = 0
         while True:
-            self.budget.acquire(cost)
+            (budget or self.budget).acquire(cost)
             self.api_calls += 1
             self.quota_used += cost
             try:
