@@ -384,7 +384,9 @@ def import_(
 @app.command("simulate")
 @friendly_errors
 def simulate(
-    platform: Annotated[str, typer.Argument(help="youtube, bluesky or mastodon.")],
+    platform: Annotated[
+        str, typer.Argument(help="youtube, bluesky, mastodon, instagram or tiktok.")
+    ],
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
     host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
     world_size: Annotated[
@@ -403,6 +405,8 @@ def simulate(
     root = f"http://{host}:{port}"
     console.print(f"{platform} simulator: {len(records):,} records of the {world_size} world")
     console.print(f"API base {base_url_for(platform, root)}  (control: {root}/_sim/state)")
+    if platform == "tiktok":
+        console.print(f"Business API base {root}/open_api/v1.3")
     sys.stdout.flush()
     serve(platform, records, host, port)
 

@@ -44,6 +44,19 @@ class Settings(BaseSettings):
         default="https://public.api.bsky.app/xrpc",
         description="Bluesky XRPC root of the AppView (public data needs no credentials).",
     )
+    instagram_base_url: str = Field(
+        default="https://graph.instagram.com",
+        description="Root of the Instagram Graph API (Instagram Login host; the connector adds "
+        "the API version).",
+    )
+    tiktok_base_url: str = Field(
+        default="https://open.tiktokapis.com",
+        description="Root of TikTok's Display API and OAuth (video list, token refresh).",
+    )
+    tiktok_business_base_url: str = Field(
+        default="https://business-api.tiktok.com/open_api/v1.3",
+        description="Root of TikTok's API for Business (comment lists).",
+    )
     http_timeout: float = Field(
         default=30.0, gt=0, description="Seconds before an upstream API request times out."
     )

@@ -1,6 +1,6 @@
 """`fanlens demo`: a working dashboard from nothing, pulled through the real connectors.
 
-Starts the three platform simulators on local ports with a synthetic world, connects one account
+Starts the five platform simulators on local ports with a synthetic world, connects one account
 per platform to the default workspace, syncs them over HTTP exactly as a real sync runs, scores,
 and creates a demo login and an API token. Runs only on an empty workspace; afterwards the saved
 login is shown again, so a second `make run` only reuses the data.
@@ -33,7 +33,7 @@ from fanlens.simulators.run import RunningSimulator, start_simulator, world_reco
 from fanlens.workspaces import repository as workspace_repository
 from fanlens.workspaces import service as workspace_service
 
-DEMO_PLATFORMS = ("youtube", "bluesky", "mastodon")
+DEMO_PLATFORMS = ("youtube", "bluesky", "mastodon", "instagram", "tiktok")
 DEMO_USERNAME = "demo"
 LOGIN_FILE = "demo-login.json"
 KEY_FILE = "demo-secret.key"
@@ -105,6 +105,9 @@ def start_simulators(size: str, seed: int) -> dict[str, RunningSimulator]:
     # The connectors read these two roots from the settings (in this process only).
     settings.youtube_base_url = running["youtube"].base_url
     settings.bluesky_base_url = running["bluesky"].base_url
+    settings.instagram_base_url = running["instagram"].base_url
+    settings.tiktok_base_url = running["tiktok"].base_url
+    settings.tiktok_business_base_url = running["tiktok"].root_url + "/open_api/v1.3"
     return running
 
 
@@ -132,6 +135,27 @@ def connect_accounts(
                 workspace_id=ws.id,
                 instance=sims["mastodon"].base_url,
                 username=ids.MASTODON_CREATOR_USERNAME,
+            ),
+            accounts.add(
+                session=session,
+                workspace_id=ws.id,
+                platform="instagram",
+                handle=ids.INSTAGRAM_CREATOR_USERNAME,
+                external_id=ids.INSTAGRAM_CREATOR_ID,
+                credentials={"access_token": "IGQV-demo"},
+            ),
+            accounts.add(
+                session=session,
+                workspace_id=ws.id,
+                platform="tiktok",
+                handle=ids.TIKTOK_CREATOR_USERNAME,
+                external_id=ids.TIKTOK_CREATOR_OPEN_ID,
+                credentials={
+                    "access_token": "act.sim",
+                    "refresh_token": "rft.sim",
+                    "client_key": "sim-client",
+                    "client_secret": "s",
+                },
             ),
         ]
         return [a.id for a in connected]
@@ -203,7 +227,10 @@ def run(
     _ensure_secret_key()
     # Per-page ingest lines would bury the progress bars; warnings and errors still show.
     logging.getLogger("fanlens").setLevel(max(logging.WARNING, logging.getLogger().level))
-    console.print(f"demo: starting the YouTube, Bluesky and Mastodon simulators ({size} world)")
+    console.print(
+        f"demo: starting the YouTube, Bluesky, Mastodon, Instagram and TikTok simulators "
+        f"({size} world)"
+    )
     sims = start_simulators(size, seed)
     try:
         for platform, sim in sims.items():

@@ -52,8 +52,11 @@ def start_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     def start(platform: str, records: list[dict[str, Any]], **options: Any) -> RunningSimulator:
         sim = start_simulator(platform, records, **options)
         running.append(sim)
-        if platform in ("youtube", "bluesky"):
+        if platform in ("youtube", "bluesky", "instagram", "tiktok"):
             monkeypatch.setattr(settings, f"{platform}_base_url", sim.base_url)
+        if platform == "tiktok":
+            business = sim.root_url + "/open_api/v1.3"
+            monkeypatch.setattr(settings, "tiktok_business_base_url", business)
         return sim
 
     yield start
@@ -62,7 +65,12 @@ def start_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def add_account(
-    engine: Engine, platform: str, sim: RunningSimulator, *, token: str | None = None
+    engine: Engine,
+    platform: str,
+    sim: RunningSimulator,
+    *,
+    token: str | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> uuid.UUID:
     from fanlens.simulators import ids
 
@@ -84,6 +92,30 @@ def add_account(
                 platform="bluesky",
                 handle=ids.BLUESKY_CREATOR_HANDLE,
                 credentials={"access_token": token},
+            )
+        elif platform == "instagram":
+            account = service.add(
+                session=session,
+                workspace_id=workspace.id,
+                platform="instagram",
+                handle=ids.INSTAGRAM_CREATOR_USERNAME,
+                external_id=ids.INSTAGRAM_CREATOR_ID,
+                credentials={"access_token": token or "IGQV-test", **(credentials or {})},
+            )
+        elif platform == "tiktok":
+            account = service.add(
+                session=session,
+                workspace_id=workspace.id,
+                platform="tiktok",
+                handle=ids.TIKTOK_CREATOR_USERNAME,
+                external_id=ids.TIKTOK_CREATOR_OPEN_ID,
+                credentials={
+                    "access_token": token or "act.sim",
+                    "refresh_token": "rft.sim",
+                    "client_key": "sim-client",
+                    "client_secret": "s",
+                    **(credentials or {}),
+                },
             )
         else:
             account = service.add_mastodon(

@@ -17,6 +17,8 @@ AVAILABLE = {
     "bluesky": {"like", "comment", "reply", "repost", "quote", "follow", "mention"},
     "mastodon": {"like", "comment", "reply", "repost", "follow"},
     "mastodon+token": {"like", "comment", "reply", "repost", "follow", "mention"},
+    "instagram": {"comment", "reply"},
+    "tiktok": {"comment", "reply"},
 }
 
 
@@ -25,6 +27,10 @@ def user_id(platform: str, external_user_id: str) -> str:
         return ids.bluesky_did(external_user_id)
     if platform == "mastodon":
         return ids.mastodon_account_id(external_user_id)
+    if platform == "instagram":
+        return ids.instagram_user_id(external_user_id)
+    if platform == "tiktok":
+        return ids.tiktok_user_id(external_user_id)
     return external_user_id
 
 
@@ -35,6 +41,10 @@ def post_id(platform: str, record: dict[str, Any]) -> str:
     if platform == "mastodon":
         when = datetime.fromisoformat(record["posted_at"].replace("Z", "+00:00"))
         return ids.mastodon_status_id(external, when)
+    if platform == "instagram":
+        return ids.instagram_media_id(external)
+    if platform == "tiktok":
+        return ids.tiktok_video_id(external)
     return external
 
 

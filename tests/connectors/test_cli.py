@@ -59,3 +59,33 @@ def test_sync_of_an_unknown_account_is_a_clear_error(fresh_database_url: str) ->
     env = fanlens_env(fresh_database_url)
     done = run_cli("sync", "--account", "00000000-0000-0000-0000-000000000000", env=env)
     assert done.returncode == 1 and "no account" in done.stderr
+
+
+def test_add_and_sync_instagram_and_tiktok_from_the_command_line(
+    world: World, db: Engine, fresh_database_url: str, start_sim, secret_key: str
+) -> None:  # type: ignore[no-untyped-def]
+    instagram = start_sim("instagram", list(world.records()))
+    tiktok = start_sim("tiktok", list(world.records()))
+    env = fanlens_env(
+        fresh_database_url,
+        FANLENS_SECRET_KEY=secret_key,
+        FANLENS_INSTAGRAM_BASE_URL=instagram.base_url,
+        FANLENS_TIKTOK_BASE_URL=tiktok.base_url,
+        FANLENS_TIKTOK_BUSINESS_BASE_URL=tiktok.root_url + "/open_api/v1.3",
+    )
+    added = [
+        run_cli("account", "add", "instagram", "--user-id", ids.INSTAGRAM_CREATOR_ID,
+                "--token", "IGQV-secret-token", "--username", "@fanlens.creator", env=env),
+        run_cli("account", "add", "tiktok", "--open-id", ids.TIKTOK_CREATOR_OPEN_ID,
+                "--access-token", "act.sim", "--refresh-token", "rft.sim",
+                "--client-key", "sim-client", "--client-secret", "s", env=env),
+    ]  # fmt: skip
+    assert [a.returncode for a in added] == [0, 0], [a.stderr for a in added]
+
+    synced = run_cli("sync", env=env)
+
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout.count("succeeded") == 2
+    for platform in ("instagram", "tiktok"):
+        assert stored_counts(db, platform) == expected_counts(world, platform)
+    assert "IGQV-secret-token" not in synced.stdout + synced.stderr

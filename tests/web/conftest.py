@@ -27,6 +27,7 @@ from fanlens.auth import service as tokens
 from fanlens.config import settings
 from fanlens.connectors import repository as connector_repository
 from fanlens.connectors import service as connectors
+from fanlens.connectors.base import RetiredMetric
 from fanlens.interactions.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.sentiment.runner import analyse_pending
@@ -96,6 +97,8 @@ def _load(session: Session, site: Site) -> None:
         session, run_id, status="succeeded", api_calls=17, quota_used=0, last_error=None
     )
     connector_repository.save_state(session, account.id, "posts", {"cursor": "x"})
+    retired = RetiredMetric("impressions", "FEED", "(#100) the impressions metric is retired")
+    connector_repository.record_retired_metrics(session, account.id, [retired])
     users.create(session=session, workspace_id=a.id, username="amy", password=PASSWORD)
     users.create(session=session, workspace_id=a.id, username="locked", password=PASSWORD)
     users.create(session=session, workspace_id=b.id, username="bob", password=PASSWORD)

@@ -29,7 +29,7 @@ def test_demo_syncs_through_the_simulators_then_reuses_the_data(
         sentiments = conn.execute(text("SELECT count(*) FROM comment_sentiments")).scalar()
     engine.dispose()
     assert sentiments and sentiments > 0  # the demo's comments come with their sentiment
-    assert sorted(r.status for r in runs) == ["succeeded"] * 3
+    assert sorted(r.status for r in runs) == ["succeeded"] * 5
     assert all(r.api_calls > 0 for r in runs)  # pulled over HTTP, not imported
     assert interactions and interactions > 0 and users == ["demo"]
 

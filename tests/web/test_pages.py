@@ -235,6 +235,9 @@ def test_health_page_shows_syncs_and_rejects(tab: Tab, site: Site) -> None:
     assert tab.page.locator("#reject-groups tbody tr").count() == len(api["rejects"])
     assert "test:bad" in tab.page.locator("#reject-groups").text_content() or ""
     assert "posts" in tab.page.locator("#streams").text_content() or ""
+    assert [m["metric"] for m in api["retired_metrics"]] == ["impressions"]
+    retired = tab.page.locator("#retired-metrics tbody tr")
+    assert retired.count() == 1 and "impressions" in (retired.text_content() or "")
     tab.shot("health")
     assert tab.problems == []
 

@@ -56,6 +56,16 @@ class Reject:
     error: str
 
 
+@dataclass(frozen=True)
+class RetiredMetric:
+    """A metric the platform refused for a kind of media (retired, or never offered for it);
+    recorded for the data-health page, while the sync goes on with the other metrics."""
+
+    metric: str
+    media_type: str
+    message: str
+
+
 @dataclass
 class Page:
     """Records to store in one transaction, and the stream's state once they are stored."""
@@ -63,6 +73,7 @@ class Page:
     records: list[Record]
     state: State
     rejects: list[Reject] = field(default_factory=list)
+    retired_metrics: list[RetiredMetric] = field(default_factory=list)
 
 
 class ConnectorError(Exception):
@@ -114,6 +125,9 @@ class Connector(ABC):
     def __init__(self, account: AccountConfig, http: HttpClient) -> None:
         self.account = account
         self.http = http
+        # Where refreshed credentials go: the sync stores them at once (rotating refresh
+        # tokens die when a new one is issued, so they must not wait for the sync's end).
+        self.save_credentials: Callable[[dict[str, Any]], None] = lambda credentials: None
 
     @classmethod
     @abstractmethod

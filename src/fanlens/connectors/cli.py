@@ -14,7 +14,7 @@ from fanlens.cli import friendly_errors
 from fanlens.config import settings
 
 account_app = typer.Typer(
-    help="Connected accounts (YouTube, Bluesky, Mastodon).", no_args_is_help=True
+    help="Connected accounts (YouTube, Bluesky, Mastodon, Instagram, TikTok).", no_args_is_help=True
 )
 add_app = typer.Typer(help="Connect an account.", no_args_is_help=True)
 account_app.add_typer(add_app, name="add")
@@ -77,6 +77,54 @@ def add_mastodon(
 ) -> None:
     """Connect a Mastodon account (public data; a token adds notifications)."""
     _add(workspace, platform="mastodon", instance=instance, username=username, token=token)
+
+
+@add_app.command("instagram")
+@friendly_errors
+def add_instagram(
+    user_id: Annotated[str, typer.Option(help="The Instagram professional account id (1784…).")],
+    token: Annotated[
+        str, typer.Option(help="A long-lived Instagram user access token (stored encrypted).")
+    ],
+    username: Annotated[str | None, typer.Option(help="The account's @username.")] = None,
+    workspace: Workspace = None,
+) -> None:
+    """Connect an Instagram Business/Creator account (the token is refreshed automatically)."""
+    _add(
+        workspace,
+        platform="instagram",
+        handle=(username or user_id).lstrip("@"),
+        external_id=user_id,
+        credentials={"access_token": token},
+    )
+
+
+@add_app.command("tiktok")
+@friendly_errors
+def add_tiktok(
+    open_id: Annotated[str, typer.Option(help="The account's open_id (its Business API id).")],
+    access_token: Annotated[str, typer.Option(help="OAuth access token (stored encrypted).")],
+    refresh_token: Annotated[str, typer.Option(help="OAuth refresh token (stored encrypted).")],
+    client_key: Annotated[str, typer.Option(help="Your TikTok app's client key.")],
+    client_secret: Annotated[
+        str, typer.Option(help="Your TikTok app's client secret (stored encrypted).")
+    ],
+    username: Annotated[str | None, typer.Option(help="The account's @username.")] = None,
+    workspace: Workspace = None,
+) -> None:
+    """Connect a TikTok account (videos via the Display API, comments via the Business API)."""
+    _add(
+        workspace,
+        platform="tiktok",
+        handle=(username or open_id).lstrip("@"),
+        external_id=open_id,
+        credentials={
+            "access_token": access_token,
+            "refresh_token": refresh_token,
+            "client_key": client_key,
+            "client_secret": client_secret,
+        },
+    )
 
 
 @account_app.command("list")

@@ -100,3 +100,25 @@ class SyncRun(Base):
     api_calls: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     quota_used: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class RetiredMetric(Base):
+    """A metric the platform refused for one account's media of one type (retired, or not
+    offered for that type): shown on the data-health page, skipped once per sync."""
+
+    __tablename__ = "connector_retired_metrics"
+    __table_args__ = (UniqueConstraint("account_id", "metric", "media_type"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    metric: Mapped[str] = mapped_column(Text, nullable=False)
+    media_type: Mapped[str] = mapped_column(Text, nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    first_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

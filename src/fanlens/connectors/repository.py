@@ -10,7 +10,8 @@ from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from fanlens.connectors.base import Reject
+from fanlens.connectors import models
+from fanlens.connectors.base import Reject, RetiredMetric
 from fanlens.connectors.models import Account, SyncRun, SyncState
 from fanlens.interactions.models import IngestReject
 
@@ -58,6 +59,14 @@ def set_account_status(
         update(Account)
         .where(Account.id == account_id)
         .values(status=status, last_error=last_error, updated_at=func.now())
+    )
+
+
+def set_credentials(session: Session, account_id: uuid.UUID, ciphertext: bytes) -> None:
+    session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(credentials=ciphertext, updated_at=func.now())
     )
 
 
@@ -218,5 +227,39 @@ def recent_runs(session: Session, account_ids: list[uuid.UUID], limit: int) -> l
             .where(SyncRun.account_id.in_(account_ids))
             .order_by(SyncRun.started_at.desc(), SyncRun.id)
             .limit(limit)
+        )
+    )
+
+
+def record_retired_metrics(
+    session: Session, account_id: uuid.UUID, retired: list[RetiredMetric]
+) -> None:
+    """Remember refused metrics; seen again, only the time and the platform's words move."""
+    rows = {
+        (r.metric, r.media_type): {
+            "account_id": account_id,
+            "metric": r.metric,
+            "media_type": r.media_type,
+            "message": r.message,
+        }
+        for r in retired
+    }
+    stmt = insert(models.RetiredMetric).values(list(rows.values()))
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["account_id", "metric", "media_type"],
+            set_={"message": stmt.excluded.message, "last_seen_at": func.now()},
+        )
+    )
+
+
+def retired_metrics(session: Session, account_ids: list[uuid.UUID]) -> list[models.RetiredMetric]:
+    if not account_ids:
+        return []
+    return list(
+        session.scalars(
+            select(models.RetiredMetric)
+            .where(models.RetiredMetric.account_id.in_(account_ids))
+            .order_by(models.RetiredMetric.last_seen_at.desc(), models.RetiredMetric.metric)
         )
     )

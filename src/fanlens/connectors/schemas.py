@@ -61,8 +61,25 @@ class RejectOut(BaseModel):
     created_at: datetime
 
 
+class RetiredMetricOut(BaseModel):
+    """A metric the platform refused for an account's media of one type."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    account_id: uuid.UUID
+    metric: str
+    media_type: str = Field(description="The platform's media kind, e.g. FEED or REELS.")
+    message: str = Field(description="The platform's own words when it refused the metric.")
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
 class SyncHealth(BaseModel):
     accounts: list[AccountHealth]
     recent_runs: list[SyncRunOut] = Field(description="The latest sync runs, newest first.")
     rejects: list[RejectGroup] = Field(description="Rejected lines per source and reason.")
     latest_rejects: list[RejectOut] = Field(description="The latest rejected lines.")
+    retired_metrics: list[RetiredMetricOut] = Field(
+        default_factory=list,
+        description="Metrics a platform no longer serves (asked one by one, so the rest stay).",
+    )

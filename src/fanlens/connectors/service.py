@@ -16,6 +16,7 @@ from fanlens.connectors.schemas import (
     AccountHealth,
     RejectGroup,
     RejectOut,
+    RetiredMetricOut,
     StreamState,
     SyncHealth,
     SyncRunOut,
@@ -23,7 +24,7 @@ from fanlens.connectors.schemas import (
 from fanlens.interactions import repository as interaction_repository
 from fanlens.kit.errors import Conflict, InvalidInput, NotFound
 
-PLATFORMS = ("youtube", "bluesky", "mastodon")
+PLATFORMS = ("youtube", "bluesky", "mastodon", "instagram", "tiktok")
 
 
 def add(
@@ -83,6 +84,14 @@ def add_mastodon(
     )
 
 
+def store_credentials(
+    *, session: Session, account_id: uuid.UUID, credentials: dict[str, Any]
+) -> None:
+    """Keep refreshed credentials (encrypted) so the next sync starts from them."""
+    ciphertext = secrets.encrypt({k: v for k, v in credentials.items() if v})
+    repository.set_credentials(session, account_id, ciphertext)
+
+
 def normalize_instance(instance: str) -> str:
     value = instance.strip().rstrip("/")
     if "://" not in value:
@@ -138,6 +147,9 @@ def health(*, session: Session, workspace_id: uuid.UUID) -> SyncHealth:
         latest_rejects=[
             RejectOut.model_validate(r)
             for r in interaction_repository.recent_rejects(session, workspace_id, LATEST_REJECTS)
+        ],
+        retired_metrics=[
+            RetiredMetricOut.model_validate(r) for r in repository.retired_metrics(session, ids)
         ],
     )
 

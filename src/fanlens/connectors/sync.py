@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -92,6 +93,7 @@ def _sync_locked(
             )
         workspace_id = account.workspace_id
         connector = CONNECTORS[account.platform].from_account(service.config(account), http)
+        connector.save_credentials = lambda creds: _save_credentials(engine, account_id, creds)
         repository.close_interrupted_runs(session, account_id)
         result = SyncResult(
             run_id=repository.start_run(session, account_id, full=full), account_id=account_id
@@ -151,6 +153,8 @@ def _store_page(
         summary = _ingest(session, workspace_id, page, connector, stream)
         rejects = page.rejects + _ingest_rejects(stream, summary)
         repository.save_state(session, result.account_id, stream.name, page.state)
+        if page.retired_metrics:
+            repository.record_retired_metrics(session, result.account_id, page.retired_metrics)
         repository.add_to_run(
             session,
             result.run_id,
@@ -165,6 +169,11 @@ def _store_page(
     result.reject_count += len(rejects)
     result.rejects.extend(rejects[: MAX_REJECTS_KEPT - len(result.rejects)])
     result.api_calls, result.quota_used = connector.http.api_calls, connector.http.quota_used
+
+
+def _save_credentials(engine: Engine, account_id: uuid.UUID, credentials: dict[str, Any]) -> None:
+    with unit_of_work(engine) as session:
+        service.store_credentials(session=session, account_id=account_id, credentials=credentials)
 
 
 def _ingest(

@@ -3,7 +3,7 @@
 from fanlens.alerts.models import EngagementAlert
 from fanlens.audience.models import Follower
 from fanlens.auth.models import ApiToken
-from fanlens.connectors.models import Account, SyncRun, SyncState
+from fanlens.connectors.models import Account, RetiredMetric, SyncRun, SyncState
 from fanlens.content.models import ContentEngagementTotals, ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
 from fanlens.interactions.models import FollowerInteraction, IngestReject
@@ -35,6 +35,7 @@ __all__ = [
     "FollowerTierChange",
     "IngestReject",
     "LoginAttempt",
+    "RetiredMetric",
     "ScoringConfig",
     "ScoringRun",
     "SentimentAlert",

@@ -33,6 +33,10 @@ PLATFORM_BUDGETS: dict[str, tuple[int, float]] = {
     "youtube": (10_000, 86_400.0),
     "bluesky": (3_000, 300.0),
     "mastodon": (300, 300.0),
+    # Instagram's real limit moves with the account's reach (its usage headers say how close
+    # we are); TikTok documents 600 requests per minute per endpoint.
+    "instagram": (4_800, 3_600.0),
+    "tiktok": (600, 60.0),
 }
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 600.0
@@ -146,15 +150,49 @@ class HttpClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def get(self, url: str, *, params: Any = None, cost: int = 1) -> httpx.Response:
+    def get(
+        self, url: str, *, params: Any = None, cost: int = 1, headers: Any = None
+    ) -> httpx.Response:
         """GET with retries; returns the first non-transient response (2xx or a 4xx to parse)."""
+        return self.request("GET", url, params=params, cost=cost, headers=headers)
+
+    def post(
+        self,
+        url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        data: Any = None,
+        cost: int = 1,
+        headers: Any = None,
+    ) -> httpx.Response:
+        """POST with the same retries (the reads some APIs serve by POST, e.g. TikTok's)."""
+        return self.request(
+            "POST", url, params=params, json=json, data=data, cost=cost, headers=headers
+        )
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        data: Any = None,
+        cost: int = 1,
+        headers: Any = None,
+        budget: Budget | None = None,
+    ) -> httpx.Response:
+        """Send with retries; `budget` replaces the client's where limits are per endpoint."""
         attempt = 0
         while True:
-            self.budget.acquire(cost)
+            (budget or self.budget).acquire(cost)
             self.api_calls += 1
             self.quota_used += cost
             try:
-                response = self._client.get(url, params=params)
+                response = self._client.request(
+                    method, url, params=params, json=json, data=data, headers=headers
+                )
             except httpx.TransportError as exc:  # timeouts, refused and reset connections
                 attempt = self._retry_or_raise(attempt, f"{type(exc).__name__} on {url}", None)
                 continue

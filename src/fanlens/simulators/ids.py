@@ -75,3 +75,43 @@ def safe_username(username: str) -> str:
 def bluesky_handle_label(username: str) -> str:
     label = re.sub(r"[^a-z0-9-]", "-", username.lower()).strip("-")
     return label[:63] or "user"
+
+
+INSTAGRAM_CREATOR_ID = "17841400000000001"
+INSTAGRAM_CREATOR_USERNAME = "fanlens.creator"
+TIKTOK_CREATOR_OPEN_ID = "-000fanlenscreatoropenid"
+TIKTOK_CREATOR_USERNAME = "fanlenscreator"
+
+
+def _numeric(text: str, prefix: str, digits: int) -> str:
+    """A numeric string id of the platform's length, stable for a world id."""
+    if text.isdigit():
+        return text
+    return prefix + str(int.from_bytes(digest(text, 8)) % 10**digits).zfill(digits)
+
+
+def instagram_user_id(external_user_id: str) -> str:
+    """Instagram-scoped user ids are numeric strings starting 1784…."""
+    return _numeric(external_user_id, "1784", 13)
+
+
+def instagram_media_id(external_post_id: str) -> str:
+    return _numeric(external_post_id, "179", 14)
+
+
+def instagram_comment_id(external_id: str) -> str:
+    return _numeric(external_id, "178", 14)
+
+
+def tiktok_video_id(external_post_id: str) -> str:
+    """TikTok item ids are 19-digit numeric strings."""
+    return _numeric(external_post_id, "73", 17)
+
+
+def tiktok_comment_id(external_id: str) -> str:
+    return _numeric(external_id, "74", 17)
+
+
+def tiktok_user_id(external_user_id: str) -> str:
+    """The Business API's `user_id` / `unique_identifier`: an opaque hex string per account."""
+    return digest("tiktok:" + external_user_id, 16).hex()

@@ -14,13 +14,17 @@ import uvicorn
 
 from fanlens.simulators.base import Simulator
 from fanlens.simulators.bluesky import BlueskySimulator
+from fanlens.simulators.instagram import InstagramSimulator
 from fanlens.simulators.mastodon import MastodonSimulator
+from fanlens.simulators.tiktok import TikTokSimulator
 from fanlens.simulators.youtube import YouTubeSimulator
 
 SIMULATORS: dict[str, type[Simulator]] = {
     "youtube": YouTubeSimulator,
     "bluesky": BlueskySimulator,
     "mastodon": MastodonSimulator,
+    "instagram": InstagramSimulator,
+    "tiktok": TikTokSimulator,
 }
 
 
@@ -40,7 +44,8 @@ def world_records(size: str, seed: int, platform: str) -> list[dict[str, Any]]:
 
 def base_url_for(platform: str, root: str) -> str:
     """What a connector is configured with: the API base, as the official one would be."""
-    return root + {"youtube": "/youtube/v3", "bluesky": "/xrpc", "mastodon": ""}[platform]
+    prefix = {"youtube": "/youtube/v3", "bluesky": "/xrpc", "mastodon": "", "instagram": ""}
+    return root + prefix.get(platform, "")
 
 
 @dataclass

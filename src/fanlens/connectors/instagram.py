@@ -1,0 +1,386 @@
+"""Instagram Graph API (professional accounts): media with their insights, comments, replies.
+
+Instagram does not list who liked a post, so likes stay counts on the post; the interactions
+collected are comments and replies, each with its own timestamp. Insights are asked one metric
+per request: asking for several fails the whole request when the platform has retired any one
+of them, so a retired metric costs one call and is recorded (per account, metric and media
+type) for the data-health page instead of losing every metric.
+
+The Business Use Case usage headers say how much of the budget is spent; at 100 % the
+connector stops calling until the platform's estimate of regained access has passed. The
+long-lived token is refreshed well before it expires and the new one stored at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from fanlens.config import settings
+from fanlens.connectors.base import (
+    AccountConfig,
+    Connector,
+    ConnectorError,
+    Page,
+    Record,
+    RetiredMetric,
+    State,
+    Stream,
+    checked_time,
+    convert,
+    interaction,
+    require_text,
+    user,
+)
+from fanlens.connectors.paging import Position, cursor_pass, engagement_pass, remember_posts
+from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
+from fanlens.kit.timeutil import parse_rfc3339, to_rfc3339, utcnow
+
+PLATFORM = "instagram"
+API_VERSION = "v22.0"
+POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
+COMMENTS = Stream("comments", ("external_id",), None)
+MEDIA_FIELDS = (
+    "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count"
+)
+REPLY_FIELDS = "id,text,timestamp,username,like_count,from{id,username},parent_id"
+# The first page of replies rides along with each comment; /{comment-id}/replies is called
+# only for the rest, so a post with thousands of comments does not cost a call per comment.
+COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
+PAGE = 50
+# Metrics asked per media product type; each is its own request (see the module docstring).
+INSIGHTS = {
+    "FEED": ("views", "reach", "saved", "shares", "total_interactions"),
+    "REELS": ("views", "reach", "saved", "shares", "total_interactions", "ig_reels_avg_watch_time"),
+}
+STORED_AS = {"saved": "saves"}  # the post's own metric names; the rest go to extra metrics
+# Graph error codes (developers.facebook.com/docs/graph-api/guides/error-handling).
+THROTTLED = {4, 17, 32, 613, 80001, 80002, 80006}
+TRANSIENT = {1, 2}
+THROTTLE_TRIES = 5
+REFRESH_WHEN_LEFT = timedelta(days=50)  # long-lived tokens last 60 days from their refresh
+TOKEN_LIFETIME = timedelta(days=60)
+
+
+class InstagramConnector(Connector):
+    platform = PLATFORM
+    streams = (POSTS, COMMENTS)
+
+    def __init__(self, account: AccountConfig, http: HttpClient) -> None:
+        super().__init__(account, http)
+        self.credentials = dict(account.credentials)
+        self.unsupported: set[tuple[str, str]] = set()  # (metric, product type) this sync
+        self.retired: list[RetiredMetric] = []  # not yet handed to a page
+
+    @classmethod
+    def from_account(cls, account: AccountConfig, options: HttpOptions) -> InstagramConnector:
+        http = HttpClient(
+            base_url=settings.instagram_base_url,
+            budget=budget_for(PLATFORM, account.external_id),
+            options=options,
+        )
+        return cls(account, http)
+
+    def resolve(self) -> str | None:
+        self._refresh_token_if_due()
+        try:
+            body = self._get(self.account.external_id, {"fields": "id,username,name"})
+        except ConnectorError as exc:
+            if exc.reason == "not_found":
+                raise ConnectorError.gone(
+                    f"Instagram account {self.account.external_id} no longer exists", "not_found"
+                ) from exc
+            raise
+        return str(body.get("name") or body.get("username") or self.account.handle)
+
+    def read(
+        self, stream: Stream, state: State, *, full: bool, posts: dict[str, Any]
+    ) -> Iterator[Page]:
+        if stream is POSTS:
+            pages = cursor_pass(
+                POSTS,
+                state,
+                full=full,
+                fetch=self._media_page,
+                position=Position(key=_posted, value=_posted_text, load=parse_rfc3339),
+                to_records=lambda m: [self._post_record(m)],
+                stop_before=POSTS.since(state, full=full),
+                on_page=remember_posts(
+                    lambda m: str(m.get("comments_count", "?")), lambda m: m["id"], _posted_text
+                ),
+            )
+            for page in pages:
+                page.retired_metrics, self.retired = self.retired, []
+                yield page
+        elif stream is COMMENTS:
+            yield from engagement_pass(
+                COMMENTS, state, posts, full=full, read_post=self._media_comments
+            )
+
+    # -- media and insights ---------------------------------------------------------------
+
+    def _media_page(self, after: str | None) -> tuple[list[Any], str | None]:
+        params = {"fields": MEDIA_FIELDS, "limit": PAGE, **({"after": after} if after else {})}
+        return self._collection(f"{self.account.external_id}/media", params)
+
+    def _post_record(self, media: dict[str, Any]) -> Record:
+        media_id = require_text(media["id"], "id")
+        metrics = {
+            name: int(media[key])
+            for name, key in (("likes", "like_count"), ("comments", "comments_count"))
+            if media.get(key) is not None  # like counts hidden by the owner are left out
+        }
+        insights = self._insights(media_id, str(media.get("media_product_type") or "FEED"))
+        metrics |= {STORED_AS.get(name, name): value for name, value in insights.items()}
+        return {
+            "type": "post",
+            "platform": PLATFORM,
+            "external_post_id": media_id,
+            "url": media.get("permalink"),
+            "caption": media.get("caption"),
+            "posted_at": _posted_text(media),
+            "metrics": metrics,
+        }
+
+    def _insights(self, media_id: str, product: str) -> dict[str, int]:
+        values: dict[str, int] = {}
+        for metric in INSIGHTS.get(product, INSIGHTS["FEED"]):
+            if (metric, product) in self.unsupported:
+                continue
+            try:
+                body = self._get(f"{media_id}/insights", {"metric": metric, "period": "lifetime"})
+            except ConnectorError as exc:
+                if exc.reason == "not_found":  # deleted since it was listed
+                    return values
+                if exc.reason != "invalid_parameter":
+                    raise
+                # We asked for this one metric only, so the refusal is about it.
+                self.unsupported.add((metric, product))
+                self.retired.append(RetiredMetric(metric, product, exc.message))
+                continue
+            value = _metric_value(body, metric)
+            if value is not None:  # no data yet: the platform answers an empty list
+                values[metric] = value
+        return values
+
+    # -- comments -------------------------------------------------------------------------
+
+    def _media_comments(
+        self, media_id: str, _info: dict[str, Any]
+    ) -> tuple[list[Record], list[Any]]:
+        records: list[Record] = []
+        rejects: list[Any] = []
+        try:
+            for comments in self._pages(f"{media_id}/comments"):
+                recs, rejs = convert(COMMENTS, comments, lambda c: self._thread(c, media_id))
+                records.extend(recs)
+                rejects.extend(rejs)
+        except ConnectorError as exc:
+            if exc.reason != "not_found":  # a media deleted since it was listed is skipped
+                raise
+        return records, rejects
+
+    def _thread(self, comment: dict[str, Any], media_id: str) -> list[Record]:
+        records = [self._comment(comment, media_id, "comment")]
+        comment_id = require_text(comment["id"], "id")
+        nested = comment.get("replies") or {}
+        replies = list(nested.get("data") or [])
+        paging = nested.get("paging") or {}
+        if paging.get("next"):
+            after = (paging.get("cursors") or {}).get("after")
+            for more in self._pages(f"{comment_id}/replies", after, REPLY_FIELDS):
+                replies.extend(more)
+        records.extend(self._comment(r, media_id, "reply", comment_id) for r in replies)
+        return [r for r in records if r]
+
+    def _comment(
+        self, comment: dict[str, Any], media_id: str, kind: str, parent: str | None = None
+    ) -> Record:
+        author = comment.get("from") or {}
+        username = comment.get("username") or author.get("username")
+        # `from` is missing for some users: the username is then the only identity there is.
+        user_id = require_text(author.get("id") or username, "from.id")
+        if user_id == self.account.external_id:
+            return {}  # the creator's own comments are not fan activity
+        return interaction(
+            PLATFORM,
+            kind,
+            user(external_user_id=user_id, username=username),
+            external_post_id=media_id,
+            external_id=require_text(comment["id"], "id"),
+            text=comment.get("text"),
+            parent_external_id=(comment.get("parent_id") or parent) if kind == "reply" else None,
+            occurred_at=graph_time(comment["timestamp"]),
+        )
+
+    def _pages(
+        self, edge: str, after: str | None = None, fields: str = COMMENT_FIELDS
+    ) -> Iterator[list[Any]]:
+        while True:
+            params = {
+                "fields": fields,
+                "limit": PAGE,
+                **({"after": after} if after else {}),
+            }
+            items, after = self._collection(edge, params)
+            yield items
+            if after is None:
+                return
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def _refresh_token_if_due(self) -> None:
+        """Refresh the long-lived token once it is ten days old (it must be a day old to be
+        refreshed and dies after 60): a sync every few weeks still keeps it alive."""
+        expires_at = self.credentials.get("expires_at")
+        if expires_at and parse_rfc3339(expires_at) - utcnow() > REFRESH_WHEN_LEFT:
+            return
+        try:
+            body = self._get(
+                "refresh_access_token", {"grant_type": "ig_refresh_token"}, versioned=False
+            )
+        except ConnectorError as exc:
+            if exc.account_status:
+                raise
+            return  # e.g. a token under a day old: keep using it, refresh next time
+        lifetime = timedelta(seconds=int(body.get("expires_in") or TOKEN_LIFETIME.total_seconds()))
+        self.credentials |= {
+            "access_token": require_text(body.get("access_token"), "access_token"),
+            "expires_at": to_rfc3339(utcnow() + lifetime),
+        }
+        self.save_credentials(self.credentials)
+
+    # -- HTTP, usage and errors -----------------------------------------------------------
+
+    def _collection(self, path: str, params: dict[str, Any]) -> tuple[list[Any], str | None]:
+        body = self._get(path, params)
+        paging = body.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+        return list(body.get("data") or []), after
+
+    def _get(self, path: str, params: dict[str, Any], *, versioned: bool = True) -> dict[str, Any]:
+        url = f"{API_VERSION}/{path}" if versioned else path
+        token = str(self.credentials.get("access_token", ""))
+        headers = {"Authorization": f"Bearer {token}"}
+        if not versioned:  # the refresh endpoint takes the token as a parameter only
+            params, headers = {**params, "access_token": token}, {}
+        for attempt in range(THROTTLE_TRIES):
+            try:
+                response = self.http.get(url, params=params, headers=headers)
+            except RetriesExhausted as exc:
+                raise ConnectorError.transient(f"Instagram: {exc}", "unavailable") from exc
+            if response.is_success:
+                self._pace(response)
+                return _json(response)
+            error = graph_error(response)
+            if error.reason != "throttled":
+                raise error
+            self._wait(response, attempt)
+        raise ConnectorError.transient("Instagram: still throttled after waiting", "throttled")
+
+    def _pace(self, response: httpx.Response) -> None:
+        """At 100 % of a usage budget, stop calling until access is regained."""
+        spent, regain = usage(response)
+        if spent >= 100:
+            self.http.options.sleep(max(regain, 1) * 60.0)
+
+    def _wait(self, response: httpx.Response, attempt: int) -> None:
+        _, regain = usage(response)
+        self.http.options.sleep(regain * 60.0 if regain else 60.0 * 2**attempt)
+
+
+def usage(response: httpx.Response) -> tuple[int, int]:
+    """The highest percentage spent in X-App-Usage / X-Business-Use-Case-Usage, and the
+    longest estimated time (minutes) until access is regained."""
+    spent, regain = 0, 0
+    for entry in _usage_entries(response):
+        for name in ("call_count", "total_cputime", "total_time"):
+            spent = max(spent, _int(entry.get(name)))
+        regain = max(regain, _int(entry.get("estimated_time_to_regain_access")))
+    return spent, regain
+
+
+def _usage_entries(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    for header in ("X-App-Usage", "X-Business-Use-Case-Usage", "X-Ad-Account-Usage"):
+        try:
+            value = json.loads(response.headers.get(header) or "null")
+        except ValueError:
+            continue
+        if isinstance(value, dict) and "call_count" in value:
+            yield value
+        elif isinstance(value, dict):  # business use case: {object id: [entries]}
+            for entries in value.values():
+                yield from (e for e in entries or [] if isinstance(e, dict))
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def graph_error(response: httpx.Response) -> ConnectorError:
+    """Classify a Graph API error body ({"error": {"code", "error_subcode", ...}})."""
+    try:
+        error = response.json()["error"]
+        code = int(error.get("code"))
+    except (ValueError, KeyError, TypeError):
+        return ConnectorError.transient(f"Instagram HTTP {response.status_code}", "http_error")
+    subcode = error.get("error_subcode")
+    message = f"Instagram: {error.get('message') or response.status_code}"
+    if code == 190 or code == 102:
+        return ConnectorError.needs_reauth(f"{message} (reconnect the account)", f"oauth_{code}")
+    if code == 10 or 200 <= code <= 299:
+        return ConnectorError.needs_reauth(f"{message} (reconnect the account)", "permission")
+    if code in THROTTLED:
+        return ConnectorError.transient(message, "throttled")
+    if code == 100 and subcode == 33:
+        return ConnectorError(message, permanent=True, reason="not_found")
+    if code == 100:
+        return ConnectorError(message, permanent=True, reason="invalid_parameter")
+    if code in TRANSIENT or error.get("is_transient") or response.status_code >= 500:
+        return ConnectorError.transient(message, f"graph_{code}")
+    return ConnectorError(message, permanent=True, reason=f"graph_{code}")
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ConnectorError.transient("upstream answered with invalid JSON", "bad_json") from exc
+    if not isinstance(body, dict):
+        raise ConnectorError.transient("upstream answered with an unexpected body", "bad_json")
+    return body
+
+
+def _metric_value(body: dict[str, Any], metric: str) -> int | None:
+    for item in body.get("data") or []:
+        if isinstance(item, dict) and item.get("name") == metric:
+            values = item.get("values") or []
+            if values and isinstance(values[0].get("value"), int):
+                return int(values[0]["value"])
+            if isinstance(item.get("total_value"), dict):
+                return _int(item["total_value"].get("value"))
+    return None
+
+
+_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+def graph_time(value: Any) -> str:
+    """Graph times carry a `+0000` offset; RFC 3339 wants `+00:00`."""
+    return checked_time(_OFFSET.sub(r"\1:\2", require_text(value, "timestamp")))
+
+
+def _posted_text(media: dict[str, Any]) -> str:
+    return graph_time(media["timestamp"])
+
+
+def _posted(media: dict[str, Any]) -> Any:
+    return parse_rfc3339(_posted_text(media))
