@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+import uuid
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from fanlens.analytics import service
-from fanlens.analytics.schemas import CohortRow, Cohorts, Overview
+from fanlens.analytics import retention, service
+from fanlens.analytics.schemas import (
+    CohortRow,
+    Cohorts,
+    Grain,
+    Overview,
+    RetentionCsvRow,
+    RetentionMatrix,
+    RetentionMode,
+    RetentionPeople,
+)
 from fanlens.api.csv import csv_response, wants_csv
 from fanlens.api.dependencies import CurrentWorkspace, Session
 from fanlens.api.params import FormatParam, Platform
@@ -53,3 +64,81 @@ def get_sync_health(session: Session, principal: CurrentWorkspace) -> SyncHealth
     """Connected accounts with their last sync and each stream's last stored page, the latest
     sync runs (items, API calls, quota used, errors) and rejected lines per source and reason."""
     return connector_service.health(session=session, workspace_id=principal.workspace_id)
+
+
+Types = Annotated[
+    list[str] | None,
+    Query(max_length=20, description="Interaction types that count as a return (default: any)."),
+]
+FirstTouch = Annotated[
+    uuid.UUID | None,
+    Query(description="Only followers first brought in by this content item (first touch)."),
+]
+GrainParam = Annotated[Grain, Query(description="Cohort and period length.")]
+ModeParam = Annotated[
+    RetentionMode, Query(description="on = active in period N; on_or_after = in N or later.")
+]
+
+
+@router.get(
+    "/retention", response_model=RetentionMatrix, responses=CSV_RESPONSE, summary="Retention"
+)
+def get_retention(
+    request: Request,
+    session: Session,
+    principal: CurrentWorkspace,
+    platform: Platform = None,
+    grain: GrainParam = "week",
+    mode: ModeParam = "on",
+    periods: int = Query(12, ge=1, le=retention.MAX_PERIODS, description="Cohorts shown."),
+    types: Types = None,
+    first_touch_content_id: FirstTouch = None,
+    as_of: date | None = Query(None, description="Day in the current period (default today)."),
+    fmt: FormatParam = None,
+) -> RetentionMatrix | StreamingResponse:
+    """Followers grouped by the week or month they were first seen; per period N after it, how
+    many came back (any interaction, or the chosen types). The current period is flagged
+    incomplete; the mean row weighs each cohort by its size."""
+    result = retention.matrix(
+        session=session,
+        workspace_id=principal.workspace_id,
+        grain=grain,
+        mode=mode,
+        periods=periods,
+        platform=platform,
+        types=types,
+        first_touch_content_id=first_touch_content_id,
+        as_of=as_of,
+    )
+    if wants_csv(request, fmt):
+        return csv_response(retention.csv_rows(result), RetentionCsvRow, "retention")
+    return result
+
+
+@router.get("/retention/people", response_model=RetentionPeople, summary="Retention cell")
+def get_retention_people(
+    session: Session,
+    principal: CurrentWorkspace,
+    cohort: date = Query(description="A day in the cohort's first-seen week or month."),
+    period: int = Query(ge=0, le=retention.MAX_PERIODS),
+    platform: Platform = None,
+    grain: GrainParam = "week",
+    mode: ModeParam = "on",
+    types: Types = None,
+    first_touch_content_id: FirstTouch = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> RetentionPeople:
+    """The followers counted in one cell of the retention matrix."""
+    items = retention.people(
+        session=session,
+        workspace_id=principal.workspace_id,
+        cohort=cohort,
+        period=period,
+        grain=grain,
+        mode=mode,
+        platform=platform,
+        types=types,
+        first_touch_content_id=first_touch_content_id,
+        limit=limit,
+    )
+    return RetentionPeople(items=items)

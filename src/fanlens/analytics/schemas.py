@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -50,3 +52,79 @@ class Overview(BaseModel):
     totals: PlatformTotals = Field(description="Every platform summed (platform = 'all').")
     weekly: list[WeeklyPoint] = Field(description="Interactions per week and platform.")
     tiers: list[TierCount] = Field(description="Followers per tier, highest tier first.")
+
+
+Grain = Literal["week", "month"]
+RetentionMode = Literal["on", "on_or_after"]
+
+
+class RetentionCellOut(BaseModel):
+    period: int = Field(description="N: periods since the cohort's own period (0 = itself).")
+    period_start: date
+    followers: int = Field(description="Cohort followers counted as returning in period N.")
+    rate: float | None = Field(description="followers / cohort size.")
+    incomplete: bool = Field(description="Period N is the current period: still filling up.")
+
+
+class RetentionCohort(BaseModel):
+    cohort: date = Field(description="First day of the first-seen week (Monday) or month.")
+    size: int = Field(description="Followers first seen in this period.")
+    cells: list[RetentionCellOut] = Field(description="Periods 0 … up to the current period.")
+
+
+class RetentionMean(BaseModel):
+    period: int
+    cohorts: int = Field(description="Cohorts that have begun period N.")
+    cohort_size: int = Field(description="Their followers, summed (the weight).")
+    followers: int
+    rate: float | None = Field(description="followers / cohort_size: the size-weighted mean.")
+    incomplete: bool = Field(description="Only the current period holds period N.")
+
+
+class RetentionCsvRow(BaseModel):
+    cohort: str = Field(description="Cohort start date, or 'mean'.")
+    cohort_size: int
+    period: int
+    period_start: date | None
+    followers: int
+    rate: float | None
+    incomplete: bool
+
+
+class RetentionMatrix(BaseModel):
+    grain: Grain
+    mode: RetentionMode = Field(description="on = bounded, on_or_after = unbounded.")
+    platform: str | None
+    types: list[str] | None = Field(description="Interaction types that count as a return.")
+    first_touch_content_id: uuid.UUID | None
+    current_period: date
+    cohorts: list[RetentionCohort] = Field(description="Oldest cohort first.")
+    mean: list[RetentionMean]
+
+    def means_as_cells(self) -> list[RetentionCsvRow]:
+        return [
+            RetentionCsvRow(
+                cohort="mean",
+                cohort_size=m.cohort_size,
+                period=m.period,
+                period_start=None,
+                followers=m.followers,
+                rate=m.rate,
+                incomplete=m.incomplete,
+            )
+            for m in self.mean
+        ]
+
+
+class RetentionPerson(BaseModel):
+    id: uuid.UUID
+    platform: str
+    external_user_id: str
+    username: str | None
+    display_name: str | None
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+
+
+class RetentionPeople(BaseModel):
+    items: list[RetentionPerson]
