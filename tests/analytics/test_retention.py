@@ -71,7 +71,7 @@ def build(session: Session, world: dict[str, object], **kw: object) -> Retention
         workspace_id=ws.id,  # type: ignore[attr-defined]
         as_of=AS_OF,
         periods=4,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
@@ -162,7 +162,7 @@ def test_people_in_a_cell(session: Session, world: dict[str, object]) -> None:
             session=session,
             workspace_id=ws.id,  # type: ignore[attr-defined]
             cohort=date(2026, 11, 4),
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
         return [p.username for p in people]
 

@@ -7,8 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from fanlens.analytics import retention, service
+from fanlens.analytics import insights, retention, service
 from fanlens.analytics.schemas import (
+    BestPlatform,
+    BestTime,
+    BestTimeCell,
     CohortRow,
     Cohorts,
     Grain,
@@ -17,6 +20,8 @@ from fanlens.analytics.schemas import (
     RetentionMatrix,
     RetentionMode,
     RetentionPeople,
+    TierMoveCsvRow,
+    TierMovement,
 )
 from fanlens.api.csv import csv_response, wants_csv
 from fanlens.api.dependencies import CurrentWorkspace, Session
@@ -142,3 +147,68 @@ def get_retention_people(
         limit=limit,
     )
     return RetentionPeople(items=items)
+
+
+@router.get(
+    "/content/{content_id}/best-platform", response_model=BestPlatform, summary="Best platform"
+)
+def get_best_platform(
+    content_id: uuid.UUID, session: Session, principal: CurrentWorkspace
+) -> BestPlatform:
+    """The content item's platforms two ways, each with its reason: the plain rule (most
+    engagement, as content_cross_platform_summary.best_platform) and engagement normalised per
+    platform (engagement / views where views are known, else per post per known follower,
+    divided by the same rate over all of the workspace's posts on that platform)."""
+    return insights.best_platform(
+        session=session, workspace_id=principal.workspace_id, content_id=content_id
+    )
+
+
+@router.get("/best-time", response_model=BestTime, responses=CSV_RESPONSE, summary="Best time")
+def get_best_time(
+    request: Request,
+    session: Session,
+    principal: CurrentWorkspace,
+    platform: Platform = None,
+    tz: str = Query("UTC", max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$", description="IANA zone"),
+    fmt: FormatParam = None,
+) -> BestTime | StreamingResponse:
+    """Weekday x hour of posting: mean interactions per post in its first 24 hours, per
+    platform (posts with a posting time only)."""
+    result = insights.best_time(
+        session=session, workspace_id=principal.workspace_id, platform=platform, tz=tz
+    )
+    if wants_csv(request, fmt):
+        return csv_response(result.cells, BestTimeCell, "best-time")
+    return result
+
+
+@router.get(
+    "/tier-movement", response_model=TierMovement, responses=CSV_RESPONSE, summary="Tier movement"
+)
+def get_tier_movement(
+    request: Request,
+    session: Session,
+    principal: CurrentWorkspace,
+    grain: GrainParam = "week",
+    periods: int = Query(12, ge=1, le=retention.MAX_PERIODS),
+    as_of: date | None = Query(None, description="Day in the last period (default today)."),
+    fmt: FormatParam = None,
+) -> TierMovement | StreamingResponse:
+    """Per week or month, from the tier history: followers per (from, to) tier pair, and how
+    many moved up, held their tier, moved down or got their first tier."""
+    result = insights.tier_movement(
+        session=session,
+        workspace_id=principal.workspace_id,
+        grain=grain,
+        periods=periods,
+        as_of=as_of,
+    )
+    if wants_csv(request, fmt):
+        rows = (
+            TierMoveCsvRow(period=p.period, **m.model_dump())
+            for p in result.periods
+            for m in p.moves
+        )
+        return csv_response(rows, TierMoveCsvRow, "tier-movement")
+    return result

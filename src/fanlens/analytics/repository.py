@@ -223,3 +223,130 @@ def retention_people(
 ) -> Sequence[Row[Any]]:
     params = {**q.params(), "period_from": period_from, "period_to": period_to, "limit": limit}
     return session.execute(_RETENTION_PEOPLE, params).all()
+
+
+# --- best time to post -----------------------------------------------------------------------
+# Engagement a post drew in its first 24 hours: the interactions stored for it in that window
+# (reported metrics carry no time, so they cannot say when the engagement came).
+_BEST_TIME = text(
+    """
+    SELECT p.platform,
+           extract(isodow FROM p.posted_at AT TIME ZONE :tz)::int AS weekday,
+           extract(hour FROM p.posted_at AT TIME ZONE :tz)::int AS hour,
+           count(*)::bigint AS posts,
+           sum(e.n)::bigint AS engagement
+    FROM content_posts p
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS n FROM follower_interactions i
+        WHERE i.content_post_id = p.id AND i.occurred_at >= p.posted_at
+          AND i.occurred_at < p.posted_at + interval '24 hours') e
+    WHERE p.workspace_id = :ws AND p.posted_at IS NOT NULL
+      AND (CAST(:platform AS text) IS NULL OR p.platform = :platform)
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3
+    """
+)
+
+
+def best_time(
+    session: Session, workspace_id: uuid.UUID, *, platform: str | None, tz: str
+) -> Sequence[Row[Any]]:
+    return session.execute(_BEST_TIME, {"ws": workspace_id, "platform": platform, "tz": tz}).all()
+
+
+# --- tier movement ---------------------------------------------------------------------------
+_TIER_MOVES = text(
+    """
+    SELECT date_trunc(:grain, changed_at AT TIME ZONE 'UTC')::date AS period,
+           from_tier, to_tier, count(*)::bigint AS followers
+    FROM follower_tier_changes
+    WHERE workspace_id = :ws AND changed_at >= :from_ts AND changed_at < :to_ts
+    GROUP BY 1, 2, 3
+    """
+)
+# Held: followers whose last known tier before the period stayed unchanged through it.
+_TIER_HELD = text(
+    """
+    SELECT p.start AS period, last.to_tier AS tier, count(*)::bigint AS followers
+    FROM unnest(CAST(:starts AS date[]), CAST(:ends AS date[])) AS p (start, stop)
+    CROSS JOIN LATERAL (
+        SELECT DISTINCT ON (c.follower_id) c.follower_id, c.to_tier
+        FROM follower_tier_changes c
+        WHERE c.workspace_id = :ws AND c.changed_at < p.start::timestamp AT TIME ZONE 'UTC'
+        ORDER BY c.follower_id, c.changed_at DESC, c.id DESC) last
+    WHERE NOT EXISTS (
+        SELECT 1 FROM follower_tier_changes m
+        WHERE m.follower_id = last.follower_id
+          AND m.changed_at >= p.start::timestamp AT TIME ZONE 'UTC'
+          AND m.changed_at < p.stop::timestamp AT TIME ZONE 'UTC')
+    GROUP BY 1, 2
+    """
+)
+
+
+def tier_moves(
+    session: Session,
+    workspace_id: uuid.UUID,
+    *,
+    grain: str,
+    from_ts: datetime,
+    to_ts: datetime,
+) -> Sequence[Row[Any]]:
+    params = {"ws": workspace_id, "grain": grain, "from_ts": from_ts, "to_ts": to_ts}
+    return session.execute(_TIER_MOVES, params).all()
+
+
+def tier_held(
+    session: Session, workspace_id: uuid.UUID, *, starts: list[date], ends: list[date]
+) -> Sequence[Row[Any]]:
+    return session.execute(_TIER_HELD, {"ws": workspace_id, "starts": starts, "ends": ends}).all()
+
+
+# --- best platform ---------------------------------------------------------------------------
+_ITEM_PLATFORMS = text(
+    """
+    SELECT p.platform, count(*)::bigint AS posts, sum(p.views)::bigint AS views,
+           (coalesce(sum(p.likes), 0) + coalesce(sum(p.comments), 0) + coalesce(sum(p.shares), 0)
+            + coalesce(sum(p.saves), 0))::bigint AS engagement,
+           (SELECT count(*) FROM followers f
+            WHERE f.workspace_id = :ws AND f.platform = p.platform)::bigint AS followers
+    FROM content_posts p
+    WHERE p.workspace_id = :ws AND p.content_id = :content
+    GROUP BY p.platform
+    ORDER BY p.platform
+    """
+)
+_PLATFORM_BASES = text(
+    """
+    SELECT p.platform, count(*)::bigint AS posts,
+           sum(p.views) FILTER (WHERE p.views > 0)::bigint AS views,
+           (coalesce(sum(p.likes) FILTER (WHERE p.views > 0), 0)
+            + coalesce(sum(p.comments) FILTER (WHERE p.views > 0), 0)
+            + coalesce(sum(p.shares) FILTER (WHERE p.views > 0), 0)
+            + coalesce(sum(p.saves) FILTER (WHERE p.views > 0), 0))::bigint AS viewed_engagement,
+           (coalesce(sum(p.likes), 0) + coalesce(sum(p.comments), 0) + coalesce(sum(p.shares), 0)
+            + coalesce(sum(p.saves), 0))::bigint AS engagement,
+           (SELECT count(*) FROM followers f
+            WHERE f.workspace_id = :ws AND f.platform = p.platform)::bigint AS followers
+    FROM content_posts p
+    WHERE p.workspace_id = :ws AND p.platform = ANY (CAST(:platforms AS text[]))
+    GROUP BY p.platform
+    """
+)
+
+
+def item_platforms(
+    session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
+) -> Sequence[Row[Any]]:
+    return session.execute(_ITEM_PLATFORMS, {"ws": workspace_id, "content": content_id}).all()
+
+
+def platform_bases(
+    session: Session, workspace_id: uuid.UUID, platforms: list[str]
+) -> Sequence[Row[Any]]:
+    return session.execute(_PLATFORM_BASES, {"ws": workspace_id, "platforms": platforms}).all()
+
+
+def content_exists(session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID) -> bool:
+    stmt = text("SELECT 1 FROM content_items WHERE workspace_id = :ws AND id = :id")
+    return session.execute(stmt, {"ws": workspace_id, "id": content_id}).first() is not None

@@ -52,7 +52,7 @@ def offset(cohort: date, period: date, grain: Grain) -> int:
     return (period.year - cohort.year) * 12 + period.month - cohort.month
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
@@ -71,15 +71,15 @@ def _query(
         grain=grain,
         first=first,
         last=last,
-        from_ts=_midnight(first),
-        to_ts=_midnight(shift(last, grain, 1)),
+        from_ts=midnight(first),
+        to_ts=midnight(shift(last, grain, 1)),
         platform=platform.lower() if platform else None,
         types=sorted({t.lower() for t in types}) if types else None,
         content_id=content_id,
     )
 
 
-def _window(grain: Grain, periods: int, as_of: date | None) -> tuple[date, date]:
+def window(grain: Grain, periods: int, as_of: date | None) -> tuple[date, date]:
     if not 1 <= periods <= MAX_PERIODS:
         raise InvalidInput(f"periods must be between 1 and {MAX_PERIODS}")
     current = period_start(as_of or datetime.now(UTC).date(), grain)
@@ -98,7 +98,7 @@ def matrix(
     first_touch_content_id: uuid.UUID | None = None,
     as_of: date | None = None,
 ) -> RetentionMatrix:
-    first, current = _window(grain, periods, as_of)
+    first, current = window(grain, periods, as_of)
     q = _query(
         workspace_id=workspace_id,
         grain=grain,
@@ -110,8 +110,11 @@ def matrix(
     )
     rows = repository.retention_rows(session, q)
     sizes = _sizes(session, q, rows)
+    by_cohort: dict[date, list[Row[Any]]] = defaultdict(list)
+    for r in rows:
+        by_cohort[r.cohort].append(r)
     cohorts = [
-        _cohort(c, sizes.get(c, 0), rows, grain=grain, mode=mode, current=current)
+        _cohort(c, sizes.get(c, 0), by_cohort[c], grain=grain, mode=mode, current=current)
         for c in (shift(first, grain, n) for n in range(periods))
     ]
     return RetentionMatrix(
@@ -148,7 +151,7 @@ def _cohort(
     active = [0] * reached
     last = [0] * reached
     for r in rows:
-        if r.cohort == cohort and 0 <= (n := offset(cohort, r.period, grain)) < reached:
+        if 0 <= (n := offset(cohort, r.period, grain)) < reached:
             active[n] += r.active
             last[n] += r.last_active
     counts = active if mode == "on" else _suffix_sums(last)
@@ -233,8 +236,8 @@ def people(
     rows = repository.retention_people(
         session,
         q,
-        period_from=_midnight(target),
-        period_to=_midnight(shift(target, grain, 1)) if mode == "on" else None,
+        period_from=midnight(target),
+        period_to=midnight(shift(target, grain, 1)) if mode == "on" else None,
         limit=limit,
     )
     return [RetentionPerson.model_validate(r._mapping) for r in rows]

@@ -128,3 +128,81 @@ class RetentionPerson(BaseModel):
 
 class RetentionPeople(BaseModel):
     items: list[RetentionPerson]
+
+
+class BestTimeCell(BaseModel):
+    platform: str
+    weekday: int = Field(description="ISO weekday: 1 = Monday … 7 = Sunday.")
+    hour: int = Field(description="Hour of posting, 0-23, in the requested time zone.")
+    posts: int
+    avg_engagement: float = Field(description="Mean interactions per post in its first 24 hours.")
+
+
+class BestTime(BaseModel):
+    tz: str
+    cells: list[BestTimeCell]
+    best: dict[str, list[BestTimeCell]] = Field(
+        description="Per platform, the three slots with the highest mean (most posts on ties)."
+    )
+
+
+Direction = Literal["up", "down", "held", "new"]
+
+
+class TierMove(BaseModel):
+    from_tier: str | None = Field(description="Null: the follower's first tier (new).")
+    to_tier: str
+    direction: Direction
+    followers: int
+
+
+class TierPeriod(BaseModel):
+    period: date
+    up: int
+    held: int
+    down: int
+    new: int
+    changes: int = Field(description="Tier-history rows in the period (up + down + new).")
+    moves: list[TierMove]
+
+
+class TierMovement(BaseModel):
+    grain: Grain
+    periods: list[TierPeriod] = Field(description="Oldest first.")
+
+
+class TierMoveCsvRow(BaseModel):
+    period: date
+    from_tier: str | None
+    to_tier: str
+    direction: Direction
+    followers: int
+
+
+class PlatformScore(BaseModel):
+    platform: str
+    posts: int
+    views: int | None
+    engagement: int = Field(description="likes + comments + shares + saves, as reported")
+    followers: int = Field(description="Followers fanlens knows on this platform.")
+    basis: Literal["views", "followers"] | None = Field(
+        description="views when the platform reports views for this item, else followers."
+    )
+    rate: float | None = Field(
+        description="engagement / views, or engagement per post / followers."
+    )
+    platform_rate: float | None = Field(
+        description="The same rate over all of the workspace's posts on this platform."
+    )
+    index: float | None = Field(description="rate / platform_rate: 1.0 = typical there.")
+
+
+class BestPlatform(BaseModel):
+    content_id: uuid.UUID
+    most_engagement: str | None = Field(
+        description="The plain rule (content_cross_platform_summary.best_platform)."
+    )
+    most_engagement_reason: str | None
+    normalised: str | None = Field(description="Highest engagement relative to its platform.")
+    normalised_reason: str | None
+    platforms: list[PlatformScore]

@@ -19,6 +19,8 @@ NAV = [
     ("overview", "/analytics", "Overview"),
     ("content", "/analytics/content", "Content"),
     ("followers", "/analytics/followers", "Followers"),
+    ("retention", "/analytics/retention", "Retention"),
+    ("insights", "/analytics/insights", "Insights"),
     ("health", "/analytics/health", "Data health"),
 ]
 TIER_LABELS = {

@@ -2,17 +2,14 @@
 -- bounded retention matrix (followers per first-seen cohort and active period), kept per batch.
 
 -- Add (p_sign = 1) or remove (p_sign = -1) the given followers' whole contribution to the
--- matrix. A follower's cohort is their earliest active period, so a back-filled interaction
--- that moves the cohort is handled by removing, updating the periods, and adding again.
+-- matrix. A follower's cohort is their earliest active period.
 CREATE FUNCTION fanlens_retention_apply(p_follower_ids uuid[], p_sign integer) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO retention_cells AS c (workspace_id, platform, grain, cohort, period, followers)
-    SELECT a.workspace_id, a.platform, a.grain, m.cohort, a.period, p_sign * count(*)
-    FROM follower_active_periods a
-    JOIN (SELECT follower_id, grain, min(period) AS cohort FROM follower_active_periods
-          WHERE follower_id = ANY (p_follower_ids) GROUP BY follower_id, grain) m
-      ON m.follower_id = a.follower_id AND m.grain = a.grain
-    WHERE a.follower_id = ANY (p_follower_ids)
+    SELECT a.workspace_id, a.platform, a.grain, a.cohort, a.period, p_sign * count(*)
+    FROM (SELECT workspace_id, platform, grain, period,
+                 min(period) OVER (PARTITION BY follower_id, grain) AS cohort
+          FROM follower_active_periods WHERE follower_id = ANY (p_follower_ids)) a
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5  -- a fixed lock order, so concurrent batches cannot deadlock here
     ON CONFLICT (workspace_id, platform, grain, cohort, period)
@@ -34,7 +31,7 @@ LANGUAGE sql AS $$
     DELETE FROM retention_cells WHERE followers = 0;
 $$;
 
--- A whole workspace at once, set-based (bulk loads that ran with the triggers off).
+-- A whole workspace at once, set-based (bulk loads that ran with the trigger off).
 CREATE FUNCTION fanlens_retention_rebuild_workspace(p_workspace_id uuid) RETURNS void
 LANGUAGE sql AS $$
     DELETE FROM retention_cells WHERE workspace_id = p_workspace_id;
@@ -46,44 +43,66 @@ LANGUAGE sql AS $$
     FROM follower_interactions i CROSS JOIN (VALUES ('week'), ('month')) g (grain)
     WHERE i.workspace_id = p_workspace_id;
     INSERT INTO retention_cells (workspace_id, platform, grain, cohort, period, followers)
-    SELECT a.workspace_id, a.platform, a.grain, m.cohort, a.period, count(*)
-    FROM follower_active_periods a
-    JOIN (SELECT follower_id, grain, min(period) AS cohort FROM follower_active_periods
-          WHERE workspace_id = p_workspace_id GROUP BY follower_id, grain) m
-      ON m.follower_id = a.follower_id AND m.grain = a.grain
-    WHERE a.workspace_id = p_workspace_id
+    SELECT p_workspace_id, a.platform, a.grain, a.cohort, a.period, count(*)
+    FROM (SELECT platform, grain, period,
+                 min(period) OVER (PARTITION BY follower_id, grain) AS cohort
+          FROM follower_active_periods WHERE workspace_id = p_workspace_id) a
     GROUP BY 1, 2, 3, 4, 5;
 $$;
 
--- New interactions: only followers with a period not seen before change the matrix; most
--- batches of an active account add to periods already recorded and cost one lookup per row.
+-- New interactions cost what the batch holds: periods already recorded add nothing, a new
+-- period adds one to its cell. Only a follower whose cohort moves earlier (history back-filled
+-- after newer activity) is recounted whole: removed, updated, added again.
 CREATE FUNCTION fanlens_retention_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    touched uuid[];
+    moved uuid[];
 BEGIN
-    SELECT array_agg(DISTINCT n.follower_id) INTO touched
-    FROM (SELECT DISTINCT n.follower_id, g.grain,
-                 date_trunc(g.grain, n.occurred_at AT TIME ZONE 'UTC')::date AS period
-          FROM new_rows n CROSS JOIN (VALUES ('week'), ('month')) g (grain)) n
-    WHERE NOT EXISTS (
-        SELECT 1 FROM follower_active_periods a
-        WHERE a.follower_id = n.follower_id AND a.grain = n.grain AND a.period = n.period);
-    IF touched IS NULL THEN
-        RETURN NULL;
+    SELECT array_agg(DISTINCT n.follower_id) INTO moved
+    FROM (SELECT follower_id, g.grain,
+                 min(date_trunc(g.grain, occurred_at AT TIME ZONE 'UTC')::date) AS first_period
+          FROM new_rows CROSS JOIN (VALUES ('week'), ('month')) g (grain)
+          GROUP BY 1, 2) n
+    WHERE n.first_period < (SELECT min(a.period) FROM follower_active_periods a
+                            WHERE a.follower_id = n.follower_id AND a.grain = n.grain);
+    IF moved IS NOT NULL THEN
+        PERFORM fanlens_retention_apply(moved, -1);
     END IF;
-    PERFORM fanlens_retention_apply(touched, -1);
-    INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
-    SELECT DISTINCT n.follower_id, g.grain,
-           date_trunc(g.grain, n.occurred_at AT TIME ZONE 'UTC')::date,
-           n.workspace_id, n.platform
-    FROM new_rows n CROSS JOIN (VALUES ('week'), ('month')) g (grain)
-    WHERE n.follower_id = ANY (touched)
-    ORDER BY 1, 2, 3
-    ON CONFLICT DO NOTHING;
-    PERFORM fanlens_retention_apply(touched, 1);
-    DELETE FROM retention_cells WHERE followers = 0 AND workspace_id IN (
-        SELECT DISTINCT workspace_id FROM new_rows);
+    moved := coalesce(moved, '{}');
+
+    -- The CTE `known` reads the table as it was before this statement's INSERT.
+    WITH fresh AS (
+        SELECT DISTINCT n.follower_id, g.grain,
+               date_trunc(g.grain, n.occurred_at AT TIME ZONE 'UTC')::date AS period,
+               n.workspace_id, n.platform
+        FROM new_rows n CROSS JOIN (VALUES ('week'), ('month')) g (grain)),
+    known AS (
+        SELECT a.follower_id, a.grain, min(a.period) AS cohort
+        FROM follower_active_periods a
+        WHERE a.follower_id IN (SELECT follower_id FROM fresh) AND a.follower_id <> ALL (moved)
+        GROUP BY 1, 2),
+    added AS (
+        INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
+        SELECT * FROM fresh ORDER BY 1, 2, 3
+        ON CONFLICT DO NOTHING
+        RETURNING follower_id, grain, period, workspace_id, platform)
+    INSERT INTO retention_cells AS c (workspace_id, platform, grain, cohort, period, followers)
+    SELECT x.workspace_id, x.platform, x.grain, x.cohort, x.period, count(*)
+    FROM (SELECT a.workspace_id, a.platform, a.grain, a.period,
+                 coalesce(k.cohort, min(a.period) OVER (PARTITION BY a.follower_id, a.grain))
+                     AS cohort
+          FROM added a LEFT JOIN known k ON k.follower_id = a.follower_id AND k.grain = a.grain
+          WHERE a.follower_id <> ALL (moved)) x
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (workspace_id, platform, grain, cohort, period)
+    DO UPDATE SET followers = c.followers + EXCLUDED.followers;
+
+    IF cardinality(moved) > 0 THEN
+        PERFORM fanlens_retention_apply(moved, 1);
+        DELETE FROM retention_cells WHERE followers = 0 AND workspace_id IN (
+            SELECT DISTINCT workspace_id FROM new_rows);
+    END IF;
     RETURN NULL;
 END
 $$;
