@@ -6,15 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from fanlens.analytics import retention
-from fanlens.analytics.schemas import RetentionMatrix
+from fanlens.analytics import insights, retention
+from fanlens.analytics.schemas import BestTimeCell, RetentionMatrix, TierMovement
 from fanlens.api.dependencies import Session
 from fanlens.web.auth import CurrentUser
-from fanlens.web.rendering import render, urlencode_params
+from fanlens.web.rendering import chart, render, urlencode_params
 
 router = APIRouter(include_in_schema=False)
 GRAINS = ("week", "month")
@@ -138,5 +139,72 @@ def retention_page(request: Request, session: Session, user: CurrentUser) -> HTM
             "people": people,
             "csv": "/api/social-analytics/retention?"
             + urlencode_params({**params, "format": "csv"}),
+        },
+    )
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DIRECTIONS = ("up", "held", "down", "new")
+
+
+def _time_heatmap(platform: str, cells: list[BestTimeCell], tz: str) -> dict[str, Any]:
+    grid: list[list[float | None]] = [[None] * 24 for _ in WEEKDAYS]
+    posts: list[list[str]] = [[""] * 24 for _ in WEEKDAYS]
+    for c in cells:
+        grid[c.weekday - 1][c.hour] = c.avg_engagement
+        posts[c.weekday - 1][c.hour] = str(c.posts)
+    return {
+        "kind": "heatmap",
+        "title": f"{platform}: mean first-24-hour interactions per post ({tz})",
+        "x": [f"{h:02d}" for h in range(24)],
+        "y": list(WEEKDAYS),
+        "z": grid,
+        "text": posts,
+        "series": [],
+        "y_title": "weekday",
+        "x_title": "hour posted",
+        "hover": "%{y} %{x}h: %{z:.1f} per post (%{text} posts)<extra></extra>",
+    }
+
+
+def _tier_chart(movement: TierMovement) -> dict[str, Any]:
+    return chart(
+        "stacked",
+        [p.period for p in movement.periods],
+        {d: [getattr(p, d) for p in movement.periods] for d in DIRECTIONS},
+        title=f"Tier movement per {movement.grain}",
+        y_title="followers",
+    )
+
+
+@router.get("/analytics/insights", response_class=HTMLResponse)
+def insights_page(request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
+    p = request.query_params
+    tz = p.get("tz") or "UTC"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = "UTC"
+    grain = _pick(p.get("grain"), GRAINS)
+    periods = _int(p.get("periods"), 12, 1, retention.MAX_PERIODS)
+    times = insights.best_time(session=session, workspace_id=user.workspace_id, tz=tz)
+    by_platform: dict[str, list[BestTimeCell]] = {}
+    for c in times.cells:
+        by_platform.setdefault(c.platform, []).append(c)
+    movement = insights.tier_movement(
+        session=session, workspace_id=user.workspace_id, grain=grain, periods=periods
+    )
+    return render(
+        request,
+        "insights.html",
+        {
+            "user": user,
+            "active": "insights",
+            "params": {"tz": tz, "grain": grain, "periods": periods},
+            "times": times,
+            "time_charts": {pl: _time_heatmap(pl, cs, tz) for pl, cs in by_platform.items()},
+            "movement": movement,
+            "tier_chart": _tier_chart(movement),
+            "weekdays": WEEKDAYS,
         },
     )
