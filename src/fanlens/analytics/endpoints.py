@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from fanlens.analytics import insights, retention, service
+from fanlens.analytics import insights, linking, retention, service
 from fanlens.analytics.schemas import (
     BestPlatform,
     BestTime,
@@ -15,6 +15,10 @@ from fanlens.analytics.schemas import (
     CohortRow,
     Cohorts,
     Grain,
+    LinkDecisionIn,
+    LinkDecisionOut,
+    LinkDecisions,
+    LinkSuggestions,
     Overview,
     RetentionCsvRow,
     RetentionMatrix,
@@ -24,7 +28,7 @@ from fanlens.analytics.schemas import (
     TierMovement,
 )
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import CurrentWorkspace, Session
+from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
 from fanlens.api.params import FormatParam, Platform
 from fanlens.api.schemas import CSV_RESPONSE
 from fanlens.connectors import service as connector_service
@@ -212,3 +216,48 @@ def get_tier_movement(
         )
         return csv_response(rows, TierMoveCsvRow, "tier-movement")
     return result
+
+
+@router.get(
+    "/content-links/suggestions", response_model=LinkSuggestions, summary="Link suggestions"
+)
+def get_link_suggestions(
+    session: Session,
+    principal: CurrentWorkspace,
+    limit: int = Query(50, ge=1, le=1000),
+) -> LinkSuggestions:
+    """Pairs of posts on different platforms, in different content items, posted within 72
+    hours with similar captions or titles, best match first. Rejected pairs never return."""
+    items = linking.suggestions(session=session, workspace_id=principal.workspace_id, limit=limit)
+    return LinkSuggestions(items=items)
+
+
+@router.get("/content-links", response_model=LinkDecisions, summary="Link decisions")
+def list_link_decisions(session: Session, principal: CurrentWorkspace) -> LinkDecisions:
+    """Every accepted or rejected pair, newest first."""
+    items = linking.decisions(session=session, workspace_id=principal.workspace_id)
+    return LinkDecisions(items=list(items))
+
+
+@router.post("/content-links", response_model=LinkDecisionOut, summary="Accept or reject a link")
+def post_link_decision(
+    body: LinkDecisionIn, session: Session, principal: WriteScope
+) -> LinkDecisionOut:
+    """accepted: other_post_id moves into post_id's content item (its interactions and the
+    items' totals follow). rejected: the pair is never suggested again."""
+    decide = linking.link if body.decision == "accepted" else linking.reject
+    return decide(
+        session=session,
+        workspace_id=principal.workspace_id,
+        post_id=body.post_id,
+        other_post_id=body.other_post_id,
+    )
+
+
+@router.post(
+    "/content-links/unlink/{post_id}", response_model=LinkDecisionOut, summary="Unlink a post"
+)
+def post_unlink(post_id: uuid.UUID, session: Session, principal: WriteScope) -> LinkDecisionOut:
+    """Put a post that a link moved back into its previous content item; the pair is then
+    rejected, so it is not suggested again."""
+    return linking.unlink(session=session, workspace_id=principal.workspace_id, post_id=post_id)

@@ -427,8 +427,7 @@ def latest_accepted(
 def mark_rejected(session: Session, *, decision_id: uuid.UUID) -> Row[Any]:
     stmt = text(
         f"""UPDATE content_link_decisions
-            SET decision = 'rejected', moved_post_id = NULL, previous_content_id = NULL,
-                decided_at = now()
+            SET decision = 'rejected', decided_at = now()
             WHERE id = :id RETURNING {_DECISION_COLUMNS}"""
     )
     return session.execute(stmt, {"id": decision_id}).one()

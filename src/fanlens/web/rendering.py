@@ -21,6 +21,7 @@ NAV = [
     ("followers", "/analytics/followers", "Followers"),
     ("retention", "/analytics/retention", "Retention"),
     ("insights", "/analytics/insights", "Insights"),
+    ("links", "/analytics/links", "Linking"),
     ("health", "/analytics/health", "Data health"),
 ]
 TIER_LABELS = {
