@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Annotated
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -30,7 +30,7 @@ from fanlens.analytics.schemas import (
 from fanlens.api.csv import csv_response, wants_csv
 from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
 from fanlens.api.params import FormatParam, Platform
-from fanlens.api.schemas import CSV_RESPONSE
+from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
 from fanlens.connectors import service as connector_service
 from fanlens.connectors.schemas import SyncHealth
 
@@ -128,8 +128,10 @@ def get_retention(
 def get_retention_people(
     session: Session,
     principal: CurrentWorkspace,
-    cohort: date = Query(description="A day in the cohort's first-seen week or month."),
-    period: int = Query(ge=0, le=retention.MAX_PERIODS),
+    cohort: date | None = Query(
+        None, description="A day in the cohort's first-seen week or month (default today)."
+    ),
+    period: int = Query(0, ge=0, le=retention.MAX_PERIODS),
     platform: Platform = None,
     grain: GrainParam = "week",
     mode: ModeParam = "on",
@@ -141,7 +143,7 @@ def get_retention_people(
     items = retention.people(
         session=session,
         workspace_id=principal.workspace_id,
-        cohort=cohort,
+        cohort=cohort or datetime.now(UTC).date(),
         period=period,
         grain=grain,
         mode=mode,
@@ -239,7 +241,18 @@ def list_link_decisions(session: Session, principal: CurrentWorkspace) -> LinkDe
     return LinkDecisions(items=list(items))
 
 
-@router.post("/content-links", response_model=LinkDecisionOut, summary="Accept or reject a link")
+LINK_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body is not JSON"},
+    409: {"model": ErrorResponse, "description": "Already one content item / nothing to undo"},
+}
+
+
+@router.post(
+    "/content-links",
+    response_model=LinkDecisionOut,
+    summary="Accept or reject a link",
+    responses=LINK_ERRORS,
+)
 def post_link_decision(
     body: LinkDecisionIn, session: Session, principal: WriteScope
 ) -> LinkDecisionOut:
@@ -255,7 +268,10 @@ def post_link_decision(
 
 
 @router.post(
-    "/content-links/unlink/{post_id}", response_model=LinkDecisionOut, summary="Unlink a post"
+    "/content-links/unlink/{post_id}",
+    response_model=LinkDecisionOut,
+    summary="Unlink a post",
+    responses=LINK_ERRORS,
 )
 def post_unlink(post_id: uuid.UUID, session: Session, principal: WriteScope) -> LinkDecisionOut:
     """Put a post that a link moved back into its previous content item; the pair is then

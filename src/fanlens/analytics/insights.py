@@ -7,7 +7,6 @@ import uuid
 from collections import defaultdict
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -116,10 +115,8 @@ def _normalised_reason(best: PlatformScore) -> str:
 def best_time(
     *, session: Session, workspace_id: uuid.UUID, platform: str | None = None, tz: str = "UTC"
 ) -> BestTime:
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {tz!r}") from exc
+    if not repository.time_zone_exists(session, tz):  # the database's zone list decides
+        raise InvalidInput(f"unknown time zone {tz!r}")
     rows = repository.best_time(
         session, workspace_id, platform=platform.lower() if platform else None, tz=tz
     )

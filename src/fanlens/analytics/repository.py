@@ -187,9 +187,28 @@ class RetentionQuery:
         }
 
 
-def retention_rows(session: Session, q: RetentionQuery) -> Sequence[Row[Any]]:
-    fast = q.types is None and q.content_id is None
-    return session.execute(_RETENTION_CELLS if fast else _RETENTION_LOG, q.params()).all()
+# Bounded and any type: the kept cells alone. Everyone is active in their own first period, so
+# the cohort sizes are the cells where period = cohort; no follower is read.
+_RETENTION_CELLS_ONLY = text(
+    """
+    SELECT cohort, period, sum(followers)::bigint AS active,
+           sum(followers) FILTER (WHERE period = cohort)::bigint AS size
+    FROM retention_cells
+    WHERE workspace_id = :ws AND grain = :grain AND cohort BETWEEN :first AND :last
+      AND (CAST(:platform AS text) IS NULL OR platform = :platform)
+    GROUP BY 1, 2
+    """
+)
+
+
+def retention_rows(session: Session, q: RetentionQuery, *, unbounded: bool) -> Sequence[Row[Any]]:
+    """(cohort, period, active, last_active) rows; bounded reads of every type add `size` and
+    leave last_active out (not needed)."""
+    if q.types is not None or q.content_id is not None:
+        return session.execute(_RETENTION_LOG, q.params()).all()
+    return session.execute(
+        _RETENTION_CELLS if unbounded else _RETENTION_CELLS_ONLY, q.params()
+    ).all()
 
 
 def cohort_sizes(session: Session, q: RetentionQuery) -> dict[date, int]:
@@ -439,3 +458,8 @@ def list_decisions(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[An
             ORDER BY decided_at DESC, id"""
     )
     return session.execute(stmt, {"ws": workspace_id}).all()
+
+
+def time_zone_exists(session: Session, tz: str) -> bool:
+    stmt = text("SELECT 1 FROM pg_timezone_names WHERE name = :tz")
+    return session.execute(stmt, {"tz": tz}).first() is not None

@@ -66,6 +66,8 @@ def _query(
     types: list[str] | None,
     content_id: uuid.UUID | None,
 ) -> RetentionQuery:
+    if types and any("\x00" in t or not t.strip() for t in types):
+        raise InvalidInput("interaction types must be non-empty names")
     return RetentionQuery(
         workspace_id=workspace_id,
         grain=grain,
@@ -108,7 +110,7 @@ def matrix(
         types=types,
         content_id=first_touch_content_id,
     )
-    rows = repository.retention_rows(session, q)
+    rows = repository.retention_rows(session, q, unbounded=mode == "on_or_after")
     sizes = _sizes(session, q, rows)
     by_cohort: dict[date, list[Row[Any]]] = defaultdict(list)
     for r in rows:
@@ -129,13 +131,14 @@ def matrix(
     )
 
 
-def _sizes(session: Session, q: RetentionQuery, rows: Any) -> dict[date, int]:
-    if q.types is None:  # every follower is active in their first period: sum the last periods
-        sizes: dict[date, int] = defaultdict(int)
-        for r in rows:
-            sizes[r.cohort] += r.last_active
-        return sizes
-    return repository.cohort_sizes(session, q)
+def _sizes(session: Session, q: RetentionQuery, rows: Sequence[Row[Any]]) -> dict[date, int]:
+    if q.types is not None:  # a cohort member need not have a chosen type: count them
+        return repository.cohort_sizes(session, q)
+    sizes: dict[date, int] = defaultdict(int)
+    from_cells = bool(rows) and "size" in rows[0]._fields
+    for r in rows:  # everyone is active in their own period, and last active exactly once
+        sizes[r.cohort] += (r.size or 0) if from_cells else r.last_active
+    return sizes
 
 
 def _cohort(
@@ -153,7 +156,8 @@ def _cohort(
     for r in rows:
         if 0 <= (n := offset(cohort, r.period, grain)) < reached:
             active[n] += r.active
-            last[n] += r.last_active
+            if mode == "on_or_after":
+                last[n] += r.last_active
     counts = active if mode == "on" else _suffix_sums(last)
     return RetentionCohort(
         cohort=cohort,

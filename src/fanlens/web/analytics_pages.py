@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -182,14 +181,14 @@ def _tier_chart(movement: TierMovement) -> dict[str, Any]:
 @router.get("/analytics/insights", response_class=HTMLResponse)
 def insights_page(request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
     p = request.query_params
-    tz = p.get("tz") or "UTC"
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = "UTC"
+    tz = (_text(p.get("tz")) or "UTC")[:64]
     grain = _pick(p.get("grain"), GRAINS)
     periods = _int(p.get("periods"), 12, 1, retention.MAX_PERIODS)
-    times = insights.best_time(session=session, workspace_id=user.workspace_id, tz=tz)
+    try:
+        times = insights.best_time(session=session, workspace_id=user.workspace_id, tz=tz)
+    except InvalidInput:  # an unknown zone typed in the form: show UTC rather than an error
+        tz = "UTC"
+        times = insights.best_time(session=session, workspace_id=user.workspace_id, tz=tz)
     by_platform: dict[str, list[BestTimeCell]] = {}
     for c in times.cells:
         by_platform.setdefault(c.platform, []).append(c)
