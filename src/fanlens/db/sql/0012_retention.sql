@@ -76,11 +76,12 @@ BEGIN
                date_trunc(g.grain, n.occurred_at AT TIME ZONE 'UTC')::date AS period,
                n.workspace_id, n.platform
         FROM new_rows n CROSS JOIN (VALUES ('week'), ('month')) g (grain)),
-    known AS (
-        SELECT a.follower_id, a.grain, min(a.period) AS cohort
-        FROM follower_active_periods a
-        WHERE a.follower_id IN (SELECT follower_id FROM fresh) AND a.follower_id <> ALL (moved)
-        GROUP BY 1, 2),
+    known AS (  -- one index probe per follower and grain, not a read of their history
+        SELECT k.follower_id, k.grain,
+               (SELECT min(a.period) FROM follower_active_periods a
+                WHERE a.follower_id = k.follower_id AND a.grain = k.grain) AS cohort
+        FROM (SELECT DISTINCT follower_id, grain FROM fresh) k
+        WHERE k.follower_id <> ALL (moved)),
     added AS (
         INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
         SELECT * FROM fresh ORDER BY 1, 2, 3
