@@ -57,3 +57,12 @@ def test_content_detail_shows_both_best_platform_rules(tab: Tab, site: Site) -> 
     assert best["most_engagement"] == top["best_platform"]  # the view's rule, documented
     normalised = tab.page.locator("#best-platform tr[data-rule=normalised] td").nth(1)
     assert (normalised.text_content() or "").strip() == (best["normalised"] or "–")
+
+
+def test_links_page_renders(tab: Tab, site: Site) -> None:
+    tab.page.goto(f"{site.base}/analytics/links")
+    suggested = site.api("/content-links/suggestions")["items"]
+    rows = tab.page.locator("#link-suggestions tbody tr").count()
+    assert rows == len(suggested)
+    assert tab.page.locator("nav a[aria-current=page]").text_content() == "Linking"
+    assert tab.problems == []
