@@ -693,3 +693,18 @@ def worker(
     console.print("worker started")
     sys.stdout.flush()
     create_app().run_worker(queues=queue or None, concurrency=concurrency, name=name)
+
+
+def _register_content_links() -> None:
+    from fanlens.analytics import cli as content_cli
+
+    for name, func in (
+        ("suggestions", content_cli.suggestions),
+        ("link", content_cli.link),
+        ("unlink", content_cli.unlink),
+    ):
+        content_cli.content_app.command(name)(friendly_errors(func))
+    app.add_typer(content_cli.content_app, name="content")
+
+
+_register_content_links()

@@ -1,16 +1,36 @@
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from fanlens.analytics import service
-from fanlens.analytics.schemas import CohortRow, Cohorts, Overview
+from fanlens.analytics import insights, linking, retention, service
+from fanlens.analytics.schemas import (
+    BestPlatform,
+    BestTime,
+    BestTimeCell,
+    CohortRow,
+    Cohorts,
+    Grain,
+    LinkDecisionIn,
+    LinkDecisionOut,
+    LinkDecisions,
+    LinkSuggestions,
+    Overview,
+    RetentionCsvRow,
+    RetentionMatrix,
+    RetentionMode,
+    RetentionPeople,
+    TierMoveCsvRow,
+    TierMovement,
+)
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import CurrentWorkspace, Session
+from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
 from fanlens.api.params import FormatParam, Platform
-from fanlens.api.schemas import CSV_RESPONSE
+from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
 from fanlens.connectors import service as connector_service
 from fanlens.connectors.schemas import SyncHealth
 
@@ -53,3 +73,207 @@ def get_sync_health(session: Session, principal: CurrentWorkspace) -> SyncHealth
     """Connected accounts with their last sync and each stream's last stored page, the latest
     sync runs (items, API calls, quota used, errors) and rejected lines per source and reason."""
     return connector_service.health(session=session, workspace_id=principal.workspace_id)
+
+
+Types = Annotated[
+    list[str] | None,
+    Query(max_length=20, description="Interaction types that count as a return (default: any)."),
+]
+FirstTouch = Annotated[
+    uuid.UUID | None,
+    Query(description="Only followers first brought in by this content item (first touch)."),
+]
+GrainParam = Annotated[Grain, Query(description="Cohort and period length.")]
+ModeParam = Annotated[
+    RetentionMode, Query(description="on = active in period N; on_or_after = in N or later.")
+]
+
+
+@router.get(
+    "/retention", response_model=RetentionMatrix, responses=CSV_RESPONSE, summary="Retention"
+)
+def get_retention(
+    request: Request,
+    session: Session,
+    principal: CurrentWorkspace,
+    platform: Platform = None,
+    grain: GrainParam = "week",
+    mode: ModeParam = "on",
+    periods: int = Query(12, ge=1, le=retention.MAX_PERIODS, description="Cohorts shown."),
+    types: Types = None,
+    first_touch_content_id: FirstTouch = None,
+    as_of: date | None = Query(None, description="Day in the current period (default today)."),
+    fmt: FormatParam = None,
+) -> RetentionMatrix | StreamingResponse:
+    """Followers grouped by the week or month they were first seen; per period N after it, how
+    many came back (any interaction, or the chosen types). The current period is flagged
+    incomplete; the mean row weighs each cohort by its size."""
+    result = retention.matrix(
+        session=session,
+        workspace_id=principal.workspace_id,
+        grain=grain,
+        mode=mode,
+        periods=periods,
+        platform=platform,
+        types=types,
+        first_touch_content_id=first_touch_content_id,
+        as_of=as_of,
+    )
+    if wants_csv(request, fmt):
+        return csv_response(retention.csv_rows(result), RetentionCsvRow, "retention")
+    return result
+
+
+@router.get("/retention/people", response_model=RetentionPeople, summary="Retention cell")
+def get_retention_people(
+    session: Session,
+    principal: CurrentWorkspace,
+    cohort: date | None = Query(
+        None, description="A day in the cohort's first-seen week or month (default today)."
+    ),
+    period: int = Query(0, ge=0, le=retention.MAX_PERIODS),
+    platform: Platform = None,
+    grain: GrainParam = "week",
+    mode: ModeParam = "on",
+    types: Types = None,
+    first_touch_content_id: FirstTouch = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> RetentionPeople:
+    """The followers counted in one cell of the retention matrix."""
+    items = retention.people(
+        session=session,
+        workspace_id=principal.workspace_id,
+        cohort=cohort or datetime.now(UTC).date(),
+        period=period,
+        grain=grain,
+        mode=mode,
+        platform=platform,
+        types=types,
+        first_touch_content_id=first_touch_content_id,
+        limit=limit,
+    )
+    return RetentionPeople(items=items)
+
+
+@router.get(
+    "/content/{content_id}/best-platform", response_model=BestPlatform, summary="Best platform"
+)
+def get_best_platform(
+    content_id: uuid.UUID, session: Session, principal: CurrentWorkspace
+) -> BestPlatform:
+    """The content item's platforms two ways, each with its reason: the plain rule (most
+    engagement, as content_cross_platform_summary.best_platform) and engagement normalised per
+    platform (engagement / views where views are known, else per post per known follower,
+    divided by the same rate over all of the workspace's posts on that platform)."""
+    return insights.best_platform(
+        session=session, workspace_id=principal.workspace_id, content_id=content_id
+    )
+
+
+@router.get("/best-time", response_model=BestTime, responses=CSV_RESPONSE, summary="Best time")
+def get_best_time(
+    request: Request,
+    session: Session,
+    principal: CurrentWorkspace,
+    platform: Platform = None,
+    tz: str = Query("UTC", max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$", description="IANA zone"),
+    fmt: FormatParam = None,
+) -> BestTime | StreamingResponse:
+    """Weekday x hour of posting: mean interactions per post in its first 24 hours, per
+    platform (posts with a posting time only)."""
+    result = insights.best_time(
+        session=session, workspace_id=principal.workspace_id, platform=platform, tz=tz
+    )
+    if wants_csv(request, fmt):
+        return csv_response(result.cells, BestTimeCell, "best-time")
+    return result
+
+
+@router.get(
+    "/tier-movement", response_model=TierMovement, responses=CSV_RESPONSE, summary="Tier movement"
+)
+def get_tier_movement(
+    request: Request,
+    session: Session,
+    principal: CurrentWorkspace,
+    grain: GrainParam = "week",
+    periods: int = Query(12, ge=1, le=retention.MAX_PERIODS),
+    as_of: date | None = Query(None, description="Day in the last period (default today)."),
+    fmt: FormatParam = None,
+) -> TierMovement | StreamingResponse:
+    """Per week or month, from the tier history: followers per (from, to) tier pair, and how
+    many moved up, held their tier, moved down or got their first tier."""
+    result = insights.tier_movement(
+        session=session,
+        workspace_id=principal.workspace_id,
+        grain=grain,
+        periods=periods,
+        as_of=as_of,
+    )
+    if wants_csv(request, fmt):
+        rows = (
+            TierMoveCsvRow(period=p.period, **m.model_dump())
+            for p in result.periods
+            for m in p.moves
+        )
+        return csv_response(rows, TierMoveCsvRow, "tier-movement")
+    return result
+
+
+@router.get(
+    "/content-links/suggestions", response_model=LinkSuggestions, summary="Link suggestions"
+)
+def get_link_suggestions(
+    session: Session,
+    principal: CurrentWorkspace,
+    limit: int = Query(50, ge=1, le=1000),
+) -> LinkSuggestions:
+    """Pairs of posts on different platforms, in different content items, posted within 72
+    hours with similar captions or titles, best match first. Rejected pairs never return."""
+    items = linking.suggestions(session=session, workspace_id=principal.workspace_id, limit=limit)
+    return LinkSuggestions(items=items)
+
+
+@router.get("/content-links", response_model=LinkDecisions, summary="Link decisions")
+def list_link_decisions(session: Session, principal: CurrentWorkspace) -> LinkDecisions:
+    """Every accepted or rejected pair, newest first."""
+    items = linking.decisions(session=session, workspace_id=principal.workspace_id)
+    return LinkDecisions(items=list(items))
+
+
+LINK_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body is not JSON"},
+    409: {"model": ErrorResponse, "description": "Already one content item / nothing to undo"},
+}
+
+
+@router.post(
+    "/content-links",
+    response_model=LinkDecisionOut,
+    summary="Accept or reject a link",
+    responses=LINK_ERRORS,
+)
+def post_link_decision(
+    body: LinkDecisionIn, session: Session, principal: WriteScope
+) -> LinkDecisionOut:
+    """accepted: other_post_id moves into post_id's content item (its interactions and the
+    items' totals follow). rejected: the pair is never suggested again."""
+    decide = linking.link if body.decision == "accepted" else linking.reject
+    return decide(
+        session=session,
+        workspace_id=principal.workspace_id,
+        post_id=body.post_id,
+        other_post_id=body.other_post_id,
+    )
+
+
+@router.post(
+    "/content-links/unlink/{post_id}",
+    response_model=LinkDecisionOut,
+    summary="Unlink a post",
+    responses=LINK_ERRORS,
+)
+def post_unlink(post_id: uuid.UUID, session: Session, principal: WriteScope) -> LinkDecisionOut:
+    """Put a post that a link moved back into its previous content item; the pair is then
+    rejected, so it is not suggested again."""
+    return linking.unlink(session=session, workspace_id=principal.workspace_id, post_id=post_id)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, column, select, table, text
@@ -93,3 +94,370 @@ def tier_counts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]
     """Followers and their interactions per platform and tier: one scan of the followers
     serves the per-platform totals, the tier chart and the platform filter."""
     return session.execute(_TIERS, {"ws": workspace_id}).all()
+
+
+# --- retention -------------------------------------------------------------------------------
+# Each query returns (cohort, period, active, last_active): followers of a first-seen cohort
+# active in a period, and how many of them were last active in it (the unbounded count is
+# the sum of last_active over this and later periods).
+
+# Any interaction type, no first-touch filter: the matrix kept by the triggers, plus one pass
+# over the cohort's followers (last_seen_at) for the "on or after" counts.
+_RETENTION_CELLS = text(
+    """
+    WITH cells AS (
+        SELECT cohort, period, sum(followers)::bigint AS active
+        FROM retention_cells
+        WHERE workspace_id = :ws AND grain = :grain AND cohort BETWEEN :first AND :last
+          AND (CAST(:platform AS text) IS NULL OR platform = :platform)
+        GROUP BY 1, 2),
+    lasts AS (
+        SELECT date_trunc(:grain, first_seen_at AT TIME ZONE 'UTC')::date AS cohort,
+               date_trunc(:grain, last_seen_at AT TIME ZONE 'UTC')::date AS period,
+               count(*)::bigint AS last_active
+        FROM followers
+        WHERE workspace_id = :ws AND first_seen_at >= :from_ts AND first_seen_at < :to_ts
+          AND (CAST(:platform AS text) IS NULL OR platform = :platform)
+        GROUP BY 1, 2)
+    SELECT coalesce(c.cohort, l.cohort) AS cohort, coalesce(c.period, l.period) AS period,
+           coalesce(c.active, 0) AS active, coalesce(l.last_active, 0) AS last_active
+    FROM cells c FULL JOIN lasts l ON l.cohort = c.cohort AND l.period = c.period
+    """
+)
+
+# Chosen interaction types or one first-touch content item: computed from the log, for the
+# cohorts asked about only.
+_RETENTION_FANS = """
+    SELECT f.id, date_trunc(:grain, f.first_seen_at AT TIME ZONE 'UTC')::date AS cohort
+    FROM followers f
+    WHERE f.workspace_id = :ws AND f.first_seen_at >= :from_ts AND f.first_seen_at < :to_ts
+      AND (CAST(:platform AS text) IS NULL OR f.platform = :platform)
+      AND (CAST(:content AS uuid) IS NULL OR (
+          SELECT i.content_id FROM follower_interactions i
+          WHERE i.follower_id = f.id AND i.content_id IS NOT NULL
+          ORDER BY i.occurred_at, i.id LIMIT 1) = CAST(:content AS uuid))
+"""
+_RETENTION_LOG = text(
+    f"""
+    WITH fans AS ({_RETENTION_FANS}),
+    acts AS (
+        SELECT DISTINCT i.follower_id,
+               date_trunc(:grain, i.occurred_at AT TIME ZONE 'UTC')::date AS period
+        FROM follower_interactions i JOIN fans ON fans.id = i.follower_id
+        WHERE CAST(:types AS text[]) IS NULL OR i.interaction_type = ANY (CAST(:types AS text[]))),
+    marked AS (
+        SELECT follower_id, period, period = max(period) OVER (PARTITION BY follower_id) AS last
+        FROM acts)
+    SELECT fans.cohort, m.period, count(*)::bigint AS active,
+           count(*) FILTER (WHERE m.last)::bigint AS last_active
+    FROM marked m JOIN fans ON fans.id = m.follower_id
+    GROUP BY 1, 2
+    """
+)
+_COHORT_SIZES = text(
+    f"SELECT cohort, count(*)::bigint AS size FROM ({_RETENTION_FANS}) fans GROUP BY cohort"
+)
+
+
+@dataclass(frozen=True)
+class RetentionQuery:
+    workspace_id: uuid.UUID
+    grain: str
+    first: date
+    last: date
+    from_ts: datetime
+    to_ts: datetime
+    platform: str | None
+    types: list[str] | None
+    content_id: uuid.UUID | None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "ws": self.workspace_id,
+            "grain": self.grain,
+            "first": self.first,
+            "last": self.last,
+            "from_ts": self.from_ts,
+            "to_ts": self.to_ts,
+            "platform": self.platform,
+            "types": self.types,
+            "content": self.content_id,
+        }
+
+
+# Bounded and any type: the kept cells alone. Everyone is active in their own first period, so
+# the cohort sizes are the cells where period = cohort; no follower is read.
+_RETENTION_CELLS_ONLY = text(
+    """
+    SELECT cohort, period, sum(followers)::bigint AS active,
+           sum(followers) FILTER (WHERE period = cohort)::bigint AS size
+    FROM retention_cells
+    WHERE workspace_id = :ws AND grain = :grain AND cohort BETWEEN :first AND :last
+      AND (CAST(:platform AS text) IS NULL OR platform = :platform)
+    GROUP BY 1, 2
+    """
+)
+
+
+def retention_rows(session: Session, q: RetentionQuery, *, unbounded: bool) -> Sequence[Row[Any]]:
+    """(cohort, period, active, last_active) rows; bounded reads of every type add `size` and
+    leave last_active out (not needed)."""
+    if q.types is not None or q.content_id is not None:
+        return session.execute(_RETENTION_LOG, q.params()).all()
+    return session.execute(
+        _RETENTION_CELLS if unbounded else _RETENTION_CELLS_ONLY, q.params()
+    ).all()
+
+
+def cohort_sizes(session: Session, q: RetentionQuery) -> dict[date, int]:
+    return {r.cohort: r.size for r in session.execute(_COHORT_SIZES, q.params())}
+
+
+_RETENTION_PEOPLE = text(
+    f"""
+    WITH fans AS ({_RETENTION_FANS})
+    SELECT f.id, f.platform, f.external_user_id, f.username, f.display_name, f.first_seen_at,
+           f.last_seen_at
+    FROM fans JOIN followers f ON f.id = fans.id
+    WHERE EXISTS (
+        SELECT 1 FROM follower_interactions i
+        WHERE i.follower_id = f.id AND i.occurred_at >= :period_from
+          AND (CAST(:period_to AS timestamptz) IS NULL OR i.occurred_at < :period_to)
+          AND (CAST(:types AS text[]) IS NULL OR i.interaction_type = ANY (CAST(:types AS text[]))))
+    ORDER BY f.username NULLS LAST, f.id
+    LIMIT :limit
+    """
+)
+
+
+def retention_people(
+    session: Session,
+    q: RetentionQuery,
+    *,
+    period_from: datetime,
+    period_to: datetime | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    params = {**q.params(), "period_from": period_from, "period_to": period_to, "limit": limit}
+    return session.execute(_RETENTION_PEOPLE, params).all()
+
+
+# --- best time to post -----------------------------------------------------------------------
+# Engagement a post drew in its first 24 hours: the interactions stored for it in that window
+# (reported metrics carry no time, so they cannot say when the engagement came).
+_BEST_TIME = text(
+    """
+    SELECT p.platform,
+           extract(isodow FROM p.posted_at AT TIME ZONE :tz)::int AS weekday,
+           extract(hour FROM p.posted_at AT TIME ZONE :tz)::int AS hour,
+           count(*)::bigint AS posts,
+           sum(e.n)::bigint AS engagement
+    FROM content_posts p
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS n FROM follower_interactions i
+        WHERE i.content_post_id = p.id AND i.occurred_at >= p.posted_at
+          AND i.occurred_at < p.posted_at + interval '24 hours') e
+    WHERE p.workspace_id = :ws AND p.posted_at IS NOT NULL
+      AND (CAST(:platform AS text) IS NULL OR p.platform = :platform)
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3
+    """
+)
+
+
+def best_time(
+    session: Session, workspace_id: uuid.UUID, *, platform: str | None, tz: str
+) -> Sequence[Row[Any]]:
+    return session.execute(_BEST_TIME, {"ws": workspace_id, "platform": platform, "tz": tz}).all()
+
+
+# --- tier movement ---------------------------------------------------------------------------
+_TIER_MOVES = text(
+    """
+    SELECT date_trunc(:grain, changed_at AT TIME ZONE 'UTC')::date AS period,
+           from_tier, to_tier, count(*)::bigint AS followers
+    FROM follower_tier_changes
+    WHERE workspace_id = :ws AND changed_at >= :from_ts AND changed_at < :to_ts
+    GROUP BY 1, 2, 3
+    """
+)
+# Held: followers whose last known tier before the period stayed unchanged through it.
+_TIER_HELD = text(
+    """
+    SELECT p.start AS period, last.to_tier AS tier, count(*)::bigint AS followers
+    FROM unnest(CAST(:starts AS date[]), CAST(:ends AS date[])) AS p (start, stop)
+    CROSS JOIN LATERAL (
+        SELECT DISTINCT ON (c.follower_id) c.follower_id, c.to_tier
+        FROM follower_tier_changes c
+        WHERE c.workspace_id = :ws AND c.changed_at < p.start::timestamp AT TIME ZONE 'UTC'
+        ORDER BY c.follower_id, c.changed_at DESC, c.id DESC) last
+    WHERE NOT EXISTS (
+        SELECT 1 FROM follower_tier_changes m
+        WHERE m.follower_id = last.follower_id
+          AND m.changed_at >= p.start::timestamp AT TIME ZONE 'UTC'
+          AND m.changed_at < p.stop::timestamp AT TIME ZONE 'UTC')
+    GROUP BY 1, 2
+    """
+)
+
+
+def tier_moves(
+    session: Session,
+    workspace_id: uuid.UUID,
+    *,
+    grain: str,
+    from_ts: datetime,
+    to_ts: datetime,
+) -> Sequence[Row[Any]]:
+    params = {"ws": workspace_id, "grain": grain, "from_ts": from_ts, "to_ts": to_ts}
+    return session.execute(_TIER_MOVES, params).all()
+
+
+def tier_held(
+    session: Session, workspace_id: uuid.UUID, *, starts: list[date], ends: list[date]
+) -> Sequence[Row[Any]]:
+    return session.execute(_TIER_HELD, {"ws": workspace_id, "starts": starts, "ends": ends}).all()
+
+
+# --- best platform ---------------------------------------------------------------------------
+_ITEM_PLATFORMS = text(
+    """
+    SELECT p.platform, count(*)::bigint AS posts, sum(p.views)::bigint AS views,
+           (coalesce(sum(p.likes), 0) + coalesce(sum(p.comments), 0) + coalesce(sum(p.shares), 0)
+            + coalesce(sum(p.saves), 0))::bigint AS engagement,
+           (SELECT count(*) FROM followers f
+            WHERE f.workspace_id = :ws AND f.platform = p.platform)::bigint AS followers
+    FROM content_posts p
+    WHERE p.workspace_id = :ws AND p.content_id = :content
+    GROUP BY p.platform
+    ORDER BY p.platform
+    """
+)
+_PLATFORM_BASES = text(
+    """
+    SELECT p.platform, count(*)::bigint AS posts,
+           sum(p.views) FILTER (WHERE p.views > 0)::bigint AS views,
+           (coalesce(sum(p.likes) FILTER (WHERE p.views > 0), 0)
+            + coalesce(sum(p.comments) FILTER (WHERE p.views > 0), 0)
+            + coalesce(sum(p.shares) FILTER (WHERE p.views > 0), 0)
+            + coalesce(sum(p.saves) FILTER (WHERE p.views > 0), 0))::bigint AS viewed_engagement,
+           (coalesce(sum(p.likes), 0) + coalesce(sum(p.comments), 0) + coalesce(sum(p.shares), 0)
+            + coalesce(sum(p.saves), 0))::bigint AS engagement,
+           (SELECT count(*) FROM followers f
+            WHERE f.workspace_id = :ws AND f.platform = p.platform)::bigint AS followers
+    FROM content_posts p
+    WHERE p.workspace_id = :ws AND p.platform = ANY (CAST(:platforms AS text[]))
+    GROUP BY p.platform
+    """
+)
+
+
+def item_platforms(
+    session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
+) -> Sequence[Row[Any]]:
+    return session.execute(_ITEM_PLATFORMS, {"ws": workspace_id, "content": content_id}).all()
+
+
+def platform_bases(
+    session: Session, workspace_id: uuid.UUID, platforms: list[str]
+) -> Sequence[Row[Any]]:
+    return session.execute(_PLATFORM_BASES, {"ws": workspace_id, "platforms": platforms}).all()
+
+
+def content_exists(session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID) -> bool:
+    stmt = text("SELECT 1 FROM content_items WHERE workspace_id = :ws AND id = :id")
+    return session.execute(stmt, {"ws": workspace_id, "id": content_id}).first() is not None
+
+
+# --- content linking -------------------------------------------------------------------------
+_POST_COLUMNS = """p.id, p.platform, p.external_post_id, p.caption, p.posted_at, p.content_id,
+                   ci.title"""
+_LINKABLE = text(
+    f"""
+    SELECT {_POST_COLUMNS}
+    FROM content_posts p JOIN content_items ci ON ci.id = p.content_id
+    WHERE p.workspace_id = :ws AND p.posted_at IS NOT NULL AND NOT p.is_placeholder
+    ORDER BY p.posted_at, p.id
+    """
+)
+_DECISION_COLUMNS = (
+    "id, post_id, other_post_id, decision, moved_post_id, previous_content_id, decided_at"
+)
+
+
+def linkable_posts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
+    return session.execute(_LINKABLE, {"ws": workspace_id}).all()
+
+
+def posts_by_id(
+    session: Session, workspace_id: uuid.UUID, ids: list[uuid.UUID]
+) -> Sequence[Row[Any]]:
+    stmt = text(
+        f"""SELECT {_POST_COLUMNS} FROM content_posts p
+            JOIN content_items ci ON ci.id = p.content_id
+            WHERE p.workspace_id = :ws AND p.id = ANY (CAST(:ids AS uuid[]))"""
+    )
+    return session.execute(stmt, {"ws": workspace_id, "ids": ids}).all()
+
+
+def rejected_pairs(session: Session, workspace_id: uuid.UUID) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    stmt = text(
+        """SELECT post_id, other_post_id FROM content_link_decisions
+           WHERE workspace_id = :ws AND decision = 'rejected'"""
+    )
+    return {(r.post_id, r.other_post_id) for r in session.execute(stmt, {"ws": workspace_id})}
+
+
+def record_decision(session: Session, *, workspace_id: uuid.UUID, **values: Any) -> Row[Any]:
+    """One decision per pair: a new answer replaces the old one."""
+    stmt = text(
+        f"""
+        INSERT INTO content_link_decisions (workspace_id, post_id, other_post_id, decision,
+                                            moved_post_id, previous_content_id)
+        VALUES (:ws, :post_id, :other_post_id, :decision, :moved_post_id, :previous_content_id)
+        ON CONFLICT (workspace_id, post_id, other_post_id) DO UPDATE SET
+            decision = EXCLUDED.decision, moved_post_id = EXCLUDED.moved_post_id,
+            previous_content_id = EXCLUDED.previous_content_id, decided_at = now()
+        RETURNING {_DECISION_COLUMNS}
+        """
+    )
+    return session.execute(stmt, {"ws": workspace_id, **values}).one()
+
+
+def move_post(session: Session, *, post_id: uuid.UUID, content_id: uuid.UUID) -> None:
+    """The content_posts triggers carry the post's interactions and the items' totals along."""
+    stmt = text("UPDATE content_posts SET content_id = :content WHERE id = :id")
+    session.execute(stmt, {"content": content_id, "id": post_id})
+
+
+def latest_accepted(
+    session: Session, workspace_id: uuid.UUID, post_id: uuid.UUID
+) -> Row[Any] | None:
+    stmt = text(
+        f"""SELECT {_DECISION_COLUMNS} FROM content_link_decisions
+            WHERE workspace_id = :ws AND moved_post_id = :post AND decision = 'accepted'
+            ORDER BY decided_at DESC LIMIT 1"""
+    )
+    return session.execute(stmt, {"ws": workspace_id, "post": post_id}).one_or_none()
+
+
+def mark_rejected(session: Session, *, decision_id: uuid.UUID) -> Row[Any]:
+    stmt = text(
+        f"""UPDATE content_link_decisions
+            SET decision = 'rejected', decided_at = now()
+            WHERE id = :id RETURNING {_DECISION_COLUMNS}"""
+    )
+    return session.execute(stmt, {"id": decision_id}).one()
+
+
+def list_decisions(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
+    stmt = text(
+        f"""SELECT {_DECISION_COLUMNS} FROM content_link_decisions WHERE workspace_id = :ws
+            ORDER BY decided_at DESC, id"""
+    )
+    return session.execute(stmt, {"ws": workspace_id}).all()
+
+
+def time_zone_exists(session: Session, tz: str) -> bool:
+    stmt = text("SELECT 1 FROM pg_timezone_names WHERE name = :tz")
+    return session.execute(stmt, {"tz": tz}).first() is not None

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -50,3 +52,199 @@ class Overview(BaseModel):
     totals: PlatformTotals = Field(description="Every platform summed (platform = 'all').")
     weekly: list[WeeklyPoint] = Field(description="Interactions per week and platform.")
     tiers: list[TierCount] = Field(description="Followers per tier, highest tier first.")
+
+
+Grain = Literal["week", "month"]
+RetentionMode = Literal["on", "on_or_after"]
+
+
+class RetentionCellOut(BaseModel):
+    period: int = Field(description="N: periods since the cohort's own period (0 = itself).")
+    period_start: date
+    followers: int = Field(description="Cohort followers counted as returning in period N.")
+    rate: float | None = Field(description="followers / cohort size.")
+    incomplete: bool = Field(description="Period N is the current period: still filling up.")
+
+
+class RetentionCohort(BaseModel):
+    cohort: date = Field(description="First day of the first-seen week (Monday) or month.")
+    size: int = Field(description="Followers first seen in this period.")
+    cells: list[RetentionCellOut] = Field(description="Periods 0 … up to the current period.")
+
+
+class RetentionMean(BaseModel):
+    period: int
+    cohorts: int = Field(description="Cohorts that have begun period N.")
+    cohort_size: int = Field(description="Their followers, summed (the weight).")
+    followers: int
+    rate: float | None = Field(description="followers / cohort_size: the size-weighted mean.")
+    incomplete: bool = Field(description="Only the current period holds period N.")
+
+
+class RetentionCsvRow(BaseModel):
+    cohort: str = Field(description="Cohort start date, or 'mean'.")
+    cohort_size: int
+    period: int
+    period_start: date | None
+    followers: int
+    rate: float | None
+    incomplete: bool
+
+
+class RetentionMatrix(BaseModel):
+    grain: Grain
+    mode: RetentionMode = Field(description="on = bounded, on_or_after = unbounded.")
+    platform: str | None
+    types: list[str] | None = Field(description="Interaction types that count as a return.")
+    first_touch_content_id: uuid.UUID | None
+    current_period: date
+    cohorts: list[RetentionCohort] = Field(description="Oldest cohort first.")
+    mean: list[RetentionMean]
+
+    def means_as_cells(self) -> list[RetentionCsvRow]:
+        return [
+            RetentionCsvRow(
+                cohort="mean",
+                cohort_size=m.cohort_size,
+                period=m.period,
+                period_start=None,
+                followers=m.followers,
+                rate=m.rate,
+                incomplete=m.incomplete,
+            )
+            for m in self.mean
+        ]
+
+
+class RetentionPerson(BaseModel):
+    id: uuid.UUID
+    platform: str
+    external_user_id: str
+    username: str | None
+    display_name: str | None
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+
+
+class RetentionPeople(BaseModel):
+    items: list[RetentionPerson]
+
+
+class BestTimeCell(BaseModel):
+    platform: str
+    weekday: int = Field(description="ISO weekday: 1 = Monday … 7 = Sunday.")
+    hour: int = Field(description="Hour of posting, 0-23, in the requested time zone.")
+    posts: int
+    avg_engagement: float = Field(description="Mean interactions per post in its first 24 hours.")
+
+
+class BestTime(BaseModel):
+    tz: str
+    cells: list[BestTimeCell]
+    best: dict[str, list[BestTimeCell]] = Field(
+        description="Per platform, the three slots with the highest mean (most posts on ties)."
+    )
+
+
+Direction = Literal["up", "down", "held", "new"]
+
+
+class TierMove(BaseModel):
+    from_tier: str | None = Field(description="Null: the follower's first tier (new).")
+    to_tier: str
+    direction: Direction
+    followers: int
+
+
+class TierPeriod(BaseModel):
+    period: date
+    up: int
+    held: int
+    down: int
+    new: int
+    changes: int = Field(description="Tier-history rows in the period (up + down + new).")
+    moves: list[TierMove]
+
+
+class TierMovement(BaseModel):
+    grain: Grain
+    periods: list[TierPeriod] = Field(description="Oldest first.")
+
+
+class TierMoveCsvRow(BaseModel):
+    period: date
+    from_tier: str | None
+    to_tier: str
+    direction: Direction
+    followers: int
+
+
+class PlatformScore(BaseModel):
+    platform: str
+    posts: int
+    views: int | None
+    engagement: int = Field(description="likes + comments + shares + saves, as reported")
+    followers: int = Field(description="Followers fanlens knows on this platform.")
+    basis: Literal["views", "followers"] | None = Field(
+        description="views when the platform reports views for this item, else followers."
+    )
+    rate: float | None = Field(
+        description="engagement / views, or engagement per post / followers."
+    )
+    platform_rate: float | None = Field(
+        description="The same rate over all of the workspace's posts on this platform."
+    )
+    index: float | None = Field(description="rate / platform_rate: 1.0 = typical there.")
+
+
+class BestPlatform(BaseModel):
+    content_id: uuid.UUID
+    most_engagement: str | None = Field(
+        description="The plain rule (content_cross_platform_summary.best_platform)."
+    )
+    most_engagement_reason: str | None
+    normalised: str | None = Field(description="Highest engagement relative to its platform.")
+    normalised_reason: str | None
+    platforms: list[PlatformScore]
+
+
+class LinkedPost(BaseModel):
+    id: uuid.UUID
+    platform: str
+    external_post_id: str
+    caption: str | None
+    posted_at: datetime
+    content_id: uuid.UUID
+    content_title: str | None
+
+
+class LinkSuggestion(BaseModel):
+    post: LinkedPost
+    other_post: LinkedPost = Field(description="Posted at the same time as `post` or later.")
+    similarity: float = Field(description="Shared words / all words of the two captions.")
+    hours_apart: float
+    reason: str
+
+
+class LinkSuggestions(BaseModel):
+    items: list[LinkSuggestion]
+
+
+class LinkDecisionIn(BaseModel):
+    post_id: uuid.UUID = Field(description="Its content item keeps both posts (accepted).")
+    other_post_id: uuid.UUID = Field(description="Moves into post_id's content item.")
+    decision: Literal["accepted", "rejected"]
+
+
+class LinkDecisionOut(BaseModel):
+    id: uuid.UUID
+    post_id: uuid.UUID
+    other_post_id: uuid.UUID
+    decision: str
+    moved_post_id: uuid.UUID | None
+    previous_content_id: uuid.UUID | None
+    decided_at: datetime
+
+
+class LinkDecisions(BaseModel):
+    items: list[LinkDecisionOut]

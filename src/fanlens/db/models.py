@@ -1,6 +1,7 @@
 """Imports every model so the metadata (Alembic, tests) sees the whole schema."""
 
 from fanlens.alerts.models import EngagementAlert
+from fanlens.analytics.models import ContentLinkDecision, FollowerActivePeriod, RetentionCell
 from fanlens.audience.models import Follower
 from fanlens.auth.models import ApiToken
 from fanlens.connectors.models import Account, RetiredMetric, SyncRun, SyncState
@@ -25,16 +26,19 @@ __all__ = [
     "CommentSentiment",
     "ContentEngagementTotals",
     "ContentItem",
+    "ContentLinkDecision",
     "ContentPost",
     "ContentTag",
     "EngagementAlert",
     "Follower",
+    "FollowerActivePeriod",
     "FollowerEngagementScore",
     "FollowerInteraction",
     "FollowerInteractionCount",
     "FollowerTierChange",
     "IngestReject",
     "LoginAttempt",
+    "RetentionCell",
     "RetiredMetric",
     "ScoringConfig",
     "ScoringRun",

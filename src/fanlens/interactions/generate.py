@@ -181,6 +181,11 @@ NAMES = [
     "yuri",
     "zoe",
 ]
+HOOK_WORDS = [
+    "honestly", "finally", "secret", "trick", "weekend", "budget", "lazy", "perfect", "creamy",
+    "bold", "smooth", "quick", "classic", "viral", "tested", "ranked", "cheap", "fancy",
+    "rainy", "sunday", "office", "camping", "travel", "grandma", "barista", "science",
+]  # fmt: skip
 WORDS = ["coffee", "brew", "bean", "latte", "daily", "cozy", "morning", "roast", "cup", "foam"]
 
 
@@ -210,6 +215,10 @@ class World:
     size: str = "small"
     seed: int = 0
     anchor: datetime = ANCHOR
+    # unlinked: posts carry no content.key and each platform words its caption a little
+    # differently, so which posts are one content item is known only to the world
+    # (planted_links) — the truth for the cross-platform linking suggestions.
+    unlinked: bool = False
     spec: dict[str, int] = field(init=False)
     posts: list[Post] = field(init=False, default_factory=list)
     fans: list[Fan] = field(init=False, default_factory=list)
@@ -224,7 +233,12 @@ class World:
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Posts, then followers, then interactions (shuffled in windows, as a sync delivers)."""
-        yield from (_post_record(p, i, self.seed) for i, p in enumerate(self.posts))
+        for i, p in enumerate(self.posts):
+            record = _post_record(p, i, self.seed)
+            if self.unlinked:
+                del record["content"]
+                record["caption"] = _unlinked_caption(p, self.seed)
+            yield record
         yield from (_follower_record(f) for f in self.fans)
         yield from self._interactions()
 
@@ -246,6 +260,13 @@ class World:
             by_person.setdefault(fan.person, []).append((fan.platform, fan.external_user_id))
         return [ids for ids in by_person.values() if len(ids) > 1]
 
+    def planted_links(self) -> set[frozenset[tuple[str, str]]]:
+        """Pairs of posts (platform, external_post_id) that are one content item."""
+        by_key: dict[str, list[tuple[str, str]]] = {}
+        for post in self.posts:
+            by_key.setdefault(post.content_key, []).append((post.platform, post.external_post_id))
+        return {frozenset((a, b)) for ids in by_key.values() for a in ids for b in ids if a < b}
+
     def _interactions(self) -> Iterator[dict[str, Any]]:
         rng = random.Random(f"{self.seed}:activity")
         posts_by_platform: dict[str, list[Post]] = {p: [] for p in PLATFORMS}
@@ -262,8 +283,24 @@ class World:
         yield from window
 
 
-def generate_world(size: str = "small", seed: int = 0) -> World:
-    return World(size=size, seed=seed)
+def generate_world(size: str = "small", seed: int = 0, *, unlinked: bool = False) -> World:
+    return World(size=size, seed=seed, unlinked=unlinked)
+
+
+CAPTION_STYLES = {
+    "tiktok": "{title} {hook} #fyp #coffee",
+    "instagram": "{title} | {hook} (link in bio) #coffee",
+    "youtube": "{title}: {hook} #shorts",
+    "bluesky": "new video: {title}, {hook}",
+    "mastodon": "{title} - {hook} #coffee",
+}
+
+
+def _unlinked_caption(post: Post, seed: int) -> str:
+    """The item's own hook (the same on every platform) in the platform's usual wording."""
+    rng = random.Random(f"{seed}:hook:{post.content_key}")
+    hook = " ".join(rng.sample(HOOK_WORDS, 3))
+    return CAPTION_STYLES[post.platform].format(title=post.title, hook=hook)
 
 
 def _make_posts(rng: random.Random, n_content: int, anchor: datetime) -> list[Post]:

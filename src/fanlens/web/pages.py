@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from fanlens.alerts import service as alerts
+from fanlens.analytics import insights
 from fanlens.analytics import service as analytics
 from fanlens.api.csv import csv_response
 from fanlens.api.dependencies import Session
@@ -216,6 +217,7 @@ def content_detail(
             "active": "content",
             "item": item,
             "averages": averages,
+            "best": insights.best_platform(session=session, workspace_id=ws, content_id=cid),
             "types": types,
             "per_type": per_type,
             "day_chart": chart(

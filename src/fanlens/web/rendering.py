@@ -19,6 +19,9 @@ NAV = [
     ("overview", "/analytics", "Overview"),
     ("content", "/analytics/content", "Content"),
     ("followers", "/analytics/followers", "Followers"),
+    ("retention", "/analytics/retention", "Retention"),
+    ("insights", "/analytics/insights", "Insights"),
+    ("links", "/analytics/links", "Linking"),
     ("health", "/analytics/health", "Data health"),
 ]
 TIER_LABELS = {

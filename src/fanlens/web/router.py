@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from fanlens.web import auth, errors, pages
+from fanlens.web import analytics_pages, auth, errors, pages
 from fanlens.web.rendering import STATIC_DIR
 from fanlens.web.security import SecurityHeadersMiddleware
 
@@ -14,5 +14,6 @@ def install(app: FastAPI) -> None:
     errors.install(app)
     app.include_router(auth.router)
     app.include_router(pages.router)
+    app.include_router(analytics_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

@@ -17,7 +17,19 @@
     return PLATFORM_COLORS[name] || TIER_COLORS[name] || PALETTE[index % PALETTE.length];
   }
 
+  // A heat-map: spec.z is rows of values (null = no cell), spec.y the row labels; a click on a
+  // cell follows spec.links[row][column] when given (the page lists that cell's people).
+  function heatmap(spec) {
+    return [{
+      type: "heatmap", x: spec.x, y: spec.y, z: spec.z, text: spec.text || null,
+      colorscale: "Blues", hoverongaps: false, zmin: 0,
+      hovertemplate: spec.hover || "%{y} · %{x}: %{z}<extra></extra>",
+      texttemplate: spec.text ? "%{text}" : undefined
+    }];
+  }
+
   function traces(spec) {
+    if (spec.kind === "heatmap") { return heatmap(spec); }
     return spec.series.map(function (s, i) {
       var trace = { name: s.name, x: spec.x, y: s.y, hovertemplate: "%{x}: %{y:,}<extra>" + s.name + "</extra>" };
       if (spec.kind === "line") {
@@ -53,7 +65,21 @@
 
   function draw(el) {
     var spec = JSON.parse(el.getAttribute("data-chart"));
-    window.Plotly.newPlot(el, traces(spec), layout(spec), { displaylogo: false, responsive: true });
+    var frame = layout(spec);
+    if (spec.kind === "heatmap") {
+      frame.height = Math.max(300, 22 * spec.y.length + 90);
+      frame.yaxis = { autorange: "reversed", type: "category", title: { text: spec.y_title } };
+      frame.xaxis = { type: "category", title: { text: spec.x_title || "" } };
+      frame.showlegend = false;
+    }
+    window.Plotly.newPlot(el, traces(spec), frame, { displaylogo: false, responsive: true });
+    if (spec.links) {
+      el.on("plotly_click", function (event) {
+        var p = event.points[0];
+        var href = spec.links[p.pointIndex[0]] && spec.links[p.pointIndex[0]][p.pointIndex[1]];
+        if (href) { window.location.href = href; }
+      });
+    }
     el.setAttribute("data-drawn", "true");
   }
 

@@ -1,0 +1,98 @@
+"""`fanlens content suggestions|link|unlink`: link posts on different platforms into one
+content item (registered on the main app by fanlens.cli)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import typer
+
+from fanlens.config import settings
+from fanlens.kit.errors import InvalidInput
+
+content_app = typer.Typer(
+    help="Content items: link posts on different platforms into one item.", no_args_is_help=True
+)
+WorkspaceOption = Annotated[
+    str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
+]
+
+
+def _id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{value!r} is not a post id") from exc
+
+
+def suggestions(
+    workspace: WorkspaceOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
+) -> None:
+    """Posts that look like one content item (tab-separated): post id, other post id,
+    similarity, hours apart, both captions."""
+    from fanlens.analytics import linking
+    from fanlens.db.engine import unit_of_work
+    from fanlens.workspaces import service as workspace_service
+
+    with unit_of_work() as session:
+        ws = workspace_service.get_by_name_or_raise(
+            session=session, name=workspace or settings.default_workspace
+        )
+        found = linking.suggestions(session=session, workspace_id=ws.id, limit=limit)
+    print("post_id\tother_post_id\tsimilarity\thours_apart\tpost\tother_post")
+    for s in found:
+        print(
+            f"{s.post.id}\t{s.other_post.id}\t{s.similarity}\t{s.hours_apart}\t"
+            f"{s.post.platform}: {s.post.caption or ''}\t"
+            f"{s.other_post.platform}: {s.other_post.caption or ''}"
+        )
+
+
+def link(
+    post_id: Annotated[str, typer.Argument(help="Its content item keeps both posts.")],
+    other_post_id: Annotated[str, typer.Argument(help="Moves into post_id's content item.")],
+    reject: Annotated[
+        bool, typer.Option("--reject", help="Say they are NOT one item (never suggested again).")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Accept (or, with --reject, reject) that two posts are one content item."""
+    from fanlens.analytics import linking
+    from fanlens.db.engine import unit_of_work
+    from fanlens.workspaces import service as workspace_service
+
+    with unit_of_work() as session:
+        ws = workspace_service.get_by_name_or_raise(
+            session=session, name=workspace or settings.default_workspace
+        )
+        decide = linking.reject if reject else linking.link
+        decision = decide(
+            session=session,
+            workspace_id=ws.id,
+            post_id=_id(post_id),
+            other_post_id=_id(other_post_id),
+        )
+    if reject:
+        print(f"rejected: {post_id} and {other_post_id} will not be suggested again")
+    else:
+        print(f"linked: post {other_post_id} moved into the content item of {post_id}")
+    print(f"decision {decision.id}")
+
+
+def unlink(
+    post_id: Annotated[str, typer.Argument(help="A post that a link moved.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Put a linked post back into the content item it had before the link."""
+    from fanlens.analytics import linking
+    from fanlens.db.engine import unit_of_work
+    from fanlens.workspaces import service as workspace_service
+
+    with unit_of_work() as session:
+        ws = workspace_service.get_by_name_or_raise(
+            session=session, name=workspace or settings.default_workspace
+        )
+        decision = linking.unlink(session=session, workspace_id=ws.id, post_id=_id(post_id))
+    print(f"unlinked: post {post_id} is back in content item {decision.previous_content_id}")

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
+
+
+class FollowerActivePeriod(Base):
+    """One UTC week or month in which a follower interacted at least once. Kept by the
+    interaction triggers (0012_retention.sql); a follower's earliest row is their cohort.
+
+    No foreign keys, as on follower_interactions: rows follow the log through its triggers."""
+
+    __tablename__ = "follower_active_periods"
+    __table_args__ = (
+        UniqueConstraint("follower_id", "grain", "period"),
+        CheckConstraint("grain IN ('week', 'month')", name="grain"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    follower_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    grain: Mapped[str] = mapped_column(Text, nullable=False)
+    period: Mapped[date] = mapped_column(Date, nullable=False)
+    workspace_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class RetentionCell(WorkspaceScoped, Base):
+    """Followers of one first-seen cohort active in one period (any interaction type): the
+    bounded retention matrix, kept current per inserted batch so reading it costs a few rows."""
+
+    __tablename__ = "retention_cells"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "platform", "grain", "cohort", "period"),
+        CheckConstraint("grain IN ('week', 'month')", name="grain"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    grain: Mapped[str] = mapped_column(Text, nullable=False)
+    cohort: Mapped[date] = mapped_column(Date, nullable=False)
+    period: Mapped[date] = mapped_column(Date, nullable=False)
+    followers: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ContentLinkDecision(WorkspaceScoped, Base):
+    """A user's answer to a suggestion that two posts are one content item. Rejected pairs are
+    never suggested again; an accepted one remembers where the moved post came from (unlink)."""
+
+    __tablename__ = "content_link_decisions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "post_id", "other_post_id"),
+        CheckConstraint("decision IN ('accepted', 'rejected')", name="decision"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    post_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("content_posts.id", ondelete="CASCADE"), nullable=False
+    )
+    other_post_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("content_posts.id", ondelete="CASCADE"), nullable=False
+    )
+    decision: Mapped[str] = mapped_column(Text, nullable=False)
+    moved_post_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    previous_content_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    decided_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

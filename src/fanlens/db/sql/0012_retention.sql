@@ -1,0 +1,137 @@
+-- Retention (migration 0012): the weeks and months each follower was active in, and the
+-- bounded retention matrix (followers per first-seen cohort and active period), kept per batch.
+
+-- Add (p_sign = 1) or remove (p_sign = -1) the given followers' whole contribution to the
+-- matrix. A follower's cohort is their earliest active period.
+CREATE FUNCTION fanlens_retention_apply(p_follower_ids uuid[], p_sign integer) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO retention_cells AS c (workspace_id, platform, grain, cohort, period, followers)
+    SELECT a.workspace_id, a.platform, a.grain, a.cohort, a.period, p_sign * count(*)
+    FROM (SELECT workspace_id, platform, grain, period,
+                 min(period) OVER (PARTITION BY follower_id, grain) AS cohort
+          FROM follower_active_periods WHERE follower_id = ANY (p_follower_ids)) a
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5  -- a fixed lock order, so concurrent batches cannot deadlock here
+    ON CONFLICT (workspace_id, platform, grain, cohort, period)
+    DO UPDATE SET followers = c.followers + EXCLUDED.followers;
+$$;
+
+-- Rebuild the given followers' active periods from the log (after deletes and updates).
+CREATE FUNCTION fanlens_retention_rebuild(p_follower_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$
+    SELECT fanlens_retention_apply(p_follower_ids, -1);
+    DELETE FROM follower_active_periods WHERE follower_id = ANY (p_follower_ids);
+    INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
+    SELECT DISTINCT i.follower_id, g.grain,
+           date_trunc(g.grain, i.occurred_at AT TIME ZONE 'UTC')::date,
+           i.workspace_id, i.platform
+    FROM follower_interactions i CROSS JOIN (VALUES ('week'), ('month')) g (grain)
+    WHERE i.follower_id = ANY (p_follower_ids);
+    SELECT fanlens_retention_apply(p_follower_ids, 1);
+    DELETE FROM retention_cells WHERE followers = 0;
+$$;
+
+-- A whole workspace at once, set-based (bulk loads that ran with the trigger off).
+CREATE FUNCTION fanlens_retention_rebuild_workspace(p_workspace_id uuid) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM retention_cells WHERE workspace_id = p_workspace_id;
+    DELETE FROM follower_active_periods WHERE workspace_id = p_workspace_id;
+    INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
+    SELECT DISTINCT i.follower_id, g.grain,
+           date_trunc(g.grain, i.occurred_at AT TIME ZONE 'UTC')::date,
+           i.workspace_id, i.platform
+    FROM follower_interactions i CROSS JOIN (VALUES ('week'), ('month')) g (grain)
+    WHERE i.workspace_id = p_workspace_id;
+    INSERT INTO retention_cells (workspace_id, platform, grain, cohort, period, followers)
+    SELECT p_workspace_id, a.platform, a.grain, a.cohort, a.period, count(*)
+    FROM (SELECT platform, grain, period,
+                 min(period) OVER (PARTITION BY follower_id, grain) AS cohort
+          FROM follower_active_periods WHERE workspace_id = p_workspace_id) a
+    GROUP BY 1, 2, 3, 4, 5;
+$$;
+
+-- New interactions cost what the batch holds: periods already recorded add nothing, a new
+-- period adds one to its cell. Only a follower whose cohort moves earlier (history back-filled
+-- after newer activity) is recounted whole: removed, updated, added again.
+CREATE FUNCTION fanlens_retention_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    moved uuid[];
+BEGIN
+    SELECT array_agg(DISTINCT n.follower_id) INTO moved
+    FROM (SELECT follower_id, g.grain,
+                 min(date_trunc(g.grain, occurred_at AT TIME ZONE 'UTC')::date) AS first_period
+          FROM new_rows CROSS JOIN (VALUES ('week'), ('month')) g (grain)
+          GROUP BY 1, 2) n
+    WHERE n.first_period < (SELECT min(a.period) FROM follower_active_periods a
+                            WHERE a.follower_id = n.follower_id AND a.grain = n.grain);
+    IF moved IS NOT NULL THEN
+        PERFORM fanlens_retention_apply(moved, -1);
+    END IF;
+    moved := coalesce(moved, '{}');
+
+    -- The CTE `known` reads the table as it was before this statement's INSERT.
+    WITH fresh AS (
+        SELECT DISTINCT n.follower_id, g.grain,
+               date_trunc(g.grain, n.occurred_at AT TIME ZONE 'UTC')::date AS period,
+               n.workspace_id, n.platform
+        FROM new_rows n CROSS JOIN (VALUES ('week'), ('month')) g (grain)),
+    known AS (  -- one index probe per follower and grain, not a read of their history
+        SELECT k.follower_id, k.grain,
+               (SELECT min(a.period) FROM follower_active_periods a
+                WHERE a.follower_id = k.follower_id AND a.grain = k.grain) AS cohort
+        FROM (SELECT DISTINCT follower_id, grain FROM fresh) k
+        WHERE k.follower_id <> ALL (moved)),
+    added AS (
+        INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
+        SELECT * FROM fresh ORDER BY 1, 2, 3
+        ON CONFLICT DO NOTHING
+        RETURNING follower_id, grain, period, workspace_id, platform)
+    INSERT INTO retention_cells AS c (workspace_id, platform, grain, cohort, period, followers)
+    SELECT x.workspace_id, x.platform, x.grain, x.cohort, x.period, count(*)
+    FROM (SELECT a.workspace_id, a.platform, a.grain, a.period,
+                 coalesce(k.cohort, min(a.period) OVER (PARTITION BY a.follower_id, a.grain))
+                     AS cohort
+          FROM added a LEFT JOIN known k ON k.follower_id = a.follower_id AND k.grain = a.grain
+          WHERE a.follower_id <> ALL (moved)) x
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (workspace_id, platform, grain, cohort, period)
+    DO UPDATE SET followers = c.followers + EXCLUDED.followers;
+
+    IF cardinality(moved) > 0 THEN
+        PERFORM fanlens_retention_apply(moved, 1);
+        DELETE FROM retention_cells WHERE followers = 0 AND workspace_id IN (
+            SELECT DISTINCT workspace_id FROM new_rows);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION fanlens_retention_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    touched uuid[];
+BEGIN
+    IF TG_OP = 'UPDATE' THEN  -- an interaction moved to another follower changes both
+        SELECT array_agg(DISTINCT t.follower_id) INTO touched
+        FROM (SELECT follower_id FROM old_rows UNION SELECT follower_id FROM new_rows) t;
+    ELSE
+        SELECT array_agg(DISTINCT follower_id) INTO touched FROM old_rows;
+    END IF;
+    IF touched IS NOT NULL THEN
+        PERFORM fanlens_retention_rebuild(touched);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER trg_follower_interactions_retention_inserted AFTER INSERT
+    ON follower_interactions REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_retention_inserted();
+CREATE TRIGGER trg_follower_interactions_retention_deleted AFTER DELETE
+    ON follower_interactions REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_retention_changed();
+CREATE TRIGGER trg_follower_interactions_retention_updated AFTER UPDATE
+    ON follower_interactions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_retention_changed();

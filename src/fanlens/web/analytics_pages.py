@@ -1,0 +1,256 @@
+"""Audience analytics pages: the retention heat-map and the insights page (best time to post,
+tier movement). They read through the same services as the REST API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from fanlens.analytics import insights, linking, retention
+from fanlens.analytics.schemas import BestTimeCell, RetentionMatrix, TierMovement
+from fanlens.api.dependencies import Session
+from fanlens.kit.errors import Forbidden, InvalidInput
+from fanlens.web import sessions
+from fanlens.web.auth import CurrentUser
+from fanlens.web.rendering import chart, render, urlencode_params
+
+router = APIRouter(include_in_schema=False)
+GRAINS = ("week", "month")
+MODES = ("on", "on_or_after")
+
+
+def _pick(value: str | None, allowed: tuple[str, ...]) -> Any:
+    return value if value in allowed else allowed[0]
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value or default), low), high)
+    except ValueError:
+        return default
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _date_or_none(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _text(value: str | None) -> str | None:
+    cleaned = (value or "").replace("\x00", "").strip()[:100]
+    return cleaned or None
+
+
+def _retention_params(request: Request) -> dict[str, Any]:
+    p = request.query_params
+    return {
+        "grain": _pick(p.get("grain"), GRAINS),
+        "mode": _pick(p.get("mode"), MODES),
+        "periods": _int(p.get("periods"), 12, 1, retention.MAX_PERIODS),
+        "platform": _text(p.get("platform")),
+        "types": _text(p.get("types")),
+        "content": str(_uuid_or_none(p.get("content")) or ""),
+    }
+
+
+def _heatmap(m: RetentionMatrix, params: dict[str, Any]) -> dict[str, Any]:
+    periods = len(m.cohorts)
+    z = [[c.cells[n].rate if n < len(c.cells) else None for n in range(periods)] for c in m.cohorts]
+    text = [
+        [f"{c.cells[n].followers}" if n < len(c.cells) else "" for n in range(periods)]
+        for c in m.cohorts
+    ]
+    links = [
+        [
+            f"?{urlencode_params({**params, 'cohort': c.cohort, 'period': n})}#people"
+            if n < len(c.cells)
+            else None
+            for n in range(periods)
+        ]
+        for c in m.cohorts
+    ]
+    return {
+        "kind": "heatmap",
+        "title": "Share of each cohort returning in period N",
+        "x": [f"{m.grain} {n}" for n in range(periods)],
+        "y": [f"{c.cohort} ({c.size})" for c in m.cohorts],
+        "z": z,
+        "text": text,
+        "links": links,
+        "series": [],
+        "y_title": "first seen (followers)",
+        "hover": "%{y} · %{x}: %{z:.1%} (%{text} followers)<extra></extra>",
+    }
+
+
+@router.get("/analytics/retention", response_class=HTMLResponse)
+def retention_page(request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
+    params = _retention_params(request)
+    types = [t.strip() for t in (params["types"] or "").split(",") if t.strip()] or None
+    common: dict[str, Any] = {
+        "grain": params["grain"],
+        "platform": params["platform"],
+        "types": types,
+        "first_touch_content_id": _uuid_or_none(params["content"]),
+    }
+    m = retention.matrix(
+        session=session,
+        workspace_id=user.workspace_id,
+        mode=params["mode"],
+        periods=params["periods"],
+        **common,
+    )
+    cohort = _date_or_none(request.query_params.get("cohort"))
+    period = _int(request.query_params.get("period"), 0, 0, retention.MAX_PERIODS)
+    people = (
+        retention.people(
+            session=session,
+            workspace_id=user.workspace_id,
+            cohort=cohort,
+            period=period,
+            mode=params["mode"],
+            **common,
+        )
+        if cohort
+        else None
+    )
+    return render(
+        request,
+        "retention.html",
+        {
+            "user": user,
+            "active": "retention",
+            "m": m,
+            "params": params,
+            "heatmap": _heatmap(m, params),
+            "cohort": cohort,
+            "period": period,
+            "people": people,
+            "csv": "/api/social-analytics/retention?"
+            + urlencode_params({**params, "format": "csv"}),
+        },
+    )
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DIRECTIONS = ("up", "held", "down", "new")
+
+
+def _time_heatmap(platform: str, cells: list[BestTimeCell], tz: str) -> dict[str, Any]:
+    grid: list[list[float | None]] = [[None] * 24 for _ in WEEKDAYS]
+    posts: list[list[str]] = [[""] * 24 for _ in WEEKDAYS]
+    for c in cells:
+        grid[c.weekday - 1][c.hour] = c.avg_engagement
+        posts[c.weekday - 1][c.hour] = str(c.posts)
+    return {
+        "kind": "heatmap",
+        "title": f"{platform}: mean first-24-hour interactions per post ({tz})",
+        "x": [f"{h:02d}" for h in range(24)],
+        "y": list(WEEKDAYS),
+        "z": grid,
+        "text": posts,
+        "series": [],
+        "y_title": "weekday",
+        "x_title": "hour posted",
+        "hover": "%{y} %{x}h: %{z:.1f} per post (%{text} posts)<extra></extra>",
+    }
+
+
+def _tier_chart(movement: TierMovement) -> dict[str, Any]:
+    return chart(
+        "stacked",
+        [p.period for p in movement.periods],
+        {d: [getattr(p, d) for p in movement.periods] for d in DIRECTIONS},
+        title=f"Tier movement per {movement.grain}",
+        y_title="followers",
+    )
+
+
+@router.get("/analytics/insights", response_class=HTMLResponse)
+def insights_page(request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
+    p = request.query_params
+    tz = (_text(p.get("tz")) or "UTC")[:64]
+    grain = _pick(p.get("grain"), GRAINS)
+    periods = _int(p.get("periods"), 12, 1, retention.MAX_PERIODS)
+    try:
+        times = insights.best_time(session=session, workspace_id=user.workspace_id, tz=tz)
+    except InvalidInput:  # an unknown zone typed in the form: show UTC rather than an error
+        tz = "UTC"
+        times = insights.best_time(session=session, workspace_id=user.workspace_id, tz=tz)
+    by_platform: dict[str, list[BestTimeCell]] = {}
+    for c in times.cells:
+        by_platform.setdefault(c.platform, []).append(c)
+    movement = insights.tier_movement(
+        session=session, workspace_id=user.workspace_id, grain=grain, periods=periods
+    )
+    return render(
+        request,
+        "insights.html",
+        {
+            "user": user,
+            "active": "insights",
+            "params": {"tz": tz, "grain": grain, "periods": periods},
+            "times": times,
+            "time_charts": {pl: _time_heatmap(pl, cs, tz) for pl, cs in by_platform.items()},
+            "movement": movement,
+            "tier_chart": _tier_chart(movement),
+            "weekdays": WEEKDAYS,
+        },
+    )
+
+
+# --- content linking -------------------------------------------------------------------------
+
+
+@router.get("/analytics/links", response_class=HTMLResponse)
+def links_page(request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
+    ws = user.workspace_id
+    return render(
+        request,
+        "links.html",
+        {
+            "user": user,
+            "active": "links",
+            "suggestions": linking.suggestions(session=session, workspace_id=ws, limit=100),
+            "decisions": linking.decisions(session=session, workspace_id=ws),
+        },
+    )
+
+
+@router.post("/analytics/links")
+def links_decide(
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    action: Annotated[str, Form(max_length=20)],
+    post_id: Annotated[str, Form(max_length=64)],
+    other_post_id: Annotated[str, Form(max_length=64)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> RedirectResponse:
+    """Accept, reject or unlink from the page's buttons; back to the page after."""
+    if not sessions.csrf_ok(sessions.load(request), csrf_token):
+        raise Forbidden("the form expired; reload the page and try again")
+    ws, post = user.workspace_id, _uuid_or_none(post_id)
+    other = _uuid_or_none(other_post_id)
+    if post is None or (action != "unlink" and other is None):
+        raise InvalidInput("choose a suggestion or a linked post")
+    if action == "unlink":
+        linking.unlink(session=session, workspace_id=ws, post_id=post)
+    elif action in ("accept", "reject") and other is not None:
+        decide = linking.link if action == "accept" else linking.reject
+        decide(session=session, workspace_id=ws, post_id=post, other_post_id=other)
+    else:
+        raise InvalidInput(f"unknown action {action!r}")
+    return RedirectResponse("/analytics/links", status_code=303)
