@@ -448,6 +448,26 @@ def _register_exports() -> None:
 _register_exports()
 
 
+def _register_people() -> None:
+    from fanlens.people import cli as people_cli
+
+    people_app = people_cli.people_app
+    for name, func in (
+        ("suggestions", people_cli.suggestions),
+        ("accept", people_cli.accept),
+        ("reject", people_cli.reject),
+        ("merge", people_cli.merge),
+        ("unmerge", people_cli.unmerge),
+        ("show", people_cli.show),
+        ("top", people_cli.top),
+    ):
+        people_app.command(name)(friendly_errors(func))
+    app.add_typer(people_app, name="people")
+
+
+_register_people()
+
+
 WorkspaceOption = Annotated[
     str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
 ]

@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     default_workspace: str = Field(
         default="default", description="Workspace used when a command names none."
     )
+    people_auto_merge_confidence: float = Field(
+        default=0.9,
+        ge=0,
+        le=1.01,
+        description="Suggestions at or above this confidence merge people without a review "
+        "(0.9: profile-link evidence only; above 1: never).",
+    )
+    people_cron: str = Field(
+        default="30 3 * * *",
+        description="When the people job refreshes profiles and merge suggestions (cron).",
+    )
     ingest_batch_size: int = Field(
         default=20_000, ge=1, description="Interchange lines per ingest transaction."
     )

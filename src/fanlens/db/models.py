@@ -8,6 +8,13 @@ from fanlens.connectors.models import Account, RetiredMetric, SyncRun, SyncState
 from fanlens.content.models import ContentEngagementTotals, ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
 from fanlens.interactions.models import FollowerInteraction, IngestReject
+from fanlens.people.models import (
+    IdentityProfile,
+    Person,
+    PersonIdentity,
+    PersonMerge,
+    PersonSuggestion,
+)
 from fanlens.scoring.models import (
     FollowerEngagementScore,
     FollowerInteractionCount,
@@ -36,8 +43,13 @@ __all__ = [
     "FollowerInteraction",
     "FollowerInteractionCount",
     "FollowerTierChange",
+    "IdentityProfile",
     "IngestReject",
     "LoginAttempt",
+    "Person",
+    "PersonIdentity",
+    "PersonMerge",
+    "PersonSuggestion",
     "RetentionCell",
     "RetiredMetric",
     "ScoringConfig",

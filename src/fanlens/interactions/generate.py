@@ -239,7 +239,8 @@ class World:
                 del record["content"]
                 record["caption"] = _unlinked_caption(p, self.seed)
             yield record
-        yield from (_follower_record(f) for f in self.fans)
+        bios = _bios(self.fans)
+        yield from (_follower_record(f, bios.get(f.external_user_id)) for f in self.fans)
         yield from self._interactions()
 
     def jsonl_lines(self) -> Iterator[str]:
@@ -373,16 +374,48 @@ def _post_record(post: Post, index: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _follower_record(fan: Fan) -> dict[str, Any]:
-    return {
+def _profile_url(fan: Fan) -> str:
+    return f"https://{fan.platform}.example/@{fan.username}"
+
+
+def _bios(fans: list[Fan]) -> dict[str, str]:
+    """Bios by external user id: about 40 % of the people on several platforms name another
+    of their profiles (the link evidence of identity resolution); some others link a shop.
+    Decided by a hash of the person, so adding bios leaves every other record unchanged."""
+    by_person: dict[int, list[Fan]] = {}
+    for fan in fans:
+        by_person.setdefault(fan.person, []).append(fan)
+    bios: dict[str, str] = {}
+    for person, group in by_person.items():
+        roll = zlib.crc32(f"bio:{person}".encode()) % 100
+        first = group[0]
+        if len(group) > 1 and roll < 40:
+            other = group[1]
+            bios[first.external_user_id] = f"coffee nerd, also on {other.platform}: " + (
+                _profile_url(other)
+            )
+        elif roll >= 90:
+            bios[first.external_user_id] = f"my latte art: https://shop.example/{first.username}"
+    return bios
+
+
+def _follower_record(fan: Fan, bio: str | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {
         "type": "follower",
         "platform": fan.platform,
         "external_user_id": fan.external_user_id,
         "username": fan.username,
         "display_name": fan.display_name,
-        "profile_url": f"https://{fan.platform}.example/@{fan.username}",
-        "follower_count": zlib.crc32(fan.external_user_id.encode()) % 50_000 + 10,
+        "profile_url": _profile_url(fan),
+        "follower_count": _reach(fan),
     }
+    if bio is not None:
+        record["bio"] = bio
+    return record
+
+
+def _reach(fan: Fan) -> int:
+    return zlib.crc32(fan.external_user_id.encode()) % 50_000 + 10
 
 
 def _fan_activity(

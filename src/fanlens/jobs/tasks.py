@@ -96,3 +96,13 @@ def analyse_all_pending(timestamp: int) -> dict[str, int]:
     from fanlens.sentiment.runner import analyse_pending
 
     return analyse_pending().model_dump()
+
+
+@blueprint.periodic(cron=settings.people_cron, periodic_id="people")
+@blueprint.task(name="refresh_people", queueing_lock="refresh_people", lock="fanlens-people")
+def refresh_people(timestamp: int) -> list[dict[str, Any]]:
+    """Refresh profiles from the connectors, then look for merge suggestions (auto-merging
+    those above the threshold), workspace by workspace."""
+    from fanlens.people.runner import run_all
+
+    return [r.model_dump(mode="json") for r in run_all()]

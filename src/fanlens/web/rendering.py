@@ -22,6 +22,7 @@ NAV = [
     ("retention", "/analytics/retention", "Retention"),
     ("insights", "/analytics/insights", "Insights"),
     ("links", "/analytics/links", "Linking"),
+    ("people", "/analytics/people", "People"),
     ("health", "/analytics/health", "Data health"),
 ]
 TIER_LABELS = {

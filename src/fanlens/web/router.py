@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from fanlens.people import pages as people_pages
 from fanlens.web import analytics_pages, auth, errors, pages
 from fanlens.web.rendering import STATIC_DIR
 from fanlens.web.security import SecurityHeadersMiddleware
@@ -15,5 +16,6 @@ def install(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(analytics_pages.router)
+    app.include_router(people_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

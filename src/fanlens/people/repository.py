@@ -1,0 +1,359 @@
+"""SQL of the people domain: rows and statements, no rules."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Text, func, select, text, update
+from sqlalchemy.orm import Session
+
+from fanlens.audience.models import Follower
+from fanlens.people.models import Person as PersonModel
+from fanlens.people.models import PersonIdentity, PersonMerge, PersonSuggestion
+from fanlens.scoring.models import FollowerEngagementScore
+
+
+def lock_people(
+    session: Session, *, workspace_id: uuid.UUID, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, PersonModel]:
+    """The people of this workspace among person_ids, locked in id order (no deadlocks)."""
+    rows = session.scalars(
+        select(PersonModel)
+        .where(PersonModel.workspace_id == workspace_id, PersonModel.id.in_(person_ids))
+        .order_by(PersonModel.id)
+        .with_for_update()
+    )
+    return {p.id: p for p in rows}
+
+
+def get_person(
+    session: Session, *, workspace_id: uuid.UUID, person_id: uuid.UUID
+) -> PersonModel | None:
+    return session.scalars(
+        select(PersonModel).where(
+            PersonModel.workspace_id == workspace_id, PersonModel.id == person_id
+        )
+    ).one_or_none()
+
+
+def follower_ids_of(session: Session, *, person_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(PersonIdentity.follower_id)
+            .where(PersonIdentity.person_id == person_id)
+            .order_by(PersonIdentity.follower_id)
+        )
+    )
+
+
+def people_of_followers(
+    session: Session, *, workspace_id: uuid.UUID, follower_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    rows = session.execute(
+        select(PersonIdentity.follower_id, PersonIdentity.person_id).where(
+            PersonIdentity.workspace_id == workspace_id,
+            PersonIdentity.follower_id.in_(follower_ids),
+        )
+    )
+    return {r.follower_id: r.person_id for r in rows}
+
+
+def move_identities(
+    session: Session, *, follower_ids: Sequence[uuid.UUID], to_person_id: uuid.UUID
+) -> int:
+    result = session.execute(
+        update(PersonIdentity)
+        .where(PersonIdentity.follower_id.in_(follower_ids))
+        .values(person_id=to_person_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def identities(session: Session, *, person_id: uuid.UUID) -> Sequence[Any]:
+    f, s = Follower, FollowerEngagementScore
+    return session.execute(
+        select(
+            f.id.label("follower_id"),
+            f.platform,
+            f.external_user_id,
+            f.username,
+            f.display_name,
+            f.profile_url,
+            f.avatar_url,
+            f.bio,
+            f.verified,
+            f.follower_count,
+            func.fanlens_reach_tier(f.follower_count, type_=Text).label("reach_tier"),
+            s.engagement_score,
+            s.engagement_tier,
+            s.interaction_count,
+            s.last_interaction_at,
+        )
+        .join(PersonIdentity, PersonIdentity.follower_id == f.id)
+        .outerjoin(s, s.follower_id == f.id)
+        .where(PersonIdentity.person_id == person_id)
+        .order_by(f.platform, f.id)
+    ).all()
+
+
+def platforms_and_names(
+    session: Session, *, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[list[str], str | None]]:
+    """Per person: their platforms, and a name to show (the first identity's), in one query."""
+    rows = session.execute(
+        text(
+            "SELECT pi.person_id, array_agg(DISTINCT f.platform ORDER BY f.platform) AS platforms,"
+            " (array_agg(coalesce(f.display_name, f.username) ORDER BY f.platform, f.id)"
+            "  FILTER (WHERE coalesce(f.display_name, f.username) IS NOT NULL))[1] AS name "
+            "FROM person_identities pi JOIN followers f ON f.id = pi.follower_id "
+            "WHERE pi.person_id = ANY (CAST(:ids AS uuid[])) GROUP BY pi.person_id"
+        ),
+        {"ids": list(person_ids)},
+    )
+    return {r.person_id: (list(r.platforms), r.name) for r in rows}
+
+
+PERSON_SCORES = """
+SELECT e.person_id, e.identity_count, e.engagement_score, e.interaction_count, e.comment_count,
+       e.max_reach, fanlens_reach_tier(e.max_reach) AS reach_tier, e.last_interaction_at,
+       fanlens_tier_for(e.engagement_score, cfg.super_fan_threshold, cfg.active_threshold,
+                        cfg.lurker_threshold) AS engagement_tier
+FROM person_engagement e
+JOIN people p ON p.id = e.person_id
+LEFT JOIN current_scoring_configs cfg ON cfg.workspace_id = e.workspace_id
+WHERE e.workspace_id = :ws AND p.merged_into_id IS NULL
+"""
+
+
+def person_score(session: Session, *, workspace_id: uuid.UUID, person_id: uuid.UUID) -> Any:
+    return session.execute(
+        text(PERSON_SCORES + " AND e.person_id = :pid"), {"ws": workspace_id, "pid": person_id}
+    ).one_or_none()
+
+
+def leaderboard(
+    session: Session, *, workspace_id: uuid.UUID, limit: int, min_reach: int | None = None
+) -> Sequence[Any]:
+    """People by combined score; with min_reach, only those with an identity that large."""
+    where = " AND e.max_reach >= :min_reach" if min_reach is not None else ""
+    sql = (
+        PERSON_SCORES
+        + where
+        + " AND e.engagement_score > 0 ORDER BY e.engagement_score DESC, e.person_id LIMIT :n"
+    )
+    params = {"ws": workspace_id, "n": limit, "min_reach": min_reach}
+    return session.execute(text(sql), params).all()
+
+
+def merges_of(
+    session: Session, *, workspace_id: uuid.UUID, person_id: uuid.UUID
+) -> Sequence[PersonMerge]:
+    return list(
+        session.scalars(
+            select(PersonMerge)
+            .where(
+                PersonMerge.workspace_id == workspace_id,
+                (PersonMerge.target_person_id == person_id)
+                | (PersonMerge.source_person_id == person_id),
+            )
+            .order_by(PersonMerge.merged_at, PersonMerge.id)
+        )
+    )
+
+
+def later_active_merge_of_target(session: Session, *, merge: PersonMerge) -> PersonMerge | None:
+    """An active merge into the same target made after this one (it must be undone first)."""
+    return session.scalars(
+        select(PersonMerge)
+        .where(
+            PersonMerge.target_person_id == merge.target_person_id,
+            PersonMerge.unmerged_at.is_(None),
+            PersonMerge.merged_at > merge.merged_at,
+        )
+        .limit(1)
+    ).one_or_none()
+
+
+def suggestions(
+    session: Session,
+    *,
+    workspace_id: uuid.UUID,
+    status: str | None,
+    person_id: uuid.UUID | None = None,
+    suggestion_id: uuid.UUID | None = None,
+    limit: int = 100,
+) -> Sequence[Any]:
+    sql = """
+    SELECT s.id, s.kind, s.confidence, s.evidence, s.status, s.created_at, s.decided_at,
+           s.follower_a_id, fa.platform AS platform_a, fa.username AS username_a,
+           pa.person_id AS person_a_id,
+           s.follower_b_id, fb.platform AS platform_b, fb.username AS username_b,
+           pb.person_id AS person_b_id
+    FROM person_suggestions s
+    JOIN followers fa ON fa.id = s.follower_a_id
+    JOIN followers fb ON fb.id = s.follower_b_id
+    JOIN person_identities pa ON pa.follower_id = s.follower_a_id
+    JOIN person_identities pb ON pb.follower_id = s.follower_b_id
+    WHERE s.workspace_id = :ws
+      AND (CAST(:status AS text) IS NULL OR s.status = :status)
+      AND (CAST(:pid AS uuid) IS NULL OR CAST(:pid AS uuid) IN (pa.person_id, pb.person_id))
+      AND (CAST(:sid AS uuid) IS NULL OR s.id = CAST(:sid AS uuid))
+    ORDER BY s.confidence DESC, s.id
+    LIMIT :n
+    """
+    params = {
+        "ws": workspace_id,
+        "status": status,
+        "pid": person_id,
+        "sid": suggestion_id,
+        "n": limit,
+    }
+    return session.execute(text(sql), params).all()
+
+
+def get_suggestion(
+    session: Session, *, workspace_id: uuid.UUID, suggestion_id: uuid.UUID
+) -> PersonSuggestion | None:
+    return session.scalars(
+        select(PersonSuggestion)
+        .where(PersonSuggestion.workspace_id == workspace_id, PersonSuggestion.id == suggestion_id)
+        .with_for_update()
+    ).one_or_none()
+
+
+def pending_at_least(
+    session: Session, *, workspace_id: uuid.UUID, confidence: float
+) -> Sequence[PersonSuggestion]:
+    return list(
+        session.scalars(
+            select(PersonSuggestion)
+            .where(
+                PersonSuggestion.workspace_id == workspace_id,
+                PersonSuggestion.status == "pending",
+                PersonSuggestion.confidence >= confidence,
+            )
+            .order_by(PersonSuggestion.confidence.desc(), PersonSuggestion.id)
+        )
+    )
+
+
+# --- evidence -----------------------------------------------------------------------------
+
+# Profile URLs named in one identity's bio or profile links that are another platform
+# identity's profile URL in the same workspace. Set-based: a hash join on the normalised URL.
+LINK_PAIRS = """
+WITH mentions AS (
+    SELECT f.id AS follower_id, f.platform,
+           lower(rtrim(m[1], '/.,;:!?)')) AS url, 'bio' AS field
+    FROM followers f
+    CROSS JOIN LATERAL regexp_matches(f.bio, 'https?://[^\\s<>"'']+', 'g') m
+    WHERE f.workspace_id = :ws AND f.bio LIKE '%http%'
+    UNION
+    SELECT f.id, f.platform, lower(rtrim(l.value, '/')), 'links'
+    FROM identity_profiles p
+    JOIN followers f ON f.id = p.follower_id
+    CROSS JOIN LATERAL jsonb_array_elements_text(p.links) l(value)
+    WHERE p.workspace_id = :ws
+)
+SELECT DISTINCT m.follower_id AS source_id, t.id AS named_id, m.url, m.field
+FROM mentions m
+JOIN followers t ON t.workspace_id = :ws AND t.profile_url IS NOT NULL
+                AND lower(rtrim(t.profile_url, '/')) = m.url
+                AND t.platform <> m.platform
+"""
+
+# The handle without '@', a Mastodon instance or a Bluesky default domain, lower-cased.
+_HANDLE = (
+    "regexp_replace(regexp_replace(lower(ltrim(username, '@')), '@.*$', ''),"
+    " '\\.bsky\\.social$', '')"
+)
+
+# Identical handles on two platforms; a handle shared by many identities says nothing.
+SAME_HANDLE_PAIRS = f"""
+WITH h AS (
+    SELECT id, platform, {_HANDLE} AS handle, lower(display_name) AS name
+    FROM followers WHERE workspace_id = :ws AND username IS NOT NULL
+), common AS (
+    SELECT handle FROM h GROUP BY handle HAVING count(*) BETWEEN 2 AND :max_group
+)
+SELECT a.id AS a_id, b.id AS b_id, a.handle, (a.name = b.name) AS same_name
+FROM h a JOIN h b ON a.handle = b.handle AND a.platform < b.platform
+WHERE a.handle IN (SELECT handle FROM common)
+"""
+
+HANDLE_ROWS = f"""
+SELECT id, platform, {_HANDLE} AS handle, lower(display_name) AS name
+FROM followers
+WHERE workspace_id = :ws AND username IS NOT NULL AND display_name IS NOT NULL
+"""
+
+
+def link_pairs(session: Session, *, workspace_id: uuid.UUID) -> Sequence[Any]:
+    return session.execute(text(LINK_PAIRS), {"ws": workspace_id}).all()
+
+
+def same_handle_pairs(
+    session: Session, *, workspace_id: uuid.UUID, max_group: int
+) -> Sequence[Any]:
+    params = {"ws": workspace_id, "max_group": max_group}
+    return session.execute(text(SAME_HANDLE_PAIRS), params).all()
+
+
+def handle_rows(session: Session, *, workspace_id: uuid.UUID) -> Sequence[Any]:
+    return session.execute(text(HANDLE_ROWS), {"ws": workspace_id}).all()
+
+
+UPSERT_SUGGESTIONS = """
+INSERT INTO person_suggestions AS s
+    (workspace_id, follower_a_id, follower_b_id, kind, confidence, evidence)
+SELECT :ws, x.a, x.b, x.kind, x.confidence, x.evidence
+FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+     AS x(a uuid, b uuid, kind text, confidence float8, evidence jsonb)
+ON CONFLICT (workspace_id, follower_a_id, follower_b_id) DO UPDATE SET
+    kind = EXCLUDED.kind, confidence = EXCLUDED.confidence, evidence = EXCLUDED.evidence
+WHERE s.status = 'pending'
+  AND (s.kind, s.confidence, s.evidence) IS DISTINCT FROM
+      (EXCLUDED.kind, EXCLUDED.confidence, EXCLUDED.evidence)
+RETURNING (xmax = 0) AS created
+"""
+
+
+def upsert_suggestions(session: Session, *, workspace_id: uuid.UUID, rows_json: str) -> int:
+    result = session.execute(text(UPSERT_SUGGESTIONS), {"ws": workspace_id, "rows": rows_json})
+    return sum(1 for r in result if r.created)
+
+
+TIMELINE = """
+SELECT i.occurred_at, i.platform, i.interaction_type, i.interaction_value, f.username,
+       c.slug AS content_slug
+FROM follower_interactions i
+JOIN person_identities pi ON pi.follower_id = i.follower_id
+JOIN followers f ON f.id = i.follower_id
+LEFT JOIN content_items c ON c.id = i.content_id
+WHERE pi.person_id = :pid AND i.workspace_id = :ws
+ORDER BY i.occurred_at DESC NULLS LAST, i.id
+LIMIT :n
+"""
+
+
+def timeline(
+    session: Session, *, workspace_id: uuid.UUID, person_id: uuid.UUID, limit: int
+) -> Sequence[Any]:
+    params = {"ws": workspace_id, "pid": person_id, "n": limit}
+    return session.execute(text(TIMELINE), params).all()
+
+
+def set_suggestion_status(
+    session: Session, *, suggestion_id: uuid.UUID, status: str, by: str | None
+) -> None:
+    session.execute(
+        update(PersonSuggestion)
+        .where(PersonSuggestion.id == suggestion_id)
+        .values(
+            status=status,
+            decided_by=by,
+            decided_at=None if status == "pending" else text("now()"),
+        )
+    )

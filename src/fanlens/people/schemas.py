@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+ReachTier = Literal["nano", "micro", "macro", "mega"]
+
+
+class Identity(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    follower_id: uuid.UUID
+    platform: str
+    external_user_id: str
+    username: str | None
+    display_name: str | None
+    profile_url: str | None
+    avatar_url: str | None
+    bio: str | None
+    verified: bool | None
+    follower_count: int | None
+    reach_tier: ReachTier | None
+    engagement_score: float | None
+    engagement_tier: str | None
+    interaction_count: int | None
+    last_interaction_at: datetime | None
+
+
+class PersonScore(BaseModel):
+    """A person's engagement: all their identities' interactions under the workspace weights."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    person_id: uuid.UUID
+    identity_count: int
+    engagement_score: float
+    engagement_tier: str | None
+    interaction_count: int
+    comment_count: int
+    max_reach: int | None
+    reach_tier: ReachTier | None
+    last_interaction_at: datetime | None
+
+
+class PersonEntry(PersonScore):
+    rank: int
+    name: str | None
+    platforms: list[str]
+
+
+class PersonLeaderboard(BaseModel):
+    mode: Literal["people"] = "people"
+    items: list[PersonEntry]
+
+
+class Suggestion(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str
+    confidence: float
+    evidence: list[dict[str, Any]]
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    follower_a_id: uuid.UUID
+    platform_a: str
+    username_a: str | None
+    person_a_id: uuid.UUID
+    follower_b_id: uuid.UUID
+    platform_b: str
+    username_b: str | None
+    person_b_id: uuid.UUID
+
+
+class Merge(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    target_person_id: uuid.UUID
+    source_person_id: uuid.UUID
+    follower_ids: list[uuid.UUID]
+    method: str
+    suggestion_id: uuid.UUID | None
+    confidence: float | None
+    evidence: list[dict[str, Any]] | None
+    merged_by: str
+    merged_at: datetime
+    unmerged_at: datetime | None
+    unmerged_by: str | None
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    occurred_at: datetime | None
+    platform: str
+    interaction_type: str
+    interaction_value: str | None
+    username: str | None
+    content_slug: str | None
+
+
+class PersonDetail(BaseModel):
+    id: uuid.UUID
+    name: str | None
+    merged_into_id: uuid.UUID | None
+    score: PersonScore | None
+    identities: list[Identity]
+    suggestions: list[Suggestion]
+    merges: list[Merge]
+    timeline: list[TimelineEntry]
+
+
+class SuggestionRun(BaseModel):
+    candidates: int
+    new_suggestions: int
+    auto_merged: int
+    threshold: float
+
+
+class MergeRequest(BaseModel):
+    target_person_id: uuid.UUID
+    source_person_id: uuid.UUID
+
+
+class SuggestionDecision(BaseModel):
+    decision: Literal["accept", "reject"]
