@@ -14,10 +14,10 @@ Nov 9 (W1), Nov 16 (W2) and Nov 23 (W3, current, incomplete). Followers (tiktok 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from fanlens.analytics import retention
@@ -170,3 +170,17 @@ def test_people_in_a_cell(session: Session, world: dict[str, object]) -> None:
     assert names(period=2, mode="on_or_after") == ["amy", "bo"]
     assert names(period=0) == ["amy", "bo", "cy"]
     assert names(period=1, types=["like"]) == []
+
+
+def test_updates_that_move_periods_are_followed(session: Session, world: dict[str, object]) -> None:
+    """A corrected time moves a follower's periods; the kept matrix still equals the log's."""
+    session.execute(
+        update(FollowerInteraction)
+        .where(FollowerInteraction.follower_id == world["fans"]["fy"].id)  # type: ignore[index]
+        .values(occurred_at=FollowerInteraction.occurred_at - timedelta(days=21))
+    )
+    session.execute(update(FollowerInteraction).values(interaction_value="edited"))  # no move
+    types = list(session.scalars(select(FollowerInteraction.interaction_type).distinct()))
+    for grain in ("week", "month"):
+        fast = build(session, world, mode="on", grain=grain)
+        assert grid(fast) == grid(build(session, world, mode="on", grain=grain, types=types))

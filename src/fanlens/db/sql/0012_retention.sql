@@ -113,9 +113,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
     touched uuid[];
 BEGIN
-    IF TG_OP = 'UPDATE' THEN  -- an interaction moved to another follower changes both
-        SELECT array_agg(DISTINCT t.follower_id) INTO touched
-        FROM (SELECT follower_id FROM old_rows UNION SELECT follower_id FROM new_rows) t;
+    IF TG_OP = 'UPDATE' THEN
+        -- Only a change of follower, time or platform moves periods (not a post relinked to
+        -- another content item, which updates every interaction of the post); an interaction
+        -- moved to another follower changes both.
+        SELECT array_agg(DISTINCT x.follower_id) INTO touched
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        CROSS JOIN LATERAL (VALUES (o.follower_id), (n.follower_id)) AS x (follower_id)
+        WHERE (o.follower_id, o.occurred_at, o.platform, o.workspace_id)
+              IS DISTINCT FROM (n.follower_id, n.occurred_at, n.platform, n.workspace_id);
     ELSE
         SELECT array_agg(DISTINCT follower_id) INTO touched FROM old_rows;
     END IF;
