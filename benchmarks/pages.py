@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from tests.helpers import free_port
 
-from benchmarks.api import admin_url, build_world, create_db, drop_db
+from benchmarks.api import Size, admin_url, build_world, create_db, drop_db
 from fanlens.api.app import create_app
 from fanlens.auth import service as tokens
 from fanlens.db import migrate
@@ -75,7 +75,8 @@ def run(engine: object, args: argparse.Namespace) -> None:
     eng = engine  # typed loosely: the bench is a script
     migrate.upgrade(eng)  # type: ignore[arg-type]
     started = time.perf_counter()
-    ws = build_world(eng, args.followers, args.interactions, args.content)  # type: ignore[arg-type]
+    size = Size(args.followers, args.interactions, args.content)
+    ws = build_world(eng, size)  # type: ignore[arg-type]
     built = time.perf_counter() - started
     print(
         f"world: {args.followers:,} followers, {args.interactions:,} interactions, "

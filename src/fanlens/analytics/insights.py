@@ -36,16 +36,16 @@ def _ratio(part: float, whole: float | None) -> float | None:
     return part / whole if whole else None
 
 
-def _score(item: Row[Any], base: Row[Any] | None) -> PlatformScore:
+def _score(item: Row[Any], base: Row[Any] | None, followers: int) -> PlatformScore:
     """Rate on views where the item's posts report views; else engagement per post per known
     follower. The platform's own rate on the same basis is the yardstick."""
     if item.views:
         basis, rate = "views", _ratio(item.engagement, item.views)
         platform_rate = _ratio(base.viewed_engagement, base.views) if base else None
-    elif item.followers:
-        basis, rate = "followers", _ratio(item.engagement / item.posts, item.followers)
+    elif followers:
+        basis, rate = "followers", _ratio(item.engagement / item.posts, followers)
         platform_rate = (
-            _ratio(base.engagement / base.posts, base.followers) if base and base.posts else None
+            _ratio(base.engagement / base.posts, followers) if base and base.posts else None
         )
     else:
         basis, rate, platform_rate = None, None, None
@@ -55,7 +55,7 @@ def _score(item: Row[Any], base: Row[Any] | None) -> PlatformScore:
         posts=item.posts,
         views=item.views,
         engagement=item.engagement,
-        followers=item.followers,
+        followers=followers,
         basis=basis,
         rate=round(rate, 6) if rate is not None else None,
         platform_rate=round(platform_rate, 6) if platform_rate is not None else None,
@@ -73,7 +73,8 @@ def best_platform(
         b.platform: b
         for b in repository.platform_bases(session, workspace_id, [r.platform for r in rows])
     }
-    scores = [_score(r, bases.get(r.platform)) for r in rows]
+    followers = repository.followers_per_platform(session, workspace_id, [r.platform for r in rows])
+    scores = [_score(r, bases.get(r.platform), followers.get(r.platform, 0)) for r in rows]
     plain = _most_engagement(scores)
     normalised = max(
         (s for s in scores if s.index is not None),

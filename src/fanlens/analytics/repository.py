@@ -324,9 +324,7 @@ _ITEM_PLATFORMS = text(
     """
     SELECT p.platform, count(*)::bigint AS posts, sum(p.views)::bigint AS views,
            (coalesce(sum(p.likes), 0) + coalesce(sum(p.comments), 0) + coalesce(sum(p.shares), 0)
-            + coalesce(sum(p.saves), 0))::bigint AS engagement,
-           (SELECT count(*) FROM followers f
-            WHERE f.workspace_id = :ws AND f.platform = p.platform)::bigint AS followers
+            + coalesce(sum(p.saves), 0))::bigint AS engagement
     FROM content_posts p
     WHERE p.workspace_id = :ws AND p.content_id = :content
     GROUP BY p.platform
@@ -342,9 +340,7 @@ _PLATFORM_BASES = text(
             + coalesce(sum(p.shares) FILTER (WHERE p.views > 0), 0)
             + coalesce(sum(p.saves) FILTER (WHERE p.views > 0), 0))::bigint AS viewed_engagement,
            (coalesce(sum(p.likes), 0) + coalesce(sum(p.comments), 0) + coalesce(sum(p.shares), 0)
-            + coalesce(sum(p.saves), 0))::bigint AS engagement,
-           (SELECT count(*) FROM followers f
-            WHERE f.workspace_id = :ws AND f.platform = p.platform)::bigint AS followers
+            + coalesce(sum(p.saves), 0))::bigint AS engagement
     FROM content_posts p
     WHERE p.workspace_id = :ws AND p.platform = ANY (CAST(:platforms AS text[]))
     GROUP BY p.platform
@@ -362,6 +358,24 @@ def platform_bases(
     session: Session, workspace_id: uuid.UUID, platforms: list[str]
 ) -> Sequence[Row[Any]]:
     return session.execute(_PLATFORM_BASES, {"ws": workspace_id, "platforms": platforms}).all()
+
+
+# Counted once per request (not once per platform row of each query above): followers are the
+# workspace's largest table after the log.
+_FOLLOWERS_PER_PLATFORM = text(
+    """
+    SELECT platform, count(*)::bigint AS followers FROM followers
+    WHERE workspace_id = :ws AND platform = ANY (CAST(:platforms AS text[]))
+    GROUP BY platform
+    """
+)
+
+
+def followers_per_platform(
+    session: Session, workspace_id: uuid.UUID, platforms: list[str]
+) -> dict[str, int]:
+    rows = session.execute(_FOLLOWERS_PER_PLATFORM, {"ws": workspace_id, "platforms": platforms})
+    return {r.platform: r.followers for r in rows}
 
 
 def content_exists(session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID) -> bool:
