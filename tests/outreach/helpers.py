@@ -97,10 +97,10 @@ def campaign(
     name: str | None = None,
 ) -> OutreachCampaign:
     suffix = name or uuid.uuid4().hex[:8]
+    filters = filters or SegmentFilters(tiers=["super_fan"])
     segment = service.create_segment(
-        session=session, workspace_id=ws.id,
-        data=SegmentIn(name=f"seg-{suffix}", filters=filters or SegmentFilters(tiers=["super_fan"])),
-    )  # fmt: skip
+        session=session, workspace_id=ws.id, data=SegmentIn(name=f"seg-{suffix}", filters=filters)
+    )
     if options is None:
         options = {"url": "http://127.0.0.1:9/hook"} if channel == "webhook" else {}
     return service.create_campaign(
