@@ -107,9 +107,25 @@ class AccountConfig:
     credentials: dict[str, Any] = field(repr=False)
 
 
+@dataclass(frozen=True)
+class Profile:
+    """A platform user's current public profile (profile enrichment). None = not said."""
+
+    external_user_id: str
+    username: str | None = None
+    display_name: str | None = None
+    avatar_url: str | None = None
+    bio: str | None = None
+    follower_count: int | None = None
+    verified: bool | None = None
+    links: tuple[str, ...] = ()
+
+
 class Connector(ABC):
     platform: ClassVar[str]
     streams: ClassVar[tuple[Stream, ...]]
+    # How many users one profile lookup call serves; 0 = the platform offers none here.
+    profiles_per_call: ClassVar[int] = 0
 
     def __init__(self, account: AccountConfig, http: HttpClient) -> None:
         self.account = account
@@ -133,6 +149,11 @@ class Connector(ABC):
 
         `posts` is what the posts stream has seen (post id -> time and counts signature), so
         an engagement stream re-reads only the posts whose counts changed."""
+
+    def fetch_profiles(self, external_user_ids: list[str]) -> list[Profile]:
+        """Optional: the current profiles of these users (unknown ones are left out). Only
+        called when `profiles_per_call` > 0, with at most that many ids."""
+        raise NotImplementedError(f"{self.platform} offers no profile lookup")
 
     def close(self) -> None:
         self.http.close()

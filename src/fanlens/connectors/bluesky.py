@@ -18,6 +18,7 @@ from fanlens.connectors.base import (
     Connector,
     ConnectorError,
     Page,
+    Profile,
     Record,
     Reject,
     State,
@@ -53,6 +54,7 @@ GONE_MESSAGES_OF_INVALID_REQUEST = {"Profile not found", "Unable to resolve hand
 class BlueskyConnector(Connector):
     platform = PLATFORM
     streams = (POSTS, FOLLOWERS, ENGAGEMENT)
+    profiles_per_call = PROFILES_PER_CALL
 
     def __init__(self, account: AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
@@ -138,6 +140,11 @@ class BlueskyConnector(Connector):
         for p in profiles:
             if isinstance(p, dict) and counts.get(str(p.get("did"))) is not None:
                 p["followersCount"] = counts[p["did"]]
+
+    def fetch_profiles(self, external_user_ids: list[str]) -> list[Profile]:
+        """app.bsky.actor.getProfiles: full profiles (follower counts, bio) of up to 25 DIDs."""
+        body = self._get("app.bsky.actor.getProfiles", {"actors": external_user_ids})
+        return [_profile(p) for p in body.get("profiles") or [] if isinstance(p, dict)]
 
     def _follower_records(self, profile: dict[str, Any]) -> list[Record]:
         who = _user(profile)
@@ -281,6 +288,24 @@ def _user(profile: dict[str, Any]) -> Record:
         avatar_url=profile.get("avatar"),
         bio=profile.get("description"),
         follower_count=profile.get("followersCount"),
+    )
+
+
+def _profile(profile: dict[str, Any]) -> Profile:
+    count = profile.get("followersCount")
+    # Newer AppViews say whether a trusted verifier vouched for the account.
+    verification = profile.get("verification")
+    verified = (
+        verification.get("verifiedStatus") == "valid" if isinstance(verification, dict) else None
+    )
+    return Profile(
+        external_user_id=str(profile["did"]),
+        username=profile.get("handle"),
+        display_name=profile.get("displayName"),
+        avatar_url=profile.get("avatar"),
+        bio=profile.get("description"),
+        follower_count=count if isinstance(count, int) else None,
+        verified=verified,
     )
 
 

@@ -99,6 +99,16 @@ def analyse_all_pending(timestamp: int) -> dict[str, int]:
     return analyse_pending().model_dump()
 
 
+@blueprint.periodic(cron=settings.people_cron, periodic_id="people")
+@blueprint.task(name="refresh_people", queueing_lock="refresh_people", lock="fanlens-people")
+def refresh_people(timestamp: int) -> list[dict[str, Any]]:
+    """Refresh profiles from the connectors, then look for merge suggestions (auto-merging
+    those above the threshold), workspace by workspace."""
+    from fanlens.people.runner import run_all
+
+    return [r.model_dump(mode="json") for r in run_all()]
+
+
 @blueprint.task(name="outreach_deliver")
 def outreach_deliver(campaign_id: str) -> dict[str, Any]:
     """Drain one campaign's outbox; retries, quiet hours and the daily cap come back as a job

@@ -34,9 +34,6 @@ SUGGESTION_STATUSES = ("pending", "merged", "rejected")
 
 class Person(WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "people"
-    __table_args__ = (
-        Index("ix_people_workspace_id_merged_into_id", "workspace_id", "merged_into_id"),
-    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     # A label set by a person reviewing; otherwise the page shows the identities' names.
@@ -47,11 +44,16 @@ class Person(WorkspaceScoped, TimestampMixin, Base):
     )
 
 
-class PersonIdentity(WorkspaceScoped, Base):
+class PersonIdentity(Base):
     """Which person a follower belongs to: one row per follower (the primary key)."""
 
     __tablename__ = "person_identities"
     __table_args__ = (Index("ix_person_identities_person_id", "person_id"),)
+
+    # The follower's workspace, copied by the trigger. No foreign key of its own: deleting the
+    # workspace deletes the follower, which deletes this row, and every foreign key check is
+    # a per-row cost on ingest's hot path.
+    workspace_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
 
     follower_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE"), primary_key=True

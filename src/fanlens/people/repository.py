@@ -98,6 +98,23 @@ def identities(session: Session, *, person_id: uuid.UUID) -> Sequence[Any]:
     ).all()
 
 
+def platforms_and_names(
+    session: Session, *, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[list[str], str | None]]:
+    """Per person: their platforms, and a name to show (the first identity's), in one query."""
+    rows = session.execute(
+        text(
+            "SELECT pi.person_id, array_agg(DISTINCT f.platform ORDER BY f.platform) AS platforms,"
+            " (array_agg(coalesce(f.display_name, f.username) ORDER BY f.platform, f.id)"
+            "  FILTER (WHERE coalesce(f.display_name, f.username) IS NOT NULL))[1] AS name "
+            "FROM person_identities pi JOIN followers f ON f.id = pi.follower_id "
+            "WHERE pi.person_id = ANY (CAST(:ids AS uuid[])) GROUP BY pi.person_id"
+        ),
+        {"ids": list(person_ids)},
+    )
+    return {r.person_id: (list(r.platforms), r.name) for r in rows}
+
+
 PERSON_SCORES = """
 SELECT e.person_id, e.identity_count, e.engagement_score, e.interaction_count, e.comment_count,
        e.max_reach, fanlens_reach_tier(e.max_reach) AS reach_tier, e.last_interaction_at,

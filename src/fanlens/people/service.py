@@ -80,18 +80,16 @@ def leaderboard(
     rows = repository.leaderboard(
         session, workspace_id=workspace_id, limit=limit, min_reach=min_reach
     )
-    entries = []
-    for rank, row in enumerate(rows, start=1):
-        ids = repository.identities(session, person_id=row.person_id)
-        entries.append(
-            PersonEntry(
-                **PersonScore.model_validate(row, from_attributes=True).model_dump(),
-                rank=rank,
-                name=_name(ids),
-                platforms=sorted({i.platform for i in ids}),
-            )
+    about = repository.platforms_and_names(session, person_ids=[r.person_id for r in rows])
+    return [
+        PersonEntry(
+            **PersonScore.model_validate(row, from_attributes=True).model_dump(),
+            rank=rank,
+            name=about[row.person_id][1],
+            platforms=about[row.person_id][0],
         )
-    return entries
+        for rank, row in enumerate(rows, start=1)
+    ]
 
 
 def influential(*, session: Session, workspace_id: uuid.UUID, limit: int = 10) -> list[PersonEntry]:

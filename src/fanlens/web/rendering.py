@@ -19,6 +19,7 @@ NAV = [
     ("overview", "/analytics", "Overview"),
     ("content", "/analytics/content", "Content"),
     ("followers", "/analytics/followers", "Followers"),
+    ("people", "/analytics/people", "People"),
     ("health", "/analytics/health", "Data health"),
 ]
 TIER_LABELS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from fanlens.people import pages as people_pages
 from fanlens.web import auth, errors, pages
 from fanlens.web.rendering import STATIC_DIR
 from fanlens.web.security import SecurityHeadersMiddleware
@@ -14,5 +15,6 @@ def install(app: FastAPI) -> None:
     errors.install(app)
     app.include_router(auth.router)
     app.include_router(pages.router)
+    app.include_router(people_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

@@ -56,14 +56,11 @@ def upgrade() -> None:
         _fk("people", "merged_into_id", "people", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
     )
-    op.create_index(
-        "ix_people_workspace_id_merged_into_id", "people", ["workspace_id", "merged_into_id"]
-    )
     op.create_table(
         "person_identities",
         sa.Column("follower_id", sa.UUID(), nullable=False),
         sa.Column("person_id", sa.UUID(), nullable=False),
-        *_workspace("person_identities"),
+        sa.Column("workspace_id", sa.UUID(), nullable=False),  # no FK: see the model
         _fk("person_identities", "follower_id", "followers", "CASCADE"),
         _fk("person_identities", "person_id", "people", "CASCADE"),
         sa.PrimaryKeyConstraint("follower_id", name=op.f("pk_person_identities")),
