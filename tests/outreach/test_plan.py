@@ -29,7 +29,7 @@ def test_segment_filters(session: Session) -> None:
     session.add(ContentTag(workspace_id=ws.id, content_id=item.id, tag_value="coffee"))
     post = create_post(session, item, platform="youtube")
     post_bsky = create_post(session, item, platform="bluesky")
-    ada = fan(session, ws, "ada")  # super fan, youtube
+    ada = fan(session, ws, "ada", clicks=40)  # super fan (600), youtube
     bo = fan(session, ws, "bo", platform="bluesky", clicks=8)  # active (120)
     cy = fan(session, ws, "cy", clicks=1)  # lurker (15)
     old = fan(session, ws, "old", at=NOW - timedelta(days=90))  # super fan, long quiet
