@@ -69,7 +69,7 @@ class Wait:
     why: str
 
 
-def channel_for(campaign: OutreachCampaign) -> Channel:
+def channel_for(campaign: OutreachCampaign, engine: Engine | None = None) -> Channel:
     if campaign.channel == "webhook":
         secret = settings.outreach_webhook_secret
         if secret is None:
@@ -82,7 +82,7 @@ def channel_for(campaign: OutreachCampaign) -> Channel:
         return CsvChannel()
     from fanlens.outreach.replies import ReplyChannel
 
-    return ReplyChannel(campaign)
+    return ReplyChannel(campaign, engine)
 
 
 def deliver(
@@ -118,7 +118,7 @@ def _run(
             return
         ws = campaign.workspace_id
         try:
-            channel: Channel | None = channel_for(campaign)
+            channel: Channel | None = channel_for(campaign, engine)
         except DeliveryError as exc:
             channel = None
             _fail_all(session, campaign, exc.message)

@@ -209,6 +209,8 @@ def plan(
             left_out.append(LeftOut(person_id=p.person_id, name=p.name, reason=reason or "?"))
             continue
         subject, body = rendered
+        if campaign.channel == "mastodon_mention":
+            body = _mention(p.context["handle"], body)
         messages.append(
             PlannedMessage(
                 person_id=p.person_id,
@@ -232,6 +234,12 @@ def plan(
         quiet_until=guards.quiet_until(cfg, now),
         daily_cap_remaining=remaining,
     )
+
+
+def _mention(handle: str, body: str) -> str:
+    """A Mastodon mention names the person, or they are not notified."""
+    mention = f"@{handle}"
+    return body if not handle or mention in body else f"{mention} {body}"
 
 
 def _render(campaign: OutreachCampaign, prospect: Prospect) -> tuple[str | None, str]:
