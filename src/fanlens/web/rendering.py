@@ -20,6 +20,7 @@ NAV = [
     ("content", "/analytics/content", "Content"),
     ("followers", "/analytics/followers", "Followers"),
     ("people", "/analytics/people", "People"),
+    ("outreach", "/analytics/outreach", "Outreach"),
     ("health", "/analytics/health", "Data health"),
 ]
 TIER_LABELS = {
