@@ -188,3 +188,19 @@ def test_two_campaigns_never_contact_one_person_twice(
     delivery.deliver_until_idle(second_id, engine=engine_)
     assert sorted(b["person_id"] for b in webhook.accepted.values()) == sorted(map(str, people))
     assert _statuses(engine_, second_id) == {"skipped": 2}
+
+
+def test_people_merged_after_scheduling_get_one_message(
+    engine_: Engine, webhook: WebhookReceiver, outreach_settings: Inbox
+) -> None:
+    from fanlens.people import service as people_service
+
+    ws, c, people = _world(engine_, "webhook", n=2, options={"url": webhook.url})
+    _send(engine_, ws, c)  # two outbox rows: two people, for now
+    with Session(engine_) as s:
+        people_service.merge(session=s, workspace_id=ws, target_person_id=people[0],
+                             source_person_id=people[1], merged_by="t")  # fmt: skip
+        s.commit()
+    delivery.deliver_until_idle(c, engine=engine_)
+    assert len(webhook.accepted) == 1
+    assert _statuses(engine_, c) == {"sent": 1, "skipped": 1}

@@ -220,7 +220,7 @@ def campaign_send(
     campaign: str,
     at: Annotated[
         datetime | None,
-        typer.Option(help="Send at this time (ISO, UTC if no offset); default now."),
+        typer.Option(help="Send at this time (UTC, e.g. 2026-12-01T09:00:00); default now."),
     ] = None,
     inline: Annotated[bool, typer.Option(help="Deliver in this process (no worker).")] = False,
     workspace: WorkspaceOption = None,

@@ -43,6 +43,7 @@ from fanlens.outreach.channels import (
     WebhookChannel,
 )
 from fanlens.outreach.models import OutreachCampaign, OutreachRecipient
+from fanlens.people import service as people_service
 
 log = logging.getLogger(__name__)
 
@@ -200,16 +201,18 @@ def _claim(
         row = repository.claim_next(session, campaign_id=campaign_id, now=now)
         if row is None:
             return None
+        # The person now (they may have been merged since the outbox was written).
+        who = people_service.get(session=session, workspace_id=ws, person_id=row.person_id).id
         session.execute(
             text("SELECT pg_advisory_xact_lock(:c, hashtext(:p))"),
-            {"c": PERSON_LOCK, "p": str(row.person_id)},
+            {"c": PERSON_LOCK, "p": str(who)},
         )
         reasons = service.guard_reasons(
-            session=session, workspace_id=ws, person_ids=[row.person_id], campaign=campaign,
-            cfg=cfg, now=now,
+            session=session, workspace_id=ws, person_ids=[who], campaign=campaign, cfg=cfg,
+            now=now, recipient_id=row.id,
         )  # fmt: skip
-        if row.person_id in reasons:
-            row.status, row.reason, row.sending_at = "skipped", reasons[row.person_id], None
+        if who in reasons:
+            row.status, row.reason, row.sending_at = "skipped", reasons[who], None
             _event(session, row, "skipped", {"reason": row.reason, "at": "send time"})
         else:
             _event(session, row, "sending", {"attempt": row.attempts})

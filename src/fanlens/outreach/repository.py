@@ -180,7 +180,8 @@ def last_contacts(
     workspace_id: uuid.UUID,
     person_ids: Sequence[uuid.UUID],
     since: datetime,
-    exclude_campaign_id: uuid.UUID | None,
+    exclude_campaign_id: uuid.UUID | None = None,
+    exclude_recipient_id: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, datetime]:
     """When each person was last contacted (sent, or being sent) by another campaign.
 
@@ -194,13 +195,14 @@ def last_contacts(
             " LEFT JOIN person_identities pi ON pi.follower_id = r.follower_id"
             " WHERE r.workspace_id = :ws AND r.status IN ('sent', 'sending')"
             " AND coalesce(r.sent_at, r.sending_at) >= :since"
-            " AND r.campaign_id IS DISTINCT FROM :campaign"
+            " AND r.campaign_id IS DISTINCT FROM :campaign AND r.id IS DISTINCT FROM :recipient"
             " AND coalesce(pi.person_id, r.person_id) = ANY(:ids) GROUP BY 1"
         ),
         {
             "ws": workspace_id,
             "since": since,
             "campaign": exclude_campaign_id,
+            "recipient": exclude_recipient_id,
             "ids": list(person_ids),
         },
     )

@@ -290,8 +290,12 @@ def guard_reasons(
     campaign: OutreachCampaign,
     cfg: OutreachSettings,
     now: datetime,
+    recipient_id: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, str]:
-    """Why the guards leave people out: opt-out, then cooldown, then negative comments."""
+    """Why the guards leave people out: opt-out, then cooldown, then negative comments.
+
+    Planning compares with other campaigns; at send time (`recipient_id`) every other message
+    counts, this campaign's included (two of its people may have been merged since)."""
     reasons: dict[uuid.UUID, str] = {}
     if not person_ids:
         return reasons
@@ -309,7 +313,8 @@ def guard_reasons(
         since = now - timedelta(days=cfg.cooldown_days)
         for pid, at in repository.last_contacts(
             session, workspace_id=workspace_id, person_ids=person_ids, since=since,
-            exclude_campaign_id=campaign.id,
+            exclude_campaign_id=None if recipient_id else campaign.id,
+            exclude_recipient_id=recipient_id,
         ).items():  # fmt: skip
             reasons[pid] = (
                 f"cooldown: contacted {at:%Y-%m-%d %H:%M} UTC (< {cfg.cooldown_days} days)"
