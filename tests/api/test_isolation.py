@@ -8,7 +8,12 @@ from fanlens.api.app import create_app
 from tests.api.conftest import API, World
 
 # Every {param} of the API's paths, filled with workspace A's ids.
-A_IDS = {"content_id": "brew", "follower_id": "amy", "interaction_id": "so_good"}
+A_IDS = {
+    "content_id": "brew",
+    "follower_id": "amy",
+    "interaction_id": "so_good",
+    "person_id": "amy",  # a follower's first person has the follower's id
+}
 
 
 def _api_paths() -> list[str]:

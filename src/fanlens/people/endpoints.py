@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
 from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
+from fanlens.api.schemas import ErrorResponse
 from fanlens.people import service
 from fanlens.people.schemas import (
     Merge,
@@ -18,6 +19,12 @@ from fanlens.people.schemas import (
 )
 
 router = APIRouter(prefix="/people", tags=["people"])
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body is not JSON"}
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "The state does not allow it"}
+}
 SuggestionStatus = Literal["pending", "merged", "rejected"]
 
 
@@ -69,7 +76,13 @@ def decide_suggestion(
     )
 
 
-@router.post("/merges", response_model=Merge, status_code=201, summary="Merge two people")
+@router.post(
+    "/merges",
+    response_model=Merge,
+    status_code=201,
+    summary="Merge two people",
+    responses={**BAD_BODY, **CONFLICT},
+)
 def merge_people(body: MergeRequest, session: Session, principal: WriteScope) -> Merge:
     """Move every identity of the source person to the target person (recorded, undoable)."""
     record = service.merge(
@@ -82,7 +95,7 @@ def merge_people(body: MergeRequest, session: Session, principal: WriteScope) ->
     return Merge.model_validate(record)
 
 
-@router.post("/merges/{merge_id}/undo", response_model=Merge, summary="Unmerge")
+@router.post("/merges/{merge_id}/undo", response_model=Merge, summary="Unmerge", responses=CONFLICT)
 def unmerge_people(merge_id: uuid.UUID, session: Session, principal: WriteScope) -> Merge:
     """Undo a merge: the source person and their identities come back exactly as before."""
     record = service.unmerge(
