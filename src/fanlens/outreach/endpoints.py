@@ -7,11 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
 from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
+from fanlens.api.schemas import ErrorResponse
 from fanlens.outreach import export, repository, service
 from fanlens.outreach.schemas import (
     AddressIn,
@@ -29,6 +30,12 @@ from fanlens.outreach.schemas import (
 )
 
 router = APIRouter(prefix="/outreach", tags=["outreach"])
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body is not JSON"}
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "It exists already, or was already sent"}
+}
 RecipientStatus = Literal["queued", "sending", "sent", "failed", "skipped"]
 
 
@@ -38,7 +45,10 @@ def list_segments(session: Session, principal: CurrentWorkspace) -> list[Segment
     return [SegmentOut.model_validate(r) for r in rows]
 
 
-@router.post("/segments", response_model=SegmentOut, status_code=201, summary="Save a segment")
+@router.post(
+    "/segments", response_model=SegmentOut, status_code=201, summary="Save a segment",
+    responses={**BAD_BODY, **CONFLICT},
+)  # fmt: skip
 def create_segment(body: SegmentIn, session: Session, principal: WriteScope) -> SegmentOut:
     row = service.create_segment(session=session, workspace_id=principal.workspace_id, data=body)
     return SegmentOut.model_validate(row)
@@ -50,7 +60,10 @@ def list_campaigns(session: Session, principal: CurrentWorkspace) -> list[Campai
     return [CampaignOut.model_validate(r) for r in rows]
 
 
-@router.post("/campaigns", response_model=CampaignOut, status_code=201, summary="Draft a campaign")
+@router.post(
+    "/campaigns", response_model=CampaignOut, status_code=201, summary="Draft a campaign",
+    responses={**BAD_BODY, **CONFLICT},
+)  # fmt: skip
 def create_campaign(body: CampaignIn, session: Session, principal: WriteScope) -> CampaignOut:
     """The template is rendered against sample variables first: errors are a 422."""
     row = service.create_campaign(session=session, workspace_id=principal.workspace_id, data=body)
@@ -81,7 +94,7 @@ def _plan(session: Session, ws: uuid.UUID, campaign_id: uuid.UUID, limit: int | 
 
 @router.post(
     "/campaigns/{campaign_id}/send", response_model=CampaignStatus, status_code=202,
-    summary="Send now or at a time",
+    summary="Send now or at a time", responses={**BAD_BODY, **CONFLICT},
 )  # fmt: skip
 def send(
     campaign_id: uuid.UUID,
@@ -145,7 +158,9 @@ def campaign_export(
     return Response(out.getvalue(), media_type="text/csv")
 
 
-@router.post("/opt-outs", status_code=204, summary="Do not contact")
+@router.post(
+    "/opt-outs", status_code=204, summary="Do not contact", responses={**BAD_BODY, **CONFLICT}
+)
 def create_opt_out(body: OptOutIn, session: Session, principal: WriteScope) -> None:
     service.opt_out(
         session=session, workspace_id=principal.workspace_id, person_id=body.person_id,
@@ -153,7 +168,9 @@ def create_opt_out(body: OptOutIn, session: Session, principal: WriteScope) -> N
     )  # fmt: skip
 
 
-@router.put("/addresses", status_code=204, summary="Set an e-mail address by hand")
+@router.put(
+    "/addresses", status_code=204, summary="Set an e-mail address by hand", responses=BAD_BODY
+)
 def set_address(body: AddressIn, session: Session, principal: WriteScope) -> None:
     service.set_address(
         session=session, workspace_id=principal.workspace_id, person_id=body.person_id,
@@ -167,7 +184,9 @@ def get_settings(session: Session, principal: CurrentWorkspace) -> SettingsOut:
     return SettingsOut.model_validate(row)
 
 
-@router.patch("/settings", response_model=SettingsOut, summary="Change the guards")
+@router.patch(
+    "/settings", response_model=SettingsOut, summary="Change the guards", responses=BAD_BODY
+)
 def patch_settings(body: SettingsIn, session: Session, principal: WriteScope) -> SettingsOut:
     row = service.update_settings(
         session=session, workspace_id=principal.workspace_id, changes=body

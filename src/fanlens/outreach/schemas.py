@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fanlens.outreach.models import CHANNELS
 
+MAX_DAYS = 36_500  # a hundred years: any window a person means
 Tier = Literal["inactive", "lurker", "active", "super_fan"]
 Channel = Literal["webhook", "email", "csv", "youtube_reply", "bluesky_reply", "mastodon_mention"]
 assert set(CHANNELS) == set(Channel.__args__)  # type: ignore[attr-defined]
@@ -25,15 +26,15 @@ class SegmentFilters(BaseModel):
     platforms: list[str] | None = None
     min_score: float | None = None
     max_score: float | None = None
-    active_within_days: int | None = Field(default=None, ge=1)
+    active_within_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
     rising_within_days: int | None = Field(
-        default=None, ge=1, description="Moved up a tier within this many days."
+        default=None, ge=1, le=MAX_DAYS, description="Moved up a tier within this many days."
     )
     tags: list[str] | None = Field(default=None, description="Engaged with content tagged so.")
     sentiment: Literal["positive", "neutral", "negative"] | None = Field(
         default=None, description="Mean score of their comments in `sentiment_days`."
     )
-    sentiment_days: int = Field(default=30, ge=1)
+    sentiment_days: int = Field(default=30, ge=1, le=MAX_DAYS)
     limit: int | None = Field(default=None, ge=1, description="At most this many, best first.")
 
     @model_validator(mode="after")
@@ -152,11 +153,19 @@ class SettingsIn(BaseModel):
     time_zone: str | None = None
     quiet_start: time | None = None
     quiet_end: time | None = None
-    cooldown_days: int | None = Field(default=None, ge=0)
+    cooldown_days: int | None = Field(default=None, ge=0, le=MAX_DAYS)
     skip_negative: bool | None = None
-    negative_days: int | None = Field(default=None, ge=1)
+    negative_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
     negative_share: float | None = Field(default=None, gt=0, le=1)
-    daily_caps: dict[Channel, int] | None = None
+    daily_caps: dict[Channel, Annotated[int, Field(ge=0, le=10**9)]] | None = None
+
+    @model_validator(mode="after")
+    def _not_null(self) -> SettingsIn:
+        # Only the quiet hours can be cleared (null); the other guards always have a value.
+        for name in self.model_fields_set - {"quiet_start", "quiet_end"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class SettingsOut(BaseModel):
