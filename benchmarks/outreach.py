@@ -99,11 +99,12 @@ def main() -> None:
         rate = people / plan_s
         print(f"dry run over {people} people ({len(plan.messages)} messages, "
               f"{len(plan.left_out)} left out): {plan_s:.2f}s, {rate:,.0f} people/s")  # fmt: skip
-        service.schedule(session=s, workspace_id=ws.id, ref=str(send_c.id))
+        send_id = send_c.id
+        service.schedule(session=s, workspace_id=ws.id, ref=str(send_id))
         s.commit()
     base = baseline(url, args.messages)
     started = time.perf_counter()
-    result = delivery.deliver_until_idle(send_c.id, engine=engine)
+    result = delivery.deliver_until_idle(send_id, engine=engine)
     outbox = time.perf_counter() - started
     assert result.sent == args.messages, result
     print(f"baseline: {args.messages} signed POSTs in {base:.2f}s ({args.messages / base:,.0f}/s)")

@@ -71,6 +71,10 @@ class WebhookChannel:
     def __init__(self, url: str, secret: str) -> None:
         self.url = url
         self.secret = secret
+        self._http = httpx.Client(timeout=_timeout())  # one connection pool for the run
+
+    def close(self) -> None:
+        self._http.close()
 
     def send(self, message: Outgoing) -> dict[str, Any]:
         body = json.dumps(
@@ -92,7 +96,7 @@ class WebhookChannel:
             "X-Fanlens-Signature": sign(self.secret, stamp, body),
         }
         try:
-            response = httpx.post(self.url, content=body, headers=headers, timeout=_timeout())
+            response = self._http.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook: {exc!r}", permanent=False) from exc
         if response.status_code in (408, 409, 425, 429) or response.status_code >= 500:

@@ -126,6 +126,22 @@ def _run(
         result.recovered = _recover(session, campaign, channel)
     if channel is None:
         return _finish(engine, campaign_id, result)
+    try:
+        _drain(engine, campaign_id, ws, channel, result, max_messages)
+    finally:
+        close = getattr(channel, "close", None)
+        if close is not None:
+            close()
+
+
+def _drain(
+    engine: Engine,
+    campaign_id: uuid.UUID,
+    ws: uuid.UUID,
+    channel: Channel,
+    result: DeliveryResult,
+    max_messages: int | None,
+) -> None:
     handled = 0
     while max_messages is None or handled < max_messages:
         claimed = _claim(engine, campaign_id, ws, result)

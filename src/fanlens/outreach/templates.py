@@ -3,9 +3,10 @@ else (no attribute walking to Python internals, no file access)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from fanlens.kit.errors import InvalidInput
@@ -32,8 +33,13 @@ def check(source: str) -> None:
     render(source, SAMPLE_CONTEXT)
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> Template:
+    return _env.from_string(source)  # compiling costs far more than rendering: once a source
+
+
 def render(source: str, context: dict[str, Any]) -> str:
     try:
-        return _env.from_string(source).render(context)
+        return _compiled(source).render(context)
     except TemplateError as exc:  # SecurityError and UndefinedError are TemplateErrors
         raise InvalidInput(f"template: {exc}") from exc
