@@ -23,7 +23,6 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from benchmarks._db import fresh_database
 from fanlens.config import settings
@@ -72,7 +71,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=300)
     args = parser.parse_args()
     settings.outreach_webhook_secret = SecretStr(SECRET)
-    engine = create_engine(fresh_database("outreach"), poolclass=NullPool)
+    engine = create_engine(fresh_database("outreach"))  # pooled, as fanlens runs
     server, url = _receiver()
     with Session(engine) as s:
         ws = workspace_service.create(session=s, name="bench")
