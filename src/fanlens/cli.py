@@ -468,6 +468,16 @@ def _register_people() -> None:
 _register_people()
 
 
+def _register_outreach() -> None:
+    # Imported last: fanlens.outreach.cli uses friendly_errors from this module.
+    from fanlens.outreach.cli import outreach_app
+
+    app.add_typer(outreach_app, name="outreach")
+
+
+_register_outreach()
+
+
 WorkspaceOption = Annotated[
     str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
 ]

@@ -159,6 +159,44 @@ class Settings(BaseSettings):
         "least twice the item's share over the 14 days before.",
     )
 
+    outreach_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Key of the outreach webhooks' HMAC-SHA256 signature header "
+        "(X-Fanlens-Signature); webhook campaigns refuse to send without it.",
+    )
+    outreach_webhook_url: str | None = Field(
+        default=None, description="Webhook URL of campaigns that name none in their options."
+    )
+    outreach_smtp_host: str | None = Field(
+        default=None, description="SMTP server of e-mail campaigns."
+    )
+    outreach_smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
+    outreach_smtp_user: str | None = Field(default=None, description="SMTP login (unset: no AUTH).")
+    outreach_smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    outreach_smtp_from: str = Field(
+        default="fanlens@localhost", description="From address of outreach e-mail."
+    )
+    outreach_smtp_tls: str = Field(
+        default="starttls",
+        pattern="^(none|starttls|ssl)$",
+        description="none, starttls (upgrade the plain connection) or ssl (TLS from the start).",
+    )
+    outreach_smtp_resend_uncertain: bool = Field(
+        default=True,
+        description="After a worker crash during an SMTP send, send again with the same "
+        "Message-ID (at-least-once); false marks it failed for review (at-most-once).",
+    )
+    outreach_max_attempts: int = Field(
+        default=5, ge=1, description="Attempts at one outreach message before it is failed."
+    )
+    outreach_retry_seconds: float = Field(
+        default=30, ge=0, description="First retry delay of a message; doubles each attempt."
+    )
+    outreach_cron: str = Field(
+        default="* * * * *",
+        description="When the worker resumes campaigns that are due or were interrupted (cron).",
+    )
+
     def database_url_or_none(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url else None
 

@@ -99,6 +99,19 @@ def _build(session: Session, world: World) -> None:
         lu=lu.id, quinn=quinn.id, b_item=b_item.id, b_fan=b_fan.id,
         so_good=so_good.interaction.id,
     )  # fmt: skip
+    world.ids["campaign"] = _campaign(session, a.id)
+
+
+def _campaign(session: Session, workspace_id: uuid.UUID) -> uuid.UUID:
+    from fanlens.outreach import service as outreach
+    from fanlens.outreach.schemas import CampaignIn, SegmentFilters, SegmentIn
+
+    outreach.create_segment(
+        session=session, workspace_id=workspace_id,
+        data=SegmentIn(name="fans", filters=SegmentFilters(tiers=["super_fan"])),
+    )  # fmt: skip
+    data = CampaignIn(name="thanks", segment="fans", channel="csv", template="Hi {{ name }}")
+    return outreach.create_campaign(session=session, workspace_id=workspace_id, data=data).id
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ A_IDS = {
     "follower_id": "amy",
     "interaction_id": "so_good",
     "person_id": "amy",  # a follower's first person has the follower's id
+    "campaign_id": "campaign",
 }
 
 

@@ -14,6 +14,7 @@ from fanlens.api.schemas import ERROR_RESPONSES
 from fanlens.audience.endpoints import router as followers_router
 from fanlens.content.endpoints import router as content_router
 from fanlens.interactions.endpoints import router as activity_router
+from fanlens.outreach.endpoints import router as outreach_router
 from fanlens.people.endpoints import router as people_router
 from fanlens.scoring.endpoints import router as scoring_router
 from fanlens.sentiment.endpoints import router as sentiment_router
@@ -30,4 +31,5 @@ def build_api_router() -> APIRouter:
     api.include_router(scoring_router)
     api.include_router(sentiment_router)
     api.include_router(people_router)
+    api.include_router(outreach_router)
     return api

@@ -169,6 +169,14 @@ class Connector(ABC):
         called when `profiles_per_call` > 0, with at most that many ids."""
         raise NotImplementedError(f"{self.platform} offers no profile lookup")
 
+    # Whether a reply repeated with the same idempotency key is published once (outreach).
+    idempotent_replies: ClassVar[bool] = False
+
+    def reply(self, *, parent_id: str, text: str, idempotency_key: str) -> str:
+        """Optional: publish a public reply to a user's comment or post (outreach); returns the
+        new item's id. Raises ConnectorError like a read."""
+        raise NotImplementedError(f"{self.platform} offers no reply here")
+
     def close(self) -> None:
         self.http.close()
 

@@ -255,6 +255,21 @@ class MastodonConnector(Connector):
             items.extend(more)
         return items
 
+    # Mastodon keeps an Idempotency-Key for an hour: a repeat answers the first status.
+    idempotent_replies = True
+
+    def reply(self, *, parent_id: str, text: str, idempotency_key: str) -> str:
+        """A public status in reply to the fan's status (the text mentions them)."""
+        body = {"status": text, "in_reply_to_id": parent_id, "visibility": "public"}
+        headers = {"Idempotency-Key": idempotency_key}
+        try:
+            response = self.http.write_once("statuses", json=body, headers=headers)
+        except httpx.TransportError as exc:
+            raise ConnectorError.transient(f"Mastodon: {exc!r}", "unavailable") from exc
+        if response.is_success:
+            return str(response.json()["id"])
+        raise mastodon_error(response)
+
     def _get(self, path: str, params: dict[str, Any] | None) -> tuple[Any, httpx.Response]:
         try:
             response = self.http.get(path, params=params)

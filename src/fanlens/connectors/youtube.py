@@ -223,6 +223,19 @@ class YouTubeConnector(Connector):
 
     # -- HTTP and errors ------------------------------------------------------------------
 
+    def reply(self, *, parent_id: str, text: str, idempotency_key: str) -> str:
+        """comments.insert as a reply to a comment thread's comment (OAuth access token)."""
+        body = {"snippet": {"parentId": parent_id, "textOriginal": text}}
+        try:
+            response = self.http.write_once(
+                "comments", params={"part": "snippet"}, json=body, cost=50
+            )
+        except httpx.TransportError as exc:
+            raise ConnectorError.transient(f"YouTube: {exc!r}", "unavailable") from exc
+        if response.is_success:
+            return str(_json(response)["id"])
+        raise youtube_error(response)
+
     def _get(self, resource: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
             response = self.http.get(resource, params={**params, **self._auth}, cost=COST[resource])

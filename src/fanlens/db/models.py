@@ -8,6 +8,15 @@ from fanlens.connectors.models import Account, RetiredMetric, SyncRun, SyncState
 from fanlens.content.models import ContentEngagementTotals, ContentItem, ContentPost, ContentTag
 from fanlens.db.base import Base
 from fanlens.interactions.models import FollowerInteraction, IngestReject
+from fanlens.outreach.models import (
+    OutreachAddress,
+    OutreachCampaign,
+    OutreachEvent,
+    OutreachOptOut,
+    OutreachRecipient,
+    OutreachSegment,
+    OutreachSettings,
+)
 from fanlens.people.models import (
     IdentityProfile,
     Person,
@@ -46,6 +55,13 @@ __all__ = [
     "IdentityProfile",
     "IngestReject",
     "LoginAttempt",
+    "OutreachAddress",
+    "OutreachCampaign",
+    "OutreachEvent",
+    "OutreachOptOut",
+    "OutreachRecipient",
+    "OutreachSegment",
+    "OutreachSettings",
     "Person",
     "PersonIdentity",
     "PersonMerge",

@@ -8,6 +8,7 @@ the rescore's own transaction, so even a re-run of the same tick skips.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -106,3 +107,42 @@ def refresh_people(timestamp: int) -> list[dict[str, Any]]:
     from fanlens.people.runner import run_all
 
     return [r.model_dump(mode="json") for r in run_all()]
+
+
+@blueprint.task(name="outreach_deliver")
+def outreach_deliver(campaign_id: str) -> dict[str, Any]:
+    """Drain one campaign's outbox; retries, quiet hours and the daily cap come back as a job
+    scheduled for when they are due (see fanlens.outreach.delivery)."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    from fanlens.outreach.delivery import deliver
+
+    result = deliver(uuid.UUID(campaign_id))
+    if result.next_at is not None and not result.busy:
+        # A run already waiting picks these up too.
+        with contextlib.suppress(AlreadyEnqueued):
+            outreach_deliver.configure(
+                queueing_lock=f"outreach:{campaign_id}", schedule_at=result.next_at
+            ).defer(campaign_id=campaign_id)
+    return result.model_dump(mode="json")
+
+
+@blueprint.periodic(cron=settings.outreach_cron, periodic_id="outreach")
+@blueprint.task(name="outreach_resume", queueing_lock="outreach_resume")
+def outreach_resume(timestamp: int) -> list[str]:
+    """Campaigns due now or interrupted (a worker killed mid-send): queue their delivery.
+    A campaign being delivered right now is safe: its deliverer holds an advisory lock."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    from fanlens.outreach.delivery import resume_all
+
+    queued = []
+    for campaign_id in resume_all():
+        try:
+            outreach_deliver.configure(queueing_lock=f"outreach:{campaign_id}").defer(
+                campaign_id=str(campaign_id)
+            )
+            queued.append(str(campaign_id))
+        except AlreadyEnqueued:
+            pass
+    return queued

@@ -203,6 +203,22 @@ class HttpClient:
                 attempt, f"HTTP {response.status_code} on {url}", response, wait
             )
 
+    def write_once(
+        self,
+        url: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        headers: Mapping[str, str] | None = None,
+        cost: int = 1,
+    ) -> httpx.Response:
+        """One POST, never retried here: a write may have happened even when the answer was
+        lost, so the caller decides (with an idempotency key, or not at all)."""
+        self.budget.acquire(cost)
+        self.api_calls += 1
+        self.quota_used += cost
+        return self._client.post(url, json=json, params=params, headers=headers)
+
     def _retry_or_raise(
         self,
         attempt: int,

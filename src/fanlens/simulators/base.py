@@ -135,6 +135,8 @@ class Simulator:
         self.requests: Counter[str] = Counter()
         self.options = options
         self.lock = threading.Lock()
+        # What write calls (replies, mentions) published, in order: tests count them here.
+        self.writes: list[dict[str, Any]] = []
 
     # -- what a platform provides --------------------------------------------------------------
     def routes(self) -> list[Route]:
@@ -223,6 +225,31 @@ class Simulator:
     def api_route(self, path: str, name: str, handler: Handler) -> Route:
         return Route(self.api_prefix + path, self.guard(name, handler), methods=["GET"])
 
+    def write_route(
+        self, path: str, name: str, handler: Callable[[Request, dict[str, Any]], Response]
+    ) -> Route:
+        """A POST through the same switches; the handler gets the parsed JSON or form body."""
+        guarded = self.guard(name, lambda request: handler(request, request.state.body))
+
+        async def endpoint(request: Request) -> Response:
+            if "json" in request.headers.get("content-type", ""):
+                try:
+                    body = await request.json()
+                except ValueError:
+                    body = None
+            else:
+                body = dict(await request.form())
+            request.state.body = body if isinstance(body, dict) else {}
+            return await guarded(request)
+
+        return Route(self.api_prefix + path, endpoint, methods=["POST"])
+
+    def record_write(self, kind: str, **fields: Any) -> dict[str, Any]:
+        with self.lock:
+            entry = {"kind": kind, "n": len(self.writes) + 1, **fields}
+            self.writes.append(entry)
+        return entry
+
     async def _get_state(self, request: Request) -> Response:
         world = self.world
         return JSONResponse(
@@ -236,6 +263,7 @@ class Simulator:
                     "interactions": len(world.interactions),
                     "version": world.version,
                 },
+                "writes": list(self.writes),
                 **self.state(),
             }
         )

@@ -127,7 +127,30 @@ class MastodonSimulator(Simulator):
                 "/statuses/{id}/reblogged_by", "statuses/reblogged_by", self.reblogged_by
             ),
             self.api_route("/notifications", "notifications", self.notifications),
+            self.write_route("/statuses", "statuses.create", self.create_status),
         ]
+
+    def create_status(self, request: Request, body: dict[str, Any]) -> Response:
+        """POST /api/v1/statuses. Like Mastodon, a repeated Idempotency-Key answers the status
+        made the first time instead of posting again."""
+        if self._token(request) is None:
+            return error(401, "The access token is invalid")
+        text = str(body.get("status") or "").strip()
+        if not text:
+            return error(422, "Validation failed: Text can't be blank")
+        key = request.headers.get("idempotency-key")
+        for done in self.writes:
+            if key and done.get("idempotency_key") == key:
+                return JSONResponse(done["status"])
+        entry = self.record_write(
+            "status", text=text, in_reply_to_id=body.get("in_reply_to_id"),
+            visibility=body.get("visibility", "public"), idempotency_key=key,
+        )  # fmt: skip
+        status = {"id": f"9{entry['n']:08d}", "content": f"<p>{text}</p>",
+                  "in_reply_to_id": body.get("in_reply_to_id"),
+                  "visibility": entry["visibility"]}  # fmt: skip
+        entry["status"] = status
+        return JSONResponse(status)
 
     # -- errors, limits, credentials -----------------------------------------------------------
     def error_too_many(self, retry_after: int) -> Response:

@@ -140,7 +140,27 @@ class YouTubeSimulator(Simulator):
             self.api_route("/videos", "videos", self.videos),
             self.api_route("/commentThreads", "commentThreads", self.comment_threads),
             self.api_route("/comments", "comments", self.comments),
+            self.write_route("/comments", "comments.insert", self.insert_comment),
         ]
+
+    def insert_comment(self, request: Request, body: dict[str, Any]) -> Response:
+        """comments.insert: a reply to a comment (needs OAuth; an API key alone cannot write)."""
+        if not request.headers.get("authorization", "").lower().startswith("bearer "):
+            return error(401, "required", "Login Required.", location="Authorization",
+                         location_type="header")  # fmt: skip
+        found = body.get("snippet")
+        snippet: dict[str, Any] = found if isinstance(found, dict) else {}
+        parent, text = snippet.get("parentId"), snippet.get("textOriginal")
+        if not parent or not text:
+            return error(
+                400, "invalidValue", "snippet.parentId and snippet.textOriginal are required."
+            )
+        entry = self.record_write("reply", parent_id=parent, text=text)
+        comment_id = f"{parent}.sim{entry['n']}"
+        return JSONResponse(
+            {"kind": "youtube#comment", "id": comment_id,
+             "snippet": {"parentId": parent, "textOriginal": text, "textDisplay": text}}
+        )  # fmt: skip
 
     # -- errors, quota, credentials ------------------------------------------------------------
     def error_too_many(self, retry_after: int) -> Response:

@@ -23,6 +23,7 @@ NAV = [
     ("insights", "/analytics/insights", "Insights"),
     ("links", "/analytics/links", "Linking"),
     ("people", "/analytics/people", "People"),
+    ("outreach", "/analytics/outreach", "Outreach"),
     ("health", "/analytics/health", "Data health"),
 ]
 TIER_LABELS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from fanlens.outreach import pages as outreach_pages
 from fanlens.people import pages as people_pages
 from fanlens.web import analytics_pages, auth, errors, pages
 from fanlens.web.rendering import STATIC_DIR
@@ -17,5 +18,6 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(analytics_pages.router)
     app.include_router(people_pages.router)
+    app.include_router(outreach_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

@@ -1,0 +1,1 @@
+"""Outreach to super fans: segments, campaigns, channels, guards, an exactly-once outbox."""

@@ -1,0 +1,57 @@
+"""Public replies and mentions on the platform, through the connector framework: the
+campaign's connected account answers the person's latest comment there (YouTube comment reply,
+Mastodon mention). Bluesky's connector reads the public AppView without a login, so it has no
+write path yet: such a campaign fails with a clear reason."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Engine
+
+from fanlens.connectors.base import Connector, ConnectorError
+from fanlens.kit.errors import FanlensError
+from fanlens.kit.http import HttpOptions
+from fanlens.outreach.channels import DeliveryError, Outgoing
+from fanlens.outreach.models import OutreachCampaign
+
+
+class ReplyChannel:
+    def __init__(self, campaign: OutreachCampaign, engine: Engine | None = None) -> None:
+        self.connector = _connector(campaign, engine)
+        # A repeat is safe only where the platform honours an idempotency key (Mastodon);
+        # elsewhere a reply interrupted by a crash is failed for review, never made twice.
+        self.resend_uncertain = self.connector.idempotent_replies
+
+    def send(self, message: Outgoing) -> dict[str, Any]:
+        if not message.address:
+            raise DeliveryError("no comment to reply to", permanent=True)
+        try:
+            made = self.connector.reply(
+                parent_id=message.address, text=message.body, idempotency_key=message.recipient_id
+            )
+        except NotImplementedError as exc:
+            raise DeliveryError(str(exc), permanent=True) from exc
+        except ConnectorError as exc:
+            raise DeliveryError(exc.message, permanent=exc.permanent) from exc
+        return {"reply_id": made}
+
+
+def _connector(campaign: OutreachCampaign, engine: Engine | None) -> Connector:
+    from fanlens.connectors import service
+    from fanlens.connectors.registry import CONNECTORS
+    from fanlens.db.engine import unit_of_work
+
+    try:
+        account_id = uuid.UUID(str(campaign.options.get("account_id")))
+        with unit_of_work(engine) as session:
+            account = service.get_or_raise(session=session, account_id=account_id)
+            if account.workspace_id != campaign.workspace_id:
+                raise DeliveryError(
+                    "the campaign's account is not in its workspace", permanent=True
+                )
+            config = service.config(account)
+    except (ValueError, FanlensError) as exc:
+        raise DeliveryError(f"account: {exc}", permanent=True) from exc
+    return CONNECTORS[config.platform].from_account(config, HttpOptions())
