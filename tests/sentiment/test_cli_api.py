@@ -130,4 +130,12 @@ def test_the_job_is_queued_once_per_workspace_when_a_queue_exists(fresh_database
     assert [(j.task_name, j.args) for j in jobs] == [
         ("fanlens:analyse_comments", {"workspace_id": str(ws_id)})
     ]
+    with engine.begin() as conn:  # a worker ran it; the next ingest queues a job again
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'succeeded'"))
+    assert runner.defer_analysis(ws_id, engine=engine) is True
+    with engine.connect() as conn:
+        names = conn.execute(
+            text("SELECT task_name FROM procrastinate_jobs WHERE status = 'todo'")
+        ).scalars().all()  # fmt: skip
+    assert names == ["fanlens:analyse_comments"]  # a worker knows it (not fanlens:fanlens:…)
     engine.dispose()

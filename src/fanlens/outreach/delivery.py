@@ -20,7 +20,6 @@ pass the cooldown for one person.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ log = logging.getLogger(__name__)
 CAMPAIGN_LOCK = 7_310_011  # advisory lock classes, distinct from fanlens's other locks
 PERSON_LOCK = 7_310_012
 CHANNEL_LOCK = 7_310_013
-DELIVER_TASK = "fanlens:outreach_deliver"  # the task's name in fanlens.jobs.tasks
+DELIVER_TASK = "outreach_deliver"  # the task in fanlens.jobs.tasks (namespace "fanlens")
 
 
 class DeliveryResult(BaseModel):
@@ -324,23 +323,15 @@ def enqueue(
     """Queue the delivery job (after the commit that wrote the outbox). False when this database
     has no job queue: then `fanlens outreach campaigns resume` or the worker's periodic resume
     delivers. A job already waiting for the campaign is enough."""
-    from procrastinate import App, PsycopgConnector
-    from procrastinate.exceptions import AlreadyEnqueued
+    from fanlens.jobs.app import defer
 
-    from fanlens.jobs.app import conninfo
-
-    engine = engine or get_engine()
-    with engine.connect() as conn:
-        if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
-            return False
-    # A bare app deferring by name: fanlens.jobs.app.create_app re-namespaces the shared
-    # blueprint's tasks each time it is called in one process.
-    app = App(connector=PsycopgConnector(conninfo=conninfo(engine.url.render_as_string(False))))
-    with app.open(), contextlib.suppress(AlreadyEnqueued):
-        app.configure_task(
-            DELIVER_TASK, queueing_lock=f"outreach:{campaign_id}", schedule_at=at
-        ).defer(campaign_id=str(campaign_id))
-    return True
+    return defer(
+        engine or get_engine(),
+        DELIVER_TASK,
+        queueing_lock=f"outreach:{campaign_id}",
+        schedule_at=at,
+        campaign_id=str(campaign_id),
+    )
 
 
 def resume_all(*, engine: Engine | None = None) -> list[uuid.UUID]:

@@ -11,7 +11,7 @@ import logging
 import uuid
 from datetime import date
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from fanlens.config import settings
 from fanlens.db.engine import get_engine, unit_of_work
@@ -111,24 +111,15 @@ def defer_analysis(workspace_id: uuid.UUID, *, engine: Engine | None = None) -> 
     then the periodic catch-up or `fanlens sentiment analyze-pending` does the work. Never
     raises: ingest has committed, and a failed enqueue must not turn it into an error.
     """
-    from procrastinate.exceptions import AlreadyEnqueued
+    from fanlens.jobs.app import defer
 
-    from fanlens.jobs.app import create_app
-    from fanlens.jobs.tasks import analyse_comments
-
-    engine = engine or get_engine()
     try:
-        with engine.connect() as conn:
-            if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
-                return False
-        app = create_app(engine.url.render_as_string(hide_password=False))
-        with app.open():
-            analyse_comments.configure(
-                queueing_lock=f"sentiment:{workspace_id}"
-            ).defer(workspace_id=str(workspace_id))  # fmt: skip
-    except AlreadyEnqueued:
-        return True
+        return defer(
+            engine or get_engine(),
+            "analyse_comments",
+            queueing_lock=f"sentiment:{workspace_id}",
+            workspace_id=str(workspace_id),
+        )
     except Exception as exc:  # the catch-up job will find these comments
         log.warning("could not queue the sentiment job for %s: %s", workspace_id, exc)
         return False
-    return True
