@@ -130,3 +130,25 @@ def test_documented_errors(sims: dict[str, RunningSimulator]) -> None:
     refused = get(sim, "notifications")
     assert refused.status_code == 401
     assert refused.json() == {"error": "The access token is invalid"}
+
+
+def test_account_by_id_serves_the_world_accounts(sims: dict[str, RunningSimulator]) -> None:
+    sim = sims["mastodon"]
+    world = sim.simulator.world
+    fan = next(u for u in world.users.values() if u.follower_count is not None)
+    account = get(sim, f"accounts/{mastodon_account_id(fan.external_user_id)}").json()
+    check_mastodon(account, MASTODON_ACCOUNT)
+    assert account["followers_count"] == fan.follower_count
+    assert account["display_name"] == fan.display_name
+    creator = get(sim, f"accounts/{CREATOR}").json()
+    assert creator["id"] == CREATOR and creator["username"] == "creator"
+    assert get(sim, "accounts/1").json() == {"error": "Record not found"}
+
+
+def test_bio_links_and_profile_fields_are_rendered_like_mastodon() -> None:
+    from fanlens.simulators.mastodon import linkify
+
+    html_text = linkify("latte <3 at https://shop.example/a_b?x=1&y=2 daily")
+    assert html_text.startswith('latte &lt;3 at <a href="https://shop.example/a_b?x=1&amp;y=2"')
+    assert html_text.endswith("</a> daily")
+    assert linkify("they/them") == "they/them"

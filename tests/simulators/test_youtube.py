@@ -139,3 +139,27 @@ def test_documented_errors(sims: dict[str, RunningSimulator]) -> None:
         assert response.status_code == status, response.text
         assert response.json()["error"]["errors"][0]["reason"] == reason
     assert "items" not in get(sim, "channels", part="id", forHandle="@nobody").json()
+
+
+def test_channels_by_id_serve_the_commenters_channels(sims: dict[str, RunningSimulator]) -> None:
+    sim = sims["youtube"]
+    users = sim.simulator.world.users
+    counted = next(u for u in users.values() if (u.follower_count or 0) >= 1000)
+    hidden = next(u for u in users.values() if u.follower_count is None)
+    ids = [counted.external_user_id, "UCnobody", hidden.external_user_id]
+    body = get(sim, "channels", part="snippet,statistics", id=",".join(ids)).json()
+    check_youtube(body, "ChannelListResponse")
+    by_id = {item["id"]: item for item in body["items"]}
+    assert set(by_id) == {counted.external_user_id, hidden.external_user_id}  # unknown: dropped
+    seen = by_id[counted.external_user_id]
+    assert seen["snippet"]["title"] == counted.display_name
+    assert seen["snippet"]["customUrl"] == "@" + counted.username.lower()
+    assert seen["snippet"]["description"] == (counted.bio or "")
+    # Public counts are cut to three significant figures.
+    shown = int(seen["statistics"]["subscriberCount"])
+    digits = len(str(counted.follower_count))
+    assert shown == counted.follower_count // 10 ** (digits - 3) * 10 ** (digits - 3)
+    assert "subscriberCount" not in by_id[hidden.external_user_id]["statistics"]
+    assert by_id[hidden.external_user_id]["statistics"]["hiddenSubscriberCount"] is True
+    too_many = get(sim, "channels", part="id", id=",".join(f"UC{n}" for n in range(51)))
+    assert too_many.json()["error"]["errors"][0]["reason"] == "invalidFilters"

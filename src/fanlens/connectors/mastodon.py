@@ -20,6 +20,7 @@ from fanlens.connectors.base import (
     Connector,
     ConnectorError,
     Page,
+    Profile,
     Record,
     Reject,
     State,
@@ -53,11 +54,20 @@ NOTIFICATION_TYPES = {
     "mention": "mention",
 }
 TAG = re.compile(r"<[^>]+>")
+ANCHOR = re.compile(r"<a\s[^>]*>", re.IGNORECASE)
+ATTRIBUTE = re.compile(r'([a-z-]+)\s*=\s*"([^"]*)"', re.IGNORECASE)
+URL = re.compile(r"https?://[^\s<>\"']+")
+# Anchors Mastodon makes for @mentions and #hashtags point at accounts and tags, not at pages
+# the user chose to link.
+NOT_A_PROFILE_LINK = {"mention", "hashtag"}
+# Answers of accounts/:id that mean "no such profile here": skip the id, keep the batch.
+NO_PROFILE = {"not_found", "gone"}
 
 
 class MastodonConnector(Connector):
     platform = PLATFORM
     streams = (POSTS, FOLLOWERS, ENGAGEMENT, NOTIFICATIONS)
+    profiles_per_call = 1  # GET /api/v1/accounts/:id, one account a call
 
     def __init__(self, account: AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
@@ -124,6 +134,22 @@ class MastodonConnector(Connector):
             )
         elif stream is NOTIFICATIONS and self.has_token:
             yield from self._notifications(state, full=full)
+
+    def fetch_profiles(self, external_user_ids: list[str]) -> list[Profile]:
+        profiles = (self._profile(account_id) for account_id in external_user_ids)
+        return [p for p in profiles if p is not None]
+
+    def _profile(self, account_id: str) -> Profile | None:
+        try:
+            body, _ = self._get(f"accounts/{account_id}", None)
+        except ConnectorError as exc:
+            if exc.reason in NO_PROFILE:  # deleted, unknown here, or suspended (older servers)
+                return None
+            raise
+        # A suspended account answers with zeroed counts: not a profile to believe.
+        if not isinstance(body, dict) or body.get("suspended"):
+            return None
+        return _profile(body)
 
     # -- followers ------------------------------------------------------------------------
 
@@ -321,6 +347,51 @@ def _user(account: dict[str, Any]) -> Record:
         follower_count=account.get("followers_count"),
         verified=None,
     )
+
+
+def _profile(account: dict[str, Any]) -> Profile | None:
+    """An Account entity as a profile. Mastodon has no verified flag (a field's verified_at
+    only proves the link points back), so `verified` is left unsaid."""
+    try:
+        count = account.get("followers_count")
+        return Profile(
+            external_user_id=require_text(account.get("id"), "id"),
+            username=account.get("acct") or account.get("username"),
+            display_name=account.get("display_name") or None,
+            avatar_url=account.get("avatar"),
+            bio=_text(account.get("note")) or None,
+            follower_count=count if isinstance(count, int) else None,
+            links=_links(account),
+        )
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _links(account: dict[str, Any]) -> tuple[str, ...]:
+    """Profile fields whose value is a link, then the links in the bio, each once."""
+    found: list[str] = []
+    for field in account.get("fields") or []:
+        if isinstance(field, dict) and isinstance(field.get("value"), str):
+            found.extend(_html_links(field["value"]))
+    if isinstance(account.get("note"), str):
+        found.extend(_html_links(account["note"]))
+    return tuple(dict.fromkeys(found))
+
+
+def _html_links(value: str) -> list[str]:
+    """The targets of the anchors in Mastodon HTML (not mentions or hashtags); plain text
+    that is a URL when there is no anchor (fields of older servers are not linkified)."""
+    anchors = ANCHOR.findall(value)
+    if not anchors:
+        return URL.findall(html.unescape(TAG.sub(" ", value)))
+    links = []
+    for anchor in anchors:
+        attributes = {k.lower(): html.unescape(v) for k, v in ATTRIBUTE.findall(anchor)}
+        classes = set(attributes.get("class", "").split())
+        href = attributes.get("href", "")
+        if href.startswith(("http://", "https://")) and not classes & NOT_A_PROFILE_LINK:
+            links.append(href)
+    return links
 
 
 def _created_text(status: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from fanlens.connectors.base import (
     Connector,
     ConnectorError,
     Page,
+    Profile,
     Record,
     State,
     Stream,
@@ -46,11 +47,14 @@ REAUTH_REASONS = {"authError", "keyInvalid", "API_KEY_INVALID", "accessNotConfig
 REAUTH_IF_UNAUTHORIZED = {"required", "forbidden", "badRequest"}
 GONE_REASONS = {"channelNotFound", "playlistNotFound", "channelClosed", "channelSuspended"}
 SKIP_VIDEO_REASONS = {"videoNotFound", "commentsDisabled"}
+PROFILES_PER_CALL = 50  # channels.list takes up to 50 ids
+THUMBNAIL_SIZES = ("high", "medium", "default")  # largest first
 
 
 class YouTubeConnector(Connector):
     platform = PLATFORM
     streams = (POSTS, CHANNEL_COMMENTS, COMMENTS)
+    profiles_per_call = PROFILES_PER_CALL
 
     def __init__(self, account: AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
@@ -104,6 +108,14 @@ class YouTubeConnector(Connector):
             yield from engagement_pass(
                 COMMENTS, state, posts, full=full, read_post=self._video_comments
             )
+
+    def fetch_profiles(self, external_user_ids: list[str]) -> list[Profile]:
+        """channels.list by id: the commenters' channels (unknown ids are simply not listed)."""
+        body = self._get(
+            "channels", {"part": "snippet,statistics", "id": ",".join(external_user_ids)}
+        )
+        profiles = (_profile(item) for item in body.get("items") or [])
+        return [p for p in profiles if p is not None]
 
     # -- posts ----------------------------------------------------------------------------
 
@@ -285,6 +297,33 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 def _auth_params(credentials: dict[str, Any]) -> dict[str, str]:
     return {"key": str(credentials["api_key"])} if credentials.get("api_key") else {}
+
+
+def _profile(channel: Any) -> Profile | None:
+    """A channel as a profile; a malformed item is left out (the identity stays as it was)."""
+    try:
+        snippet = channel.get("snippet") or {}
+        stats = channel.get("statistics") or {}
+        # Absent when the owner hides it (hiddenSubscriberCount); a JSON string otherwise.
+        count = stats.get("subscriberCount")
+        return Profile(
+            external_user_id=require_text(channel["id"], "id"),
+            username=(snippet.get("customUrl") or "").lstrip("@") or None,
+            display_name=snippet.get("title") or None,
+            avatar_url=_thumbnail(snippet.get("thumbnails") or {}),
+            bio=snippet.get("description") or None,
+            follower_count=int(count) if count is not None else None,
+        )
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _thumbnail(thumbnails: dict[str, Any]) -> str | None:
+    for size in THUMBNAIL_SIZES:
+        url = (thumbnails.get(size) or {}).get("url")
+        if isinstance(url, str) and url:
+            return url
+    return None
 
 
 def _video_id(item: Any) -> str | None:

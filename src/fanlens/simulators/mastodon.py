@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -49,6 +50,7 @@ def error(status: int, message: str) -> JSONResponse:
 
 
 NOT_FOUND = "Record not found"
+URL = re.compile(r"https?://[^\s<>\"']+")
 
 
 @dataclass
@@ -117,6 +119,7 @@ class MastodonSimulator(Simulator):
     def routes(self) -> list[Route]:
         return [
             self.api_route("/accounts/lookup", "accounts/lookup", self.lookup),
+            self.api_route("/accounts/{id}", "accounts", self.account),
             self.api_route("/accounts/{id}/statuses", "accounts/statuses", self.statuses),
             self.api_route("/accounts/{id}/followers", "accounts/followers", self.followers),
             self.api_route("/statuses/{id}/context", "statuses/context", self.context),
@@ -353,7 +356,7 @@ class MastodonSimulator(Simulator):
         else:
             followers = user.follower_count or 0
             statuses = len(index.authored.get(account.id, []))
-            name, note = user.display_name or "", f"<p>{html.escape(user.bio or '')}</p>"
+            name, note = user.display_name or "", f"<p>{linkify(user.bio or '')}</p>"
         avatar = (user.avatar_url if user else None) or f"{base}/avatars/{account.id}.png"
         own = index.authored.get(account.id, [])
         return {
@@ -378,7 +381,10 @@ class MastodonSimulator(Simulator):
             "statuses_count": statuses,
             "last_status_at": own[-1].created.date().isoformat() if own else None,
             "emojis": [],
-            "fields": [],
+            "fields": [
+                {"name": html.escape(k), "value": linkify(v), "verified_at": None}
+                for k, v in ((user.profile_fields or {}) if user else {}).items()
+            ],
         }
 
     def _status(self, request: Request, status: Status) -> dict[str, Any]:
@@ -513,6 +519,9 @@ class MastodonSimulator(Simulator):
             return error(404, NOT_FOUND)
         return JSONResponse(self._account(request, account))
 
+    def account(self, request: Request) -> Response:
+        return JSONResponse(self._account(request, self._account_or_404(request)))
+
     def statuses(self, request: Request) -> Response:
         account = self._account_or_404(request)
         ids = [s.id for s in self._idx().authored.get(account.id, [])]
@@ -587,6 +596,24 @@ class MastodonSimulator(Simulator):
         elif entry.kind != "follow":
             body["status"] = self._status(request, index.by_post[item.post_id or ""])
         return body
+
+
+def linkify(text: str) -> str:
+    """Plain text as Mastodon renders it: escaped, URLs made anchors whose visible text hides
+    the scheme (so the text without tags still reads the whole URL)."""
+    out, last = [], 0
+    for match in URL.finditer(text):
+        url = match.group(0)
+        scheme, _, rest = url.partition("://")
+        out.append(html.escape(text[last : match.start()]))
+        out.append(
+            f'<a href="{html.escape(url)}" target="_blank" rel="nofollow noopener" translate="no">'
+            f'<span class="invisible">{scheme}://</span><span class="">{html.escape(rest)}</span>'
+            '<span class="invisible"></span></a>'
+        )
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
 
 
 def _int(raw: str | None) -> int | None:

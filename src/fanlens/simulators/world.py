@@ -35,11 +35,16 @@ class SimUser:
     follower_count: int | None = None
     bio: str | None = None
     verified: bool | None = None
+    # Not interchange v1: a simulator-only extension so tests can plant profile fields
+    # (name -> value, e.g. {"Website": "https://…"}) that platforms like Mastodon show.
+    profile_fields: dict[str, str] | None = None
 
     def merge(self, record: dict[str, Any]) -> None:
         for name in ("username", "display_name", "profile_url", "avatar_url", "bio", "verified"):
             if record.get(name) is not None:
                 setattr(self, name, record[name])
+        if isinstance(record.get("profile_fields"), dict):
+            self.profile_fields = {str(k): str(v) for k, v in record["profile_fields"].items()}
         if isinstance(record.get("follower_count"), int):
             self.follower_count = record["follower_count"]
 

@@ -37,7 +37,7 @@ from fanlens.simulators.ids import (
     digest,
     youtube_uploads_playlist,
 )
-from fanlens.simulators.world import EPOCH, SimInteraction, SimPost
+from fanlens.simulators.world import EPOCH, SimInteraction, SimPost, SimUser
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 DAILY_QUOTA = 10_000
@@ -80,6 +80,13 @@ def etag(*parts: object) -> str:
 
 def thumbnails(url: str, sizes: tuple[tuple[str, int, int], ...]) -> dict[str, Any]:
     return {name: {"url": f"{url}/{name}.jpg", "width": w, "height": h} for name, w, h in sizes}
+
+
+def three_figures(count: int) -> int:
+    """A subscriber count as YouTube shows it publicly: cut (not rounded) to three
+    significant figures, so 1 234 567 reads 1 230 000."""
+    scale = 10 ** max(len(str(count)) - 3, 0)
+    return count // scale * scale
 
 
 VIDEO_THUMBS = (("default", 120, 90), ("medium", 320, 180), ("high", 480, 360))
@@ -372,20 +379,35 @@ class YouTubeSimulator(Simulator):
         parts = self._parts(request)
         params = request.query_params
         if "id" in params:
-            wanted = {self.channel_id} & {i.strip() for i in params["id"].split(",")}
+            ids = [i.strip() for i in params["id"].split(",") if i.strip()]
+            if len(ids) > 50:
+                message = "The request specifies an invalid filter parameter."
+                return error(
+                    400, "invalidFilters", message, domain="youtube.parameter", location="id"
+                )
+            wanted = list(dict.fromkeys(ids))
         elif "forHandle" in params:
             handle = params["forHandle"].lstrip("@").lower()
-            wanted = {self.channel_id} if handle == self.handle.lstrip("@").lower() else set()
+            wanted = [self.channel_id] if handle == self.handle.lstrip("@").lower() else []
         else:
             message = "No filter selected. Expected one of: forUsername, mine, managedByMe, id, "
             message += "forHandle, categoryId"
             return error(400, "missingRequiredParameter", message, domain="youtube.parameter")
-        if self.faults.deleted_account or not wanted:
+        # The creator's channel, and the channels of the world's users (the commenters);
+        # unknown ids are silently dropped.
+        items = [item for i in wanted if (item := self._any_channel(i, parts)) is not None]
+        if not items:
             # Zero matches: Google leaves `items` out entirely.
             body = {"kind": "youtube#channelListResponse", "etag": etag("channels", "none")}
             body["pageInfo"] = {"totalResults": 0, "resultsPerPage": 5}  # type: ignore[assignment]
             return JSONResponse(body)
-        return self._envelope("channelListResponse", [self._channel(parts)], 1, 5, None)
+        return self._envelope("channelListResponse", items, len(items), len(items), None)
+
+    def _any_channel(self, channel_id: str, parts: set[str]) -> dict[str, Any] | None:
+        if channel_id == self.channel_id:
+            return None if self.faults.deleted_account else self._channel(parts)
+        user = self.world.users.get(channel_id)
+        return self._user_channel(user, parts) if user is not None else None
 
     def _channel(self, parts: set[str]) -> dict[str, Any]:
         world = self.world
@@ -417,6 +439,43 @@ class YouTubeSimulator(Simulator):
                 "videoCount": str(len(world.posts)),
             }
         return item
+
+    def _user_channel(self, user: SimUser, parts: set[str]) -> dict[str, Any]:
+        """A commenter's channel: their name, bio and subscriber count as the world holds them."""
+        cid = user.external_user_id
+        item: dict[str, Any] = {"kind": "youtube#channel", "etag": etag(cid), "id": cid}
+        title = user.display_name or user.username
+        description = user.bio or ""
+        if "snippet" in parts:
+            pictures = thumbnails(f"https://yt3.ggpht.com/ytc/{cid}", CHANNEL_THUMBS)
+            if user.avatar_url:  # the world holds one picture: every size shows it
+                pictures = {size: {**p, "url": user.avatar_url} for size, p in pictures.items()}
+            item["snippet"] = {
+                "title": title,
+                "description": description,
+                "customUrl": "@" + user.username.lower(),
+                "publishedAt": iso_z(EPOCH - timedelta(days=1 + digest(cid, 2)[0]), False),
+                "thumbnails": pictures,
+                "localized": {"title": title, "description": description},
+            }
+        if "contentDetails" in parts:
+            uploads = youtube_uploads_playlist(cid)
+            item["contentDetails"] = {"relatedPlaylists": {"likes": "", "uploads": uploads}}
+        if "statistics" in parts:
+            item["statistics"] = self._user_statistics(user)
+        return item
+
+    def _user_statistics(self, user: SimUser) -> dict[str, Any]:
+        # A channel without a count in the world is one whose owner hides it: the API then
+        # leaves subscriberCount out. Public counts are cut to three significant figures.
+        stats: dict[str, Any] = {"viewCount": "0"}
+        if user.follower_count is None:
+            stats["hiddenSubscriberCount"] = True
+        else:
+            stats["subscriberCount"] = str(three_figures(user.follower_count))
+            stats["hiddenSubscriberCount"] = False
+        stats["videoCount"] = "0"
+        return stats
 
     # -- playlistItems.list --------------------------------------------------------------------
     def playlist_items(self, request: Request) -> Response:
