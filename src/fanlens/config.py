@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         default="https://public.api.bsky.app/xrpc",
         description="Bluesky XRPC root of the AppView (public data needs no credentials).",
     )
+    bluesky_pds_url: str = Field(
+        default="https://bsky.social",
+        description="The Bluesky account's PDS (where replies are written after logging in with "
+        "an app password).",
+    )
     instagram_base_url: str = Field(
         default="https://graph.instagram.com",
         description="Root of the Instagram Graph API (Instagram Login host; the connector adds "

@@ -89,3 +89,28 @@ def test_add_and_sync_instagram_and_tiktok_from_the_command_line(
     for platform in ("instagram", "tiktok"):
         assert stored_counts(db, platform) == expected_counts(world, platform)
     assert "IGQV-secret-token" not in synced.stdout + synced.stderr
+
+
+def test_bluesky_app_password_is_stored_encrypted(
+    db: Engine, fresh_database_url: str, secret_key: str, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from pydantic import SecretStr
+
+    from fanlens.config import settings
+    from fanlens.connectors import credentials
+
+    env = fanlens_env(fresh_database_url, FANLENS_SECRET_KEY=secret_key)
+    password = "abcd-efgh-ijkl-mnop"
+    added = run_cli(
+        "account", "add", "bluesky", "--handle", "me.bsky.social", "--app-password", password,
+        env=env,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert password not in added.stdout + added.stderr
+    with db.connect() as conn:
+        secret = conn.execute(
+            text("SELECT credentials FROM accounts WHERE platform = 'bluesky'")
+        ).scalar_one()
+    assert password.encode() not in bytes(secret)
+    monkeypatch.setattr(settings, "secret_key", SecretStr(secret_key))
+    assert credentials.decrypt(bytes(secret)) == {"app_password": password}

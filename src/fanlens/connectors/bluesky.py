@@ -1,4 +1,5 @@
-"""Bluesky through the public AppView (no credentials for public data).
+"""Bluesky through the public AppView (no credentials for public data); outreach replies are
+written to the account's PDS after logging in with an app password.
 
 Replies and quotes carry their record's `createdAt`, likes their `createdAt`: exact times.
 Reposts and follows are listed without a time: stored as observed.
@@ -6,8 +7,10 @@ Reposts and follows are listed without a time: stored as observed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -49,6 +52,8 @@ PROFILES_PER_CALL = 25
 REAUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthMissing", "AuthenticationRequired"}
 GONE_ERRORS = {"AccountTakedown", "AccountDeactivated", "HandleNotFound"}
 GONE_MESSAGES_OF_INVALID_REQUEST = {"Profile not found", "Unable to resolve handle"}
+POST_COLLECTION = "app.bsky.feed.post"
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, as record keys use
 
 
 class BlueskyConnector(Connector):
@@ -237,6 +242,83 @@ class BlueskyConnector(Connector):
             if not cursor or not page:
                 return items
 
+    # -- replies (outreach) ---------------------------------------------------------------
+
+    # The record key comes from the idempotency key: a resend conflicts instead of posting.
+    idempotent_replies = True
+
+    def reply(self, *, parent_id: str, text: str, idempotency_key: str) -> str:
+        """A post answering the fan's post `parent_id` (an at-uri), written to the PDS."""
+        parent, root = self._reply_refs(parent_id)
+        with self._pds() as (pds, did, auth):
+            rkey = record_key(idempotency_key)
+            body = {
+                "repo": did,
+                "collection": POST_COLLECTION,
+                "rkey": rkey,
+                "record": {
+                    "$type": POST_COLLECTION,
+                    "text": text,
+                    "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                    "reply": {"root": root, "parent": parent},
+                },
+            }
+            try:
+                response = pds.write_once("/com.atproto.repo.createRecord", json=body, headers=auth)
+            except httpx.TransportError as exc:
+                raise ConnectorError.transient(f"Bluesky: {exc!r}", "unavailable") from exc
+            if response.is_success:
+                return str(response.json()["uri"])
+            failure = bluesky_error(response)
+            # A record under this key already exists: an earlier attempt of this message.
+            if failure.account_status is None and (made := _existing(pds, did, rkey, auth)):
+                return made
+            raise failure
+
+    def _reply_refs(self, uri: str) -> tuple[dict[str, str], dict[str, str]]:
+        """(parent, root) strong refs: the fan's post and the top of its thread."""
+        try:
+            thread = self._get("app.bsky.feed.getPostThread", {"uri": uri, "depth": 0})
+        except ConnectorError as exc:
+            if exc.reason == "NotFound":  # deleted: retrying will not bring it back
+                raise ConnectorError(exc.message, permanent=True, reason="NotFound") from exc
+            raise
+        post = (thread.get("thread") or {}).get("post") or {}
+        parent = {
+            "uri": require_text(post.get("uri"), "uri"),
+            "cid": require_text(post.get("cid"), "cid"),
+        }
+        root = ((post.get("record") or {}).get("reply") or {}).get("root")
+        if isinstance(root, dict) and root.get("uri") and root.get("cid"):
+            return parent, {"uri": str(root["uri"]), "cid": str(root["cid"])}
+        return parent, parent
+
+    @contextmanager
+    def _pds(self) -> Iterator[tuple[HttpClient, str, dict[str, str]]]:
+        """A logged-in client of the account's PDS (createSession with the app password)."""
+        password = self.account.credentials.get("app_password")
+        if not password:
+            raise ConnectorError.needs_reauth(
+                "Bluesky replies need an app password: "
+                "`fanlens account add bluesky --handle H --app-password P`",
+                "no_app_password",
+            )
+        base = settings.bluesky_pds_url.rstrip("/") + "/xrpc"
+        with HttpClient(base_url=base, budget=self.http.budget, options=self.http.options) as pds:
+            try:
+                response = pds.post(
+                    "/com.atproto.server.createSession",
+                    json={"identifier": self.did or self.account.handle, "password": password},
+                )
+            except RetriesExhausted as exc:
+                raise ConnectorError.transient(f"Bluesky: {exc}", "unavailable") from exc
+            if not response.is_success:
+                failure = bluesky_error(response)
+                failure.message = f"Bluesky login with the app password failed: {failure.message}"
+                raise failure
+            session = response.json()
+            yield pds, str(session["did"]), {"Authorization": f"Bearer {session['accessJwt']}"}
+
     # -- HTTP and errors ------------------------------------------------------------------
 
     def _get(self, nsid: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -272,6 +354,23 @@ def bluesky_error(response: httpx.Response, *, actor_call: bool = False) -> Conn
     ):
         return ConnectorError.gone(text, name)
     return ConnectorError.transient(text, name)
+
+
+def record_key(idempotency_key: str) -> str:
+    """A TID-shaped record key (13 base32-sortable characters, top bit clear) that is the same
+    for every attempt of one message."""
+    number = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:8]) >> 1
+    return "".join(TID_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(13)))
+
+
+def _existing(pds: HttpClient, did: str, rkey: str, auth: dict[str, str]) -> str | None:
+    """The uri of our record under `rkey`, if the PDS holds one."""
+    params = {"repo": did, "collection": POST_COLLECTION, "rkey": rkey}
+    try:
+        response = pds.get("/com.atproto.repo.getRecord", params=params, headers=auth)
+    except RetriesExhausted:
+        return None
+    return str(response.json()["uri"]) if response.is_success else None
 
 
 def _with_cursor(params: dict[str, Any], cursor: str | None) -> dict[str, Any]:

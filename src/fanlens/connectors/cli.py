@@ -58,10 +58,19 @@ def add_youtube(
 @friendly_errors
 def add_bluesky(
     handle: Annotated[str, typer.Option(help="The handle (name.bsky.social) or DID.")],
+    app_password: Annotated[
+        str | None,
+        typer.Option(help="An app password (stored encrypted): needed only for bluesky_reply."),
+    ] = None,
     workspace: Workspace = None,
 ) -> None:
-    """Connect a Bluesky account (public data, no credentials)."""
-    _add(workspace, platform="bluesky", handle=handle.lstrip("@"))
+    """Connect a Bluesky account (public data; an app password adds outreach replies)."""
+    _add(
+        workspace,
+        platform="bluesky",
+        handle=handle.lstrip("@"),
+        credentials={"app_password": app_password},
+    )
 
 
 @add_app.command("mastodon")

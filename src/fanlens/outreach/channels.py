@@ -9,8 +9,9 @@ Exactly-once, per channel (see README "Outreach: delivery guarantees"):
   idempotency, so a resend after a crash between the server's 250 and our commit would deliver
   a second copy with the same Message-ID (at-least-once; FANLENS_OUTREACH_SMTP_RESEND_UNCERTAIN
   =false makes it at-most-once: such a message is marked failed for a person to check);
-- platform replies: no idempotency upstream, so an interrupted send is never repeated
-  (at-most-once);
+- platform replies: YouTube has no idempotency upstream, so an interrupted reply is never
+  repeated (at-most-once); Mastodon (Idempotency-Key) and Bluesky (a record key derived from the
+  row's id) recognise a resend, so theirs is repeated (exactly-once effect);
 - csv: nothing leaves the machine; the export is the message.
 """
 

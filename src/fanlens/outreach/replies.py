@@ -1,7 +1,6 @@
 """Public replies and mentions on the platform, through the connector framework: the
 campaign's connected account answers the person's latest comment there (YouTube comment reply,
-Mastodon mention). Bluesky's connector reads the public AppView without a login, so it has no
-write path yet: such a campaign fails with a clear reason."""
+Mastodon mention, Bluesky reply; Bluesky logs in to the account's PDS with its app password)."""
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ from fanlens.outreach.models import OutreachCampaign
 class ReplyChannel:
     def __init__(self, campaign: OutreachCampaign, engine: Engine | None = None) -> None:
         self.connector = _connector(campaign, engine)
-        # A repeat is safe only where the platform honours an idempotency key (Mastodon);
+        # A repeat is safe only where the platform recognises it (Mastodon, Bluesky);
         # elsewhere a reply interrupted by a crash is failed for review, never made twice.
         self.resend_uncertain = self.connector.idempotent_replies
 

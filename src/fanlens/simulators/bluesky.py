@@ -6,6 +6,12 @@ lexicons (the tests parse responses into the `atproto` package's models); errors
 ``{"error": Name, "message": text}``; every response carries ``RateLimit-*`` headers (3000 requests
 per 5 minutes). Public data needs no token; a token, when sent, is checked.
 
+The account's PDS is served under the same ``/xrpc``: ``com.atproto.server.createSession``
+(the creator's handle or DID and the app password the simulator was started with, option
+``app_password``), ``com.atproto.repo.createRecord`` (posts only, recorded in ``/_sim/state``
+``writes``; a record key already taken answers 400 ``InvalidRequest``) and
+``com.atproto.repo.getRecord`` for the records written here.
+
 The world's comments are replies in the post's thread; a mention is a reply whose text starts
 with the creator's handle and carries a mention facet for the creator's DID.
 """
@@ -124,6 +130,8 @@ class BlueskySimulator(Simulator):
         self.handle = options.get("handle", BLUESKY_CREATOR_HANDLE)
         self.window = Window(limit=3000, seconds=300)
         self._index: Index | None = None
+        self.app_password = options.get("app_password", "sim-app-pass-word")
+        self.sessions: set[str] = set()  # access tokens handed out by createSession
 
     def routes(self) -> list[Route]:
         methods = {
@@ -137,7 +145,73 @@ class BlueskySimulator(Simulator):
             "app.bsky.feed.getQuotes": self.get_quotes,
             "app.bsky.graph.getFollowers": self.get_followers,
         }
-        return [self.api_route(f"/{nsid}", nsid, handler) for nsid, handler in methods.items()]
+        reads = [self.api_route(f"/{nsid}", nsid, handler) for nsid, handler in methods.items()]
+        writes = {
+            "com.atproto.server.createSession": self.create_session,
+            "com.atproto.repo.createRecord": self.create_record,
+        }
+        pds = [self.write_route(f"/{nsid}", nsid, handler) for nsid, handler in writes.items()]
+        get_record = "com.atproto.repo.getRecord"
+        pds.append(self.api_route(f"/{get_record}", get_record, self.get_record))
+        return reads + pds
+
+    # -- the PDS: session and records ------------------------------------------------------------
+    def create_session(self, request: Request, body: dict[str, Any]) -> Response:
+        identifier, password = body.get("identifier"), body.get("password")
+        if not isinstance(identifier, str) or not isinstance(password, str):
+            raise invalid('Input must have the properties "identifier" and "password"')
+        if identifier.lower() not in (self.handle, self.did) or password != self.app_password:
+            return error(401, "AuthenticationRequired", "Invalid identifier or password")
+        token = f"sim-access-{len(self.sessions) + 1}-{digest(password).hex()}"
+        self.sessions.add(token)
+        return JSONResponse(
+            {"accessJwt": token, "refreshJwt": token.replace("access", "refresh"),
+             "handle": self.handle, "did": self.did, "active": True}
+        )  # fmt: skip
+
+    def _session(self, request: Request) -> Response | None:
+        header = request.headers.get("authorization", "")
+        if header[7:].strip() in self.sessions and header.lower().startswith("bearer "):
+            return None
+        return error(401, "AuthenticationRequired", "Authentication Required")
+
+    def create_record(self, request: Request, body: dict[str, Any]) -> Response:
+        if (denied := self._session(request)) is not None:
+            return denied
+        record, rkey = body.get("record"), body.get("rkey") or f"sim{len(self.writes) + 1:010d}"
+        if body.get("repo") not in (self.did, self.handle):
+            raise invalid("Invalid repo: the session's account only")
+        if body.get("collection") != "app.bsky.feed.post" or not isinstance(record, dict):
+            raise invalid("Invalid collection or record (this simulator writes posts only)")
+        if record.get("$type") != "app.bsky.feed.post" or not record.get("createdAt"):
+            raise invalid("Invalid app.bsky.feed.post record: $type and createdAt required")
+        uri = f"at://{self.did}/app.bsky.feed.post/{rkey}"
+        if any(w["uri"] == uri for w in self.writes):
+            raise invalid(f"Record already exists: {uri}")
+        reply = record.get("reply") or {}
+        self._check_ref(reply.get("parent"))
+        self._check_ref(reply.get("root"))
+        self.record_write("post", uri=uri, rkey=rkey, record=record)
+        return JSONResponse({"uri": uri, "cid": bluesky_cid(uri), "validationStatus": "valid"})
+
+    def _check_ref(self, ref: Any) -> None:
+        """A reply's strong refs must name a post this AppView serves, with its cid."""
+        if ref is None:
+            return
+        index = self._idx()
+        uri = ref.get("uri") if isinstance(ref, dict) else None
+        if uri not in index.posts and uri not in index.fan_posts:
+            raise invalid(f"Invalid reply reference: {uri}")
+        if ref.get("cid") != bluesky_cid(uri):
+            raise invalid(f"Invalid reply reference: wrong cid for {uri}")
+
+    def get_record(self, request: Request) -> Response:
+        params = request.query_params
+        uri = f"at://{params.get('repo')}/{params.get('collection')}/{params.get('rkey')}"
+        for write in self.writes:
+            if write["uri"] == uri:
+                return JSONResponse({"uri": uri, "cid": bluesky_cid(uri), "value": write["record"]})
+        return error(400, "RecordNotFound", f"Could not locate record: {uri}")
 
     # -- errors, limits, credentials -----------------------------------------------------------
     def error_too_many(self, retry_after: int) -> Response:
