@@ -249,6 +249,8 @@ def refresh_suggestions(
     created = repository.upsert_suggestions(
         session, workspace_id=workspace_id, rows_json=json.dumps(rows)
     )
+    if created:
+        repository.refresh_statistics(session)
     merged = auto_merge(session=session, workspace_id=workspace_id, threshold=threshold)
     return SuggestionRun(
         candidates=len(found), new_suggestions=created, auto_merged=merged, threshold=threshold
