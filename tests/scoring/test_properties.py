@@ -132,6 +132,54 @@ def test_incremental_batches_end_equal_to_a_full_rescore(session: Session, batch
 
 
 @SETTINGS
+@given(batches=st.lists(interactions, min_size=1, max_size=5), drifted=st.sets(st.integers(0, 4)))
+def test_full_rescore_repairs_drifted_rows_and_the_bulk_rebuild_agrees(
+    session: Session,
+    batches: list,  # type: ignore[type-arg]
+    drifted: set[int],
+) -> None:
+    """The nightly check rewrites exactly what differs from the log; the set-based rebuild it
+    falls back to for a mostly-drifted workspace (a backfill) reaches the same rows."""
+    with rolled_back(session):
+        ws, fans = _world(session)
+        for batch in batches:
+            insert_batch(session, _rows(fans, batch))
+        incremental = scores(session, ws.id)
+        ids = [fans[i].id for i in drifted]
+        session.execute(
+            text(
+                "UPDATE follower_engagement_scores SET engagement_score = engagement_score + 1, "
+                "interaction_count = interaction_count + 1 WHERE follower_id = ANY(:ids)"
+            ),
+            {"ids": ids},
+        )
+        session.execute(
+            text(
+                "UPDATE follower_interaction_counts SET interaction_count = interaction_count + 2 "
+                "WHERE follower_id = ANY(:ids)"
+            ),
+            {"ids": ids},
+        )
+        service.rescore_workspace(session=session, workspace_id=ws.id, rebuild_counts=True)
+        assert scores(session, ws.id) == incremental
+        counts = text(
+            "SELECT follower_id, interaction_type, interaction_count FROM "
+            "follower_interaction_counts WHERE workspace_id = :w ORDER BY 1, 2"
+        )
+        repaired = session.execute(counts, {"w": ws.id}).all()
+
+        session.execute(
+            text("DELETE FROM follower_engagement_scores WHERE workspace_id = :w"), {"w": ws.id}
+        )
+        session.execute(
+            text("DELETE FROM follower_interaction_counts WHERE workspace_id = :w"), {"w": ws.id}
+        )
+        session.execute(text("SELECT fanlens_rebuild_workspace(:w)"), {"w": ws.id})
+        assert scores(session, ws.id) == incremental
+        assert session.execute(counts, {"w": ws.id}).all() == repaired
+
+
+@SETTINGS
 @given(picked=interactions, new_weights=weights)
 def test_weight_change_then_rescore_equals_fresh_import(
     session: Session,
