@@ -17,7 +17,9 @@ import re
 import statistics
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import uvicorn
@@ -57,7 +59,28 @@ def main() -> None:
     ap.add_argument("--content", type=int, default=2_000)
     ap.add_argument("--requests", type=int, default=20)
     ap.add_argument("--keep", action="store_true", help="Keep the database (prints its URL).")
+    ap.add_argument(
+        "--database",
+        help="serve this database (migrated to head) and its largest workspace instead of "
+        "building a world (e.g. one kept by benchmarks.api --keep)",
+    )
     args = ap.parse_args()
+    if args.database:
+        engine = create_engine(args.database, pool_size=10)
+        try:
+            migrate.upgrade(engine)
+            with engine.connect() as conn:
+                ws, followers, interactions = conn.execute(
+                    text(
+                        "SELECT workspace_id, count(DISTINCT follower_id), count(*) "
+                        "FROM follower_interactions GROUP BY 1 ORDER BY 3 DESC LIMIT 1"
+                    )
+                ).one()
+            print(f"world: {followers:,} followers with {interactions:,} interactions (reused)")
+            serve_and_measure(engine, ws, args.requests)
+        finally:
+            engine.dispose()
+        return
     admin = admin_url()
     url = create_db(admin)
     engine = create_engine(url, pool_size=10)
@@ -82,8 +105,13 @@ def run(engine: object, args: argparse.Namespace) -> None:
         f"world: {args.followers:,} followers, {args.interactions:,} interactions, "
         f"{args.content:,} content items x 3 platforms, built in {built:.0f}s"
     )
-    with Session(eng) as session:  # type: ignore[call-overload]
-        users.create(session=session, workspace_id=ws, username="bench", password="bench-pass")
+    serve_and_measure(eng, ws, args.requests)
+
+
+def serve_and_measure(eng: Any, ws: uuid.UUID, requests: int) -> None:
+    username = f"bench_{uuid.uuid4().hex[:6]}"
+    with Session(eng) as session:
+        users.create(session=session, workspace_id=ws, username=username, password="bench-pass")
         token = tokens.create(session=session, workspace_id=ws, name="b", scope="read").secret
         content_id, follower_id = session.execute(
             text(
@@ -104,17 +132,20 @@ def run(engine: object, args: argparse.Namespace) -> None:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     try:
-        measure(base, token, content_id, follower_id, args.requests)
+        measure(base, token, content_id, follower_id, requests, username)
     finally:
         server.should_exit = True
 
 
-def measure(base: str, token: str, content_id: object, follower_id: object, n: int) -> None:
+def measure(
+    base: str, token: str, content_id: object, follower_id: object, n: int, username: str
+) -> None:
     page = httpx.Client(base_url=base, timeout=60)
     form = page.get("/login").text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert csrf
-    page.post("/login", data={"username": "bench", "password": "bench-pass", "csrf_token": csrf[1]})
+    login = {"username": username, "password": "bench-pass", "csrf_token": csrf[1]}
+    page.post("/login", data=login)
     api = httpx.Client(
         base_url=base + API, timeout=60, headers={"Authorization": f"Bearer {token}"}
     )

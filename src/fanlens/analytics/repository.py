@@ -53,30 +53,28 @@ _POST_TOTALS = text(
 )
 # Interactions per UTC week (Monday) and platform over the last `weeks` weeks of data; weeks
 # are counted back from the newest interaction, so an archive that stopped still shows a trend.
-# Read from the daily rollup the triggers keep (interaction_daily_counts), not the log.
+# Read from the per-platform daily rollup the triggers keep (interaction_platform_days): a few
+# hundred rows, not the log nor the per-item daily rows.
 _WEEKLY_TREND = text(
     """
     WITH bounds AS (
         SELECT date_trunc('week', max(day))::date - 7 * (:weeks - 1) AS first_week
-        FROM interaction_daily_counts WHERE workspace_id = :ws)
+        FROM interaction_platform_days WHERE workspace_id = :ws AND interaction_count > 0)
     SELECT date_trunc('week', d.day)::date AS week, d.platform,
            sum(d.interaction_count)::bigint AS interactions
-    FROM interaction_daily_counts d, bounds b
+    FROM interaction_platform_days d, bounds b
     WHERE d.workspace_id = :ws AND d.day >= b.first_week
-    GROUP BY 1, 2 ORDER BY 1, 2
+    GROUP BY 1, 2 HAVING sum(d.interaction_count) > 0 ORDER BY 1, 2
     """
 )
 
-# Followers without a score row have never interacted: they count as inactive. Interactions
-# are summed from the score rows, so the overview never scans the interaction log for them.
+# Followers per platform and tier, with their interactions, from the rollup the triggers keep
+# (follower_tier_counts; followers without a score row count as inactive).
 _TIERS = text(
     """
-    SELECT f.platform, coalesce(s.engagement_tier, 'inactive') AS tier,
-           count(*)::bigint AS followers,
-           coalesce(sum(s.interaction_count), 0)::bigint AS interactions
-    FROM followers f LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
-    WHERE f.workspace_id = :ws
-    GROUP BY 1, 2
+    SELECT platform, tier, followers, interactions
+    FROM follower_tier_counts
+    WHERE workspace_id = :ws AND followers > 0
     """
 )
 
@@ -360,11 +358,10 @@ def platform_bases(
     return session.execute(_PLATFORM_BASES, {"ws": workspace_id, "platforms": platforms}).all()
 
 
-# Counted once per request (not once per platform row of each query above): followers are the
-# workspace's largest table after the log.
+# From the tier rollup: a handful of rows rather than a count of the workspace's followers.
 _FOLLOWERS_PER_PLATFORM = text(
     """
-    SELECT platform, count(*)::bigint AS followers FROM followers
+    SELECT platform, sum(followers)::bigint AS followers FROM follower_tier_counts
     WHERE workspace_id = :ws AND platform = ANY (CAST(:platforms AS text[]))
     GROUP BY platform
     """

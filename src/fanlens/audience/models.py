@@ -32,3 +32,18 @@ class Follower(WorkspaceScoped, TimestampMixin, Base):
     # Earliest and latest known interaction times; maintained by the interaction triggers.
     first_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FollowerTierCount(WorkspaceScoped, Base):
+    """Derived: followers and their interactions per platform and tier (a follower without a
+    score row counts as inactive). Kept by triggers on followers and follower_engagement_scores
+    (0016_rollups.sql), so tier charts and per-platform totals read a few rows."""
+
+    __tablename__ = "follower_tier_counts"
+    __table_args__ = (UniqueConstraint("workspace_id", "platform", "tier"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    tier: Mapped[str] = mapped_column(Text, nullable=False)
+    followers: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    interactions: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -122,3 +122,17 @@ COMMENTS_INDEX = Index(
     FollowerInteraction.occurred_at,
     postgresql_where=text("interaction_type = 'comment'"),
 )
+
+
+class InteractionPlatformDay(WorkspaceScoped, Base):
+    """Derived: interactions per platform and UTC day (interaction_daily_counts summed over
+    content items and types), kept by triggers on that table (0016_rollups.sql) for the weekly
+    trend."""
+
+    __tablename__ = "interaction_platform_days"
+    __table_args__ = (UniqueConstraint("workspace_id", "platform", "day"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    interaction_count: Mapped[int] = mapped_column(BigInteger, nullable=False)
