@@ -56,13 +56,25 @@ def list_followers(
     filters = FollowerFilters(
         platform=platform, tier=tier, min_score=min_score, q=q, active_since=active_since
     )
-    stmt = service.list_select(
-        workspace_id=principal.workspace_id, filters=filters, sort=sort, order=order, cursor=cursor
-    )
     if wants_csv(request, fmt):
+        stmt = service.list_select(
+            workspace_id=principal.workspace_id,
+            filters=filters,
+            sort=sort,
+            order=order,
+            cursor=cursor,
+        )
         items = service.export_followers(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
         return csv_response(items, FollowerSummary, "followers")
-    return service.list_followers(session=session, stmt=stmt, sort=sort, order=order, limit=limit)
+    return service.list_followers(
+        session=session,
+        workspace_id=principal.workspace_id,
+        filters=filters,
+        sort=sort,
+        order=order,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 @router.get(

@@ -63,11 +63,16 @@ class FollowerFilters:
 
 
 def follower_summary_select(
-    workspace_id: uuid.UUID, filters: FollowerFilters
+    workspace_id: uuid.UUID, filters: FollowerFilters, *, scored_only: bool = False
 ) -> tuple[Select[Any], dict[str, SQLColumnExpression[Any]]]:
+    """Followers with their score fields (zero and inactive without a score row), filtered,
+    and the expression of each sort. `scored_only` keeps followers with a score row and filters
+    on the stored columns, which the score indexes serve and the planner can estimate."""
     f, s = Follower, FollowerEngagementScore
-    score = func.coalesce(s.engagement_score, 0)
-    tier = func.coalesce(s.engagement_tier, "inactive")
+    score: SQLColumnExpression[Any] = func.coalesce(s.engagement_score, 0)
+    tier: SQLColumnExpression[Any] = func.coalesce(s.engagement_tier, "inactive")
+    if scored_only:
+        score, tier = s.engagement_score, s.engagement_tier
     stmt: Select[*tuple[Any, ...]] = (
         select(
             f.id,
@@ -80,8 +85,8 @@ def follower_summary_select(
             f.verified,
             f.first_seen_at,
             f.last_seen_at,
-            score.label("engagement_score"),
-            tier.label("engagement_tier"),
+            func.coalesce(s.engagement_score, 0).label("engagement_score"),
+            func.coalesce(s.engagement_tier, "inactive").label("engagement_tier"),
             func.coalesce(s.comment_count, 0).label("comment_count"),
             func.coalesce(s.like_count, 0).label("like_count"),
             func.coalesce(s.share_count, 0).label("share_count"),
@@ -90,6 +95,8 @@ def follower_summary_select(
         .outerjoin(s, s.follower_id == f.id)
         .where(f.workspace_id == workspace_id)
     )
+    if scored_only:
+        stmt = stmt.where(s.workspace_id == workspace_id)
     if filters.platform:
         stmt = stmt.where(f.platform == filters.platform.lower())
     if filters.tier:

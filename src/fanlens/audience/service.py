@@ -22,7 +22,7 @@ from fanlens.audience.schemas import (
 )
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
-from fanlens.kit import listing
+from fanlens.kit import listing, pagination
 from fanlens.kit.errors import InvalidInput, NotFound
 from fanlens.kit.pagination import Order, SortKind
 from fanlens.scoring import service as scoring_service
@@ -98,12 +98,70 @@ def list_select(
 
 
 def list_followers(
-    *, session: Session, stmt: Select[Any], sort: FollowerSort, order: Order, limit: int
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    filters: FollowerFilters,
+    sort: FollowerSort,
+    order: Order,
+    cursor: str | None,
+    limit: int,
 ) -> Page[FollowerSummary]:
-    items, next_cursor = listing.page(
-        session, stmt, limit=limit, sort=sort, order=order, to_item=_summary
+    """One page of followers. By score (the default), followers with a positive score are read
+    off the score index, and the rest (a zero score, or no score row yet) only when the page
+    reaches them: sorting the whole workspace on coalesce(score, 0) cost 150 ms on the medium
+    world for the first page."""
+    if sort != "engagement_score":
+        stmt = list_select(
+            workspace_id=workspace_id, filters=filters, sort=sort, order=order, cursor=cursor
+        )
+        items, next_cursor = listing.page(
+            session, stmt, limit=limit, sort=sort, order=order, to_item=_summary
+        )
+        return Page[FollowerSummary](items=items, next_cursor=next_cursor)
+    parts = [
+        _score_part(workspace_id, filters, order, cursor, positive=True),
+        _score_part(workspace_id, filters, order, cursor, positive=False),
+    ]
+    if order == "asc":
+        parts.reverse()
+    rows: list[Row[Any]] = []
+    for stmt in parts:
+        rows.extend(session.execute(stmt.limit(limit + 1 - len(rows))).all())
+        if len(rows) > limit:
+            break
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = pagination.encode(
+            sort=sort, order=order, value=last.sort_value, row_id=last.id
+        )
+    return Page[FollowerSummary](items=[_summary(r) for r in rows[:limit]], next_cursor=next_cursor)
+
+
+def _score_part(
+    workspace_id: uuid.UUID,
+    filters: FollowerFilters,
+    order: Order,
+    cursor: str | None,
+    *,
+    positive: bool,
+) -> Select[Any]:
+    """Followers with a positive score, ordered by the stored score (which the score index
+    serves), or the others, ordered by their coalesced score; both after the same cursor."""
+    stmt, sorts = repository.follower_summary_select(workspace_id, filters, scored_only=positive)
+    score = sorts["engagement_score"]
+    stmt = stmt.where(score > 0) if positive else stmt.where(score <= 0)
+    return listing.keyset_select(
+        stmt,
+        sort_expr=score,
+        id_expr=Follower.id,
+        sort="engagement_score",
+        kind="number",
+        order=order,
+        cursor=cursor,
+        nullable=False,
     )
-    return Page[FollowerSummary](items=items, next_cursor=next_cursor)
 
 
 def export_followers(*, engine: Engine, stmt: Select[Any]) -> Iterator[FollowerSummary]:

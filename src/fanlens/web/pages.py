@@ -284,11 +284,14 @@ def followers(request: Request, session: Session, user: CurrentUser) -> HTMLResp
     ws = user.workspace_id
     params, filters = _follower_query(request)
     cursor = _text(request.query_params.get("cursor"))
-    stmt = audience.list_select(
-        workspace_id=ws, filters=filters, sort=params["sort"], order=params["order"], cursor=cursor
-    )
     page = audience.list_followers(
-        session=session, stmt=stmt, sort=params["sort"], order=params["order"], limit=PAGE_SIZE
+        session=session,
+        workspace_id=ws,
+        filters=filters,
+        sort=params["sort"],
+        order=params["order"],
+        cursor=cursor,
+        limit=PAGE_SIZE,
     )
     breakdown = analytics.tier_breakdown(
         session=session, workspace_id=ws, platform=params["platform"]
