@@ -98,6 +98,11 @@ def main() -> None:
     parser.add_argument("--touched", type=int, default=1_000)
     parser.add_argument("--data-dir", type=Path, default=Path(".fanlens"))
     parser.add_argument(
+        "--no-backfill",
+        action="store_true",
+        help="skip the cold (backfill) full rescore: minutes on the large world",
+    )
+    parser.add_argument(
         "--database",
         help="reuse this database (migrated to head) and its largest workspace instead of "
         "building a world; it is left as it was",
@@ -121,7 +126,7 @@ def main() -> None:
                 f"built in {time.perf_counter() - started:.1f}s"
             )
             vacuum(engine)
-            run(conn, engine, ws, args.touched)
+            run(conn, engine, ws, args.touched, cold=not args.no_backfill)
     finally:
         engine.dispose()
         drop_database(admin, name)
