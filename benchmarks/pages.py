@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from tests.helpers import free_port
 
+from benchmarks._db import largest_workspace
 from benchmarks.api import Size, admin_url, build_world, create_db, drop_db
 from fanlens.api.app import create_app
 from fanlens.auth import service as tokens
@@ -70,13 +71,7 @@ def main() -> None:
         try:
             migrate.upgrade(engine)
             with engine.connect() as conn:
-                ws, followers, interactions = conn.execute(
-                    text(
-                        "SELECT workspace_id, count(DISTINCT follower_id), count(*) "
-                        "FROM follower_interactions GROUP BY 1 ORDER BY 3 DESC LIMIT 1"
-                    )
-                ).one()
-            print(f"world: {followers:,} followers with {interactions:,} interactions (reused)")
+                ws = largest_workspace(conn)
             serve_and_measure(engine, ws, args.requests)
         finally:
             engine.dispose()

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, TextClause, create_engine, text
 from sqlalchemy.pool import NullPool
 from tests.fixtures.database import create_database, drop_database
 
+from benchmarks._db import largest_workspace
 from fanlens.db import embedded, migrate
 
 BASELINE = text(
@@ -137,14 +138,8 @@ def reuse(url: str, touched: int) -> None:
     try:
         migrate.upgrade(engine)
         with engine.connect() as conn:
-            ws, followers, interactions = conn.execute(
-                text(
-                    "SELECT workspace_id, count(DISTINCT follower_id), count(*) "
-                    "FROM follower_interactions GROUP BY 1 ORDER BY 3 DESC LIMIT 1"
-                )
-            ).one()
+            ws = largest_workspace(conn)
             conn.rollback()
-            print(f"world: {followers:,} followers with {interactions:,} interactions (reused)")
             run(conn, engine, ws, touched, cold=False)
     finally:
         engine.dispose()

@@ -22,7 +22,7 @@ from fanlens.audience.schemas import (
 )
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
-from fanlens.kit import listing, pagination
+from fanlens.kit import listing
 from fanlens.kit.errors import InvalidInput, NotFound
 from fanlens.kit.pagination import Order, SortKind
 from fanlens.scoring import service as scoring_service
@@ -130,13 +130,10 @@ def list_followers(
         rows.extend(session.execute(stmt.limit(limit + 1 - len(rows))).all())
         if len(rows) > limit:
             break
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = pagination.encode(
-            sort=sort, order=order, value=last.sort_value, row_id=last.id
-        )
-    return Page[FollowerSummary](items=[_summary(r) for r in rows[:limit]], next_cursor=next_cursor)
+    items, next_cursor = listing.page_of(
+        rows, limit=limit, sort=sort, order=order, to_item=_summary
+    )
+    return Page[FollowerSummary](items=items, next_cursor=next_cursor)
 
 
 def _score_part(

@@ -6,7 +6,7 @@ fields; both paths map rows to items with the same function, so a CSV row equals
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Row, Select, SQLColumnExpression
@@ -50,6 +50,18 @@ def page(
 ) -> tuple[list[T], str | None]:
     """One page, and the cursor of the next one (None on the last page)."""
     rows = session.execute(stmt.limit(limit + 1)).all()
+    return page_of(rows, limit=limit, sort=sort, order=order, to_item=to_item)
+
+
+def page_of(
+    rows: Sequence[Row[Any]],
+    *,
+    limit: int,
+    sort: str,
+    order: Order,
+    to_item: Callable[[Row[Any]], T],
+) -> tuple[list[T], str | None]:
+    """The page of `limit` items in rows read with `limit + 1`, and the next page's cursor."""
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
