@@ -95,6 +95,9 @@ def test_api_routes(fresh_database_url: str) -> None:
     cid = created.json()["id"]
     bad = {**body, "name": "c2", "template": "{{ x.__class__ }}"}
     assert client.post(f"{API}/campaigns", json=bad, headers=w).status_code == 422
+    nul = {**body, "name": "c3", "options": {"note": {"x": "a\x00b"}}}  # jsonb cannot hold it
+    refused = client.post(f"{API}/campaigns", json=nul, headers=w)
+    assert refused.status_code == 422 and "options.note.x" in refused.text
     assert client.post(f"{API}/opt-outs", json={"person_id": str(people[0]), "channel": "csv"},
                        headers=w).status_code == 204  # fmt: skip
     preview = client.get(f"{API}/campaigns/{cid}/preview?limit=1", headers=r).json()

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from fanlens.kit.text import NulFree
 from fanlens.outreach.models import CHANNELS
 
 MAX_DAYS = 36_500  # a hundred years: any window a person means
@@ -45,7 +46,7 @@ class SegmentFilters(BaseModel):
         return self
 
 
-class SegmentIn(BaseModel):
+class SegmentIn(NulFree):
     name: str = Field(min_length=1, max_length=200)
     filters: SegmentFilters
 
@@ -59,7 +60,7 @@ class SegmentOut(BaseModel):
     created_at: datetime
 
 
-class CampaignIn(BaseModel):
+class CampaignIn(NulFree):
     name: str = Field(min_length=1, max_length=200)
     segment: str = Field(description="The segment's name or id.")
     channel: Channel
@@ -113,7 +114,7 @@ class Plan(BaseModel):
     daily_cap_remaining: int | None = None
 
 
-class SendIn(BaseModel):
+class SendIn(NulFree):
     at: datetime | None = Field(default=None, description="Send then (default: now).")
 
 
@@ -136,18 +137,18 @@ class CampaignStatus(BaseModel):
     recipients: list[RecipientOut]
 
 
-class OptOutIn(BaseModel):
+class OptOutIn(NulFree):
     person_id: uuid.UUID
     channel: Channel | Literal["*"] = "*"
     reason: str | None = None
 
 
-class AddressIn(BaseModel):
+class AddressIn(NulFree):
     person_id: uuid.UUID
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class SettingsIn(BaseModel):
+class SettingsIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
     time_zone: str | None = None
