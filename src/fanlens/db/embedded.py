@@ -8,6 +8,7 @@ PostgreSQL; the last process to leave stops it.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,21 @@ def _ensure_database(server: Any) -> None:
 
 
 def _tune(server: Any) -> None:
-    statements = "".join(f"ALTER SYSTEM SET {k} = '{v}';" for k, v in TUNING.items())
+    settings = {**TUNING, "shared_buffers": shared_buffers()}
+    statements = "".join(f"ALTER SYSTEM SET {k} = '{v}';" for k, v in settings.items())
     server.psql(statements + "SELECT pg_reload_conf();")
+
+
+def shared_buffers(ram: int | None = None) -> str:
+    """PostgreSQL's own page cache: an eighth of the machine's memory, between the default
+    128 MB and 2 GB. At 128 MB the per-type counts, scores and indexes an incremental rescore
+    or a follower page reads were evicted by every scan of the interaction log and came back
+    from the OS cache (a 1 000-follower rescore took 55-70 ms instead of 35 ms). Unlike the
+    settings above it needs a restart: a new data folder gets it from its second start."""
+    if ram is None:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    mb = min(max(ram // 8 // 2**20, 128), 2048)
+    return f"{mb}MB"
 
 
 def _sqlalchemy_url(uri: str) -> str:
