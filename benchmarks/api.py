@@ -316,34 +316,36 @@ async def measure(
     args: argparse.Namespace, base: str, token: str, dsn: str, asked: list[Question]
 ) -> list[Result]:
     results = []
-    clients = [await RawHttp.connect(base, token) for _ in range(args.clients)]
-    try:
-        conns = [
-            await psycopg.AsyncConnection.connect(dsn, autocommit=True) for _ in range(args.clients)
-        ]
-        for conn in conns:  # the views can take minutes at this size: bound each query
-            await conn.execute(f"SET statement_timeout = {int(args.sql_timeout * 1000)}")
-        for q in asked:
+    conns = [
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) for _ in range(args.clients)
+    ]
+    for conn in conns:  # the views can take minutes at this size: bound each query
+        await conn.execute(f"SET statement_timeout = {int(args.sql_timeout * 1000)}")
+    for q in asked:
+        # Connected per question: uvicorn closes a keep-alive connection after 5 s idle, as
+        # these are while the baseline runs.
+        clients = [await RawHttp.connect(base, token) for _ in range(args.clients)]
 
-            async def http(i: int, r: random.Random, q: Question = q) -> bool:
-                return await clients[i].get(q.path(r)) == 200
+        async def http(
+            i: int, r: random.Random, q: Question = q, clients: list[RawHttp] = clients
+        ) -> bool:
+            return await clients[i].get(q.path(r)) == 200
 
-            async def sql(i: int, r: random.Random, q: Question = q) -> bool:
-                try:
-                    cur = await conns[i].execute(q.sql, q.params(r))
-                    await cur.fetchall()
-                except psycopg.errors.QueryCanceled:
-                    return False  # counted as an error, its latency as the timeout
-                return True
+        async def sql(i: int, r: random.Random, q: Question = q) -> bool:
+            try:
+                cur = await conns[i].execute(q.sql, q.params(r))
+                await cur.fetchall()
+            except psycopg.errors.QueryCanceled:
+                return False  # counted as an error, its latency as the timeout
+            return True
 
-            api = await load(args.clients, args.seconds, args.warmup, http)
-            base_sql = await load(args.clients, args.seconds, args.warmup, sql)
-            results.append((q.name, api.row(), base_sql.row()))
-        for conn in conns:
-            await conn.close()
-    finally:
+        api = await load(args.clients, args.seconds, args.warmup, http)
         for client in clients:
             client.close()
+        base_sql = await load(args.clients, args.seconds, args.warmup, sql)
+        results.append((q.name, api.row(), base_sql.row()))
+    for conn in conns:
+        await conn.close()
     return results
 
 
