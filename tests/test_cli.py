@@ -69,3 +69,30 @@ def test_serve_answers_healthz(fresh_database_url: str) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_serve_with_workers_shares_the_port_and_stops_them_all(fresh_database_url: str) -> None:
+    import psutil
+
+    port = free_port()
+    env = fanlens_env(database_url=fresh_database_url)
+    command = [sys.executable, "-m", "fanlens", "serve", "--no-migrate", "--port", str(port)]
+    proc = subprocess.Popen([*command, "--workers", "2"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        children = psutil.Process(proc.pid).children()  # the workers, multiprocessing's helper
+        assert len([c for c in children if "spawn_main" in " ".join(c.cmdline())]) == 2
+        for _ in range(8):  # new connections each time, whichever worker takes them
+            assert wait_for_http(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        # A second server on the same port fails clearly instead of sharing the traffic.
+        second = subprocess.run(
+            [*command, "--workers", "2"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert second.returncode != 0
+        assert f"cannot serve on 127.0.0.1:{port}" in second.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    _, alive = psutil.wait_procs(children, timeout=15)  # the helper leaves when the parent has
+    assert not alive

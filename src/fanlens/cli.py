@@ -321,15 +321,10 @@ def serve(
     if workers == 1:
         uvicorn.run(create_app(), host=bind_host, port=bind_port, log_level="warning")
         return
-    # Several processes: each imports the app itself (the GIL caps one process at one core).
-    uvicorn.run(
-        "fanlens.api.app:create_app",
-        factory=True,
-        workers=workers,
-        host=bind_host,
-        port=bind_port,
-        log_level="warning",
-    )
+    # Several processes, each importing the app itself (the GIL caps one process at one core).
+    from fanlens.api import processes
+
+    processes.serve(bind_host, bind_port, workers)
 
 
 @app.command("generate")

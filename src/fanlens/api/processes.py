@@ -1,0 +1,86 @@
+"""`fanlens serve --workers N`: N uvicorn processes, each listening on a socket of its own.
+
+uvicorn's own workers share one listening socket, and whichever process wakes first accepts
+every connection waiting: 8 keep-alive clients connecting at once (a load test, a reverse proxy's
+connection pool) all landed on one process about half the time, which then served them on one
+core while the other idled. Here every process binds the port with SO_REUSEPORT, and the kernel
+spreads new connections over the sockets by a hash of their addresses.
+
+The parent binds the port once without SO_REUSEPORT first, so a port already in use (another
+`fanlens serve` included) fails at once instead of quietly sharing its traffic. It restarts a
+worker that dies and stops them all on SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import socket
+import threading
+from multiprocessing.process import BaseProcess
+from types import FrameType
+
+from fanlens.kit.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+APP = "fanlens.api.app:create_app"
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    family = _family(host, port)
+    _check_free(family, host, port)
+    context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited pools
+
+    def start() -> BaseProcess:
+        process = context.Process(target=_worker, args=(family, host, port), daemon=False)
+        process.start()
+        return process
+
+    processes = [start() for _ in range(workers)]
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    while not stop.wait(1.0):
+        for i, process in enumerate(processes):
+            if not process.is_alive():
+                log.warning("worker %s exited with %s; starting another", process.pid,
+                            process.exitcode)  # fmt: skip
+                processes[i] = start()
+    for process in processes:
+        process.terminate()  # uvicorn finishes the requests in flight on SIGTERM
+    for process in processes:
+        process.join(timeout=30)
+
+
+def _family(host: str, port: int) -> socket.AddressFamily:
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise InvalidInput(f"cannot serve on {host}:{port}: {exc}") from exc
+
+
+def _check_free(family: socket.AddressFamily, host: str, port: int) -> None:
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise InvalidInput(
+                f"cannot serve on {host}:{port}: {exc.strerror} (stop what is listening there, "
+                "or pick another port with --port / FANLENS_PORT)"
+            ) from exc
+
+
+def _worker(family: socket.AddressFamily, host: str, port: int) -> None:
+    import uvicorn
+
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(APP, factory=True, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
