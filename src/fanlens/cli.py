@@ -324,7 +324,13 @@ def serve(
     # Several processes, each importing the app itself (the GIL caps one process at one core).
     from fanlens.api import processes
 
-    processes.serve(bind_host, bind_port, workers)
+    if processes.SUPPORTED:
+        processes.serve(bind_host, bind_port, workers)
+        return
+    uvicorn.run(
+        processes.APP, factory=True, workers=workers, host=bind_host, port=bind_port,
+        log_level="warning",
+    )  # fmt: skip
 
 
 @app.command("generate")

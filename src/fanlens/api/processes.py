@@ -25,6 +25,7 @@ from fanlens.kit.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 APP = "fanlens.api.app:create_app"
+SUPPORTED = hasattr(socket, "SO_REUSEPORT")  # not on Windows: there uvicorn's workers serve
 
 
 def serve(host: str, port: int, workers: int) -> None:
