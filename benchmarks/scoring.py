@@ -108,6 +108,7 @@ def main() -> None:
         help="reuse this database (migrated to head) and its largest workspace instead of "
         "building a world; it is left as it was",
     )
+    parser.add_argument("--keep", action="store_true", help="leave the built world in place")
     args = parser.parse_args()
 
     admin = embedded.ensure_server(args.data_dir)
@@ -130,7 +131,10 @@ def main() -> None:
             run(conn, engine, ws, args.touched, cold=not args.no_backfill)
     finally:
         engine.dispose()
-        drop_database(admin, name)
+        if args.keep:
+            print(f"database kept: {url}")
+        else:
+            drop_database(admin, name)
 
 
 def reuse(url: str, touched: int) -> None:

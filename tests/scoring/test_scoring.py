@@ -15,7 +15,7 @@ from fanlens.scoring import service
 from fanlens.scoring.models import FollowerTierChange, ScoringConfig
 from fanlens.scoring.schemas import DEFAULT_WEIGHTS, RecencyRule, ScoringConfigChange
 from tests.fixtures.builders import create_follower, create_workspace
-from tests.scoring.helpers import T0, insert_batch, stored_score
+from tests.scoring.helpers import T0, insert_batch, scores, stored_score
 
 
 def test_default_weights_in_python_and_sql_agree(session: Session) -> None:
@@ -220,3 +220,54 @@ def test_config_change_is_a_new_version_and_rescores(session: Session) -> None:
         "lurker",
         2,
     )
+
+
+@pytest.mark.parametrize("followers", [40, 5_001])  # the cached-plan list path, the custom one
+def test_refresh_scores_repairs_any_list_of_followers(session: Session, followers: int) -> None:
+    """fanlens_refresh_scores takes lists of up to 5 000 followers through a statement of their
+    own: both paths rewrite drifted rows, delete the row of a follower left without counts and
+    record their move to inactive."""
+    ws = create_workspace(session)
+    session.execute(
+        text(
+            "INSERT INTO followers (workspace_id, platform, external_user_id, username) "
+            "SELECT :ws, 'tiktok', 'u' || n, 'fan_' || n FROM generate_series(1, :n) n"
+        ),
+        {"ws": ws.id, "n": followers},
+    )
+    session.execute(  # 1-30 comments and a share each: lurkers and active fans
+        text(
+            "INSERT INTO follower_interactions (workspace_id, follower_id, platform, "
+            "    interaction_type, occurred_at, dedup_key) "
+            "SELECT f.workspace_id, f.id, f.platform, x.t, :t0, gen_random_uuid() "
+            "FROM followers f "
+            "CROSS JOIN LATERAL (SELECT 'comment' FROM generate_series(1, "
+            "    substr(f.external_user_id, 2)::int % 30 + 1) UNION ALL SELECT 'share') x(t) "
+            "WHERE f.workspace_id = :ws"
+        ),
+        {"ws": ws.id, "t0": T0},
+    )
+    expected = scores(session, ws.id)
+    ids = list(expected)
+    assert len(ids) == followers
+    gone = ids[0]
+    # Drift every stored score, and take one follower's counts away behind the log's back.
+    session.execute(
+        text(
+            "UPDATE follower_engagement_scores SET engagement_score = engagement_score + 1 "
+            "WHERE workspace_id = :ws"
+        ),
+        {"ws": ws.id},
+    )
+    session.execute(text("DELETE FROM follower_interaction_counts WHERE follower_id = :f"),
+                    {"f": gone})  # fmt: skip
+
+    session.execute(text("SELECT fanlens_refresh_scores(CAST(:ids AS uuid[]))"), {"ids": ids})
+
+    assert scores(session, ws.id) == {f: row for f, row in expected.items() if f != gone}
+    last_move = session.execute(
+        text("SELECT from_tier, to_tier FROM follower_tier_changes WHERE follower_id = :f "
+             "ORDER BY changed_at DESC LIMIT 1"),
+        {"f": gone},
+    ).one()  # fmt: skip
+    assert tuple(last_move) == (expected[gone][1], "inactive")
