@@ -109,11 +109,14 @@ def main() -> None:
         "building a world; it is left as it was",
     )
     parser.add_argument("--keep", action="store_true", help="leave the built world in place")
+    parser.add_argument(
+        "--incremental-only", action="store_true", help="with --database: the incremental part"
+    )
     args = parser.parse_args()
 
     admin = embedded.ensure_server(args.data_dir)
     if args.database:
-        reuse(args.database, args.touched)
+        reuse(args.database, args.touched, args.incremental_only)
         return
     name = f"fanlens_bench_{uuid.uuid4().hex[:8]}"
     url = create_database(admin, name)
@@ -137,14 +140,17 @@ def main() -> None:
             drop_database(admin, name)
 
 
-def reuse(url: str, touched: int) -> None:
+def reuse(url: str, touched: int, incremental_only: bool = False) -> None:
     engine = create_engine(url, poolclass=NullPool)
     try:
         migrate.upgrade(engine)
         with engine.connect() as conn:
             ws = largest_workspace(conn)
             conn.rollback()
-            run(conn, engine, ws, touched, cold=False)
+            if incremental_only:
+                incremental(conn, ws, touched)
+            else:
+                run(conn, engine, ws, touched, cold=False)
     finally:
         engine.dispose()
 
@@ -196,9 +202,12 @@ def new_weights(conn: Connection, ws: uuid.UUID, reweigh: TextClause) -> None:
 
 
 def incremental(conn: Connection, ws: uuid.UUID, touched: int) -> None:
-    """Median of 5: an ingest batch of one comment each for `touched` random followers (insert
-    plus triggers: counts, first/last seen, rescore), and fanlens_refresh_scores of as many. The
-    followers are picked before the clock starts."""
+    """An ingest batch of one comment each for `touched` random followers (insert plus
+    triggers: counts, first/last seen, rescore), then fanlens_refresh_scores of the same
+    followers; 10 rounds, each on new followers picked before the clock starts. The first 5
+    run on caches the earlier phases left (a weight change has just rewritten every score
+    row); the last 5 on the indexes those rounds brought into memory, as on a server that
+    ingests all day: both medians are printed, the goal applies to the second."""
     pick = text(
         "SELECT id, platform FROM followers WHERE workspace_id = :ws ORDER BY random() LIMIT :n"
     )
@@ -210,20 +219,49 @@ def incremental(conn: Connection, ws: uuid.UUID, touched: int) -> None:
     )
     refresh = text("SELECT fanlens_refresh_scores(CAST(:ids AS uuid[]))")
     batches, refreshes = [], []
-    for _ in range(5):
+    for _ in range(10):
         rows = conn.execute(pick, {"ws": ws, "n": touched}).all()
         conn.rollback()
         params = {"ws": ws, "ids": [r.id for r in rows], "platforms": [r.platform for r in rows]}
         batches.append(timed(conn, lambda p=params: conn.execute(batch, p), 1))
         refreshes.append(timed(conn, lambda p=params: conn.execute(refresh, p), 1))
-    print(
-        f"ingest batch touching {touched:,} followers (insert + triggers), median of 5: "
-        f"{statistics.median(batches) * 1000:.1f} ms (goal <= 50)"
+    changed = rescore_changed(conn, ws, touched)
+    for label, times in (
+        (f"ingest batch touching {touched:,} followers (insert + triggers)", batches),
+        (f"fanlens_refresh_scores of {touched:,} followers (scores current)", refreshes),
+        (f"fanlens_refresh_scores of {touched:,} followers whose counts changed", changed),
+    ):
+        print(
+            f"{label}, median of rounds 1-5 / 6-10: {statistics.median(times[:5]) * 1000:.1f} / "
+            f"{statistics.median(times[5:]) * 1000:.1f} ms (goal <= 50)"
+        )
+
+
+def rescore_changed(conn: Connection, ws: uuid.UUID, touched: int) -> list[float]:
+    """The incremental rescore itself: in one transaction, one more comment in the per-type
+    counts of `touched` random followers (what an ingest batch's counts trigger writes), then
+    fanlens_refresh_scores of them, timed alone: every score row is rewritten. 10 rounds."""
+    pick = text("SELECT id FROM followers WHERE workspace_id = :ws ORDER BY random() LIMIT :n")
+    count = text(
+        """INSERT INTO follower_interaction_counts AS c (follower_id, interaction_type,
+               workspace_id, interaction_count, first_interaction_at, last_interaction_at)
+           SELECT u.id, 'comment', :ws, 1, now(), now()
+           FROM unnest(CAST(:ids AS uuid[])) AS u(id) ORDER BY u.id
+           ON CONFLICT (follower_id, interaction_type) DO UPDATE
+           SET interaction_count = c.interaction_count + 1, last_interaction_at = now()"""
     )
-    print(
-        f"fanlens_refresh_scores of {touched:,} followers, median of 5: "
-        f"{statistics.median(refreshes) * 1000:.1f} ms (goal <= 50)"
-    )
+    refresh = text("SELECT fanlens_refresh_scores(CAST(:ids AS uuid[]))")
+    times = []
+    for _ in range(10):
+        ids = list(conn.execute(pick, {"ws": ws, "n": touched}).scalars())
+        conn.rollback()
+        with conn.begin():
+            conn.execute(count, {"ws": ws, "ids": ids})
+            started = time.perf_counter()
+            conn.execute(refresh, {"ids": ids})
+            times.append(time.perf_counter() - started)
+            conn.rollback()
+    return times
 
 
 if __name__ == "__main__":
