@@ -75,7 +75,10 @@ def shared_buffers(ram: int | None = None) -> str:
     from the OS cache (a 1 000-follower rescore took 55-70 ms instead of 35 ms). Unlike the
     settings above it needs a restart: a new data folder gets it from its second start."""
     if ram is None:
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        try:
+            ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):  # no sysconf (Windows): the default
+            ram = 0
     mb = min(max(ram // 8 // 2**20, 128), 2048)
     return f"{mb}MB"
 
