@@ -37,6 +37,8 @@ BASELINE = text(
     """
 )
 
+REFRESH = text("SELECT fanlens_refresh_scores(CAST(:ids AS uuid[]))")
+
 BUILD = [
     """INSERT INTO followers (workspace_id, platform, external_user_id, username)
        SELECT :ws, (ARRAY['tiktok','instagram','youtube','bluesky'])[1 + g % 4], 'u' || g,
@@ -217,14 +219,13 @@ def incremental(conn: Connection, ws: uuid.UUID, touched: int) -> None:
            SELECT :ws, u.id, u.platform, 'comment', now(), gen_random_uuid()
            FROM unnest(CAST(:ids AS uuid[]), CAST(:platforms AS text[])) AS u(id, platform)"""
     )
-    refresh = text("SELECT fanlens_refresh_scores(CAST(:ids AS uuid[]))")
     batches, refreshes = [], []
     for _ in range(10):
         rows = conn.execute(pick, {"ws": ws, "n": touched}).all()
         conn.rollback()
         params = {"ws": ws, "ids": [r.id for r in rows], "platforms": [r.platform for r in rows]}
         batches.append(timed(conn, lambda p=params: conn.execute(batch, p), 1))
-        refreshes.append(timed(conn, lambda p=params: conn.execute(refresh, p), 1))
+        refreshes.append(timed(conn, lambda p=params: conn.execute(REFRESH, p), 1))
     changed = rescore_changed(conn, ws, touched)
     for label, times in (
         (f"ingest batch touching {touched:,} followers (insert + triggers)", batches),
@@ -250,17 +251,16 @@ def rescore_changed(conn: Connection, ws: uuid.UUID, touched: int) -> list[float
            ON CONFLICT (follower_id, interaction_type) DO UPDATE
            SET interaction_count = c.interaction_count + 1, last_interaction_at = now()"""
     )
-    refresh = text("SELECT fanlens_refresh_scores(CAST(:ids AS uuid[]))")
     times = []
     for _ in range(10):
         ids = list(conn.execute(pick, {"ws": ws, "n": touched}).scalars())
         conn.rollback()
-        with conn.begin():
-            conn.execute(count, {"ws": ws, "ids": ids})
-            started = time.perf_counter()
-            conn.execute(refresh, {"ids": ids})
-            times.append(time.perf_counter() - started)
-            conn.rollback()
+        tx = conn.begin()
+        conn.execute(count, {"ws": ws, "ids": ids})
+        started = time.perf_counter()
+        conn.execute(REFRESH, {"ids": ids})
+        times.append(time.perf_counter() - started)
+        tx.rollback()
     return times
 
 
