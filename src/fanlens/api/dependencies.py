@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
@@ -51,13 +52,19 @@ _bearer = HTTPBearer(
 )
 
 
-def current_principal(
-    session: Session,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _authenticate(
+    session: OrmSession, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
     return auth_service.authenticate(session=session, secret=credentials.credentials)
+
+
+def current_principal(session: Session, credentials: Credentials) -> Principal:
+    return _authenticate(session, credentials)
 
 
 CurrentWorkspace = Annotated[Principal, Depends(current_principal)]
@@ -70,3 +77,37 @@ def write_principal(principal: CurrentWorkspace) -> Principal:
 
 
 WriteScope = Annotated[Principal, Depends(write_principal)]
+
+
+T = TypeVar("T")
+
+
+async def in_one_hop(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    work: Callable[[OrmSession, Principal], T],
+) -> T:
+    """Authenticate and run `work` in a single worker-thread hop, committing once at its end.
+
+    The hot reads use this from `async def` endpoints: a sync endpoint with the `Session` and
+    `CurrentWorkspace` dependencies costs five thread hand-offs (session open and close, the
+    token check, the endpoint, the response check), about 0.25 ms of CPU each, more than the
+    reads themselves. Same commit point and rollback rules as `get_session`."""
+    return await run_in_threadpool(_unit, session_factory_of(request), credentials, work)
+
+
+def _unit(
+    factory: sessionmaker[OrmSession],
+    credentials: HTTPAuthorizationCredentials | None,
+    work: Callable[[OrmSession, Principal], T],
+) -> T:
+    session = factory()
+    try:
+        result = work(session, _authenticate(session, credentials))
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

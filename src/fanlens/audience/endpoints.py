@@ -4,9 +4,10 @@ import uuid
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import CurrentWorkspace, Session
+from fanlens.api.dependencies import Credentials, in_one_hop
 from fanlens.api.params import (
     DEFAULT_LIMIT,
     Cursor,
@@ -28,6 +29,7 @@ from fanlens.audience.schemas import (
     LeaderboardEntry,
     Tier,
 )
+from fanlens.auth.service import Principal
 
 router = APIRouter(prefix="/followers", tags=["followers"])
 LEADERBOARD_MAX = 500
@@ -36,10 +38,9 @@ LEADERBOARD_MAX = 500
 @router.get(
     "", response_model=Page[FollowerSummary], responses=CSV_RESPONSE, summary="List followers"
 )
-def list_followers(
+async def list_followers(
     request: Request,
-    session: Session,
-    principal: CurrentWorkspace,
+    credentials: Credentials,
     platform: Platform = None,
     tier: Tier | None = None,
     min_score: float | None = Query(None, ge=0, le=1e15, allow_inf_nan=False),
@@ -53,69 +54,82 @@ def list_followers(
 ) -> Page[FollowerSummary] | StreamingResponse:
     """Followers with their score and counts. `q` searches usernames (a leading '@' is ignored);
     `active_since` keeps followers last seen at or after that time."""
-    filters = FollowerFilters(
-        platform=platform, tier=tier, min_score=min_score, q=q, active_since=active_since
-    )
-    if wants_csv(request, fmt):
-        stmt = service.list_select(
+
+    def work(
+        session: OrmSession, principal: Principal
+    ) -> Page[FollowerSummary] | StreamingResponse:
+        filters = FollowerFilters(
+            platform=platform, tier=tier, min_score=min_score, q=q, active_since=active_since
+        )
+        if wants_csv(request, fmt):
+            stmt = service.list_select(
+                workspace_id=principal.workspace_id,
+                filters=filters,
+                sort=sort,
+                order=order,
+                cursor=cursor,
+            )
+            items = service.export_followers(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
+            return csv_response(items, FollowerSummary, "followers")
+        return service.list_followers(
+            session=session,
             workspace_id=principal.workspace_id,
             filters=filters,
             sort=sort,
             order=order,
             cursor=cursor,
+            limit=limit,
         )
-        items = service.export_followers(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
-        return csv_response(items, FollowerSummary, "followers")
-    return service.list_followers(
-        session=session,
-        workspace_id=principal.workspace_id,
-        filters=filters,
-        sort=sort,
-        order=order,
-        cursor=cursor,
-        limit=limit,
-    )
+
+    return await in_one_hop(request, credentials, work)
 
 
 @router.get(
     "/leaderboard", response_model=Leaderboard, responses=CSV_RESPONSE, summary="Top followers"
 )
-def leaderboard(
+async def leaderboard(
     request: Request,
-    session: Session,
-    principal: CurrentWorkspace,
+    credentials: Credentials,
     platform: Platform = None,
     limit: int = Query(10, ge=1, le=LEADERBOARD_MAX, description="Top N."),
     fmt: FormatParam = None,
 ) -> Leaderboard | StreamingResponse:
     """The N highest-scoring followers, across platforms or on one."""
-    if wants_csv(request, fmt):
-        items = service.export_leaderboard(
-            engine=session.get_bind(),  # type: ignore[arg-type]
-            workspace_id=principal.workspace_id,
-            platform=platform,
-            limit=limit,
+
+    def work(session: OrmSession, principal: Principal) -> Leaderboard | StreamingResponse:
+        if wants_csv(request, fmt):
+            items = service.export_leaderboard(
+                engine=session.get_bind(),  # type: ignore[arg-type]
+                workspace_id=principal.workspace_id,
+                platform=platform,
+                limit=limit,
+            )
+            return csv_response(items, LeaderboardEntry, "leaderboard")
+        return service.leaderboard(
+            session=session, workspace_id=principal.workspace_id, platform=platform, limit=limit
         )
-        return csv_response(items, LeaderboardEntry, "leaderboard")
-    return service.leaderboard(
-        session=session, workspace_id=principal.workspace_id, platform=platform, limit=limit
-    )
+
+    return await in_one_hop(request, credentials, work)
 
 
 @router.get("/{follower_id}", response_model=FollowerDetail, summary="One follower")
-def get_follower(
+async def get_follower(
+    request: Request,
     follower_id: uuid.UUID,
-    session: Session,
-    principal: CurrentWorkspace,
+    credentials: Credentials,
     activity_cursor: Cursor = None,
     activity_limit: Limit = DEFAULT_LIMIT,
 ) -> FollowerDetail:
     """Profile, score and counts, tier history, the activity timeline (paged with
     `activity_cursor` / `activity_limit`) and their latest comments."""
-    return service.get_detail(
-        session=session,
-        workspace_id=principal.workspace_id,
-        follower_id=follower_id,
-        activity_cursor=activity_cursor,
-        activity_limit=activity_limit,
-    )
+
+    def work(session: OrmSession, principal: Principal) -> FollowerDetail:
+        return service.get_detail(
+            session=session,
+            workspace_id=principal.workspace_id,
+            follower_id=follower_id,
+            activity_cursor=activity_cursor,
+            activity_limit=activity_limit,
+        )
+
+    return await in_one_hop(request, credentials, work)

@@ -5,12 +5,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, SQLColumnExpression, and_, func, select
+from sqlalchemy import (
+    Integer,
+    Row,
+    Select,
+    SQLColumnExpression,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
-from fanlens.kit.sql import escape_like
+from fanlens.kit.sql import DriverStatement, escape_like
 from fanlens.scoring.models import FollowerEngagementScore, ScoringConfig
 
 PROFILE_FIELDS = (
@@ -118,8 +129,9 @@ def follower_summary_select(
     return stmt, sorts
 
 
-def leaderboard_select(workspace_id: uuid.UUID, platform: str | None, limit: int) -> Select[Any]:
-    """Top followers by score: driven by the (workspace_id, engagement_score) index."""
+def leaderboard_select(*, on_platform: bool) -> Select[Any]:
+    """Top followers by score, driven by the (workspace_id, engagement_score) index. Parameters:
+    `workspace_id`, `limit` and, with `on_platform`, `platform` (lower case)."""
     f, s = Follower, FollowerEngagementScore
     stmt = (
         select(
@@ -139,13 +151,32 @@ def leaderboard_select(workspace_id: uuid.UUID, platform: str | None, limit: int
             s.last_interaction_at,
         )
         .join(f, f.id == s.follower_id)
-        .where(s.workspace_id == workspace_id)
+        .where(s.workspace_id == bindparam("workspace_id", type_=Uuid))
         .order_by(s.engagement_score.desc(), s.follower_id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
-    if platform:
-        stmt = stmt.where(f.platform == platform.lower())
+    if on_platform:
+        stmt = stmt.where(f.platform == bindparam("platform", type_=String))
     return stmt
+
+
+# Two statements rather than "platform IS NULL OR …": each keeps a plan that fits it.
+_LEADERBOARD = {p: DriverStatement(leaderboard_select(on_platform=p)) for p in (False, True)}
+
+
+def leaderboard_params(workspace_id: uuid.UUID, platform: str | None, limit: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"workspace_id": workspace_id, "limit": limit}
+    if platform:
+        params["platform"] = platform.lower()
+    return params
+
+
+def leaderboard_rows(
+    session: Session, workspace_id: uuid.UUID, platform: str | None, limit: int
+) -> list[dict[str, Any]]:
+    return _LEADERBOARD[bool(platform)].rows(
+        session, **leaderboard_params(workspace_id, platform, limit)
+    )
 
 
 def get_score(

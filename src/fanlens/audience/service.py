@@ -172,14 +172,16 @@ def _entry(row: Row[Any]) -> LeaderboardEntry:
 def leaderboard(
     *, session: Session, workspace_id: uuid.UUID, platform: str | None, limit: int
 ) -> Leaderboard:
-    rows = session.execute(repository.leaderboard_select(workspace_id, platform, limit))
-    return Leaderboard(items=[_entry(r) for r in rows])
+    rows = repository.leaderboard_rows(session, workspace_id, platform, limit)
+    return Leaderboard.model_validate({"items": rows})
 
 
 def export_leaderboard(
     *, engine: Engine, workspace_id: uuid.UUID, platform: str | None, limit: int
 ) -> Iterator[LeaderboardEntry]:
-    stmt = repository.leaderboard_select(workspace_id, platform, limit)
+    stmt = repository.leaderboard_select(on_platform=bool(platform)).params(
+        repository.leaderboard_params(workspace_id, platform, limit)
+    )
     return listing.stream(engine, stmt, to_item=_entry)
 
 

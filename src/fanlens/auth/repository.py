@@ -3,16 +3,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fanlens.auth.models import ApiToken
+from fanlens.kit.sql import DriverStatement
 
 # One round trip per request: find the live token and stamp it used. last_used_at is a hint for
 # humans, not an audit log: it is written at most once a minute per token, so a busy client
 # does not turn every read into a row update.
 # A data-modifying CTE always runs, whether or not the outer query reads it.
-_AUTHENTICATE = text("""
+_AUTHENTICATE = DriverStatement(
+    text("""
 WITH token AS (
     SELECT id, workspace_id, scope, last_used_at FROM api_tokens
     WHERE token_hash = :token_hash AND revoked_at IS NULL
@@ -24,11 +26,14 @@ WITH token AS (
 )
 SELECT id, workspace_id, scope FROM token
 """)
+)
 
 
-def authenticate(session: Session, token_hash: str) -> Row[Any] | None:
-    """(id, workspace_id, scope) of the live token with this hash, marking it used."""
-    return session.execute(_AUTHENTICATE, {"token_hash": token_hash}).one_or_none()
+def authenticate(session: Session, token_hash: str) -> dict[str, Any] | None:
+    """{id, workspace_id, scope} of the live token with this hash, marking it used. Every API
+    request runs this, hence the driver statement."""
+    rows = _AUTHENTICATE.rows(session, token_hash=token_hash)
+    return rows[0] if rows else None
 
 
 def get(session: Session, token_id: uuid.UUID) -> ApiToken | None:

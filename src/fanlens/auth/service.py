@@ -59,7 +59,7 @@ def authenticate(*, session: Session, secret: str) -> Principal:
     token = repository.authenticate(session, hash_secret(secret))
     if token is None:
         raise Unauthorized("invalid or revoked API token")
-    return Principal(token_id=token.id, workspace_id=token.workspace_id, scope=token.scope)
+    return Principal(token_id=token["id"], workspace_id=token["workspace_id"], scope=token["scope"])
 
 
 def revoke(*, session: Session, token_id: uuid.UUID) -> ApiToken:

@@ -4,9 +4,10 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import CurrentWorkspace, Session
+from fanlens.api.dependencies import Credentials, in_one_hop
 from fanlens.api.params import (
     DEFAULT_LIMIT,
     Cursor,
@@ -18,6 +19,7 @@ from fanlens.api.params import (
     Timestamp,
 )
 from fanlens.api.schemas import CSV_RESPONSE, Page
+from fanlens.auth.service import Principal
 from fanlens.content import service
 from fanlens.content.repository import ContentFilters
 from fanlens.content.schemas import ContentDetail, ContentSort, ContentSummary
@@ -26,10 +28,9 @@ router = APIRouter(prefix="/content", tags=["content"])
 
 
 @router.get("", response_model=Page[ContentSummary], responses=CSV_RESPONSE, summary="List content")
-def list_content(
+async def list_content(
     request: Request,
-    session: Session,
-    principal: CurrentWorkspace,
+    credentials: Credentials,
     platform: Platform = None,
     tag: Text = None,
     posted_from: Timestamp = None,
@@ -44,24 +45,36 @@ def list_content(
     """Content items with cross-platform totals. `platform` keeps items posted on that platform;
     `tag` matches a tag value; `posted_from`/`posted_to` bound the first post time
     (from inclusive, to exclusive); `q` searches titles."""
-    filters = ContentFilters(
-        platform=platform, tag=tag, posted_from=posted_from, posted_to=posted_to, q=q
-    )
-    stmt = service.list_select(
-        workspace_id=principal.workspace_id, filters=filters, sort=sort, order=order, cursor=cursor
-    )
-    if wants_csv(request, fmt):
-        items = service.export_content(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
-        return csv_response(items, ContentSummary, "content")
-    return service.list_content(session=session, stmt=stmt, sort=sort, order=order, limit=limit)
+
+    def work(session: OrmSession, principal: Principal) -> Page[ContentSummary] | StreamingResponse:
+        filters = ContentFilters(
+            platform=platform, tag=tag, posted_from=posted_from, posted_to=posted_to, q=q
+        )
+        stmt = service.list_select(
+            workspace_id=principal.workspace_id,
+            filters=filters,
+            sort=sort,
+            order=order,
+            cursor=cursor,
+        )
+        if wants_csv(request, fmt):
+            items = service.export_content(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
+            return csv_response(items, ContentSummary, "content")
+        return service.list_content(session=session, stmt=stmt, sort=sort, order=order, limit=limit)
+
+    return await in_one_hop(request, credentials, work)
 
 
 @router.get("/{content_id}", response_model=ContentDetail, summary="One content item")
-def get_content(
-    content_id: uuid.UUID, session: Session, principal: CurrentWorkspace
+async def get_content(
+    content_id: uuid.UUID, request: Request, credentials: Credentials
 ) -> ContentDetail:
     """Posts per platform with metrics, the best platform and its rule, interactions per day,
     and the top commenters."""
-    return service.get_detail(
-        session=session, workspace_id=principal.workspace_id, content_id=content_id
-    )
+
+    def work(session: OrmSession, principal: Principal) -> ContentDetail:
+        return service.get_detail(
+            session=session, workspace_id=principal.workspace_id, content_id=content_id
+        )
+
+    return await in_one_hop(request, credentials, work)

@@ -3,9 +3,10 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
+from fanlens.api.dependencies import Credentials, Session, WriteScope, in_one_hop
 from fanlens.api.params import (
     DEFAULT_LIMIT,
     NO_NUL,
@@ -18,6 +19,7 @@ from fanlens.api.params import (
     Timestamp,
 )
 from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse, Page
+from fanlens.auth.service import Principal
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
 from fanlens.interactions.schemas import ActivityItem, IngestResult, RejectedLine
@@ -30,10 +32,9 @@ router = APIRouter(tags=["activity"])
 @router.get(
     "/activity", response_model=Page[ActivityItem], responses=CSV_RESPONSE, summary="Activity"
 )
-def list_activity(
+async def list_activity(
     request: Request,
-    session: Session,
-    principal: CurrentWorkspace,
+    credentials: Credentials,
     username: Text = None,
     platform: Platform = None,
     since: Timestamp = None,
@@ -53,24 +54,28 @@ def list_activity(
 ) -> Page[ActivityItem] | StreamingResponse:
     """Interactions, newest first: `username` (with or without '@', any case), `platform`,
     `type`, and `since` (inclusive) / `until` (exclusive) on the interaction time."""
-    filters = ActivityFilters(
-        username=username,
-        platform=platform,
-        interaction_type=interaction_type,
-        since=since,
-        until=until,
-    )
-    stmt = activity.list_select(
-        session=session,
-        workspace_id=principal.workspace_id,
-        filters=filters,
-        order=order,
-        cursor=cursor,
-    )
-    if wants_csv(request, fmt):
-        items = activity.export(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
-        return csv_response(items, ActivityItem, "activity")
-    return activity.page(session=session, stmt=stmt, order=order, limit=limit)
+
+    def work(session: OrmSession, principal: Principal) -> Page[ActivityItem] | StreamingResponse:
+        filters = ActivityFilters(
+            username=username,
+            platform=platform,
+            interaction_type=interaction_type,
+            since=since,
+            until=until,
+        )
+        stmt = activity.list_select(
+            session=session,
+            workspace_id=principal.workspace_id,
+            filters=filters,
+            order=order,
+            cursor=cursor,
+        )
+        if wants_csv(request, fmt):
+            items = activity.export(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
+            return csv_response(items, ActivityItem, "activity")
+        return activity.page(session=session, stmt=stmt, order=order, limit=limit)
+
+    return await in_one_hop(request, credentials, work)
 
 
 MAX_INGEST_BYTES = 16 * 1024 * 1024
