@@ -52,10 +52,11 @@ class FollowerEngagementScore(WorkspaceScoped, Base):
             "workspace_id",
             text("engagement_score DESC"),
         ),
-        Index(
-            "ix_follower_engagement_scores_workspace_id_engagement_tier",
+        Index(  # a tier's followers by score (migration 0019)
+            "ix_follower_engagement_scores_workspace_id_tier_score",
             "workspace_id",
             "engagement_tier",
+            text("engagement_score DESC"),
         ),
     )
 
