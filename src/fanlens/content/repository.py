@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Integer,
     Numeric,
     Select,
     SQLColumnExpression,
+    Uuid,
     cast,
     exists,
     func,
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentEngagementTotals, ContentItem, ContentPost, ContentTag
 from fanlens.interactions.models import FollowerInteraction, InteractionDailyCount
-from fanlens.kit.sql import escape_like
+from fanlens.kit.sql import DriverStatement, escape_like, param
 
 
 def placeholder_slug(platform: str, external_post_id: str) -> str:
@@ -221,11 +223,25 @@ def _filter_content(
     return stmt
 
 
-def list_posts(session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID) -> list[Any]:
+# --- the content detail: fixed statements, compiled once (see kit.sql.DriverStatement) -------
+
+_WS, _CONTENT = param("workspace_id", Uuid), param("content_id", Uuid)
+_HEAD = DriverStatement(content_summary_select(_WS, content_id=_CONTENT)[0])
+
+
+def detail_head(
+    session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """The item's summary row (with its description), or None outside this workspace."""
+    rows = _HEAD.rows(session, workspace_id=workspace_id, content_id=content_id)
+    return rows[0] if rows else None
+
+
+def _posts_select() -> Select[Any]:
     """The item's posts, each row also carrying its platform's rollup (`platform_*` columns),
     so the detail's per-platform section is one round trip."""
     p = ContentPost
-    r = platform_rollup(workspace_id, content_id).subquery("r")
+    r = platform_rollup(_WS, _CONTENT).subquery("r")
     engagement = (
         func.coalesce(p.likes, 0)
         + func.coalesce(p.comments, 0)
@@ -236,7 +252,7 @@ def list_posts(session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UU
         r.c[name].label(f"platform_{name}")
         for name in ("post_count", "views", "likes", "comments", "shares", "saves")
     ]
-    stmt = (
+    stmt: Select[*tuple[Any, ...]] = (
         select(
             p.id,
             p.platform,
@@ -256,25 +272,32 @@ def list_posts(session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UU
             r.c.engagement_rate.label("platform_engagement_rate"),
         )
         .join(r, r.c.platform == p.platform)
-        .where(p.workspace_id == workspace_id, p.content_id == content_id)
+        .where(p.workspace_id == _WS, p.content_id == _CONTENT)
         .order_by(p.platform, p.posted_at.asc().nulls_last(), p.id)
     )
-    return list(session.execute(stmt).all())
+    return stmt
 
 
-def interactions_per_day(
+_POSTS = DriverStatement(_posts_select())
+
+
+def list_posts(
     session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID
-) -> list[Any]:
+) -> list[dict[str, Any]]:
+    return _POSTS.rows(session, workspace_id=workspace_id, content_id=content_id)
+
+
+def _per_day_select() -> Select[Any]:
     """Per UTC day: the number of interactions and the count by type (from the daily rollup
     the triggers keep, so a busy item costs its days, not its interactions)."""
     d = InteractionDailyCount
     per_type = (
         select(d.day, d.interaction_type, func.sum(d.interaction_count).label("n"))
-        .where(d.workspace_id == workspace_id, d.content_id == content_id)
+        .where(d.workspace_id == _WS, d.content_id == _CONTENT)
         .group_by(d.day, d.interaction_type)
         .subquery()
     )
-    stmt = (
+    return (
         select(
             per_type.c.day,
             cast(func.sum(per_type.c.n), BigInteger).label("total"),
@@ -283,30 +306,55 @@ def interactions_per_day(
         .group_by(per_type.c.day)
         .order_by(per_type.c.day)
     )
-    return list(session.execute(stmt).all())
 
 
-def top_commenters(
-    session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID, limit: int
-) -> list[Any]:
+_PER_DAY = DriverStatement(_per_day_select())
+
+
+def interactions_per_day(
+    session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    return _PER_DAY.rows(session, workspace_id=workspace_id, content_id=content_id)
+
+
+def _top_commenters_select() -> Select[Any]:
+    """Counted from the partial comments index alone (content_id, follower_id, occurred_at),
+    then joined to the followers it keeps: 1.5 ms for an item with 300 commenters, against 6.5
+    ms when a workspace_id condition on the interactions sent every row to the table. The
+    follower join scopes the answer to the workspace (the caller has found the item in it)."""
     fi, f = FollowerInteraction, Follower
-    comments = func.count().label("comment_count")
-    stmt = (
+    counted = (
+        select(
+            fi.follower_id,
+            func.count().label("comment_count"),
+            func.max(fi.occurred_at).label("last_comment_at"),
+        )
+        .where(fi.content_id == _CONTENT, fi.interaction_type == "comment")
+        .group_by(fi.follower_id)
+        .order_by(func.count().desc(), fi.follower_id)
+        .limit(param("limit", Integer))
+        .subquery("c")
+    )
+    return (
         select(
             f.id.label("follower_id"),
             f.username,
             f.platform,
-            comments,
-            func.max(fi.occurred_at).label("last_comment_at"),
+            counted.c.comment_count,
+            counted.c.last_comment_at,
         )
-        .join(f, f.id == fi.follower_id)
-        .where(
-            fi.workspace_id == workspace_id,
-            fi.content_id == content_id,
-            fi.interaction_type == "comment",
-        )
-        .group_by(f.id)
-        .order_by(comments.desc(), f.id)
-        .limit(limit)
+        .join(counted, counted.c.follower_id == f.id)
+        .where(f.workspace_id == _WS)
+        .order_by(counted.c.comment_count.desc(), f.id)
     )
-    return list(session.execute(stmt).all())
+
+
+_TOP_COMMENTERS = DriverStatement(_top_commenters_select())
+
+
+def top_commenters(
+    session: Session, *, workspace_id: uuid.UUID, content_id: uuid.UUID, limit: int
+) -> list[dict[str, Any]]:
+    return _TOP_COMMENTERS.rows(
+        session, workspace_id=workspace_id, content_id=content_id, limit=limit
+    )

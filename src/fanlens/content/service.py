@@ -12,13 +12,9 @@ from fanlens.content import repository
 from fanlens.content.models import ContentEngagementTotals
 from fanlens.content.repository import ContentFilters
 from fanlens.content.schemas import (
-    Commenter,
     ContentDetail,
     ContentSort,
     ContentSummary,
-    DailyInteractions,
-    PlatformPerformance,
-    PostMetrics,
 )
 from fanlens.kit import listing
 from fanlens.kit.errors import NotFound
@@ -76,49 +72,35 @@ def export_content(*, engine: Engine, stmt: Select[Any]) -> Iterator[ContentSumm
 def get_detail(
     *, session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
 ) -> ContentDetail:
-    stmt, _ = repository.content_summary_select(workspace_id, content_id=content_id)
-    row = session.execute(stmt).one_or_none()
-    if row is None:
+    head = repository.detail_head(session, workspace_id=workspace_id, content_id=content_id)
+    if head is None:
         raise NotFound(f"no content item {content_id} in this workspace")
-    return ContentDetail(
-        **_summary(row).model_dump(),
-        description=row.description,
-        best_platform_rule=repository.BEST_PLATFORM_RULE,
-        by_platform=_by_platform(session, workspace_id, content_id),
-        interactions_per_day=[
-            DailyInteractions.model_validate(r._mapping)
-            for r in repository.interactions_per_day(
-                session, workspace_id=workspace_id, content_id=content_id
-            )
-        ],
-        top_commenters=[
-            Commenter.model_validate(r._mapping)
-            for r in repository.top_commenters(
-                session, workspace_id=workspace_id, content_id=content_id, limit=TOP_COMMENTERS
-            )
-        ],
-        sentiment=sentiment.label_counts(
-            session=session, workspace_id=workspace_id, content_id=content_id
-        ),
+    scope = {"workspace_id": workspace_id, "content_id": content_id}
+    return ContentDetail.model_validate(
+        {
+            **head,
+            "best_platform_rule": repository.BEST_PLATFORM_RULE,
+            "by_platform": _by_platform(repository.list_posts(session, **scope)),
+            "interactions_per_day": repository.interactions_per_day(session, **scope),
+            "top_commenters": repository.top_commenters(session, **scope, limit=TOP_COMMENTERS),
+            "sentiment": sentiment.label_counts(session=session, **scope),
+        }
     )
 
 
 PLATFORM_FIELDS = ("post_count", "views", "likes", "comments", "shares", "saves", "engagement")
 
 
-def _by_platform(
-    session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
-) -> list[PlatformPerformance]:
+def _by_platform(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Posts grouped under their platform's rollup (rows come ordered by platform)."""
-    platforms: dict[str, PlatformPerformance] = {}
-    for post in repository.list_posts(session, workspace_id=workspace_id, content_id=content_id):
-        if post.platform not in platforms:
-            rollup = {name: getattr(post, f"platform_{name}") for name in PLATFORM_FIELDS}
-            platforms[post.platform] = PlatformPerformance(
-                platform=post.platform,
-                engagement_rate=post.platform_engagement_rate,
-                posts=[],
-                **rollup,
-            )
-        platforms[post.platform].posts.append(PostMetrics.model_validate(post._mapping))
+    platforms: dict[str, dict[str, Any]] = {}
+    for post in posts:
+        if post["platform"] not in platforms:
+            platforms[post["platform"]] = {
+                "platform": post["platform"],
+                "engagement_rate": post["platform_engagement_rate"],
+                "posts": [],
+                **{name: post[f"platform_{name}"] for name in PLATFORM_FIELDS},
+            }
+        platforms[post["platform"]]["posts"].append(post)
     return list(platforms.values())

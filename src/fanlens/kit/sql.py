@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from psycopg.rows import dict_row
-from sqlalchemy import ClauseElement
+from sqlalchemy import ClauseElement, bindparam
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,12 @@ _DIALECT = psycopg_dialect()
 def escape_like(text_: str) -> str:
     """User text made literal inside a LIKE pattern (use with escape='\\')."""
     return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def param(name: str, type_: Any = None) -> Any:
+    """A named parameter of a `DriverStatement`, written where the statement takes a value
+    (typed Any so builders typed for values accept it)."""
+    return bindparam(name, type_=type_)
 
 
 class DriverStatement:
