@@ -9,11 +9,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import Uuid, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
+from fanlens.kit.sql import DriverStatement, param
 from fanlens.scoring.models import (
     FollowerEngagementScore,
     FollowerTierChange,
@@ -104,19 +105,22 @@ def finish_run(session: Session, run_id: uuid.UUID, *, followers: int) -> None:
 
 # Each line also carries the tier its follower's total reaches (the SQL rule, fanlens_tier_for),
 # so explaining a score takes one round trip.
-_SCORE_LINES = text("""
+# A driver statement: the follower detail of the API runs it on every request.
+_SCORE_LINES = DriverStatement(
+    text("""
 SELECT interaction_type, interaction_count, effective_count, weight, points, config_version,
        fanlens_tier_for(sum(points) OVER (), super_fan_threshold, active_threshold,
                         lurker_threshold) AS tier
 FROM fanlens_score_lines(ARRAY[CAST(:f AS uuid)], :ws)
 ORDER BY points DESC, interaction_type
 """)
+)
 
 
 def score_lines(
     session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
-) -> Sequence[Row[Any]]:
-    return session.execute(_SCORE_LINES, {"f": follower_id, "ws": workspace_id}).all()
+) -> list[dict[str, Any]]:
+    return _SCORE_LINES.rows(session, f=follower_id, ws=workspace_id)
 
 
 def tier_for(session: Session, *, workspace_id: uuid.UUID, score: Decimal) -> str:
@@ -140,16 +144,19 @@ def get_score(session: Session, follower_id: uuid.UUID) -> FollowerEngagementSco
     return session.get(FollowerEngagementScore, follower_id, populate_existing=True)
 
 
+_TIER_CHANGES = DriverStatement(
+    select(*FollowerTierChange.__table__.c)
+    .where(
+        FollowerTierChange.workspace_id == param("workspace_id", Uuid),
+        FollowerTierChange.follower_id == param("follower_id", Uuid),
+    )
+    .order_by(FollowerTierChange.changed_at, FollowerTierChange.id)
+)
+
+
 def tier_changes(
     session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
-) -> list[FollowerTierChange]:
-    return list(
-        session.scalars(
-            select(FollowerTierChange)
-            .where(
-                FollowerTierChange.workspace_id == workspace_id,
-                FollowerTierChange.follower_id == follower_id,
-            )
-            .order_by(FollowerTierChange.changed_at, FollowerTierChange.id)
-        )
-    )
+) -> list[dict[str, Any]]:
+    """The follower's tier changes, oldest first (a driver statement: every follower detail
+    of the API reads them)."""
+    return _TIER_CHANGES.rows(session, workspace_id=workspace_id, follower_id=follower_id)

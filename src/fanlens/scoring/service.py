@@ -207,18 +207,18 @@ def explain_loaded(
     )
     lines = [
         ExplanationLine(
-            interaction_type=r.interaction_type,
-            count=r.interaction_count,
-            effective_count=r.effective_count,
-            weight=r.weight,
-            points=r.points,
+            interaction_type=r["interaction_type"],
+            count=r["interaction_count"],
+            effective_count=r["effective_count"],
+            weight=r["weight"],
+            points=r["points"],
         )
         for r in rows
     ]
     score = sum((line.points for line in lines), Decimal(0))
     tier = cast(
         Tier,
-        rows[0].tier
+        rows[0]["tier"]
         if rows
         else repository.tier_for(session, workspace_id=follower.workspace_id, score=score),
     )
