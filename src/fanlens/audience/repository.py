@@ -10,7 +10,7 @@ from sqlalchemy import (
     Row,
     Select,
     SQLColumnExpression,
-    String,
+    Text,
     Uuid,
     and_,
     bindparam,
@@ -156,7 +156,7 @@ def leaderboard_select(*, on_platform: bool) -> Select[Any]:
         .limit(bindparam("limit", type_=Integer))
     )
     if on_platform:
-        stmt = stmt.where(f.platform == bindparam("platform", type_=String))
+        stmt = stmt.where(f.platform == bindparam("platform", type_=Text))
     return stmt
 
 

@@ -73,7 +73,7 @@ LATEST_COMMENTS = 20
 
 
 def _summary(row: Row[Any]) -> FollowerSummary:
-    return FollowerSummary.model_validate(row._mapping)
+    return FollowerSummary.model_validate(row._asdict())
 
 
 def list_select(
@@ -119,14 +119,10 @@ def list_followers(
             session, stmt, limit=limit, sort=sort, order=order, to_item=_summary
         )
         return Page[FollowerSummary](items=items, next_cursor=next_cursor)
-    parts = [
-        _score_part(workspace_id, filters, order, cursor, positive=True),
-        _score_part(workspace_id, filters, order, cursor, positive=False),
-    ]
-    if order == "asc":
-        parts.reverse()
+    parts = [True, False] if order == "desc" else [False, True]
     rows: list[Row[Any]] = []
-    for stmt in parts:
+    for positive in parts:  # the second part is built only when the first does not fill the page
+        stmt = _score_part(workspace_id, filters, order, cursor, positive=positive)
         rows.extend(session.execute(stmt.limit(limit + 1 - len(rows))).all())
         if len(rows) > limit:
             break
@@ -166,7 +162,7 @@ def export_followers(*, engine: Engine, stmt: Select[Any]) -> Iterator[FollowerS
 
 
 def _entry(row: Row[Any]) -> LeaderboardEntry:
-    return LeaderboardEntry.model_validate(row._mapping)
+    return LeaderboardEntry.model_validate(row._asdict())
 
 
 def leaderboard(
@@ -201,14 +197,14 @@ def get_detail(
     follower, score, config = head
     if config is None:
         raise NotFound(f"workspace {workspace_id} has no scoring config")
-    timeline = activity.list_select(
+    timeline = activity.query(
         session=session,
         workspace_id=workspace_id,
         filters=ActivityFilters(follower_id=follower_id),
         order="desc",
         cursor=activity_cursor,
     )
-    comments = activity.list_select(
+    comments = activity.query(
         session=session,
         workspace_id=workspace_id,
         filters=ActivityFilters(follower_id=follower_id, interaction_type="comment"),
@@ -224,8 +220,8 @@ def get_detail(
         tier_history=scoring_service.tier_history(
             session=session, workspace_id=workspace_id, follower_id=follower_id
         ),
-        activity=activity.page(session=session, stmt=timeline, order="desc", limit=activity_limit),
+        activity=activity.page(session=session, query=timeline, order="desc", limit=activity_limit),
         comments=activity.page(
-            session=session, stmt=comments, order="desc", limit=LATEST_COMMENTS
+            session=session, query=comments, order="desc", limit=LATEST_COMMENTS
         ).items,
     )

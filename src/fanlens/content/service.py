@@ -32,7 +32,7 @@ TOP_COMMENTERS = 10
 
 
 def _summary(row: Row[Any]) -> ContentSummary:
-    return ContentSummary.model_validate(row._mapping, from_attributes=False)
+    return ContentSummary.model_validate(row._asdict())
 
 
 def list_select(

@@ -63,7 +63,7 @@ async def list_activity(
             since=since,
             until=until,
         )
-        stmt = activity.list_select(
+        query = activity.query(
             session=session,
             workspace_id=principal.workspace_id,
             filters=filters,
@@ -71,9 +71,9 @@ async def list_activity(
             cursor=cursor,
         )
         if wants_csv(request, fmt):
-            items = activity.export(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
+            items = activity.export(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
             return csv_response(items, ActivityItem, "activity")
-        return activity.page(session=session, stmt=stmt, order=order, limit=limit)
+        return activity.page(session=session, query=query, order=order, limit=limit)
 
     return await in_one_hop(request, credentials, work)
 

@@ -3,15 +3,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ARRAY, DateTime, Integer, Select, Text, Uuid, any_, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentItem, ContentPost
 from fanlens.interactions.models import FollowerInteraction, IngestReject
+from fanlens.kit import pagination
+from fanlens.kit.pagination import Order
+from fanlens.kit.sql import DriverStatement, param
 
 
 def insert_if_new(session: Session, values: dict[str, Any]) -> uuid.UUID | None:
@@ -51,29 +55,102 @@ class ActivityFilters:
     until: datetime | None = None
 
 
+_FOLLOWERS_BY_USERNAME = DriverStatement(
+    select(Follower.id)
+    .where(
+        Follower.workspace_id == param("workspace_id", Uuid),
+        func.lower(Follower.username) == param("username", Text),
+    )
+    .order_by(Follower.id)
+)
+
+
 def follower_ids_by_username(
     session: Session, *, workspace_id: uuid.UUID, username: str
 ) -> list[uuid.UUID]:
     """The followers (one per platform at most) with this username, through the
     (workspace_id, lower(username)) index; '@creator_amy' and 'Creator_Amy' both match."""
-    needle = username.lstrip("@").lower()
-    stmt = (
-        select(Follower.id)
-        .where(Follower.workspace_id == workspace_id, func.lower(Follower.username) == needle)
-        .order_by(Follower.id)
+    rows = _FOLLOWERS_BY_USERNAME.rows(
+        session, workspace_id=workspace_id, username=username.lstrip("@").lower()
     )
-    return list(session.scalars(stmt))
+    return [row["id"] for row in rows]
 
 
-def activity_select(
-    workspace_id: uuid.UUID, filters: ActivityFilters, follower_ids: list[uuid.UUID] | None = None
-) -> Select[Any]:
-    """Interactions with who made them and on what; the columns of ActivityItem.
+@dataclass(frozen=True)
+class ActivityShape:
+    """Which conditions an activity query has. Their values are parameters, so each shape is
+    compiled once (`activity_statement`) and every page of the API reuses it."""
 
-    `follower_ids` (the username's followers, looked up first) drive the query from the
-    (follower_id, occurred_at) index: with one follower a newest-first page reads just its
-    rows, in order, and stops at the page's end. Joining on a username instead leaves the
-    planner no ordered path, so it would sort every interaction of a busy follower.
+    followers: Literal["none", "one", "many"]  # the username's followers, looked up first
+    follower_id: bool
+    content_id: bool
+    platform: bool
+    interaction_type: bool
+    since: bool
+    until: bool
+    after_cursor: bool
+    order: Order
+    paged: bool  # a LIMIT (pages) or every row (CSV exports)
+
+    @classmethod
+    def of(
+        cls,
+        filters: ActivityFilters,
+        follower_ids: list[uuid.UUID] | None,
+        *,
+        order: Order,
+        after_cursor: bool,
+        paged: bool,
+    ) -> ActivityShape:
+        followers: Literal["none", "one", "many"] = "none"
+        if follower_ids is not None:
+            followers = "one" if len(follower_ids) == 1 else "many"
+        return cls(
+            followers=followers,
+            follower_id=filters.follower_id is not None,
+            content_id=filters.content_id is not None,
+            platform=bool(filters.platform),
+            interaction_type=bool(filters.interaction_type),
+            since=filters.since is not None,
+            until=filters.until is not None,
+            after_cursor=after_cursor,
+            order=order,
+            paged=paged,
+        )
+
+
+def activity_params(
+    workspace_id: uuid.UUID, filters: ActivityFilters, follower_ids: list[uuid.UUID] | None
+) -> dict[str, Any]:
+    """The values of an activity statement's parameters (cursor and limit are the caller's)."""
+    values: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "follower_ids": follower_ids,
+        "follower_id": filters.follower_id,
+        "content_id": filters.content_id,
+        "platform": filters.platform.lower() if filters.platform else None,
+        "interaction_type": filters.interaction_type.lower() if filters.interaction_type else None,
+        "since": filters.since,
+        "until": filters.until,
+    }
+    if follower_ids is not None and len(follower_ids) == 1:
+        values["follower_ids"] = follower_ids[0]
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@lru_cache(maxsize=512)
+def activity_statement(shape: ActivityShape) -> DriverStatement:
+    return DriverStatement(activity_select(shape))
+
+
+def activity_select(shape: ActivityShape) -> Select[Any]:
+    """Interactions with who made them and on what; the columns of ActivityItem, and the
+    `sort_value` of keyset pages (occurred_at), newest or oldest first.
+
+    The username's followers (looked up first) drive the query from the (follower_id,
+    occurred_at) index: with one follower a newest-first page reads just its rows, in order,
+    and stops at the page's end. Joining on a username instead leaves the planner no ordered
+    path, so it would sort every interaction of a busy follower.
     """
     fi, f = FollowerInteraction, Follower
     stmt: Select[*tuple[Any, ...]] = (
@@ -89,36 +166,41 @@ def activity_select(
             ContentPost.url.label("post_url"),
             fi.occurred_at,
             fi.time_precision,
+            fi.occurred_at.label("sort_value"),
         )
         .join(f, f.id == fi.follower_id)
         .outerjoin(ContentItem, ContentItem.id == fi.content_id)
         .outerjoin(ContentPost, ContentPost.id == fi.content_post_id)
-        .where(f.workspace_id == workspace_id)
+        .where(f.workspace_id == param("workspace_id", Uuid))
     )
-    if follower_ids is None and filters.follower_id is None and filters.content_id is None:
+    if shape.followers == "none" and not shape.follower_id and not shape.content_id:
         # Only without a follower filter: with one, a predicate on fi.workspace_id tempts the
         # planner to walk the (workspace_id, occurred_at) index hoping to fill the LIMIT soon,
         # instead of the follower's own (follower_id, occurred_at) rows. The follower join
         # scopes the rows to the workspace either way.
-        stmt = stmt.where(fi.workspace_id == workspace_id)
-    if follower_ids is not None:
-        if len(follower_ids) == 1:
-            stmt = stmt.where(fi.follower_id == follower_ids[0])
-        else:
-            stmt = stmt.where(fi.follower_id.in_(follower_ids))
-    if filters.follower_id is not None:
-        stmt = stmt.where(fi.follower_id == filters.follower_id)
-    if filters.content_id is not None:  # the (content_id, occurred_at) index orders these
-        stmt = stmt.where(fi.content_id == filters.content_id)
-    if filters.platform:
-        stmt = stmt.where(fi.platform == filters.platform.lower())
-    if filters.interaction_type:
-        stmt = stmt.where(fi.interaction_type == filters.interaction_type.lower())
-    if filters.since is not None:
-        stmt = stmt.where(fi.occurred_at >= filters.since)
-    if filters.until is not None:
-        stmt = stmt.where(fi.occurred_at < filters.until)
-    return stmt
+        stmt = stmt.where(fi.workspace_id == param("workspace_id", Uuid))
+    if shape.followers == "one":
+        stmt = stmt.where(fi.follower_id == param("follower_ids", Uuid))
+    elif shape.followers == "many":
+        stmt = stmt.where(fi.follower_id == any_(param("follower_ids", ARRAY(Uuid))))
+    if shape.follower_id:
+        stmt = stmt.where(fi.follower_id == param("follower_id", Uuid))
+    if shape.content_id:  # the (content_id, occurred_at) index orders these
+        stmt = stmt.where(fi.content_id == param("content_id", Uuid))
+    if shape.platform:
+        stmt = stmt.where(fi.platform == param("platform", Text))
+    if shape.interaction_type:
+        stmt = stmt.where(fi.interaction_type == param("interaction_type", Text))
+    if shape.since:
+        stmt = stmt.where(fi.occurred_at >= param("since", DateTime(timezone=True)))
+    if shape.until:
+        stmt = stmt.where(fi.occurred_at < param("until", DateTime(timezone=True)))
+    if shape.after_cursor:  # occurred_at is NOT NULL: a plain row comparison
+        mark = tuple_(param("cursor_value", DateTime(timezone=True)), param("cursor_id", Uuid))
+        row = tuple_(fi.occurred_at, fi.id)
+        stmt = stmt.where(row < mark if shape.order == "desc" else row > mark)
+    stmt = stmt.order_by(*pagination.order_by(fi.occurred_at, fi.id, shape.order, nullable=False))
+    return stmt.limit(param("limit", Integer)) if shape.paged else stmt
 
 
 # --- read side: rejected lines (data health) -----------------------------------------------------

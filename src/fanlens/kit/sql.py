@@ -32,6 +32,7 @@ class DriverStatement:
     CSV exports); its parameters must be named `bindparam`s, passed by name to `rows`."""
 
     def __init__(self, stmt: ClauseElement) -> None:
+        self.stmt = stmt
         compiled = stmt.compile(dialect=_DIALECT)
         self.sql = str(compiled)
         self.defaults: dict[str, Any] = dict(compiled.params)

@@ -198,7 +198,7 @@ def content_detail(
     per_type = {t: [d.by_type.get(t, 0) for d in item.interactions_per_day] for t in types}
     comments = activity.page(
         session=session,
-        stmt=activity.list_select(
+        query=activity.query(
             session=session,
             workspace_id=ws,
             filters=ActivityFilters(content_id=cid, interaction_type="comment"),
