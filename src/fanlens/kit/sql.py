@@ -36,9 +36,12 @@ class DriverStatement:
         compiled = stmt.compile(dialect=_DIALECT)
         self.sql = str(compiled)
         self.defaults: dict[str, Any] = dict(compiled.params)
+        self.required = {name for name, value in self.defaults.items() if value is None}
 
     def rows(self, session: Session, **params: Any) -> list[dict[str, Any]]:
         """The rows as dicts, read inside the session's transaction."""
+        if missing := self.required - params.keys():  # else NULL: no rows, and no error
+            raise TypeError(f"parameters not given: {', '.join(sorted(missing))}")
         driver = session.connection().connection.driver_connection
         with driver.cursor(row_factory=dict_row) as cur:  # type: ignore[union-attr]
             cur.execute(self.sql, {**self.defaults, **params})
