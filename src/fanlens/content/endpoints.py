@@ -50,7 +50,7 @@ async def list_content(
         filters = ContentFilters(
             platform=platform, tag=tag, posted_from=posted_from, posted_to=posted_to, q=q
         )
-        stmt = service.list_select(
+        query = service.list_query(
             workspace_id=principal.workspace_id,
             filters=filters,
             sort=sort,
@@ -58,9 +58,9 @@ async def list_content(
             cursor=cursor,
         )
         if wants_csv(request, fmt):
-            items = service.export_content(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
+            items = service.export_content(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
             return csv_response(items, ContentSummary, "content")
-        return service.list_content(session=session, stmt=stmt, sort=sort, order=order, limit=limit)
+        return service.list_content(session=session, query=query, limit=limit)
 
     return await in_one_hop(request, credentials, work)
 

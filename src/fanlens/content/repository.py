@@ -3,14 +3,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    DateTime,
     Integer,
     Numeric,
     Select,
     SQLColumnExpression,
+    Text,
     Uuid,
     cast,
     exists,
@@ -23,6 +26,9 @@ from sqlalchemy.orm import Session
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentEngagementTotals, ContentItem, ContentPost, ContentTag
 from fanlens.interactions.models import FollowerInteraction, InteractionDailyCount
+from fanlens.kit import listing
+from fanlens.kit.listing import CursorState
+from fanlens.kit.pagination import Order
 from fanlens.kit.sql import DriverStatement, escape_like, param
 
 
@@ -148,9 +154,53 @@ class ContentFilters:
     q: str | None = None
 
 
+@dataclass(frozen=True)
+class ContentShape:
+    """Which filters a content list has, its sort and where it starts; the values are
+    parameters (`content_list_params`), so each shape is compiled once."""
+
+    platform: bool
+    tag: bool
+    posted_from: bool
+    posted_to: bool
+    q: bool
+    sort: str
+    order: Order
+    cursor: CursorState
+    paged: bool  # a LIMIT (pages) or every row (CSV exports)
+
+    @classmethod
+    def of(
+        cls, filters: ContentFilters, *, sort: str, order: Order, cursor: CursorState, paged: bool
+    ) -> ContentShape:
+        return cls(
+            platform=bool(filters.platform),
+            tag=bool(filters.tag),
+            posted_from=filters.posted_from is not None,
+            posted_to=filters.posted_to is not None,
+            q=bool(filters.q),
+            sort=sort,
+            order=order,
+            cursor=cursor,
+            paged=paged,
+        )
+
+
+def content_list_params(workspace_id: uuid.UUID, filters: ContentFilters) -> dict[str, Any]:
+    values = {
+        "workspace_id": workspace_id,
+        "platform": filters.platform.lower() if filters.platform else None,
+        "tag": filters.tag.lower() if filters.tag else None,
+        "posted_from": filters.posted_from,
+        "posted_to": filters.posted_to,
+        "q": f"%{escape_like(filters.q)}%" if filters.q else None,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def content_summary_select(
     workspace_id: uuid.UUID,
-    filters: ContentFilters | None = None,
+    shape: ContentShape | None = None,
     content_id: uuid.UUID | None = None,
 ) -> tuple[Select[Any], dict[str, SQLColumnExpression[Any]]]:
     """Content items with cross-platform totals; also returns the sortable expressions.
@@ -183,8 +233,8 @@ def content_summary_select(
     )
     if content_id is not None:
         stmt = stmt.where(t.content_id == content_id)
-    if filters is not None:
-        stmt = _filter_content(stmt, workspace_id, filters)
+    if shape is not None:
+        stmt = _filter_content(stmt, shape)
     sorts: dict[str, SQLColumnExpression[Any]] = {
         "total_engagement": t.total_engagement,
         "total_comments": func.coalesce(t.total_comments, 0),
@@ -194,33 +244,57 @@ def content_summary_select(
     return stmt, sorts
 
 
-def _filter_content(
-    stmt: Select[Any], workspace_id: uuid.UUID, filters: ContentFilters
-) -> Select[Any]:
+def _filter_content(stmt: Select[Any], shape: ContentShape) -> Select[Any]:
     ci, t = ContentItem, ContentEngagementTotals
-    if filters.platform:
+    if shape.platform:
         stmt = stmt.where(
             exists().where(
-                ContentPost.workspace_id == workspace_id,
+                ContentPost.workspace_id == _WS,
                 ContentPost.content_id == ci.id,
-                ContentPost.platform == filters.platform.lower(),
+                ContentPost.platform == param("platform", Text),
             )
         )
-    if filters.tag:
+    if shape.tag:
         stmt = stmt.where(
             exists().where(
-                ContentTag.workspace_id == workspace_id,
+                ContentTag.workspace_id == _WS,
                 ContentTag.content_id == ci.id,
-                func.lower(ContentTag.tag_value) == filters.tag.lower(),
+                func.lower(ContentTag.tag_value) == param("tag", Text),
             )
         )
-    if filters.posted_from is not None:
-        stmt = stmt.where(t.first_posted_at >= filters.posted_from)
-    if filters.posted_to is not None:
-        stmt = stmt.where(t.first_posted_at < filters.posted_to)
-    if filters.q:
-        stmt = stmt.where(ci.title.ilike(f"%{escape_like(filters.q)}%", escape="\\"))
+    if shape.posted_from:
+        stmt = stmt.where(t.first_posted_at >= param("posted_from", DateTime(timezone=True)))
+    if shape.posted_to:
+        stmt = stmt.where(t.first_posted_at < param("posted_to", DateTime(timezone=True)))
+    if shape.q:
+        stmt = stmt.where(ci.title.ilike(param("q", Text), escape="\\"))
     return stmt
+
+
+NOT_NULL_SORTS = ("total_engagement", "total_comments")  # coalesced in SQL
+SORT_TYPES: dict[str, Any] = {
+    "total_engagement": Numeric,
+    "total_comments": Numeric,
+    "engagement_rate": Numeric,
+    "posted_at": DateTime(timezone=True),
+}
+
+
+@lru_cache(maxsize=512)
+def content_list_statement(shape: ContentShape) -> DriverStatement:
+    stmt, sorts = content_summary_select(_WS, shape)
+    return DriverStatement(
+        listing.keyset_statement(
+            stmt,
+            sort_expr=sorts[shape.sort],
+            id_expr=ContentEngagementTotals.content_id,
+            value_type=SORT_TYPES[shape.sort],
+            order=shape.order,
+            nullable=shape.sort not in NOT_NULL_SORTS,
+            cursor=shape.cursor,
+            paged=shape.paged,
+        )
+    )
 
 
 # --- the content detail: fixed statements, compiled once (see kit.sql.DriverStatement) -------

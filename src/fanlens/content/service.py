@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
+from pydantic import TypeAdapter
 from sqlalchemy import Engine, Row, Select
 from sqlalchemy.orm import Session
 
 from fanlens.api.schemas import Page
 from fanlens.content import repository
-from fanlens.content.models import ContentEngagementTotals
-from fanlens.content.repository import ContentFilters
+from fanlens.content.repository import ContentFilters, ContentShape
 from fanlens.content.schemas import (
     ContentDetail,
     ContentSort,
@@ -21,7 +23,6 @@ from fanlens.kit.errors import NotFound
 from fanlens.kit.pagination import Order, SortKind
 from fanlens.sentiment import service as sentiment
 
-NOT_NULL_SORTS = ("total_engagement", "total_comments")  # coalesced in SQL
 SORT_KINDS: dict[str, SortKind] = {
     "total_engagement": "number",
     "total_comments": "number",
@@ -29,44 +30,50 @@ SORT_KINDS: dict[str, SortKind] = {
     "posted_at": "time",
 }
 TOP_COMMENTERS = 10
+_ITEMS = TypeAdapter(list[ContentSummary])
+
+
+@dataclass(frozen=True)
+class ContentQuery:
+    """A content list ready to run: its statement's shape and parameter values."""
+
+    shape: ContentShape
+    params: dict[str, Any]
 
 
 def _summary(row: Row[Any]) -> ContentSummary:
     return ContentSummary.model_validate(row._asdict())
 
 
-def list_select(
+def list_query(
     *,
     workspace_id: uuid.UUID,
     filters: ContentFilters,
     sort: ContentSort,
     order: Order,
     cursor: str | None,
-) -> Select[Any]:
-    stmt, sorts = repository.content_summary_select(workspace_id, filters)
-    return listing.keyset_select(
-        stmt,
-        sort_expr=sorts[sort],
-        id_expr=ContentEngagementTotals.content_id,
-        sort=sort,
-        kind=SORT_KINDS[sort],
-        order=order,
-        cursor=cursor,
-        nullable=sort not in NOT_NULL_SORTS,
+) -> ContentQuery:
+    state, position = listing.cursor_params(cursor, sort=sort, kind=SORT_KINDS[sort], order=order)
+    shape = ContentShape.of(filters, sort=sort, order=order, cursor=state, paged=True)
+    params = repository.content_list_params(workspace_id, filters)
+    return ContentQuery(shape=shape, params={**params, **position})
+
+
+def list_content(*, session: Session, query: ContentQuery, limit: int) -> Page[ContentSummary]:
+    rows = repository.content_list_statement(query.shape).rows(
+        session, **query.params, limit=limit + 1
     )
-
-
-def list_content(
-    *, session: Session, stmt: Select[Any], sort: ContentSort, order: Order, limit: int
-) -> Page[ContentSummary]:
-    items, next_cursor = listing.page(
-        session, stmt, limit=limit, sort=sort, order=order, to_item=_summary
+    items, next_cursor = listing.page_of_dicts(
+        rows, limit=limit, sort=query.shape.sort, order=query.shape.order, items=_ITEMS
     )
     return Page[ContentSummary](items=items, next_cursor=next_cursor)
 
 
-def export_content(*, engine: Engine, stmt: Select[Any]) -> Iterator[ContentSummary]:
-    return listing.stream(engine, stmt, to_item=_summary)
+def export_content(*, engine: Engine, query: ContentQuery) -> Iterator[ContentSummary]:
+    """Every matching item (a CSV export): the unpaged statement of the same shape."""
+    unpaged = dataclasses.replace(query.shape, paged=False)
+    select = cast(Select[Any], repository.content_list_statement(unpaged).stmt)
+    return listing.stream(engine, select.params(query.params), to_item=_summary)
 
 
 def get_detail(

@@ -16,7 +16,7 @@ from fanlens.api.schemas import Page
 from fanlens.interactions import repository
 from fanlens.interactions.repository import ActivityFilters, ActivityShape
 from fanlens.interactions.schemas import ActivityItem
-from fanlens.kit import listing, pagination
+from fanlens.kit import listing
 from fanlens.kit.pagination import Order
 
 SORT = "occurred_at"
@@ -49,25 +49,17 @@ def query(
             session, workspace_id=workspace_id, username=filters.username
         )
     params = repository.activity_params(workspace_id, filters, follower_ids)
-    if cursor:
-        keyset = pagination.decode(cursor, sort=SORT, order=order)
-        params["cursor_value"] = pagination.coerce("time", keyset.value)
-        params["cursor_id"] = uuid.UUID(keyset.id)
-    shape = ActivityShape.of(
-        filters, follower_ids, order=order, after_cursor=bool(cursor), paged=True
-    )
-    return ActivityQuery(shape=shape, params=params)
+    state, position = listing.cursor_params(cursor, sort=SORT, kind="time", order=order)
+    shape = ActivityShape.of(filters, follower_ids, order=order, cursor=state, paged=True)
+    return ActivityQuery(shape=shape, params={**params, **position})
 
 
 def page(*, session: Session, query: ActivityQuery, order: Order, limit: int) -> Page[ActivityItem]:
     rows = repository.activity_statement(query.shape).rows(session, **query.params, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = pagination.encode(
-            sort=SORT, order=order, value=last["sort_value"], row_id=last["id"]
-        )
-    return Page[ActivityItem](items=_ITEMS.validate_python(rows[:limit]), next_cursor=next_cursor)
+    items, next_cursor = listing.page_of_dicts(
+        rows, limit=limit, sort=SORT, order=order, items=_ITEMS
+    )
+    return Page[ActivityItem](items=items, next_cursor=next_cursor)
 
 
 def export(*, engine: Engine, query: ActivityQuery) -> Iterator[ActivityItem]:

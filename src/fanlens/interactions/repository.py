@@ -6,14 +6,15 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ARRAY, DateTime, Integer, Select, Text, Uuid, any_, func, select, tuple_
+from sqlalchemy import ARRAY, DateTime, Select, Text, Uuid, any_, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentItem, ContentPost
 from fanlens.interactions.models import FollowerInteraction, IngestReject
-from fanlens.kit import pagination
+from fanlens.kit import listing
+from fanlens.kit.listing import CursorState
 from fanlens.kit.pagination import Order
 from fanlens.kit.sql import DriverStatement, param
 
@@ -88,7 +89,7 @@ class ActivityShape:
     interaction_type: bool
     since: bool
     until: bool
-    after_cursor: bool
+    cursor: CursorState
     order: Order
     paged: bool  # a LIMIT (pages) or every row (CSV exports)
 
@@ -99,7 +100,7 @@ class ActivityShape:
         follower_ids: list[uuid.UUID] | None,
         *,
         order: Order,
-        after_cursor: bool,
+        cursor: CursorState,
         paged: bool,
     ) -> ActivityShape:
         followers: Literal["none", "one", "many"] = "none"
@@ -113,7 +114,7 @@ class ActivityShape:
             interaction_type=bool(filters.interaction_type),
             since=filters.since is not None,
             until=filters.until is not None,
-            after_cursor=after_cursor,
+            cursor=cursor,
             order=order,
             paged=paged,
         )
@@ -144,8 +145,8 @@ def activity_statement(shape: ActivityShape) -> DriverStatement:
 
 
 def activity_select(shape: ActivityShape) -> Select[Any]:
-    """Interactions with who made them and on what; the columns of ActivityItem, and the
-    `sort_value` of keyset pages (occurred_at), newest or oldest first.
+    """Interactions with who made them and on what (the columns of ActivityItem), newest or
+    oldest first, in keyset pages.
 
     The username's followers (looked up first) drive the query from the (follower_id,
     occurred_at) index: with one follower a newest-first page reads just its rows, in order,
@@ -166,7 +167,6 @@ def activity_select(shape: ActivityShape) -> Select[Any]:
             ContentPost.url.label("post_url"),
             fi.occurred_at,
             fi.time_precision,
-            fi.occurred_at.label("sort_value"),
         )
         .join(f, f.id == fi.follower_id)
         .outerjoin(ContentItem, ContentItem.id == fi.content_id)
@@ -195,12 +195,16 @@ def activity_select(shape: ActivityShape) -> Select[Any]:
         stmt = stmt.where(fi.occurred_at >= param("since", DateTime(timezone=True)))
     if shape.until:
         stmt = stmt.where(fi.occurred_at < param("until", DateTime(timezone=True)))
-    if shape.after_cursor:  # occurred_at is NOT NULL: a plain row comparison
-        mark = tuple_(param("cursor_value", DateTime(timezone=True)), param("cursor_id", Uuid))
-        row = tuple_(fi.occurred_at, fi.id)
-        stmt = stmt.where(row < mark if shape.order == "desc" else row > mark)
-    stmt = stmt.order_by(*pagination.order_by(fi.occurred_at, fi.id, shape.order, nullable=False))
-    return stmt.limit(param("limit", Integer)) if shape.paged else stmt
+    return listing.keyset_statement(
+        stmt,
+        sort_expr=fi.occurred_at,
+        id_expr=fi.id,
+        value_type=DateTime(timezone=True),
+        order=shape.order,
+        nullable=False,  # occurred_at is NOT NULL: the (follower_id, occurred_at) index orders
+        cursor=shape.cursor,
+        paged=shape.paged,
+    )
 
 
 # --- read side: rejected lines (data health) -----------------------------------------------------

@@ -76,11 +76,26 @@ def after(
 
     `value` is the keyset's value converted back to the sort column's type by the caller.
     """
-    row_id = uuid.UUID(keyset.id)
+    return after_position(
+        sort_expr, id_expr, keyset.order, value, uuid.UUID(keyset.id), nullable=nullable
+    )
+
+
+def after_position(
+    sort_expr: SQLColumnExpression[Any],
+    id_expr: SQLColumnExpression[Any],
+    order: Order,
+    value: Any,
+    row_id: Any,
+    *,
+    nullable: bool = True,
+) -> SQLColumnExpression[bool]:
+    """`after` for a (value, id) position, given as values or as statement parameters; `value`
+    None means the position is among the NULL sort values."""
     if value is None:  # already among the NULLs: only the id decides
-        cmp = id_expr < row_id if keyset.order == "desc" else id_expr > row_id
+        cmp = id_expr < row_id if order == "desc" else id_expr > row_id
         return and_(sort_expr.is_(None), cmp)
-    if keyset.order == "desc":
+    if order == "desc":
         beyond = tuple_(sort_expr, id_expr) < tuple_(value, row_id)
     else:
         beyond = tuple_(sort_expr, id_expr) > tuple_(value, row_id)

@@ -93,11 +93,11 @@ def overview(request: Request, session: Session, user: CurrentUser) -> HTMLRespo
     weeks, platforms, weekly = pivot(data.weekly, "week", "platform", "interactions")
     top_content = content.list_content(
         session=session,
-        stmt=content.list_select(
+        query=content.list_query(
             workspace_id=ws, filters=ContentFilters(), sort="total_engagement", order="desc",
             cursor=None,
         ),
-        sort="total_engagement", order="desc", limit=5,
+        limit=5,
     )  # fmt: skip
     return render(
         request,
@@ -156,10 +156,10 @@ def _content_query(request: Request) -> tuple[dict[str, Any], ContentFilters, An
 def content_list(request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
     params, filters, sort, order = _content_query(request)
     cursor = _text(request.query_params.get("cursor"))
-    stmt = content.list_select(
+    query = content.list_query(
         workspace_id=user.workspace_id, filters=filters, sort=sort, order=order, cursor=cursor
     )
-    page = content.list_content(session=session, stmt=stmt, sort=sort, order=order, limit=PAGE_SIZE)
+    page = content.list_content(session=session, query=query, limit=PAGE_SIZE)
     platforms = analytics.post_platforms(session=session, workspace_id=user.workspace_id)
     return render(
         request,
@@ -179,10 +179,10 @@ def content_list(request: Request, session: Session, user: CurrentUser) -> HTMLR
 @router.get("/analytics/content.csv")
 def content_csv(request: Request, session: Session, user: CurrentUser) -> Response:
     _, filters, sort, order = _content_query(request)
-    stmt = content.list_select(
+    query = content.list_query(
         workspace_id=user.workspace_id, filters=filters, sort=sort, order=order, cursor=None
     )
-    items = content.export_content(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
+    items = content.export_content(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
     return csv_response(items, ContentSummary, "content")
 
 
