@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.audience import service
 from fanlens.audience.repository import FollowerFilters
+from fanlens.audience.schemas import FollowerSort
 from fanlens.kit.pagination import Order
 from tests.fixtures.builders import create_follower, create_workspace
 from tests.scoring.helpers import T0, insert_batch
@@ -51,3 +52,36 @@ def test_pages_by_score_walk_every_follower_once(
     assert walk(FollowerFilters(platform="youtube")) == [e for e in expected if e[1] in youtube]
     inactive = [e for e in expected if e[0] < 10]
     assert walk(FollowerFilters(tier="inactive")) == inactive
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+@pytest.mark.parametrize("sort", ["last_seen_at", "username", "comment_count", "interaction_count"])
+def test_pages_by_other_sorts_walk_every_follower_once(
+    session: Session, sort: FollowerSort, order: Order
+) -> None:
+    """One page at a time equals one page of everything, through ties and the followers never
+    seen (NULL last_seen_at, after the others in either order)."""
+    ws = create_workspace(session)
+    fans = [create_follower(session, ws, username=f"fan_{i % 4}") for i in range(7)]
+    kinds = ["comment", "like", "comment", "comment"]
+    insert_batch(
+        session, [(fans[i], kind, T0 + timedelta(hours=i % 2)) for i, kind in enumerate(kinds)]
+    )
+
+    def page(cursor: str | None, limit: int) -> tuple[list[str], str | None]:
+        got = service.list_followers(
+            session=session, workspace_id=ws.id, filters=FollowerFilters(),
+            sort=sort, order=order, cursor=cursor, limit=limit,
+        )  # fmt: skip
+        if sort == "last_seen_at" and limit == 50:  # the NULL region is really walked
+            seen = [f.last_seen_at for f in got.items]
+            assert None in seen and any(seen)
+        return [str(f.id) for f in got.items], got.next_cursor
+
+    everything, _ = page(None, 50)
+    walked, cursor = page(None, 1)
+    while cursor is not None:
+        more, cursor = page(cursor, 1)
+        walked += more
+    assert walked == everything
+    assert sorted(everything) == sorted(str(f.id) for f in fans)

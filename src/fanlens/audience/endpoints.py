@@ -62,14 +62,14 @@ async def list_followers(
             platform=platform, tier=tier, min_score=min_score, q=q, active_since=active_since
         )
         if wants_csv(request, fmt):
-            stmt = service.list_select(
+            query = service.list_query(
                 workspace_id=principal.workspace_id,
                 filters=filters,
                 sort=sort,
                 order=order,
                 cursor=cursor,
             )
-            items = service.export_followers(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
+            items = service.export_followers(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
             return csv_response(items, FollowerSummary, "followers")
         return service.list_followers(
             session=session,

@@ -3,10 +3,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Literal
 
 from sqlalchemy import (
+    DateTime,
     Integer,
+    Numeric,
     Row,
     Select,
     SQLColumnExpression,
@@ -21,6 +24,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
+from fanlens.kit import listing
+from fanlens.kit.listing import CursorState
+from fanlens.kit.pagination import Order
 from fanlens.kit.sql import DriverStatement, escape_like
 from fanlens.scoring.models import FollowerEngagementScore, ScoringConfig
 
@@ -73,15 +79,75 @@ class FollowerFilters:
     active_since: datetime | None = None
 
 
+@dataclass(frozen=True)
+class FollowerShape:
+    """Which filters a follower list has, its sort, where it starts and which part of the score
+    order it reads; the values are parameters (`follower_list_params`), so each shape is
+    compiled once. `part`: "positive" reads stored positive scores off the score index, "rest"
+    the followers scoring zero or without a score row, "all" both (other sorts, exports)."""
+
+    platform: bool
+    tier: bool
+    min_score: bool
+    q: bool
+    active_since: bool
+    sort: str
+    order: Order
+    cursor: CursorState
+    part: Literal["all", "positive", "rest"]
+    paged: bool
+
+    @classmethod
+    def of(
+        cls,
+        filters: FollowerFilters,
+        *,
+        sort: str,
+        order: Order,
+        cursor: CursorState,
+        part: Literal["all", "positive", "rest"],
+        paged: bool,
+    ) -> FollowerShape:
+        return cls(
+            platform=bool(filters.platform),
+            tier=bool(filters.tier),
+            min_score=filters.min_score is not None,
+            q=bool(filters.q),
+            active_since=filters.active_since is not None,
+            sort=sort,
+            order=order,
+            cursor=cursor,
+            part=part,
+            paged=paged,
+        )
+
+
+def follower_list_params(workspace_id: uuid.UUID, filters: FollowerFilters) -> dict[str, Any]:
+    needle = filters.q.lstrip("@").lower() if filters.q else None
+    values = {
+        "workspace_id": workspace_id,
+        "platform": filters.platform.lower() if filters.platform else None,
+        "tier": filters.tier or None,
+        "min_score": filters.min_score,
+        "q": f"%{escape_like(needle)}%" if needle is not None else None,
+        "active_since": filters.active_since,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+_WS = bindparam("workspace_id", type_=Uuid)
+
+
 def follower_summary_select(
-    workspace_id: uuid.UUID, filters: FollowerFilters, *, scored_only: bool = False
+    shape: FollowerShape,
 ) -> tuple[Select[Any], dict[str, SQLColumnExpression[Any]]]:
     """Followers with their score fields (zero and inactive without a score row), filtered,
-    and the expression of each sort. `scored_only` keeps followers with a score row and filters
-    on the stored columns, which the score indexes serve and the planner can estimate."""
+    and the expression of each sort. The "positive" part keeps followers with a score row and
+    filters on the stored columns, which the score indexes serve and the planner can estimate."""
     f, s = Follower, FollowerEngagementScore
     score: SQLColumnExpression[Any] = func.coalesce(s.engagement_score, 0)
     tier: SQLColumnExpression[Any] = func.coalesce(s.engagement_tier, "inactive")
+    scored_only = shape.part == "positive"
     if scored_only:
         score, tier = s.engagement_score, s.engagement_tier
     stmt: Select[*tuple[Any, ...]] = (
@@ -104,21 +170,24 @@ def follower_summary_select(
             func.coalesce(s.interaction_count, 0).label("interaction_count"),
         )
         .outerjoin(s, s.follower_id == f.id)
-        .where(f.workspace_id == workspace_id)
+        .where(f.workspace_id == _WS)
     )
     if scored_only:
-        stmt = stmt.where(s.workspace_id == workspace_id)
-    if filters.platform:
-        stmt = stmt.where(f.platform == filters.platform.lower())
-    if filters.tier:
-        stmt = stmt.where(tier == filters.tier)
-    if filters.min_score is not None:
-        stmt = stmt.where(score >= filters.min_score)
-    if filters.q:
-        needle = filters.q.lstrip("@").lower()
-        stmt = stmt.where(func.lower(f.username).like(f"%{escape_like(needle)}%", escape="\\"))
-    if filters.active_since is not None:
-        stmt = stmt.where(f.last_seen_at >= filters.active_since)
+        stmt = stmt.where(s.workspace_id == _WS, score > 0)
+    elif shape.part == "rest":
+        stmt = stmt.where(score <= 0)
+    if shape.platform:
+        stmt = stmt.where(f.platform == bindparam("platform", type_=Text))
+    if shape.tier:
+        stmt = stmt.where(tier == bindparam("tier", type_=Text))
+    if shape.min_score:
+        stmt = stmt.where(score >= bindparam("min_score", type_=Numeric))
+    if shape.q:
+        stmt = stmt.where(func.lower(f.username).like(bindparam("q", type_=Text), escape="\\"))
+    if shape.active_since:
+        stmt = stmt.where(
+            f.last_seen_at >= bindparam("active_since", type_=DateTime(timezone=True))
+        )
     sorts: dict[str, SQLColumnExpression[Any]] = {
         "engagement_score": score,
         "last_seen_at": f.last_seen_at,
@@ -127,6 +196,33 @@ def follower_summary_select(
         "username": func.lower(f.username),
     }
     return stmt, sorts
+
+
+NOT_NULL_SORTS = ("engagement_score", "comment_count", "interaction_count")  # coalesced in SQL
+SORT_TYPES: dict[str, Any] = {
+    "engagement_score": Numeric,
+    "last_seen_at": DateTime(timezone=True),
+    "comment_count": Numeric,
+    "interaction_count": Numeric,
+    "username": Text,
+}
+
+
+@lru_cache(maxsize=1024)
+def follower_list_statement(shape: FollowerShape) -> DriverStatement:
+    stmt, sorts = follower_summary_select(shape)
+    return DriverStatement(
+        listing.keyset_statement(
+            stmt,
+            sort_expr=sorts[shape.sort],
+            id_expr=Follower.id,
+            value_type=SORT_TYPES[shape.sort],
+            order=shape.order,
+            nullable=shape.sort not in NOT_NULL_SORTS,
+            cursor=shape.cursor,
+            paged=shape.paged,
+        )
+    )
 
 
 def leaderboard_select(*, on_platform: bool) -> Select[Any]:

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
+from pydantic import TypeAdapter
 from sqlalchemy import Engine, Row, Select
 from sqlalchemy.orm import Session
 
 from fanlens.api.schemas import Page
 from fanlens.audience import repository
 from fanlens.audience.models import Follower
-from fanlens.audience.repository import FollowerFilters
+from fanlens.audience.repository import FollowerFilters, FollowerShape
 from fanlens.audience.schemas import (
     FollowerDetail,
     FollowerProfile,
@@ -61,7 +64,6 @@ def get_or_raise(*, session: Session, workspace_id: uuid.UUID, follower_id: uuid
 
 # --- read side (API) -------------------------------------------------------------------------
 
-NOT_NULL_SORTS = ("engagement_score", "comment_count", "interaction_count")  # coalesced in SQL
 SORT_KINDS: dict[str, SortKind] = {
     "engagement_score": "number",
     "last_seen_at": "time",
@@ -70,31 +72,33 @@ SORT_KINDS: dict[str, SortKind] = {
     "username": "text",
 }
 LATEST_COMMENTS = 20
+_SUMMARIES = TypeAdapter(list[FollowerSummary])
+
+
+@dataclass(frozen=True)
+class FollowerQuery:
+    """A follower list ready to run: its statement's shape and parameter values."""
+
+    shape: FollowerShape
+    params: dict[str, Any]
 
 
 def _summary(row: Row[Any]) -> FollowerSummary:
     return FollowerSummary.model_validate(row._asdict())
 
 
-def list_select(
+def list_query(
     *,
     workspace_id: uuid.UUID,
     filters: FollowerFilters,
     sort: FollowerSort,
     order: Order,
     cursor: str | None,
-) -> Select[Any]:
-    stmt, sorts = repository.follower_summary_select(workspace_id, filters)
-    return listing.keyset_select(
-        stmt,
-        sort_expr=sorts[sort],
-        id_expr=Follower.id,
-        sort=sort,
-        kind=SORT_KINDS[sort],
-        order=order,
-        cursor=cursor,
-        nullable=sort not in NOT_NULL_SORTS,
-    )
+) -> FollowerQuery:
+    state, position = listing.cursor_params(cursor, sort=sort, kind=SORT_KINDS[sort], order=order)
+    shape = FollowerShape.of(filters, sort=sort, order=order, cursor=state, part="all", paged=True)
+    params = repository.follower_list_params(workspace_id, filters)
+    return FollowerQuery(shape=shape, params={**params, **position})
 
 
 def list_followers(
@@ -111,54 +115,31 @@ def list_followers(
     off the score index, and the rest (a zero score, or no score row yet) only when the page
     reaches them: sorting the whole workspace on coalesce(score, 0) cost 150 ms on the medium
     world for the first page."""
-    if sort != "engagement_score":
-        stmt = list_select(
-            workspace_id=workspace_id, filters=filters, sort=sort, order=order, cursor=cursor
+    query = list_query(
+        workspace_id=workspace_id, filters=filters, sort=sort, order=order, cursor=cursor
+    )
+    parts: list[Literal["all", "positive", "rest"]] = ["all"]
+    if sort == "engagement_score":
+        parts = ["positive", "rest"] if order == "desc" else ["rest", "positive"]
+    rows: list[dict[str, Any]] = []
+    for part in parts:  # the second part runs only when the first does not fill the page
+        shape = dataclasses.replace(query.shape, part=part)
+        rows += repository.follower_list_statement(shape).rows(
+            session, **query.params, limit=limit + 1 - len(rows)
         )
-        items, next_cursor = listing.page(
-            session, stmt, limit=limit, sort=sort, order=order, to_item=_summary
-        )
-        return Page[FollowerSummary](items=items, next_cursor=next_cursor)
-    parts = [True, False] if order == "desc" else [False, True]
-    rows: list[Row[Any]] = []
-    for positive in parts:  # the second part is built only when the first does not fill the page
-        stmt = _score_part(workspace_id, filters, order, cursor, positive=positive)
-        rows.extend(session.execute(stmt.limit(limit + 1 - len(rows))).all())
         if len(rows) > limit:
             break
-    items, next_cursor = listing.page_of(
-        rows, limit=limit, sort=sort, order=order, to_item=_summary
+    items, next_cursor = listing.page_of_dicts(
+        rows, limit=limit, sort=sort, order=order, items=_SUMMARIES
     )
     return Page[FollowerSummary](items=items, next_cursor=next_cursor)
 
 
-def _score_part(
-    workspace_id: uuid.UUID,
-    filters: FollowerFilters,
-    order: Order,
-    cursor: str | None,
-    *,
-    positive: bool,
-) -> Select[Any]:
-    """Followers with a positive score, ordered by the stored score (which the score index
-    serves), or the others, ordered by their coalesced score; both after the same cursor."""
-    stmt, sorts = repository.follower_summary_select(workspace_id, filters, scored_only=positive)
-    score = sorts["engagement_score"]
-    stmt = stmt.where(score > 0) if positive else stmt.where(score <= 0)
-    return listing.keyset_select(
-        stmt,
-        sort_expr=score,
-        id_expr=Follower.id,
-        sort="engagement_score",
-        kind="number",
-        order=order,
-        cursor=cursor,
-        nullable=False,
-    )
-
-
-def export_followers(*, engine: Engine, stmt: Select[Any]) -> Iterator[FollowerSummary]:
-    return listing.stream(engine, stmt, to_item=_summary)
+def export_followers(*, engine: Engine, query: FollowerQuery) -> Iterator[FollowerSummary]:
+    """Every matching follower (a CSV export): the unpaged statement of the same shape."""
+    unpaged = dataclasses.replace(query.shape, part="all", paged=False)
+    select = cast(Select[Any], repository.follower_list_statement(unpaged).stmt)
+    return listing.stream(engine, select.params(query.params), to_item=_summary)
 
 
 def _entry(row: Row[Any]) -> LeaderboardEntry:

@@ -320,14 +320,14 @@ def followers(request: Request, session: Session, user: CurrentUser) -> HTMLResp
 @router.get("/analytics/followers.csv")
 def followers_csv(request: Request, session: Session, user: CurrentUser) -> Response:
     params, filters = _follower_query(request)
-    stmt = audience.list_select(
+    query = audience.list_query(
         workspace_id=user.workspace_id,
         filters=filters,
         sort=params["sort"],
         order=params["order"],
         cursor=None,
     )
-    items = audience.export_followers(engine=session.get_bind(), stmt=stmt)  # type: ignore[arg-type]
+    items = audience.export_followers(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
     return csv_response(items, FollowerSummary, "followers")
 
 
