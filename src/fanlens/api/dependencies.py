@@ -20,28 +20,20 @@ from sqlalchemy.orm import sessionmaker
 
 from fanlens.auth import service as auth_service
 from fanlens.auth.service import Principal
+from fanlens.db.engine import committed, session_factory
 from fanlens.kit.errors import Forbidden, Unauthorized
 
 
 def session_factory_of(request: Request) -> sessionmaker[OrmSession]:
     factory: sessionmaker[OrmSession] | None = request.app.state.session_factory
     if factory is None:  # first request: bind to the configured (maybe embedded) database
-        from fanlens.db.engine import session_factory
-
         factory = request.app.state.session_factory = session_factory()
     return factory
 
 
 def get_session(request: Request) -> Iterator[OrmSession]:
-    session = session_factory_of(request)()
-    try:
+    with committed(session_factory_of(request)) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": the commit happens when the endpoint returns, so a client never receives a
@@ -104,13 +96,5 @@ def _unit(
     credentials: HTTPAuthorizationCredentials | None,
     work: Callable[[OrmSession, Principal], T],
 ) -> T:
-    session = factory()
-    try:
-        result = work(session, _authenticate(session, credentials))
-        session.commit()
-        return result
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    with committed(factory) as session:
+        return work(session, _authenticate(session, credentials))

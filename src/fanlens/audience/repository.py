@@ -16,7 +16,6 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
-    bindparam,
     func,
     select,
 )
@@ -27,7 +26,7 @@ from fanlens.audience.models import Follower
 from fanlens.kit import listing
 from fanlens.kit.listing import CursorState
 from fanlens.kit.pagination import Order
-from fanlens.kit.sql import DriverStatement, escape_like
+from fanlens.kit.sql import DriverStatement, escape_like, param
 from fanlens.scoring.models import FollowerEngagementScore, ScoringConfig
 
 PROFILE_FIELDS = (
@@ -135,7 +134,7 @@ def follower_list_params(workspace_id: uuid.UUID, filters: FollowerFilters) -> d
     return {k: v for k, v in values.items() if v is not None}
 
 
-_WS = bindparam("workspace_id", type_=Uuid)
+_WS = param("workspace_id", Uuid)
 
 
 def follower_summary_select(
@@ -177,17 +176,15 @@ def follower_summary_select(
     elif shape.part == "rest":
         stmt = stmt.where(score <= 0)
     if shape.platform:
-        stmt = stmt.where(f.platform == bindparam("platform", type_=Text))
+        stmt = stmt.where(f.platform == param("platform", Text))
     if shape.tier:
-        stmt = stmt.where(tier == bindparam("tier", type_=Text))
+        stmt = stmt.where(tier == param("tier", Text))
     if shape.min_score:
-        stmt = stmt.where(score >= bindparam("min_score", type_=Numeric))
+        stmt = stmt.where(score >= param("min_score", Numeric))
     if shape.q:
-        stmt = stmt.where(func.lower(f.username).like(bindparam("q", type_=Text), escape="\\"))
+        stmt = stmt.where(func.lower(f.username).like(param("q", Text), escape="\\"))
     if shape.active_since:
-        stmt = stmt.where(
-            f.last_seen_at >= bindparam("active_since", type_=DateTime(timezone=True))
-        )
+        stmt = stmt.where(f.last_seen_at >= param("active_since", DateTime(timezone=True)))
     sorts: dict[str, SQLColumnExpression[Any]] = {
         "engagement_score": score,
         "last_seen_at": f.last_seen_at,
@@ -247,12 +244,12 @@ def leaderboard_select(*, on_platform: bool) -> Select[Any]:
             s.last_interaction_at,
         )
         .join(f, f.id == s.follower_id)
-        .where(s.workspace_id == bindparam("workspace_id", type_=Uuid))
+        .where(s.workspace_id == _WS)
         .order_by(s.engagement_score.desc(), s.follower_id)
-        .limit(bindparam("limit", type_=Integer))
+        .limit(param("limit", Integer))
     )
     if on_platform:
-        stmt = stmt.where(f.platform == bindparam("platform", type_=Text))
+        stmt = stmt.where(f.platform == param("platform", Text))
     return stmt
 
 

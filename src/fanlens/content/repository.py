@@ -145,6 +145,10 @@ def platform_rollup(workspace_id: uuid.UUID, content_id: uuid.UUID | None = None
     return stmt
 
 
+# The statements' workspace and content item, as parameters.
+_WS, _CONTENT = param("workspace_id", Uuid), param("content_id", Uuid)
+
+
 @dataclass(frozen=True)
 class ContentFilters:
     platform: str | None = None
@@ -299,7 +303,6 @@ def content_list_statement(shape: ContentShape) -> DriverStatement:
 
 # --- the content detail: fixed statements, compiled once (see kit.sql.DriverStatement) -------
 
-_WS, _CONTENT = param("workspace_id", Uuid), param("content_id", Uuid)
 _HEAD = DriverStatement(content_summary_select(_WS, content_id=_CONTENT)[0])
 
 

@@ -54,7 +54,14 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
     """The single commit point of a CLI command or job: commit on success, roll back on error."""
-    session = session_factory(engine)()
+    with committed(session_factory(engine)) as session:
+        yield session
+
+
+@contextmanager
+def committed(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session from `factory`, committed when the block ends, rolled back if it raises."""
+    session = factory()
     try:
         yield session
         session.commit()
