@@ -197,6 +197,34 @@ def test_explain_shows_lines_thresholds_and_distance(session: Session) -> None:
     assert why.config_version == 1 and why.recency.mode == "none"
 
 
+def test_explain_follows_the_current_version_and_its_recency_rule(session: Session) -> None:
+    # Without a recency rule the lines are counted by one statement, with one by
+    # fanlens_score_lines: each must agree with the score the engine stored.
+    ws = create_workspace(session)
+    fan = create_follower(session, ws)
+    now = utcnow()
+    insert_batch(
+        session,
+        [(fan, "share", now - timedelta(days=10)), (fan, "share", now - timedelta(days=100))]
+        + [(fan, "comment", now - timedelta(days=40 + i)) for i in range(3)],
+    )
+    changes = [
+        ScoringConfigChange(weights={"share": Decimal(7)}),
+        ScoringConfigChange(recency=RecencyRule(mode="window", days=Decimal(30))),
+        ScoringConfigChange(recency=RecencyRule(mode="none", days=None)),
+    ]
+    expected = [
+        (Decimal(29), 2, Decimal(14)),
+        (Decimal(7), 3, Decimal(7)),
+        (Decimal(29), 4, Decimal(14)),
+    ]
+    for change, (score, version, share_points) in zip(changes, expected, strict=True):
+        service.update_config(session=session, workspace_id=ws.id, change=change)
+        why = service.explain(session=session, workspace_id=ws.id, follower_id=fan.id)
+        assert (why.score, why.stored_score, why.config_version) == (score, score, version)
+        assert {line.interaction_type: line.points for line in why.lines}["share"] == share_points
+
+
 def test_config_change_is_a_new_version_and_rescores(session: Session) -> None:
     ws = create_workspace(session)
     fan = create_follower(session, ws)

@@ -10,7 +10,6 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Numeric,
-    Row,
     Select,
     SQLColumnExpression,
     Text,
@@ -283,26 +282,56 @@ def get_score(
     ).one_or_none()
 
 
-def get_with_score_and_config(
+# The head of the follower detail: the follower, their stored score and the workspace's current
+# scoring config in one round trip, each table's columns prefixed so one row splits into three.
+_DETAIL_PARTS = {
+    "f_": Follower.__table__,
+    "s_": FollowerEngagementScore.__table__,
+    "c_": ScoringConfig.__table__,
+}
+_DETAIL_HEAD = DriverStatement(
+    select(*(c.label(prefix + c.key) for prefix, t in _DETAIL_PARTS.items() for c in t.c))
+    .select_from(Follower)
+    .outerjoin(FollowerEngagementScore, FollowerEngagementScore.follower_id == Follower.id)
+    .outerjoin(
+        ScoringConfig,
+        and_(
+            ScoringConfig.workspace_id == Follower.workspace_id,
+            ScoringConfig.version
+            == select(func.max(ScoringConfig.version))
+            .where(ScoringConfig.workspace_id == param("workspace_id", Uuid))
+            .scalar_subquery(),
+        ),
+    )
+    .where(
+        Follower.workspace_id == param("workspace_id", Uuid),
+        Follower.id == param("follower_id", Uuid),
+    )
+)
+
+
+@dataclass(frozen=True)
+class DetailHead:
+    follower: dict[str, Any]
+    score: dict[str, Any] | None  # None: never scored
+    config: dict[str, Any] | None
+
+
+def detail_head(
     session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
-) -> Row[Follower, FollowerEngagementScore, ScoringConfig] | None:
-    """The follower, their stored score and the workspace's current scoring config, in one
-    round trip (the head of the follower detail)."""
-    current_version = (
-        select(func.max(ScoringConfig.version))
-        .where(ScoringConfig.workspace_id == workspace_id)
-        .scalar_subquery()
+) -> DetailHead | None:
+    """The follower (None if not in this workspace), their stored score and the current
+    scoring config, each as its table's columns."""
+    rows = _DETAIL_HEAD.rows(session, workspace_id=workspace_id, follower_id=follower_id)
+    if not rows:
+        return None
+    parts = {
+        prefix: {key[len(prefix) :]: v for key, v in rows[0].items() if key.startswith(prefix)}
+        for prefix in _DETAIL_PARTS
+    }
+    score, config = parts["s_"], parts["c_"]
+    return DetailHead(
+        follower=parts["f_"],
+        score=score if score["follower_id"] is not None else None,
+        config=config if config["id"] is not None else None,
     )
-    stmt = (
-        select(Follower, FollowerEngagementScore, ScoringConfig)
-        .outerjoin(FollowerEngagementScore, FollowerEngagementScore.follower_id == Follower.id)
-        .outerjoin(
-            ScoringConfig,
-            and_(
-                ScoringConfig.workspace_id == Follower.workspace_id,
-                ScoringConfig.version == current_version,
-            ),
-        )
-        .where(Follower.workspace_id == workspace_id, Follower.id == follower_id)
-    )
-    return session.execute(stmt).one_or_none()

@@ -170,14 +170,12 @@ def get_detail(
     activity_cursor: str | None,
     activity_limit: int,
 ) -> FollowerDetail:
-    head = repository.get_with_score_and_config(
-        session, workspace_id=workspace_id, follower_id=follower_id
-    )
+    head = repository.detail_head(session, workspace_id=workspace_id, follower_id=follower_id)
     if head is None:
         raise NotFound(f"no follower {follower_id} in this workspace")
-    follower, score, config = head
-    if config is None:
+    if head.config is None:
         raise NotFound(f"workspace {workspace_id} has no scoring config")
+    follower, score = head.follower, head.score
     timeline = activity.query(
         session=session,
         workspace_id=workspace_id,
@@ -193,10 +191,16 @@ def get_detail(
         cursor=None,
     )
     return FollowerDetail(
-        profile=FollowerProfile.model_validate(follower, from_attributes=True),
-        score=FollowerScore.model_validate(score, from_attributes=True) if score else None,
+        profile=FollowerProfile.model_validate(follower),
+        score=FollowerScore.model_validate(score) if score else None,
         score_explanation=scoring_service.explain_loaded(
-            session=session, follower=follower, config=config, stored=score
+            session=session,
+            follower=scoring_service.Subject(
+                follower_id, workspace_id, follower["username"], follower["platform"]
+            ),
+            rules=scoring_service.config_out(head.config),
+            stored_score=score["engagement_score"] if score else None,
+            computed_at=score["computed_at"] if score else None,
         ),
         tier_history=scoring_service.tier_history(
             session=session, workspace_id=workspace_id, follower_id=follower_id

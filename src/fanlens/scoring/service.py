@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
+from typing import Any, NamedTuple, cast
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from fanlens.audience.models import Follower
 from fanlens.kit.errors import InvalidInput, NotFound
 from fanlens.scoring import repository
-from fanlens.scoring.models import FollowerEngagementScore, ScoringConfig
+from fanlens.scoring.models import ScoringConfig
 from fanlens.scoring.schemas import (
     DEFAULT_WEIGHTS,
     TIERS_ASCENDING,
@@ -35,19 +34,24 @@ from fanlens.scoring.schemas import (
 )
 
 
-def _out(config: ScoringConfig) -> ScoringConfigOut:
+def config_out(values: Mapping[str, Any]) -> ScoringConfigOut:
+    """A config version from its scoring_configs columns (a row read as a mapping)."""
     return ScoringConfigOut(
-        workspace_id=config.workspace_id,
-        version=config.version,
-        weights={k: Decimal(str(v)) for k, v in sorted(config.weights.items())},
+        workspace_id=values["workspace_id"],
+        version=values["version"],
+        weights={k: Decimal(str(v)) for k, v in sorted(values["weights"].items())},
         thresholds=TierThresholds(
-            super_fan=config.super_fan_threshold,
-            active=config.active_threshold,
-            lurker=config.lurker_threshold,
+            super_fan=values["super_fan_threshold"],
+            active=values["active_threshold"],
+            lurker=values["lurker_threshold"],
         ),
-        recency=RecencyRule(mode=config.recency_mode, days=config.recency_days),
-        created_at=config.created_at,
+        recency=RecencyRule(mode=values["recency_mode"], days=values["recency_days"]),
+        created_at=values["created_at"],
     )
+
+
+def _out(config: ScoringConfig) -> ScoringConfigOut:
+    return config_out({c.key: getattr(config, c.key) for c in ScoringConfig.__table__.c})
 
 
 def _current_or_raise(session: Session, workspace_id: uuid.UUID) -> ScoringConfig:
@@ -168,6 +172,15 @@ def refresh_followers(*, session: Session, follower_ids: Sequence[uuid.UUID]) ->
         repository.refresh_followers(session, follower_ids)
 
 
+class Subject(NamedTuple):
+    """The follower a score explanation is about."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    username: str | None
+    platform: str
+
+
 def _next_tier(
     score: Decimal, tier: Tier, thresholds: TierThresholds
 ) -> tuple[Tier | None, Decimal | None]:
@@ -185,25 +198,32 @@ def explain(
     follower = repository.get_follower(session, workspace_id=workspace_id, follower_id=follower_id)
     if follower is None:
         raise NotFound(f"no follower {follower_id} in this workspace")
+    stored = repository.get_score(session, follower_id)
     return explain_loaded(
         session=session,
-        follower=follower,
-        config=_current_or_raise(session, workspace_id),
-        stored=repository.get_score(session, follower_id),
+        follower=Subject(follower.id, follower.workspace_id, follower.username, follower.platform),
+        rules=_out(_current_or_raise(session, workspace_id)),
+        stored_score=stored.engagement_score if stored else None,
+        computed_at=stored.computed_at if stored else None,
     )
 
 
 def explain_loaded(
     *,
     session: Session,
-    follower: Follower,
-    config: ScoringConfig,
-    stored: FollowerEngagementScore | None,
+    follower: Subject,
+    rules: ScoringConfigOut,
+    stored_score: Decimal | None,
+    computed_at: datetime | None,
 ) -> ScoreExplanation:
-    """`explain` for a caller that has already loaded the follower, config and stored score."""
-    rules = _out(config)
+    """`explain` for a caller that has already read the follower, the rules in force and the
+    stored score."""
     rows = repository.score_lines(
-        session, workspace_id=follower.workspace_id, follower_id=follower.id
+        session,
+        workspace_id=follower.workspace_id,
+        follower_id=follower.id,
+        version=rules.version,
+        recency_mode=rules.recency.mode,
     )
     lines = [
         ExplanationLine(
@@ -236,8 +256,8 @@ def explain_loaded(
         thresholds=rules.thresholds,
         next_tier=next_tier,
         points_to_next_tier=distance,
-        stored_score=stored.engagement_score if stored else None,
-        computed_at=stored.computed_at if stored else None,
+        stored_score=stored_score,
+        computed_at=computed_at,
     )
 
 
