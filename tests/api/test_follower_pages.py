@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from fanlens.audience import service
 from fanlens.audience.repository import FollowerFilters
-from fanlens.audience.schemas import FollowerSort
+from fanlens.audience.schemas import FollowerDetail, FollowerSort
+from fanlens.interactions import activity
+from fanlens.interactions.repository import ActivityFilters
 from fanlens.kit.pagination import Order
 from tests.fixtures.builders import create_follower, create_workspace
 from tests.scoring.helpers import T0, insert_batch
@@ -85,3 +87,42 @@ def test_pages_by_other_sorts_walk_every_follower_once(
         walked += more
     assert walked == everything
     assert sorted(everything) == sorted(str(f.id) for f in fans)
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        ["comment", "like"] * 3,  # the whole timeline on its first page
+        ["comment"] * 30 + ["like"] * 40,  # not all of it, but enough comments on it
+        ["comment"] * 25 + ["like"] * 50,  # the comments lie beyond the first page
+        ["comment", "like", "like"] * 30,  # some on the first page, more beyond it
+    ],
+)
+def test_detail_comments_are_the_newest_comments(session: Session, kinds: list[str]) -> None:
+    """The detail reads the newest comments off the timeline's first page when it can; it
+    must give what the activity log gives for the follower's comments, on any timeline page."""
+    ws = create_workspace(session)
+    fan = create_follower(session, ws)
+    insert_batch(session, [(fan, kind, T0 + timedelta(minutes=i)) for i, kind in enumerate(kinds)])
+    newest = activity.query(
+        session=session,
+        workspace_id=ws.id,
+        filters=ActivityFilters(follower_id=fan.id, interaction_type="comment"),
+        order="desc",
+        cursor=None,
+    )
+    expected = activity.page(session=session, query=newest, order="desc", limit=20).items
+    assert expected  # every case has comments
+
+    def detail(cursor: str | None) -> FollowerDetail:
+        return service.get_detail(
+            session=session, workspace_id=ws.id, follower_id=fan.id,
+            activity_cursor=cursor, activity_limit=50,
+        )  # fmt: skip
+
+    first = detail(None)
+    assert [c.id for c in first.comments] == [c.id for c in expected]
+    if first.activity.next_cursor:
+        assert [c.id for c in detail(first.activity.next_cursor).comments] == [
+            c.id for c in expected
+        ]
