@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -35,3 +36,25 @@ def test_embedded_server_is_configured_for_its_next_start(admin_url: str) -> Non
     engine.dispose()
     assert configured["shared_buffers"] == embedded.shared_buffers()
     assert page_cost == "1.1"  # reloadable settings apply at once
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("FANLENS_TEST_DATABASE_URL")), reason="tunes the embedded server only"
+)
+def test_a_new_data_folder_runs_with_its_settings_from_the_first_start(tmp_path: Path) -> None:
+    data_dir = tmp_path / "fresh"
+    url = embedded.ensure_server(data_dir)
+    try:
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.connect() as conn:
+            shared_mb = conn.execute(
+                text("SELECT setting::bigint * 8192 / 1048576 FROM pg_settings "
+                     "WHERE name = 'shared_buffers'")
+            ).scalar_one()  # fmt: skip
+            pending = conn.execute(
+                text("SELECT count(*) FROM pg_settings WHERE pending_restart")
+            ).scalar_one()
+        engine.dispose()
+    finally:
+        embedded.stop_server(data_dir)
+    assert (f"{shared_mb}MB", pending) == (embedded.shared_buffers(), 0)

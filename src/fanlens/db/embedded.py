@@ -34,9 +34,29 @@ def ensure_server(data_dir: Path) -> str:
             import pgserver
 
             server = pgserver.get_server(pgdata, cleanup_mode="stop")
+            _ensure_database(server)
+            if _restart_pending(server) and _sole_user(server):
+                # A new data folder: shared_buffers was set after its first start.
+                server.cleanup()  # stops it: no other process uses it
+                server = pgserver.get_server(pgdata, cleanup_mode="stop")
         _servers[pgdata] = server
-        _ensure_database(server)
     return _sqlalchemy_url(server.get_uri(DATABASE_NAME))
+
+
+def stop_server(data_dir: Path) -> None:
+    """Leave the embedded server under data_dir; the last process to leave stops it."""
+    server = _servers.pop(pgdata_path(data_dir), None)
+    if server is not None:
+        server.cleanup()
+
+
+def _sole_user(server: Any) -> bool:
+    # pgserver's list of the processes using the server (its stop-when-last-leaves count).
+    return bool(server.global_process_id_list.get() == [os.getpid()])
+
+
+def _restart_pending(server: Any) -> bool:
+    return "(0 rows)" not in server.psql("SELECT name FROM pg_settings WHERE pending_restart;")
 
 
 # Settings that take effect on reload. The defaults suit a tiny server; bulk imports and full
@@ -73,7 +93,8 @@ def shared_buffers(ram: int | None = None) -> str:
     128 MB and 2 GB. At 128 MB the per-type counts, scores and indexes an incremental rescore
     or a follower page reads were evicted by every scan of the interaction log and came back
     from the OS cache (a 1 000-follower rescore took 55-70 ms instead of 35 ms). Unlike the
-    settings above it needs a restart: a new data folder gets it from its second start."""
+    settings above it needs a restart, which `ensure_server` does on a new data folder's
+    first start."""
     if ram is None:
         try:
             ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
