@@ -271,17 +271,6 @@ def leaderboard_rows(
     )
 
 
-def get_score(
-    session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID
-) -> FollowerEngagementScore | None:
-    return session.scalars(
-        select(FollowerEngagementScore).where(
-            FollowerEngagementScore.workspace_id == workspace_id,
-            FollowerEngagementScore.follower_id == follower_id,
-        )
-    ).one_or_none()
-
-
 # The head of the follower detail: the follower, their stored score and the workspace's current
 # scoring config in one round trip, each table's columns prefixed so one row splits into three.
 _DETAIL_PARTS = {

@@ -1,22 +1,20 @@
-"""Run a list query as one JSON page or as a stream of every row (CSV exports).
+"""Keyset pages of a list query, and a stream of every row (CSV exports).
 
 A list query is a Select whose rows carry `id` and `sort_value` columns besides the item's own
-fields; both paths map rows to items with the same function, so a CSV row equals a JSON item.
-
-The API's hot lists (activity, content) are compiled once per shape of filters instead
-(`kit.sql.DriverStatement`): `cursor_params`, `keyset_statement` and `page_of_dicts` are the
-keyset pagination of those, with the cursor's position as statement parameters.
+fields, compiled once per shape of filters (`kit.sql.DriverStatement`): `cursor_params`,
+`keyset_statement` and `page_of_dicts` make its pages, with the cursor's position as statement
+parameters. `stream` reads every row of a Select; a CSV export streams the unpaged statement
+of the page's shape, so a CSV row equals a JSON item.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, Integer, Row, Select, SQLColumnExpression, Uuid
-from sqlalchemy.orm import Session
 
 from fanlens.kit import pagination
 from fanlens.kit.pagination import Order, SortKind
@@ -24,58 +22,6 @@ from fanlens.kit.sql import param
 
 T = TypeVar("T")
 STREAM_BATCH = 1000
-
-
-def keyset_select(
-    stmt: Select[Any],
-    *,
-    sort_expr: SQLColumnExpression[Any],
-    id_expr: SQLColumnExpression[Any],
-    sort: str,
-    kind: SortKind,
-    order: Order,
-    cursor: str | None,
-    nullable: bool = True,
-) -> Select[Any]:
-    """Order the query by (sort, id) and start it after the cursor, if any."""
-    stmt = stmt.add_columns(sort_expr.label("sort_value"))
-    if cursor:
-        keyset = pagination.decode(cursor, sort=sort, order=order)
-        value = pagination.coerce(kind, keyset.value)
-        stmt = stmt.where(pagination.after(sort_expr, id_expr, keyset, value, nullable))
-    return stmt.order_by(*pagination.order_by(sort_expr, id_expr, order, nullable))
-
-
-def page(
-    session: Session,
-    stmt: Select[Any],
-    *,
-    limit: int,
-    sort: str,
-    order: Order,
-    to_item: Callable[[Row[Any]], T],
-) -> tuple[list[T], str | None]:
-    """One page, and the cursor of the next one (None on the last page)."""
-    rows = session.execute(stmt.limit(limit + 1)).all()
-    return page_of(rows, limit=limit, sort=sort, order=order, to_item=to_item)
-
-
-def page_of(
-    rows: Sequence[Row[Any]],
-    *,
-    limit: int,
-    sort: str,
-    order: Order,
-    to_item: Callable[[Row[Any]], T],
-) -> tuple[list[T], str | None]:
-    """The page of `limit` items in rows read with `limit + 1`, and the next page's cursor."""
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = pagination.encode(
-            sort=sort, order=order, value=last.sort_value, row_id=last.id
-        )
-    return [to_item(row) for row in rows[:limit]], next_cursor
 
 
 def stream(engine: Engine, stmt: Select[Any], *, to_item: Callable[[Row[Any]], T]) -> Iterator[T]:
@@ -117,8 +63,9 @@ def keyset_statement(
     cursor: CursorState,
     paged: bool,
 ) -> Select[Any]:
-    """`keyset_select` with the cursor's position as parameters, and a `limit` parameter when
-    `paged` (an export reads every row)."""
+    """Order the query by (sort, id), start it after the cursor's position (parameters
+    `cursor_value`, `cursor_id`), and page it with a `limit` parameter when `paged` (an export
+    reads every row)."""
     stmt = stmt.add_columns(sort_expr.label("sort_value"))
     if cursor != "none":
         value = None if cursor == "null" else param("cursor_value", value_type)
@@ -139,7 +86,8 @@ def page_of_dicts(
     order: Order,
     items: TypeAdapter[list[T]],
 ) -> tuple[list[T], str | None]:
-    """`page_of` for rows read as dicts with `limit + 1`; the items validated in one call."""
+    """The page of `limit` items in rows read with `limit + 1`, validated in one call, and the
+    next page's cursor (None on the last page)."""
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

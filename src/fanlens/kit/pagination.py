@@ -65,22 +65,6 @@ def decode(cursor: str, *, sort: str, order: Order) -> Keyset:
     return Keyset(sort=sort, order=order, value=value, id=str(row_id))
 
 
-def after(
-    sort_expr: SQLColumnExpression[Any],
-    id_expr: SQLColumnExpression[Any],
-    keyset: Keyset,
-    value: Any,
-    nullable: bool = True,
-) -> SQLColumnExpression[bool]:
-    """The rows strictly after the keyset, NULL sort values last in either order.
-
-    `value` is the keyset's value converted back to the sort column's type by the caller.
-    """
-    return after_position(
-        sort_expr, id_expr, keyset.order, value, uuid.UUID(keyset.id), nullable=nullable
-    )
-
-
 def after_position(
     sort_expr: SQLColumnExpression[Any],
     id_expr: SQLColumnExpression[Any],
@@ -90,8 +74,9 @@ def after_position(
     *,
     nullable: bool = True,
 ) -> SQLColumnExpression[bool]:
-    """`after` for a (value, id) position, given as values or as statement parameters; `value`
-    None means the position is among the NULL sort values."""
+    """The rows strictly after a (value, id) position, NULL sort values last in either order.
+    Value and id are values or statement parameters; `value` None means the position is among
+    the NULL sort values."""
     if value is None:  # already among the NULLs: only the id decides
         cmp = id_expr < row_id if order == "desc" else id_expr > row_id
         return and_(sort_expr.is_(None), cmp)
