@@ -20,7 +20,10 @@ At the medium size the origin's content views aggregate the whole interaction lo
 error with that latency.
 
 `--keep` leaves the database in place and prints its URL; `--database URL` reuses one (it is
-migrated to head first, so a kept world also measures a newer schema).
+migrated to head first, so a kept world also measures a newer schema). `--floor` serves the
+leaderboard, follower detail, activity and content detail questions from
+benchmarks/api_floor.py instead: the same service calls behind a bare Starlette app, the bound
+of what the web layer can win.
 """
 
 from __future__ import annotations
@@ -398,12 +401,20 @@ def report(
             )
 
 
-def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+FLOOR_QUESTIONS = ("leaderboard", "follower detail", "activity", "content detail")
+FLOOR_APP = "benchmarks.api_floor:create_app"
+
+
+def serve(url: str, workers: int, floor: bool = False) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "FANLENS_DATABASE_URL": url, "FANLENS_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "fanlens", "serve", "--no-migrate", "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
+    if floor:  # the same worker processes, serving benchmarks/api_floor.py's app
+        code = f"serve('127.0.0.1', {port}, {workers}, app='{FLOOR_APP}')"
+        command = [sys.executable, "-c", f"from fanlens.api.processes import serve; {code}"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "fanlens", "serve", "--no-migrate", "--port", str(port),
-         "--workers", str(workers)],
+        command,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(SERVER_LOG, "wb"),  # noqa: SIM115 (the server holds it open until it ends)
@@ -443,6 +454,11 @@ def main() -> None:
     ap.add_argument("--database", help="reuse this database (built by an earlier --keep run)")
     ap.add_argument("--keep", action="store_true", help="leave the database in place")
     ap.add_argument("--only", help="comma-separated question names")
+    ap.add_argument(
+        "--floor",
+        action="store_true",
+        help="serve the goal questions' service calls without FastAPI (benchmarks/api_floor.py)",
+    )
     args = ap.parse_args()
 
     admin = admin_url()
@@ -473,7 +489,9 @@ def main() -> None:
         if args.only:
             wanted = set(args.only.split(","))
             asked = [q for q in asked if q.name in wanted]
-        server, base = serve(url, args.workers)
+        if args.floor:
+            asked = [q for q in asked if q.name in FLOOR_QUESTIONS]
+        server, base = serve(url, args.workers, args.floor)
         try:
             dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
             report(args, asyncio.run(measure(args, base, token, dsn, asked)))

@@ -28,13 +28,14 @@ APP = "fanlens.api.app:create_app"
 SUPPORTED = hasattr(socket, "SO_REUSEPORT")  # not on Windows: there uvicorn's workers serve
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, app: str = APP) -> None:
+    """Serve `app` (an import path to an app factory) with `workers` processes."""
     family = _family(host, port)
     _check_free(family, host, port)
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited pools
 
     def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(family, host, port), daemon=False)
+        process = context.Process(target=_worker, args=(family, host, port, app), daemon=False)
         process.start()
         return process
 
@@ -76,12 +77,12 @@ def _check_free(family: socket.AddressFamily, host: str, port: int) -> None:
             ) from exc
 
 
-def _worker(family: socket.AddressFamily, host: str, port: int) -> None:
+def _worker(family: socket.AddressFamily, host: str, port: int, app: str) -> None:
     import uvicorn
 
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(APP, factory=True, log_level="warning")
+    config = uvicorn.Config(app, factory=True, log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])

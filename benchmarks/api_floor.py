@@ -1,0 +1,125 @@
+"""The API benchmark's floor (`benchmarks.api --floor`): the unmet goals' own service calls
+behind a bare Starlette app, without FastAPI.
+
+Each route authenticates the bearer token and runs the same service function in one worker-
+thread hop as the real endpoint (`in_one_hop`), then writes the same JSON with the response
+model's serializer. What FastAPI adds (routing, parameter validation, dependencies, response
+validation) is gone, so the figures bound what any change to the web layer alone can win.
+Parameters are not validated here: only the benchmark's own requests are served.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import TypeAdapter
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fanlens.api.dependencies import in_one_hop
+from fanlens.api.schemas import Page
+from fanlens.audience import service as audience
+from fanlens.audience.schemas import FollowerDetail, Leaderboard
+from fanlens.content import service as content
+from fanlens.content.schemas import ContentDetail
+from fanlens.interactions import activity
+from fanlens.interactions.repository import ActivityFilters
+from fanlens.interactions.schemas import ActivityItem
+
+_LEADERBOARD = TypeAdapter(Leaderboard)
+_DETAIL = TypeAdapter(FollowerDetail)
+_ACTIVITY = TypeAdapter(Page[ActivityItem])
+_CONTENT = TypeAdapter(ContentDetail)
+
+
+def _credentials(request: Request) -> HTTPAuthorizationCredentials | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return HTTPAuthorizationCredentials(scheme=scheme, credentials=token) if token else None
+
+
+def _json(adapter: TypeAdapter[Any], value: object) -> Response:
+    return Response(adapter.dump_json(value), media_type="application/json")
+
+
+async def leaderboard(request: Request) -> Response:
+    limit = int(request.query_params.get("limit", 10))
+    board = await in_one_hop(
+        request,
+        _credentials(request),
+        lambda session, principal: audience.leaderboard(
+            session=session, workspace_id=principal.workspace_id, platform=None, limit=limit
+        ),
+    )
+    return _json(_LEADERBOARD, board)
+
+
+async def follower_detail(request: Request) -> Response:
+    follower_id = uuid.UUID(request.path_params["follower_id"])
+    detail = await in_one_hop(
+        request,
+        _credentials(request),
+        lambda session, principal: audience.get_detail(
+            session=session,
+            workspace_id=principal.workspace_id,
+            follower_id=follower_id,
+            activity_cursor=None,
+            activity_limit=50,
+        ),
+    )
+    return _json(_DETAIL, detail)
+
+
+async def activity_page(request: Request) -> Response:
+    filters = ActivityFilters(
+        username=request.query_params.get("username"),
+        platform=None,
+        interaction_type=request.query_params.get("type"),
+        since=None,
+        until=None,
+    )
+
+    def work(session: Any, principal: Any) -> Page[ActivityItem]:
+        query = activity.query(
+            session=session,
+            workspace_id=principal.workspace_id,
+            filters=filters,
+            order="desc",
+            cursor=None,
+        )
+        return activity.page(session=session, query=query, order="desc", limit=50)
+
+    return _json(_ACTIVITY, await in_one_hop(request, _credentials(request), work))
+
+
+async def content_detail(request: Request) -> Response:
+    content_id = uuid.UUID(request.path_params["content_id"])
+    detail = await in_one_hop(
+        request,
+        _credentials(request),
+        lambda session, principal: content.get_detail(
+            session=session, workspace_id=principal.workspace_id, content_id=content_id
+        ),
+    )
+    return _json(_CONTENT, detail)
+
+
+async def healthz(request: Request) -> Response:
+    return Response(b'{"status":"ok"}', media_type="application/json")
+
+
+def create_app() -> Starlette:
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/api/social-analytics/followers/leaderboard", leaderboard),
+            Route("/api/social-analytics/followers/{follower_id}", follower_detail),
+            Route("/api/social-analytics/activity", activity_page),
+            Route("/api/social-analytics/content/{content_id}", content_detail),
+        ]
+    )
+    app.state.session_factory = None  # bound to the configured database on first use
+    return app
