@@ -11,10 +11,12 @@ Parameters are not validated here: only the benchmark's own requests are served.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +26,7 @@ from fanlens.api.dependencies import in_one_hop
 from fanlens.api.schemas import Page
 from fanlens.audience import service as audience
 from fanlens.audience.schemas import FollowerDetail, Leaderboard
+from fanlens.auth.service import Principal
 from fanlens.content import service as content
 from fanlens.content.schemas import ContentDetail
 from fanlens.interactions import activity
@@ -35,33 +38,37 @@ _DETAIL = TypeAdapter(FollowerDetail)
 _ACTIVITY = TypeAdapter(Page[ActivityItem])
 _CONTENT = TypeAdapter(ContentDetail)
 
+Work = Callable[[Session, Principal], object]
+
 
 def _credentials(request: Request) -> HTTPAuthorizationCredentials | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return HTTPAuthorizationCredentials(scheme=scheme, credentials=token) if token else None
 
 
-def _json(adapter: TypeAdapter[Any], value: object) -> Response:
-    return Response(adapter.dump_json(value), media_type="application/json")
+async def _answer(request: Request, adapter: TypeAdapter[Any], work: Work) -> Response:
+    """`work` run as the real endpoints run it (token check, one thread hop, one commit), its
+    result written as JSON by the response model's serializer."""
+    result = await in_one_hop(request, _credentials(request), work)
+    return Response(adapter.dump_json(result), media_type="application/json")
 
 
 async def leaderboard(request: Request) -> Response:
     limit = int(request.query_params.get("limit", 10))
-    board = await in_one_hop(
+    return await _answer(
         request,
-        _credentials(request),
+        _LEADERBOARD,
         lambda session, principal: audience.leaderboard(
             session=session, workspace_id=principal.workspace_id, platform=None, limit=limit
         ),
     )
-    return _json(_LEADERBOARD, board)
 
 
 async def follower_detail(request: Request) -> Response:
     follower_id = uuid.UUID(request.path_params["follower_id"])
-    detail = await in_one_hop(
+    return await _answer(
         request,
-        _credentials(request),
+        _DETAIL,
         lambda session, principal: audience.get_detail(
             session=session,
             workspace_id=principal.workspace_id,
@@ -70,7 +77,6 @@ async def follower_detail(request: Request) -> Response:
             activity_limit=50,
         ),
     )
-    return _json(_DETAIL, detail)
 
 
 async def activity_page(request: Request) -> Response:
@@ -82,7 +88,7 @@ async def activity_page(request: Request) -> Response:
         until=None,
     )
 
-    def work(session: Any, principal: Any) -> Page[ActivityItem]:
+    def work(session: Session, principal: Principal) -> Page[ActivityItem]:
         query = activity.query(
             session=session,
             workspace_id=principal.workspace_id,
@@ -92,19 +98,18 @@ async def activity_page(request: Request) -> Response:
         )
         return activity.page(session=session, query=query, order="desc", limit=50)
 
-    return _json(_ACTIVITY, await in_one_hop(request, _credentials(request), work))
+    return await _answer(request, _ACTIVITY, work)
 
 
 async def content_detail(request: Request) -> Response:
     content_id = uuid.UUID(request.path_params["content_id"])
-    detail = await in_one_hop(
+    return await _answer(
         request,
-        _credentials(request),
+        _CONTENT,
         lambda session, principal: content.get_detail(
             session=session, workspace_id=principal.workspace_id, content_id=content_id
         ),
     )
-    return _json(_CONTENT, detail)
 
 
 async def healthz(request: Request) -> Response:
