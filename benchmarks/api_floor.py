@@ -89,14 +89,9 @@ async def activity_page(request: Request) -> Response:
     )
 
     def work(session: Session, principal: Principal) -> Page[ActivityItem]:
-        query = activity.query(
-            session=session,
-            workspace_id=principal.workspace_id,
-            filters=filters,
-            order="desc",
-            cursor=None,
+        return activity.newest(
+            session=session, workspace_id=principal.workspace_id, filters=filters, limit=50
         )
-        return activity.page(session=session, query=query, order="desc", limit=50)
 
     return await _answer(request, _ACTIVITY, work)
 

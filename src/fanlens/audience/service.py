@@ -220,11 +220,9 @@ def _latest_comments(
         comments = [i for i in first_page.items if i.interaction_type == "comment"]
         if len(comments) >= LATEST_COMMENTS or first_page.next_cursor is None:
             return comments[:LATEST_COMMENTS]
-    query = activity.query(
+    return activity.newest(
         session=session,
         workspace_id=workspace_id,
         filters=ActivityFilters(follower_id=follower_id, interaction_type="comment"),
-        order="desc",
-        cursor=None,
-    )
-    return activity.page(session=session, query=query, order="desc", limit=LATEST_COMMENTS).items
+        limit=LATEST_COMMENTS,
+    ).items

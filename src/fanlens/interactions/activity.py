@@ -62,6 +62,16 @@ def page(*, session: Session, query: ActivityQuery, order: Order, limit: int) ->
     return Page[ActivityItem](items=items, next_cursor=next_cursor)
 
 
+def newest(
+    *, session: Session, workspace_id: uuid.UUID, filters: ActivityFilters, limit: int
+) -> Page[ActivityItem]:
+    """The first page, newest first, of the interactions matching `filters`."""
+    first = query(
+        session=session, workspace_id=workspace_id, filters=filters, order="desc", cursor=None
+    )
+    return page(session=session, query=first, order="desc", limit=limit)
+
+
 def export(*, engine: Engine, query: ActivityQuery) -> Iterator[ActivityItem]:
     """Every matching row (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, paged=False)

@@ -196,16 +196,10 @@ def content_detail(
     days = [d.day for d in item.interactions_per_day]
     types = sorted({t for d in item.interactions_per_day for t in d.by_type})
     per_type = {t: [d.by_type.get(t, 0) for d in item.interactions_per_day] for t in types}
-    comments = activity.page(
+    comments = activity.newest(
         session=session,
-        query=activity.query(
-            session=session,
-            workspace_id=ws,
-            filters=ActivityFilters(content_id=cid, interaction_type="comment"),
-            order="desc",
-            cursor=None,
-        ),
-        order="desc",
+        workspace_id=ws,
+        filters=ActivityFilters(content_id=cid, interaction_type="comment"),
         limit=PAGE_SIZE,
     )
     mood = sentiment.content_summary(session=session, workspace_id=ws, content_id=cid)
