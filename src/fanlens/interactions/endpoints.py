@@ -104,9 +104,10 @@ async def ingest(
     request: Request, session: Session, principal: WriteScope, background: BackgroundTasks
 ) -> IngestResult:
     """Interchange-format v1 records, as a JSON array (`Content-Type: application/json`) or
-    JSON lines (any other type). One call is one batch: stored entirely or not at all; bad
-    lines are rejected with their line number and reason, the good ones stored. New comments
-    are queued for sentiment analysis once the batch has committed."""
+    JSON lines (any other type). One call is one batch in one transaction: every good line is
+    stored, and every bad one (including a line the database itself refuses) is rejected with
+    its line number and reason. New comments are queued for sentiment analysis once the batch
+    has committed."""
     body = await request.body()
     if len(body) > MAX_INGEST_BYTES:
         raise PayloadTooLarge(f"body is {len(body)} bytes; at most {MAX_INGEST_BYTES} per call")

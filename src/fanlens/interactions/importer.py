@@ -26,10 +26,12 @@ def run_import(
     batch_size: int,
     console: Console,
 ) -> IngestSummary | None:
-    """Import every path; None when some input could not be read at all."""
-    missing = [p for p in paths if p != "-" and not os.path.isfile(p)]
-    if missing:
-        console.print(f"[red]error:[/red] cannot read {', '.join(missing)}: no such file")
+    """Import every path; None when some input could not be read, entirely or part way (the
+    complete lines of a damaged input are stored all the same)."""
+    unreadable = [problem for p in paths if p != "-" and (problem := _unreadable(p))]
+    if unreadable:
+        for problem in unreadable:
+            console.print(f"[red]error:[/red] {problem}")
         return None
     with unit_of_work() as session:
         workspace_id = workspace_service.get_by_name_or_raise(session=session, name=workspace).id
@@ -47,7 +49,24 @@ def run_import(
     print_summary(console, total)
     if total.interactions_inserted:
         _queue_sentiment(workspace_id, console)
-    return total
+    for damage in total.damaged:
+        console.print(f"[red]error:[/red] {damage}; the complete lines before it were stored")
+    return None if total.damaged else total
+
+
+def _unreadable(path: str) -> str | None:
+    """Why `path` cannot be read, checked before anything is stored; None when it can."""
+    try:
+        with open(path, "rb"):
+            return None
+    except FileNotFoundError:
+        return f"cannot read {path}: no such file"
+    except IsADirectoryError:
+        return f"cannot read {path}: is a directory (give the .jsonl or .jsonl.gz files in it)"
+    except PermissionError:
+        return f"cannot read {path}: permission denied"
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
 
 
 def _queue_sentiment(workspace_id: uuid.UUID, console: Console) -> None:

@@ -1,24 +1,31 @@
 """The one path by which data enters fanlens: interchange records → staging → upserts.
 
-A batch is stored in one transaction (all or nothing), so an import killed at any moment and
-run again from the start reaches exactly the state a clean import reaches. The statement
-triggers on follower_interactions rescore exactly the followers a batch touched.
+A batch is stored in one transaction, so an import killed at any moment and run again from the
+start reaches exactly the state a clean import reaches. Validation keeps out every value the
+database cannot hold; should the database refuse a batch anyway, the batch is split until the
+refused lines are found, and they are rejected while the rest is stored: an import never
+aborts on data. The statement triggers on follower_interactions rescore exactly the followers a
+batch touched.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
 import queue
 import threading
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import psycopg
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fanlens.interactions import staging
@@ -29,6 +36,7 @@ from fanlens.interactions.interchange import (
     PostRecord,
     Record,
     Reject,
+    as_interchange,
     parse_line,
     parse_object,
 )
@@ -57,6 +65,10 @@ class Batch:
             self.posts.append(item)
         else:
             self.rejects.append(item)
+
+    def records(self) -> list[Record]:
+        """The batch's records in line order."""
+        return sorted([*self.posts, *self.followers, *self.interactions], key=lambda r: r.line)
 
     def prepare_rows(self) -> StagingRows:
         """The COPY rows of this batch. Followers are merged per identity here (the last
@@ -102,8 +114,10 @@ class IngestSummary:
     interactions_inserted: int = 0
     interactions_already_present: int = 0
     followers_touched: int = 0
+    stored: int = 0  # lines whose record was stored (new, updated or already present)
     rejected: Counter[str] = field(default_factory=Counter)
     rejects: list[Reject] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # where an input stopped being readable
 
     @property
     def rejected_total(self) -> int:
@@ -119,9 +133,11 @@ class IngestSummary:
             "interactions_inserted",
             "interactions_already_present",
             "followers_touched",
+            "stored",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected.update(other.rejected)
+        self.damaged.extend(other.damaged)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,30 +156,12 @@ def store_batch(
     session: Session, *, workspace_id: uuid.UUID, batch: Batch, source: str
 ) -> IngestSummary:
     """Store one parsed batch; flushes, never commits (the caller's transaction is the batch)."""
-    rows = batch.prepare_rows()
-    staging.prepare(session)
-    staging.copy_rows(session, "stage_posts", staging.POST_COLUMNS, rows.posts)
-    staging.copy_rows(session, "stage_followers", staging.FOLLOWER_COLUMNS, rows.followers)
-    staging.copy_rows(session, "stage_interactions", staging.INTERACTION_COLUMNS, rows.interactions)
     summary = IngestSummary(lines=batch.lines)
-    if batch.posts:
-        staging.run(session, staging.UPSERT_CONTENT_ITEMS, workspace_id)
-        row = staging.run(session, staging.UPSERT_POSTS, workspace_id).one()
-        summary.posts_created, summary.posts_updated = row.created, row.updated
-        staging.run(session, staging.DELETE_EMPTY_PLACEHOLDER_ITEMS, workspace_id)
-    if rows.followers:
-        row = staging.run(session, staging.UPSERT_FOLLOWERS, workspace_id).one()
-        summary.followers_created, summary.followers_updated = row.created, row.updated
-    if batch.interactions:
-        staging.run(session, staging.INSERT_PLACEHOLDER_POSTS, workspace_id)
-        staging.run(session, staging.LOCK_REFERENCED_POSTS, workspace_id)
-        row = staging.run(session, staging.INSERT_INTERACTIONS, workspace_id).one()
-        summary.interactions_inserted = row.inserted
-        summary.followers_touched = row.followers
-        summary.interactions_already_present = len(batch.interactions) - row.inserted
-    _store_rejects(session, workspace_id, source, batch.rejects)
-    summary.rejected.update(r.reason for r in batch.rejects)
-    summary.rejects = list(batch.rejects)
+    refused = _store_or_split(session, workspace_id, batch, summary)
+    rejects = [*batch.rejects, *refused]
+    _store_rejects(session, workspace_id, source, rejects)
+    summary.rejected.update(r.reason for r in rejects)
+    summary.rejects = rejects
     session.flush()
     log.info(
         kv(
@@ -173,10 +171,88 @@ def store_batch(
             followers_created=summary.followers_created,
             interactions_stored=summary.interactions_inserted,
             already_present=summary.interactions_already_present,
-            rejected=len(batch.rejects),
+            rejected=len(rejects),
         )
     )
     return summary
+
+
+def _store_or_split(
+    session: Session, workspace_id: uuid.UUID, batch: Batch, summary: IngestSummary
+) -> list[Reject]:
+    """Store the batch's records under a savepoint; when the database refuses them, store each
+    half on its own, down to the single lines it refuses. Returns those lines as rejects."""
+    try:
+        with session.begin_nested():
+            _store_records(session, workspace_id, batch, summary)
+    except (DBAPIError, psycopg.Error) as exc:
+        refusal = _refusal(exc)
+        if refusal is None:
+            raise
+        records = batch.records()
+        if len(records) == 1:
+            return [_refused(records[0], refusal)]
+        half = len(records) // 2
+        return [
+            *_store_or_split(session, workspace_id, _batch_of(records[:half]), summary),
+            *_store_or_split(session, workspace_id, _batch_of(records[half:]), summary),
+        ]
+    return []
+
+
+# SQLSTATE classes raised by what a row holds: data exceptions (22), integrity violations (23)
+# and program limits such as an index entry too large (54). Anything else is not about the data.
+DATA_ERROR_CLASSES = ("22", "23", "54")
+
+
+def _refusal(exc: Exception) -> str | None:
+    """The database's message when `exc` is a refusal of the data, else None."""
+    error = exc.orig if isinstance(exc, DBAPIError) else exc
+    if not isinstance(error, psycopg.Error) or error.sqlstate is None:
+        return None
+    if error.sqlstate[:2] not in DATA_ERROR_CLASSES:
+        return None
+    return error.diag.message_primary or str(error).strip()
+
+
+def _refused(record: Record, message: str) -> Reject:
+    raw = json.dumps(as_interchange(record), ensure_ascii=False, default=str)
+    return Reject(record.line, "refused_by_database", f"the database refused it: {message}", raw)
+
+
+def _batch_of(records: list[Record]) -> Batch:
+    batch = Batch()
+    for record in records:
+        batch.add(record)
+    return batch
+
+
+def _store_records(
+    session: Session, workspace_id: uuid.UUID, batch: Batch, summary: IngestSummary
+) -> None:
+    """COPY the batch into staging and upsert from there, adding what was written to summary."""
+    rows = batch.prepare_rows()
+    staging.prepare(session)
+    staging.copy_rows(session, "stage_posts", staging.POST_COLUMNS, rows.posts)
+    staging.copy_rows(session, "stage_followers", staging.FOLLOWER_COLUMNS, rows.followers)
+    staging.copy_rows(session, "stage_interactions", staging.INTERACTION_COLUMNS, rows.interactions)
+    part = IngestSummary(stored=len(batch.posts) + len(batch.followers) + len(batch.interactions))
+    if batch.posts:
+        staging.run(session, staging.UPSERT_CONTENT_ITEMS, workspace_id)
+        row = staging.run(session, staging.UPSERT_POSTS, workspace_id).one()
+        part.posts_created, part.posts_updated = row.created, row.updated
+        staging.run(session, staging.DELETE_EMPTY_PLACEHOLDER_ITEMS, workspace_id)
+    if rows.followers:
+        row = staging.run(session, staging.UPSERT_FOLLOWERS, workspace_id).one()
+        part.followers_created, part.followers_updated = row.created, row.updated
+    if batch.interactions:
+        staging.run(session, staging.INSERT_PLACEHOLDER_POSTS, workspace_id)
+        staging.run(session, staging.LOCK_REFERENCED_POSTS, workspace_id)
+        row = staging.run(session, staging.INSERT_INTERACTIONS, workspace_id).one()
+        part.interactions_inserted = row.inserted
+        part.followers_touched = row.followers
+        part.interactions_already_present = len(batch.interactions) - row.inserted
+    summary.merge(part)  # only once every statement succeeded: a refused batch counts nothing
 
 
 def _store_rejects(
@@ -184,19 +260,25 @@ def _store_rejects(
 ) -> None:
     if not rejects:
         return
+    source = _storable(source)
     rows = [
         {
             "workspace_id": workspace_id,
             "source": source,
             "line_number": r.line,
             "reason": r.reason,
-            "message": r.message,
+            "message": r.message.replace("\x00", ""),
             "raw": r.raw.replace("\x00", ""),
             "raw_hash": uuid.UUID(bytes=hashlib.md5(r.raw.encode()).digest()),
         }
         for r in rejects
     ]
     session.execute(insert(IngestReject).values(rows).on_conflict_do_nothing())
+
+
+def _storable(value: str) -> str:
+    """A file name (which may hold any bytes) as text PostgreSQL accepts."""
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
 def ingest_records(
@@ -214,22 +296,49 @@ def ingest_records(
     return store_batch(session, workspace_id=workspace_id, batch=batch, source=source)
 
 
+class DamagedInput(Exception):
+    """The input could not be read past some line; the lines before it were complete."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def iter_batches(stream: IO[bytes], batch_size: int) -> Iterator[Batch]:
-    """Parse a byte stream of JSONL into batches, in bounded memory."""
+    """Parse a byte stream of JSONL into batches, in bounded memory.
+
+    When reading fails part way (a truncated or corrupt .gz, a failing disk), the complete lines
+    read so far are yielded first, then DamagedInput names the line where reading stopped.
+    """
     batch = Batch()
-    for number, raw in enumerate(stream, start=1):
-        batch.lines += 1
-        batch.bytes_read += len(raw)
-        item = parse_line(raw.rstrip(b"\r\n"), number)
-        if item is not None:
-            batch.add(item)
-        if batch.lines >= batch_size:
+    number = 0
+    try:
+        for number, raw in enumerate(stream, start=1):
+            batch.lines += 1
+            batch.bytes_read += len(raw)
+            item = parse_line(raw.rstrip(b"\r\n"), number)
+            if item is not None:
+                batch.add(item)
+            if batch.lines >= batch_size:
+                batch.prepare_rows()
+                yield batch
+                batch = Batch()
+    except (EOFError, zlib.error, OSError) as exc:
+        if batch.lines:
             batch.prepare_rows()
             yield batch
-            batch = Batch()
+        raise DamagedInput(_damage(exc, number + 1)) from exc
     if batch.lines:
         batch.prepare_rows()
         yield batch
+
+
+def _damage(exc: BaseException, line: int) -> str:
+    if isinstance(exc, EOFError):
+        return f"damaged compressed input at line {line:,}: the data ends early (truncated file?)"
+    if isinstance(exc, zlib.error | gzip.BadGzipFile):
+        return f"damaged compressed input at line {line:,}: {exc}"
+    return f"reading failed at line {line:,}: {getattr(exc, 'strerror', None) or exc}"
 
 
 def prefetch(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
@@ -263,12 +372,19 @@ def import_stream(
     batch_size: int,
     on_batch: Callable[[Batch, IngestSummary], None] | None = None,
 ) -> IngestSummary:
-    """Import a JSONL stream batch by batch, each batch in its own committed transaction."""
+    """Import a JSONL stream batch by batch, each batch in its own committed transaction.
+
+    A stream that breaks part way is not an error here: its complete lines are stored and
+    `damaged` in the summary says where it broke.
+    """
     total = IngestSummary()
-    for batch in prefetch(iter_batches(stream, batch_size)):
-        with session_scope() as session:
-            result = store_batch(session, workspace_id=workspace_id, batch=batch, source=source)
-        total.merge(result)
-        if on_batch is not None:
-            on_batch(batch, result)
+    try:
+        for batch in prefetch(iter_batches(stream, batch_size)):
+            with session_scope() as session:
+                result = store_batch(session, workspace_id=workspace_id, batch=batch, source=source)
+            total.merge(result)
+            if on_batch is not None:
+                on_batch(batch, result)
+    except DamagedInput as exc:
+        total.damaged.append(f"{source}: {exc.message}")
     return total

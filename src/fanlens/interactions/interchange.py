@@ -18,6 +18,17 @@ from fanlens.kit.timeutil import parse_rfc3339
 
 MAX_LINE_BYTES = 1_000_000
 NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+# Ids, content keys and usernames are indexed: a btree entry holds at most 2,704 bytes, and 500
+# characters of 4-byte UTF-8 fit with room for the rest of the key.
+MAX_ID_CHARS = 500
+# Counts far above any platform's, low enough that a content item's totals (sums of four counts
+# over its posts, stored as bigint) cannot overflow.
+MAX_COUNT = 10**15
+# Integer ids are 64-bit on every platform.
+MIN_INT_ID, MAX_INT_ID = -(2**63), 2**63 - 1
+# Timestamps are accepted when the year as written lies here: PostgreSQL and Python both hold
+# every such moment at any offset, and no social platform predates it.
+FIRST_YEAR, LAST_YEAR = 1970, 2099
 KNOWN_METRICS = ("views", "likes", "comments", "shares", "saves")
 PROFILE_TEXT = ("username", "display_name", "profile_url", "avatar_url", "bio")
 
@@ -70,6 +81,11 @@ class Reject:
     message: str
     raw: str
 
+    def __post_init__(self) -> None:
+        # Lone surrogates (a JSON "\ud800") cannot be written as UTF-8 anywhere downstream.
+        self.message = _encodable(self.message)
+        self.raw = _encodable(self.raw)
+
 
 Record = PostRecord | FollowerRecord | InteractionRecord
 
@@ -107,6 +123,10 @@ def parse_line(raw: bytes, line: int) -> Record | Reject | None:
         return Reject(
             line, "bad_json", f"not JSON: {exc.msg} at column {exc.colno}", text.rstrip("\r\n")
         )
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        return Reject(line, "out_of_range", f"a number is too long: {exc}", text.rstrip("\r\n"))
+    except RecursionError:
+        return Reject(line, "bad_json", "JSON nested too deeply", text.rstrip("\r\n"))
     try:
         return parse_object(obj, line)
     except Invalid as exc:
@@ -137,7 +157,7 @@ def _post(obj: dict[str, Any], line: int) -> PostRecord:
         line=line,
         platform=_name(obj, "platform"),
         external_post_id=_id(obj, "external_post_id", required=True),  # type: ignore[arg-type]
-        content_key=_text(content, "key", label="content.key"),
+        content_key=_text(content, "key", label="content.key", max_chars=MAX_ID_CHARS),
         content_title=_text(content, "title", label="content.title"),
         url=_text(obj, "url"),
         caption=_text(obj, "caption"),
@@ -154,7 +174,8 @@ def _follower(obj: dict[str, Any], line: int, where: str = "") -> FollowerRecord
     )
     for name in PROFILE_TEXT:
         if obj.get(name) is not None:
-            setattr(record, name, _text(obj, name, label=f"{where}{name}"))
+            limit = MAX_ID_CHARS if name == "username" else None
+            setattr(record, name, _text(obj, name, label=f"{where}{name}", max_chars=limit))
     record.follower_count = _count(obj, "follower_count", where)
     verified = obj.get("verified")
     if verified is not None and not isinstance(verified, bool):
@@ -214,39 +235,85 @@ def _id(obj: dict[str, Any], field: str, *, required: bool = False, where: str =
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise Invalid("wrong_type", f"field '{where}{field}' must be a string (or integer) id")
-    return str(value)
+    if isinstance(value, int):
+        if not MIN_INT_ID <= value <= MAX_INT_ID:
+            raise Invalid(
+                "out_of_range", f"field '{where}{field}' is beyond a 64-bit integer: use a string"
+            )
+        return str(value)
+    return _checked_text(value, f"{where}{field}", MAX_ID_CHARS)
 
 
-def _text(obj: dict[str, Any], field: str, *, label: str | None = None) -> str | None:
+def _text(
+    obj: dict[str, Any], field: str, *, label: str | None = None, max_chars: int | None = None
+) -> str | None:
     value = obj.get(field)
     if value is None:
         return None
     if not isinstance(value, str):
         raise Invalid("wrong_type", f"field '{label or field}' must be a string")
-    return value.replace("\x00", "")  # PostgreSQL text cannot hold NUL
+    return _checked_text(value, label or field, max_chars)
+
+
+def _checked_text(value: str, label: str, max_chars: int | None) -> str:
+    if "\x00" in value:
+        raise Invalid(
+            "nul_character", f"field '{label}' holds a NUL character (\\u0000): remove it"
+        )
+    if not value.isascii() and _encodable(value) is not value:
+        raise Invalid(
+            "bad_encoding", f"field '{label}' holds a lone surrogate (\\ud800-\\udfff): remove it"
+        )
+    if max_chars is not None and len(value) > max_chars:
+        raise Invalid(
+            "too_long", f"field '{label}' is {len(value):,} characters; at most {max_chars} fit"
+        )
+    return value
+
+
+def _encodable(value: str) -> str:
+    """The value itself when it is valid Unicode, else a copy with U+FFFD for each surrogate."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
 
 
 def _count(obj: dict[str, Any], field: str, where: str = "") -> int | None:
     value = obj.get(field)
     if value is None:
         return None
+    return _whole(value, f"field '{where}{field}'")
+
+
+def _whole(value: Any, label: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise Invalid("wrong_type", f"field '{where}{field}' must be a whole number ≥ 0")
+        raise Invalid("wrong_type", f"{label} must be a whole number ≥ 0")
+    if value > MAX_COUNT:
+        raise Invalid("out_of_range", f"{label} is above 10^15, the largest count accepted")
     return value
 
 
-def _time(obj: dict[str, Any], field: str) -> datetime | None:
+def _time(obj: dict[str, Any], field: str, where: str = "") -> datetime | None:
     value = obj.get(field)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise Invalid("bad_timestamp", f"field '{field}' must be an RFC 3339 string")
-    try:
-        return parse_rfc3339(value)
-    except ValueError as exc:
+        raise Invalid("bad_timestamp", f"field '{where}{field}' must be an RFC 3339 string")
+    year = value.strip()[:4]
+    if year.isascii() and year.isdigit() and not FIRST_YEAR <= int(year) <= LAST_YEAR:
         raise Invalid(
             "bad_timestamp",
-            f"field '{field}' is not an RFC 3339 timestamp ({value!r}): "
+            f"field '{where}{field}' is {value[:40]!r}: "
+            f"years {FIRST_YEAR} to {LAST_YEAR} are accepted",
+        )
+    try:
+        return parse_rfc3339(value)
+    except (ValueError, OverflowError) as exc:
+        raise Invalid(
+            "bad_timestamp",
+            f"field '{where}{field}' is not an RFC 3339 timestamp ({value[:40]!r}): "
             "use e.g. 2026-11-02T14:05:00Z",
         ) from exc
 
@@ -257,6 +324,54 @@ def _metrics(value: Any) -> dict[str, int]:
     if not isinstance(value, dict):
         raise Invalid("wrong_type", "field 'metrics' must be an object of counts")
     for name, count in value.items():
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise Invalid("wrong_type", f"metric 'metrics.{name}' must be a whole number ≥ 0")
+        _checked_text(name, "metrics (a metric's name)", None)
+        _whole(count, f"metric 'metrics.{name}'")
     return value
+
+
+def as_interchange(record: Record) -> dict[str, Any]:
+    """A parsed record written back as an interchange object (what a reject of it shows)."""
+    if isinstance(record, PostRecord):
+        content = {"key": record.content_key, "title": record.content_title}
+        return _present(
+            type="post",
+            platform=record.platform,
+            external_post_id=record.external_post_id,
+            content=_present(**content) or None,
+            url=record.url,
+            caption=record.caption,
+            posted_at=record.posted_at,
+            metrics=record.metrics or None,
+        )
+    if isinstance(record, FollowerRecord):
+        return {"type": "follower", **_profile(record)}
+    return _present(
+        type="interaction",
+        platform=record.platform,
+        interaction_type=record.interaction_type,
+        user={k: v for k, v in _profile(record.user).items() if k != "platform"},
+        external_post_id=record.external_post_id,
+        external_id=record.external_id,
+        text=record.text,
+        parent_external_id=record.parent_external_id,
+        occurred_at=record.occurred_at,
+    )
+
+
+def _profile(record: FollowerRecord) -> dict[str, Any]:
+    fields = {name: getattr(record, name) for name in PROFILE_TEXT}
+    return _present(
+        platform=record.platform,
+        external_user_id=record.external_user_id,
+        **fields,
+        follower_count=record.follower_count,
+        verified=record.verified,
+    )
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    return {
+        k: v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v
+        for k, v in fields.items()
+        if v is not None
+    }

@@ -100,6 +100,8 @@ def ingest_body(
             records = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise InvalidInput("body is not valid JSON: nested too deeply") from exc
         if not isinstance(records, list):
             raise InvalidInput("a JSON body must be an array of interchange records")
         return ingest_records(session, workspace_id=workspace_id, records=records, source="api")
