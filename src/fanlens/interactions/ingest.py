@@ -273,7 +273,9 @@ def _store_rejects(
         }
         for r in rejects
     ]
-    session.execute(insert(IngestReject).values(rows).on_conflict_do_nothing())
+    # executemany: one statement compiled once, sent in pages (a VALUES list of thousands of
+    # rows costs more to compile than to run)
+    session.execute(insert(IngestReject).on_conflict_do_nothing(), rows)
 
 
 def _storable(value: str) -> str:
