@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import os
 import random
 import signal
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -107,3 +109,53 @@ def test_cli_reports_and_exit_codes(tmp_path: Path, fresh_database_url: str) -> 
     unknown_ws = run_cli("import", str(data), "--workspace", "nobody", env=env)
     assert unknown_ws.returncode == 1
     assert "fanlens workspace create nobody" in unknown_ws.stderr
+
+
+def _count_followers(url: str) -> int:
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM followers")).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def test_a_truncated_gzip_stores_its_complete_lines_and_exits_2(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    lines = [
+        f'{{"type":"follower","platform":"tiktok","external_user_id":"u{n}","bio":"{n * 7919}"}}\n'
+        for n in range(3000)
+    ]
+    whole = gzip.compress("".join(lines).encode("utf-8"))
+    cut = whole[: len(whole) * 2 // 3]
+    readable = zlib.decompressobj(wbits=31).decompress(cut)
+    complete = readable.count(b"\n")
+    assert 0 < complete < len(lines)
+    damaged = tmp_path / "cut.jsonl.gz"
+    damaged.write_bytes(cut)
+
+    # The default batch size holds the whole file: the batch in progress must still be stored.
+    result = run_cli("import", str(damaged), env=fanlens_env(database_url=fresh_database_url))
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"damaged compressed input at line {complete + 1:,}" in result.stdout
+    assert _count_followers(fresh_database_url) == complete
+
+
+def test_unreadable_paths_are_named_for_what_they_are(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    env = fanlens_env(database_url=fresh_database_url)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    as_folder = run_cli("import", str(folder), env=env)
+    assert as_folder.returncode == 2
+    assert f"cannot read {folder}: is a directory" in as_folder.stdout
+    locked = tmp_path / "locked.jsonl"
+    locked.write_text("{}\n", encoding="utf-8")
+    locked.chmod(0)
+    if os.geteuid() != 0:  # root reads any file
+        denied = run_cli("import", str(locked), env=env)
+        assert denied.returncode == 2
+        assert f"cannot read {locked}: permission denied" in denied.stdout
+    assert _count_followers(fresh_database_url) == 0
