@@ -53,6 +53,26 @@ BAD = [
     },
     {"type": "gift", "platform": "tiktok"},
     {"platform": "tiktok"},
+    {"type": "post", "platform": "tiktok", "external_post_id": "a\x00"},
+    {"type": "post", "platform": "tiktok", "external_post_id": 2**63},
+    {"type": "post", "platform": "tiktok", "external_post_id": "1", "metrics": {"views": 10**16}},
+    {"type": "post", "platform": "tiktok", "external_post_id": "1", "metrics": {"a\x00": 1}},
+    {"type": "post", "platform": "tiktok", "external_post_id": "1", "caption": "\x00"},
+    {"type": "post", "platform": "tiktok", "external_post_id": "1", "content": {"key": "k" * 501}},
+    {
+        "type": "post",
+        "platform": "tiktok",
+        "external_post_id": "1",
+        "posted_at": "1969-12-31T00:00:00Z",
+    },
+    {"type": "follower", "platform": "tiktok", "external_user_id": "u", "username": "u" * 501},
+    {
+        "type": "interaction",
+        "platform": "tiktok",
+        "interaction_type": "like",
+        "occurred_at": "9999-12-31T23:59:59-05:00",
+        "user": {"external_user_id": "u"},
+    },
 ]
 
 
@@ -63,10 +83,26 @@ def test_bad_records_are_refused_by_both(record: dict[str, Any]) -> None:
 
 
 names = st.sampled_from(["tiktok", "youtube", "Bad Name", "x", ""])
-ids = st.one_of(st.text(min_size=1, max_size=5), st.integers(0, 10**6), st.none(), st.just(True))
+ids = st.one_of(
+    st.text(min_size=1, max_size=5),
+    st.integers(0, 10**6),
+    st.none(),
+    st.just(True),
+    st.sampled_from(["a\x00", "x" * 501, 2**63 - 1, 2**63, -(2**63) - 1]),
+)
 values = st.one_of(st.none(), st.text(max_size=5), st.integers(-5, 5), st.booleans())
 stamps = st.sampled_from(
-    [None, "2026-11-02T14:05:00Z", "2026-11-02T14:05:00+02:00", "yesterday", 17]
+    [
+        None,
+        "2026-11-02T14:05:00Z",
+        "2026-11-02T14:05:00+02:00",
+        "yesterday",
+        17,
+        "1970-01-01T00:00:00+01:00",
+        "2099-12-31T23:59:59-05:00",
+        "1969-12-31T23:59:59Z",
+        "2100-01-01T00:00:00Z",
+    ]
 )
 
 
