@@ -262,7 +262,7 @@ HOSTILE_LINE = st.tuples(st.sampled_from(FIELDS), JSON_VALUES).map(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(records=st.lists(HOSTILE_LINE, min_size=1, max_size=8), batch_size=st.integers(1, 5))
 def test_arbitrary_values_in_every_field_are_stored_or_rejected(
