@@ -74,7 +74,7 @@ def test_404_405_request_id_and_ops_routes(client: TestClient, world: World) -> 
     assert echoed.headers["x-request-id"] == "abc-123"
     assert echoed.json()["status"] == "ok"
     assert client.get("/healthz").headers["x-request-id"] != "abc-123"
-    assert "fanlens_http_requests_total" in client.get("/metrics").text
+    assert_error(client.get("/metrics"), 404, "not_found")  # off without FANLENS_METRICS_TOKEN
     spec = client.get("/openapi.json").json()
     assert f"{API}/followers/leaderboard" in spec["paths"]
     assert client.get("/docs").status_code == 200
