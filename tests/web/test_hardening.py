@@ -305,3 +305,19 @@ def test_metrics_need_the_configured_token(site: Site, metrics_token: object) ->
         assert wrong.status_code == 401
         scraped = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
         assert scraped.status_code == 200 and "fanlens_http_requests_total" in scraped.text
+
+
+def test_a_window_that_ended_counts_again_from_one_and_leaves_no_rows(session: Session) -> None:
+    for _ in range(settings.login_max_attempts):
+        users.count_login_check(session=session, username="Old", ip="192.0.2.1")
+        users.count_login_check(session=session, username="gone", ip="192.0.2.2")
+    with pytest.raises(users.TooManyAttempts) as refused:
+        users.count_login_check(session=session, username="old", ip="192.0.2.1")
+    assert 0 < refused.value.retry_after <= settings.login_window_seconds
+    session.execute(
+        text("UPDATE login_throttles SET window_started_at = now() - make_interval(secs => :s)"),
+        {"s": settings.login_window_seconds},
+    )  # both windows have ended
+    users.count_login_check(session=session, username="old", ip="192.0.2.1")
+    rows = session.execute(text("SELECT username, checks FROM login_throttles")).all()
+    assert [tuple(r) for r in rows] == [("old", 1)]

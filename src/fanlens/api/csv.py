@@ -32,23 +32,18 @@ def wants_csv(request: Request, fmt: Format | None) -> bool:
 def cell(value: Any) -> Any:
     """A JSON value as one CSV cell: lists joined by '|', objects as JSON, null as empty;
     text a spreadsheet would run as a formula is escaped (see `defused`)."""
+    text = _flat(value)
+    return defused(text) if isinstance(text, str) else text
+
+
+def _flat(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, list):
-        return defused(LIST_SEPARATOR.join(str(_plain(v)) for v in value))
+        return LIST_SEPARATOR.join(str(_flat(v)) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
-    return defused(value) if isinstance(value, str) else value
-
-
-def _plain(value: Any) -> Any:
-    if value is None:
-        return ""
-    return (
-        json.dumps(value, separators=(",", ":"), sort_keys=True)
-        if isinstance(value, dict)
-        else value
-    )
+    return value
 
 
 def defused(text: str) -> str:

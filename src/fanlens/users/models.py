@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Text,
     UniqueConstraint,
@@ -59,7 +60,10 @@ class LoginThrottle(Base):
     known."""
 
     __tablename__ = "login_throttles"
-    __table_args__ = (UniqueConstraint("username", "ip"),)
+    __table_args__ = (
+        UniqueConstraint("username", "ip"),
+        Index("ix_login_throttles_window_started_at", "window_started_at"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     username: Mapped[str] = mapped_column(Text, nullable=False)  # stored lowercase

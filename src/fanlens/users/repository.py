@@ -44,6 +44,18 @@ def count_check(
     return int(checks), started
 
 
+def forget_stale_checks(session: Session, *, window: timedelta) -> None:
+    """Counts whose window has ended are worth nothing: drop them, so guessing many usernames
+    leaves no lasting rows (the index on window_started_at finds them). Rows another login
+    holds are skipped: concurrent clean-ups never wait on, or deadlock with, each other."""
+    stale = (
+        select(LoginThrottle.id)
+        .where(LoginThrottle.window_started_at <= func.now() - window)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(delete(LoginThrottle).where(LoginThrottle.id.in_(stale)))
+
+
 def forget_checks(session: Session, *, username: str, ip: str) -> None:
     session.execute(
         delete(LoginThrottle).where(LoginThrottle.username == username, LoginThrottle.ip == ip)

@@ -80,6 +80,7 @@ def count_login_check(*, session: Session, username: str, ip: str) -> None:
     used up. The caller commits this before checking the password, so concurrent requests
     (any process) see each other's counts and no lock is held while the hash is computed."""
     window = timedelta(seconds=settings.login_window_seconds)
+    repository.forget_stale_checks(session, window=window)
     checks, started = repository.count_check(
         session, username=normalize(username)[:100], ip=ip, window=window
     )

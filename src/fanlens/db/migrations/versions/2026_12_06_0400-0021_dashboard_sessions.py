@@ -55,6 +55,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttles")),
         sa.UniqueConstraint("username", "ip", name=op.f("uq_login_throttles_username_ip")),
     )
+    op.create_index(
+        "ix_login_throttles_window_started_at", "login_throttles", ["window_started_at"]
+    )
     # The attempt log counted failures with a read then a write: concurrent requests all
     # read the same count. The throttle above replaces it.
     op.drop_index("ix_login_attempts_username_ip_attempted_at", table_name="login_attempts")
@@ -81,6 +84,7 @@ def downgrade() -> None:
         "login_attempts",
         ["username", "ip", "attempted_at"],
     )
+    op.drop_index("ix_login_throttles_window_started_at", table_name="login_throttles")
     op.drop_table("login_throttles")
     op.drop_index("ix_dashboard_sessions_user_id", table_name="dashboard_sessions")
     op.drop_table("dashboard_sessions")
