@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from fanlens.api.app import create_app
 from fanlens.config import settings
 from fanlens.users import service as users
+from fanlens.web.rendering import http_url
 from tests.helpers import fanlens_env, run_cli
 from tests.web.conftest import API, FORMULA_TITLE, PASSWORD, Site, serve
 
@@ -240,6 +241,15 @@ def test_javascript_urls_from_imported_data_never_become_links(site: Site) -> No
             assert "alert(" not in href, (path, href)
     shown = " ".join(" ".join(p.text) for p in pages.values())
     assert "javascript:alert(3)" in shown  # the URL is shown, as text
+
+
+def test_only_http_urls_may_become_links() -> None:
+    for url in ("https://youtube.com/watch?v=1", "HTTP://example.org/p", "http://[::1]:8/x"):
+        assert http_url(url), url
+    refused = ["javascript:alert(1)", " JavaScript:alert(1)", "\thttp://x", "data:text/html,x"]
+    refused += ["//evil.example", "/relative", "https:alert(1)", "http:///x", "", None, 3]
+    for url in refused:
+        assert not http_url(url), url
 
 
 # 13. CSV exports ------------------------------------------------------------------------------
