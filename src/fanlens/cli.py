@@ -249,6 +249,43 @@ def user_list() -> None:
             print(f"{u.username}\t{names.get(u.workspace_id, '?')}\t{last}")
 
 
+@user_app.command("password")
+@friendly_errors
+def user_password(
+    username: Annotated[str, typer.Argument(help="The user's login name.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="The new password (at least 8 characters); asked for when not given.",
+        ),
+    ] = "",
+) -> None:
+    """Set a user's password; every dashboard session of the user ends."""
+    from fanlens.db.engine import unit_of_work
+    from fanlens.users import service
+
+    with unit_of_work() as session:
+        user = service.set_password(session=session, username=username, password=password)
+        console.print(f"password of {user.username} changed; their sessions are ended")
+
+
+@user_app.command("logout-all")
+@friendly_errors
+def user_logout_all(
+    username: Annotated[str, typer.Argument(help="The user's login name.")],
+) -> None:
+    """End every dashboard session of a user (each browser must log in again)."""
+    from fanlens.db.engine import unit_of_work
+    from fanlens.users import service
+
+    with unit_of_work() as session:
+        ended = service.logout_all(session=session, username=username)
+        console.print(f"ended {ended} session(s) of {service.normalize(username)}")
+
+
 DemoSize = Annotated[str, typer.Option(help="World size: tiny or small (about a minute).")]
 
 
@@ -318,18 +355,21 @@ def serve(
             migrate.upgrade(get_engine())
     console.print(f"serving on http://{bind_host}:{bind_port}  (dashboard: /analytics)")
     sys.stdout.flush()
-    if workers == 1:
-        uvicorn.run(create_app(), host=bind_host, port=bind_port, log_level="warning")
-        return
-    # Several processes, each importing the app itself (the GIL caps one process at one core).
     from fanlens.api import processes
 
+    if workers == 1:
+        uvicorn.run(
+            create_app(), host=bind_host, port=bind_port, log_level="warning",
+            **processes.proxy_options(),
+        )  # fmt: skip
+        return
+    # Several processes, each importing the app itself (the GIL caps one process at one core).
     if processes.SUPPORTED:
         processes.serve(bind_host, bind_port, workers)
         return
     uvicorn.run(
         processes.APP, factory=True, workers=workers, host=bind_host, port=bind_port,
-        log_level="warning",
+        log_level="warning", **processes.proxy_options(),
     )  # fmt: skip
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -121,6 +122,16 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(
         default=900, ge=1, description="The window in which failed logins are counted."
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDR networks of reverse proxies trusted to "
+        "report the client in X-Forwarded-For (and the scheme in X-Forwarded-Proto). Empty: "
+        "forwarding headers are ignored and the client is the connection's peer.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that opens /metrics (Prometheus). Unset: /metrics answers 404.",
+    )
     sentiment_batch_size: int = Field(
         default=1_000, ge=1, description="Comments the sentiment job analyses per transaction."
     )
@@ -202,8 +213,28 @@ class Settings(BaseSettings):
         description="When the worker resumes campaigns that are due or were interrupted (cron).",
     )
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        for entry in _entries(value):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"FANLENS_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network "
+                    "(e.g. 127.0.0.1,10.0.0.0/8)"
+                ) from None
+        return value
+
+    def trusted_proxy_list(self) -> list[str]:
+        return _entries(self.trusted_proxies)
+
     def database_url_or_none(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url else None
+
+
+def _entries(value: str) -> list[str]:
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
 
 
 settings = Settings()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from fanlens.api.app import create_app
-from fanlens.api.csv import cell
+from fanlens.api.csv import cell, write_rows
 from fanlens.api.dependencies import WriteScope
 from tests.api.conftest import API, World
 
@@ -74,7 +74,7 @@ def test_404_405_request_id_and_ops_routes(client: TestClient, world: World) -> 
     assert echoed.headers["x-request-id"] == "abc-123"
     assert echoed.json()["status"] == "ok"
     assert client.get("/healthz").headers["x-request-id"] != "abc-123"
-    assert "fanlens_http_requests_total" in client.get("/metrics").text
+    assert_error(client.get("/metrics"), 404, "not_found")  # off without FANLENS_METRICS_TOKEN
     spec = client.get("/openapi.json").json()
     assert f"{API}/followers/leaderboard" in spec["paths"]
     assert client.get("/docs").status_code == 200
@@ -118,3 +118,16 @@ def test_csv_rows_equal_json_items(client: TestClient, world: World) -> None:
             rows = list(csv.DictReader(io.StringIO(response.text)))
             expected = [{k: str(cell(v)) for k, v in item.items()} for item in items]
             assert rows == expected, path
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_get_a_quote() -> None:
+    for text in ("=1+2", "+1 great", "-cmd", "@SUM(A1)", "\tx", "\rx", "-1+1", "-"):
+        assert cell(text) == "'" + text
+    assert cell(["=a", "b"]) == "'=a|b"
+    for number in (-3, -0.25, 12):
+        assert cell(number) == number  # numbers are written as numbers
+    for plain in ("-3", "-0.25", "-1e5", "hello", "a=b", ""):
+        assert cell(plain) == plain  # numbers carried as text (decimals) stay numbers
+    out = io.StringIO()
+    write_rows(out, ["name", "n"], [{"name": "@me", "n": -2}, {"name": None}])
+    assert out.getvalue().splitlines() == ["name,n", "'@me,-2", ","]

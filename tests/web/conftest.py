@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from fanlens.api import processes
 from fanlens.api.app import create_app
 from fanlens.auth import service as tokens
 from fanlens.config import settings
@@ -58,6 +59,7 @@ class Site:
     engine: Engine
     token: str
     ids: dict[str, uuid.UUID] = field(default_factory=dict)
+    hostile_token: str = ""
 
     def api(self, path: str, **params: Any) -> Any:
         import httpx
@@ -99,6 +101,7 @@ def _load(session: Session, site: Site) -> None:
     connector_repository.save_state(session, account.id, "posts", {"cursor": "x"})
     retired = RetiredMetric("impressions", "FEED", "(#100) the impressions metric is retired")
     connector_repository.record_retired_metrics(session, account.id, [retired])
+    _load_hostile(session, site)
     users.create(session=session, workspace_id=a.id, username="amy", password=PASSWORD)
     users.create(session=session, workspace_id=a.id, username="locked", password=PASSWORD)
     users.create(session=session, workspace_id=b.id, username="bob", password=PASSWORD)
@@ -106,9 +109,40 @@ def _load(session: Session, site: Site) -> None:
     site.ids.update(a=a.id, b=b.id)
 
 
-def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:
+# Workspace "hostile": imported text that attacks the pages and the CSV exports.
+FORMULA_TITLE = '=HYPERLINK("http://evil.example","open me")'
+HOSTILE_RECORDS: list[dict[str, Any]] = [
+    {"type": "post", "platform": "youtube", "external_post_id": "js-1",
+     "content": {"key": "js-video", "title": FORMULA_TITLE}, "url": "javascript:alert(1)",
+     "posted_at": "2026-11-01T12:00:00Z", "metrics": {"views": 10, "likes": 1}},
+    {"type": "post", "platform": "bluesky", "external_post_id": "js-2",
+     "content": {"key": "js-video"}, "url": " JavaScript:alert(2)",
+     "posted_at": "2026-11-02T12:00:00Z", "metrics": {"likes": 1}},
+    {"type": "follower", "platform": "youtube", "external_user_id": "u-js", "username": "-2+3",
+     "display_name": "@SUM(1,2)", "profile_url": "javascript:alert(3)"},
+    {"type": "interaction", "platform": "youtube", "interaction_type": "comment",
+     "external_post_id": "js-1", "occurred_at": "2026-11-03T12:00:00Z",
+     "user": {"external_user_id": "u-js", "username": "-2+3"}, "text": "+1 great"},
+]  # fmt: skip
+
+
+def _load_hostile(session: Session, site: Site) -> None:
+    hostile = workspace_service.create(session=session, name="hostile")
+    ingest_records(session, workspace_id=hostile.id, records=HOSTILE_RECORDS, source="test")
+    users.create(session=session, workspace_id=hostile.id, username="eve", password=PASSWORD)
+    site.hostile_token = tokens.create(
+        session=session, workspace_id=hostile.id, name="t", scope="read"
+    ).secret
+    site.ids["hostile"] = hostile.id
+
+
+def serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:
+    """The app on a free port, with the forwarding-header options `fanlens serve` uses."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(
+        app, port=port, log_level="warning", lifespan="off", **processes.proxy_options()
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -130,7 +164,7 @@ def site(admin_url: str, template_database: str) -> Iterator[Site]:
         _load(session, built)
         session.commit()
     analyse_pending(workspace_id=built.ids["a"], engine=engine)  # comments get their labels
-    server, thread, port = _serve(create_app(engine))
+    server, thread, port = serve(create_app(engine))
     built.base = f"http://127.0.0.1:{port}"
     yield built
     server.should_exit = True

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gc
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import Engine, text
@@ -17,6 +18,7 @@ from fanlens.api import errors
 from fanlens.api.middleware import RequestContextMiddleware
 from fanlens.api.router import build_api_router
 from fanlens.api.schemas import ErrorResponse
+from fanlens.config import settings
 from fanlens.db.engine import get_engine, session_factory
 from fanlens.web import router as web
 
@@ -73,5 +75,15 @@ def _ops_routes(app: FastAPI) -> None:
         return Health(status="ok", database="ok", version=__version__)
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        # Off without FANLENS_METRICS_TOKEN: route names and counts describe the deployment.
+        token = settings.metrics_token
+        if token is None:
+            return errors.error_response(404, "not_found", "Not Found")
+        given = request.headers.get("authorization", "")
+        expected = f"Bearer {token.get_secret_value()}"
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return errors.error_response(
+                401, "unauthorized", "/metrics needs Authorization: Bearer <FANLENS_METRICS_TOKEN>"
+            )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -20,12 +20,23 @@ import socket
 import threading
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import Any
 
+from fanlens.config import settings
 from fanlens.kit.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 APP = "fanlens.api.app:create_app"
 SUPPORTED = hasattr(socket, "SO_REUSEPORT")  # not on Windows: there uvicorn's workers serve
+
+
+def proxy_options() -> dict[str, Any]:
+    """uvicorn's forwarding-header options: off unless FANLENS_TRUSTED_PROXIES names proxies.
+
+    uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so anyone connecting from
+    the host itself could pick the address the login limit counts."""
+    trusted = settings.trusted_proxy_list()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ["127.0.0.1"]}
 
 
 def serve(host: str, port: int, workers: int, app: str = APP) -> None:
@@ -84,5 +95,5 @@ def _worker(family: socket.AddressFamily, host: str, port: int, app: str) -> Non
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(app, factory=True, log_level="warning")
+    config = uvicorn.Config(app, factory=True, log_level="warning", **proxy_options())
     uvicorn.Server(config).run(sockets=[sock])

@@ -32,7 +32,7 @@ from fanlens.scoring.models import (
     ScoringRun,
 )
 from fanlens.sentiment.models import CommentSentiment, SentimentAlert
-from fanlens.users.models import LoginAttempt, User
+from fanlens.users.models import DashboardSession, LoginThrottle, User
 from fanlens.workspaces.models import Workspace
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "ContentLinkDecision",
     "ContentPost",
     "ContentTag",
+    "DashboardSession",
     "EngagementAlert",
     "Follower",
     "FollowerActivePeriod",
@@ -54,7 +55,7 @@ __all__ = [
     "FollowerTierChange",
     "IdentityProfile",
     "IngestReject",
-    "LoginAttempt",
+    "LoginThrottle",
     "OutreachAddress",
     "OutreachCampaign",
     "OutreachEvent",

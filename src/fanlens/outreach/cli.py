@@ -3,7 +3,6 @@ export, log), opt-outs, hand-set addresses and the workspace's guards."""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import uuid
@@ -13,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from fanlens.api.csv import write_rows
 from fanlens.cli import friendly_errors
 from fanlens.config import settings
 from fanlens.kit.errors import InvalidInput
@@ -309,9 +309,7 @@ def campaign_export(
     with unit_of_work() as session:
         rows = export.rows(session=session, workspace_id=_ws(session, workspace), ref=campaign)
     out = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
-    writer = csv.DictWriter(out, fieldnames=export.FIELDS)
-    writer.writeheader()
-    writer.writerows(rows)
+    write_rows(out, export.FIELDS, rows)  # cells escaped against formula injection
     if output:
         out.close()
         print(f"wrote {len(rows)} row(s) to {output}")

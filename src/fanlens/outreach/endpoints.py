@@ -4,13 +4,13 @@ is queued after that commit (a background task runs after the response)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
+from fanlens.api.csv import write_rows
 from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
 from fanlens.api.schemas import ErrorResponse
 from fanlens.outreach import export, repository, service
@@ -152,9 +152,7 @@ def campaign_export(
     """The campaign's messages as CSV, for sending by hand."""
     rows = export.rows(session=session, workspace_id=principal.workspace_id, ref=str(campaign_id))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=export.FIELDS)
-    writer.writeheader()
-    writer.writerows(rows)
+    write_rows(out, export.FIELDS, rows)  # cells escaped against formula injection
     return Response(out.getvalue(), media_type="text/csv")
 
 

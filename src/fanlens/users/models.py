@@ -1,11 +1,20 @@
-"""Dashboard users (each belongs to one workspace) and the log of login attempts."""
+"""Dashboard users (each belongs to one workspace), their sessions, and the login throttle."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Text, UniqueConstraint, func
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_pk
@@ -25,20 +34,39 @@ class User(WorkspaceScoped, TimestampMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class LoginAttempt(Base):
-    """One try at logging in, kept so failures can be counted per username and address.
+class DashboardSession(Base):
+    """One login: the cookie carries a random key, the row its SHA-256, so a database dump
+    opens no session. Deleting the row ends the session on the next request."""
 
-    Not workspace-scoped: an attempt happens before anyone is known."""
+    __tablename__ = "dashboard_sessions"
 
-    __tablename__ = "login_attempts"
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    key_hash: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class LoginThrottle(Base):
+    """Password checks per username and address in the current window, counted by one
+    atomic upsert before each check. Not workspace-scoped: a login happens before anyone is
+    known."""
+
+    __tablename__ = "login_throttles"
     __table_args__ = (
-        Index("ix_login_attempts_username_ip_attempted_at", "username", "ip", "attempted_at"),
+        UniqueConstraint("username", "ip"),
+        Index("ix_login_throttles_window_started_at", "window_started_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     username: Mapped[str] = mapped_column(Text, nullable=False)  # stored lowercase
     ip: Mapped[str] = mapped_column(Text, nullable=False)
-    succeeded: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    attempted_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), nullable=False, server_default=func.now()
-    )
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    checks: Mapped[int] = mapped_column(Integer, nullable=False)

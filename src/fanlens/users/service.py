@@ -1,8 +1,10 @@
-"""Dashboard users: creating them, and logging in with a rate limit per username and address."""
+"""Dashboard users: creating them, logging in under a rate limit, and their sessions."""
 
 from __future__ import annotations
 
+import hashlib
 import math
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +19,8 @@ from fanlens.users.models import User
 from fanlens.users.passwords import DUMMY_HASH, hash_password, verify_password
 
 MIN_PASSWORD_LENGTH = 8
+# last_seen_at is written at most this often, so most page views stay a single read.
+SEEN_EVERY = timedelta(minutes=5)
 
 
 class TooManyAttempts(FanlensError):
@@ -39,12 +43,16 @@ def normalize(username: str) -> str:
     return username.strip().lstrip("@").lower()
 
 
+def _check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
 def create(*, session: Session, workspace_id: uuid.UUID, username: str, password: str) -> User:
     name = normalize(username)
     if not name or len(name) > 100:
         raise InvalidInput("a username needs 1 to 100 characters")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password_rules(password)
     if repository.get_by_username(session, name) is not None:
         raise Conflict(f"user {name!r} already exists")
     user = User(workspace_id=workspace_id, username=name, password_hash=hash_password(password))
@@ -60,29 +68,79 @@ def get_or_raise(*, session: Session, user_id: uuid.UUID) -> User:
     return user
 
 
-def _check_rate_limit(session: Session, username: str, ip: str) -> None:
+def get_by_username_or_raise(*, session: Session, username: str) -> User:
+    user = repository.get_by_username(session, normalize(username))
+    if user is None:
+        raise NotFound(f"no user {normalize(username)!r} (see `fanlens user list`)")
+    return user
+
+
+def count_login_check(*, session: Session, username: str, ip: str) -> None:
+    """Count one password check for (username, ip); refuse it when the window's checks are
+    used up. The caller commits this before checking the password, so concurrent requests
+    (any process) see each other's counts and no lock is held while the hash is computed."""
     window = timedelta(seconds=settings.login_window_seconds)
-    now = utcnow()
-    repository.forget_attempts(session, username=username, ip=ip, before=now - window)
-    failures = repository.recent_failures(session, username=username, ip=ip, since=now - window)
-    if len(failures) >= settings.login_max_attempts:
-        # The oldest failure that still counts leaves the window first.
-        oldest = failures[-settings.login_max_attempts]
-        wait = max(1, math.ceil((oldest + window - now).total_seconds()))
+    repository.forget_stale_checks(session, window=window)
+    checks, started = repository.count_check(
+        session, username=normalize(username)[:100], ip=ip, window=window
+    )
+    if checks > settings.login_max_attempts:
+        wait = max(1, math.ceil((started + window - utcnow()).total_seconds()))
         raise TooManyAttempts(
             f"too many failed logins; try again in {wait} seconds", retry_after=wait
         )
 
 
 def login(*, session: Session, username: str, password: str, ip: str) -> LoggedIn:
-    """Check a password. Every attempt is recorded (the caller commits even on failure) and
-    more than `login_max_attempts` failures per username and address in the window lock out."""
+    """Check a password already counted by `count_login_check`; a success clears the count."""
     name = normalize(username)[:100]
-    _check_rate_limit(session, name, ip)
     user = repository.get_by_username(session, name) if name else None
     ok = verify_password(password, user.password_hash if user else DUMMY_HASH) and user is not None
-    repository.record_attempt(session, username=name, ip=ip, succeeded=ok)
     if not ok or user is None:
         raise Unauthorized("wrong username or password")
+    repository.forget_checks(session, username=name, ip=ip)
     repository.touch_login(session, user.id)
     return LoggedIn(user_id=user.id, workspace_id=user.workspace_id, username=user.username)
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(*, session: Session, user_id: uuid.UUID) -> str:
+    """A new dashboard session; returns its key (for the cookie; only its hash is stored)."""
+    repository.end_expired_sessions(session, user_id)
+    key = secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(seconds=settings.session_max_age)
+    repository.add_session(session, user_id=user_id, key_hash=_key_hash(key), expires_at=expires)
+    return key
+
+
+def session_user(*, session: Session, key: str) -> LoggedIn | None:
+    """The user of a live session, or None once it was ended or expired."""
+    found = repository.session_user(session, _key_hash(key))
+    if found is None:
+        return None
+    user, row = found
+    if row.last_seen_at < utcnow() - SEEN_EVERY:
+        repository.touch_session(session, row.id)
+    return LoggedIn(user_id=user.id, workspace_id=user.workspace_id, username=user.username)
+
+
+def end_session(*, session: Session, key: str) -> None:
+    repository.end_session(session, _key_hash(key))
+
+
+def logout_all(*, session: Session, username: str) -> int:
+    """End every dashboard session of a user; returns how many there were."""
+    user = get_by_username_or_raise(session=session, username=username)
+    return repository.end_sessions(session, user.id)
+
+
+def set_password(*, session: Session, username: str, password: str) -> User:
+    """A new password ends every session of the user: a stolen cookie dies with the old one."""
+    user = get_by_username_or_raise(session=session, username=username)
+    _check_password_rules(password)
+    repository.set_password_hash(session, user.id, hash_password(password))
+    repository.end_sessions(session, user.id)
+    return user

@@ -10,9 +10,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fanlens.api.dependencies import Session
+from fanlens.api.dependencies import Session, session_factory_of
+from fanlens.db.engine import committed
 from fanlens.kit.errors import Forbidden, Unauthorized
-from fanlens.users import repository as user_repository
 from fanlens.users import service as users
 from fanlens.web import sessions
 from fanlens.web.rendering import render
@@ -38,12 +38,12 @@ class PageUser:
 
 def current_user(request: Request, session: Session) -> PageUser:
     web = sessions.load(request)
-    if web is None or web.user_id is None or web.workspace_id is None:
+    if web is None or web.key is None:
         raise LoginRequired(_here(request))
-    user = user_repository.get(session, web.user_id)
-    if user is None or user.workspace_id != web.workspace_id:  # deleted or moved since login
+    who = users.session_user(session=session, key=web.key)
+    if who is None:  # logged out, password changed, logout-all, expired or user deleted
         raise LoginRequired(_here(request))
-    return PageUser(user.id, user.workspace_id, user.username, web.csrf)
+    return PageUser(who.user_id, who.workspace_id, who.username, web.csrf)
 
 
 CurrentUser = Annotated[PageUser, Depends(current_user)]
@@ -77,10 +77,12 @@ def _login_page(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None) -> Response:
+def login_form(request: Request, session: Session, next: str | None = None) -> Response:
     web = sessions.load(request)
-    if web is not None and web.logged_in:
-        return RedirectResponse(safe_next(next), status_code=303)
+    if web is not None and web.key is not None:
+        if users.session_user(session=session, key=web.key) is not None:
+            return RedirectResponse(safe_next(next), status_code=303)
+        web = None  # an ended session: start over, or /analytics and /login would loop
     return _login_page(request, web or sessions.new_session(), safe_next(next))
 
 
@@ -100,28 +102,39 @@ def login(
             request, fresh, safe_next(next), error="The form expired. Please try again.",
             status_code=403,
         )  # fmt: skip
+    # The client address is the socket's, or the forwarded one when FANLENS_TRUSTED_PROXIES
+    # names the peer (uvicorn is configured so by `fanlens serve`).
     ip = request.client.host if request.client else "unknown"
     try:
+        # Counted and committed before the password is checked: concurrent guesses, in any
+        # process, each take one of the window's checks.
+        with committed(session_factory_of(request)) as counting:
+            users.count_login_check(session=counting, username=username, ip=ip)
         who = users.login(session=session, username=username, password=password, ip=ip)
     except users.TooManyAttempts as exc:
         return _login_page(
             request, web, safe_next(next), error=exc.message, status_code=429,
             headers={"Retry-After": str(exc.retry_after)}, username=username,
         )  # fmt: skip
-    except Unauthorized as exc:  # returned, not raised: the failed attempt must be committed
+    except Unauthorized as exc:
         return _login_page(
             request, web, safe_next(next), error=exc.message, status_code=401, username=username
         )
+    key = users.start_session(session=session, user_id=who.user_id)
     response = RedirectResponse(safe_next(next), status_code=303)
-    sessions.store(response, sessions.new_session(who.user_id, who.workspace_id, who.username))
+    sessions.store(response, sessions.new_session(key, who.user_id, who.workspace_id, who.username))
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+def logout(
+    request: Request, session: Session, csrf_token: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
     web = sessions.load(request)
-    if not sessions.csrf_ok(web, csrf_token):
+    if web is None or not sessions.csrf_ok(web, csrf_token):
         raise Forbidden("the form expired; reload the page and try again")
+    if web.key is not None:  # the row goes: a copy of this cookie opens nothing any more
+        users.end_session(session=session, key=web.key)
     response = RedirectResponse("/login", status_code=303)
     sessions.store(response, sessions.new_session())
     return response

@@ -46,7 +46,7 @@ def _page(request: Request, status: int, message: str) -> Response:
     web = sessions.load(request)
     user = (
         PageUser(web.user_id, web.workspace_id, web.username, web.csrf)
-        if web and web.user_id and web.workspace_id
+        if web and web.logged_in and web.user_id and web.workspace_id
         else None
     )  # the nav bar for someone logged in; an error page shows no data, so no DB check
     return render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -73,6 +74,17 @@ def urlencode_params(params: Mapping[str, Any]) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
+_HTTP_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
+
+
+def http_url(value: Any) -> bool:
+    """Whether a URL from imported data may become a link: only http(s) ones. javascript:,
+    data: and the rest stay plain text (browsers strip leading spaces and control characters
+    before reading a scheme, so the URL must start with the scheme itself)."""
+    return isinstance(value, str) and _HTTP_URL.match(value) is not None
+
+
+TEMPLATES.env.tests["http_url"] = http_url
 TEMPLATES.env.filters.update(
     number=number,
     percent=percent,

@@ -4,6 +4,9 @@ Scripts may only come from fanlens itself (no inline script, no eval). Styles al
 style attributes because the chart library sets them while drawing; no script runs from them.
 The interactive API docs (/docs, /redoc) load Swagger/ReDoc from their CDN with an inline
 bootstrap script, so those two pages get a policy that allows exactly that.
+
+Everything but the static files is `Cache-Control: no-store`: pages and API answers hold one
+workspace's data, which no browser cache or shared proxy should keep after logout.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ DOCS_POLICY = (
     "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+STATIC = "/static/"
 COMMON = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -46,6 +50,8 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(n, v) for n, v in COMMON if n not in present]
+                if not path.startswith(STATIC) and b"cache-control" not in present:
+                    extra.append((b"cache-control", b"no-store"))
                 extra.append((b"content-security-policy", policy.encode()))
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)

@@ -1,9 +1,12 @@
 """Signed session cookies and the CSRF token tied to each session.
 
-The cookie holds {"sid", "csrf", and once logged in "uid", "ws"}, signed (and timestamped) with
-itsdangerous, so it cannot be forged or extended; it is HttpOnly and SameSite=Lax. Every visitor
-gets one before the login form is shown, so even the login form carries a CSRF token; logging in
-issues a fresh session (new sid and token), so a token seen before login is worthless after it.
+The cookie holds {"sid", "csrf", and once logged in "key", "uid", "ws", "un"}, signed (and
+timestamped) with itsdangerous, so it cannot be forged or extended; it is HttpOnly and
+SameSite=Lax. Every visitor gets one before the login form is shown, so even the login form
+carries a CSRF token; logging in issues a fresh session (new sid and token), so a token seen
+before login is worthless after it. "key" names a row of dashboard_sessions (by its hash): pages
+check that row on every request, so logout, a password change or `fanlens user logout-all` end
+the session even for a copy of the cookie. "uid", "ws" and "un" only draw error pages' nav bar.
 """
 
 from __future__ import annotations
@@ -31,26 +34,35 @@ SALT = "fanlens.session.v1"
 class WebSession:
     sid: str
     csrf: str
+    key: str | None = None  # the server-side session's key, once logged in
     user_id: uuid.UUID | None = None
     workspace_id: uuid.UUID | None = None
     username: str = ""  # for display only; pages check the user in the database
 
     @property
     def logged_in(self) -> bool:
-        return self.user_id is not None
+        return self.key is not None
 
     def dump(self) -> dict[str, Any]:
         data: dict[str, Any] = {"sid": self.sid, "csrf": self.csrf}
-        if self.user_id and self.workspace_id:
-            data |= {"uid": str(self.user_id), "ws": str(self.workspace_id), "un": self.username}
+        if self.key and self.user_id and self.workspace_id:
+            data |= {
+                "key": self.key,
+                "uid": str(self.user_id),
+                "ws": str(self.workspace_id),
+                "un": self.username,
+            }
         return data
 
 
 def new_session(
-    user_id: uuid.UUID | None = None, workspace_id: uuid.UUID | None = None, username: str = ""
+    key: str | None = None,
+    user_id: uuid.UUID | None = None,
+    workspace_id: uuid.UUID | None = None,
+    username: str = "",
 ) -> WebSession:
     sid, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
-    return WebSession(sid, csrf, user_id, workspace_id, username)
+    return WebSession(sid, csrf, key, user_id, workspace_id, username)
 
 
 def _key_from_file(path: Path) -> str:
@@ -86,6 +98,7 @@ def load(request: Request) -> WebSession | None:
         return WebSession(
             sid=str(data["sid"]),
             csrf=str(data["csrf"]),
+            key=str(data["key"]) if "key" in data else None,
             user_id=uuid.UUID(data["uid"]) if "uid" in data else None,
             workspace_id=uuid.UUID(data["ws"]) if "ws" in data else None,
             username=str(data.get("un", "")),
