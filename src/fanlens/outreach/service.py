@@ -116,9 +116,7 @@ def create_campaign(
     *, session: Session, workspace_id: uuid.UUID, data: CampaignIn
 ) -> OutreachCampaign:
     segment = get_segment(session=session, workspace_id=workspace_id, ref=data.segment)
-    templates.check(data.template)
-    if data.subject:
-        templates.check(data.subject)
+    _check_templates(data.template, data.subject)
     _check_options(data.channel, data.options)
     campaign = OutreachCampaign(
         workspace_id=workspace_id,
@@ -136,6 +134,12 @@ def create_campaign(
     except IntegrityError as exc:
         raise Conflict(f"a campaign named {data.name!r} exists") from exc
     return campaign
+
+
+def _check_templates(template: str, subject: str | None) -> None:
+    templates.check(template)
+    if subject:
+        templates.check(subject)
 
 
 def _check_options(channel: str, options: dict[str, Any]) -> None:
@@ -193,6 +197,8 @@ def plan(
     """Every message the campaign would send now and every person left out, with the reason.
     Nothing is stored: this is the preview and the dry run."""
     now = now or datetime.now(UTC)
+    # A draft saved before a limit held is refused whole (422), not left out person by person.
+    _check_templates(campaign.template, campaign.subject)
     cfg = settings_of(session=session, workspace_id=workspace_id)
     audience = _audience(session, workspace_id, campaign, cfg, now)
     messages: list[PlannedMessage] = []
