@@ -69,7 +69,8 @@ def _ops_routes(app: FastAPI) -> None:
             with (app.state.engine or get_engine()).connect() as conn:
                 conn.execute(text("SELECT 1"))
         except (SQLAlchemyError, OSError, RuntimeError) as exc:
-            return errors.error_response(503, "database_unavailable", str(exc))
+            retry = {"Retry-After": str(errors.RETRY_AFTER_SECONDS)}
+            return errors.error_response(503, "database_unavailable", str(exc), None, retry)
         return Health(status="ok", database="ok", version=__version__)
 
     @app.get("/metrics", include_in_schema=False)

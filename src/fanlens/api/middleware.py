@@ -15,6 +15,8 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fanlens.api import errors
+
 log = logging.getLogger("fanlens.api")
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -68,7 +70,11 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
+            if not status["sent"] and errors.database_down(exc):  # e.g. a stream's first read
+                log.warning("database unavailable (request id %s): %s", request_id, exc)
+                await errors.unavailable_response()(scope, receive, send_with_id)
+                return
             log.exception("unhandled error (request id %s)", request_id)
             if status["sent"]:
                 raise

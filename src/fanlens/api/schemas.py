@@ -37,6 +37,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _error("The token's scope does not allow this"),
     404: _error("Not found in this workspace"),
     422: _error("A parameter is invalid; details name the field"),
+    503: _error("The database is unavailable; retry after the Retry-After seconds"),
 }
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
