@@ -26,6 +26,18 @@ class Page(BaseModel, Generic[T]):
     )
 
 
+API_PREFIX = "/api/social-analytics"  # where api/router.py mounts every domain's router
+
+
+def link(path: str, method: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link from a response to the operation at API_PREFIX + `path`, its parameters
+    taken from the response (`$response.body#/id`). By path, so renaming an operation id
+    cannot break it; clients and fuzzers follow it from the created or listed item."""
+    pointer = (API_PREFIX + path).replace("~", "~0").replace("/", "~1")
+    ref = f"#/paths/{pointer}/{method}"
+    return {"operationRef": ref, "parameters": parameters, "description": description}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {"model": ErrorResponse, "description": description}
 
