@@ -175,17 +175,22 @@ def check(source: str) -> None:
 
 
 @lru_cache(maxsize=64)
-def _compiled(source: str) -> Template:
+def _compiled(source: str) -> tuple[Template, bool]:
+    """The template, and whether it loops (without loops or macros, the lines it runs are
+    bounded by its length: no step count needed, and tracing would triple a render's time)."""
     if len(source) > MAX_SOURCE:
         raise TemplateLimit("source", f"{len(source)} characters; at most {MAX_SOURCE}")
-    for node in _env.parse(source).find_all(REFUSED_NODES):
+    tree = _env.parse(source)
+    for node in tree.find_all(REFUSED_NODES):
         raise SecurityError(f"{type(node).__name__.lower()} blocks are not available")
-    return _env.from_string(source)  # compiling costs far more than rendering: once a source
+    loops = any(True for _ in tree.find_all(nodes.For))
+    return _env.from_string(source), loops  # compiling costs far more than rendering: once
 
 
 def render(source: str, context: dict[str, Any]) -> str:
     try:
-        return _budgeted(_compiled(source), context)
+        template, loops = _compiled(source)
+        return _budgeted(template, context, count_steps=loops)
     except InvalidInput:
         raise
     except TemplateError as exc:  # SecurityError and UndefinedError are TemplateErrors
@@ -214,11 +219,12 @@ class _Steps:
         return self.on_line
 
 
-def _budgeted(template: Template, context: dict[str, Any]) -> str:
+def _budgeted(template: Template, context: dict[str, Any], *, count_steps: bool) -> str:
     steps, previous = _Steps(), sys.gettrace()
     parts: list[str] = []
     size = 0
-    sys.settrace(steps.on_call)
+    if count_steps:
+        sys.settrace(steps.on_call)
     try:
         for part in template.generate(context):
             size += len(part)
@@ -226,5 +232,6 @@ def _budgeted(template: Template, context: dict[str, Any]) -> str:
                 raise TemplateLimit("output", f"a message is limited to {MAX_OUTPUT} characters")
             parts.append(part)
     finally:
-        sys.settrace(previous)
+        if count_steps:
+            sys.settrace(previous)
     return "".join(parts)
