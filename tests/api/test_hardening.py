@@ -96,3 +96,17 @@ def test_8_templates_render_under_a_budget(writer: TestClient, template: str, li
 def test_8_template_source_is_bounded(writer: TestClient) -> None:
     huge = "{{ '" + "x" * 1_000_000 + "' }}"
     assert _fields(writer.post(f"{API}/outreach/campaigns", json=_campaign(huge))) == {"template"}
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/activity?since=0001-01-01T00:00:00%2B05:00", "since"),
+        ("/content?posted_to=9999-12-31T23:59:59-05:00", "posted_to"),
+        ("/cohorts?since=0001-01-01", "since"),
+        ("/retention?as_of=9999-12-31", "as_of"),
+        ("/retention?types=" + "x" * 51, "types.0"),
+    ],
+)
+def test_query_times_and_lists_are_bounded(writer: TestClient, path: str, field: str) -> None:
+    assert _fields(writer.get(API + path)) == {field}

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
 
 from fanlens.analytics import insights, linking, retention, service
 from fanlens.analytics.schemas import (
@@ -29,7 +30,7 @@ from fanlens.analytics.schemas import (
 )
 from fanlens.api.csv import csv_response, wants_csv
 from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
-from fanlens.api.params import FormatParam, Platform
+from fanlens.api.params import NO_NUL, FormatParam, Platform
 from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
 from fanlens.connectors import service as connector_service
 from fanlens.connectors.schemas import SyncHealth
@@ -77,7 +78,7 @@ def get_sync_health(session: Session, principal: CurrentWorkspace) -> SyncHealth
 
 
 Types = Annotated[
-    list[str] | None,
+    list[Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=NO_NUL)]] | None,
     Query(max_length=20, description="Interaction types that count as a return (default: any)."),
 ]
 FirstTouch = Annotated[
