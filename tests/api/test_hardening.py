@@ -110,3 +110,13 @@ def test_8_template_source_is_bounded(writer: TestClient) -> None:
 )
 def test_query_times_and_lists_are_bounded(writer: TestClient, path: str, field: str) -> None:
     assert _fields(writer.get(API + path)) == {field}
+
+
+def test_8_a_body_over_a_mebibyte_is_refused_before_it_is_read(writer: TestClient) -> None:
+    body = b'{"name": "big", "segment": "fans", "channel": "csv", "template": "' + b"x" * 2**21
+    url = f"{API}/outreach/campaigns"
+    headers = {"Content-Type": "application/json"}
+    err = assert_error(writer.post(url, content=body, headers=headers), 413, "payload_too_large")
+    assert "1048576 bytes" in err["message"]
+    chunked = writer.post(url, content=iter([body[: 2**20], body[2**20 :]]), headers=headers)
+    assert_error(chunked, 413, "payload_too_large")

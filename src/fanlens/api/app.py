@@ -14,10 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fanlens import __version__
 from fanlens.api import errors
-from fanlens.api.middleware import RequestContextMiddleware
+from fanlens.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from fanlens.api.router import build_api_router
 from fanlens.api.schemas import ErrorResponse
 from fanlens.db.engine import get_engine, session_factory
+from fanlens.interactions.endpoints import MAX_INGEST_BYTES
 from fanlens.web import router as web
 
 
@@ -49,6 +50,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.session_factory = session_factory(engine) if engine is not None else None
     app.state.engine = engine
     errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, ingest_limit=MAX_INGEST_BYTES)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(build_api_router())
     _ops_routes(app)
