@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.kit.errors import InvalidInput
 from fanlens.outreach import service, templates
-from fanlens.outreach.models import OutreachRecipient
+from fanlens.outreach.models import OutreachRecipient, OutreachSegment
 from fanlens.outreach.templates import TemplateLimit
 from tests.fixtures.builders import create_workspace
 from tests.outreach.helpers import campaign, fan, person
@@ -96,3 +96,14 @@ def test_plain_templates_keep_working() -> None:
     )
     rendered = templates.render(source, templates.SAMPLE_CONTEXT)
     assert rendered == "ADA 0 a-b xCommentyLike .1f 213.3 1024"
+
+
+def test_a_segment_saved_outside_todays_bounds_is_refused_by_name(session: Session) -> None:
+    ws = create_workspace(session)
+    draft = campaign(session, ws)
+    segment = session.get(OutreachSegment, draft.segment_id)
+    assert segment is not None
+    segment.filters = {"platforms": ["x"] * 50}  # more than a segment may name now
+    session.flush()
+    with pytest.raises(InvalidInput, match="save it again: platforms"):
+        service.plan(session=session, workspace_id=ws.id, campaign=draft)

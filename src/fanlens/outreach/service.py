@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -265,6 +266,16 @@ def _cap_remaining(
     return max(0, int(cap) - used)
 
 
+def _filters(segment: OutreachSegment) -> SegmentFilters:
+    try:
+        return SegmentFilters.model_validate(segment.filters)
+    except ValidationError as exc:  # saved before today's bounds held
+        raise InvalidInput(
+            f"segment {segment.name!r} has filters outside today's bounds; save it again: "
+            + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        ) from exc
+
+
 def _audience(
     session: Session,
     workspace_id: uuid.UUID,
@@ -274,11 +285,7 @@ def _audience(
 ) -> Audience:
     segment = session.get(OutreachSegment, campaign.segment_id)
     assert segment is not None  # RESTRICT keeps it while a campaign uses it
-    people = members(
-        session=session,
-        workspace_id=workspace_id,
-        filters=SegmentFilters.model_validate(segment.filters),
-    )
+    people = members(session=session, workspace_id=workspace_id, filters=_filters(segment))
     prospects = _prospects(session, workspace_id, people, campaign)
     ids = [p.person_id for p in prospects]
     reasons = guard_reasons(
