@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
 
 from fanlens.analytics import insights, linking, retention, service
 from fanlens.analytics.schemas import (
@@ -29,10 +30,11 @@ from fanlens.analytics.schemas import (
 )
 from fanlens.api.csv import csv_response, wants_csv
 from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
-from fanlens.api.params import FormatParam, Platform
+from fanlens.api.params import NO_NUL, FormatParam, Platform
 from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
 from fanlens.connectors import service as connector_service
 from fanlens.connectors.schemas import SyncHealth
+from fanlens.kit.bounds import Day
 
 router = APIRouter(tags=["analytics"])
 
@@ -43,7 +45,7 @@ def list_cohorts(
     session: Session,
     principal: CurrentWorkspace,
     platform: Platform = None,
-    since: date | None = Query(None, description="First cohort week to include."),
+    since: Day | None = Query(None, description="First cohort week to include."),
     fmt: FormatParam = None,
 ) -> Cohorts | StreamingResponse:
     """Followers grouped by the week they were first seen, per platform: how many, how many
@@ -76,7 +78,7 @@ def get_sync_health(session: Session, principal: CurrentWorkspace) -> SyncHealth
 
 
 Types = Annotated[
-    list[str] | None,
+    list[Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=NO_NUL)]] | None,
     Query(max_length=20, description="Interaction types that count as a return (default: any)."),
 ]
 FirstTouch = Annotated[
@@ -102,7 +104,7 @@ def get_retention(
     periods: int = Query(12, ge=1, le=retention.MAX_PERIODS, description="Cohorts shown."),
     types: Types = None,
     first_touch_content_id: FirstTouch = None,
-    as_of: date | None = Query(None, description="Day in the current period (default today)."),
+    as_of: Day | None = Query(None, description="Day in the current period (default today)."),
     fmt: FormatParam = None,
 ) -> RetentionMatrix | StreamingResponse:
     """Followers grouped by the week or month they were first seen; per period N after it, how
@@ -128,7 +130,7 @@ def get_retention(
 def get_retention_people(
     session: Session,
     principal: CurrentWorkspace,
-    cohort: date | None = Query(
+    cohort: Day | None = Query(
         None, description="A day in the cohort's first-seen week or month (default today)."
     ),
     period: int = Query(0, ge=0, le=retention.MAX_PERIODS),
@@ -198,7 +200,7 @@ def get_tier_movement(
     principal: CurrentWorkspace,
     grain: GrainParam = "week",
     periods: int = Query(12, ge=1, le=retention.MAX_PERIODS),
-    as_of: date | None = Query(None, description="Day in the last period (default today)."),
+    as_of: Day | None = Query(None, description="Day in the last period (default today)."),
     fmt: FormatParam = None,
 ) -> TierMovement | StreamingResponse:
     """Per week or month, from the tier history: followers per (from, to) tier pair, and how

@@ -15,11 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fanlens import __version__
 from fanlens.api import errors
-from fanlens.api.middleware import RequestContextMiddleware
+from fanlens.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from fanlens.api.router import build_api_router
 from fanlens.api.schemas import ErrorResponse
 from fanlens.config import settings
 from fanlens.db.engine import get_engine, session_factory
+from fanlens.interactions.endpoints import MAX_INGEST_BYTES
 from fanlens.web import router as web
 
 
@@ -51,6 +52,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.session_factory = session_factory(engine) if engine is not None else None
     app.state.engine = engine
     errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, ingest_limit=MAX_INGEST_BYTES)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(build_api_router())
     _ops_routes(app)
@@ -71,7 +73,8 @@ def _ops_routes(app: FastAPI) -> None:
             with (app.state.engine or get_engine()).connect() as conn:
                 conn.execute(text("SELECT 1"))
         except (SQLAlchemyError, OSError, RuntimeError) as exc:
-            return errors.error_response(503, "database_unavailable", str(exc))
+            retry = {"Retry-After": str(errors.RETRY_AFTER_SECONDS)}
+            return errors.error_response(503, "database_unavailable", str(exc), None, retry)
         return Health(status="ok", database="ok", version=__version__)
 
     @app.get("/metrics", include_in_schema=False)

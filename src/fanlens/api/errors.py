@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fanlens.kit.errors import FanlensError
@@ -25,6 +27,12 @@ HTTP_CODES = {
     422: "validation_error",
     429: "too_many_requests",
 }
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_MESSAGE = "the database is unavailable; retry in a few seconds"
+# What SQLAlchemy and psycopg raise when the server cannot be reached (refused, closed, restarting)
+# or the pool has no connection to give: the request may succeed later, so 503, not 500.
+DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+                 psycopg.OperationalError, psycopg.InterfaceError)  # fmt: skip
 
 
 def error_response(
@@ -70,7 +78,38 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, str(exc.detail), None, exc.headers)
 
 
+def database_down(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (not that a statement failed)."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection freed in time
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig or exc
+    if isinstance(exc, psycopg.InterfaceError):  # the connection is closed
+        return True
+    if isinstance(exc, psycopg.OperationalError):
+        # No SQLSTATE: the connection failed; class 08 connection exception; 57P01-57P03 the
+        # server is shutting down or starting. Others (deadlock, serialization) are statements.
+        state = exc.sqlstate
+        return state is None or state.startswith(("08", "57P0"))
+    return False
+
+
+def unavailable_response() -> JSONResponse:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return error_response(503, "unavailable", UNAVAILABLE_MESSAGE, None, headers)
+
+
+async def _database(request: Request, exc: Exception) -> JSONResponse:
+    if not database_down(exc):
+        raise exc  # a failed statement stays the server's error (500 with its request id)
+    return unavailable_response()
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(FanlensError, _domain)
     app.add_exception_handler(StarletteHTTPException, _http)
+    for exc_class in DATABASE_DOWN:
+        app.add_exception_handler(exc_class, _database)

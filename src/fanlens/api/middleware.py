@@ -13,7 +13,10 @@ import uuid
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fanlens.api import errors
 
 log = logging.getLogger("fanlens.api")
 REQUEST_ID_HEADER = "x-request-id"
@@ -68,7 +71,11 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
+            if not status["sent"] and errors.database_down(exc):  # e.g. a stream's first read
+                log.warning("database unavailable (request id %s): %s", request_id, exc)
+                await errors.unavailable_response()(scope, receive, send_with_id)
+                return
             log.exception("unhandled error (request id %s)", request_id)
             if status["sent"]:
                 raise
@@ -98,3 +105,40 @@ async def _send_500(send: Send, request_id: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+MAX_BODY_BYTES = 1024 * 1024  # any request body but ingest's (which allows 16 MiB)
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body over its limit (413) before it is read whole: a 50 MB template
+    would otherwise be parsed before its schema says it is too long."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, ingest_limit: int = 0) -> None:
+        self.app, self.limit, self.ingest_limit = app, limit, ingest_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.ingest_limit if scope["path"].endswith("/ingest") else self.limit
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await _too_large(limit)(scope, receive, send)
+            return
+        read = 0
+
+        async def counted() -> Message:
+            nonlocal read
+            message = await receive()
+            read += len(message.get("body", b""))
+            if read > limit:  # a chunked body without a length
+                raise HTTPException(413, f"the request body is over {limit} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _too_large(limit: int) -> ASGIApp:
+    message = f"the request body is over {limit} bytes"
+    return errors.error_response(413, "payload_too_large", message)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Query
 
 from fanlens.api.csv import Format
+from fanlens.kit.bounds import Day, Moment
 from fanlens.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 # PostgreSQL text cannot hold NUL; refusing it here keeps such input a 422, not a 500.
@@ -31,5 +31,8 @@ Platform = Annotated[
     str | None,
     Query(min_length=1, max_length=50, pattern=NO_NUL, description="e.g. tiktok, instagram."),
 ]
-Timestamp = Annotated[datetime | None, Query(description="RFC 3339 timestamp.")]
+Timestamp = Annotated[
+    Moment | None, Query(description="RFC 3339 timestamp, between 1970 and 2100.")
+]
+DayParam = Annotated[Day | None, Query(description="A day between 1970 and 2099.")]
 __all__ = ["DEFAULT_LIMIT", "Cursor", "FormatParam", "Limit", "Platform", "SortOrder", "Text"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from fanlens.analytics.endpoints import router as analytics_router
-from fanlens.api.schemas import ERROR_RESPONSES
+from fanlens.api.schemas import API_PREFIX, ERROR_RESPONSES
 from fanlens.audience.endpoints import router as followers_router
 from fanlens.content.endpoints import router as content_router
 from fanlens.interactions.endpoints import router as activity_router
@@ -19,7 +19,7 @@ from fanlens.people.endpoints import router as people_router
 from fanlens.scoring.endpoints import router as scoring_router
 from fanlens.sentiment.endpoints import router as sentiment_router
 
-API_PREFIX = "/api/social-analytics"
+__all__ = ["API_PREFIX", "build_api_router"]
 
 
 def build_api_router() -> APIRouter:

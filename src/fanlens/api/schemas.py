@@ -26,6 +26,18 @@ class Page(BaseModel, Generic[T]):
     )
 
 
+API_PREFIX = "/api/social-analytics"  # where api/router.py mounts every domain's router
+
+
+def link(path: str, method: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link from a response to the operation at API_PREFIX + `path`, its parameters
+    taken from the response (`$response.body#/id`). By path, so renaming an operation id
+    cannot break it; clients and fuzzers follow it from the created or listed item."""
+    pointer = (API_PREFIX + path).replace("~", "~0").replace("/", "~1")
+    ref = f"#/paths/{pointer}/{method}"
+    return {"operationRef": ref, "parameters": parameters, "description": description}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {"model": ErrorResponse, "description": description}
 
@@ -37,6 +49,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _error("The token's scope does not allow this"),
     404: _error("Not found in this workspace"),
     422: _error("A parameter is invalid; details name the field"),
+    503: _error("The database is unavailable; retry after the Retry-After seconds"),
 }
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {

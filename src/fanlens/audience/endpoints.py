@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -18,7 +19,7 @@ from fanlens.api.params import (
     Text,
     Timestamp,
 )
-from fanlens.api.schemas import CSV_RESPONSE, Page
+from fanlens.api.schemas import CSV_RESPONSE, Page, link
 from fanlens.audience import service
 from fanlens.audience.repository import FollowerFilters
 from fanlens.audience.schemas import (
@@ -35,8 +36,23 @@ router = APIRouter(prefix="/followers", tags=["followers"])
 LEADERBOARD_MAX = 500
 
 
+FIRST_FOLLOWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        **CSV_RESPONSE[200],
+        "links": {
+            "first": link(
+                "/followers/{follower_id}",
+                "get",
+                "The first follower",
+                follower_id="$response.body#/items/0/id",
+            )
+        },
+    }
+}
+
+
 @router.get(
-    "", response_model=Page[FollowerSummary], responses=CSV_RESPONSE, summary="List followers"
+    "", response_model=Page[FollowerSummary], responses=FIRST_FOLLOWER, summary="List followers"
 )
 async def list_followers(
     request: Request,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -18,7 +19,7 @@ from fanlens.api.params import (
     Text,
     Timestamp,
 )
-from fanlens.api.schemas import CSV_RESPONSE, Page
+from fanlens.api.schemas import CSV_RESPONSE, Page, link
 from fanlens.auth.service import Principal
 from fanlens.content import service
 from fanlens.content.repository import ContentFilters
@@ -27,7 +28,24 @@ from fanlens.content.schemas import ContentDetail, ContentSort, ContentSummary
 router = APIRouter(prefix="/content", tags=["content"])
 
 
-@router.get("", response_model=Page[ContentSummary], responses=CSV_RESPONSE, summary="List content")
+FIRST_CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        **CSV_RESPONSE[200],
+        "links": {
+            "first": link(
+                "/content/{content_id}",
+                "get",
+                "The first content item",
+                content_id="$response.body#/items/0/id",
+            )
+        },
+    }
+}
+
+
+@router.get(
+    "", response_model=Page[ContentSummary], responses=FIRST_CONTENT, summary="List content"
+)
 async def list_content(
     request: Request,
     credentials: Credentials,

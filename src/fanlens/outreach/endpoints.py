@@ -12,7 +12,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
 from fanlens.api.csv import write_rows
 from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
-from fanlens.api.schemas import ErrorResponse
+from fanlens.api.schemas import ErrorResponse, link
 from fanlens.outreach import export, repository, service
 from fanlens.outreach.schemas import (
     AddressIn,
@@ -37,6 +37,21 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "It exists already, or was already sent"}
 }
 RecipientStatus = Literal["queued", "sending", "sent", "failed", "skipped"]
+_ONE = "/outreach/campaigns/{campaign_id}"
+_CREATED = {"campaign_id": "$response.body#/id"}
+CAMPAIGN_LINKS: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "The draft",
+        "links": {
+            "status": link(_ONE, "get", "Its status", **_CREATED),
+            "preview": link(_ONE + "/preview", "get", "Its preview", **_CREATED),
+            "dry_run": link(_ONE + "/dry-run", "get", "Its dry run", **_CREATED),
+            "send": link(_ONE + "/send", "post", "Send it", **_CREATED),
+            "events": link(_ONE + "/events", "get", "Its audit log", **_CREATED),
+            "export": link(_ONE + "/export.csv", "get", "Its messages as CSV", **_CREATED),
+        },
+    }
+}
 
 
 @router.get("/segments", response_model=list[SegmentOut], summary="Segments")
@@ -62,7 +77,7 @@ def list_campaigns(session: Session, principal: CurrentWorkspace) -> list[Campai
 
 @router.post(
     "/campaigns", response_model=CampaignOut, status_code=201, summary="Draft a campaign",
-    responses={**BAD_BODY, **CONFLICT},
+    responses={**BAD_BODY, **CONFLICT, **CAMPAIGN_LINKS},
 )  # fmt: skip
 def create_campaign(body: CampaignIn, session: Session, principal: WriteScope) -> CampaignOut:
     """The template is rendered against sample variables first: errors are a 422."""

@@ -12,7 +12,7 @@ from fanlens.outreach.models import OutreachSettings
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: name too long
         raise InvalidInput(f"unknown time zone {name!r}") from exc
 
 

@@ -8,10 +8,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from fanlens.kit.bounds import Moment, ZoneName
 from fanlens.kit.text import NulFree
 from fanlens.outreach.models import CHANNELS
 
 MAX_DAYS = 36_500  # a hundred years: any window a person means
+MAX_SCORE = 1e15  # far above any score; NaN, infinities and 1e400 are refused
+MAX_TEMPLATE = 20_000  # characters of a message template (README "Outreach")
+MAX_SUBJECT = 500
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+Score = Annotated[float, Field(ge=0, le=MAX_SCORE, allow_inf_nan=False)]
 Tier = Literal["inactive", "lurker", "active", "super_fan"]
 Channel = Literal["webhook", "email", "csv", "youtube_reply", "bluesky_reply", "mastodon_mention"]
 assert set(CHANNELS) == set(Channel.__args__)  # type: ignore[attr-defined]
@@ -23,20 +29,26 @@ class SegmentFilters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tiers: list[Tier] | None = None
-    platforms: list[str] | None = None
-    min_score: float | None = None
-    max_score: float | None = None
+    tiers: list[Tier] | None = Field(default=None, max_length=4)
+    platforms: list[Annotated[str, Field(min_length=1, max_length=50)]] | None = Field(
+        default=None, max_length=20
+    )
+    min_score: Score | None = None
+    max_score: Score | None = None
     active_within_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
     rising_within_days: int | None = Field(
         default=None, ge=1, le=MAX_DAYS, description="Moved up a tier within this many days."
     )
-    tags: list[str] | None = Field(default=None, description="Engaged with content tagged so.")
+    tags: list[Label] | None = Field(
+        default=None, max_length=100, description="Engaged with content tagged so."
+    )
     sentiment: Literal["positive", "neutral", "negative"] | None = Field(
         default=None, description="Mean score of their comments in `sentiment_days`."
     )
     sentiment_days: int = Field(default=30, ge=1, le=MAX_DAYS)
-    limit: int | None = Field(default=None, ge=1, description="At most this many, best first.")
+    limit: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="At most this many, best first."
+    )
 
     @model_validator(mode="after")
     def _score_range(self) -> SegmentFilters:
@@ -62,12 +74,13 @@ class SegmentOut(BaseModel):
 
 class CampaignIn(NulFree):
     name: str = Field(min_length=1, max_length=200)
-    segment: str = Field(description="The segment's name or id.")
+    segment: str = Field(min_length=1, max_length=200, description="The segment's name or id.")
     channel: Channel
-    template: str = Field(min_length=1)
-    subject: str | None = None
-    options: dict[str, Any] = Field(
+    template: str = Field(min_length=1, max_length=MAX_TEMPLATE)
+    subject: str | None = Field(default=None, max_length=MAX_SUBJECT)
+    options: dict[Annotated[str, Field(max_length=100)], Any] = Field(
         default_factory=dict,
+        max_length=20,
         description="webhook: {url}; platform replies: {account_id} (the connected account).",
     )
 
@@ -115,7 +128,9 @@ class Plan(BaseModel):
 
 
 class SendIn(NulFree):
-    at: datetime | None = Field(default=None, description="Send then (default: now).")
+    at: Moment | None = Field(
+        default=None, description="Send then (default: now); between 1970 and 2100."
+    )
 
 
 class RecipientOut(BaseModel):
@@ -140,24 +155,24 @@ class CampaignStatus(BaseModel):
 class OptOutIn(NulFree):
     person_id: uuid.UUID
     channel: Channel | Literal["*"] = "*"
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=1000)
 
 
 class AddressIn(NulFree):
     person_id: uuid.UUID
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SettingsIn(NulFree):
     model_config = ConfigDict(extra="forbid")
 
-    time_zone: str | None = None
+    time_zone: ZoneName | None = None
     quiet_start: time | None = None
     quiet_end: time | None = None
     cooldown_days: int | None = Field(default=None, ge=0, le=MAX_DAYS)
     skip_negative: bool | None = None
     negative_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
-    negative_share: float | None = Field(default=None, gt=0, le=1)
+    negative_share: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
     daily_caps: dict[Channel, Annotated[int, Field(ge=0, le=10**9)]] | None = None
 
     @model_validator(mode="after")

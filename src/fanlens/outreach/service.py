@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,9 +117,7 @@ def create_campaign(
     *, session: Session, workspace_id: uuid.UUID, data: CampaignIn
 ) -> OutreachCampaign:
     segment = get_segment(session=session, workspace_id=workspace_id, ref=data.segment)
-    templates.check(data.template)
-    if data.subject:
-        templates.check(data.subject)
+    _check_templates(data.template, data.subject)
     _check_options(data.channel, data.options)
     campaign = OutreachCampaign(
         workspace_id=workspace_id,
@@ -136,6 +135,12 @@ def create_campaign(
     except IntegrityError as exc:
         raise Conflict(f"a campaign named {data.name!r} exists") from exc
     return campaign
+
+
+def _check_templates(template: str, subject: str | None) -> None:
+    templates.check(template)
+    if subject:
+        templates.check(subject)
 
 
 def _check_options(channel: str, options: dict[str, Any]) -> None:
@@ -193,6 +198,8 @@ def plan(
     """Every message the campaign would send now and every person left out, with the reason.
     Nothing is stored: this is the preview and the dry run."""
     now = now or datetime.now(UTC)
+    # A draft saved before a limit held is refused whole (422), not left out person by person.
+    _check_templates(campaign.template, campaign.subject)
     cfg = settings_of(session=session, workspace_id=workspace_id)
     audience = _audience(session, workspace_id, campaign, cfg, now)
     messages: list[PlannedMessage] = []
@@ -259,6 +266,16 @@ def _cap_remaining(
     return max(0, int(cap) - used)
 
 
+def _filters(segment: OutreachSegment) -> SegmentFilters:
+    try:
+        return SegmentFilters.model_validate(segment.filters)
+    except ValidationError as exc:  # saved before today's bounds held
+        raise InvalidInput(
+            f"segment {segment.name!r} has filters outside today's bounds; save it again: "
+            + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        ) from exc
+
+
 def _audience(
     session: Session,
     workspace_id: uuid.UUID,
@@ -268,11 +285,7 @@ def _audience(
 ) -> Audience:
     segment = session.get(OutreachSegment, campaign.segment_id)
     assert segment is not None  # RESTRICT keeps it while a campaign uses it
-    people = members(
-        session=session,
-        workspace_id=workspace_id,
-        filters=SegmentFilters.model_validate(segment.filters),
-    )
+    people = members(session=session, workspace_id=workspace_id, filters=_filters(segment))
     prospects = _prospects(session, workspace_id, people, campaign)
     ids = [p.person_id for p in prospects]
     reasons = guard_reasons(

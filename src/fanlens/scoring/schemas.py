@@ -19,6 +19,14 @@ from pydantic import (
 
 # Exact in Python, a plain JSON number on the wire (pydantic would send Decimal as a string).
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+# What a request may set: finite, at most six decimals, and small enough that a score (a count
+# times a weight, summed) stays exact in numeric and round-trips through a float on the wire.
+MAX_WEIGHT = 1_000_000
+MAX_THRESHOLD = 10**15
+MAX_RECENCY_DAYS = 36_500
+Weight = Annotated[Number, Field(ge=0, le=MAX_WEIGHT, decimal_places=6, allow_inf_nan=False)]
+Threshold = Annotated[Number, Field(ge=0, le=MAX_THRESHOLD, decimal_places=6, allow_inf_nan=False)]
+InteractionTypeName = Annotated[str, Field(min_length=1, max_length=50)]
 
 Tier = Literal["super_fan", "active", "lurker", "inactive"]
 RecencyMode = Literal["none", "window", "half_life"]
@@ -88,6 +96,13 @@ class RecencyRule(BaseModel):
         return "all interactions count, whatever their age"
 
 
+class RecencyIn(RecencyRule):
+    days: (
+        Annotated[Number, Field(gt=0, le=MAX_RECENCY_DAYS, decimal_places=6, allow_inf_nan=False)]
+        | None
+    ) = None
+
+
 class ScoringConfigOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -103,12 +118,18 @@ class ScoringConfigChange(BaseModel):
     """A change to the current config: given weights are merged in (0 turns a type off),
     given thresholds replace theirs, a given recency rule replaces the old one."""
 
-    weights: dict[str, Number] = Field(default_factory=dict)
+    weights: dict[InteractionTypeName, Weight] = Field(default_factory=dict, max_length=100)
     reset_weights: bool = False
-    super_fan: Number | None = None
-    active: Number | None = None
-    lurker: Number | None = None
-    recency: RecencyRule | None = None
+    super_fan: Threshold | None = None
+    active: Threshold | None = None
+    lurker: Threshold | None = None
+    recency: RecencyIn | None = None
+
+    @field_validator("recency", mode="before")
+    @classmethod
+    def _recency_checked(cls, recency: object) -> object:
+        # A rule built in Python (the CLI) is checked against the same bounds as a request's.
+        return recency.model_dump() if isinstance(recency, RecencyRule) else recency
 
     @field_validator("weights")
     @classmethod

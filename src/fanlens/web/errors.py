@@ -30,6 +30,7 @@ TITLES = {
     405: "Method not allowed",
     422: "Bad request",
     429: "Too many requests",
+    503: "Unavailable",
 }
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
@@ -82,6 +83,16 @@ def _message(exc: Exception) -> str:
     return "The request could not be understood."
 
 
+async def _database(request: Request, exc: Exception) -> Response:
+    if not is_page(request):
+        return await api_errors._database(request, exc)
+    if not api_errors.database_down(exc):
+        raise exc
+    page = _page(request, 503, api_errors.UNAVAILABLE_MESSAGE.capitalize() + ".")
+    page.headers["Retry-After"] = str(api_errors.RETRY_AFTER_SECONDS)
+    return page
+
+
 async def _login_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
     return login_redirect(exc.next_url)
@@ -92,3 +103,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(FanlensError, _dispatch(api_errors._domain))
     app.add_exception_handler(StarletteHTTPException, _dispatch(api_errors._http))
     app.add_exception_handler(LoginRequired, _login_required)
+    for exc_class in api_errors.DATABASE_DOWN:
+        app.add_exception_handler(exc_class, _database)
