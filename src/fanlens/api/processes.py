@@ -7,8 +7,9 @@ core while the other idled. Here every process binds the port with SO_REUSEPORT,
 spreads new connections over the sockets by a hash of their addresses.
 
 The parent binds the port once without SO_REUSEPORT first, so a port already in use (another
-`fanlens serve` included) fails at once instead of quietly sharing its traffic. It restarts a
-worker that dies and stops them all on SIGINT or SIGTERM.
+`fanlens serve` included) fails at once instead of quietly sharing its traffic. It also runs
+the one job worker (unless `--no-worker`), restarts any process that dies and stops them all on
+SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from types import FrameType
 from typing import Any
 
 from fanlens.config import settings
+from fanlens.jobs import process as job_process
 from fanlens.kit.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,9 @@ def proxy_options() -> dict[str, Any]:
     return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ["127.0.0.1"]}
 
 
-def serve(host: str, port: int, workers: int, app: str = APP) -> None:
-    """Serve `app` (an import path to an app factory) with `workers` processes."""
+def serve(host: str, port: int, workers: int, app: str = APP, jobs_url: str | None = None) -> None:
+    """Serve `app` (an import path to an app factory) with `workers` processes, and one job
+    worker on the database at `jobs_url` when given."""
     family = _family(host, port)
     _check_free(family, host, port)
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited pools
@@ -51,6 +54,7 @@ def serve(host: str, port: int, workers: int, app: str = APP) -> None:
         return process
 
     processes = [start() for _ in range(workers)]
+    jobs = job_process.start(jobs_url) if jobs_url else None
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -64,8 +68,13 @@ def serve(host: str, port: int, workers: int, app: str = APP) -> None:
                 log.warning("worker %s exited with %s; starting another", process.pid,
                             process.exitcode)  # fmt: skip
                 processes[i] = start()
+        if jobs is not None and jobs_url and not jobs.is_alive():
+            log.warning("job worker exited with %s; starting another", jobs.exitcode)
+            jobs = job_process.start(jobs_url)
     for process in processes:
         process.terminate()  # uvicorn finishes the requests in flight on SIGTERM
+    if jobs is not None:
+        job_process.stop(jobs)
     for process in processes:
         process.join(timeout=30)
 

@@ -1,0 +1,78 @@
+"""The job worker that `fanlens serve` runs beside the web server, as one process of its own.
+
+A process rather than a thread of the web server: with `--workers N` there are N web processes
+but must be one job worker (each would otherwise also run the schedule's deferrer), and a job
+that holds the GIL for a while (sentiment of a large import) must not slow requests down.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.process import BaseProcess
+
+log = logging.getLogger(__name__)
+NAME = "serve"  # the worker's name in procrastinate_workers and the logs
+STOP_TIMEOUT = 30.0  # seconds a running job gets to finish after SIGTERM before it is killed
+
+
+def start(url: str) -> BaseProcess:
+    """Start the job worker on the database at `url` (already resolved, so the child never
+    starts an embedded server of its own)."""
+    context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited pools
+    process = context.Process(target=_run, args=(url,), name="fanlens-jobs", daemon=False)
+    process.start()
+    return process
+
+
+def stop(process: BaseProcess, timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM (procrastinate then finishes the jobs in flight and exits), SIGKILL when it
+    does not exit in `timeout` seconds; an interrupted job is retried by the next worker."""
+    if process.is_alive():
+        process.terminate()
+    process.join(timeout=timeout)
+    if process.is_alive():
+        log.warning("job worker %s did not stop in %.0f s; killing it", process.pid, timeout)
+        process.kill()
+        process.join()
+
+
+@contextmanager
+def running(url: str | None) -> Iterator[BaseProcess | None]:
+    """Run the job worker while the block runs (not at all when `url` is None)."""
+    if url is None:
+        yield None
+        return
+    process = start(url)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+def _run(url: str) -> None:
+    from fanlens.config import settings
+    from fanlens.jobs.app import create_app
+    from fanlens.kit import logging as kit_logging
+
+    kit_logging.setup(settings.log_level)
+    if hasattr(os, "setpgrp"):
+        # Out of the terminal's process group: Ctrl+C reaches the server only, which then
+        # stops this worker once (procrastinate aborts running jobs on a second signal).
+        os.setpgrp()
+    threading.Thread(target=_stop_with_parent, args=(os.getppid(),), daemon=True).start()
+    create_app(url).run_worker(name=NAME)
+
+
+def _stop_with_parent(parent: int) -> None:
+    """A server killed outright (SIGKILL, a crash) cannot stop its worker: the worker notices
+    that it has a new parent and stops itself."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
