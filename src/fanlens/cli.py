@@ -378,7 +378,7 @@ def _serve(host: str, port: int, workers: int, jobs_url: str | None) -> None:
     if workers > 1 and processes.SUPPORTED:
         processes.serve(host, port, workers, jobs_url=jobs_url)
         return
-    _stop_on_sigterm()
+    _exit_on_signals()
     with job_process.running(jobs_url):
         if workers == 1:
             uvicorn.run(
@@ -393,15 +393,17 @@ def _serve(host: str, port: int, workers: int, jobs_url: str | None) -> None:
         )  # fmt: skip
 
 
-def _stop_on_sigterm() -> None:
-    """uvicorn re-raises the signal that stopped it once it has shut down; Python's default
-    SIGTERM action would end the process there and then, leaving the job worker running."""
+def _exit_on_signals() -> None:
+    """uvicorn re-raises the signal that stopped it once it has shut down: Python's default
+    SIGTERM action would end the process there and then, leaving the job worker running, and
+    SIGINT's would end it as an error. Both now leave through the `finally` blocks, with 0."""
     import signal
 
     def exit_cleanly(signum: int, frame: object) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, exit_cleanly)
+    signal.signal(signal.SIGINT, exit_cleanly)
 
 
 @app.command("generate")

@@ -5,16 +5,18 @@ and every answer that shows its label says so."""
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import psutil
-from sqlalchemy import create_engine, text
+import pytest
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from fanlens.jobs.app import ensure_schema
@@ -179,5 +181,80 @@ def _follower_id(url: str) -> str:
 
 
 def _job_worker_children(pid: int) -> list[psutil.Process]:
-    """The server's children that run procrastinate (multiprocessing's spawn children)."""
-    return [c for c in psutil.Process(pid).children() if "spawn_main" in " ".join(c.cmdline())]
+    """The server's living children that run procrastinate (multiprocessing's spawn children;
+    a killed one stays a zombie until the server notices)."""
+    found = []
+    for child in psutil.Process(pid).children():
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:  # a zombie, or gone meanwhile
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_a_separate_worker_and_the_servers_share_the_schedule(fresh_database_url: str) -> None:
+    """Each tick is deferred once with `fanlens worker` beside `fanlens serve`; the server's
+    worker comes back after being killed, and SIGINT stops the server and it cleanly."""
+    ensure_schema(fresh_database_url)
+    env = fanlens_env(
+        database_url=fresh_database_url,
+        FANLENS_RESCORE_CRON="* * * * * */2",  # every 2 seconds, so the test sees several ticks
+        FANLENS_ALERT_CRON="0 0 1 1 *",
+    )
+    separate = subprocess.Popen(
+        [sys.executable, "-m", "fanlens", "worker", "--name", "separate"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    engine = create_engine(fresh_database_url, poolclass=NullPool)
+    try:
+        with _served(env) as (_, proc):
+            [first] = _job_worker_children(proc.pid)
+            first.kill()
+            replacement = _wait_for(
+                lambda: [c for c in _job_worker_children(proc.pid) if c.pid != first.pid], 60
+            )
+            assert len(replacement) == 1
+            assert _wait_for(lambda: _succeeded_ticks(engine) >= 4, 120)
+            proc.send_signal(signal.SIGINT)
+            output = proc.communicate(timeout=60)[0]
+            assert proc.returncode == 0, output
+            _, alive = psutil.wait_procs(replacement, timeout=30)
+            assert not alive
+    finally:
+        separate.terminate()
+        separate.communicate(timeout=60)
+    with engine.connect() as conn:
+        per_tick = conn.execute(
+            text(
+                "SELECT args->>'timestamp' AS tick, count(*) AS jobs FROM procrastinate_jobs "
+                "WHERE task_name LIKE '%nightly_rescore' GROUP BY 1"
+            )
+        ).all()
+    engine.dispose()
+    assert per_tick and all(row.jobs == 1 for row in per_tick), per_tick
+
+
+def _succeeded_ticks(engine: Engine) -> int:
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT count(DISTINCT args->>'timestamp') FROM procrastinate_jobs "
+                "WHERE task_name LIKE '%nightly_rescore' AND status = 'succeeded'"
+            )
+        )
+        return found.scalar() or 0
+
+
+def _wait_for(check: Callable[[], Any], timeout: float) -> Any:
+    """`check()` once it is truthy, else its last value after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    found = check()
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.2)
+        found = check()
+    return found

@@ -19,6 +19,7 @@ import multiprocessing
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
@@ -54,7 +55,6 @@ def serve(host: str, port: int, workers: int, app: str = APP, jobs_url: str | No
         return process
 
     processes = [start() for _ in range(workers)]
-    jobs = job_process.start(jobs_url) if jobs_url else None
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -62,19 +62,22 @@ def serve(host: str, port: int, workers: int, app: str = APP, jobs_url: str | No
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    with job_process.running(jobs_url):
+        _supervise(processes, start, stop)
+
+
+def _supervise(
+    processes: list[BaseProcess], start: Callable[[], BaseProcess], stop: threading.Event
+) -> None:
+    """Restart a web process that dies until `stop` is set; then stop them all."""
     while not stop.wait(1.0):
         for i, process in enumerate(processes):
             if not process.is_alive():
                 log.warning("worker %s exited with %s; starting another", process.pid,
                             process.exitcode)  # fmt: skip
                 processes[i] = start()
-        if jobs is not None and jobs_url and not jobs.is_alive():
-            log.warning("job worker exited with %s; starting another", jobs.exitcode)
-            jobs = job_process.start(jobs_url)
     for process in processes:
         process.terminate()  # uvicorn finishes the requests in flight on SIGTERM
-    if jobs is not None:
-        job_process.stop(jobs)
     for process in processes:
         process.join(timeout=30)
 

@@ -44,16 +44,39 @@ def stop(process: BaseProcess, timeout: float = STOP_TIMEOUT) -> None:
 
 
 @contextmanager
-def running(url: str | None) -> Iterator[BaseProcess | None]:
-    """Run the job worker while the block runs (not at all when `url` is None)."""
+def running(url: str | None) -> Iterator[None]:
+    """Run the job worker while the block runs, starting another when it dies (not at all
+    when `url` is None)."""
     if url is None:
-        yield None
+        yield
         return
-    process = start(url)
+    keeper = _Keeper(url)
     try:
-        yield process
+        yield
     finally:
-        stop(process)
+        keeper.stop()
+
+
+class _Keeper:
+    """Keeps one job worker alive from a thread of the server's process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.process = start(url)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="fanlens-jobs-keeper", daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(1.0):
+            if not self.process.is_alive():
+                log.warning("job worker exited with %s; starting another", self.process.exitcode)
+                self.process = start(self.url)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()  # no restart can race the stop below
+        stop(self.process)
 
 
 def _run(url: str) -> None:
