@@ -342,6 +342,12 @@ def serve(
             "--no-worker where `fanlens worker` runs separately.",
         ),
     ] = True,
+    worker_concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1, max=32, help="Jobs the job worker runs at once (a slow sync then holds one)."
+        ),
+    ] = 2,
     with_demo: Annotated[
         bool, typer.Option("--demo", help="First run `fanlens demo` (only fills an empty DB).")
     ] = False,
@@ -364,10 +370,11 @@ def serve(
     console.print(f"serving on http://{bind_host}:{bind_port}  (dashboard: /analytics)")
     console.print("job worker: " + ("running" if job_worker else "off (--no-worker)"))
     sys.stdout.flush()
-    _serve(bind_host, bind_port, workers, database_url() if job_worker else None)
+    jobs_url = database_url() if job_worker else None
+    _serve(bind_host, bind_port, workers, jobs_url, worker_concurrency)
 
 
-def _serve(host: str, port: int, workers: int, jobs_url: str | None) -> None:
+def _serve(host: str, port: int, workers: int, jobs_url: str | None, concurrency: int) -> None:
     """uvicorn in this process (one worker) or several processes, and the job worker."""
     import uvicorn
 
@@ -376,10 +383,10 @@ def _serve(host: str, port: int, workers: int, jobs_url: str | None) -> None:
     from fanlens.jobs import process as job_process
 
     if workers > 1 and processes.SUPPORTED:
-        processes.serve(host, port, workers, jobs_url=jobs_url)
+        processes.serve(host, port, workers, jobs_url=jobs_url, job_concurrency=concurrency)
         return
     _exit_on_signals()
-    with job_process.running(jobs_url):
+    with job_process.running(jobs_url, concurrency):
         if workers == 1:
             uvicorn.run(
                 create_app(), host=host, port=port, log_level="warning",

@@ -42,7 +42,14 @@ def proxy_options() -> dict[str, Any]:
     return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ["127.0.0.1"]}
 
 
-def serve(host: str, port: int, workers: int, app: str = APP, jobs_url: str | None = None) -> None:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    app: str = APP,
+    jobs_url: str | None = None,
+    job_concurrency: int = 1,
+) -> None:
     """Serve `app` (an import path to an app factory) with `workers` processes, and one job
     worker on the database at `jobs_url` when given."""
     family = _family(host, port)
@@ -62,7 +69,7 @@ def serve(host: str, port: int, workers: int, app: str = APP, jobs_url: str | No
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    with job_process.running(jobs_url):
+    with job_process.running(jobs_url, job_concurrency):
         _supervise(processes, start, stop)
 
 

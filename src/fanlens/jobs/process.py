@@ -22,11 +22,13 @@ NAME = "serve"  # the worker's name in procrastinate_workers and the logs
 STOP_TIMEOUT = 30.0  # seconds a running job gets to finish after SIGTERM before it is killed
 
 
-def start(url: str) -> BaseProcess:
+def start(url: str, concurrency: int = 1) -> BaseProcess:
     """Start the job worker on the database at `url` (already resolved, so the child never
-    starts an embedded server of its own)."""
+    starts an embedded server of its own), running up to `concurrency` jobs at once."""
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited pools
-    process = context.Process(target=_run, args=(url,), name="fanlens-jobs", daemon=False)
+    process = context.Process(
+        target=_run, args=(url, concurrency), name="fanlens-jobs", daemon=False
+    )
     process.start()
     return process
 
@@ -44,13 +46,13 @@ def stop(process: BaseProcess, timeout: float = STOP_TIMEOUT) -> None:
 
 
 @contextmanager
-def running(url: str | None) -> Iterator[None]:
+def running(url: str | None, concurrency: int = 1) -> Iterator[None]:
     """Run the job worker while the block runs, starting another when it dies (not at all
     when `url` is None)."""
     if url is None:
         yield
         return
-    keeper = _Keeper(url)
+    keeper = _Keeper(url, concurrency)
     try:
         yield
     finally:
@@ -60,9 +62,9 @@ def running(url: str | None) -> Iterator[None]:
 class _Keeper:
     """Keeps one job worker alive from a thread of the server's process."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.process = start(url)
+    def __init__(self, url: str, concurrency: int) -> None:
+        self.url, self.concurrency = url, concurrency
+        self.process = start(url, concurrency)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._watch, name="fanlens-jobs-keeper", daemon=True)
         self.thread.start()
@@ -71,7 +73,7 @@ class _Keeper:
         while not self.stopping.wait(1.0):
             if not self.process.is_alive():
                 log.warning("job worker exited with %s; starting another", self.process.exitcode)
-                self.process = start(self.url)
+                self.process = start(self.url, self.concurrency)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -79,7 +81,7 @@ class _Keeper:
         stop(self.process)
 
 
-def _run(url: str) -> None:
+def _run(url: str, concurrency: int) -> None:
     from fanlens.config import settings
     from fanlens.jobs.app import create_app
     from fanlens.kit import logging as kit_logging
@@ -90,7 +92,7 @@ def _run(url: str) -> None:
         # stops this worker once (procrastinate aborts running jobs on a second signal).
         os.setpgrp()
     threading.Thread(target=_stop_with_parent, args=(os.getppid(),), daemon=True).start()
-    create_app(url).run_worker(name=NAME)
+    create_app(url).run_worker(name=NAME, concurrency=concurrency)
 
 
 def _stop_with_parent(parent: int) -> None:
