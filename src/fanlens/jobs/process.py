@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
 
+from fanlens.config import settings
+
 log = logging.getLogger(__name__)
 NAME = "serve"  # the worker's name in procrastinate_workers and the logs
 STOP_TIMEOUT = 30.0  # seconds a running job gets to finish after SIGTERM before it is killed
@@ -26,8 +28,11 @@ def start(url: str, concurrency: int = 1) -> BaseProcess:
     """Start the job worker on the database at `url` (already resolved, so the child never
     starts an embedded server of its own), running up to `concurrency` jobs at once."""
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited pools
+    # The key as this process holds it: `fanlens serve --demo` keeps the demo's own key in
+    # memory only, and syncs of the demo's accounts need it to read their credentials.
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
     process = context.Process(
-        target=_run, args=(url, concurrency), name="fanlens-jobs", daemon=False
+        target=_run, args=(url, concurrency, key), name="fanlens-jobs", daemon=False
     )
     process.start()
     return process
@@ -81,12 +86,15 @@ class _Keeper:
         stop(self.process)
 
 
-def _run(url: str, concurrency: int) -> None:
-    from fanlens.config import settings
+def _run(url: str, concurrency: int, secret_key: str | None) -> None:
+    from pydantic import SecretStr
+
     from fanlens.jobs.app import create_app
     from fanlens.kit import logging as kit_logging
 
     kit_logging.setup(settings.log_level)
+    if secret_key is not None:
+        settings.secret_key = SecretStr(secret_key)
     if hasattr(os, "setpgrp"):
         # Out of the terminal's process group: Ctrl+C reaches the server only, which then
         # stops this worker once (procrastinate aborts running jobs on a second signal).
