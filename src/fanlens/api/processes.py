@@ -56,8 +56,12 @@ def serve(
     _check_free(family, host, port)
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited pools
 
+    # The key as this process holds it (`--demo` keeps the demo's own key in memory only).
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+
     def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(family, host, port, app), daemon=False)
+        args = (family, host, port, app, key)
+        process = context.Process(target=_worker, args=args, daemon=False)
         process.start()
         return process
 
@@ -107,8 +111,14 @@ def _check_free(family: socket.AddressFamily, host: str, port: int) -> None:
             ) from exc
 
 
-def _worker(family: socket.AddressFamily, host: str, port: int, app: str) -> None:
+def _worker(
+    family: socket.AddressFamily, host: str, port: int, app: str, secret_key: str | None
+) -> None:
     import uvicorn
+    from pydantic import SecretStr
+
+    if secret_key is not None:
+        settings.secret_key = SecretStr(secret_key)
 
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
