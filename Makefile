@@ -26,7 +26,7 @@ install: $(VENV)/.installed ## Create .venv and install fanlens
 
 install-dev: $(VENV)/.installed-dev ## Install fanlens with the test and lint tools
 
-run: install ## First run: a demo synced from local platform simulators; then serve http://127.0.0.1:8000
+run: install ## First run: a demo synced from local platform simulators; then serve http://127.0.0.1:8000 with the job worker
 	$(BIN)/fanlens serve --demo
 
 test: install-dev lint pytest conformance ## Lint, run the test suite, then the conformance tests on the system PostgreSQL

@@ -408,8 +408,8 @@ FLOOR_APP = "benchmarks.api_floor:create_app"
 def serve(url: str, workers: int, floor: bool = False) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "FANLENS_DATABASE_URL": url, "FANLENS_LOG_LEVEL": "WARNING"}
-    command = [sys.executable, "-m", "fanlens", "serve", "--no-migrate", "--port", str(port),
-               "--workers", str(workers)]  # fmt: skip
+    command = [sys.executable, "-m", "fanlens", "serve", "--no-migrate", "--no-worker",
+               "--port", str(port), "--workers", str(workers)]  # fmt: skip
     if floor:  # the same worker processes, serving benchmarks/api_floor.py's app
         code = f"serve('127.0.0.1', {port}, {workers}, app='{FLOOR_APP}')"
         command = [sys.executable, "-c", f"from fanlens.api.processes import serve; {code}"]

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from tests.helpers import fanlens_env, free_port, run_cli, wait_for_http
 
@@ -82,7 +86,9 @@ def test_serve_with_workers_shares_the_port_and_stops_them_all(fresh_database_ur
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/healthz").status_code == 200
         children = psutil.Process(proc.pid).children()  # the workers, multiprocessing's helper
-        assert len([c for c in children if "spawn_main" in " ".join(c.cmdline())]) == 2
+        # Two web processes and exactly one job worker, whatever --workers says.
+        assert len([c for c in children if "spawn_main" in " ".join(c.cmdline())]) == 3
+        assert _job_workers(fresh_database_url) == 1
         for _ in range(8):  # new connections each time, whichever worker takes them
             assert wait_for_http(f"http://127.0.0.1:{port}/healthz").status_code == 200
         # A second server on the same port fails clearly instead of sharing the traffic.
@@ -96,3 +102,17 @@ def test_serve_with_workers_shares_the_port_and_stops_them_all(fresh_database_ur
         proc.wait(timeout=60)
     _, alive = psutil.wait_procs(children, timeout=15)  # the helper leaves when the parent has
     assert not alive
+
+
+def _job_workers(url: str) -> int:
+    """Job workers registered in the queue, once the first has registered (bounded wait)."""
+    engine = create_engine(url, poolclass=NullPool)
+    query = text("SELECT count(*) FROM procrastinate_workers")
+    deadline = time.monotonic() + 60
+    with engine.connect() as conn:
+        count = conn.execute(query).scalar() or 0
+        while count == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            count = conn.execute(query).scalar() or 0
+    engine.dispose()
+    return count

@@ -334,17 +334,29 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes (each with its own connection pool).")
     ] = 1,
+    job_worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Also run one job worker (sentiment, rescoring, scheduled syncs); "
+            "--no-worker where `fanlens worker` runs separately.",
+        ),
+    ] = True,
+    worker_concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1, max=32, help="Jobs the job worker runs at once (a slow sync then holds one)."
+        ),
+    ] = 2,
     with_demo: Annotated[
         bool, typer.Option("--demo", help="First run `fanlens demo` (only fills an empty DB).")
     ] = False,
     demo_size: DemoSize = "small",
 ) -> None:
-    """Serve the API and dashboard."""
-    import uvicorn
-
-    from fanlens.api.app import create_app
+    """Serve the API and dashboard, and run the background jobs and their schedule."""
     from fanlens.db import migrate
-    from fanlens.db.engine import describe_location, get_engine
+    from fanlens.db.engine import database_url, describe_location, get_engine
+    from fanlens.jobs.app import ensure_schema
 
     bind_host, bind_port = host or settings.host, port or settings.port
     if with_demo:
@@ -353,24 +365,52 @@ def serve(
         console.print(f"database: {describe_location()}")
         if migrate_first:
             migrate.upgrade(get_engine())
+    if job_worker or migrate_first:
+        ensure_schema()  # the job queue: the worker needs it, and the API queues jobs in it
     console.print(f"serving on http://{bind_host}:{bind_port}  (dashboard: /analytics)")
+    console.print("job worker: " + ("running" if job_worker else "off (--no-worker)"))
     sys.stdout.flush()
-    from fanlens.api import processes
+    jobs_url = database_url() if job_worker else None
+    _serve(bind_host, bind_port, workers, jobs_url, worker_concurrency)
 
-    if workers == 1:
+
+def _serve(host: str, port: int, workers: int, jobs_url: str | None, concurrency: int) -> None:
+    """uvicorn in this process (one worker) or several processes, and the job worker."""
+    import uvicorn
+
+    from fanlens.api import processes
+    from fanlens.api.app import create_app
+    from fanlens.jobs import process as job_process
+
+    if workers > 1 and processes.SUPPORTED:
+        processes.serve(host, port, workers, jobs_url=jobs_url, job_concurrency=concurrency)
+        return
+    _exit_on_signals()
+    with job_process.running(jobs_url, concurrency):
+        if workers == 1:
+            uvicorn.run(
+                create_app(), host=host, port=port, log_level="warning",
+                **processes.proxy_options(),
+            )  # fmt: skip
+            return
+        # Several processes, each importing the app itself (the GIL caps one at one core).
         uvicorn.run(
-            create_app(), host=bind_host, port=bind_port, log_level="warning",
-            **processes.proxy_options(),
+            processes.APP, factory=True, workers=workers, host=host, port=port,
+            log_level="warning", **processes.proxy_options(),
         )  # fmt: skip
-        return
-    # Several processes, each importing the app itself (the GIL caps one process at one core).
-    if processes.SUPPORTED:
-        processes.serve(bind_host, bind_port, workers)
-        return
-    uvicorn.run(
-        processes.APP, factory=True, workers=workers, host=bind_host, port=bind_port,
-        log_level="warning", **processes.proxy_options(),
-    )  # fmt: skip
+
+
+def _exit_on_signals() -> None:
+    """uvicorn re-raises the signal that stopped it once it has shut down: Python's default
+    SIGTERM action would end the process there and then, leaving the job worker running, and
+    SIGINT's would end it as an error. Both now leave through the `finally` blocks, with 0."""
+    import signal
+
+    def exit_cleanly(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, exit_cleanly)
+    signal.signal(signal.SIGINT, exit_cleanly)
 
 
 @app.command("generate")

@@ -7,8 +7,9 @@ core while the other idled. Here every process binds the port with SO_REUSEPORT,
 spreads new connections over the sockets by a hash of their addresses.
 
 The parent binds the port once without SO_REUSEPORT first, so a port already in use (another
-`fanlens serve` included) fails at once instead of quietly sharing its traffic. It restarts a
-worker that dies and stops them all on SIGINT or SIGTERM.
+`fanlens serve` included) fails at once instead of quietly sharing its traffic. It also runs
+the one job worker (unless `--no-worker`), restarts any process that dies and stops them all on
+SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import multiprocessing
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
 from fanlens.config import settings
+from fanlens.jobs import process as job_process
 from fanlens.kit.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -39,14 +42,26 @@ def proxy_options() -> dict[str, Any]:
     return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ["127.0.0.1"]}
 
 
-def serve(host: str, port: int, workers: int, app: str = APP) -> None:
-    """Serve `app` (an import path to an app factory) with `workers` processes."""
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    app: str = APP,
+    jobs_url: str | None = None,
+    job_concurrency: int = 1,
+) -> None:
+    """Serve `app` (an import path to an app factory) with `workers` processes, and one job
+    worker on the database at `jobs_url` when given."""
     family = _family(host, port)
     _check_free(family, host, port)
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited pools
 
+    # The key as this process holds it (`--demo` keeps the demo's own key in memory only).
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+
     def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(family, host, port, app), daemon=False)
+        args = (family, host, port, app, key)
+        process = context.Process(target=_worker, args=args, daemon=False)
         process.start()
         return process
 
@@ -58,6 +73,14 @@ def serve(host: str, port: int, workers: int, app: str = APP) -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    with job_process.running(jobs_url, job_concurrency):
+        _supervise(processes, start, stop)
+
+
+def _supervise(
+    processes: list[BaseProcess], start: Callable[[], BaseProcess], stop: threading.Event
+) -> None:
+    """Restart a web process that dies until `stop` is set; then stop them all."""
     while not stop.wait(1.0):
         for i, process in enumerate(processes):
             if not process.is_alive():
@@ -88,8 +111,14 @@ def _check_free(family: socket.AddressFamily, host: str, port: int) -> None:
             ) from exc
 
 
-def _worker(family: socket.AddressFamily, host: str, port: int, app: str) -> None:
+def _worker(
+    family: socket.AddressFamily, host: str, port: int, app: str, secret_key: str | None
+) -> None:
     import uvicorn
+    from pydantic import SecretStr
+
+    if secret_key is not None:
+        settings.secret_key = SecretStr(secret_key)
 
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -78,6 +78,6 @@ class ContentDetail(ContentSummary):
     top_commenters: list[Commenter]
     sentiment: LabelCounts | None = Field(
         default=None,
-        description="Comment sentiment on this item once comments are analysed; the trend and "
-        "unanswered questions are at /sentiment/content/{id}.",
+        description="Comment sentiment on this item once it has comments (`pending`: not "
+        "analysed yet); the trend and unanswered questions are at /sentiment/content/{id}.",
     )

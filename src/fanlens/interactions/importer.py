@@ -74,7 +74,7 @@ def _queue_sentiment(workspace_id: uuid.UUID, console: Console) -> None:
     from fanlens.sentiment.runner import defer_analysis
 
     if defer_analysis(workspace_id):
-        console.print("sentiment analysis of the new comments queued for `fanlens worker`")
+        console.print("sentiment analysis of the new comments queued for the job worker")
     else:
         console.print("no job queue: run `fanlens sentiment analyze-pending` for sentiment")
 

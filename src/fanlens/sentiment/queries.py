@@ -3,6 +3,15 @@
 from fanlens.sentiment.models import TEXT_FILTER
 
 EFFECTIVE = "coalesce(s.corrected_label, s.label)"
+TEXT_OF_I = "i." + TEXT_FILTER.replace(" AND ", " AND i.")
+# The summaries walk every text interaction and join its sentiment when there is one, so a
+# comment not analysed yet is counted as pending rather than left out.
+COUNTS = f"""count(s.interaction_id) AS total,
+       count(*) FILTER (WHERE s.interaction_id IS NULL) AS pending,
+       count(*) FILTER (WHERE {EFFECTIVE} = 'positive') AS positive,
+       count(*) FILTER (WHERE {EFFECTIVE} = 'neutral') AS neutral,
+       count(*) FILTER (WHERE {EFFECTIVE} = 'negative') AS negative,
+       avg(s.score) FILTER (WHERE s.label <> 'unsupported_language') AS mean_score"""
 
 # Un-analysed text interactions after :after (keyset, so a long run never re-walks what it
 # passed), locked so that concurrent runs split the work: rows another run holds are skipped.
@@ -10,7 +19,7 @@ CLAIM_PENDING = f"""
 SELECT i.id, i.interaction_value AS text, i.occurred_at
 FROM follower_interactions i
 LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
-WHERE i.workspace_id = :ws AND i.{TEXT_FILTER.replace(" AND ", " AND i.")}
+WHERE i.workspace_id = :ws AND {TEXT_OF_I}
   AND i.id > :after AND s.interaction_id IS NULL
 ORDER BY i.id
 LIMIT :n
@@ -21,7 +30,7 @@ FOR UPDATE OF i SKIP LOCKED
 CLAIM_ALL = f"""
 SELECT i.id, i.interaction_value AS text, i.occurred_at
 FROM follower_interactions i
-WHERE i.workspace_id = :ws AND i.{TEXT_FILTER.replace(" AND ", " AND i.")} AND i.id > :after
+WHERE i.workspace_id = :ws AND {TEXT_OF_I} AND i.id > :after
 ORDER BY i.id
 LIMIT :n
 FOR UPDATE OF i SKIP LOCKED
@@ -69,55 +78,37 @@ LIMIT :limit
 """
 
 CONTENT_TOTALS = f"""
-SELECT count(*) AS total,
-       count(*) FILTER (WHERE {EFFECTIVE} = 'positive') AS positive,
-       count(*) FILTER (WHERE {EFFECTIVE} = 'neutral') AS neutral,
-       count(*) FILTER (WHERE {EFFECTIVE} = 'negative') AS negative,
+SELECT {COUNTS},
        count(*) FILTER (WHERE {EFFECTIVE} = 'unsupported_language') AS unsupported_language,
-       count(*) FILTER (WHERE s.is_question) AS questions,
-       avg(s.score) FILTER (WHERE s.label <> 'unsupported_language') AS mean_score
+       count(*) FILTER (WHERE s.is_question) AS questions
 FROM follower_interactions i
-JOIN comment_sentiments s ON s.interaction_id = i.id
-WHERE i.workspace_id = :ws AND i.content_id = :content
+LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
+WHERE i.workspace_id = :ws AND i.content_id = :content AND {TEXT_OF_I}
 """
 
 CONTENT_TREND = f"""
-SELECT date_trunc(:bucket, i.occurred_at AT TIME ZONE 'UTC')::date AS period,
-       count(*) AS total,
-       count(*) FILTER (WHERE {EFFECTIVE} = 'positive') AS positive,
-       count(*) FILTER (WHERE {EFFECTIVE} = 'neutral') AS neutral,
-       count(*) FILTER (WHERE {EFFECTIVE} = 'negative') AS negative,
-       avg(s.score) FILTER (WHERE s.label <> 'unsupported_language') AS mean_score
+SELECT date_trunc(:bucket, i.occurred_at AT TIME ZONE 'UTC')::date AS period, {COUNTS}
 FROM follower_interactions i
-JOIN comment_sentiments s ON s.interaction_id = i.id
-WHERE i.workspace_id = :ws AND i.content_id = :content
+LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
+WHERE i.workspace_id = :ws AND i.content_id = :content AND {TEXT_OF_I}
 GROUP BY 1 ORDER BY 1
 """
 
-# A follower's mood: their latest :n analysed comments.
+# A follower's mood: their latest :n comments, of which the analysed ones give the labels.
 FOLLOWER_MOOD = f"""
-SELECT count(*) AS total,
-       count(*) FILTER (WHERE eff = 'positive') AS positive,
-       count(*) FILTER (WHERE eff = 'neutral') AS neutral,
-       count(*) FILTER (WHERE eff = 'negative') AS negative,
-       avg(score) FILTER (WHERE label <> 'unsupported_language') AS mean_score,
-       max(occurred_at) AS last_comment_at
-FROM (SELECT {EFFECTIVE} AS eff, s.label, s.score, i.occurred_at
+SELECT {COUNTS}, max(i.occurred_at) AS last_comment_at
+FROM (SELECT i.id, i.occurred_at
       FROM follower_interactions i
-      JOIN comment_sentiments s ON s.interaction_id = i.id
-      WHERE i.workspace_id = :ws AND i.follower_id = :follower
-      ORDER BY i.occurred_at DESC LIMIT :n) recent
+      WHERE i.workspace_id = :ws AND i.follower_id = :follower AND {TEXT_OF_I}
+      ORDER BY i.occurred_at DESC LIMIT :n) i
+LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
 """
 
 PLATFORMS = f"""
-SELECT i.platform, count(*) AS total,
-       count(*) FILTER (WHERE {EFFECTIVE} = 'positive') AS positive,
-       count(*) FILTER (WHERE {EFFECTIVE} = 'neutral') AS neutral,
-       count(*) FILTER (WHERE {EFFECTIVE} = 'negative') AS negative,
-       avg(s.score) FILTER (WHERE s.label <> 'unsupported_language') AS mean_score
+SELECT i.platform, {COUNTS}
 FROM follower_interactions i
-JOIN comment_sentiments s ON s.interaction_id = i.id
-WHERE i.workspace_id = :ws AND i.occurred_at >= :since
+LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
+WHERE i.workspace_id = :ws AND i.occurred_at >= :since AND {TEXT_OF_I}
 GROUP BY i.platform ORDER BY i.platform
 """
 

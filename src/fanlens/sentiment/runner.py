@@ -107,7 +107,7 @@ def defer_analysis(workspace_id: uuid.UUID, *, engine: Engine | None = None) -> 
     """Queue the analysis job for a workspace; call it after the ingest commit.
 
     True when queued (or one is already waiting). False when there is no job queue in this
-    database (procrastinate's schema is applied by `fanlens db upgrade` / `fanlens worker`):
+    database (procrastinate's schema is applied by `fanlens db upgrade`, `serve`, `worker`):
     then the periodic catch-up or `fanlens sentiment analyze-pending` does the work. Never
     raises: ingest has committed, and a failed enqueue must not turn it into an error.
     """

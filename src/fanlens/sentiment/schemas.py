@@ -13,6 +13,11 @@ Bucket = Literal["day", "week"]
 
 class LabelCounts(BaseModel):
     total: int = Field(description="Analysed text interactions (any label).")
+    pending: int = Field(
+        default=0,
+        description="Text interactions not analysed yet (the job worker analyses them soon): "
+        "no label of theirs is counted until then.",
+    )
     positive: int
     neutral: int
     negative: int
@@ -49,7 +54,10 @@ class ContentSentiment(LabelCounts):
 class FollowerMood(LabelCounts):
     follower_id: uuid.UUID
     recent: int = Field(description="How many of the latest comments the mood is taken over.")
-    mood: Literal["positive", "neutral", "negative", "unknown"]
+    mood: Literal["positive", "neutral", "negative", "pending", "unknown"] = Field(
+        description="From the mean score of the analysed comments among the latest `recent`; "
+        "pending while none of them is analysed yet, unknown without any."
+    )
     last_comment_at: datetime | None
 
 
@@ -61,19 +69,23 @@ class SentimentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     interaction_id: uuid.UUID
-    label: str = Field(
-        description="The effective label: the correction if any, else the analyser's."
+    status: Literal["analysed", "pending"] = Field(
+        description="pending: not analysed yet; the analyser's fields are then null."
     )
-    analyser_label: str
-    score: float
-    language: str
-    analyser: str
-    analyser_version: str
-    is_question: bool
+    label: str = Field(
+        description="The effective label: the correction if any, else the analyser's; "
+        "`pending` while the comment is not analysed yet."
+    )
+    analyser_label: str | None
+    score: float | None
+    language: str | None
+    analyser: str | None
+    analyser_version: str | None
+    is_question: bool | None
     corrected_label: str | None
     corrected_by: str | None
     corrected_at: datetime | None
-    analysed_at: datetime
+    analysed_at: datetime | None
 
 
 class Correction(BaseModel):

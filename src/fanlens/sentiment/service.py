@@ -140,10 +140,16 @@ def _analyse_one(session: Session, *, workspace_id: uuid.UUID, interaction_id: u
 def get_sentiment(
     *, session: Session, workspace_id: uuid.UUID, interaction_id: uuid.UUID
 ) -> SentimentOut:
+    """A comment's sentiment, `pending` while it is not analysed yet."""
     sentiment = repository.get(session, workspace_id=workspace_id, interaction_id=interaction_id)
-    if sentiment is None:
-        raise NotFound(f"comment {interaction_id} has no sentiment (yet)")
-    return to_out(sentiment)
+    if sentiment is not None:
+        return to_out(sentiment)
+    found = repository.get_text_interaction(
+        session, workspace_id=workspace_id, interaction_id=interaction_id
+    )
+    if found is None:
+        raise NotFound(f"no comment, reply, quote or mention with id {interaction_id}")
+    return pending_out(interaction_id)
 
 
 def sentiments_of(
@@ -154,9 +160,29 @@ def sentiments_of(
     return {row.interaction_id: to_out(row) for row in rows}
 
 
+def pending_out(interaction_id: uuid.UUID) -> SentimentOut:
+    """A comment the analyser has not reached yet: no label stands in for the missing one."""
+    return SentimentOut(
+        interaction_id=interaction_id,
+        status="pending",
+        label="pending",
+        analyser_label=None,
+        score=None,
+        language=None,
+        analyser=None,
+        analyser_version=None,
+        is_question=None,
+        corrected_label=None,
+        corrected_by=None,
+        corrected_at=None,
+        analysed_at=None,
+    )
+
+
 def to_out(sentiment: CommentSentiment) -> SentimentOut:
     return SentimentOut(
         interaction_id=sentiment.interaction_id,
+        status="analysed",
         label=sentiment.corrected_label or sentiment.label,
         analyser_label=sentiment.label,
         score=sentiment.score,
@@ -175,6 +201,7 @@ def _counts(row: Row[Any]) -> dict[str, Any]:
     judged = row.positive + row.neutral + row.negative
     return {
         "total": row.total,
+        "pending": row.pending,
         "positive": row.positive,
         "neutral": row.neutral,
         "negative": row.negative,
@@ -212,9 +239,9 @@ def content_summary(
 def label_counts(
     *, session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
 ) -> LabelCounts | None:
-    """The item's label counts, or None while none of its comments is analysed."""
+    """The item's label counts (pending ones included), or None while it has no comments."""
     totals = repository.content_totals(session, workspace_id=workspace_id, content_id=content_id)
-    return LabelCounts(**_counts(totals)) if totals.total else None
+    return LabelCounts(**_counts(totals)) if totals.total or totals.pending else None
 
 
 def unanswered_questions(
@@ -252,7 +279,7 @@ def follower_mood(
     return FollowerMood(
         follower_id=follower_id,
         recent=recent,
-        mood=_mood(counts["mean_score"]),
+        mood="pending" if row.pending and not row.total else _mood(counts["mean_score"]),
         last_comment_at=row.last_comment_at,
         **counts,
     )

@@ -221,7 +221,7 @@ def content_detail(
             "labels": sentiment.sentiments_of(
                 session=session, workspace_id=ws, interaction_ids=[c.id for c in comments.items]
             ),
-            "mood": mood if mood.total else None,
+            "mood": mood if mood.total or mood.pending else None,
         },
     )
 
