@@ -51,20 +51,25 @@ _POST_TOTALS = text(
     FROM content_posts WHERE workspace_id = :ws GROUP BY platform
     """
 )
-# Interactions per UTC week (Monday) and platform over the last `weeks` weeks of data; weeks
-# are counted back from the newest interaction, so an archive that stopped still shows a trend.
-# Read from the per-platform daily rollup the triggers keep (interaction_platform_days): a few
-# hundred rows, not the log nor the per-item daily rows.
+# Exact-time interactions per UTC week (Monday) and platform from `first_week` on, read from the
+# per-platform daily rollup the triggers keep (interaction_platform_days): a few hundred rows,
+# not the log nor the per-item daily rows. Weeks without any are absent (the caller fills them).
 _WEEKLY_TREND = text(
     """
-    WITH bounds AS (
-        SELECT date_trunc('week', max(day))::date - 7 * (:weeks - 1) AS first_week
-        FROM interaction_platform_days WHERE workspace_id = :ws AND interaction_count > 0)
     SELECT date_trunc('week', d.day)::date AS week, d.platform,
            sum(d.interaction_count)::bigint AS interactions
-    FROM interaction_platform_days d, bounds b
-    WHERE d.workspace_id = :ws AND d.day >= b.first_week
-    GROUP BY 1, 2 HAVING sum(d.interaction_count) > 0 ORDER BY 1, 2
+    FROM interaction_platform_days d
+    WHERE d.workspace_id = :ws AND d.day >= :first_week
+    GROUP BY 1, 2 HAVING sum(d.interaction_count) > 0
+    """
+)
+# Observed-time interactions per platform: the rollup's day NULL rows ("time unknown").
+_TIME_UNKNOWN = text(
+    """
+    SELECT platform, sum(interaction_count)::bigint AS interactions
+    FROM interaction_platform_days
+    WHERE workspace_id = :ws AND day IS NULL
+    GROUP BY platform HAVING sum(interaction_count) > 0 ORDER BY platform
     """
 )
 
@@ -84,8 +89,12 @@ def post_totals(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]
     return session.execute(_POST_TOTALS, {"ws": workspace_id}).all()
 
 
-def weekly_trend(session: Session, workspace_id: uuid.UUID, weeks: int) -> Sequence[Row[Any]]:
-    return session.execute(_WEEKLY_TREND, {"ws": workspace_id, "weeks": weeks}).all()
+def weekly_trend(session: Session, workspace_id: uuid.UUID, first_week: date) -> Sequence[Row[Any]]:
+    return session.execute(_WEEKLY_TREND, {"ws": workspace_id, "first_week": first_week}).all()
+
+
+def time_unknown(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
+    return session.execute(_TIME_UNKNOWN, {"ws": workspace_id}).all()
 
 
 def tier_counts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:

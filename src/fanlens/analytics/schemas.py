@@ -39,6 +39,14 @@ class PlatformTotals(BaseModel):
 class WeeklyPoint(BaseModel):
     week: date = Field(description="Monday of the UTC week.")
     platform: str
+    interactions: int | None = Field(
+        description="Exact-time interactions in the week; null: no data (the week lies outside "
+        "the span the platform's data covers, see README 'One time rule')."
+    )
+
+
+class PlatformCount(BaseModel):
+    platform: str
     interactions: int
 
 
@@ -50,7 +58,14 @@ class TierCount(BaseModel):
 class Overview(BaseModel):
     platforms: list[PlatformTotals]
     totals: PlatformTotals = Field(description="Every platform summed (platform = 'all').")
-    weekly: list[WeeklyPoint] = Field(description="Interactions per week and platform.")
+    weekly: list[WeeklyPoint] = Field(
+        description="Exact-time interactions per week and platform: every week of the window "
+        "for every platform with data, null where the platform has no data."
+    )
+    time_unknown: list[PlatformCount] = Field(
+        description="Observed-time interactions per platform (when they happened is unknown): "
+        "part of the totals, in no week."
+    )
     tiers: list[TierCount] = Field(description="Followers per tier, highest tier first.")
 
 
