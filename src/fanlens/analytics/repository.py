@@ -142,6 +142,7 @@ _RETENTION_FANS = """
       AND (CAST(:content AS uuid) IS NULL OR (
           SELECT i.content_id FROM follower_interactions i
           WHERE i.follower_id = f.id AND i.content_id IS NOT NULL
+            AND i.time_precision = 'exact'
           ORDER BY i.occurred_at, i.id LIMIT 1) = CAST(:content AS uuid))
 """
 _RETENTION_LOG = text(
@@ -151,7 +152,9 @@ _RETENTION_LOG = text(
         SELECT DISTINCT i.follower_id,
                date_trunc(:grain, i.occurred_at AT TIME ZONE 'UTC')::date AS period
         FROM follower_interactions i JOIN fans ON fans.id = i.follower_id
-        WHERE CAST(:types AS text[]) IS NULL OR i.interaction_type = ANY (CAST(:types AS text[]))),
+        WHERE i.time_precision = 'exact'
+          AND (CAST(:types AS text[]) IS NULL
+               OR i.interaction_type = ANY (CAST(:types AS text[])))),
     marked AS (
         SELECT follower_id, period, period = max(period) OVER (PARTITION BY follower_id) AS last
         FROM acts)
@@ -229,6 +232,7 @@ _RETENTION_PEOPLE = text(
     WHERE EXISTS (
         SELECT 1 FROM follower_interactions i
         WHERE i.follower_id = f.id AND i.occurred_at >= :period_from
+          AND i.time_precision = 'exact'
           AND (CAST(:period_to AS timestamptz) IS NULL OR i.occurred_at < :period_to)
           AND (CAST(:types AS text[]) IS NULL OR i.interaction_type = ANY (CAST(:types AS text[]))))
     ORDER BY f.username NULLS LAST, f.id
@@ -250,8 +254,9 @@ def retention_people(
 
 
 # --- best time to post -----------------------------------------------------------------------
-# Engagement a post drew in its first 24 hours: the interactions stored for it in that window
-# (reported metrics carry no time, so they cannot say when the engagement came).
+# Engagement a post drew in its first 24 hours: the exact-time interactions stored for it in that
+# window (reported metrics and observed-time interactions carry no time of the action, so they
+# cannot say when the engagement came).
 _BEST_TIME = text(
     """
     SELECT p.platform,
@@ -262,7 +267,8 @@ _BEST_TIME = text(
     FROM content_posts p
     CROSS JOIN LATERAL (
         SELECT count(*) AS n FROM follower_interactions i
-        WHERE i.content_post_id = p.id AND i.occurred_at >= p.posted_at
+        WHERE i.content_post_id = p.id AND i.time_precision = 'exact'
+          AND i.occurred_at >= p.posted_at
           AND i.occurred_at < p.posted_at + interval '24 hours') e
     WHERE p.workspace_id = :ws AND p.posted_at IS NOT NULL
       AND (CAST(:platform AS text) IS NULL OR p.platform = :platform)

@@ -305,6 +305,20 @@ BEGIN
 END
 $$;
 
+-- person_engagement: from 0011_people.sql
+CREATE OR REPLACE VIEW person_engagement AS
+    SELECT pi.workspace_id, pi.person_id,
+           count(*)::int AS identity_count,
+           coalesce(sum(s.engagement_score), 0) AS engagement_score,
+           coalesce(sum(s.interaction_count), 0)::bigint AS interaction_count,
+           coalesce(sum(s.comment_count), 0)::bigint AS comment_count,
+           max(f.follower_count) AS max_reach,
+           max(s.last_interaction_at) AS last_interaction_at
+    FROM person_identities pi
+    JOIN followers f ON f.id = pi.follower_id
+    LEFT JOIN follower_engagement_scores s ON s.follower_id = pi.follower_id
+    GROUP BY pi.workspace_id, pi.person_id;
+
 DROP FUNCTION fanlens_interaction_day(timestamptz, text);
 
 UPDATE followers f

@@ -343,3 +343,18 @@ FROM follower_interactions
 GROUP BY 1, 2, 3, 4, 5;
 
 SELECT fanlens_retention_rebuild_workspace(id) FROM workspaces;
+
+-- A person's last interaction: their identities' last exact-time interaction (the scores' own
+-- last time also counts observed ones, which carry the time a sync saw them).
+CREATE OR REPLACE VIEW person_engagement AS
+    SELECT pi.workspace_id, pi.person_id,
+           count(*)::int AS identity_count,
+           coalesce(sum(s.engagement_score), 0) AS engagement_score,
+           coalesce(sum(s.interaction_count), 0)::bigint AS interaction_count,
+           coalesce(sum(s.comment_count), 0)::bigint AS comment_count,
+           max(f.follower_count) AS max_reach,
+           max(f.last_seen_at) AS last_interaction_at
+    FROM person_identities pi
+    JOIN followers f ON f.id = pi.follower_id
+    LEFT JOIN follower_engagement_scores s ON s.follower_id = pi.follower_id
+    GROUP BY pi.workspace_id, pi.person_id;
