@@ -6,8 +6,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, column, select, table, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Row,
+    Select,
+    cast,
+    column,
+    func,
+    null,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
+
+from fanlens.audience.models import Follower
+from fanlens.scoring.models import FollowerEngagementScore
 
 follower_cohorts = table(
     "follower_cohorts",
@@ -24,19 +39,49 @@ follower_cohorts = table(
 
 
 def cohorts_select(
-    workspace_id: uuid.UUID, *, platform: str | None, since: date | None
+    workspace_id: uuid.UUID, *, platform: str | None, since: date | None, time_unknown: bool
 ) -> Select[Any]:
-    """Rows of the follower_cohorts view, newest week first (weeks x platforms: small)."""
+    """Rows of the follower_cohorts view, newest week first (weeks x platforms: small); with
+    `time_unknown`, then one row per platform (cohort_week NULL) for the followers known only
+    from observed-time interactions."""
     v = follower_cohorts.c
-    stmt = (
-        select(*(c for c in follower_cohorts.c if c.name != "workspace_id"))
-        .where(v.workspace_id == workspace_id)
-        .order_by(v.cohort_week.desc(), v.platform)
+    stmt = select(*(c for c in follower_cohorts.c if c.name != "workspace_id")).where(
+        v.workspace_id == workspace_id
     )
     if platform:
         stmt = stmt.where(v.platform == platform.lower())
     if since is not None:
         stmt = stmt.where(v.cohort_week >= since)
+    if time_unknown:
+        union = stmt.union_all(_time_unknown_cohorts(workspace_id, platform)).subquery()
+        return select(union).order_by(union.c.cohort_week.desc().nulls_last(), union.c.platform)
+    return stmt.order_by(v.cohort_week.desc(), v.platform)
+
+
+def _time_unknown_cohorts(workspace_id: uuid.UUID, platform: str | None) -> Select[Any]:
+    """Followers with interactions (a score row) but no exact-time one (no first seen)."""
+    f, s = Follower, FollowerEngagementScore
+    stmt = (
+        select(
+            cast(null(), Date).label("cohort_week"),
+            f.platform,
+            func.count().label("follower_count"),
+            cast(null(), BigInteger).label("active_30d"),
+            func.count().filter(s.engagement_tier == "super_fan").label("super_fans"),
+            func.count().filter(s.engagement_tier == "active").label("active_fans"),
+            func.count().filter(s.engagement_tier == "lurker").label("lurkers"),
+            func.round(func.avg(s.engagement_score), 2).label("avg_engagement_score"),
+        )
+        .join(s, s.follower_id == f.id)
+        .where(
+            f.workspace_id == workspace_id,
+            f.first_seen_at.is_(None),
+            s.interaction_count > 0,
+        )
+        .group_by(f.platform)
+    )
+    if platform:
+        stmt = stmt.where(f.platform == platform.lower())
     return stmt
 
 

@@ -8,10 +8,16 @@ from pydantic import BaseModel, Field
 
 
 class CohortRow(BaseModel):
-    cohort_week: date
+    cohort_week: date | None = Field(
+        description="Monday of the week of the followers' first exact-time interaction; null: "
+        "followers known only from observed-time interactions (include_time_unknown)."
+    )
     platform: str
     follower_count: int
-    active_30d: int
+    active_30d: int | None = Field(
+        description="Followers whose last exact-time interaction is within 30 days; null "
+        "for the time-unknown row."
+    )
     super_fans: int
     active_fans: int
     lurkers: int

@@ -27,16 +27,30 @@ def _row(row: Row[Any]) -> CohortRow:
 
 
 def cohorts(
-    *, session: Session, workspace_id: uuid.UUID, platform: str | None, since: date | None
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    platform: str | None,
+    since: date | None,
+    include_time_unknown: bool = False,
 ) -> Cohorts:
-    stmt = repository.cohorts_select(workspace_id, platform=platform, since=since)
+    stmt = repository.cohorts_select(
+        workspace_id, platform=platform, since=since, time_unknown=include_time_unknown
+    )
     return Cohorts(items=[_row(r) for r in session.execute(stmt)])
 
 
 def export_cohorts(
-    *, engine: Engine, workspace_id: uuid.UUID, platform: str | None, since: date | None
+    *,
+    engine: Engine,
+    workspace_id: uuid.UUID,
+    platform: str | None,
+    since: date | None,
+    include_time_unknown: bool = False,
 ) -> Iterator[CohortRow]:
-    stmt = repository.cohorts_select(workspace_id, platform=platform, since=since)
+    stmt = repository.cohorts_select(
+        workspace_id, platform=platform, since=since, time_unknown=include_time_unknown
+    )
     return listing.stream(engine, stmt, to_item=_row)
 
 
