@@ -319,6 +319,28 @@ CREATE OR REPLACE VIEW person_engagement AS
     LEFT JOIN follower_engagement_scores s ON s.follower_id = pi.follower_id
     GROUP BY pi.workspace_id, pi.person_id;
 
+-- top_engaged_followers: from 0001_views.sql
+CREATE OR REPLACE VIEW top_engaged_followers AS
+SELECT f.workspace_id,
+       f.id AS follower_id,
+       f.username,
+       f.display_name,
+       f.platform,
+       s.engagement_score,
+       s.engagement_tier,
+       s.comment_count,
+       s.like_count,
+       s.share_count,
+       s.save_count,
+       s.profile_visit_count,
+       s.link_click_count,
+       s.interaction_count,
+       s.first_interaction_at,
+       s.last_interaction_at
+FROM follower_engagement_scores s
+JOIN followers f ON f.id = s.follower_id
+ORDER BY s.engagement_score DESC, f.id;
+
 DROP FUNCTION fanlens_interaction_day(timestamptz, text);
 
 UPDATE followers f

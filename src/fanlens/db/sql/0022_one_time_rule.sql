@@ -358,3 +358,25 @@ CREATE OR REPLACE VIEW person_engagement AS
     JOIN followers f ON f.id = pi.follower_id
     LEFT JOIN follower_engagement_scores s ON s.follower_id = pi.follower_id
     GROUP BY pi.workspace_id, pi.person_id;
+
+-- The top followers' first and last interaction: exact times (followers' first/last seen).
+CREATE OR REPLACE VIEW top_engaged_followers AS
+SELECT f.workspace_id,
+       f.id AS follower_id,
+       f.username,
+       f.display_name,
+       f.platform,
+       s.engagement_score,
+       s.engagement_tier,
+       s.comment_count,
+       s.like_count,
+       s.share_count,
+       s.save_count,
+       s.profile_visit_count,
+       s.link_click_count,
+       s.interaction_count,
+       f.first_seen_at AS first_interaction_at,
+       f.last_seen_at AS last_interaction_at
+FROM follower_engagement_scores s
+JOIN followers f ON f.id = s.follower_id
+ORDER BY s.engagement_score DESC, f.id;
