@@ -320,3 +320,17 @@ def test_person_timeline_shows_titles_and_precision(session: Session, world: Wor
     )
     assert got == expected
     assert not any((t.content_title or "").startswith("at://") for t in person.timeline)
+
+
+def test_leaderboard_last_interaction_is_the_last_exact_one(session: Session, world: World) -> None:
+    last: dict[tuple[str, str], datetime] = {}
+    for x in world.exact():
+        assert x.at is not None
+        last[(x.platform, x.user)] = max(last.get((x.platform, x.user), x.at), x.at)
+    board = audience.leaderboard(
+        session=session, workspace_id=world.ws.id, platform=None, limit=100
+    )
+    users = {(x.platform, x.user) for x in world.lines}
+    assert len(board.items) == len(users)
+    for entry in board.items:
+        assert entry.last_interaction_at == last.get((entry.platform, entry.username or "")), entry
