@@ -250,8 +250,11 @@ def test_retention_cohorts_and_returns_use_exact_weeks(session: Session, world: 
     assert got == dict(cells)
     sizes = Counter(min(weeks) for weeks in active.values())
     assert {c.cohort: c.size for c in m.cohorts if c.size} == sizes
-    # No "new" cohort in the sync week made of the sync's observed-only followers.
+    # No "new" cohort in the sync week made of the sync's observed-only followers; they are
+    # counted apart.
     assert sizes[monday(as_of)] < len({x.user for x in world.observed()})
+    observed_only = {(x.platform, x.user) for x in world.observed()} - set(active)
+    assert m.time_unknown_followers == len(observed_only)
 
 
 def test_best_time_counts_exact_engagement_in_the_first_day(session: Session, world: World) -> None:

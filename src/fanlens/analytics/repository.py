@@ -58,6 +58,11 @@ def cohorts_select(
     return stmt.order_by(v.cohort_week.desc(), v.platform)
 
 
+def time_unknown_followers(session: Session, workspace_id: uuid.UUID, platform: str | None) -> int:
+    rows = session.execute(_time_unknown_cohorts(workspace_id, platform)).all()
+    return sum(r.follower_count for r in rows)
+
+
 def _time_unknown_cohorts(workspace_id: uuid.UUID, platform: str | None) -> Select[Any]:
     """Followers with interactions (a score row) but no exact-time one (no first seen)."""
     f, s = Follower, FollowerEngagementScore

@@ -121,6 +121,11 @@ class RetentionMatrix(BaseModel):
     current_period: date
     cohorts: list[RetentionCohort] = Field(description="Oldest cohort first.")
     mean: list[RetentionMean]
+    time_unknown_followers: int = Field(
+        default=0,
+        description="Followers (of the platform asked about) known only from observed-time "
+        "interactions: in no cohort, since when they first acted is unknown.",
+    )
 
     def means_as_cells(self) -> list[RetentionCsvRow]:
         return [
