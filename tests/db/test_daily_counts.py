@@ -1,5 +1,6 @@
-"""interaction_daily_counts (0015) always equals a GROUP BY over the interaction log: after
-ingest, a re-ingest, a post moved to another content item, corrected times and deletes."""
+"""interaction_daily_counts (0015, 0022) always equals a GROUP BY over the interaction log, with
+observed-time interactions on day NULL (time unknown): after ingest, a re-ingest, a post moved
+to another content item, corrected times and deletes."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def _rollup(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
 def _from_log(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
     rows = session.execute(
         text(
-            "SELECT workspace_id, content_id, platform, (occurred_at AT TIME ZONE 'UTC')::date, "
+            "SELECT workspace_id, content_id, platform, CASE WHEN time_precision = 'exact' "
+            "THEN (occurred_at AT TIME ZONE 'UTC')::date END, "
             "interaction_type, count(*) FROM follower_interactions WHERE workspace_id = :ws "
             "GROUP BY 1, 2, 3, 4, 5"
         ),
@@ -47,6 +49,7 @@ def test_daily_counts_follow_every_change_to_the_log(session: Session) -> None:
     ingest_records(session, workspace_id=other.id, records=records, source="test")
     assert _rollup(session, ws.id) == _from_log(session, ws.id) != set()
     assert any(r[1] is None for r in _rollup(session, ws.id))  # follows: no content item
+    assert any(r[3] is None for r in _rollup(session, ws.id))  # observed: time unknown
 
     ingest_records(session, workspace_id=ws.id, records=records, source="again")
     assert _rollup(session, ws.id) == _from_log(session, ws.id)  # duplicates add nothing
@@ -66,6 +69,15 @@ def test_daily_counts_follow_every_change_to_the_log(session: Session) -> None:
         ),
         {"ws": ws.id},
     )
+    assert _rollup(session, ws.id) == _from_log(session, ws.id)
+    session.execute(
+        text(
+            "UPDATE follower_interactions SET time_precision = CASE time_precision "
+            "WHEN 'exact' THEN 'observed' ELSE 'exact' END "
+            "WHERE workspace_id = :ws AND interaction_type IN ('like', 'repost')"
+        ),
+        {"ws": ws.id},
+    )  # a corrected precision moves rows between their day and time unknown
     assert _rollup(session, ws.id) == _from_log(session, ws.id)
 
     session.execute(

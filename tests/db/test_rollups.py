@@ -56,7 +56,8 @@ def _days(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
 def _days_truth(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
     rows = session.execute(
         text(
-            "SELECT platform, (occurred_at AT TIME ZONE 'UTC')::date, count(*) "
+            "SELECT platform, CASE WHEN time_precision = 'exact' "
+            "THEN (occurred_at AT TIME ZONE 'UTC')::date END, count(*) "
             "FROM follower_interactions WHERE workspace_id = :ws GROUP BY 1, 2"
         ),
         {"ws": ws},
@@ -100,6 +101,15 @@ def test_rollups_follow_every_change(session: Session) -> None:
         ),
         {"ws": ws.id},
     )
+    _check(session, ws.id)
+    session.execute(
+        text(
+            "UPDATE follower_interactions SET time_precision = CASE time_precision "
+            "WHEN 'exact' THEN 'observed' ELSE 'exact' END "
+            "WHERE workspace_id = :ws AND interaction_type = 'like'"
+        ),
+        {"ws": ws.id},
+    )  # a corrected precision moves rows between their day and time unknown
     _check(session, ws.id)
 
     session.execute(

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -14,36 +13,25 @@ from fanlens.kit.timeutil import utcnow
 from fanlens.sentiment.models import SentimentAlert
 from fanlens.workspaces.models import Workspace
 
-# Weeks start on Monday 00:00 UTC. A platform with no interaction in a week counts 0 for it.
+# Exact-time interactions per platform and week (weeks start on Monday 00:00 UTC), from the
+# per-platform daily rollup; observed-time ones (day NULL) have no week. Weeks without any are
+# absent: the caller decides whether such a week is 0 or no data.
 _WEEKLY = text(
     """
-    WITH weeks AS (
-        SELECT i.platform, date_trunc('week', i.occurred_at AT TIME ZONE 'UTC')::date AS week,
-               count(*) AS n
-        FROM follower_interactions i
-        WHERE i.workspace_id = :ws AND i.occurred_at >= :start AND i.occurred_at < :end
-        GROUP BY 1, 2)
-    SELECT platform,
-           coalesce(sum(n) FILTER (WHERE week = :week), 0)::bigint AS current_value,
-           (coalesce(sum(n) FILTER (WHERE week < :week), 0) / 4.0)::numeric AS trailing_mean
-    FROM weeks GROUP BY platform ORDER BY platform
+    SELECT platform, date_trunc('week', day)::date AS week,
+           sum(interaction_count)::bigint AS interactions
+    FROM interaction_platform_days
+    WHERE workspace_id = :ws AND day >= :start AND day < :end
+    GROUP BY 1, 2
     """
 )
 
 
-def weekly_engagement(
-    session: Session, *, workspace_id: uuid.UUID, week: date, trailing_weeks: int = 4
-) -> Sequence[Row[Any]]:
-    monday = datetime.combine(week, time(), tzinfo=UTC)
-    return session.execute(
-        _WEEKLY,
-        {
-            "ws": workspace_id,
-            "week": week,
-            "start": monday - timedelta(weeks=trailing_weeks),
-            "end": monday + timedelta(weeks=1),
-        },
-    ).all()
+def weekly_counts(
+    session: Session, *, workspace_id: uuid.UUID, first_week: date, last_week: date
+) -> dict[tuple[str, date], int]:
+    params = {"ws": workspace_id, "start": first_week, "end": last_week + timedelta(weeks=1)}
+    return {(r.platform, r.week): r.interactions for r in session.execute(_WEEKLY, params)}
 
 
 def add_if_new(session: Session, values: dict[str, Any]) -> EngagementAlert | None:

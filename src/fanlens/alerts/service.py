@@ -1,9 +1,14 @@
-"""Engagement-drop rules: a week's interactions on a platform against the four weeks before."""
+"""Engagement-drop rules: a week's interactions on a platform against the four weeks before.
+
+Only exact-time interactions count (observed ones carry the time a sync saw them), and only
+weeks the platform's data covers whole are judged or averaged: a week after the data stops is
+no data, not a -100 % drop (fanlens.analytics.coverage)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +19,7 @@ from sqlalchemy.orm import Session
 from fanlens.alerts import repository
 from fanlens.alerts.models import EngagementAlert
 from fanlens.alerts.schemas import EngagementAlertOut
+from fanlens.analytics import coverage
 from fanlens.sentiment.models import SentimentAlert
 from fanlens.sentiment.schemas import SentimentAlertOut
 
@@ -32,6 +38,34 @@ def drop_share(current: int, trailing_mean: Decimal) -> Decimal:
     return (1 - Decimal(current) / trailing_mean).quantize(Decimal("0.0001"))
 
 
+TRAILING_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class WeekVerdict:
+    platform: str
+    current_value: int
+    trailing_mean: Decimal
+
+
+def judged_weeks(*, session: Session, workspace_id: uuid.UUID, week: date) -> list[WeekVerdict]:
+    """Per platform whose data covers `week` whole: its interactions that week and the mean of
+    the trailing weeks its data covers whole (a platform with none of those is left out)."""
+    first = week - timedelta(weeks=TRAILING_WEEKS)
+    counts = repository.weekly_counts(
+        session, workspace_id=workspace_id, first_week=first, last_week=week
+    )
+    trailing = [first + timedelta(weeks=k) for k in range(TRAILING_WEEKS)]
+    verdicts = []
+    for platform, span in sorted(coverage.spans(session, workspace_id).items()):
+        known = [counts.get((platform, w), 0) for w in trailing if span.covers_whole_week(w)]
+        if not span.covers_whole_week(week) or not known:
+            continue
+        mean = Decimal(sum(known)) / len(known)
+        verdicts.append(WeekVerdict(platform, counts.get((platform, week), 0), mean))
+    return verdicts
+
+
 def detect_drops(
     *,
     session: Session,
@@ -43,7 +77,7 @@ def detect_drops(
     """Write (and log) an alert for each platform whose week fell more than `threshold` below
     its trailing four-week mean. Returns the alerts new in this call (re-running is a no-op)."""
     created = []
-    for row in repository.weekly_engagement(session, workspace_id=workspace_id, week=week):
+    for row in judged_weeks(session=session, workspace_id=workspace_id, week=week):
         if row.trailing_mean < Decimal(str(min_trailing_mean)):
             continue  # too little traffic: a drop would be noise
         share = drop_share(row.current_value, row.trailing_mean)

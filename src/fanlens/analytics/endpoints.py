@@ -46,20 +46,32 @@ def list_cohorts(
     principal: CurrentWorkspace,
     platform: Platform = None,
     since: Day | None = Query(None, description="First cohort week to include."),
+    include_time_unknown: bool = Query(
+        False,
+        description="Add a row per platform (cohort_week null) for followers known only from "
+        "observed-time interactions, whose first week is unknown.",
+    ),
     fmt: FormatParam = None,
 ) -> Cohorts | StreamingResponse:
-    """Followers grouped by the week they were first seen, per platform: how many, how many
-    were active in the last 30 days, and how many are super fans / active / lurkers."""
+    """Followers grouped by the week of their first exact-time interaction, per platform: how
+    many, how many were active in the last 30 days, and how many are super fans / active /
+    lurkers. Followers known only from observed-time interactions are in no week (see
+    include_time_unknown)."""
     if wants_csv(request, fmt):
         items = service.export_cohorts(
             engine=session.get_bind(),  # type: ignore[arg-type]
             workspace_id=principal.workspace_id,
             platform=platform,
             since=since,
+            include_time_unknown=include_time_unknown,
         )
         return csv_response(items, CohortRow, "cohorts")
     return service.cohorts(
-        session=session, workspace_id=principal.workspace_id, platform=platform, since=since
+        session=session,
+        workspace_id=principal.workspace_id,
+        platform=platform,
+        since=since,
+        include_time_unknown=include_time_unknown,
     )
 
 

@@ -6,8 +6,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, column, select, table, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Row,
+    Select,
+    cast,
+    column,
+    func,
+    null,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
+
+from fanlens.audience.models import Follower
+from fanlens.scoring.models import FollowerEngagementScore
 
 follower_cohorts = table(
     "follower_cohorts",
@@ -24,19 +39,54 @@ follower_cohorts = table(
 
 
 def cohorts_select(
-    workspace_id: uuid.UUID, *, platform: str | None, since: date | None
+    workspace_id: uuid.UUID, *, platform: str | None, since: date | None, time_unknown: bool
 ) -> Select[Any]:
-    """Rows of the follower_cohorts view, newest week first (weeks x platforms: small)."""
+    """Rows of the follower_cohorts view, newest week first (weeks x platforms: small); with
+    `time_unknown`, then one row per platform (cohort_week NULL) for the followers known only
+    from observed-time interactions."""
     v = follower_cohorts.c
-    stmt = (
-        select(*(c for c in follower_cohorts.c if c.name != "workspace_id"))
-        .where(v.workspace_id == workspace_id)
-        .order_by(v.cohort_week.desc(), v.platform)
+    stmt = select(*(c for c in follower_cohorts.c if c.name != "workspace_id")).where(
+        v.workspace_id == workspace_id
     )
     if platform:
         stmt = stmt.where(v.platform == platform.lower())
     if since is not None:
         stmt = stmt.where(v.cohort_week >= since)
+    if time_unknown:
+        union = stmt.union_all(_time_unknown_cohorts(workspace_id, platform)).subquery()
+        return select(union).order_by(union.c.cohort_week.desc().nulls_last(), union.c.platform)
+    return stmt.order_by(v.cohort_week.desc(), v.platform)
+
+
+def time_unknown_followers(session: Session, workspace_id: uuid.UUID, platform: str | None) -> int:
+    rows = session.execute(_time_unknown_cohorts(workspace_id, platform)).all()
+    return sum(r.follower_count for r in rows)
+
+
+def _time_unknown_cohorts(workspace_id: uuid.UUID, platform: str | None) -> Select[Any]:
+    """Followers with interactions (a score row) but no exact-time one (no first seen)."""
+    f, s = Follower, FollowerEngagementScore
+    stmt = (
+        select(
+            cast(null(), Date).label("cohort_week"),
+            f.platform,
+            func.count().label("follower_count"),
+            cast(null(), BigInteger).label("active_30d"),
+            func.count().filter(s.engagement_tier == "super_fan").label("super_fans"),
+            func.count().filter(s.engagement_tier == "active").label("active_fans"),
+            func.count().filter(s.engagement_tier == "lurker").label("lurkers"),
+            func.round(func.avg(s.engagement_score), 2).label("avg_engagement_score"),
+        )
+        .join(s, s.follower_id == f.id)
+        .where(
+            f.workspace_id == workspace_id,
+            f.first_seen_at.is_(None),
+            s.interaction_count > 0,
+        )
+        .group_by(f.platform)
+    )
+    if platform:
+        stmt = stmt.where(f.platform == platform.lower())
     return stmt
 
 
@@ -51,20 +101,25 @@ _POST_TOTALS = text(
     FROM content_posts WHERE workspace_id = :ws GROUP BY platform
     """
 )
-# Interactions per UTC week (Monday) and platform over the last `weeks` weeks of data; weeks
-# are counted back from the newest interaction, so an archive that stopped still shows a trend.
-# Read from the per-platform daily rollup the triggers keep (interaction_platform_days): a few
-# hundred rows, not the log nor the per-item daily rows.
+# Exact-time interactions per UTC week (Monday) and platform from `first_week` on, read from the
+# per-platform daily rollup the triggers keep (interaction_platform_days): a few hundred rows,
+# not the log nor the per-item daily rows. Weeks without any are absent (the caller fills them).
 _WEEKLY_TREND = text(
     """
-    WITH bounds AS (
-        SELECT date_trunc('week', max(day))::date - 7 * (:weeks - 1) AS first_week
-        FROM interaction_platform_days WHERE workspace_id = :ws AND interaction_count > 0)
     SELECT date_trunc('week', d.day)::date AS week, d.platform,
            sum(d.interaction_count)::bigint AS interactions
-    FROM interaction_platform_days d, bounds b
-    WHERE d.workspace_id = :ws AND d.day >= b.first_week
-    GROUP BY 1, 2 HAVING sum(d.interaction_count) > 0 ORDER BY 1, 2
+    FROM interaction_platform_days d
+    WHERE d.workspace_id = :ws AND d.day >= :first_week
+    GROUP BY 1, 2 HAVING sum(d.interaction_count) > 0
+    """
+)
+# Observed-time interactions per platform: the rollup's day NULL rows ("time unknown").
+_TIME_UNKNOWN = text(
+    """
+    SELECT platform, sum(interaction_count)::bigint AS interactions
+    FROM interaction_platform_days
+    WHERE workspace_id = :ws AND day IS NULL
+    GROUP BY platform HAVING sum(interaction_count) > 0 ORDER BY platform
     """
 )
 
@@ -84,8 +139,12 @@ def post_totals(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]
     return session.execute(_POST_TOTALS, {"ws": workspace_id}).all()
 
 
-def weekly_trend(session: Session, workspace_id: uuid.UUID, weeks: int) -> Sequence[Row[Any]]:
-    return session.execute(_WEEKLY_TREND, {"ws": workspace_id, "weeks": weeks}).all()
+def weekly_trend(session: Session, workspace_id: uuid.UUID, first_week: date) -> Sequence[Row[Any]]:
+    return session.execute(_WEEKLY_TREND, {"ws": workspace_id, "first_week": first_week}).all()
+
+
+def time_unknown(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
+    return session.execute(_TIME_UNKNOWN, {"ws": workspace_id}).all()
 
 
 def tier_counts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
@@ -133,6 +192,7 @@ _RETENTION_FANS = """
       AND (CAST(:content AS uuid) IS NULL OR (
           SELECT i.content_id FROM follower_interactions i
           WHERE i.follower_id = f.id AND i.content_id IS NOT NULL
+            AND i.time_precision = 'exact'
           ORDER BY i.occurred_at, i.id LIMIT 1) = CAST(:content AS uuid))
 """
 _RETENTION_LOG = text(
@@ -142,7 +202,9 @@ _RETENTION_LOG = text(
         SELECT DISTINCT i.follower_id,
                date_trunc(:grain, i.occurred_at AT TIME ZONE 'UTC')::date AS period
         FROM follower_interactions i JOIN fans ON fans.id = i.follower_id
-        WHERE CAST(:types AS text[]) IS NULL OR i.interaction_type = ANY (CAST(:types AS text[]))),
+        WHERE i.time_precision = 'exact'
+          AND (CAST(:types AS text[]) IS NULL
+               OR i.interaction_type = ANY (CAST(:types AS text[])))),
     marked AS (
         SELECT follower_id, period, period = max(period) OVER (PARTITION BY follower_id) AS last
         FROM acts)
@@ -220,6 +282,7 @@ _RETENTION_PEOPLE = text(
     WHERE EXISTS (
         SELECT 1 FROM follower_interactions i
         WHERE i.follower_id = f.id AND i.occurred_at >= :period_from
+          AND i.time_precision = 'exact'
           AND (CAST(:period_to AS timestamptz) IS NULL OR i.occurred_at < :period_to)
           AND (CAST(:types AS text[]) IS NULL OR i.interaction_type = ANY (CAST(:types AS text[]))))
     ORDER BY f.username NULLS LAST, f.id
@@ -241,8 +304,9 @@ def retention_people(
 
 
 # --- best time to post -----------------------------------------------------------------------
-# Engagement a post drew in its first 24 hours: the interactions stored for it in that window
-# (reported metrics carry no time, so they cannot say when the engagement came).
+# Engagement a post drew in its first 24 hours: the exact-time interactions stored for it in that
+# window (reported metrics and observed-time interactions carry no time of the action, so they
+# cannot say when the engagement came).
 _BEST_TIME = text(
     """
     SELECT p.platform,
@@ -253,7 +317,8 @@ _BEST_TIME = text(
     FROM content_posts p
     CROSS JOIN LATERAL (
         SELECT count(*) AS n FROM follower_interactions i
-        WHERE i.content_post_id = p.id AND i.occurred_at >= p.posted_at
+        WHERE i.content_post_id = p.id AND i.time_precision = 'exact'
+          AND i.occurred_at >= p.posted_at
           AND i.occurred_at < p.posted_at + interval '24 hours') e
     WHERE p.workspace_id = :ws AND p.posted_at IS NOT NULL
       AND (CAST(:platform AS text) IS NULL OR p.platform = :platform)

@@ -128,6 +128,7 @@ def matrix(
         current_period=current,
         cohorts=cohorts,
         mean=_mean(cohorts, periods),
+        time_unknown_followers=repository.time_unknown_followers(session, workspace_id, q.platform),
     )
 
 

@@ -8,10 +8,16 @@ from pydantic import BaseModel, Field
 
 
 class CohortRow(BaseModel):
-    cohort_week: date
+    cohort_week: date | None = Field(
+        description="Monday of the week of the followers' first exact-time interaction; null: "
+        "followers known only from observed-time interactions (include_time_unknown)."
+    )
     platform: str
     follower_count: int
-    active_30d: int
+    active_30d: int | None = Field(
+        description="Followers whose last exact-time interaction is within 30 days; null "
+        "for the time-unknown row."
+    )
     super_fans: int
     active_fans: int
     lurkers: int
@@ -39,6 +45,14 @@ class PlatformTotals(BaseModel):
 class WeeklyPoint(BaseModel):
     week: date = Field(description="Monday of the UTC week.")
     platform: str
+    interactions: int | None = Field(
+        description="Exact-time interactions in the week; null: no data (the week lies outside "
+        "the span the platform's data covers, see README 'One time rule')."
+    )
+
+
+class PlatformCount(BaseModel):
+    platform: str
     interactions: int
 
 
@@ -50,7 +64,14 @@ class TierCount(BaseModel):
 class Overview(BaseModel):
     platforms: list[PlatformTotals]
     totals: PlatformTotals = Field(description="Every platform summed (platform = 'all').")
-    weekly: list[WeeklyPoint] = Field(description="Interactions per week and platform.")
+    weekly: list[WeeklyPoint] = Field(
+        description="Exact-time interactions per week and platform: every week of the window "
+        "for every platform with data, null where the platform has no data."
+    )
+    time_unknown: list[PlatformCount] = Field(
+        description="Observed-time interactions per platform (when they happened is unknown): "
+        "part of the totals, in no week."
+    )
     tiers: list[TierCount] = Field(description="Followers per tier, highest tier first.")
 
 
@@ -100,6 +121,11 @@ class RetentionMatrix(BaseModel):
     current_period: date
     cohorts: list[RetentionCohort] = Field(description="Oldest cohort first.")
     mean: list[RetentionMean]
+    time_unknown_followers: int = Field(
+        default=0,
+        description="Followers (of the platform asked about) known only from observed-time "
+        "interactions: in no cohort, since when they first acted is unknown.",
+    )
 
     def means_as_cells(self) -> list[RetentionCsvRow]:
         return [

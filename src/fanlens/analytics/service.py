@@ -3,17 +3,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Row
 from sqlalchemy.orm import Session
 
-from fanlens.analytics import repository
+from fanlens.analytics import coverage, repository
 from fanlens.analytics.schemas import (
     CohortRow,
     Cohorts,
     Overview,
+    PlatformCount,
     PlatformTotals,
     TierCount,
     WeeklyPoint,
@@ -26,16 +27,30 @@ def _row(row: Row[Any]) -> CohortRow:
 
 
 def cohorts(
-    *, session: Session, workspace_id: uuid.UUID, platform: str | None, since: date | None
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    platform: str | None,
+    since: date | None,
+    include_time_unknown: bool = False,
 ) -> Cohorts:
-    stmt = repository.cohorts_select(workspace_id, platform=platform, since=since)
+    stmt = repository.cohorts_select(
+        workspace_id, platform=platform, since=since, time_unknown=include_time_unknown
+    )
     return Cohorts(items=[_row(r) for r in session.execute(stmt)])
 
 
 def export_cohorts(
-    *, engine: Engine, workspace_id: uuid.UUID, platform: str | None, since: date | None
+    *,
+    engine: Engine,
+    workspace_id: uuid.UUID,
+    platform: str | None,
+    since: date | None,
+    include_time_unknown: bool = False,
 ) -> Iterator[CohortRow]:
-    stmt = repository.cohorts_select(workspace_id, platform=platform, since=since)
+    stmt = repository.cohorts_select(
+        workspace_id, platform=platform, since=since, time_unknown=include_time_unknown
+    )
     return listing.stream(engine, stmt, to_item=_row)
 
 
@@ -158,15 +173,40 @@ def platform_totals(
     return sorted(rows, key=lambda r: (-r.engagement, r.platform))
 
 
+def weekly_trend(*, session: Session, workspace_id: uuid.UUID, weeks: int) -> list[WeeklyPoint]:
+    """The last `weeks` weeks up to the newest one any platform's data covers (an archive that
+    stopped still shows its trend), every week listed for every platform: 0 when the platform's
+    data covers the week and holds nothing in it, None (no data) when it does not cover it."""
+    spans = coverage.spans(session, workspace_id)
+    if not spans:
+        return []
+    last = coverage.monday_of(max(s.last_day for s in spans.values()))
+    mondays = [last - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+    counts = {
+        (r.week, r.platform): r.interactions
+        for r in repository.weekly_trend(session, workspace_id, mondays[0])
+    }
+    return [
+        WeeklyPoint(
+            week=monday,
+            platform=platform,
+            interactions=counts.get((monday, platform), 0) if span.covers_week(monday) else None,
+        )
+        for monday in mondays
+        for platform, span in sorted(spans.items())
+    ]
+
+
 def overview(*, session: Session, workspace_id: uuid.UUID, weeks: int = TREND_WEEKS) -> Overview:
     tier_rows = repository.tier_counts(session, workspace_id)
     platforms = platform_totals(session=session, workspace_id=workspace_id, tier_rows=tier_rows)
     return Overview(
         platforms=platforms,
         totals=_all_platforms(platforms),
-        weekly=[
-            WeeklyPoint.model_validate(r._mapping)
-            for r in repository.weekly_trend(session, workspace_id, weeks)
+        weekly=weekly_trend(session=session, workspace_id=workspace_id, weeks=weeks),
+        time_unknown=[
+            PlatformCount(platform=r.platform, interactions=r.interactions)
+            for r in repository.time_unknown(session, workspace_id)
         ],
         tiers=tier_breakdown(session=session, workspace_id=workspace_id, rows=tier_rows).tiers,
     )

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
+from fanlens.interactions.models import FollowerInteraction
 from fanlens.kit import listing
 from fanlens.kit.listing import CursorState
 from fanlens.kit.pagination import Order
@@ -240,7 +241,9 @@ def leaderboard_select(*, on_platform: bool) -> Select[Any]:
             s.like_count,
             s.share_count,
             s.interaction_count,
-            s.last_interaction_at,
+            # The follower's last exact-time interaction: the score's own last time also
+            # counts observed ones, which carry the time a sync saw them.
+            f.last_seen_at.label("last_interaction_at"),
         )
         .join(f, f.id == s.follower_id)
         .where(s.workspace_id == _WS)
@@ -297,6 +300,17 @@ _DETAIL_HEAD = DriverStatement(
         Follower.id == param("follower_id", Uuid),
     )
 )
+
+
+def seen_by(session: Session, *, follower_id: uuid.UUID) -> datetime | None:
+    """When fanlens last saw one of the follower's observed-time interactions (they acted on
+    or before it), from the follower's own (follower_id, occurred_at) index entries."""
+    fi = FollowerInteraction
+    return session.scalar(
+        select(func.max(fi.occurred_at)).where(
+            fi.follower_id == follower_id, fi.time_precision == "observed"
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,9 @@ class LeaderboardEntry(BaseModel):
     like_count: int
     share_count: int
     interaction_count: int
-    last_interaction_at: datetime | None
+    last_interaction_at: datetime | None = Field(
+        description="The fan's last exact-time interaction (null: only observed-time ones)."
+    )
 
 
 class Leaderboard(BaseModel):
@@ -65,8 +67,19 @@ class FollowerProfile(BaseModel):
     follower_count: int | None
     bio: str | None
     verified: bool | None
-    first_seen_at: datetime | None
-    last_seen_at: datetime | None
+    first_seen_at: datetime | None = Field(
+        description="The follower's first exact-time interaction; null when fanlens knows "
+        "only observed-time ones (see seen_by)."
+    )
+    last_seen_at: datetime | None = Field(
+        description="The follower's last exact-time interaction (same rule)."
+    )
+    seen_by: datetime | None = Field(
+        default=None,
+        description="The latest time fanlens saw one of the follower's observed-time "
+        "interactions (a like or repost the platform gives no time for): they acted on or "
+        "before it. Null when they have none.",
+    )
 
 
 class FollowerScore(BaseModel):

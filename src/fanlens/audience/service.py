@@ -186,7 +186,9 @@ def get_detail(
     )
     page = activity.page(session=session, query=timeline, order="desc", limit=activity_limit)
     return FollowerDetail(
-        profile=FollowerProfile.model_validate(follower),
+        profile=FollowerProfile.model_validate(
+            {**follower, "seen_by": repository.seen_by(session, follower_id=follower_id)}
+        ),
         score=FollowerScore.model_validate(score) if score else None,
         score_explanation=scoring_service.explain_loaded(
             session=session,

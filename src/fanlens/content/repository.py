@@ -366,7 +366,8 @@ def list_posts(
 
 def _per_day_select() -> Select[Any]:
     """Per UTC day: the number of interactions and the count by type (from the daily rollup
-    the triggers keep, so a busy item costs its days, not its interactions)."""
+    the triggers keep, so a busy item costs its days, not its interactions). Day None: the
+    observed-time interactions, whose day is unknown (sorted last)."""
     d = InteractionDailyCount
     per_type = (
         select(d.day, d.interaction_type, func.sum(d.interaction_count).label("n"))
@@ -381,7 +382,7 @@ def _per_day_select() -> Select[Any]:
             func.jsonb_object_agg(per_type.c.interaction_type, per_type.c.n).label("by_type"),
         )
         .group_by(per_type.c.day)
-        .order_by(per_type.c.day)
+        .order_by(per_type.c.day.asc().nulls_last())
     )
 
 

@@ -62,6 +62,11 @@ class DailyInteractions(BaseModel):
     by_type: dict[str, int]
 
 
+class TimeUnknownInteractions(BaseModel):
+    total: int
+    by_type: dict[str, int]
+
+
 class Commenter(BaseModel):
     follower_id: uuid.UUID
     username: str | None
@@ -74,7 +79,14 @@ class ContentDetail(ContentSummary):
     description: str | None
     best_platform_rule: str
     by_platform: list[PlatformPerformance]
-    interactions_per_day: list[DailyInteractions]
+    interactions_per_day: list[DailyInteractions] = Field(
+        description="Exact-time interactions per UTC day (when fans acted)."
+    )
+    interactions_time_unknown: TimeUnknownInteractions | None = Field(
+        default=None,
+        description="Observed-time interactions (seen by a sync or an export; when they "
+        "happened is unknown): counted in the totals, on no day. Null when there are none.",
+    )
     top_commenters: list[Commenter]
     sentiment: LabelCounts | None = Field(
         default=None,

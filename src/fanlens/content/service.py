@@ -83,12 +83,15 @@ def get_detail(
     if head is None:
         raise NotFound(f"no content item {content_id} in this workspace")
     scope = {"workspace_id": workspace_id, "content_id": content_id}
+    days = repository.interactions_per_day(session, **scope)
     return ContentDetail.model_validate(
         {
             **head,
             "best_platform_rule": repository.BEST_PLATFORM_RULE,
             "by_platform": _by_platform(repository.list_posts(session, **scope)),
-            "interactions_per_day": repository.interactions_per_day(session, **scope),
+            # The rollup's day NULL row holds the observed-time interactions: on no day.
+            "interactions_per_day": [d for d in days if d["day"] is not None],
+            "interactions_time_unknown": next((d for d in days if d["day"] is None), None),
             "top_commenters": repository.top_commenters(session, **scope, limit=TOP_COMMENTERS),
             "sentiment": sentiment.label_counts(session=session, **scope),
         }

@@ -86,8 +86,9 @@ class IngestReject(WorkspaceScoped, Base):
 class InteractionDailyCount(WorkspaceScoped, Base):
     """Derived: interactions per content item (or none), platform, UTC day and type.
 
-    Kept by statement-level triggers on follower_interactions (0015_daily_counts.sql) as deltas,
-    so per-day and per-week charts read this small table instead of the log.
+    Kept by statement-level triggers on follower_interactions (0015_daily_counts.sql, 0022) as
+    deltas, so per-day and per-week charts read this small table instead of the log. Day NULL
+    holds the observed-time interactions ("time unknown": no day of their own).
     """
 
     __tablename__ = "interaction_daily_counts"
@@ -108,7 +109,7 @@ class InteractionDailyCount(WorkspaceScoped, Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     content_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     platform: Mapped[str] = mapped_column(Text, nullable=False)
-    day: Mapped[date] = mapped_column(Date, nullable=False)
+    day: Mapped[date | None] = mapped_column(Date)
     interaction_type: Mapped[str] = mapped_column(Text, nullable=False)
     interaction_count: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
@@ -126,13 +127,15 @@ COMMENTS_INDEX = Index(
 
 class InteractionPlatformDay(WorkspaceScoped, Base):
     """Derived: interactions per platform and UTC day (interaction_daily_counts summed over
-    content items and types), kept by triggers on that table (0016_rollups.sql) for the weekly
-    trend."""
+    content items and types), kept by triggers on that table (0016_rollups.sql, 0022) for the
+    weekly trend. Day NULL: observed-time interactions ("time unknown")."""
 
     __tablename__ = "interaction_platform_days"
-    __table_args__ = (UniqueConstraint("workspace_id", "platform", "day"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "platform", "day", postgresql_nulls_not_distinct=True),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     platform: Mapped[str] = mapped_column(Text, nullable=False)
-    day: Mapped[date] = mapped_column(Date, nullable=False)
+    day: Mapped[date | None] = mapped_column(Date)
     interaction_count: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -191,6 +191,9 @@ def activity_select(shape: ActivityShape) -> Select[Any]:
         stmt = stmt.where(fi.platform == param("platform", Text))
     if shape.interaction_type:
         stmt = stmt.where(fi.interaction_type == param("interaction_type", Text))
+    if shape.since or shape.until:
+        # A time window asks when fans acted: observed rows carry when fanlens saw them.
+        stmt = stmt.where(fi.time_precision == "exact")
     if shape.since:
         stmt = stmt.where(fi.occurred_at >= param("since", DateTime(timezone=True)))
     if shape.until:

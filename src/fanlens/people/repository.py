@@ -325,13 +325,17 @@ def upsert_suggestions(session: Session, *, workspace_id: uuid.UUID, rows_json: 
     return sum(1 for r in result if r.created)
 
 
+# The content's title, not its slug: a post synced without a content key has the slug
+# "platform:external id", which for Bluesky is a raw at:// URI.
 TIMELINE = """
-SELECT i.occurred_at, i.platform, i.interaction_type, i.interaction_value, f.username,
-       c.slug AS content_slug
+SELECT i.occurred_at, i.time_precision, i.platform, i.interaction_type, i.interaction_value,
+       f.username, i.content_id, c.slug AS content_slug,
+       coalesce(c.title, p.caption) AS content_title
 FROM follower_interactions i
 JOIN person_identities pi ON pi.follower_id = i.follower_id
 JOIN followers f ON f.id = i.follower_id
 LEFT JOIN content_items c ON c.id = i.content_id
+LEFT JOIN content_posts p ON p.id = i.content_post_id
 WHERE pi.person_id = :pid AND i.workspace_id = :ws
 ORDER BY i.occurred_at DESC NULLS LAST, i.id
 LIMIT :n

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 ReachTier = Literal["nano", "micro", "macro", "mega"]
 
@@ -96,12 +96,18 @@ class Merge(BaseModel):
 class TimelineEntry(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    occurred_at: datetime | None
+    occurred_at: datetime | None = Field(
+        description="When the fan acted (time_precision exact) or, observed, when fanlens "
+        "saw it: the action happened on or before this time."
+    )
+    time_precision: Literal["exact", "observed"]
     platform: str
     interaction_type: str
     interaction_value: str | None
     username: str | None
+    content_id: uuid.UUID | None
     content_slug: str | None
+    content_title: str | None
 
 
 class PersonDetail(BaseModel):
