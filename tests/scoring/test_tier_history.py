@@ -165,12 +165,14 @@ def test_import_dates_each_tier_change_at_the_interaction_that_reached_it(
 
 def test_batches_date_each_change_at_the_interaction_that_caused_it(session: Session) -> None:
     """Incremental scoring: the log arrives in batches in time order, a crossing inside a batch
-    is dated at its interaction, not at the batch; a later batch holding an interaction older
-    than the follower's first re-dates the history."""
+    is dated at its interaction, not at the batch; late batches holding an interaction older
+    than the follower's first, or one between two of their changes (the tier stays), re-date
+    the history."""
     ws = create_workspace(session)
     events = sorted(_world(), key=lambda e: e.at or MONDAY)
-    early = Event("fan", "share", MONDAY - timedelta(days=3))  # arrives last
-    batches = [events[n : n + 7] for n in range(0, len(events), 7)] + [[early]]
+    early = Event("fan", "share", MONDAY - timedelta(days=3))  # before the first, arrives late
+    middle = Event("fan", "comment", MONDAY + timedelta(days=8))  # moves the active date only
+    batches = [events[n : n + 7] for n in range(0, len(events), 7)] + [[early], [middle]]
     start = 0
     for batch in batches:
         _ingest(session, ws, batch, start)
@@ -179,6 +181,8 @@ def test_batches_date_each_change_at_the_interaction_that_caused_it(session: Ses
     expected = _replay(numbered, {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)
     assert _history(session, ws) == expected
     assert next(c for c in expected if c.user == "fan").at == early.at
+    without_middle = _replay(numbered[:-1], {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)
+    assert without_middle != expected  # the late comment did move a date
 
 
 def test_backfill_replays_the_history_from_the_log(session: Session) -> None:

@@ -67,9 +67,11 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Tier moves in the scoring statements below: a follower whose stored score was computed under
--- an older config version and whose tier differs now was moved by the rules (a 'config' row);
--- any other move, a first score, a follower left without interactions, or an interaction
--- older than the follower's first has its behaviour history replayed (few followers per batch).
+-- an older config version and whose tier differs now was moved by the rules (a 'config' row).
+-- The behaviour history is replayed (few followers per batch) for any other move, a first
+-- score, a follower left without interactions, and a follower whose log changed without a new
+-- latest interaction (interactions deleted, or arriving late: their dates may fall between
+-- earlier changes) or with one older than their first.
 
 -- 0014's, with tier moves recorded as above.
 CREATE OR REPLACE FUNCTION fanlens_score_followers(p_follower_ids uuid[], p_workspace_id uuid)
@@ -129,6 +131,7 @@ BEGIN
                n.follower_id AS new_id, n.score, n.tier, n.config_version, n.comments, n.likes,
                n.shares, n.saves, n.visits, n.clicks, n.total, n.first_at, n.last_at,
                o.engagement_tier AS old_tier, o.first_interaction_at AS old_first_at,
+               o.last_interaction_at AS old_last_at, o.config_version AS old_version,
                (o.follower_id IS NOT NULL AND n.follower_id IS NOT NULL
                 AND o.config_version <> n.config_version
                 AND o.engagement_tier <> n.tier) AS rules_moved
@@ -184,8 +187,10 @@ BEGIN
     SELECT array_agg(c.follower_id) INTO moved
     FROM changed c
     WHERE NOT c.rules_moved
-      AND (c.old_tier IS DISTINCT FROM coalesce(c.tier, 'inactive')
-           OR c.first_at < c.old_first_at);
+      AND (c.new_id IS NULL
+           OR c.old_tier IS DISTINCT FROM c.tier
+           OR c.first_at < c.old_first_at
+           OR (c.config_version = c.old_version AND c.last_at <= c.old_last_at));
     IF moved IS NOT NULL THEN
         PERFORM fanlens_replay_tier_history(moved, NULL);
     END IF;
@@ -231,6 +236,7 @@ BEGIN
                n.follower_id AS new_id, n.score, n.tier, n.config_version, n.comments, n.likes,
                n.shares, n.saves, n.visits, n.clicks, n.total, n.first_at, n.last_at,
                o.engagement_tier AS old_tier, o.first_interaction_at AS old_first_at,
+               o.last_interaction_at AS old_last_at, o.config_version AS old_version,
                (o.follower_id IS NOT NULL AND n.follower_id IS NOT NULL
                 AND o.config_version <> n.config_version
                 AND o.engagement_tier <> n.tier) AS rules_moved
@@ -286,8 +292,10 @@ BEGIN
     SELECT array_agg(c.follower_id) INTO moved
     FROM changed c
     WHERE NOT c.rules_moved
-      AND (c.old_tier IS DISTINCT FROM coalesce(c.tier, 'inactive')
-           OR c.first_at < c.old_first_at);
+      AND (c.new_id IS NULL
+           OR c.old_tier IS DISTINCT FROM c.tier
+           OR c.first_at < c.old_first_at
+           OR (c.config_version = c.old_version AND c.last_at <= c.old_last_at));
     IF moved IS NOT NULL THEN
         PERFORM fanlens_replay_tier_history(moved, NULL);
     END IF;
@@ -326,6 +334,8 @@ BEGIN
     changed AS (
         -- Compare before writing: a nightly rescore of an unchanged workspace writes nothing.
         SELECT n.*, o.engagement_tier AS old_tier, o.first_interaction_at AS old_first_at,
+               o.last_interaction_at AS old_last_at, o.config_version AS old_version,
+               n.follower_id AS new_id,
                (o.follower_id IS NOT NULL AND o.config_version <> n.config_version
                 AND o.engagement_tier <> n.tier) AS rules_moved
         FROM scored n
@@ -379,8 +389,10 @@ BEGIN
     SELECT array_agg(c.follower_id) INTO moved
     FROM changed c
     WHERE NOT c.rules_moved
-      AND (c.old_tier IS DISTINCT FROM coalesce(c.tier, 'inactive')
-           OR c.first_at < c.old_first_at);
+      AND (c.new_id IS NULL
+           OR c.old_tier IS DISTINCT FROM c.tier
+           OR c.first_at < c.old_first_at
+           OR (c.config_version = c.old_version AND c.last_at <= c.old_last_at));
     IF moved IS NOT NULL THEN
         PERFORM fanlens_replay_tier_history(moved, NULL);
     END IF;
