@@ -10,47 +10,58 @@
 -- its own kind ('config'), dated when the config took effect, so it never counts as fans moving.
 
 -- Rebuild the behaviour history of these followers (or of a workspace) from the log. Ties in
--- time put exact interactions first, then go by id, so a replay is repeatable. A recency rule
--- is not replayed: the history says when the follower's behaviour first reached each tier under
--- the weights and thresholds; falls that come only from interactions ageing show in the score
--- and tier, not here.
+-- time put exact interactions first, then go by id, so a replay is repeatable. Weights are
+-- never negative, so the running score only rises: a row's tier differs from the one before it
+-- exactly when the score before the row (running - weight) reaches a lower tier; one window
+-- pass finds every change. The weights are written into the statement, as the full rescore's
+-- check does (fanlens_weight_case), one workspace at a time.
+-- A recency rule is not replayed: the history says when the follower's behaviour first reached
+-- each tier under the weights and thresholds; falls that come only from interactions ageing
+-- show in the score and tier, not here.
 CREATE FUNCTION fanlens_replay_tier_history(p_follower_ids uuid[], p_workspace_id uuid)
 RETURNS bigint
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
-    written bigint;
+    written bigint := 0;
+    added bigint;
+    cfg record;
 BEGIN
     DELETE FROM follower_tier_changes t
     WHERE t.kind = 'behaviour'
       AND (p_follower_ids IS NULL OR t.follower_id = ANY (p_follower_ids))
       AND (p_workspace_id IS NULL OR t.workspace_id = p_workspace_id);
-    INSERT INTO follower_tier_changes (
-        workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at,
-        time_precision, kind)
-    SELECT r.workspace_id, r.follower_id, r.from_tier, r.tier, r.running, r.version,
-           r.occurred_at, r.time_precision, 'behaviour'
-    FROM (
-        SELECT s.*, lag(s.tier) OVER w AS from_tier, row_number() OVER w AS n
-        FROM (
-            SELECT p.*, cfg.version,
-                   fanlens_tier_for(p.running, cfg.super_fan_threshold, cfg.active_threshold,
-                                    cfg.lurker_threshold) AS tier
+    FOR cfg IN
+        SELECT c.* FROM current_scoring_configs c
+        WHERE (p_workspace_id IS NULL OR c.workspace_id = p_workspace_id)
+          AND (p_follower_ids IS NULL OR c.workspace_id IN (
+                  SELECT f.workspace_id FROM followers f WHERE f.id = ANY (p_follower_ids)))
+    LOOP
+        EXECUTE format($q$
+            INSERT INTO follower_tier_changes (
+                workspace_id, follower_id, from_tier, to_tier, score, config_version,
+                changed_at, time_precision, kind)
+            SELECT $1, r.follower_id,
+                   CASE WHEN r.n > 1 THEN fanlens_tier_for(r.running - r.weight, $4, $5, $6) END,
+                   fanlens_tier_for(r.running, $4, $5, $6), r.running, $3, r.occurred_at,
+                   r.time_precision, 'behaviour'
             FROM (
-                SELECT i.workspace_id, i.follower_id, i.id, i.occurred_at, i.time_precision,
-                       sum(coalesce(wt.weight, 0)) OVER (
-                           PARTITION BY i.follower_id
-                           ORDER BY i.occurred_at, i.time_precision, i.id
-                           ROWS UNBOUNDED PRECEDING) AS running
+                SELECT i.follower_id, i.occurred_at, i.time_precision, %1$s AS weight,
+                       sum(%1$s) OVER w AS running, count(*) OVER w AS n
                 FROM follower_interactions i
-                LEFT JOIN fanlens_scoring_weights(p_workspace_id) wt
-                  ON wt.workspace_id = i.workspace_id AND wt.interaction_type = i.interaction_type
-                WHERE (p_follower_ids IS NULL OR i.follower_id = ANY (p_follower_ids))
-                  AND (p_workspace_id IS NULL OR i.workspace_id = p_workspace_id)) p
-            JOIN current_scoring_configs cfg ON cfg.workspace_id = p.workspace_id) s
-        WINDOW w AS (PARTITION BY s.follower_id ORDER BY s.occurred_at, s.time_precision, s.id)
-    ) r
-    WHERE r.n = 1 OR r.tier <> r.from_tier;
-    GET DIAGNOSTICS written = ROW_COUNT;
+                WHERE i.workspace_id = $1
+                  AND ($2 IS NULL OR i.follower_id = ANY ($2))
+                WINDOW w AS (PARTITION BY i.follower_id
+                             ORDER BY i.occurred_at, i.time_precision, i.id
+                             ROWS UNBOUNDED PRECEDING)) r
+            WHERE r.n = 1
+               OR fanlens_tier_for(r.running - r.weight, $4, $5, $6)
+                  <> fanlens_tier_for(r.running, $4, $5, $6)
+        $q$, fanlens_weight_case(cfg.workspace_id))
+        USING cfg.workspace_id, p_follower_ids, cfg.version, cfg.super_fan_threshold,
+              cfg.active_threshold, cfg.lurker_threshold;
+        GET DIAGNOSTICS added = ROW_COUNT;
+        written := written + added;
+    END LOOP;
     RETURN written;
 END
 $$;
