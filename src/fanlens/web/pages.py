@@ -337,8 +337,11 @@ def follower_detail(
         activity_cursor=cursor,
         activity_limit=ACTIVITY_PAGE,
     )
-    # The chart is the follower's behaviour; a new config's moves are listed apart below it.
-    history = [h for h in detail.tier_history if h.kind == "behaviour"]
+    # The chart is the follower's behaviour at known times; a change known only to have happened
+    # by some time, and a new config's moves, are listed apart below it.
+    history = [
+        h for h in detail.tier_history if h.kind == "behaviour" and h.time_precision == "exact"
+    ]
     return render(
         request,
         "follower.html",
