@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fanlens.analytics import insights
+from fanlens.analytics.retention import midnight, shift
 from fanlens.interactions.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.kit.errors import InvalidInput, NotFound
@@ -134,13 +135,19 @@ def test_tier_movement_sums_match_the_history(session: Session) -> None:
     ws = create_workspace(session)
     world = generate_world("tiny", seed=3)
     ingest_records(session, workspace_id=ws.id, records=world.records(), source="test")
-    history = session.scalar(
-        select(func.count()).select_from(FollowerTierChange).where(
-            FollowerTierChange.workspace_id == ws.id)
-    )  # fmt: skip
-    assert history
     for grain in ("week", "month"):
-        m = insights.tier_movement(session=session, workspace_id=ws.id, grain=grain, periods=3)
+        m = insights.tier_movement(session=session, workspace_id=ws.id, grain=grain, periods=12)
+        # Behaviour changes at exact times inside the window (changes by an observed time are
+        # counted apart, as time unknown).
+        history = session.scalar(
+            select(func.count()).select_from(FollowerTierChange).where(
+                FollowerTierChange.workspace_id == ws.id,
+                FollowerTierChange.kind == "behaviour",
+                FollowerTierChange.time_precision == "exact",
+                FollowerTierChange.changed_at >= midnight(m.periods[0].period),
+                FollowerTierChange.changed_at < midnight(shift(m.periods[-1].period, grain, 1)))
+        )  # fmt: skip
+        assert history
         assert sum(p.changes for p in m.periods) == history
         assert (
             sum(mv.followers for p in m.periods for mv in p.moves if mv.direction != "held")

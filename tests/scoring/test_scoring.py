@@ -111,22 +111,28 @@ def test_unknown_types_weigh_nothing_until_configured(session: Session) -> None:
     assert version == 2
 
 
-def test_tier_history_records_first_appearance_moves_and_loss(session: Session) -> None:
+def test_tier_history_records_first_appearance_and_moves_at_their_interactions(
+    session: Session,
+) -> None:
     ws = create_workspace(session)
     fan = create_follower(session, ws)
     insert_batch(session, [(fan, "like", T0)])  # 1 point: inactive, first appearance
     insert_batch(session, [(fan, "share", T0 + timedelta(hours=1))])  # 11: lurker
     insert_batch(session, [(fan, "like", T0 + timedelta(hours=2))])  # 12: still lurker
+    # 27, 42, ... 102: active at the sixth click, inside the batch
     insert_batch(session, [(fan, "link_click", T0 + timedelta(hours=3 + i)) for i in range(6)])
-    session.execute(text("DELETE FROM follower_interactions WHERE follower_id = :f"), {"f": fan.id})
     history = service.tier_history(session=session, workspace_id=ws.id, follower_id=fan.id)
-    assert [(h.from_tier, h.to_tier, h.score) for h in history] == [
-        (None, "inactive", Decimal(1)),
-        ("inactive", "lurker", Decimal(11)),
-        ("lurker", "active", Decimal(102)),
-        ("active", "inactive", Decimal(0)),
+    assert [(h.from_tier, h.to_tier, h.score, h.changed_at) for h in history] == [
+        (None, "inactive", Decimal(1), T0),
+        ("inactive", "lurker", Decimal(11), T0 + timedelta(hours=1)),
+        ("lurker", "active", Decimal(102), T0 + timedelta(hours=8)),
     ]
-    assert {h.config_version for h in history} == {1}
+    assert {(h.config_version, h.kind, h.time_precision) for h in history} == {
+        (1, "behaviour", "exact")
+    }
+    # The history is a replay of the log: with no interactions left there is none.
+    session.execute(text("DELETE FROM follower_interactions WHERE follower_id = :f"), {"f": fan.id})
+    assert service.tier_history(session=session, workspace_id=ws.id, follower_id=fan.id) == []
     assert stored_score(session, fan) is None
 
 
@@ -248,13 +254,14 @@ def test_config_change_is_a_new_version_and_rescores(session: Session) -> None:
         "lurker",
         2,
     )
+    assert last.kind == "config"
 
 
 @pytest.mark.parametrize("followers", [40, 5_001])  # the cached-plan list path, the custom one
 def test_refresh_scores_repairs_any_list_of_followers(session: Session, followers: int) -> None:
     """fanlens_refresh_scores takes lists of up to 5 000 followers through a statement of their
     own: both paths rewrite drifted rows, delete the row of a follower left without counts and
-    record their move to inactive."""
+    replay that follower's tier history from the log (which still holds their interactions)."""
     ws = create_workspace(session)
     session.execute(
         text(
@@ -295,7 +302,7 @@ def test_refresh_scores_repairs_any_list_of_followers(session: Session, follower
     assert scores(session, ws.id) == {f: row for f, row in expected.items() if f != gone}
     last_move = session.execute(
         text("SELECT from_tier, to_tier FROM follower_tier_changes WHERE follower_id = :f "
-             "ORDER BY changed_at DESC LIMIT 1"),
+             "ORDER BY changed_at DESC, score DESC LIMIT 1"),
         {"f": gone},
     ).one()  # fmt: skip
-    assert tuple(last_move) == (expected[gone][1], "inactive")
+    assert last_move.to_tier == expected[gone][1]  # one time for all: the highest score

@@ -160,31 +160,39 @@ def tier_movement(
     periods: int = 12,
     as_of: date | None = None,
 ) -> TierMovement:
-    """Per period: tier-history rows per (from, to) pair, and the followers that held their tier
-    (had one before the period, no change in it)."""
+    """Per period: behaviour tier changes per (from, to) pair, the followers that held their
+    tier (had one before the period, no change in it), and apart, the changes known only to
+    have happened by a time in the period (made by an interaction with an observed time)."""
     first, _ = window(grain, periods, as_of)
     starts = [shift(first, grain, n) for n in range(periods)]
     ends = [shift(s, grain, 1) for s in starts]
     moves: dict[date, list[TierMove]] = defaultdict(list)
+    unknown: dict[date, int] = defaultdict(int)
     for r in repository.tier_moves(
         session, workspace_id, grain=grain, from_ts=midnight(first), to_ts=midnight(ends[-1])
     ):
+        if r.time_precision == "observed":
+            unknown[r.period] += r.followers
+            continue
         d = direction(r.from_tier, r.to_tier)
-        moves[r.period].append(TierMove(**r._mapping, direction=d))
+        moves[r.period].append(
+            TierMove(from_tier=r.from_tier, to_tier=r.to_tier, direction=d, followers=r.followers)
+        )
     for r in repository.tier_held(session, workspace_id, starts=starts, ends=ends):
         moves[r.period].append(
             TierMove(from_tier=r.tier, to_tier=r.tier, direction="held", followers=r.followers)
         )
-    return TierMovement(grain=grain, periods=[_period(s, moves[s]) for s in starts])
+    return TierMovement(grain=grain, periods=[_period(s, moves[s], unknown[s]) for s in starts])
 
 
-def _period(start: date, moves: list[TierMove]) -> TierPeriod:
+def _period(start: date, moves: list[TierMove], time_unknown: int) -> TierPeriod:
     total = {d: sum(m.followers for m in moves if m.direction == d) for d in TIER_DIRECTIONS}
     moves.sort(key=lambda m: (m.direction, m.from_tier or "", m.to_tier))
     return TierPeriod(
         period=start,
         changes=total["up"] + total["down"] + total["new"],
         moves=moves,
+        time_unknown=time_unknown,
         **total,
     )
 

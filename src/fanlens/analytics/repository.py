@@ -335,13 +335,16 @@ def best_time(
 
 
 # --- tier movement ---------------------------------------------------------------------------
+# Behaviour only: a new scoring config moves no fan. A change dated by an observed time
+# (reached by then, moment unknown) is its own part, `time_precision` = 'observed'.
 _TIER_MOVES = text(
     """
     SELECT date_trunc(:grain, changed_at AT TIME ZONE 'UTC')::date AS period,
-           from_tier, to_tier, count(*)::bigint AS followers
+           from_tier, to_tier, time_precision, count(*)::bigint AS followers
     FROM follower_tier_changes
     WHERE workspace_id = :ws AND changed_at >= :from_ts AND changed_at < :to_ts
-    GROUP BY 1, 2, 3
+      AND kind = 'behaviour'
+    GROUP BY 1, 2, 3, 4
     """
 )
 # Held: followers whose last known tier before the period stayed unchanged through it.
@@ -353,10 +356,11 @@ _TIER_HELD = text(
         SELECT DISTINCT ON (c.follower_id) c.follower_id, c.to_tier
         FROM follower_tier_changes c
         WHERE c.workspace_id = :ws AND c.changed_at < p.start::timestamp AT TIME ZONE 'UTC'
+          AND c.kind = 'behaviour'
         ORDER BY c.follower_id, c.changed_at DESC, c.id DESC) last
     WHERE NOT EXISTS (
         SELECT 1 FROM follower_tier_changes m
-        WHERE m.follower_id = last.follower_id
+        WHERE m.follower_id = last.follower_id AND m.kind = 'behaviour'
           AND m.changed_at >= p.start::timestamp AT TIME ZONE 'UTC'
           AND m.changed_at < p.stop::timestamp AT TIME ZONE 'UTC')
     GROUP BY 1, 2

@@ -190,6 +190,12 @@ class TierPeriod(BaseModel):
     new: int
     changes: int = Field(description="Tier-history rows in the period (up + down + new).")
     moves: list[TierMove]
+    time_unknown: int = Field(
+        0,
+        description="Tier changes known only to have happened by a time in this period (made "
+        "by an interaction fanlens saw but whose own time it does not know); not in the "
+        "counts above.",
+    )
 
 
 class TierMovement(BaseModel):

@@ -79,7 +79,9 @@ def _filter_clauses(f: SegmentFilters) -> tuple[list[str], dict[str, Any]]:
     if f.rising_within_days:
         join = "JOIN follower_tier_changes c ON c.follower_id = pi.follower_id"
         cond = (
-            "c.from_tier IS NOT NULL AND c.changed_at >= now() - make_interval(days => :rising)"
+            # behaviour at a known time: a new scoring config is not a fan rising
+            "c.kind = 'behaviour' AND c.time_precision = 'exact' AND c.from_tier IS NOT NULL"
+            " AND c.changed_at >= now() - make_interval(days => :rising)"
             f" AND {TIER_RANK.format('c.to_tier')} > {TIER_RANK.format('c.from_tier')}"
         )
         clauses.append(_ANY_IDENTITY.format(join=join, cond=cond))

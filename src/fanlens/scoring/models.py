@@ -128,10 +128,18 @@ class ScoringConfig(WorkspaceScoped, Base):
 
 
 class FollowerTierChange(WorkspaceScoped, Base):
-    """Tier history: one row each time a follower's tier changes (first appearance included)."""
+    """Tier history: one row each time a follower's tier changes (first appearance included).
+
+    `behaviour` rows are a replay of the follower's interactions under the rules in force, dated
+    at the interaction that moved the tier (`time_precision` is that interaction's: `observed`
+    means the tier was reached by then); `config` rows mark a new scoring config moving the
+    follower, dated when it took effect.
+    """
 
     __tablename__ = "follower_tier_changes"
     __table_args__ = (
+        CheckConstraint("kind IN ('behaviour', 'config')", name="kind"),
+        CheckConstraint("time_precision IN ('exact', 'observed')", name="time_precision"),
         Index("ix_follower_tier_changes_follower_id_changed_at", "follower_id", "changed_at"),
         Index("ix_follower_tier_changes_workspace_id_changed_at", "workspace_id", "changed_at"),
     )
@@ -147,6 +155,8 @@ class FollowerTierChange(WorkspaceScoped, Base):
     changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+    kind: Mapped[str] = mapped_column(Text, nullable=False, server_default="behaviour")
+    time_precision: Mapped[str] = mapped_column(Text, nullable=False, server_default="exact")
 
 
 class ScoringRun(WorkspaceScoped, Base):

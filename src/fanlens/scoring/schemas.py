@@ -177,7 +177,16 @@ class TierChangeOut(BaseModel):
     to_tier: Tier
     score: Number
     config_version: int
-    changed_at: datetime
+    changed_at: datetime = Field(
+        description="behaviour: the time of the interaction that moved the tier (with "
+        "time_precision observed, the time fanlens saw it: the tier was reached by then); "
+        "config: when the config took effect."
+    )
+    kind: Literal["behaviour", "config"] = Field(
+        description="behaviour: the follower's interactions moved the tier (replayed under the "
+        "rules in force); config: a new scoring config did."
+    )
+    time_precision: Literal["exact", "observed"]
 
 
 class RescoreResult(BaseModel):

@@ -337,7 +337,11 @@ def follower_detail(
         activity_cursor=cursor,
         activity_limit=ACTIVITY_PAGE,
     )
-    history = detail.tier_history
+    # The chart is the follower's behaviour at known times; a change known only to have happened
+    # by some time, and a new config's moves, are listed apart below it.
+    history = [
+        h for h in detail.tier_history if h.kind == "behaviour" and h.time_precision == "exact"
+    ]
     return render(
         request,
         "follower.html",
@@ -349,7 +353,7 @@ def follower_detail(
                 "step",
                 [h.changed_at for h in history],
                 {"score": [h.score for h in history]},
-                title="Score at each tier change",
+                title="Score when each tier was reached (current rules)",
                 y_title="score",
                 labels=[h.to_tier for h in history],
             ),
