@@ -4,15 +4,19 @@ The tests, benchmarks, demo and platform simulators all draw from these worlds, 
 knows its own truth (how often each follower did what, which identities are one person), so
 what fanlens stores can be checked against it.
 
-Shape of a world: content items posted on one to four platforms within hours of each other;
-fans whose activity is heavy-tailed (most act once or twice, a few hundreds of times); bursts of
-activity right after each post; comments with emoji, questions, praise, complaints, a few in
-other languages and scripts; some fans present on two or three platforms under similar handles;
-some interactions seen without a time.
+Shape of a world: a creator who posts regularly up to the world's end (its anchor); most content
+items go out on two to four platforms within a day, each platform's caption the item's own words
+in the platform's wording (hashtags and platform lines differ, now and then a line is added), some
+items on one platform only; each post has its own appeal, so how well an item does differs by
+platform; fans whose activity is heavy-tailed (most act once or twice, a few hundreds of times);
+bursts of activity right after each post; comments with emoji, questions, praise, complaints, a
+few in other languages and scripts; some fans present on two or three platforms under similar
+handles; some interactions seen without a time.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -63,11 +67,12 @@ TYPES_WITH_IDS = {"comment", "reply", "repost", "quote", "mention"}
 ONCE_PER_POST = {"like", "save", "repost", "follow"}  # a fan likes a post once
 POSTLESS = {"follow", "profile_visit"}
 
+# days: how far back the creator's first item goes (a tiny world is a month of twice-weekly posts).
 SIZES: dict[str, dict[str, int]] = {
-    "tiny": {"followers": 60, "content": 8, "interactions": 1_200},
-    "small": {"followers": 5_000, "content": 200, "interactions": 150_000},
-    "medium": {"followers": 100_000, "content": 2_000, "interactions": 5_000_000},
-    "large": {"followers": 1_000_000, "content": 20_000, "interactions": 20_000_000},
+    "tiny": {"followers": 60, "content": 8, "interactions": 1_200, "days": 28},
+    "small": {"followers": 5_000, "content": 200, "interactions": 150_000, "days": 364},
+    "medium": {"followers": 100_000, "content": 2_000, "interactions": 5_000_000, "days": 364},
+    "large": {"followers": 1_000_000, "content": 20_000, "interactions": 20_000_000, "days": 364},
 }
 
 TOPICS = [
@@ -196,6 +201,8 @@ class Post:
     content_key: str
     title: str
     posted_at: datetime
+    caption: str
+    appeal: float  # how much this post draws fans and views, relative to its platform's usual
 
 
 @dataclass
@@ -215,9 +222,8 @@ class World:
     size: str = "small"
     seed: int = 0
     anchor: datetime = ANCHOR
-    # unlinked: posts carry no content.key and each platform words its caption a little
-    # differently, so which posts are one content item is known only to the world
-    # (planted_links) — the truth for the cross-platform linking suggestions.
+    # unlinked: posts carry no content.key, so which posts are one content item is known only
+    # to the world (planted_links), as when the posts arrive through the platforms' APIs.
     unlinked: bool = False
     spec: dict[str, int] = field(init=False)
     posts: list[Post] = field(init=False, default_factory=list)
@@ -228,7 +234,8 @@ class World:
             raise ValueError(f"unknown world size {self.size!r}; choose one of {', '.join(SIZES)}")
         self.spec = SIZES[self.size]
         rng = random.Random(f"{self.seed}:catalog")
-        self.posts = _make_posts(rng, self.spec["content"], self.anchor)
+        span = timedelta(days=self.spec["days"])
+        self.posts = _make_posts(rng, self.spec["content"], self.anchor, span)
         self.fans = _make_fans(rng, self.spec["followers"], self.spec["interactions"])
 
     def records(self) -> Iterator[dict[str, Any]]:
@@ -237,7 +244,6 @@ class World:
             record = _post_record(p, i, self.seed)
             if self.unlinked:
                 del record["content"]
-                record["caption"] = _unlinked_caption(p, self.seed)
             yield record
         bios = _bios(self.fans)
         yield from (_follower_record(f, bios.get(f.external_user_id)) for f in self.fans)
@@ -273,9 +279,13 @@ class World:
         posts_by_platform: dict[str, list[Post]] = {p: [] for p in PLATFORMS}
         for post in self.posts:
             posts_by_platform[post.platform].append(post)
+        appeal = {
+            p: list(itertools.accumulate(x.appeal for x in posts_by_platform[p])) for p in PLATFORMS
+        }
         window: list[dict[str, Any]] = []
         for fan in self.fans:
-            window.extend(_fan_activity(rng, fan, posts_by_platform[fan.platform], self.anchor))
+            posts = posts_by_platform[fan.platform]
+            window.extend(_fan_activity(rng, fan, posts, appeal[fan.platform], self.anchor))
             if len(window) >= 50_000:
                 rng.shuffle(window)
                 yield from window
@@ -284,8 +294,11 @@ class World:
         yield from window
 
 
-def generate_world(size: str = "small", seed: int = 0, *, unlinked: bool = False) -> World:
-    return World(size=size, seed=seed, unlinked=unlinked)
+def generate_world(
+    size: str = "small", seed: int = 0, *, unlinked: bool = False, anchor: datetime | None = None
+) -> World:
+    """`anchor` is when the world ends (the demo passes the moment it is made)."""
+    return World(size=size, seed=seed, unlinked=unlinked, anchor=anchor or ANCHOR)
 
 
 CAPTION_STYLES = {
@@ -295,26 +308,38 @@ CAPTION_STYLES = {
     "bluesky": "new video: {title}, {hook}",
     "mastodon": "{title} - {hook} #coffee",
 }
+# Lines a creator adds on one platform only; each adds one word that linking counts.
+EDIT_LINES = ["sound on 🔊", "save this ☕", "🔁 repost this"]
+CROSS_POST_HOURS = 20  # an item's posts go out within this many hours of the first one
 
 
-def _unlinked_caption(post: Post, seed: int) -> str:
-    """The item's own hook (the same on every platform) in the platform's usual wording."""
-    rng = random.Random(f"{seed}:hook:{post.content_key}")
-    hook = " ".join(rng.sample(HOOK_WORDS, 3))
-    return CAPTION_STYLES[post.platform].format(title=post.title, hook=hook)
-
-
-def _make_posts(rng: random.Random, n_content: int, anchor: datetime) -> list[Post]:
+def _make_posts(
+    rng: random.Random, n_content: int, anchor: datetime, span: timedelta
+) -> list[Post]:
+    """Items at a steady pace over `span`, each in its own slot; the newest goes out hours
+    before the anchor, so the account is active when the world ends."""
     posts: list[Post] = []
-    span = timedelta(days=364)
+    slot = span / n_content
     for i in range(n_content):
         title = f"{rng.choice(TOPICS).capitalize()} {rng.choice(FORMATS)}"
         key = f"c{i:06d}-{title.lower().replace(' ', '-')}"
-        first = anchor - span + timedelta(seconds=rng.randrange(int(span.total_seconds())))
-        n_platforms = rng.choices([1, 2, 3, 4], weights=[25, 35, 28, 12])[0]
-        for platform in _pick_platforms(rng, n_platforms):
-            posted = first + timedelta(minutes=rng.randrange(0, 6 * 60))
-            posts.append(Post(platform, f"{platform[:2]}-{i:06d}", key, title, posted))
+        hook = " ".join(rng.sample(HOOK_WORDS, 3))
+        most = min(slot.total_seconds() / 3600 * 0.8, 30)
+        lead = timedelta(hours=most * rng.uniform(0.1, 1))
+        first = anchor - slot * (n_content - 1 - i) - lead
+        age = int((anchor - first).total_seconds() / 60)
+        room = max(1, min(CROSS_POST_HOURS * 60, age - 30))
+        n_platforms = rng.choices([1, 2, 3, 4], weights=[18, 37, 30, 15])[0]
+        edited = rng.randrange(n_platforms) if rng.random() < 0.3 else -1
+        for n, platform in enumerate(_pick_platforms(rng, n_platforms)):
+            posted = first + timedelta(minutes=rng.randrange(0, room) if n else 0)
+            caption = CAPTION_STYLES[platform].format(title=title, hook=hook)
+            if n == edited:
+                caption += " " + rng.choice(EDIT_LINES)
+            appeal = rng.lognormvariate(0, 0.7)
+            posts.append(
+                Post(platform, f"{platform[:2]}-{i:06d}", key, title, posted, caption, appeal)
+            )
     return posts
 
 
@@ -355,14 +380,14 @@ def _handle_variant(rng: random.Random, base: str) -> str:
 
 def _post_record(post: Post, index: int, seed: int) -> dict[str, Any]:
     rng = random.Random(f"{seed}:metrics:{index}")
-    views = int(rng.lognormvariate(9, 1.2))
+    views = int(rng.lognormvariate(9, 1.0) * post.appeal)
     return {
         "type": "post",
         "platform": post.platform,
         "external_post_id": post.external_post_id,
         "content": {"key": post.content_key, "title": post.title},
         "url": f"https://{post.platform}.example/p/{post.external_post_id}",
-        "caption": f"{post.title} #coffee",
+        "caption": post.caption,
         "posted_at": _ts(post.posted_at),
         "metrics": {
             "views": views,
@@ -419,8 +444,9 @@ def _reach(fan: Fan) -> int:
 
 
 def _fan_activity(
-    rng: random.Random, fan: Fan, posts: list[Post], anchor: datetime
+    rng: random.Random, fan: Fan, posts: list[Post], appeal: list[float], anchor: datetime
 ) -> Iterator[dict[str, Any]]:
+    """`appeal` is the running total of the posts' appeal: fans pick appealing posts more."""
     if not posts:
         return
     types, weights = zip(*PLATFORM_TYPES[fan.platform], strict=True)
@@ -433,7 +459,7 @@ def _fan_activity(
     followed = False
     for n in range(fan.n_interactions):
         kind = rng.choices(types, weights=weights)[0]
-        post = rng.choice(posts)
+        post = rng.choices(posts, cum_weights=appeal)[0]
         if kind == "follow":
             if followed:
                 kind = "like"
