@@ -61,7 +61,15 @@ PLATFORM_TYPES: dict[str, list[tuple[str, float]]] = {
     "mastodon": [("like", 55), ("comment", 18), ("repost", 15), ("follow", 7), ("mention", 5)],
 }
 PLATFORMS = list(PLATFORM_TYPES)
-PLATFORM_WEIGHTS = [34, 26, 20, 11, 9]
+PLATFORM_WEIGHTS = [34, 26, 20, 11, 9]  # where fans are
+# The share of the creator's items each platform carries: most items go out on two to four.
+PLATFORM_SHARES = {
+    "tiktok": 0.8,
+    "instagram": 0.65,
+    "youtube": 0.5,
+    "bluesky": 0.4,
+    "mastodon": 0.4,
+}
 # Types with the platform's own id; the rest are identified by (type, post, user, time).
 TYPES_WITH_IDS = {"comment", "reply", "repost", "quote", "mention"}
 ONCE_PER_POST = {"like", "save", "repost", "follow"}  # a fan likes a post once
@@ -320,6 +328,7 @@ def _make_posts(
     before the anchor, so the account is active when the world ends."""
     posts: list[Post] = []
     slot = span / n_content
+    cadence = {p: rng.random() for p in PLATFORMS}  # where each platform's rhythm starts
     for i in range(n_content):
         title = f"{rng.choice(TOPICS).capitalize()} {rng.choice(FORMATS)}"
         key = f"c{i:06d}-{title.lower().replace(' ', '-')}"
@@ -329,18 +338,35 @@ def _make_posts(
         first = anchor - slot * (n_content - 1 - i) - lead
         age = int((anchor - first).total_seconds() / 60)
         room = max(1, min(CROSS_POST_HOURS * 60, age - 30))
-        n_platforms = rng.choices([1, 2, 3, 4], weights=[18, 37, 30, 15])[0]
+        platforms = _platforms_of(i, cadence, rng)
+        n_platforms = len(platforms)
         edited = rng.randrange(n_platforms) if rng.random() < 0.3 else -1
-        for n, platform in enumerate(_pick_platforms(rng, n_platforms)):
+        for n, platform in enumerate(platforms):
             posted = first + timedelta(minutes=rng.randrange(0, room) if n else 0)
             caption = CAPTION_STYLES[platform].format(title=title, hook=hook)
             if n == edited:
                 caption += " " + rng.choice(EDIT_LINES)
-            appeal = rng.lognormvariate(0, 0.7)
+            appeal = rng.lognormvariate(0, 0.4)
             posts.append(
                 Post(platform, f"{platform[:2]}-{i:06d}", key, title, posted, caption, appeal)
             )
     return posts
+
+
+def _platforms_of(i: int, cadence: dict[str, float], rng: random.Random) -> list[str]:
+    """Where item `i` goes out: each platform carries its share of the items at a steady
+    rhythm (a creator posts there regularly), the first in the list (shuffled) first."""
+    chosen = [
+        p
+        for p, share in PLATFORM_SHARES.items()
+        if math.floor((i + 1) * share + cadence[p]) > math.floor(i * share + cadence[p])
+    ]
+    if not chosen:
+        chosen = [
+            max(PLATFORM_SHARES, key=lambda p: ((i + 1) * PLATFORM_SHARES[p] + cadence[p]) % 1)
+        ]
+    rng.shuffle(chosen)
+    return chosen
 
 
 def _pick_platforms(rng: random.Random, n: int) -> list[str]:
@@ -477,7 +503,7 @@ def _interaction(
     rng: random.Random, fan: Fan, post: Post, kind: str, n: int, anchor: datetime
 ) -> dict[str, Any]:
     # Bursts after the post: most activity within hours, a long tail over weeks.
-    delay = rng.expovariate(1 / 6) if rng.random() < 0.8 else rng.expovariate(1 / 400)
+    delay = rng.expovariate(1 / 12) if rng.random() < 0.4 else rng.expovariate(1 / 240)
     when = post.posted_at + timedelta(hours=delay)
     if when >= anchor:  # the world ends at its anchor: fold late activity back before it
         room = (anchor - post.posted_at).total_seconds()
