@@ -20,6 +20,7 @@ from fanlens.config import settings
 from fanlens.content.models import ContentPost
 from fanlens.interactions.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
+from fanlens.interactions.service import ingest_body
 from tests.fixtures.builders import create_workspace
 from tests.helpers import fanlens_env, run_cli
 
@@ -166,3 +167,14 @@ def test_import_links_cross_posts_and_an_unlinked_pair_stays_apart(
     assert again.returncode == 0, again.stderr
     assert _db_pairs(engine) == apart
     engine.dispose()
+
+
+def test_api_ingest_links_cross_posts(session: Session) -> None:
+    ws = create_workspace(session)
+    posts = _posts("tiny", seed=3)
+    body = "".join(json.dumps(r) + "\n" for r in _unkeyed(posts)).encode()
+    summary = ingest_body(session=session, workspace_id=ws.id, body=body, as_array=False)
+    assert summary.posts_created == len(posts)
+    session.expire_all()
+    rows = session.scalars(select(ContentPost).where(ContentPost.workspace_id == ws.id)).all()
+    assert _linked_pairs(rows) == _truth(posts)
