@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         le=1.01,
         description="Content link suggestions at or above this similarity, posted within 24 h "
         "of each other and without a conflicting link, are linked without a review after each "
-        "import and sync (above 1: never).",
+        "import, API ingest and sync (above 1: never).",
     )
     people_cron: str = Field(
         default="30 3 * * *",

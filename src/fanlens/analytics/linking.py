@@ -3,11 +3,12 @@ caption or title, posted within 72 hours), and carry out the user's answer. A re
 never suggested again; an accepted one moves one post into the other's content item and
 remembers where it came from, so unlink puts it back.
 
-Cross-posts that are beyond doubt are linked without a review after every import and sync
-(`auto_link`): the confidence of a pair is its similarity (the share of meaningful words the two
-captions share), and a pair is linked when it reaches FANLENS_CONTENT_AUTO_LINK_CONFIDENCE, the
-posts went out within 24 hours of each other and nothing conflicts (the item would hold two
-posts on one platform, or a pair in it was rejected or unlinked before)."""
+Cross-posts that are beyond doubt are linked without a review after every import, API ingest
+and sync (`auto_link`): the confidence of a pair is its similarity (the share of meaningful
+words the two captions share), and a pair is linked when it reaches
+FANLENS_CONTENT_AUTO_LINK_CONFIDENCE, the posts went out within 24 hours of each other and
+nothing conflicts (the item would hold two posts on one platform, or a pair in it was rejected
+or unlinked before)."""
 
 from __future__ import annotations
 
