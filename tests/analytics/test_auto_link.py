@@ -178,3 +178,23 @@ def test_api_ingest_links_cross_posts(session: Session) -> None:
     session.expire_all()
     rows = session.scalars(select(ContentPost).where(ContentPost.workspace_id == ws.id)).all()
     assert _linked_pairs(rows) == _truth(posts)
+
+
+def test_a_post_joins_an_item_that_holds_more_than_its_match(session: Session) -> None:
+    """An item linked before (TikTok + Instagram, differently worded) gains the YouTube post
+    that matches its TikTok post, even though the YouTube post went out first."""
+    ws = create_workspace(session)
+    item = {"key": "cold-brew", "title": "Cold brew"}
+    records = [
+        {"type": "post", "platform": "tiktok", "external_post_id": "t1", "content": item,
+         "caption": "Cold brew honestly quick #fyp", "posted_at": "2026-11-02T12:00:00Z"},
+        {"type": "post", "platform": "instagram", "external_post_id": "i1", "content": item,
+         "caption": "Weekend plans sorted", "posted_at": "2026-11-02T13:00:00Z"},
+        {"type": "post", "platform": "youtube", "external_post_id": "y1",
+         "caption": "Cold brew: honestly quick #shorts", "posted_at": "2026-11-02T09:00:00Z"},
+    ]  # fmt: skip
+    ingest_records(session, workspace_id=ws.id, records=records, source="t")
+    assert linking.auto_link(session=session, workspace_id=ws.id, confidence=0.8) == 1
+    session.expire_all()
+    rows = session.scalars(select(ContentPost).where(ContentPost.workspace_id == ws.id)).all()
+    assert len({r.content_id for r in rows}) == 1

@@ -111,6 +111,7 @@ def auto_link(*, session: Session, workspace_id: uuid.UUID, confidence: float) -
     each move recorded as an automatic accepted link, so unlink works as for any link."""
     if confidence > 1:
         return 0
+    repository.lock_auto_link(session, workspace_id)  # two syncs at once: one after the other
     posts = repository.linkable_posts(session, workspace_id)
     rejected = repository.rejected_pairs(session, workspace_id)
     found = _candidates(posts, rejected, window=AUTO_WINDOW, at_least=confidence)
@@ -158,10 +159,12 @@ def _link_group(
     held: dict[uuid.UUID, int] = {}
     for post in group:  # earliest first, so ties go to the earliest post's item
         held[post.content_id] = held.get(post.content_id, 0) + 1
-    target = max(held, key=lambda item: held[item])
     grouped = {post.id for post in group}
-    if any(p.id not in grouped for item in held if item != target for p in by_item[item]):
-        return 0  # moving would split an item the group only partly holds
+    # An item with posts outside the group stays where it is; moving from two would split one.
+    partly = [item for item in held if any(p.id not in grouped for p in by_item[item])]
+    if len(partly) > 1:
+        return 0
+    target = partly[0] if partly else max(held, key=lambda item: held[item])
     movers = [post for post in group if post.content_id != target]
     together = by_item[target] + movers
     if len({p.platform for p in together}) != len(together):
