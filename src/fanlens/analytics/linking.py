@@ -12,8 +12,11 @@ or unlinked before)."""
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -82,21 +85,39 @@ def _candidates(
     at_least: float,
 ) -> list[tuple[float, Row[Any], Row[Any]]]:
     """Pairs on different platforms, in different items, not rejected, posted within `window`
-    (posts come ordered by posted_at) and at least `at_least` similar."""
+    (posts come ordered by posted_at) and at least `at_least` similar (sharing a word).
+
+    Only posts that share one of their rarest words are compared: a pair this similar shares
+    at least `at_least` of either caption's words, so it shares one of the first
+    len - ceil(at_least * len) + 1 words of each caption in rarest-first order (prefix
+    filtering; a large workspace has thousands of posts a day)."""
     texts = [words(p.caption or p.title) for p in posts]
+    frequency = Counter(w for text in texts for w in text)
+    prefixes = []
+    by_word: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        rarest = sorted(text, key=lambda w: (frequency[w], w))
+        prefix = rarest[: len(rarest) - math.ceil(at_least * len(rarest)) + 1]
+        prefixes.append(prefix)
+        for w in prefix:
+            by_word.setdefault(w, []).append(i)  # ascending, as posts are
     found = []
     for i, a in enumerate(posts):
-        for j in range(i + 1, len(posts)):
-            b = posts[j]
-            if b.posted_at - a.posted_at > window:
-                break
-            if a.platform == b.platform or a.content_id == b.content_id:
-                continue
-            if _pair(a.id, b.id) in rejected:
-                continue
-            score = similarity(texts[i], texts[j])
-            if score >= at_least:
-                found.append((score, a, b))
+        compared: set[int] = set()
+        for w in prefixes[i]:
+            later = by_word[w]
+            for j in later[bisect.bisect_right(later, i) :]:
+                b = posts[j]
+                if b.posted_at - a.posted_at > window:
+                    break
+                if j in compared or a.platform == b.platform or a.content_id == b.content_id:
+                    continue
+                compared.add(j)
+                if _pair(a.id, b.id) in rejected:
+                    continue
+                score = similarity(texts[i], texts[j])
+                if score >= at_least:
+                    found.append((score, a, b))
     return found
 
 
