@@ -48,7 +48,7 @@ def run_import(
             rejects_out.close()
     print_summary(console, total)
     if total.posts_created:
-        _auto_link(workspace_id, console)
+        auto_link_posts(workspace_id, console)
     if total.interactions_inserted:
         _queue_sentiment(workspace_id, console)
     for damage in total.damaged:
@@ -71,7 +71,7 @@ def _unreadable(path: str) -> str | None:
         return f"cannot read {path}: {exc.strerror or exc}"
 
 
-def _auto_link(workspace_id: uuid.UUID, console: Console) -> None:
+def auto_link_posts(workspace_id: uuid.UUID, console: Console) -> None:
     """New posts may be cross-posts of stored ones: link those beyond doubt (own transaction,
     after the batches: it reads every post the import stored)."""
     from fanlens.analytics.linking import auto_link
