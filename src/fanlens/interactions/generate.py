@@ -522,8 +522,10 @@ def _interaction(
     if kind == "reply":
         record["parent_external_id"] = f"parent-{post.external_post_id}"
     # A few likes and saves come without a time (platforms that list who, not when): those
-    # are stored as observed, and are once per fan and post, so they stay unique.
-    if not (kind in ("like", "save") and rng.random() < 0.03):
+    # are stored as observed, and are once per fan and post, so they stay unique. A fan who
+    # acted once is more often known only that way (a like seen in a list, nothing more).
+    untimed = 0.25 if fan.n_interactions == 1 else 0.03
+    if not (kind in ("like", "save") and rng.random() < untimed):
         record["occurred_at"] = _ts(when)
     return record
 
