@@ -35,6 +35,14 @@ class Settings(BaseSettings):
         description="Suggestions at or above this confidence merge people without a review "
         "(0.9: profile-link evidence only; above 1: never).",
     )
+    content_auto_link_confidence: float = Field(
+        default=0.8,
+        ge=0,
+        le=1.01,
+        description="Content link suggestions at or above this similarity, posted within 24 h "
+        "of each other and without a conflicting link, are linked without a review after each "
+        "import, API ingest and sync (above 1: never).",
+    )
     people_cron: str = Field(
         default="30 3 * * *",
         description="When the people job refreshes profiles and merge suggestions (cron).",

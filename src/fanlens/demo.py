@@ -14,6 +14,7 @@ import os
 import secrets
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from fanlens.connectors.models import Account
 from fanlens.content.models import ContentItem
 from fanlens.db.engine import unit_of_work
 from fanlens.simulators import ids
-from fanlens.simulators.run import RunningSimulator, start_simulator, world_records
+from fanlens.simulators.run import RunningSimulator, split_world, start_simulator
 from fanlens.workspaces import repository as workspace_repository
 from fanlens.workspaces import service as workspace_service
 
@@ -99,9 +100,11 @@ def _ensure_secret_key() -> None:
 
 
 def start_simulators(size: str, seed: int) -> dict[str, RunningSimulator]:
+    """The world ends now (to the second): the demo is an account active up to today."""
+    worlds = split_world(size, seed, anchor=datetime.now(UTC).replace(microsecond=0))
     running: dict[str, RunningSimulator] = {}
     for platform in DEMO_PLATFORMS:
-        running[platform] = start_simulator(platform, world_records(size, seed, platform))
+        running[platform] = start_simulator(platform, worlds.get(platform, []))
     # The connectors read these two roots from the settings (in this process only).
     settings.youtube_base_url = running["youtube"].base_url
     settings.bluesky_base_url = running["bluesky"].base_url

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.exports.exports import tiktok, zipped
+from tests.exports.exports import BASE, instagram, iso, tiktok, zipped
 from tests.helpers import fanlens_env, run_cli
 
 
@@ -48,3 +49,33 @@ def test_import_export_zip_twice_then_a_bad_layout(tmp_path: Path, fresh_databas
     unknown = run_cli("import-export", "myspace", str(bad), env=env)
     assert unknown.returncode == 1
     assert "choose one of" in unknown.stderr
+
+
+def test_an_exported_post_is_linked_to_its_cross_post(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    """The Instagram export's first post ("Sunset 🌅") went out on TikTok two hours earlier."""
+    env = fanlens_env(database_url=fresh_database_url)
+    exp = instagram(tmp_path / "export")
+    sunset = next(key for key, post in exp.posts.items() if post["caption"] == "Sunset 🌅")
+    tiktok_post = {
+        "type": "post",
+        "platform": "tiktok",
+        "external_post_id": "tt-sunset",
+        "caption": "sunset 🌅 #fyp",
+        "posted_at": iso(BASE - 7200),
+    }
+    jsonl = tmp_path / "tiktok.jsonl"
+    jsonl.write_text(json.dumps(tiktok_post) + "\n", encoding="utf-8")
+    assert run_cli("import", str(jsonl), env=env).returncode == 0
+
+    imported = run_cli("import-export", "instagram", str(tmp_path / "export"), env=env)
+    assert imported.returncode == 0, imported.stderr
+    engine = create_engine(fresh_database_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        items = dict(
+            conn.execute(text("SELECT external_post_id, content_id FROM content_posts")).all()
+        )
+    engine.dispose()
+    assert items[sunset] == items["tt-sunset"]
+    assert len(set(items.values())) == len(exp.posts)  # the other posts stay on their own

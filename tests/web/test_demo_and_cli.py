@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,12 +12,31 @@ from sqlalchemy.pool import NullPool
 
 from tests.helpers import fanlens_env, run_cli
 
+# Platforms of each of the top 20 content items by engagement (likes + comments + shares + saves).
+TOP_ITEMS_PLATFORMS = """
+    SELECT count(DISTINCT platform) FROM content_posts GROUP BY content_id
+    ORDER BY sum(coalesce(likes, 0) + coalesce(comments, 0) + coalesce(shares, 0)
+                 + coalesce(saves, 0)) DESC, content_id
+    LIMIT 20"""
+# Interactions with the platform's own time per week, over the weeks from the first to the last.
+WEEKLY_EXACT = """
+    SELECT count(i.id) FROM generate_series(
+        (SELECT date_trunc('week', min(occurred_at)) FROM follower_interactions
+         WHERE time_precision = 'exact'),
+        (SELECT date_trunc('week', max(occurred_at)) FROM follower_interactions
+         WHERE time_precision = 'exact'),
+        interval '1 week') AS w(week)
+    LEFT JOIN follower_interactions i
+      ON i.time_precision = 'exact' AND date_trunc('week', i.occurred_at) = w.week
+    GROUP BY w.week"""
+
 
 @pytest.mark.slow
 def test_demo_syncs_through_the_simulators_then_reuses_the_data(
     fresh_database_url: str, tmp_path: Path
 ) -> None:
     env = fanlens_env(database_url=fresh_database_url, data_dir=tmp_path)
+    started = datetime.now(UTC)
     first = run_cli("demo", "--size", "tiny", env=env, timeout=300)
     assert first.returncode == 0, first.stderr + first.stdout
     assert "syncing one account per platform" in first.stdout
@@ -27,7 +48,20 @@ def test_demo_syncs_through_the_simulators_then_reuses_the_data(
         interactions = conn.execute(text("SELECT count(*) FROM follower_interactions")).scalar()
         users = conn.execute(text("SELECT username FROM users")).scalars().all()
         sentiments = conn.execute(text("SELECT count(*) FROM comment_sentiments")).scalar()
+        top = conn.execute(text(TOP_ITEMS_PLATFORMS)).scalars().all()
+        latest = conn.execute(
+            text(
+                "SELECT max(occurred_at) FROM follower_interactions WHERE time_precision = 'exact'"
+            )
+        ).scalar_one()
+        weekly = conn.execute(text(WEEKLY_EXACT)).scalars().all()
+        alerts = conn.execute(text("SELECT count(*) FROM engagement_alerts")).scalar_one()
     engine.dispose()
+    # A creator's cross-posts: the demo's top items span several platforms once linked.
+    assert len(top) == 8 and sum(1 for n in top if n >= 2) >= 0.6 * len(top)
+    # A recent account: its interactions run up to the hours before the demo was made.
+    assert started - timedelta(hours=3) <= latest <= datetime.now(UTC)
+    assert max(weekly) <= 3 * statistics.median(weekly) and alerts == 0
     assert sentiments and sentiments > 0  # the demo's comments come with their sentiment
     assert sorted(r.status for r in runs) == ["succeeded"] * 5
     assert all(r.api_calls > 0 for r in runs)  # pulled over HTTP, not imported

@@ -465,6 +465,12 @@ _DECISION_COLUMNS = (
 )
 
 
+def lock_auto_link(session: Session, workspace_id: uuid.UUID) -> None:
+    """Held to the end of the transaction, so automatic linking reads what the last one did."""
+    stmt = text("SELECT pg_advisory_xact_lock(hashtext('content-auto-link:' || CAST(:ws AS text)))")
+    session.execute(stmt, {"ws": workspace_id})
+
+
 def linkable_posts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
     return session.execute(_LINKABLE, {"ws": workspace_id}).all()
 

@@ -111,11 +111,29 @@ def _sync_locked(
     finally:
         connector.close()
     _finish(engine, connector, result)
+    if result.items.get("posts"):
+        _auto_link(engine, workspace_id)
     if result.inserted:  # every page has committed: the job sees what it is asked to analyse
         from fanlens.sentiment.runner import defer_analysis
 
         defer_analysis(workspace_id, engine=engine)
     return result
+
+
+def _auto_link(engine: Engine, workspace_id: uuid.UUID) -> None:
+    """Posts this sync stored may be cross-posts of other platforms' posts: link those beyond
+    doubt, in a transaction of their own once every page has committed."""
+    from fanlens.analytics.linking import auto_link
+    from fanlens.config import settings
+
+    with unit_of_work(engine) as session:
+        moved = auto_link(
+            session=session,
+            workspace_id=workspace_id,
+            confidence=settings.content_auto_link_confidence,
+        )
+    if moved:
+        log.info("cross-posts linked %s", kv(workspace=workspace_id, posts=moved))
 
 
 def _run_streams(

@@ -22,7 +22,7 @@ def import_export_command(
 ) -> None:
     """Import a platform's official data export; re-importing it adds nothing."""
     from fanlens.db.engine import unit_of_work
-    from fanlens.interactions.importer import print_summary
+    from fanlens.interactions.importer import auto_link_posts, print_summary
     from fanlens.workspaces import service as workspace_service
 
     sections = read_sections(platform=platform, path=path)  # layout errors before any write
@@ -43,6 +43,8 @@ def import_export_command(
         )
     _print_found(summary)
     print_summary(console, summary.ingest, unit="items")
+    if summary.ingest.posts_created:
+        auto_link_posts(workspace_id, console)
 
 
 def _print_found(summary: ExportSummary) -> None:

@@ -4,15 +4,19 @@ The tests, benchmarks, demo and platform simulators all draw from these worlds, 
 knows its own truth (how often each follower did what, which identities are one person), so
 what fanlens stores can be checked against it.
 
-Shape of a world: content items posted on one to four platforms within hours of each other;
-fans whose activity is heavy-tailed (most act once or twice, a few hundreds of times); bursts of
-activity right after each post; comments with emoji, questions, praise, complaints, a few in
-other languages and scripts; some fans present on two or three platforms under similar handles;
-some interactions seen without a time.
+Shape of a world: a creator who posts regularly up to the world's end (its anchor); most content
+items go out on two to four platforms within a day, each platform's caption the item's own words
+in the platform's wording (hashtags and platform lines differ, now and then a line is added), some
+items on one platform only; each post has its own appeal, so how well an item does differs by
+platform; fans whose activity is heavy-tailed (most act once or twice, a few hundreds of times);
+bursts of activity right after each post; comments with emoji, questions, praise, complaints, a
+few in other languages and scripts; some fans present on two or three platforms under similar
+handles; some interactions seen without a time.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -57,17 +61,26 @@ PLATFORM_TYPES: dict[str, list[tuple[str, float]]] = {
     "mastodon": [("like", 55), ("comment", 18), ("repost", 15), ("follow", 7), ("mention", 5)],
 }
 PLATFORMS = list(PLATFORM_TYPES)
-PLATFORM_WEIGHTS = [34, 26, 20, 11, 9]
+PLATFORM_WEIGHTS = [34, 26, 20, 11, 9]  # where fans are
+# The share of the creator's items each platform carries: most items go out on two to four.
+PLATFORM_SHARES = {
+    "tiktok": 0.8,
+    "instagram": 0.65,
+    "youtube": 0.5,
+    "bluesky": 0.4,
+    "mastodon": 0.4,
+}
 # Types with the platform's own id; the rest are identified by (type, post, user, time).
 TYPES_WITH_IDS = {"comment", "reply", "repost", "quote", "mention"}
 ONCE_PER_POST = {"like", "save", "repost", "follow"}  # a fan likes a post once
 POSTLESS = {"follow", "profile_visit"}
 
+# days: how far back the creator's first item goes (a tiny world is a month of twice-weekly posts).
 SIZES: dict[str, dict[str, int]] = {
-    "tiny": {"followers": 60, "content": 8, "interactions": 1_200},
-    "small": {"followers": 5_000, "content": 200, "interactions": 150_000},
-    "medium": {"followers": 100_000, "content": 2_000, "interactions": 5_000_000},
-    "large": {"followers": 1_000_000, "content": 20_000, "interactions": 20_000_000},
+    "tiny": {"followers": 60, "content": 8, "interactions": 1_200, "days": 28},
+    "small": {"followers": 5_000, "content": 200, "interactions": 150_000, "days": 364},
+    "medium": {"followers": 100_000, "content": 2_000, "interactions": 5_000_000, "days": 364},
+    "large": {"followers": 1_000_000, "content": 20_000, "interactions": 20_000_000, "days": 364},
 }
 
 TOPICS = [
@@ -196,6 +209,8 @@ class Post:
     content_key: str
     title: str
     posted_at: datetime
+    caption: str
+    appeal: float  # how much this post draws fans and views, relative to its platform's usual
 
 
 @dataclass
@@ -215,9 +230,8 @@ class World:
     size: str = "small"
     seed: int = 0
     anchor: datetime = ANCHOR
-    # unlinked: posts carry no content.key and each platform words its caption a little
-    # differently, so which posts are one content item is known only to the world
-    # (planted_links) — the truth for the cross-platform linking suggestions.
+    # unlinked: posts carry no content.key, so which posts are one content item is known only
+    # to the world (planted_links), as when the posts arrive through the platforms' APIs.
     unlinked: bool = False
     spec: dict[str, int] = field(init=False)
     posts: list[Post] = field(init=False, default_factory=list)
@@ -228,7 +242,8 @@ class World:
             raise ValueError(f"unknown world size {self.size!r}; choose one of {', '.join(SIZES)}")
         self.spec = SIZES[self.size]
         rng = random.Random(f"{self.seed}:catalog")
-        self.posts = _make_posts(rng, self.spec["content"], self.anchor)
+        span = timedelta(days=self.spec["days"])
+        self.posts = _make_posts(rng, self.spec["content"], self.anchor, span)
         self.fans = _make_fans(rng, self.spec["followers"], self.spec["interactions"])
 
     def records(self) -> Iterator[dict[str, Any]]:
@@ -237,7 +252,6 @@ class World:
             record = _post_record(p, i, self.seed)
             if self.unlinked:
                 del record["content"]
-                record["caption"] = _unlinked_caption(p, self.seed)
             yield record
         bios = _bios(self.fans)
         yield from (_follower_record(f, bios.get(f.external_user_id)) for f in self.fans)
@@ -273,9 +287,13 @@ class World:
         posts_by_platform: dict[str, list[Post]] = {p: [] for p in PLATFORMS}
         for post in self.posts:
             posts_by_platform[post.platform].append(post)
+        appeal = {
+            p: list(itertools.accumulate(x.appeal for x in posts_by_platform[p])) for p in PLATFORMS
+        }
         window: list[dict[str, Any]] = []
         for fan in self.fans:
-            window.extend(_fan_activity(rng, fan, posts_by_platform[fan.platform], self.anchor))
+            posts = posts_by_platform[fan.platform]
+            window.extend(_fan_activity(rng, fan, posts, appeal[fan.platform], self.anchor))
             if len(window) >= 50_000:
                 rng.shuffle(window)
                 yield from window
@@ -284,8 +302,11 @@ class World:
         yield from window
 
 
-def generate_world(size: str = "small", seed: int = 0, *, unlinked: bool = False) -> World:
-    return World(size=size, seed=seed, unlinked=unlinked)
+def generate_world(
+    size: str = "small", seed: int = 0, *, unlinked: bool = False, anchor: datetime | None = None
+) -> World:
+    """`anchor` is when the world ends (the demo passes the moment it is made)."""
+    return World(size=size, seed=seed, unlinked=unlinked, anchor=anchor or ANCHOR)
 
 
 CAPTION_STYLES = {
@@ -295,27 +316,57 @@ CAPTION_STYLES = {
     "bluesky": "new video: {title}, {hook}",
     "mastodon": "{title} - {hook} #coffee",
 }
+# Lines a creator adds on one platform only; each adds one word that linking counts.
+EDIT_LINES = ["sound on 🔊", "save this ☕", "🔁 repost this"]
+CROSS_POST_HOURS = 20  # an item's posts go out within this many hours of the first one
 
 
-def _unlinked_caption(post: Post, seed: int) -> str:
-    """The item's own hook (the same on every platform) in the platform's usual wording."""
-    rng = random.Random(f"{seed}:hook:{post.content_key}")
-    hook = " ".join(rng.sample(HOOK_WORDS, 3))
-    return CAPTION_STYLES[post.platform].format(title=post.title, hook=hook)
-
-
-def _make_posts(rng: random.Random, n_content: int, anchor: datetime) -> list[Post]:
+def _make_posts(
+    rng: random.Random, n_content: int, anchor: datetime, span: timedelta
+) -> list[Post]:
+    """Items at a steady pace over `span`, each in its own slot; the newest goes out hours
+    before the anchor, so the account is active when the world ends."""
     posts: list[Post] = []
-    span = timedelta(days=364)
+    slot = span / n_content
+    cadence = {p: rng.random() for p in PLATFORMS}  # where each platform's rhythm starts
     for i in range(n_content):
         title = f"{rng.choice(TOPICS).capitalize()} {rng.choice(FORMATS)}"
         key = f"c{i:06d}-{title.lower().replace(' ', '-')}"
-        first = anchor - span + timedelta(seconds=rng.randrange(int(span.total_seconds())))
-        n_platforms = rng.choices([1, 2, 3, 4], weights=[25, 35, 28, 12])[0]
-        for platform in _pick_platforms(rng, n_platforms):
-            posted = first + timedelta(minutes=rng.randrange(0, 6 * 60))
-            posts.append(Post(platform, f"{platform[:2]}-{i:06d}", key, title, posted))
+        hook = " ".join(rng.sample(HOOK_WORDS, 3))
+        most = min(slot.total_seconds() / 3600 * 0.8, 30)
+        lead = timedelta(hours=most * rng.uniform(0.1, 1))
+        first = anchor - slot * (n_content - 1 - i) - lead
+        age = int((anchor - first).total_seconds() / 60)
+        room = max(1, min(CROSS_POST_HOURS * 60, age - 30))
+        platforms = _platforms_of(i, cadence, rng)
+        n_platforms = len(platforms)
+        edited = rng.randrange(n_platforms) if rng.random() < 0.3 else -1
+        for n, platform in enumerate(platforms):
+            posted = first + timedelta(minutes=rng.randrange(0, room) if n else 0)
+            caption = CAPTION_STYLES[platform].format(title=title, hook=hook)
+            if n == edited:
+                caption += " " + rng.choice(EDIT_LINES)
+            appeal = rng.lognormvariate(0, 0.4)
+            posts.append(
+                Post(platform, f"{platform[:2]}-{i:06d}", key, title, posted, caption, appeal)
+            )
     return posts
+
+
+def _platforms_of(i: int, cadence: dict[str, float], rng: random.Random) -> list[str]:
+    """Where item `i` goes out: each platform carries its share of the items at a steady
+    rhythm (a creator posts there regularly), the first in the list (shuffled) first."""
+    chosen = [
+        p
+        for p, share in PLATFORM_SHARES.items()
+        if math.floor((i + 1) * share + cadence[p]) > math.floor(i * share + cadence[p])
+    ]
+    if not chosen:
+        chosen = [
+            max(PLATFORM_SHARES, key=lambda p: ((i + 1) * PLATFORM_SHARES[p] + cadence[p]) % 1)
+        ]
+    rng.shuffle(chosen)
+    return chosen
 
 
 def _pick_platforms(rng: random.Random, n: int) -> list[str]:
@@ -355,14 +406,14 @@ def _handle_variant(rng: random.Random, base: str) -> str:
 
 def _post_record(post: Post, index: int, seed: int) -> dict[str, Any]:
     rng = random.Random(f"{seed}:metrics:{index}")
-    views = int(rng.lognormvariate(9, 1.2))
+    views = int(rng.lognormvariate(9, 1.0) * post.appeal)
     return {
         "type": "post",
         "platform": post.platform,
         "external_post_id": post.external_post_id,
         "content": {"key": post.content_key, "title": post.title},
         "url": f"https://{post.platform}.example/p/{post.external_post_id}",
-        "caption": f"{post.title} #coffee",
+        "caption": post.caption,
         "posted_at": _ts(post.posted_at),
         "metrics": {
             "views": views,
@@ -419,8 +470,9 @@ def _reach(fan: Fan) -> int:
 
 
 def _fan_activity(
-    rng: random.Random, fan: Fan, posts: list[Post], anchor: datetime
+    rng: random.Random, fan: Fan, posts: list[Post], appeal: list[float], anchor: datetime
 ) -> Iterator[dict[str, Any]]:
+    """`appeal` is the running total of the posts' appeal: fans pick appealing posts more."""
     if not posts:
         return
     types, weights = zip(*PLATFORM_TYPES[fan.platform], strict=True)
@@ -433,7 +485,7 @@ def _fan_activity(
     followed = False
     for n in range(fan.n_interactions):
         kind = rng.choices(types, weights=weights)[0]
-        post = rng.choice(posts)
+        post = rng.choices(posts, cum_weights=appeal)[0]
         if kind == "follow":
             if followed:
                 kind = "like"
@@ -451,7 +503,7 @@ def _interaction(
     rng: random.Random, fan: Fan, post: Post, kind: str, n: int, anchor: datetime
 ) -> dict[str, Any]:
     # Bursts after the post: most activity within hours, a long tail over weeks.
-    delay = rng.expovariate(1 / 6) if rng.random() < 0.8 else rng.expovariate(1 / 400)
+    delay = rng.expovariate(1 / 12) if rng.random() < 0.4 else rng.expovariate(1 / 240)
     when = post.posted_at + timedelta(hours=delay)
     if when >= anchor:  # the world ends at its anchor: fold late activity back before it
         room = (anchor - post.posted_at).total_seconds()
@@ -470,8 +522,10 @@ def _interaction(
     if kind == "reply":
         record["parent_external_id"] = f"parent-{post.external_post_id}"
     # A few likes and saves come without a time (platforms that list who, not when): those
-    # are stored as observed, and are once per fan and post, so they stay unique.
-    if not (kind in ("like", "save") and rng.random() < 0.03):
+    # are stored as observed, and are once per fan and post, so they stay unique. A fan who
+    # acted once is more often known only that way (a like seen in a list, nothing more).
+    untimed = 0.25 if fan.n_interactions == 1 else 0.03
+    if not (kind in ("like", "save") and rng.random() < untimed):
         record["occurred_at"] = _ts(when)
     return record
 

@@ -47,6 +47,8 @@ def run_import(
         if rejects_out:
             rejects_out.close()
     print_summary(console, total)
+    if total.posts_created:
+        auto_link_posts(workspace_id, console)
     if total.interactions_inserted:
         _queue_sentiment(workspace_id, console)
     for damage in total.damaged:
@@ -67,6 +69,22 @@ def _unreadable(path: str) -> str | None:
         return f"cannot read {path}: permission denied"
     except OSError as exc:
         return f"cannot read {path}: {exc.strerror or exc}"
+
+
+def auto_link_posts(workspace_id: uuid.UUID, console: Console) -> None:
+    """New posts may be cross-posts of stored ones: link those beyond doubt (own transaction,
+    after the batches: it reads every post the import stored)."""
+    from fanlens.analytics.linking import auto_link
+    from fanlens.config import settings
+
+    with unit_of_work() as session:
+        moved = auto_link(
+            session=session,
+            workspace_id=workspace_id,
+            confidence=settings.content_auto_link_confidence,
+        )
+    if moved:
+        console.print(f"{moved:,} cross-posted posts linked to their content items")
 
 
 def _queue_sentiment(workspace_id: uuid.UUID, console: Console) -> None:

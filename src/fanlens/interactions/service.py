@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
+from fanlens.config import settings
 from fanlens.content import repository as content_repository
 from fanlens.interactions import repository
 from fanlens.interactions.ingest import (
@@ -94,7 +95,20 @@ def record_interaction(
 def ingest_body(
     *, session: Session, workspace_id: uuid.UUID, body: bytes, as_array: bool
 ) -> IngestSummary:
-    """An API ingest body as one batch, through the same pipeline as `fanlens import`."""
+    """An API ingest body as one batch, through the same pipeline as `fanlens import`; new
+    posts that are cross-posts beyond doubt are linked, as after an import."""
+    summary = _ingest_body(session=session, workspace_id=workspace_id, body=body, as_array=as_array)
+    if summary.posts_created:
+        from fanlens.analytics.linking import auto_link
+
+        confidence = settings.content_auto_link_confidence
+        auto_link(session=session, workspace_id=workspace_id, confidence=confidence)
+    return summary
+
+
+def _ingest_body(
+    *, session: Session, workspace_id: uuid.UUID, body: bytes, as_array: bool
+) -> IngestSummary:
     if as_array:
         try:
             records = json.loads(body)

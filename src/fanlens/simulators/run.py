@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -36,10 +37,22 @@ def create_simulator(
     return SIMULATORS[platform](records, **options)
 
 
-def world_records(size: str, seed: int, platform: str) -> list[dict[str, Any]]:
+def world_records(
+    size: str, seed: int, platform: str, *, anchor: datetime | None = None
+) -> list[dict[str, Any]]:
+    return split_world(size, seed, anchor=anchor).get(platform, [])
+
+
+def split_world(
+    size: str, seed: int, *, anchor: datetime | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """A world's records by platform (`anchor`: when the world ends; a fixed day by default)."""
     from fanlens.interactions.generate import generate_world
 
-    return [r for r in generate_world(size, seed).records() if r.get("platform") == platform]
+    by_platform: dict[str, list[dict[str, Any]]] = {}
+    for record in generate_world(size, seed, anchor=anchor).records():
+        by_platform.setdefault(record.get("platform", ""), []).append(record)
+    return by_platform
 
 
 def base_url_for(platform: str, root: str) -> str:

@@ -145,10 +145,12 @@ class PlatformWorld:
 
     def _fallback_time(self, post_id: str | None, identity: str) -> datetime:
         # The platform always has some time for the action; without one in the world, derive a
-        # stable one shortly after the post so a second run sees the same value.
+        # stable one shortly after the post so a second run sees the same value (never later
+        # than now: a world may end today).
         post = self.posts.get(post_id or "")
         base = post.posted_at if post else EPOCH
-        return base + timedelta(seconds=int.from_bytes(digest(identity, 3)) % 86_400)
+        derived = base + timedelta(seconds=int.from_bytes(digest(identity, 3)) % 86_400)
+        return min(derived, max(base, datetime.now(UTC)))
 
     def of_kind(self, *kinds: str, post_id: str | None = None) -> list[SimInteraction]:
         """Interactions of these kinds (on one post, or all), oldest first."""
@@ -201,7 +203,8 @@ def _post(record: dict[str, Any]) -> SimPost:
         external_post_id=record["external_post_id"],
         posted_at=parse_time(record.get("posted_at")) or EPOCH,
         caption=caption,
-        title=content.get("title") or caption[:100] or record["external_post_id"],
+        # What the creator typed on this platform: the content item is fanlens' own idea.
+        title=caption[:100] or content.get("title") or record["external_post_id"],
         url=record.get("url"),
         metrics=metrics,
     )
