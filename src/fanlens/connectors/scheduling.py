@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from fanlens.connectors import repository
+from fanlens.connectors.models import Account
 from fanlens.connectors.sync import AccountNotActive, SyncBusy, sync_account
 from fanlens.db.engine import unit_of_work
 
@@ -15,7 +16,13 @@ log = logging.getLogger(__name__)
 
 def active_account_ids() -> list[uuid.UUID]:
     with unit_of_work() as session:
-        return [a.id for a in repository.list_accounts(session) if a.status == "active"]
+        return [a.id for a in repository.list_accounts(session) if on_schedule(a)]
+
+
+def on_schedule(account: Account) -> bool:
+    """Active accounts are synced on schedule, except those whose settings say
+    `"scheduled": false` (the demo's, whose simulators stop once the demo is made)."""
+    return account.status == "active" and account.settings.get("scheduled", True) is not False
 
 
 def run_sync(account_id: uuid.UUID) -> dict[str, Any]:
