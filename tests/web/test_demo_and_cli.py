@@ -29,6 +29,16 @@ WEEKLY_EXACT = """
     LEFT JOIN follower_interactions i
       ON i.time_precision = 'exact' AND date_trunc('week', i.occurred_at) = w.week
     GROUP BY w.week"""
+# Super fans whose behaviour tier history falls outside the span of their own interactions.
+SUPER_FANS_HISTORY_OUTSIDE = """
+    SELECT count(*) FROM follower_engagement_scores s
+    JOIN LATERAL (SELECT min(changed_at) AS first, max(changed_at) AS last
+                  FROM follower_tier_changes c
+                  WHERE c.follower_id = s.follower_id AND c.kind = 'behaviour') h ON true
+    JOIN LATERAL (SELECT min(occurred_at) AS first, max(occurred_at) AS last
+                  FROM follower_interactions i WHERE i.follower_id = s.follower_id) a ON true
+    WHERE s.engagement_tier = 'super_fan'
+      AND (h.first IS NULL OR h.first < a.first OR h.last > a.last)"""
 
 
 @pytest.mark.slow
@@ -56,12 +66,27 @@ def test_demo_syncs_through_the_simulators_then_reuses_the_data(
         ).scalar_one()
         weekly = conn.execute(text(WEEKLY_EXACT)).scalars().all()
         alerts = conn.execute(text("SELECT count(*) FROM engagement_alerts")).scalar_one()
+        history_outside = conn.execute(text(SUPER_FANS_HISTORY_OUTSIDE)).scalar_one()
+        super_fans = conn.execute(
+            text(
+                "SELECT count(*) FROM follower_engagement_scores"
+                " WHERE engagement_tier = 'super_fan'"
+            )
+        ).scalar_one()
+        off_schedule = conn.execute(
+            text("SELECT bool_and(settings->'scheduled' = 'false'::jsonb) FROM accounts")
+        ).scalar_one()
     engine.dispose()
     # A creator's cross-posts: the demo's top items span several platforms once linked.
     assert len(top) == 8 and sum(1 for n in top if n >= 2) >= 0.6 * len(top)
     # A recent account: its interactions run up to the hours before the demo was made.
     assert started - timedelta(hours=3) <= latest <= datetime.now(UTC)
     assert max(weekly) <= 3 * statistics.median(weekly) and alerts == 0
+    # Tier history at behaviour time: a super fan's changes lie within their own interactions.
+    assert super_fans > 0 and history_outside == 0
+    assert (
+        off_schedule
+    )  # the simulators stop with the demo: its accounts are not synced on schedule
     assert sentiments and sentiments > 0  # the demo's comments come with their sentiment
     assert sorted(r.status for r in runs) == ["succeeded"] * 5
     assert all(r.api_calls > 0 for r in runs)  # pulled over HTTP, not imported
