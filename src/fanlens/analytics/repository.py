@@ -159,7 +159,10 @@ def tier_counts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]
 # the sum of last_active over this and later periods).
 
 # Any interaction type, no first-touch filter: the matrix kept by the triggers, plus one pass
-# over the cohort's followers (last_seen_at) for the "on or after" counts.
+# over the cohort's followers for the "on or after" counts. A follower's last active period is
+# the last one up to the current period (`:last`, as_of's): last_seen_at gives it when it lies
+# before the window's end (always so when as_of is today); otherwise one index probe of their
+# active periods, since activity after as_of must not move them out of earlier cells.
 _RETENTION_CELLS = text(
     """
     WITH cells AS (
@@ -169,12 +172,16 @@ _RETENTION_CELLS = text(
           AND (CAST(:platform AS text) IS NULL OR platform = :platform)
         GROUP BY 1, 2),
     lasts AS (
-        SELECT date_trunc(:grain, first_seen_at AT TIME ZONE 'UTC')::date AS cohort,
-               date_trunc(:grain, last_seen_at AT TIME ZONE 'UTC')::date AS period,
+        SELECT date_trunc(:grain, f.first_seen_at AT TIME ZONE 'UTC')::date AS cohort,
+               CASE WHEN f.last_seen_at < :to_ts
+                    THEN date_trunc(:grain, f.last_seen_at AT TIME ZONE 'UTC')::date
+                    ELSE (SELECT max(a.period) FROM follower_active_periods a
+                          WHERE a.follower_id = f.id AND a.grain = :grain AND a.period <= :last)
+               END AS period,
                count(*)::bigint AS last_active
-        FROM followers
-        WHERE workspace_id = :ws AND first_seen_at >= :from_ts AND first_seen_at < :to_ts
-          AND (CAST(:platform AS text) IS NULL OR platform = :platform)
+        FROM followers f
+        WHERE f.workspace_id = :ws AND f.first_seen_at >= :from_ts AND f.first_seen_at < :to_ts
+          AND (CAST(:platform AS text) IS NULL OR f.platform = :platform)
         GROUP BY 1, 2)
     SELECT coalesce(c.cohort, l.cohort) AS cohort, coalesce(c.period, l.period) AS period,
            coalesce(c.active, 0) AS active, coalesce(l.last_active, 0) AS last_active
@@ -183,7 +190,7 @@ _RETENTION_CELLS = text(
 )
 
 # Chosen interaction types or one first-touch content item: computed from the log, for the
-# cohorts asked about only.
+# cohorts asked about only, up to the end of the current period.
 _RETENTION_FANS = """
     SELECT f.id, date_trunc(:grain, f.first_seen_at AT TIME ZONE 'UTC')::date AS cohort
     FROM followers f
@@ -202,7 +209,7 @@ _RETENTION_LOG = text(
         SELECT DISTINCT i.follower_id,
                date_trunc(:grain, i.occurred_at AT TIME ZONE 'UTC')::date AS period
         FROM follower_interactions i JOIN fans ON fans.id = i.follower_id
-        WHERE i.time_precision = 'exact'
+        WHERE i.time_precision = 'exact' AND i.occurred_at < :to_ts  -- nothing after as_of
           AND (CAST(:types AS text[]) IS NULL
                OR i.interaction_type = ANY (CAST(:types AS text[])))),
     marked AS (
