@@ -87,7 +87,9 @@ INGEST_BODY = {
             "application/json": {
                 "schema": {"type": "array", "items": {"type": "object"}},
             },
-            "application/x-ndjson": {"schema": {"type": "string"}},
+            # JSON lines are accepted under any other type (application/x-ndjson, …); the
+            # document names the one every client generator can send as raw bytes.
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
