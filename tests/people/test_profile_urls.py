@@ -50,6 +50,11 @@ SPELLINGS: dict[ProfileKey, list[str]] = {
         "https://Mastodon.Social/users/amy?utm_medium=bio",
         "https://fosstodon.org/@amy@mastodon.social",
     ],
+    ProfileKey("x", "amy"): [
+        "https://x.com/amy",
+        "twitter.com/Amy?s=21",
+        "https://mobile.twitter.com/amy/",
+    ],
     ProfileKey("web", "shop.example/amy"): [
         "https://shop.example/amy",
         "http://www.shop.example/amy/",
@@ -179,3 +184,24 @@ def test_a_post_link_in_a_bio_merges_nothing(session: Session) -> None:
     )
     run = service.refresh_suggestions(session=session, workspace_id=ws.id)
     assert run.auto_merged == 0
+
+
+def test_a_bio_naming_a_bluesky_did_merges_the_identity_stored_with_its_handle(
+    session: Session,
+) -> None:
+    ws = create_workspace(session)
+    bsky = create_follower(
+        session,
+        ws,
+        platform="bluesky",
+        username="amy.bsky.social",
+        external_user_id="did:plc:amy123",
+        profile_url="https://bsky.app/profile/amy.bsky.social",
+    )
+    yt = create_follower(
+        session, ws, platform="youtube", username="@latteart", bio="bsky.app/profile/did:plc:amy123"
+    )
+    assert service.refresh_suggestions(session=session, workspace_id=ws.id).auto_merged == 1
+    assert service.person_of(session=session, workspace_id=ws.id, follower_id=yt.id) == (
+        service.person_of(session=session, workspace_id=ws.id, follower_id=bsky.id)
+    )
