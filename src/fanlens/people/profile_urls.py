@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 
 class ProfileKey(NamedTuple):
@@ -30,6 +30,8 @@ _URL = re.compile(
 )
 # A Mastodon address written as a handle: @user@instance.
 _FEDI_HANDLE = re.compile(r"(?<![\w@])@([a-z0-9_]+)@((?:[a-z0-9-]+\.)+[a-z]{2,})", re.IGNORECASE)
+# Scheme (optional), host, path; the query string and fragment never name the account.
+_SPLIT = re.compile(r"(?:https?:)?(?://)?([^/?#\s]*)([^?#\s]*)", re.IGNORECASE)
 _TRAILING = "/.,;:!?)]}>'\""
 _HOST_PREFIXES = ("www.", "m.", "mobile.")
 _NO_PROFILE_HOSTS = {"youtu.be", "vm.tiktok.com", "vt.tiktok.com"}
@@ -51,19 +53,16 @@ _X_RESERVED = {"home", "i", "intent", "search", "hashtag", "share", "explore", "
 
 def profile_key(url: str) -> ProfileKey | None:
     """The account a profile URL names, or None when it names none that can be known offline."""
-    url = url.strip().rstrip(_TRAILING)
-    if not re.match(r"https?://", url, re.IGNORECASE):
-        url = "https://" + url.removeprefix("//")
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").rstrip(".")
-    except ValueError:  # a malformed port or bracketed host: not a link to anyone
+    parts = _SPLIT.match(url.strip().rstrip(_TRAILING))
+    if parts is None:
         return None
+    netloc, path = parts.groups()
+    host = netloc.rpartition("@")[2].partition(":")[0].lower().rstrip(".")
     for prefix in _HOST_PREFIXES:
         host = host.removeprefix(prefix)
-    if not host or host in _NO_PROFILE_HOSTS:
-        return None
-    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if not host or host.startswith("[") or host in _NO_PROFILE_HOSTS:
+        return None  # bracketed hosts are addresses, not anyone's profile
+    segments = [unquote(s) if "%" in s else s for s in path.split("/") if s]
     if host in _PLATFORM_HOSTS:
         return _platform_key(host, segments)
     if segments and (segments[0].startswith("@") or segments[0] == "users"):
