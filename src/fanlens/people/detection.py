@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from fanlens.people import repository
+from fanlens.people.profile_urls import ProfileKey, identity_keys, keys_in_text, profile_key
 
 # Confidence of each kind of evidence. The default auto-merge threshold (0.9) sits between link
 # evidence and the rest, so out of the box only link evidence merges without a review.
@@ -65,14 +66,14 @@ class Collector:
 
 def collect(session: Session, *, workspace_id: uuid.UUID) -> list[Candidate]:
     found = Collector()
-    for row in repository.link_pairs(session, workspace_id=workspace_id):
-        found.add(
-            row.source_id,
-            row.named_id,
-            "link",
-            LINK_CONFIDENCE,
-            {"kind": "link", "field": row.field, "url": row.url, "on": str(row.source_id)},
-        )
+    for source_id, named_id, field_name, url in link_pairs(session, workspace_id=workspace_id):
+        evidence: dict[str, Any] = {
+            "kind": "link",
+            "field": field_name,
+            "url": url,
+            "on": str(source_id),
+        }
+        found.add(source_id, named_id, "link", LINK_CONFIDENCE, evidence)
     same = repository.same_handle_pairs(
         session, workspace_id=workspace_id, max_group=MAX_HANDLE_GROUP
     )
@@ -88,6 +89,37 @@ def collect(session: Session, *, workspace_id: uuid.UUID) -> list[Candidate]:
         evidence = {"kind": "similar_handle", "ratio": round(ratio, 1), "display_name": name}
         found.add(x, y, "similar_handle", round(low + (high - low) * scale, 3), evidence)
     return list(found.pairs.values())
+
+
+def link_pairs(
+    session: Session, *, workspace_id: uuid.UUID
+) -> Iterable[tuple[uuid.UUID, uuid.UUID, str, str]]:
+    """(source, named identity, field, link as written): a bio or profile link of the source
+    names the profile of an identity on another platform, however the link is spelled."""
+    named: dict[ProfileKey, list[tuple[uuid.UUID, str]]] = defaultdict(list)
+    for row in repository.link_targets(session, workspace_id=workspace_id):
+        keys = identity_keys(
+            platform=row.platform,
+            profile_url=row.profile_url,
+            username=row.username,
+            external_user_id=row.external_user_id,
+        )
+        for key in keys:
+            named[key].append((row.id, row.platform))
+    seen: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
+    for row in repository.link_mentions(session, workspace_id=workspace_id):
+        for written, key in _mentioned(row.field, row.value):
+            for target_id, platform in named.get(key, ()):
+                if platform != row.platform and (row.follower_id, target_id, written) not in seen:
+                    seen.add((row.follower_id, target_id, written))
+                    yield row.follower_id, target_id, row.field, written
+
+
+def _mentioned(field_name: str, value: str) -> Iterable[tuple[str, ProfileKey]]:
+    if field_name == "bio":
+        return keys_in_text(value)
+    key = profile_key(value)
+    return [(value, key)] if key is not None else []
 
 
 def similar_handles(

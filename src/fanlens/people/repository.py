@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Text, func, select, text, update
@@ -241,27 +241,27 @@ def pending_at_least(
 
 # --- evidence -----------------------------------------------------------------------------
 
-# Profile URLs named in one identity's bio or profile links that are another platform
-# identity's profile URL in the same workspace. Set-based: a hash join on the normalised URL.
-LINK_PAIRS = """
-WITH mentions AS (
-    SELECT f.id AS follower_id, f.platform,
-           lower(rtrim(m[1], '/.,;:!?)')) AS url, 'bio' AS field
-    FROM followers f
-    CROSS JOIN LATERAL regexp_matches(f.bio, 'https?://[^\\s<>"'']+', 'g') m
-    WHERE f.workspace_id = :ws AND f.bio LIKE '%http%'
-    UNION
-    SELECT f.id, f.platform, lower(rtrim(l.value, '/')), 'links'
-    FROM identity_profiles p
-    JOIN followers f ON f.id = p.follower_id
-    CROSS JOIN LATERAL jsonb_array_elements_text(p.links) l(value)
-    WHERE p.workspace_id = :ws
-)
-SELECT DISTINCT m.follower_id AS source_id, t.id AS named_id, m.url, m.field
-FROM mentions m
-JOIN followers t ON t.workspace_id = :ws AND t.profile_url IS NOT NULL
-                AND lower(rtrim(t.profile_url, '/')) = m.url
-                AND t.platform <> m.platform
+# Text that may name other identities' profiles: bios with a link or an address in them, and
+# the links from profile enrichment. Matching happens in Python (people/profile_urls.py), since
+# one account has many spellings that SQL string equality would miss.
+LINK_MENTIONS = """
+SELECT f.id AS follower_id, f.platform, f.bio AS value, 'bio' AS field
+FROM followers f
+WHERE f.workspace_id = :ws AND (f.bio LIKE '%/%' OR f.bio LIKE '%@%@%')
+UNION ALL
+SELECT f.id, f.platform, l.value, 'links'
+FROM identity_profiles p
+JOIN followers f ON f.id = p.follower_id
+CROSS JOIN LATERAL jsonb_array_elements_text(p.links) l(value)
+WHERE p.workspace_id = :ws
+"""
+
+# What each identity's own profile URL, handle and id say about it.
+LINK_TARGETS = """
+SELECT id, platform, profile_url, username, external_user_id
+FROM followers
+WHERE workspace_id = :ws AND (profile_url IS NOT NULL OR username IS NOT NULL
+                              OR platform IN ('bluesky', 'youtube'))
 """
 
 # The handle without '@', a Mastodon instance or a Bluesky default domain, lower-cased.
@@ -290,8 +290,12 @@ WHERE workspace_id = :ws AND username IS NOT NULL AND display_name IS NOT NULL
 """
 
 
-def link_pairs(session: Session, *, workspace_id: uuid.UUID) -> Sequence[Any]:
-    return session.execute(text(LINK_PAIRS), {"ws": workspace_id}).all()
+def link_mentions(session: Session, *, workspace_id: uuid.UUID) -> Iterator[Any]:
+    return iter(session.execute(text(LINK_MENTIONS), {"ws": workspace_id}))
+
+
+def link_targets(session: Session, *, workspace_id: uuid.UUID) -> Iterator[Any]:
+    return iter(session.execute(text(LINK_TARGETS), {"ws": workspace_id}))
 
 
 def same_handle_pairs(
