@@ -50,13 +50,16 @@ def test_a_signal_to_serve_stops_the_embedded_server(
     port = free_port()
     command = [sys.executable, "-m", "fanlens", "serve", "--port", str(port)]
     command += ["--workers", str(workers)]
-    server = subprocess.Popen(
-        command, env=fanlens_env(data_dir=data_dir), stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    log = tmp_path / "serve.log"  # a file, not a pipe: processes left behind would hold it open
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            command, env=fanlens_env(data_dir=data_dir), stdout=output, stderr=output
+        )
+    started: list[psutil.Process] = []
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/healthz").status_code == 200
         assert _postgres_serving(pgdata), "the embedded server runs while fanlens serves"
+        started = psutil.Process(server.pid).children(recursive=True)
         server.send_signal(signum)
         server.wait(timeout=60)
         left = _postgres_serving(pgdata)
@@ -64,7 +67,31 @@ def test_a_signal_to_serve_stops_the_embedded_server(
         if server.poll() is None:
             server.kill()
             server.wait()
+        # Only what this test started: serve's own children and the server of its folder.
+        for process in [*started, *_postgres_serving(pgdata)]:
+            if process.is_running():
+                process.kill()
+    assert server.returncode == 0, log.read_text()
+    assert left == []
+
+
+def test_a_process_killed_outright_does_not_keep_the_server_running(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    pgdata = (data_dir / "pgdata").resolve()
+    join = "from pathlib import Path; from fanlens.db import embedded; "
+    join += f"embedded.ensure_server(Path({str(data_dir)!r}))"
+    killed = subprocess.run(
+        [sys.executable, "-c", join + "; import os, signal; os.kill(os.getpid(), signal.SIGKILL)"],
+        env=fanlens_env(),
+        check=False,
+    )
+    try:
+        assert killed.returncode == -signal.SIGKILL
+        assert _postgres_serving(pgdata), "the killed process left the server running"
+        # The next process to use the folder leaves normally, as the last living user.
+        subprocess.run([sys.executable, "-c", join], env=fanlens_env(), check=True)
+        left = _postgres_serving(pgdata)
+    finally:
         for process in _postgres_serving(pgdata):  # ours alone: its folder is this test's
             process.kill()
-    assert server.returncode == 0, server.stderr.read() if server.stderr else ""
     assert left == []
