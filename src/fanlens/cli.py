@@ -354,10 +354,12 @@ def serve(
     demo_size: DemoSize = "small",
 ) -> None:
     """Serve the API and dashboard, and run the background jobs and their schedule."""
+    from fanlens.api import processes
     from fanlens.db import migrate
     from fanlens.db.engine import database_url, describe_location, get_engine
     from fanlens.jobs.app import ensure_schema
 
+    processes.exit_on_signals()  # from here on, so they stop the embedded server it starts
     bind_host, bind_port = host or settings.host, port or settings.port
     if with_demo:
         _demo(False, demo_size)
@@ -385,7 +387,6 @@ def _serve(host: str, port: int, workers: int, jobs_url: str | None, concurrency
     if workers > 1 and processes.SUPPORTED:
         processes.serve(host, port, workers, jobs_url=jobs_url, job_concurrency=concurrency)
         return
-    _exit_on_signals()
     with job_process.running(jobs_url, concurrency):
         if workers == 1:
             uvicorn.run(
@@ -398,19 +399,6 @@ def _serve(host: str, port: int, workers: int, jobs_url: str | None, concurrency
             processes.APP, factory=True, workers=workers, host=host, port=port,
             log_level="warning", **processes.proxy_options(),
         )  # fmt: skip
-
-
-def _exit_on_signals() -> None:
-    """uvicorn re-raises the signal that stopped it once it has shut down: Python's default
-    SIGTERM action would end the process there and then, leaving the job worker running, and
-    SIGINT's would end it as an error. Both now leave through the `finally` blocks, with 0."""
-    import signal
-
-    def exit_cleanly(signum: int, frame: object) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, exit_cleanly)
-    signal.signal(signal.SIGINT, exit_cleanly)
 
 
 @app.command("generate")

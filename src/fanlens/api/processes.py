@@ -9,13 +9,14 @@ spreads new connections over the sockets by a hash of their addresses.
 The parent binds the port once without SO_REUSEPORT first, so a port already in use (another
 `fanlens serve` included) fails at once instead of quietly sharing its traffic. It also runs
 the one job worker (unless `--no-worker`), restarts any process that dies and stops them all on
-SIGINT or SIGTERM.
+SIGINT, SIGTERM or SIGHUP.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
@@ -31,6 +32,32 @@ from fanlens.kit.errors import InvalidInput
 log = logging.getLogger(__name__)
 APP = "fanlens.api.app:create_app"
 SUPPORTED = hasattr(socket, "SO_REUSEPORT")  # not on Windows: there uvicorn's workers serve
+
+
+# What a terminal (Ctrl+C; SIGHUP when it closes) or a supervisor (systemd, Docker) sends to stop.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def exit_on_signals() -> None:
+    """Leave through `finally` blocks and atexit on SIGINT, SIGTERM and SIGHUP, with status 0.
+
+    Python's default action for SIGTERM and SIGHUP ends the process there and then: no atexit,
+    so the embedded PostgreSQL (stopped by the last process using it, from atexit) kept running.
+    uvicorn shuts down gracefully on SIGINT and SIGTERM and then raises the signal again, which
+    lands here; SIGHUP, which uvicorn ignores, is turned into its SIGTERM."""
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    def as_sigterm(signum: int, frame: FrameType | None) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, leave)
+    signal.signal(signal.SIGINT, leave)
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, as_sigterm)
 
 
 def proxy_options() -> dict[str, Any]:
@@ -71,8 +98,8 @@ def serve(
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
     with job_process.running(jobs_url, job_concurrency):
         _supervise(processes, start, stop)
 
@@ -124,5 +151,6 @@ def _worker(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
+    exit_on_signals()
     config = uvicorn.Config(app, factory=True, log_level="warning", **proxy_options())
     uvicorn.Server(config).run(sockets=[sock])

@@ -2,11 +2,15 @@
 
 pgserver keeps one server per data folder and counts the processes using it behind a file
 lock, so the web server, workers and CLI commands started from the same folder share one
-PostgreSQL; the last process to leave stops it.
+PostgreSQL; the last process to leave stops it (from atexit: `fanlens serve` turns SIGINT,
+SIGTERM and SIGHUP into a clean exit so that it runs). A process that ended without leaving
+(SIGKILL, a crash) is struck off the count by the next one to leave, so it does not keep the
+server running forever.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import warnings
@@ -40,6 +44,8 @@ def ensure_server(data_dir: Path) -> str:
                 server.cleanup()  # stops it: no other process uses it
                 server = pgserver.get_server(pgdata, cleanup_mode="stop")
         _servers[pgdata] = server
+        # atexit runs the last registered first: this, then pgserver's leaving.
+        atexit.register(_forget_departed, server)
     return _sqlalchemy_url(server.get_uri(DATABASE_NAME))
 
 
@@ -48,6 +54,26 @@ def stop_server(data_dir: Path) -> None:
     server = _servers.pop(pgdata_path(data_dir), None)
     if server is not None:
         server.cleanup()
+
+
+def _forget_departed(server: Any) -> None:
+    """Drop the processes that ended without leaving from pgserver's count of users, so the
+    last living one stops the server."""
+    with type(server)._lock:  # pgserver's own lock on the count, shared between processes
+        users = server.global_process_id_list.get()
+        living = [pid for pid in users if _alive(pid)]
+        if living != users:
+            server.global_process_id_list.put(living)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _sole_user(server: Any) -> bool:
