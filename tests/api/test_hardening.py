@@ -120,3 +120,12 @@ def test_8_a_body_over_a_mebibyte_is_refused_before_it_is_read(writer: TestClien
     assert "1048576 bytes" in err["message"]
     chunked = writer.post(url, content=iter([body[: 2**20], body[2**20 :]]), headers=headers)
     assert_error(chunked, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe@lt=Q", b'{"name": ', b"not json"])
+def test_a_body_that_is_not_json_is_a_422(writer: TestClient, body: bytes) -> None:
+    response = writer.post(
+        f"{API}/outreach/segments", content=body, headers={"Content-Type": "application/json"}
+    )
+    fields = _fields(response)  # an undecodable body was a 400 no operation documents
+    assert fields == {"body"} if body.startswith(b"\xff") else fields

@@ -74,6 +74,11 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it cannot parse (bad JSON, bad encoding): a body that does
+        # not fit its schema, so the one validation shape every operation documents.
+        details = [{"field": "body", "in": "body", "message": str(exc.detail)}]
+        return error_response(422, "validation_error", "invalid value for: body", details)
     code = HTTP_CODES.get(exc.status_code, "error")
     return error_response(exc.status_code, code, str(exc.detail), None, exc.headers)
 
