@@ -261,7 +261,9 @@ BEGIN
                n.workspace_id, n.platform
         FROM new_rows n CROSS JOIN (VALUES ('week'), ('month')) g (grain)
         WHERE n.time_precision = 'exact'),
-    known AS (  -- one index probe per follower and grain, not a read of their history
+    -- MATERIALIZED: probed once per follower and grain. Inlined, the planner may put the probe
+    -- inside a nested loop over `added` and run it once per pair of rows (quadratic).
+    known AS MATERIALIZED (  -- one index probe per follower and grain, not a read of their history
         SELECT k.follower_id, k.grain,
                (SELECT min(a.period) FROM follower_active_periods a
                 WHERE a.follower_id = k.follower_id AND a.grain = k.grain) AS cohort
