@@ -1,5 +1,5 @@
-"""Retention at a past `as_of`: activity after the end of as_of's period does not count, so the
-matrix equals one computed independently here from the lines known by then. Worlds are loaded
+"""Retention at a past `as_of`: activity after the end of as_of's day does not count, so the
+matrix equals one computed independently here from the lines known on that day. Worlds are loaded
 through the production ingest path (interchange records)."""
 
 from __future__ import annotations
@@ -82,9 +82,10 @@ def expected(
     types: list[str] | None,
     platform: str | None,
 ) -> list[tuple[date, int, list[int]]]:
-    """(cohort, size, cells) from the exact lines that happened before as_of's period ended."""
+    """(cohort, size, cells) from the exact lines that had happened by the end of as_of's day
+    (every as_of here lies in the past)."""
     first, current = retention.window(grain, periods, as_of)
-    end = retention.midnight(retention.shift(current, grain, 1))
+    end = retention.midnight(as_of + timedelta(days=1))
     known = [x for x in lines if x.at is not None and x.at < end]
     if platform:
         known = [x for x in known if PLATFORMS[x.fan % 2] == platform]
@@ -112,6 +113,32 @@ def expected(
         ]
         out.append((cohort, len(members), cells))
     return out
+
+
+def _check_people(
+    session: Session,
+    workspace_id: Any,
+    m: RetentionMatrix,
+    *,
+    as_of: date,
+    types: list[str] | None,
+    platform: str | None,
+) -> None:
+    """Each cell's people, asked for with the same as_of, are as many as the cell counts."""
+    for c in m.cohorts:
+        for cell in c.cells:
+            people = retention.people(
+                session=session,
+                workspace_id=workspace_id,
+                cohort=c.cohort,
+                period=cell.period,
+                grain=m.grain,
+                mode=m.mode,
+                types=types,
+                platform=platform,
+                as_of=as_of,
+            )
+            assert len(people) == cell.followers, (c.cohort, cell.period)
 
 
 def answer(m: RetentionMatrix) -> list[tuple[date, int, list[int]]]:
@@ -167,6 +194,7 @@ def test_any_as_of_matches_the_lines_known_then(
                 as_of=as_of,
             )
             got[mode] = answer(m)
+            _check_people(session, ws.id, m, as_of=as_of, types=types, platform=platform)
             want = expected(
                 lines,
                 grain=grain,
@@ -204,14 +232,16 @@ CASE = [
 def test_followers_active_after_as_of_stay_in_the_past_matrix(session: Session) -> None:
     ws = _load(session, CASE)
 
-    def cells(grain: Grain, mode: RetentionMode, **kw: Any) -> list[tuple[int, list[int]]]:
+    def cells(
+        grain: Grain, mode: RetentionMode, as_of: date = date(2026, 11, 1), **kw: Any
+    ) -> list[tuple[int, list[int]]]:
         m = retention.matrix(
             session=session,
             workspace_id=ws.id,
             grain=grain,
             mode=mode,
             periods=2,
-            as_of=date(2026, 11, 1),
+            as_of=as_of,
             **kw,
         )
         return [(c.size, [cell.followers for cell in c.cells]) for c in m.cohorts]
@@ -219,6 +249,10 @@ def test_followers_active_after_as_of_stay_in_the_past_matrix(session: Session) 
     assert cells("week", "on") == [(3, [3, 1]), (0, [0])]
     assert cells("week", "on_or_after") == [(3, [3, 1]), (0, [0])]
     assert cells("week", "on_or_after", types=["comment"]) == [(3, [3, 1]), (0, [0])]
-    assert cells("month", "on") == [(3, [3, 1]), (0, [0])]
-    assert cells("month", "on_or_after") == [(3, [3, 1]), (0, [0])]
-    assert cells("month", "on_or_after", types=["comment"]) == [(3, [3, 1]), (0, [0])]
+    # Nov 10 had not happened on Nov 1: the November cell is empty then, filled by Nov 11.
+    assert cells("month", "on") == [(3, [3, 0]), (0, [0])]
+    assert cells("month", "on_or_after") == [(3, [3, 0]), (0, [0])]
+    assert cells("month", "on_or_after", types=["comment"]) == [(3, [3, 0]), (0, [0])]
+    november_11 = date(2026, 11, 11)
+    assert cells("month", "on", november_11) == [(3, [3, 1]), (0, [0])]
+    assert cells("month", "on_or_after", november_11) == [(3, [3, 1]), (0, [0])]

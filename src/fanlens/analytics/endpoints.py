@@ -98,6 +98,13 @@ FirstTouch = Annotated[
     Query(description="Only followers first brought in by this content item (first touch)."),
 ]
 GrainParam = Annotated[Grain, Query(description="Cohort and period length.")]
+AsOf = Annotated[
+    Day | None,
+    Query(
+        description="The day the answer is for (default today): its period is the current one, "
+        "and only what happened by the end of that day counts."
+    ),
+]
 ModeParam = Annotated[
     RetentionMode, Query(description="on = active in period N; on_or_after = in N or later.")
 ]
@@ -116,7 +123,7 @@ def get_retention(
     periods: int = Query(12, ge=1, le=retention.MAX_PERIODS, description="Cohorts shown."),
     types: Types = None,
     first_touch_content_id: FirstTouch = None,
-    as_of: Day | None = Query(None, description="Day in the current period (default today)."),
+    as_of: AsOf = None,
     fmt: FormatParam = None,
 ) -> RetentionMatrix | StreamingResponse:
     """Followers grouped by the week or month they were first seen; per period N after it, how
@@ -151,6 +158,7 @@ def get_retention_people(
     mode: ModeParam = "on",
     types: Types = None,
     first_touch_content_id: FirstTouch = None,
+    as_of: AsOf = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> RetentionPeople:
     """The followers counted in one cell of the retention matrix."""
@@ -164,6 +172,7 @@ def get_retention_people(
         platform=platform,
         types=types,
         first_touch_content_id=first_touch_content_id,
+        as_of=as_of,
         limit=limit,
     )
     return RetentionPeople(items=items)

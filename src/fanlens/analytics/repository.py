@@ -160,9 +160,9 @@ def tier_counts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]
 
 # Any interaction type, no first-touch filter: the matrix kept by the triggers, plus one pass
 # over the cohort's followers for the "on or after" counts. A follower's last active period is
-# the last one up to the current period (`:last`, as_of's): last_seen_at gives it when it lies
-# before the window's end (always so when as_of is today); otherwise one index probe of their
-# active periods, since activity after as_of must not move them out of earlier cells.
+# the last one up to the current period (`:last`): last_seen_at gives it when it lies before the
+# window's end (so unless times lie in the future); otherwise one index probe of their active
+# periods, since later activity must not move them out of earlier cells.
 _RETENTION_CELLS = text(
     """
     WITH cells AS (
@@ -209,7 +209,7 @@ _RETENTION_LOG = text(
         SELECT DISTINCT i.follower_id,
                date_trunc(:grain, i.occurred_at AT TIME ZONE 'UTC')::date AS period
         FROM follower_interactions i JOIN fans ON fans.id = i.follower_id
-        WHERE i.time_precision = 'exact' AND i.occurred_at < :to_ts  -- nothing after as_of
+        WHERE i.time_precision = 'exact' AND i.occurred_at < :to_ts  -- nothing after as_of's day
           AND (CAST(:types AS text[]) IS NULL
                OR i.interaction_type = ANY (CAST(:types AS text[])))),
     marked AS (
@@ -233,7 +233,8 @@ class RetentionQuery:
     first: date
     last: date
     from_ts: datetime
-    to_ts: datetime
+    to_ts: datetime  # the window's end, or the as_of cut when that comes first
+    cut: datetime | None  # a past as_of's day end: nothing after it counts
     platform: str | None
     types: list[str] | None
     content_id: uuid.UUID | None
@@ -246,6 +247,7 @@ class RetentionQuery:
             "last": self.last,
             "from_ts": self.from_ts,
             "to_ts": self.to_ts,
+            "cut": self.cut,
             "platform": self.platform,
             "types": self.types,
             "content": self.content_id,
@@ -269,7 +271,8 @@ _RETENTION_CELLS_ONLY = text(
 def retention_rows(session: Session, q: RetentionQuery, *, unbounded: bool) -> Sequence[Row[Any]]:
     """(cohort, period, active, last_active) rows; bounded reads of every type add `size` and
     leave last_active out (not needed)."""
-    if q.types is not None or q.content_id is not None:
+    # The kept cells hold whole periods: a cut inside one (a past as_of) reads the log.
+    if q.types is not None or q.content_id is not None or q.cut is not None:
         return session.execute(_RETENTION_LOG, q.params()).all()
     return session.execute(
         _RETENTION_CELLS if unbounded else _RETENTION_CELLS_ONLY, q.params()
@@ -291,6 +294,7 @@ _RETENTION_PEOPLE = text(
         WHERE i.follower_id = f.id AND i.occurred_at >= :period_from
           AND i.time_precision = 'exact'
           AND (CAST(:period_to AS timestamptz) IS NULL OR i.occurred_at < :period_to)
+          AND (CAST(:cut AS timestamptz) IS NULL OR i.occurred_at < :cut)
           AND (CAST(:types AS text[]) IS NULL OR i.interaction_type = ANY (CAST(:types AS text[]))))
     ORDER BY f.username NULLS LAST, f.id
     LIMIT :limit

@@ -56,6 +56,14 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
+def known_until(as_of: date | None) -> datetime | None:
+    """The end of a past `as_of`'s day: an answer for that day counts only what had happened by
+    then, so it is the answer fanlens gave on that day. None for today or later: everything."""
+    if as_of is None or as_of >= datetime.now(UTC).date():
+        return None
+    return midnight(as_of + timedelta(days=1))
+
+
 def _query(
     *,
     workspace_id: uuid.UUID,
@@ -65,16 +73,20 @@ def _query(
     platform: str | None,
     types: list[str] | None,
     content_id: uuid.UUID | None,
+    as_of: date | None,
 ) -> RetentionQuery:
     if types and any("\x00" in t or not t.strip() for t in types):
         raise InvalidInput("interaction types must be non-empty names")
+    end = midnight(shift(last, grain, 1))
+    cut = known_until(as_of)
     return RetentionQuery(
         workspace_id=workspace_id,
         grain=grain,
         first=first,
         last=last,
         from_ts=midnight(first),
-        to_ts=midnight(shift(last, grain, 1)),
+        to_ts=min(end, cut) if cut else end,
+        cut=cut,
         platform=platform.lower() if platform else None,
         types=sorted({t.lower() for t in types}) if types else None,
         content_id=content_id,
@@ -109,6 +121,7 @@ def matrix(
         platform=platform,
         types=types,
         content_id=first_touch_content_id,
+        as_of=as_of,
     )
     rows = repository.retention_rows(session, q, unbounded=mode == "on_or_after")
     sizes = _sizes(session, q, rows)
@@ -223,10 +236,11 @@ def people(
     platform: str | None = None,
     types: list[str] | None = None,
     first_touch_content_id: uuid.UUID | None = None,
+    as_of: date | None = None,
     limit: int = 100,
 ) -> list[RetentionPerson]:
     """The followers counted in one cell: the cohort's followers active in period N (or in
-    N or later)."""
+    N or later), counting only what had happened by the end of a past `as_of`'s day."""
     start = period_start(cohort, grain)
     q = _query(
         workspace_id=workspace_id,
@@ -236,6 +250,7 @@ def people(
         platform=platform,
         types=types,
         content_id=first_touch_content_id,
+        as_of=as_of,
     )
     target = shift(start, grain, period)
     rows = repository.retention_people(
