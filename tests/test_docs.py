@@ -1,16 +1,60 @@
-"""Docs that cannot rot: every setting and CLI command is documented in README.md."""
+"""Docs that cannot rot: README.md and docs/*.md are checked against the code they describe.
+
+Every setting, CLI command and REST endpoint is documented in README.md; every endpoint has its
+row in docs/architecture.md's table of where answers are computed; every link and anchor
+resolves; every `src/fanlens/...` path and `fanlens.module.name` mentioned exists; README.md
+stays short; no page tells the history of the work. Nothing here starts a server: the FastAPI
+app is built in-process and asked for its OpenAPI document.
+"""
 
 from __future__ import annotations
 
+import importlib
+import re
+from functools import cache
 from pathlib import Path
 
 import pytest
 import typer.main
 
+from fanlens.api.app import create_app
+from fanlens.api.schemas import API_PREFIX
 from fanlens.cli import app
 from fanlens.config import Settings
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).parent.parent
+README_PATH = ROOT / "README.md"
+DOC_PATHS = [README_PATH, *sorted((ROOT / "docs").glob("*.md"))]
+README = README_PATH.read_text(encoding="utf-8")
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+README_MAX_LINES = 700
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+# Docs state what is true now; these phrases tell how it came to be.
+HISTORY = [
+    r"\b[Ss]essions? \d",
+    r"\b[Rr]ound \d",
+    r"\b[Pp]reviously\b",
+    r"\b(?:[Tt]his|[Ll]ast|[Nn]ext|[Ee]arlier) (?:session|round)\b",
+    r"\b[Ww]hat changed\b",
+    r"\bnow faster\b",
+    r"\b[Ff]or the record\b",
+    r"\bwent from\b",
+    r"\b[Mm]igration \d{4}\b",
+]
+
+
+def _name(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _prose(text: str) -> str:
+    """The text without fenced code blocks (examples are not links or claims)."""
+    return re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
 
 
 def _commands(group: typer.Typer, prefix: str = "fanlens") -> list[str]:
@@ -29,6 +73,74 @@ def _commands(group: typer.Typer, prefix: str = "fanlens") -> list[str]:
     return names
 
 
+def _endpoint(method: str, path: str) -> str:
+    """`GET content/{}`: the API prefix dropped and every path parameter written `{}`."""
+    if path.startswith(API_PREFIX + "/"):
+        path = path[len(API_PREFIX) + 1 :]
+    return f"{method.upper()} {re.sub(r'{[^}]*}', '{}', path)}"
+
+
+def _openapi_endpoints() -> list[str]:
+    paths = create_app().openapi()["paths"]
+    return sorted(
+        _endpoint(method, path)
+        for path, operations in paths.items()
+        for method in operations
+        if method.upper() in METHODS
+    )
+
+
+def _documented_endpoints(text: str) -> set[str]:
+    methods = "|".join(METHODS)
+    spans = re.findall(rf"`((?:{methods}) [^`\s]+)`", text)
+    return {_endpoint(*span.split(" ", 1)) for span in spans}
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    return text[start : end if end != -1 else None]
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading."""
+    text = re.sub(r"[`*_]|\[|\]\([^)]*\)", "", heading.strip().lower())
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+@cache
+def _anchors(path: Path) -> frozenset[str]:
+    headings = re.findall(r"^#{1,6} (.+)$", _prose(_text(path)), flags=re.M)
+    return frozenset(_slug(h) for h in headings)
+
+
+def _unknown_anchor(file: Path, anchor: str) -> bool:
+    return bool(anchor) and file.suffix == ".md" and anchor not in _anchors(file)
+
+
+def _links(path: Path) -> list[str]:
+    return re.findall(r"\[[^\]]*\]\(([^)\s]+)\)", _prose(_text(path)))
+
+
+def _resolves(name: str) -> bool:
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+ENDPOINTS = _openapi_endpoints()
+
+
 @pytest.mark.parametrize("field", sorted(Settings.model_fields))
 def test_every_setting_is_documented(field: str) -> None:
     assert f"`FANLENS_{field.upper()}`" in README
@@ -37,3 +149,60 @@ def test_every_setting_is_documented(field: str) -> None:
 @pytest.mark.parametrize("command", _commands(app))
 def test_every_cli_command_is_documented(command: str) -> None:
     assert f"`{command}" in README
+
+
+def test_the_cli_is_named_with_its_path() -> None:
+    assert "`.venv/bin/fanlens`" in README
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_every_endpoint_is_in_the_readme(endpoint: str) -> None:
+    assert endpoint in _documented_endpoints(README)
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_every_endpoint_says_where_its_answer_is_computed(endpoint: str) -> None:
+    table = _section(ARCHITECTURE, "## Where each answer is computed")
+    assert endpoint in _documented_endpoints(table)
+
+
+def test_documented_endpoints_exist() -> None:
+    documented = _documented_endpoints(README) | _documented_endpoints(ARCHITECTURE)
+    api_like = {e for e in documented if not e.split(" ", 1)[1].startswith(("/", "http"))}
+    assert api_like - set(ENDPOINTS) == set()
+
+
+@pytest.mark.parametrize("path", DOC_PATHS, ids=_name)
+def test_links_and_anchors_resolve(path: Path) -> None:
+    broken = []
+    for link in _links(path):
+        if re.match(r"[a-z]+:", link):  # https:, mailto:
+            continue
+        target, _, anchor = link.partition("#")
+        file = (path.parent / target).resolve() if target else path
+        if not file.exists() or _unknown_anchor(file, anchor):
+            broken.append(link)
+    assert broken == []
+
+
+@pytest.mark.parametrize("path", DOC_PATHS, ids=_name)
+def test_source_paths_exist(path: Path) -> None:
+    mentioned = {p.rstrip(".,:;") for p in re.findall(r"src/fanlens/[\w./-]*", _text(path))}
+    assert sorted(p for p in mentioned if not (ROOT / p).exists()) == []
+
+
+@pytest.mark.parametrize("path", DOC_PATHS, ids=_name)
+def test_python_names_exist(path: Path) -> None:
+    names = set(re.findall(r"`(fanlens(?:\.[A-Za-z_]\w*){2,})`", _text(path)))
+    assert sorted(n for n in names if not _resolves(n)) == []
+
+
+def test_readme_is_short() -> None:
+    assert len(README.splitlines()) <= README_MAX_LINES
+
+
+@pytest.mark.parametrize("path", DOC_PATHS, ids=_name)
+def test_no_history(path: Path) -> None:
+    text = _text(path)
+    found = [m.group(0) for pattern in HISTORY for m in re.finditer(pattern, text)]
+    assert found == []
