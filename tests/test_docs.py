@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
+from fastapi.responses import HTMLResponse
 
 from fanlens.api.app import create_app
 from fanlens.api.schemas import API_PREFIX
@@ -29,6 +32,7 @@ README = README_PATH.read_text(encoding="utf-8")
 ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 README_MAX_LINES = 700
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+APP = create_app()
 
 # Docs state what is true now; these phrases tell how it came to be.
 HISTORY = [
@@ -81,7 +85,7 @@ def _endpoint(method: str, path: str) -> str:
 
 
 def _openapi_endpoints() -> list[str]:
-    paths = create_app().openapi()["paths"]
+    paths = APP.openapi()["paths"]
     return sorted(
         _endpoint(method, path)
         for path, operations in paths.items()
@@ -138,6 +142,23 @@ def _resolves(name: str) -> bool:
     return False
 
 
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        yield from _routes(included.routes) if included is not None else [route]
+
+
+def _pages() -> list[str]:
+    """The dashboard's pages: GET routes under /analytics that answer HTML."""
+    pages = set()
+    for route in _routes(APP.routes):
+        answers = getattr(route, "response_class", None)
+        answers = getattr(answers, "value", answers)  # FastAPI's Default(...) wrapper
+        if "GET" in getattr(route, "methods", ()) and answers is HTMLResponse:
+            pages.add(re.sub(r"{[^}]*}", "{}", route.path))
+    return sorted(p for p in pages if p.startswith("/analytics"))
+
+
 ENDPOINTS = _openapi_endpoints()
 
 
@@ -164,6 +185,14 @@ def test_every_endpoint_is_in_the_readme(endpoint: str) -> None:
 def test_every_endpoint_says_where_its_answer_is_computed(endpoint: str) -> None:
     table = _section(ARCHITECTURE, "## Where each answer is computed")
     assert endpoint in _documented_endpoints(table)
+
+
+@pytest.mark.parametrize("page", _pages())
+def test_every_page_is_in_the_readme(page: str) -> None:
+    documented = {
+        re.sub(r"{[^}]*}", "{}", p) for p in re.findall(r"`(/analytics[^`\s?]*)`", README)
+    }
+    assert page in documented
 
 
 def test_documented_endpoints_exist() -> None:
