@@ -412,7 +412,7 @@ def serve(url: str, workers: int, floor: bool = False) -> tuple[subprocess.Popen
                "--port", str(port), "--workers", str(workers)]  # fmt: skip
     if floor:  # the same worker processes, serving benchmarks/api_floor.py's app
         code = f"serve('127.0.0.1', {port}, {workers}, app='{FLOOR_APP}')"
-        command = [sys.executable, "-c", f"from fanlens.api.processes import serve; {code}"]
+        command = [sys.executable, "-c", f"from fanlens.server.processes import serve; {code}"]
     server = subprocess.Popen(
         command,
         env=env,

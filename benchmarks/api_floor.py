@@ -23,7 +23,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fanlens.api.dependencies import in_one_hop
-from fanlens.api.schemas import Page
 from fanlens.audience import service as audience
 from fanlens.audience.schemas import FollowerDetail, Leaderboard
 from fanlens.auth.service import Principal
@@ -32,6 +31,7 @@ from fanlens.content.schemas import ContentDetail
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
 from fanlens.interactions.schemas import ActivityItem
+from fanlens.kit.pagination import Page
 
 _LEADERBOARD = TypeAdapter(Leaderboard)
 _DETAIL = TypeAdapter(FollowerDetail)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from benchmarks._db import fresh_database
 from fanlens.audience.service import get_or_create_follower
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.interchange import InteractionRecord, parse_line
 from fanlens.interactions.service import record_interaction
 

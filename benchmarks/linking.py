@@ -15,9 +15,9 @@ import time
 import uuid
 from collections import namedtuple
 
-from fanlens.analytics.linking import AUTO_WINDOW, MIN_SIMILARITY, WINDOW, _candidates, _groups
 from fanlens.config import settings
-from fanlens.interactions.generate import SIZES, generate_world
+from fanlens.content.linking import AUTO_WINDOW, MIN_SIMILARITY, WINDOW, _candidates, _groups
+from fanlens.demo.generate import SIZES, generate_world
 
 PostRow = namedtuple("PostRow", "id platform caption title posted_at content_id")
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from benchmarks._db import fresh_database
 from fanlens.config import settings
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.outreach import delivery, service
 from fanlens.outreach.channels import Outgoing, WebhookChannel

@@ -29,9 +29,9 @@ from tests.helpers import free_port
 
 from benchmarks._db import largest_workspace
 from benchmarks.api import Size, admin_url, build_world, create_db, drop_db
-from fanlens.api.app import create_app
 from fanlens.auth import service as tokens
 from fanlens.db import migrate
+from fanlens.server.app import create_app
 from fanlens.users import service as users
 
 API = "/api/social-analytics"

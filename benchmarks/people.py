@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tests.people.helpers import load, merged_pairs, planted_pairs, precision_recall
 
 from benchmarks._db import fresh_database
-from fanlens.interactions.generate import World, generate_world
+from fanlens.demo.generate import World, generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.people import service
 from fanlens.workspaces import service as workspace_service

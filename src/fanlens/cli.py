@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from fanlens.config import settings
 from fanlens.kit import logging as kit_logging
+from fanlens.kit.cli import WorkspaceOption, console, friendly_errors
 from fanlens.kit.errors import FanlensError
 
 app = typer.Typer(
@@ -37,24 +35,6 @@ app.add_typer(score_app, name="score")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(alerts_app, name="alerts")
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly_errors(func: F) -> F:
-    """Domain errors become a clear message and exit code 1 instead of a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except FanlensError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}")
-            raise typer.Exit(1) from exc
-
-    return wrapper  # type: ignore[return-value]
-
 
 @app.callback()
 def main() -> None:
@@ -67,7 +47,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     """Create or migrate the schema to the latest revision."""
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
-    from fanlens.jobs.app import ensure_schema
+    from fanlens.db.queue import ensure_schema
 
     console.print(f"database: {describe_location()}")
     migrate.upgrade(get_engine(), revision)
@@ -290,10 +270,10 @@ DemoSize = Annotated[str, typer.Option(help="World size: tiny or small (about a 
 
 
 def _demo(reset: bool, size: str) -> None:
-    from fanlens import demo
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
-    from fanlens.jobs.app import ensure_schema
+    from fanlens.db.queue import ensure_schema
+    from fanlens.demo import service as demo
 
     if size not in ("tiny", "small"):
         raise FanlensError("--size must be tiny or small")
@@ -354,10 +334,10 @@ def serve(
     demo_size: DemoSize = "small",
 ) -> None:
     """Serve the API and dashboard, and run the background jobs and their schedule."""
-    from fanlens.api import processes
     from fanlens.db import migrate
     from fanlens.db.engine import database_url, describe_location, get_engine
-    from fanlens.jobs.app import ensure_schema
+    from fanlens.db.queue import ensure_schema
+    from fanlens.server import processes
 
     processes.exit_on_signals()  # from here on, so they stop the embedded server it starts
     bind_host, bind_port = host or settings.host, port or settings.port
@@ -380,9 +360,9 @@ def _serve(host: str, port: int, workers: int, jobs_url: str | None, concurrency
     """uvicorn in this process (one worker) or several processes, and the job worker."""
     import uvicorn
 
-    from fanlens.api import processes
-    from fanlens.api.app import create_app
     from fanlens.jobs import process as job_process
+    from fanlens.server import processes
+    from fanlens.server.app import create_app
 
     if workers > 1 and processes.SUPPORTED:
         processes.serve(host, port, workers, jobs_url=jobs_url, job_concurrency=concurrency)
@@ -411,7 +391,7 @@ def generate(
     output: Annotated[str, typer.Option("--output", "-o", help="File, or - for stdout.")] = "-",
 ) -> None:
     """Write a synthetic world as interchange JSONL (.gz compresses)."""
-    from fanlens.interactions.generate import generate_world
+    from fanlens.demo.generate import generate_world
     from fanlens.kit.files import open_text_for_write
 
     try:
@@ -481,7 +461,6 @@ def simulate(
 
 
 def _register_connectors() -> None:
-    # Imported last: fanlens.connectors.cli uses friendly_errors from this module.
     from fanlens.connectors.cli import account_app, sync_command
 
     app.add_typer(account_app, name="account")
@@ -538,18 +517,12 @@ _register_people()
 
 
 def _register_outreach() -> None:
-    # Imported last: fanlens.outreach.cli uses friendly_errors from this module.
     from fanlens.outreach.cli import outreach_app
 
     app.add_typer(outreach_app, name="outreach")
 
 
 _register_outreach()
-
-
-WorkspaceOption = Annotated[
-    str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
-]
 
 
 def _workspace_id(session: Any, name: str | None) -> Any:
@@ -784,7 +757,8 @@ def worker(
     """Run background jobs and the schedule (account syncs, nightly rescore, weekly drop check)."""
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
-    from fanlens.jobs.app import create_app, ensure_schema
+    from fanlens.db.queue import ensure_schema
+    from fanlens.jobs.app import create_app
 
     console.print(f"database: {describe_location()}")
     migrate.upgrade(get_engine())
@@ -795,7 +769,7 @@ def worker(
 
 
 def _register_content_links() -> None:
-    from fanlens.analytics import cli as content_cli
+    from fanlens.content import cli as content_cli
 
     for name, func in (
         ("suggestions", content_cli.suggestions),

@@ -15,10 +15,10 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from fanlens.analytics import linking
 from fanlens.config import settings
+from fanlens.content import linking
 from fanlens.content.models import ContentPost
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.interactions.service import ingest_body
 from tests.fixtures.builders import create_workspace

@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from fanlens.api.app import create_app
 from fanlens.auth import service as auth_service
 from fanlens.content.models import ContentPost
+from fanlens.server.app import create_app
 from tests.fixtures.builders import (
     create_content,
     create_follower,

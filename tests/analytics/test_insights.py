@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.analytics import insights
 from fanlens.analytics.retention import midnight, shift
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.kit.errors import InvalidInput, NotFound
 from fanlens.scoring.models import FollowerTierChange

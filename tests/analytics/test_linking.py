@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fanlens.analytics import linking
+from fanlens.content import linking
 from fanlens.content.models import ContentPost
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.kit.errors import Conflict
 from tests.fixtures.builders import (

@@ -27,9 +27,9 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from fanlens.api.app import create_app
 from fanlens.auth import service as auth_service
 from fanlens.content.models import ContentTag
+from fanlens.server.app import create_app
 from tests.fixtures.builders import (
     create_content,
     create_follower,

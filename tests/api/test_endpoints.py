@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from fanlens.api.app import create_app
+from fanlens.server.app import create_app
 from tests.api.conftest import API, World
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from fanlens.api.app import create_app
 from fanlens.api.csv import cell, write_rows
 from fanlens.api.dependencies import WriteScope
+from fanlens.server.app import create_app
 from tests.api.conftest import API, World
 
 

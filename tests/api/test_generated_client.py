@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fanlens.api.app import create_app
+from fanlens.server.app import create_app
 from tests.api.conftest import World, _world
 from tests.helpers import fanlens_env, free_port, wait_for_http
 

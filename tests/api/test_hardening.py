@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from fanlens.api.app import create_app
+from fanlens.server.app import create_app
 from tests.api.conftest import API, World
 from tests.api.test_errors_and_csv import assert_error
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from fanlens.api.app import create_app
+from fanlens.server.app import create_app
 from tests.api.conftest import API, World
 
 # Every {param} of the API's paths, filled with workspace A's ids.

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from fanlens.api.app import create_app
+from fanlens.server.app import create_app
 from tests.api.conftest import World
 
 CHECKS = [

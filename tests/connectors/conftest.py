@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 from fanlens.config import settings
 from fanlens.connectors import credentials, service
 from fanlens.db.engine import unit_of_work
-from fanlens.interactions.generate import World, generate_world
+from fanlens.demo.generate import World, generate_world
 from fanlens.kit.http import HttpOptions
 from fanlens.simulators.run import RunningSimulator, start_simulator
 from fanlens.workspaces import repository as workspaces

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from fanlens.interactions.generate import World
+from fanlens.demo.generate import World
 from fanlens.simulators import ids
 
 # Interaction types each platform's API reveals (README's table): the rest are not available.

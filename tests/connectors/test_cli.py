@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from fanlens.interactions.generate import World
+from fanlens.demo.generate import World
 from fanlens.simulators import ids
 from tests.connectors.expectations import expected_counts, stored_counts
 from tests.helpers import fanlens_env, run_cli

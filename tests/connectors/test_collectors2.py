@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from fanlens.connectors import service
 from fanlens.connectors.sync import sync_account
 from fanlens.db.engine import unit_of_work
-from fanlens.interactions.generate import World
+from fanlens.demo.generate import World
 from fanlens.simulators import ids
 from fanlens.simulators.run import RunningSimulator
 from tests.connectors.conftest import add_account, fast_http

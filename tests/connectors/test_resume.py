@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from fanlens.connectors.sync import SyncBusy, sync_account
-from fanlens.interactions.generate import World
+from fanlens.demo.generate import World
 from tests.connectors.conftest import add_account, fast_http
 from tests.connectors.expectations import (
     expected_counts,

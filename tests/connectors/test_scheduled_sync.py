@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from fanlens.interactions.generate import World
-from fanlens.jobs.app import ensure_schema
+from fanlens.db.queue import ensure_schema
+from fanlens.demo.generate import World
 from tests.connectors.conftest import add_account
 from tests.helpers import fanlens_env
 

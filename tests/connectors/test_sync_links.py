@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from fanlens.analytics import linking
 from fanlens.connectors.sync import sync_account
+from fanlens.content import linking
 from fanlens.db.engine import unit_of_work
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.simulators import ids
 from fanlens.workspaces import repository as workspaces
 from tests.analytics.test_auto_link import _db_pairs, _first_moved_post, _truth

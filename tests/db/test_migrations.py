@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 from fanlens.db import migrate
-from fanlens.db.models import Base
+from fanlens.models import Base
 
 pytestmark = pytest.mark.conformance
 

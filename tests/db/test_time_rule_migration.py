@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from fanlens.db import migrate
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 
 EXACT_DAY = "CASE WHEN time_precision = 'exact' THEN (occurred_at AT TIME ZONE 'UTC')::date END"

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 
 ANCHOR = datetime(2026, 12, 6, 4, 30, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentPost
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import Batch, IngestSummary, import_stream, ingest_records
 from fanlens.interactions.models import FollowerInteraction, IngestReject
 from fanlens.workspaces.models import Workspace

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from tests.helpers import fanlens_env, run_cli
 
 TABLES = (

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentItem, ContentPost
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import IngestSummary, import_stream, ingest_records
 from fanlens.interactions.models import FollowerInteraction, IngestReject
 from fanlens.scoring.schemas import DEFAULT_WEIGHTS

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.interchange import Invalid, parse_object
 
 SCHEMA = json.loads(

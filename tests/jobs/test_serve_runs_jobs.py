@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
-from fanlens.jobs.app import ensure_schema
+from fanlens.db.queue import ensure_schema
 from tests.helpers import fanlens_env, free_port, run_cli, wait_for_http
 
 API = "/api/social-analytics"

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from fanlens.jobs.app import conninfo, ensure_schema
+from fanlens.db.queue import conninfo, ensure_schema
 from fanlens.scoring.runner import rescore_all
 from fanlens.scoring.schemas import RescoreResult
 from tests.fixtures.builders import create_follower, create_workspace

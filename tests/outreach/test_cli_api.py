@@ -13,8 +13,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from fanlens.api.app import create_app
 from fanlens.auth import service as auth_service
+from fanlens.server.app import create_app
 from tests.fixtures.builders import create_workspace
 from tests.helpers import fanlens_env, run_cli
 from tests.outreach.helpers import fan, person

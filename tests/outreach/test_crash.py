@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from fanlens.jobs.app import ensure_schema
+from fanlens.db.queue import ensure_schema
 from fanlens.outreach import delivery, service
 from fanlens.outreach.schemas import SettingsIn
 from tests.fixtures.builders import create_workspace

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from fanlens.interactions.generate import World
+from fanlens.demo.generate import World
 from fanlens.interactions.ingest import ingest_records
 
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from fanlens.api.app import create_app
 from fanlens.auth import service as auth_service
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
+from fanlens.server.app import create_app
 from fanlens.workspaces import service as workspace_service
 from tests.connectors.asgi_server import serve
 from tests.fixtures.builders import create_follower, create_workspace

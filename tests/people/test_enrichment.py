@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 
 from fanlens.connectors.sync import sync_account
 from fanlens.db.engine import unit_of_work
-from fanlens.interactions.generate import World
+from fanlens.demo.generate import World
 from fanlens.interactions.ingest import ingest_records
 from fanlens.people.runner import enrich_account, run_all
 from fanlens.simulators.ids import mastodon_account_id

@@ -11,9 +11,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from fanlens.api.app import create_app
 from fanlens.auth import service as auth_service
 from fanlens.sentiment import runner
+from fanlens.server.app import create_app
 from tests.fixtures.builders import create_follower, create_workspace
 from tests.helpers import fanlens_env, run_cli
 from tests.sentiment.helpers import NEGATIVE, POSITIVE, comment, content_with_post
@@ -116,7 +116,7 @@ def test_api_summary_questions_and_correction(fresh_database_url: str) -> None:
 
 
 def test_the_job_is_queued_once_per_workspace_when_a_queue_exists(fresh_database_url: str) -> None:
-    from fanlens.jobs.app import ensure_schema
+    from fanlens.db.queue import ensure_schema
 
     ensure_schema(fresh_database_url)
     _, _, _, ws_id = _seed(fresh_database_url)

@@ -22,16 +22,16 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from fanlens.api import processes
-from fanlens.api.app import create_app
 from fanlens.auth import service as tokens
 from fanlens.config import settings
 from fanlens.connectors import repository as connector_repository
 from fanlens.connectors import service as connectors
 from fanlens.connectors.base import RetiredMetric
-from fanlens.interactions.generate import generate_world
+from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.sentiment.runner import analyse_pending
+from fanlens.server import processes
+from fanlens.server.app import create_app
 from fanlens.users import service as users
 from fanlens.workspaces import repository as workspaces
 from fanlens.workspaces import service as workspace_service

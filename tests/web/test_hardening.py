@@ -18,8 +18,8 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from fanlens.api.app import create_app
 from fanlens.config import settings
+from fanlens.server.app import create_app
 from fanlens.users import service as users
 from fanlens.web.rendering import http_url
 from tests.helpers import fanlens_env, run_cli

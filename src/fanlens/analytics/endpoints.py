@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
 
-from fanlens.analytics import insights, linking, retention, service
+from fanlens.analytics import insights, retention, service
 from fanlens.analytics.schemas import (
     BestPlatform,
     BestTime,
@@ -34,6 +34,7 @@ from fanlens.api.params import NO_NUL, FormatParam, Platform
 from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
 from fanlens.connectors import service as connector_service
 from fanlens.connectors.schemas import SyncHealth
+from fanlens.content import linking
 from fanlens.kit.bounds import Day
 
 router = APIRouter(tags=["analytics"])

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
+from fanlens.kit import locks
 from fanlens.scoring.models import FollowerEngagementScore
 
 follower_cohorts = table(
@@ -478,8 +479,8 @@ _DECISION_COLUMNS = (
 
 def lock_auto_link(session: Session, workspace_id: uuid.UUID) -> None:
     """Held to the end of the transaction, so automatic linking reads what the last one did."""
-    stmt = text("SELECT pg_advisory_xact_lock(hashtext('content-auto-link:' || CAST(:ws AS text)))")
-    session.execute(stmt, {"ws": workspace_id})
+    stmt = text("SELECT pg_advisory_xact_lock(:cls, hashtext(CAST(:ws AS text)))")
+    session.execute(stmt, {"cls": locks.CONTENT_AUTO_LINK, "ws": workspace_id})
 
 
 def linkable_posts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:

@@ -1,12 +1,10 @@
-"""Shapes shared by every router: the error body and the page of a list."""
+"""Shapes shared by every router: the error body, response examples and links."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, Field
-
-T = TypeVar("T")
 
 
 class ErrorBody(BaseModel):
@@ -17,13 +15,6 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` for the next page; null on the last page."
-    )
 
 
 API_PREFIX = "/api/social-analytics"  # where api/router.py mounts every domain's router

@@ -19,7 +19,7 @@ from fanlens.api.params import (
     Text,
     Timestamp,
 )
-from fanlens.api.schemas import CSV_RESPONSE, Page, link
+from fanlens.api.schemas import CSV_RESPONSE, link
 from fanlens.audience import service
 from fanlens.audience.repository import FollowerFilters
 from fanlens.audience.schemas import (
@@ -31,6 +31,7 @@ from fanlens.audience.schemas import (
     Tier,
 )
 from fanlens.auth.service import Principal
+from fanlens.kit.pagination import Page
 
 router = APIRouter(prefix="/followers", tags=["followers"])
 LEADERBOARD_MAX = 500

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from fanlens.api.schemas import Page
 from fanlens.interactions.schemas import ActivityItem
+from fanlens.kit.pagination import Page
 from fanlens.scoring.schemas import ScoreExplanation, TierChangeOut
 
 Tier = Literal["super_fan", "active", "lurker", "inactive"]

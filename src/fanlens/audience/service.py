@@ -10,7 +10,6 @@ from pydantic import TypeAdapter
 from sqlalchemy import Engine, Row, Select
 from sqlalchemy.orm import Session
 
-from fanlens.api.schemas import Page
 from fanlens.audience import repository
 from fanlens.audience.models import Follower
 from fanlens.audience.repository import FollowerFilters, FollowerShape
@@ -28,7 +27,7 @@ from fanlens.interactions.repository import ActivityFilters
 from fanlens.interactions.schemas import ActivityItem
 from fanlens.kit import listing
 from fanlens.kit.errors import InvalidInput, NotFound
-from fanlens.kit.pagination import Order, SortKind
+from fanlens.kit.pagination import Order, Page, SortKind
 from fanlens.scoring import service as scoring_service
 
 

@@ -6,20 +6,17 @@ import uuid
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from fanlens.cli import friendly_errors
 from fanlens.config import settings
+from fanlens.kit.cli import console, err_console, friendly_errors
 
 account_app = typer.Typer(
     help="Connected accounts (YouTube, Bluesky, Mastodon, Instagram, TikTok).", no_args_is_help=True
 )
 add_app = typer.Typer(help="Connect an account.", no_args_is_help=True)
 account_app.add_typer(add_app, name="add")
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 
 Workspace = Annotated[
     str | None, typer.Option(help="Workspace name (default: FANLENS_DEFAULT_WORKSPACE).")

@@ -14,9 +14,7 @@ from fanlens.connectors import models
 from fanlens.connectors.base import Reject, RetiredMetric
 from fanlens.connectors.models import Account, SyncRun, SyncState
 from fanlens.interactions.models import IngestReject
-
-# First half of the two-key advisory lock; the second is the account id's hash.
-SYNC_LOCK_CLASS = 0x66616E6C  # "fanl"
+from fanlens.kit import locks
 
 
 def get_account(session: Session, account_id: uuid.UUID) -> Account | None:
@@ -195,7 +193,7 @@ def try_sync_lock(connection: Connection, account_id: uuid.UUID) -> bool:
     return bool(
         connection.execute(
             text("SELECT pg_try_advisory_lock(:cls, hashtext(:account))"),
-            {"cls": SYNC_LOCK_CLASS, "account": str(account_id)},
+            {"cls": locks.ACCOUNT_SYNC, "account": str(account_id)},
         ).scalar_one()
     )
 
@@ -203,7 +201,7 @@ def try_sync_lock(connection: Connection, account_id: uuid.UUID) -> bool:
 def release_sync_lock(connection: Connection, account_id: uuid.UUID) -> None:
     connection.execute(
         text("SELECT pg_advisory_unlock(:cls, hashtext(:account))"),
-        {"cls": SYNC_LOCK_CLASS, "account": str(account_id)},
+        {"cls": locks.ACCOUNT_SYNC, "account": str(account_id)},
     )
 
 

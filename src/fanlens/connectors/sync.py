@@ -123,8 +123,8 @@ def _sync_locked(
 def _auto_link(engine: Engine, workspace_id: uuid.UUID) -> None:
     """Posts this sync stored may be cross-posts of other platforms' posts: link those beyond
     doubt, in a transaction of their own once every page has committed."""
-    from fanlens.analytics.linking import auto_link
     from fanlens.config import settings
+    from fanlens.content.linking import auto_link
 
     with unit_of_work(engine) as session:
         moved = auto_link(

@@ -19,11 +19,12 @@ from fanlens.api.params import (
     Text,
     Timestamp,
 )
-from fanlens.api.schemas import CSV_RESPONSE, Page, link
+from fanlens.api.schemas import CSV_RESPONSE, link
 from fanlens.auth.service import Principal
 from fanlens.content import service
 from fanlens.content.repository import ContentFilters
 from fanlens.content.schemas import ContentDetail, ContentSort, ContentSummary
+from fanlens.kit.pagination import Page
 
 router = APIRouter(prefix="/content", tags=["content"])
 

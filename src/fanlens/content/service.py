@@ -10,7 +10,6 @@ from pydantic import TypeAdapter
 from sqlalchemy import Engine, Row, Select
 from sqlalchemy.orm import Session
 
-from fanlens.api.schemas import Page
 from fanlens.content import repository
 from fanlens.content.repository import ContentFilters, ContentShape
 from fanlens.content.schemas import (
@@ -20,7 +19,7 @@ from fanlens.content.schemas import (
 )
 from fanlens.kit import listing
 from fanlens.kit.errors import NotFound
-from fanlens.kit.pagination import Order, SortKind
+from fanlens.kit.pagination import Order, Page, SortKind
 from fanlens.sentiment import service as sentiment
 
 SORT_KINDS: dict[str, SortKind] = {

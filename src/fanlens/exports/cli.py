@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from fanlens.config import settings
 from fanlens.exports.service import ExportSummary, import_sections, read_sections
-
-console = Console(soft_wrap=True)
+from fanlens.kit.cli import console
 
 
 def import_export_command(

@@ -12,12 +12,11 @@ from pydantic import TypeAdapter
 from sqlalchemy import Engine, Row, Select
 from sqlalchemy.orm import Session
 
-from fanlens.api.schemas import Page
 from fanlens.interactions import repository
 from fanlens.interactions.repository import ActivityFilters, ActivityShape
 from fanlens.interactions.schemas import ActivityItem
 from fanlens.kit import listing
-from fanlens.kit.pagination import Order
+from fanlens.kit.pagination import Order, Page
 
 SORT = "occurred_at"
 _ITEMS = TypeAdapter(list[ActivityItem])

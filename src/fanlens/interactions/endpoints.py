@@ -18,13 +18,14 @@ from fanlens.api.params import (
     Text,
     Timestamp,
 )
-from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse, Page
+from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
 from fanlens.auth.service import Principal
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
 from fanlens.interactions.schemas import ActivityItem, IngestResult, RejectedLine
 from fanlens.interactions.service import ingest_body
 from fanlens.kit.errors import PayloadTooLarge
+from fanlens.kit.pagination import Page
 
 router = APIRouter(tags=["activity"])
 

@@ -74,8 +74,8 @@ def _unreadable(path: str) -> str | None:
 def auto_link_posts(workspace_id: uuid.UUID, console: Console) -> None:
     """New posts may be cross-posts of stored ones: link those beyond doubt (own transaction,
     after the batches: it reads every post the import stored)."""
-    from fanlens.analytics.linking import auto_link
     from fanlens.config import settings
+    from fanlens.content.linking import auto_link
 
     with unit_of_work() as session:
         moved = auto_link(

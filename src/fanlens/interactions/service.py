@@ -99,7 +99,7 @@ def ingest_body(
     posts that are cross-posts beyond doubt are linked, as after an import."""
     summary = _ingest_body(session=session, workspace_id=workspace_id, body=body, as_array=as_array)
     if summary.posts_created:
-        from fanlens.analytics.linking import auto_link
+        from fanlens.content.linking import auto_link
 
         confidence = settings.content_auto_link_confidence
         auto_link(session=session, workspace_id=workspace_id, confidence=confidence)

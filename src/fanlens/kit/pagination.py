@@ -1,4 +1,5 @@
-"""Keyset pagination: an opaque cursor holding the last row's sort value and id.
+"""Keyset pagination: a page of items, and an opaque cursor holding the last row's sort value
+and id.
 
 The cursor names the sort it was made for, so a cursor replayed under another sort or order is
 refused (422) instead of silently skipping rows.
@@ -13,8 +14,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
+from pydantic import BaseModel, Field
 from sqlalchemy import SQLColumnExpression, and_, or_, tuple_
 
 from fanlens.kit.errors import InvalidInput
@@ -22,6 +24,14 @@ from fanlens.kit.errors import InvalidInput
 Order = Literal["asc", "desc"]
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from fanlens.api.csv import write_rows
-from fanlens.cli import friendly_errors
 from fanlens.config import settings
+from fanlens.kit.cli import WorkspaceOption, friendly_errors
 from fanlens.kit.errors import InvalidInput
 
 outreach_app = typer.Typer(
@@ -24,10 +24,6 @@ segments_app = typer.Typer(help="Saved filters over people.", no_args_is_help=Tr
 campaigns_app = typer.Typer(help="Segment + template + channel.", no_args_is_help=True)
 outreach_app.add_typer(segments_app, name="segments")
 outreach_app.add_typer(campaigns_app, name="campaigns")
-
-WorkspaceOption = Annotated[
-    str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
-]
 
 
 def _ws(session: Any, name: str | None) -> uuid.UUID:

@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 
 from fanlens.config import settings
 from fanlens.db.engine import get_engine, unit_of_work
+from fanlens.db.queue import defer
+from fanlens.kit import locks
 from fanlens.outreach import guards, repository, service
 from fanlens.outreach.channels import (
     Channel,
@@ -46,9 +48,6 @@ from fanlens.people import service as people_service
 
 log = logging.getLogger(__name__)
 
-CAMPAIGN_LOCK = 7_310_011  # advisory lock classes, distinct from fanlens's other locks
-PERSON_LOCK = 7_310_012
-CHANNEL_LOCK = 7_310_013
 DELIVER_TASK = "outreach_deliver"  # the task in fanlens.jobs.tasks (namespace "fanlens")
 
 
@@ -92,7 +91,7 @@ def deliver(
     engine = engine or get_engine()
     result = DeliveryResult(campaign_id=campaign_id)
     with engine.connect() as lock_conn:
-        key = {"c": CAMPAIGN_LOCK, "id": str(campaign_id)}
+        key = {"c": locks.OUTREACH_CAMPAIGN, "id": str(campaign_id)}
         got = lock_conn.execute(
             text("SELECT pg_try_advisory_lock(:c, hashtext(:id))"), key
         ).scalar()
@@ -206,7 +205,7 @@ def _claim(
         if cap is not None:
             session.execute(
                 text("SELECT pg_advisory_xact_lock(:c, hashtext(:k))"),
-                {"c": CHANNEL_LOCK, "k": f"{ws}:{campaign.channel}"},
+                {"c": locks.OUTREACH_CHANNEL, "k": f"{ws}:{campaign.channel}"},
             )
             used = repository.contacts_since(
                 session, workspace_id=ws, channel=campaign.channel, since=guards.day_start(cfg, now)
@@ -220,7 +219,7 @@ def _claim(
         who = people_service.get(session=session, workspace_id=ws, person_id=row.person_id).id
         session.execute(
             text("SELECT pg_advisory_xact_lock(:c, hashtext(:p))"),
-            {"c": PERSON_LOCK, "p": str(who)},
+            {"c": locks.OUTREACH_PERSON, "p": str(who)},
         )
         reasons = service.guard_reasons(
             session=session, workspace_id=ws, person_ids=[who], campaign=campaign, cfg=cfg,
@@ -323,8 +322,6 @@ def enqueue(
     """Queue the delivery job (after the commit that wrote the outbox). False when this database
     has no job queue: then `fanlens outreach campaigns resume` or the worker's periodic resume
     delivers. A job already waiting for the campaign is enough."""
-    from fanlens.jobs.app import defer
-
     return defer(
         engine or get_engine(),
         DELIVER_TASK,

@@ -8,15 +8,13 @@ from typing import Annotated
 import typer
 
 from fanlens.config import settings
+from fanlens.kit.cli import WorkspaceOption
 from fanlens.kit.errors import InvalidInput
 
 people_app = typer.Typer(
     help="People across platforms: suggestions, merge, unmerge.", no_args_is_help=True
 )
 
-WorkspaceOption = Annotated[
-    str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
-]
 By = Annotated[str, typer.Option("--by", help="Who decides (kept in the history).")]
 
 

@@ -76,17 +76,6 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
     return [language.detect(t) for t in texts]
 
 
-def analyse_texts(texts: Sequence[str], analyser: Analyser | None = None) -> list[Verdict]:
+def analyse_texts(texts: Sequence[str], analyser: Analyser) -> list[Verdict]:
     """Detect each text's language, then judge: the one entry point for jobs and the CLI."""
-    return (analyser or default_analyser()).analyse(texts, detect_languages(texts))
-
-
-def default_analyser() -> Analyser:
-    """VADER, wrapped by the chat-completions provider when one is configured."""
-    from fanlens.config import settings
-    from fanlens.sentiment.provider import ProviderAnalyser
-
-    vader = VaderAnalyser()
-    if not settings.sentiment_llm_url:
-        return vader
-    return ProviderAnalyser.from_settings(fallback=vader)
+    return analyser.analyse(texts, detect_languages(texts))

@@ -11,16 +11,13 @@ from typing import IO, Annotated
 import typer
 
 from fanlens.config import settings
+from fanlens.kit.cli import WorkspaceOption
 from fanlens.kit.errors import InvalidInput
 
 sentiment_app = typer.Typer(
     help="Comment sentiment: analyse, correct, export labels.", no_args_is_help=True
 )
 BATCH = 1_000
-
-WorkspaceOption = Annotated[
-    str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
-]
 
 
 def _lines(stream: IO[str]) -> Iterator[list[str]]:
@@ -38,7 +35,8 @@ def analyze(
     path: Annotated[str, typer.Argument(help="A text file, one text per line; - for stdin.")],
 ) -> None:
     """Analyse texts (one per line) and write JSONL {text, label, score, language, analyser}."""
-    from fanlens.sentiment.analysers import analyse_texts, default_analyser
+    from fanlens.sentiment.analysers import analyse_texts
+    from fanlens.sentiment.provider import default_analyser
 
     analyser = default_analyser()
     stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115

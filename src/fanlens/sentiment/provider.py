@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fanlens.config import settings
 from fanlens.kit.errors import InvalidInput
 from fanlens.kit.http import Budget
-from fanlens.sentiment.analysers import Analyser, Verdict
+from fanlens.sentiment.analysers import Analyser, VaderAnalyser, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -165,3 +165,11 @@ class ProviderAnalyser:
 
     def close(self) -> None:
         self.client.close()
+
+
+def default_analyser() -> Analyser:
+    """VADER, wrapped by the chat-completions provider when one is configured."""
+    vader = VaderAnalyser()
+    if not settings.sentiment_llm_url:
+        return vader
+    return ProviderAnalyser.from_settings(fallback=vader)

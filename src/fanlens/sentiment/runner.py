@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 
 from fanlens.config import settings
 from fanlens.db.engine import get_engine, unit_of_work
+from fanlens.db.queue import defer
 from fanlens.sentiment import service
-from fanlens.sentiment.analysers import Analyser, default_analyser
+from fanlens.sentiment.analysers import Analyser
+from fanlens.sentiment.provider import default_analyser
 from fanlens.sentiment.schemas import AnalysisSummary
 from fanlens.workspaces import repository as workspace_repository
 from fanlens.workspaces import service as workspace_service
@@ -111,8 +113,6 @@ def defer_analysis(workspace_id: uuid.UUID, *, engine: Engine | None = None) -> 
     then the periodic catch-up or `fanlens sentiment analyze-pending` does the work. Never
     raises: ingest has committed, and a failed enqueue must not turn it into an error.
     """
-    from fanlens.jobs.app import defer
-
     try:
         return defer(
             engine or get_engine(),

@@ -47,7 +47,7 @@ def split_world(
     size: str, seed: int, *, anchor: datetime | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """A world's records by platform (`anchor`: when the world ends; a fixed day by default)."""
-    from fanlens.interactions.generate import generate_world
+    from fanlens.demo.generate import generate_world
 
     by_platform: dict[str, list[dict[str, Any]]] = {}
     for record in generate_world(size, seed, anchor=anchor).records():

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from fanlens.analytics import insights, linking, retention
+from fanlens.analytics import insights, retention
 from fanlens.analytics.schemas import BestTimeCell, RetentionMatrix, TierMovement
 from fanlens.api.dependencies import Session
+from fanlens.content import linking
 from fanlens.kit.errors import Forbidden, InvalidInput
 from fanlens.web import sessions
 from fanlens.web.auth import CurrentUser

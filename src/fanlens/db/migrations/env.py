@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from fanlens.db.models import Base
+from fanlens.models import Base
 
 target_metadata = Base.metadata
 

@@ -9,14 +9,12 @@ from typing import Annotated
 import typer
 
 from fanlens.config import settings
+from fanlens.kit.cli import WorkspaceOption
 from fanlens.kit.errors import InvalidInput
 
 content_app = typer.Typer(
     help="Content items: link posts on different platforms into one item.", no_args_is_help=True
 )
-WorkspaceOption = Annotated[
-    str | None, typer.Option("--workspace", "-w", help="Workspace name (default: the setting).")
-]
 
 
 def _id(value: str) -> uuid.UUID:
@@ -32,7 +30,7 @@ def suggestions(
 ) -> None:
     """Posts that look like one content item (tab-separated): post id, other post id,
     similarity, hours apart, both captions."""
-    from fanlens.analytics import linking
+    from fanlens.content import linking
     from fanlens.db.engine import unit_of_work
     from fanlens.workspaces import service as workspace_service
 
@@ -59,7 +57,7 @@ def link(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Accept (or, with --reject, reject) that two posts are one content item."""
-    from fanlens.analytics import linking
+    from fanlens.content import linking
     from fanlens.db.engine import unit_of_work
     from fanlens.workspaces import service as workspace_service
 
@@ -86,7 +84,7 @@ def unlink(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Put a linked post back into the content item it had before the link."""
-    from fanlens.analytics import linking
+    from fanlens.content import linking
     from fanlens.db.engine import unit_of_work
     from fanlens.workspaces import service as workspace_service
 

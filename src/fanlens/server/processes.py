@@ -30,7 +30,7 @@ from fanlens.jobs import process as job_process
 from fanlens.kit.errors import InvalidInput
 
 log = logging.getLogger(__name__)
-APP = "fanlens.api.app:create_app"
+APP = "fanlens.server.app:create_app"
 SUPPORTED = hasattr(socket, "SO_REUSEPORT")  # not on Windows: there uvicorn's workers serve
 
 
