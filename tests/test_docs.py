@@ -20,10 +20,10 @@ import pytest
 import typer.main
 from fastapi.responses import HTMLResponse
 
-from fanlens.api.app import create_app
 from fanlens.api.schemas import API_PREFIX
 from fanlens.cli import app
 from fanlens.config import Settings
+from fanlens.server.app import create_app
 
 ROOT = Path(__file__).parent.parent
 README_PATH = ROOT / "README.md"
