@@ -1,10 +1,11 @@
 """Docs that cannot rot: README.md and docs/*.md are checked against the code they describe.
 
-Every setting, CLI command and REST endpoint is documented in README.md; every endpoint has its
-row in docs/architecture.md's table of where answers are computed; every link and anchor
-resolves; every `src/fanlens/...` path and `fanlens.module.name` mentioned exists; README.md
-stays short; no page tells the history of the work. Nothing here starts a server: the FastAPI
-app is built in-process and asked for its OpenAPI document.
+Every setting, CLI command, REST endpoint and dashboard page is documented in README.md; every
+endpoint has its row in docs/architecture.md's table of where answers are computed; every link
+and anchor resolves; every path under src/fanlens, benchmarks, tests and scripts, and every
+`fanlens.module.name`, that the docs mention exists; README.md stays short; no page tells the
+history of the work. Nothing here starts a server: the FastAPI app is built in-process and asked
+for its OpenAPI document and routes.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 README_MAX_LINES = 700
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 APP = create_app()
+SOURCE_DIRS = "src/fanlens|benchmarks|tests|scripts"
 
 # Docs state what is true now; these phrases tell how it came to be.
 HISTORY = [
@@ -216,7 +218,8 @@ def test_links_and_anchors_resolve(path: Path) -> None:
 
 @pytest.mark.parametrize("path", DOC_PATHS, ids=_name)
 def test_source_paths_exist(path: Path) -> None:
-    mentioned = {p.rstrip(".,:;") for p in re.findall(r"src/fanlens/[\w./-]*", _text(path))}
+    found = re.findall(rf"(?<![\w/.-])(?:{SOURCE_DIRS})/[\w./-]*", _text(path))
+    mentioned = {p.rstrip(".,:;") for p in found}
     assert sorted(p for p in mentioned if not (ROOT / p).exists()) == []
 
 
