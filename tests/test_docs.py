@@ -63,20 +63,31 @@ def _prose(text: str) -> str:
     return re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
 
 
-def _commands(group: typer.Typer, prefix: str = "fanlens") -> list[str]:
-    click_group = typer.main.get_command(group)
-    names: list[str] = []
+def _command_options(group: typer.Typer, prefix: str = "fanlens") -> dict[str, list[str]]:
+    """Every leaf command of the CLI, with its options (each option's names, space-separated)."""
+    found: dict[str, list[str]] = {}
 
-    def walk(cmd, path: str) -> None:  # type: ignore[no-untyped-def]
+    def walk(cmd: Any, path: str) -> None:
         subs = getattr(cmd, "commands", None)
         if subs:
             for name, sub in subs.items():
                 walk(sub, f"{path} {name}")
-        else:
-            names.append(path)
+            return
+        options = [p for p in cmd.params if p.param_type_name == "option"]
+        found[path] = [" ".join((*p.opts, *p.secondary_opts)) for p in options if p.name != "help"]
 
-    walk(click_group, prefix)
-    return names
+    walk(typer.main.get_command(group), prefix)
+    return found
+
+
+def _commands(group: typer.Typer) -> list[str]:
+    return list(_command_options(group))
+
+
+def _command_row(command: str) -> str:
+    """The README's command-table cell that starts with this command."""
+    cells = re.findall(r"^\| (`fanlens (?:[^|\\]|\\.)*)\|", README, flags=re.M)
+    return " ".join(c for c in cells if re.match(re.escape(f"`{command}") + r"[ `]", c))
 
 
 def _endpoint(method: str, path: str) -> str:
@@ -169,9 +180,40 @@ def test_every_setting_is_documented(field: str) -> None:
     assert f"`FANLENS_{field.upper()}`" in README
 
 
+def _documented_default(field: str) -> str:
+    rows = re.findall(r"^\| `FANLENS_(\w+)` \| ([^|]*) \|", README, flags=re.M)
+    return dict(rows)[field.upper()].strip().strip("`")
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_every_setting_default_is_exact(field: str) -> None:
+    info = Settings.model_fields[field]
+    default = info.get_default(call_default_factory=True)
+    documented = _documented_default(field)
+    if default is None:
+        assert documented == "unset"
+    elif default == "":
+        assert documented == "empty"
+    elif isinstance(default, bool):
+        assert documented == str(default).lower()
+    elif isinstance(default, int | float):
+        assert float(documented) == default
+    else:
+        assert documented == str(default)
+
+
 @pytest.mark.parametrize("command", _commands(app))
 def test_every_cli_command_is_documented(command: str) -> None:
     assert f"`{command}" in README
+
+
+@pytest.mark.parametrize("command", _commands(app))
+def test_every_cli_option_is_documented(command: str) -> None:
+    """Each option by one of its names in the command's row; `--workspace` once for all."""
+    row = _command_row(command)
+    options = [o for o in _command_options(app)[command] if "--workspace" not in o.split()]
+    assert [o for o in options if not any(name in row for name in o.split())] == []
+    assert "`--workspace NAME` (`-w`)" in README
 
 
 def test_the_cli_is_named_with_its_path() -> None:
