@@ -63,6 +63,7 @@ def _prose(text: str) -> str:
     return re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
 
 
+@cache
 def _command_options(group: typer.Typer, prefix: str = "fanlens") -> dict[str, list[str]]:
     """Every leaf command of the CLI, with its options (each option's names, space-separated)."""
     found: dict[str, list[str]] = {}
