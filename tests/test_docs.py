@@ -217,6 +217,13 @@ def test_every_cli_option_is_documented(command: str) -> None:
     assert "`--workspace NAME` (`-w`)" in README
 
 
+@pytest.mark.parametrize(
+    "target", re.findall(r"^([\w-]+):.*## ", _text(ROOT / "Makefile"), flags=re.M)
+)
+def test_every_make_target_is_documented(target: str) -> None:
+    assert f"`make {target}`" in README
+
+
 def test_the_cli_is_named_with_its_path() -> None:
     assert "`.venv/bin/fanlens`" in README
 
