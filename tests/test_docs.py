@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse
 from fanlens.api.schemas import API_PREFIX
 from fanlens.cli import app
 from fanlens.config import Settings
+from fanlens.models import Base
 from fanlens.server.app import create_app
 
 ROOT = Path(__file__).parent.parent
@@ -277,6 +278,30 @@ def test_source_paths_exist(path: Path) -> None:
 def test_python_names_exist(path: Path) -> None:
     names = set(re.findall(r"`(fanlens(?:\.[A-Za-z_]\w*){2,})`", _text(path)))
     assert sorted(n for n in names if not _resolves(n)) == []
+
+
+def _sql_objects(kind: str) -> list[str]:
+    """Names the SQL files create: TRIGGER, VIEW or FUNCTION."""
+    pattern = rf"CREATE (?:OR REPLACE )?{kind} (\w+)"
+    files = (ROOT / "src" / "fanlens" / "db" / "sql").rglob("*.sql")
+    return sorted({n for f in files for n in re.findall(pattern, _text(f), flags=re.I)})
+
+
+@pytest.mark.parametrize("trigger", _sql_objects("TRIGGER"))
+def test_every_trigger_says_what_it_keeps_current(trigger: str) -> None:
+    table = _section(ARCHITECTURE, "## Triggers and what they keep current")
+    assert f"`{trigger}`" in table
+
+
+@pytest.mark.parametrize("name", _sql_objects("VIEW") + _sql_objects("FUNCTION"))
+def test_every_view_and_function_is_documented(name: str) -> None:
+    data_model = _text(ROOT / "docs" / "data-model.md")
+    assert f"`{name}" in data_model + ARCHITECTURE
+
+
+@pytest.mark.parametrize("table", sorted(Base.metadata.tables))
+def test_every_table_is_documented(table: str) -> None:
+    assert f"`{table}`" in _section(_text(ROOT / "docs" / "data-model.md"), "## Tables")
 
 
 def test_readme_is_short() -> None:
