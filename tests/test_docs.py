@@ -299,6 +299,16 @@ def test_every_view_and_function_is_documented(name: str) -> None:
     assert f"`{name}" in data_model + ARCHITECTURE
 
 
+@pytest.mark.parametrize("path", DOC_PATHS, ids=_name)
+def test_documented_sql_functions_exist(path: Path) -> None:
+    """A `fanlens_…` or `trg_…` name in the docs is a function or trigger the SQL files create
+    (metric names end in _total or _seconds; a name ending in _ stands for a family)."""
+    names = set(re.findall(r"`((?:fanlens|trg)_\w+)", _text(path)))
+    named = [n for n in names if not n.endswith(("_", "_total", "_seconds"))]
+    created = set(_sql_objects("FUNCTION") + _sql_objects("TRIGGER"))
+    assert sorted(n for n in named if n not in created) == []
+
+
 @pytest.mark.parametrize("table", sorted(Base.metadata.tables))
 def test_every_table_is_documented(table: str) -> None:
     assert f"`{table}`" in _section(_text(ROOT / "docs" / "data-model.md"), "## Tables")
