@@ -14,28 +14,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-_SPANS = text(
-    """
-    WITH exact AS (
-        SELECT platform, min(day) AS first_day, max(day) AS last_day
-        FROM interaction_platform_days
-        WHERE workspace_id = :ws AND day IS NOT NULL AND interaction_count > 0
-        GROUP BY platform),
-    synced AS (
-        SELECT a.platform, min((r.finished_at AT TIME ZONE 'UTC')::date) AS first_day,
-               max((r.finished_at AT TIME ZONE 'UTC')::date) AS last_day
-        FROM sync_runs r JOIN accounts a ON a.id = r.account_id
-        WHERE a.workspace_id = :ws AND r.status = 'succeeded' AND r.finished_at IS NOT NULL
-        GROUP BY a.platform)
-    SELECT coalesce(e.platform, s.platform) AS platform,
-           coalesce(e.first_day, s.first_day) AS first_day,
-           greatest(e.last_day, s.last_day) AS last_day
-    FROM exact e FULL JOIN synced s ON s.platform = e.platform
-    """
-)
+from fanlens.analytics import repository
 
 
 @dataclass(frozen=True)
@@ -61,5 +42,5 @@ def monday_of(day: date) -> date:
 
 def spans(session: Session, workspace_id: uuid.UUID) -> dict[str, Span]:
     """Per platform, the span its data covers (platforms without any data are absent)."""
-    rows = session.execute(_SPANS, {"ws": workspace_id})
+    rows = repository.coverage_spans(session, workspace_id)
     return {r.platform: Span(r.first_day, r.last_day) for r in rows}

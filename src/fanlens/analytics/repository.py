@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Date,
+    Engine,
     Row,
     Select,
     cast,
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.kit import locks
+from fanlens.kit.sql import stream
 from fanlens.scoring.models import FollowerEngagementScore
 
 follower_cohorts = table(
@@ -57,6 +59,31 @@ def cohorts_select(
         union = stmt.union_all(_time_unknown_cohorts(workspace_id, platform)).subquery()
         return select(union).order_by(union.c.cohort_week.desc().nulls_last(), union.c.platform)
     return stmt.order_by(v.cohort_week.desc(), v.platform)
+
+
+def cohorts(
+    session: Session,
+    workspace_id: uuid.UUID,
+    *,
+    platform: str | None,
+    since: date | None,
+    time_unknown: bool,
+) -> Sequence[Row[Any]]:
+    stmt = cohorts_select(workspace_id, platform=platform, since=since, time_unknown=time_unknown)
+    return session.execute(stmt).all()
+
+
+def stream_cohorts(
+    engine: Engine,
+    workspace_id: uuid.UUID,
+    *,
+    platform: str | None,
+    since: date | None,
+    time_unknown: bool,
+) -> Iterator[Row[Any]]:
+    """The cohorts' rows on a connection of their own (a CSV export)."""
+    stmt = cohorts_select(workspace_id, platform=platform, since=since, time_unknown=time_unknown)
+    return stream(engine, stmt)
 
 
 def time_unknown_followers(session: Session, workspace_id: uuid.UUID, platform: str | None) -> int:
@@ -454,6 +481,32 @@ def followers_per_platform(
 ) -> dict[str, int]:
     rows = session.execute(_FOLLOWERS_PER_PLATFORM, {"ws": workspace_id, "platforms": platforms})
     return {r.platform: r.followers for r in rows}
+
+
+# Per platform, the first and last UTC day its data covers (see fanlens.analytics.coverage).
+_SPANS = text(
+    """
+    WITH exact AS (
+        SELECT platform, min(day) AS first_day, max(day) AS last_day
+        FROM interaction_platform_days
+        WHERE workspace_id = :ws AND day IS NOT NULL AND interaction_count > 0
+        GROUP BY platform),
+    synced AS (
+        SELECT a.platform, min((r.finished_at AT TIME ZONE 'UTC')::date) AS first_day,
+               max((r.finished_at AT TIME ZONE 'UTC')::date) AS last_day
+        FROM sync_runs r JOIN accounts a ON a.id = r.account_id
+        WHERE a.workspace_id = :ws AND r.status = 'succeeded' AND r.finished_at IS NOT NULL
+        GROUP BY a.platform)
+    SELECT coalesce(e.platform, s.platform) AS platform,
+           coalesce(e.first_day, s.first_day) AS first_day,
+           greatest(e.last_day, s.last_day) AS last_day
+    FROM exact e FULL JOIN synced s ON s.platform = e.platform
+    """
+)
+
+
+def coverage_spans(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
+    return session.execute(_SPANS, {"ws": workspace_id}).all()
 
 
 def content_exists(session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID) -> bool:

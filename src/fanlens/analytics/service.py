@@ -19,7 +19,6 @@ from fanlens.analytics.schemas import (
     TierCount,
     WeeklyPoint,
 )
-from fanlens.kit import listing
 
 
 def _row(row: Row[Any]) -> CohortRow:
@@ -34,10 +33,10 @@ def cohorts(
     since: date | None,
     include_time_unknown: bool = False,
 ) -> Cohorts:
-    stmt = repository.cohorts_select(
-        workspace_id, platform=platform, since=since, time_unknown=include_time_unknown
+    rows = repository.cohorts(
+        session, workspace_id, platform=platform, since=since, time_unknown=include_time_unknown
     )
-    return Cohorts(items=[_row(r) for r in session.execute(stmt)])
+    return Cohorts(items=[_row(r) for r in rows])
 
 
 def export_cohorts(
@@ -48,10 +47,10 @@ def export_cohorts(
     since: date | None,
     include_time_unknown: bool = False,
 ) -> Iterator[CohortRow]:
-    stmt = repository.cohorts_select(
-        workspace_id, platform=platform, since=since, time_unknown=include_time_unknown
+    rows = repository.stream_cohorts(
+        engine, workspace_id, platform=platform, since=since, time_unknown=include_time_unknown
     )
-    return listing.stream(engine, stmt, to_item=_row)
+    return (_row(r) for r in rows)
 
 
 TIER_ORDER = ("super_fan", "active", "lurker", "inactive")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -8,8 +9,10 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     DateTime,
+    Engine,
     Integer,
     Numeric,
+    Row,
     Select,
     SQLColumnExpression,
     Text,
@@ -222,6 +225,20 @@ def follower_list_statement(shape: FollowerShape) -> DriverStatement:
     )
 
 
+def follower_page(
+    session: Session, shape: FollowerShape, params: dict[str, Any], *, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` rows of a page (or of one part of a page) of the follower list."""
+    return follower_list_statement(shape).rows(session, **params, limit=limit)
+
+
+def stream_followers(
+    engine: Engine, shape: FollowerShape, params: dict[str, Any]
+) -> Iterator[Row[Any]]:
+    """Every row of an unpaged shape (a CSV export)."""
+    return follower_list_statement(shape).stream(engine, **params)
+
+
 def leaderboard_select(*, on_platform: bool) -> Select[Any]:
     """Top followers by score, driven by the (workspace_id, engagement_score) index. Parameters:
     `workspace_id`, `limit` and, with `on_platform`, `platform` (lower case)."""
@@ -264,6 +281,14 @@ def leaderboard_params(workspace_id: uuid.UUID, platform: str | None, limit: int
     if platform:
         params["platform"] = platform.lower()
     return params
+
+
+def stream_leaderboard(
+    engine: Engine, workspace_id: uuid.UUID, platform: str | None, limit: int
+) -> Iterator[Row[Any]]:
+    """The leaderboard's rows on a connection of their own (a CSV export)."""
+    statement = _LEADERBOARD[bool(platform)]
+    return statement.stream(engine, **leaderboard_params(workspace_id, platform, limit))
 
 
 def leaderboard_rows(

@@ -4,10 +4,10 @@ import dataclasses
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, Row, Select
+from sqlalchemy import Engine, Row
 from sqlalchemy.orm import Session
 
 from fanlens.audience import repository
@@ -124,9 +124,7 @@ def list_followers(
     rows: list[dict[str, Any]] = []
     for part in parts:  # the second part runs only when the first does not fill the page
         shape = dataclasses.replace(query.shape, part=part)
-        rows += repository.follower_list_statement(shape).rows(
-            session, **query.params, limit=limit + 1 - len(rows)
-        )
+        rows += repository.follower_page(session, shape, query.params, limit=limit + 1 - len(rows))
         if len(rows) > limit:
             break
     items, next_cursor = listing.page_of_dicts(
@@ -138,8 +136,7 @@ def list_followers(
 def export_followers(*, engine: Engine, query: FollowerQuery) -> Iterator[FollowerSummary]:
     """Every matching follower (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, part="all", paged=False)
-    select = cast(Select[Any], repository.follower_list_statement(unpaged).stmt)
-    return listing.stream(engine, select.params(query.params), to_item=_summary)
+    return (_summary(r) for r in repository.stream_followers(engine, unpaged, query.params))
 
 
 def _entry(row: Row[Any]) -> LeaderboardEntry:
@@ -156,10 +153,8 @@ def leaderboard(
 def export_leaderboard(
     *, engine: Engine, workspace_id: uuid.UUID, platform: str | None, limit: int
 ) -> Iterator[LeaderboardEntry]:
-    stmt = repository.leaderboard_select(on_platform=bool(platform)).params(
-        repository.leaderboard_params(workspace_id, platform, limit)
-    )
-    return listing.stream(engine, stmt, to_item=_entry)
+    rows = repository.stream_leaderboard(engine, workspace_id, platform, limit)
+    return (_entry(r) for r in rows)
 
 
 def get_detail(

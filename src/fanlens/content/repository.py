@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -9,8 +10,10 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    Engine,
     Integer,
     Numeric,
+    Row,
     Select,
     SQLColumnExpression,
     Text,
@@ -299,6 +302,20 @@ def content_list_statement(shape: ContentShape) -> DriverStatement:
             paged=shape.paged,
         )
     )
+
+
+def content_page(
+    session: Session, shape: ContentShape, params: dict[str, Any], *, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` rows of a page of the content list (a paged shape)."""
+    return content_list_statement(shape).rows(session, **params, limit=limit)
+
+
+def stream_content(
+    engine: Engine, shape: ContentShape, params: dict[str, Any]
+) -> Iterator[Row[Any]]:
+    """Every row of an unpaged shape (a CSV export)."""
+    return content_list_statement(shape).stream(engine, **params)
 
 
 # --- the content detail: fixed statements, compiled once (see kit.sql.DriverStatement) -------

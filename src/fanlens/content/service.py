@@ -4,10 +4,10 @@ import dataclasses
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, Row, Select
+from sqlalchemy import Engine, Row
 from sqlalchemy.orm import Session
 
 from fanlens.content import repository
@@ -59,9 +59,7 @@ def list_query(
 
 
 def list_content(*, session: Session, query: ContentQuery, limit: int) -> Page[ContentSummary]:
-    rows = repository.content_list_statement(query.shape).rows(
-        session, **query.params, limit=limit + 1
-    )
+    rows = repository.content_page(session, query.shape, query.params, limit=limit + 1)
     items, next_cursor = listing.page_of_dicts(
         rows, limit=limit, sort=query.shape.sort, order=query.shape.order, items=_ITEMS
     )
@@ -71,8 +69,7 @@ def list_content(*, session: Session, query: ContentQuery, limit: int) -> Page[C
 def export_content(*, engine: Engine, query: ContentQuery) -> Iterator[ContentSummary]:
     """Every matching item (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, paged=False)
-    select = cast(Select[Any], repository.content_list_statement(unpaged).stmt)
-    return listing.stream(engine, select.params(query.params), to_item=_summary)
+    return (_summary(r) for r in repository.stream_content(engine, unpaged, query.params))
 
 
 def get_detail(

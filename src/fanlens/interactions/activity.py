@@ -6,10 +6,10 @@ import dataclasses
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, Row, Select
+from sqlalchemy import Engine, Row
 from sqlalchemy.orm import Session
 
 from fanlens.interactions import repository
@@ -54,7 +54,7 @@ def query(
 
 
 def page(*, session: Session, query: ActivityQuery, order: Order, limit: int) -> Page[ActivityItem]:
-    rows = repository.activity_statement(query.shape).rows(session, **query.params, limit=limit + 1)
+    rows = repository.activity_page(session, query.shape, query.params, limit=limit + 1)
     items, next_cursor = listing.page_of_dicts(
         rows, limit=limit, sort=SORT, order=order, items=_ITEMS
     )
@@ -74,5 +74,4 @@ def newest(
 def export(*, engine: Engine, query: ActivityQuery) -> Iterator[ActivityItem]:
     """Every matching row (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, paged=False)
-    select = cast(Select[Any], repository.activity_statement(unpaged).stmt)
-    return listing.stream(engine, select.params(query.params), to_item=_item)
+    return (_item(r) for r in repository.stream_activity(engine, unpaged, query.params))

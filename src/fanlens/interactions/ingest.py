@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import psycopg
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from fanlens.interactions import staging
+from fanlens.interactions import staging_repository
 from fanlens.interactions.interchange import (
     FollowerRecord,
     InteractionRecord,
@@ -40,7 +39,6 @@ from fanlens.interactions.interchange import (
     parse_line,
     parse_object,
 )
-from fanlens.interactions.models import IngestReject
 from fanlens.kit.logging import kv
 
 log = logging.getLogger(__name__)
@@ -76,7 +74,7 @@ class Batch:
         if self.rows is None:
             merged: dict[tuple[str, str], list[Any]] = {}
             for record in [*self.followers, *(i.user for i in self.interactions)]:
-                row = staging.follower_row(record)
+                row = staging_repository.follower_row(record)
                 key = (record.platform, record.external_user_id)
                 known = merged.get(key)
                 if known is None:
@@ -86,10 +84,12 @@ class Batch:
                         new if new is not None else old for old, new in zip(known, row, strict=True)
                     ]
             self.rows = StagingRows(
-                posts=staging.copy_text([staging.post_row(p) for p in self.posts]),
-                followers=staging.copy_text([tuple(r) for r in merged.values()]),
-                interactions=staging.copy_text(
-                    [staging.interaction_row(i) for i in self.interactions]
+                posts=staging_repository.copy_text(
+                    [staging_repository.post_row(p) for p in self.posts]
+                ),
+                followers=staging_repository.copy_text([tuple(r) for r in merged.values()]),
+                interactions=staging_repository.copy_text(
+                    [staging_repository.interaction_row(i) for i in self.interactions]
                 ),
             )
         return self.rows
@@ -232,23 +232,18 @@ def _store_records(
 ) -> None:
     """COPY the batch into staging and upsert from there, adding what was written to summary."""
     rows = batch.prepare_rows()
-    staging.prepare(session)
-    staging.copy_rows(session, "stage_posts", staging.POST_COLUMNS, rows.posts)
-    staging.copy_rows(session, "stage_followers", staging.FOLLOWER_COLUMNS, rows.followers)
-    staging.copy_rows(session, "stage_interactions", staging.INTERACTION_COLUMNS, rows.interactions)
+    staging_repository.stage(
+        session, posts=rows.posts, followers=rows.followers, interactions=rows.interactions
+    )
     part = IngestSummary(stored=len(batch.posts) + len(batch.followers) + len(batch.interactions))
     if batch.posts:
-        staging.run(session, staging.UPSERT_CONTENT_ITEMS, workspace_id)
-        row = staging.run(session, staging.UPSERT_POSTS, workspace_id).one()
+        row = staging_repository.upsert_posts(session, workspace_id=workspace_id)
         part.posts_created, part.posts_updated = row.created, row.updated
-        staging.run(session, staging.DELETE_EMPTY_PLACEHOLDER_ITEMS, workspace_id)
     if rows.followers:
-        row = staging.run(session, staging.UPSERT_FOLLOWERS, workspace_id).one()
+        row = staging_repository.upsert_followers(session, workspace_id=workspace_id)
         part.followers_created, part.followers_updated = row.created, row.updated
     if batch.interactions:
-        staging.run(session, staging.INSERT_PLACEHOLDER_POSTS, workspace_id)
-        staging.run(session, staging.LOCK_REFERENCED_POSTS, workspace_id)
-        row = staging.run(session, staging.INSERT_INTERACTIONS, workspace_id).one()
+        row = staging_repository.insert_interactions(session, workspace_id=workspace_id)
         part.interactions_inserted = row.inserted
         part.followers_touched = row.followers
         part.interactions_already_present = len(batch.interactions) - row.inserted
@@ -273,9 +268,7 @@ def _store_rejects(
         }
         for r in rejects
     ]
-    # executemany: one statement compiled once, sent in pages (a VALUES list of thousands of
-    # rows costs more to compile than to run)
-    session.execute(insert(IngestReject).on_conflict_do_nothing(), rows)
+    staging_repository.insert_rejects(session, rows)
 
 
 def _storable(value: str) -> str:

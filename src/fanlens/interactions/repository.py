@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ARRAY, DateTime, Select, Text, Uuid, any_, func, select
+from sqlalchemy import ARRAY, DateTime, Engine, Row, Select, Text, Uuid, any_, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -142,6 +143,20 @@ def activity_params(
 @lru_cache(maxsize=512)
 def activity_statement(shape: ActivityShape) -> DriverStatement:
     return DriverStatement(activity_select(shape))
+
+
+def activity_page(
+    session: Session, shape: ActivityShape, params: dict[str, Any], *, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` rows of a page of the activity timeline (a paged shape)."""
+    return activity_statement(shape).rows(session, **params, limit=limit)
+
+
+def stream_activity(
+    engine: Engine, shape: ActivityShape, params: dict[str, Any]
+) -> Iterator[Row[Any]]:
+    """Every row of an unpaged shape (a CSV export)."""
+    return activity_statement(shape).stream(engine, **params)
 
 
 def activity_select(shape: ActivityShape) -> Select[Any]:

@@ -1,36 +1,25 @@
-"""Keyset pages of a list query, and a stream of every row (CSV exports).
+"""Keyset pages of a list query.
 
 A list query is a Select whose rows carry `id` and `sort_value` columns besides the item's own
 fields, compiled once per shape of filters (`kit.sql.DriverStatement`): `cursor_params`,
 `keyset_statement` and `page_of_dicts` make its pages, with the cursor's position as statement
-parameters. `stream` reads every row of a Select; a CSV export streams the unpaged statement
-of the page's shape, so a CSV row equals a JSON item.
+parameters. A CSV export streams the unpaged statement of the page's shape
+(`kit.sql.DriverStatement.stream`), so a CSV row equals a JSON item.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, Integer, Row, Select, SQLColumnExpression, Uuid
+from sqlalchemy import Integer, Select, SQLColumnExpression, Uuid
 
 from fanlens.kit import pagination
 from fanlens.kit.pagination import Order, SortKind
 from fanlens.kit.sql import param
 
 T = TypeVar("T")
-STREAM_BATCH = 1000
-
-
-def stream(engine: Engine, stmt: Select[Any], *, to_item: Callable[[Row[Any]], T]) -> Iterator[T]:
-    """Every row through a server-side cursor on a connection of its own, so an export of
-    millions of rows holds one batch in memory and outlives the request's session."""
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(stmt)
-        for row in result:
-            yield to_item(row)
 
 
 # Where a page starts: at the beginning, after a position with a sort value, or after one

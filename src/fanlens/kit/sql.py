@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, cast
 
+import psycopg
 from psycopg.rows import dict_row
-from sqlalchemy import ClauseElement, bindparam
+from sqlalchemy import ClauseElement, Engine, Executable, Row, bindparam
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
 _DIALECT = psycopg_dialect()
+STREAM_BATCH = 1000
 
 
 def escape_like(text_: str) -> str:
@@ -23,13 +26,30 @@ def param(name: str, type_: Any = None) -> Any:
     return bindparam(name, type_=type_)
 
 
+def stream(engine: Engine, stmt: Executable) -> Iterator[Row[Any]]:
+    """Every row through a server-side cursor on a connection of its own, so an export of
+    millions of rows holds one batch in memory and outlives the request's session."""
+    with engine.connect() as conn:
+        yield from conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(stmt)
+
+
+def driver_connection(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection under the session's: what runs on it is part of the session's
+    transaction and is committed or rolled back with it."""
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver
+
+
 class DriverStatement:
-    """A statement compiled once to psycopg's SQL, run on a session's connection by psycopg.
+    """A statement compiled once to psycopg's SQL, run on the session's connection.
 
     For the API's hot reads: SQLAlchemy's work per execution (cache key, ORM context, result
     rows) costs about 1 ms of CPU per statement, more than PostgreSQL spends answering these
-    index lookups. The statement stays a SQLAlchemy construct (one definition, also used for
-    CSV exports); its parameters must be named `bindparam`s, passed by name to `rows`."""
+    index lookups. Even `exec_driver_sql` (result metadata per execution) adds about 0.08 ms
+    to each of these statements over a psycopg cursor on the same connection. The statement
+    stays a SQLAlchemy construct (one definition, also used for CSV exports); its parameters
+    must be named `bindparam`s, passed by name to `rows`."""
 
     def __init__(self, stmt: ClauseElement) -> None:
         self.stmt = stmt
@@ -42,7 +62,10 @@ class DriverStatement:
         """The rows as dicts, read inside the session's transaction."""
         if missing := self.required - params.keys():  # else NULL: no rows, and no error
             raise TypeError(f"parameters not given: {', '.join(sorted(missing))}")
-        driver = session.connection().connection.driver_connection
-        with driver.cursor(row_factory=dict_row) as cur:  # type: ignore[union-attr]
+        with driver_connection(session).cursor(row_factory=dict_row) as cur:
             cur.execute(self.sql, {**self.defaults, **params})
             return cur.fetchall()
+
+    def stream(self, engine: Engine, **params: Any) -> Iterator[Row[Any]]:
+        """Every row, as `stream` reads them (a CSV export)."""
+        return stream(engine, cast(Executable, self.stmt.params(params)))

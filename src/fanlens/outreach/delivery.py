@@ -27,13 +27,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from fanlens.config import settings
 from fanlens.db.engine import get_engine, unit_of_work
 from fanlens.db.queue import defer
-from fanlens.kit import locks
 from fanlens.outreach import guards, repository, service
 from fanlens.outreach.channels import (
     Channel,
@@ -91,18 +90,15 @@ def deliver(
     engine = engine or get_engine()
     result = DeliveryResult(campaign_id=campaign_id)
     with engine.connect() as lock_conn:
-        key = {"c": locks.OUTREACH_CAMPAIGN, "id": str(campaign_id)}
-        got = lock_conn.execute(
-            text("SELECT pg_try_advisory_lock(:c, hashtext(:id))"), key
-        ).scalar()
-        lock_conn.commit()
+        got = repository.try_campaign_lock(lock_conn, campaign_id=campaign_id)
+        lock_conn.commit()  # the lock is session-level: no transaction left open
         if not got:
             result.busy = True
             return result
         try:
             _run(campaign_id, engine, result, max_messages)
         finally:
-            lock_conn.execute(text("SELECT pg_advisory_unlock(:c, hashtext(:id))"), key)
+            repository.release_campaign_lock(lock_conn, campaign_id=campaign_id)
             lock_conn.commit()
     return result
 
@@ -203,10 +199,7 @@ def _claim(
             return Wait(quiet, "quiet hours")
         cap = cfg.daily_caps.get(campaign.channel)
         if cap is not None:
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(:c, hashtext(:k))"),
-                {"c": locks.OUTREACH_CHANNEL, "k": f"{ws}:{campaign.channel}"},
-            )
+            repository.lock_channel_count(session, workspace_id=ws, channel=campaign.channel)
             used = repository.contacts_since(
                 session, workspace_id=ws, channel=campaign.channel, since=guards.day_start(cfg, now)
             )
@@ -217,10 +210,7 @@ def _claim(
             return None
         # The person now (they may have been merged since the outbox was written).
         who = people_service.get(session=session, workspace_id=ws, person_id=row.person_id).id
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:c, hashtext(:p))"),
-            {"c": locks.OUTREACH_PERSON, "p": str(who)},
-        )
+        repository.lock_person(session, person_id=who)
         reasons = service.guard_reasons(
             session=session, workspace_id=ws, person_ids=[who], campaign=campaign, cfg=cfg,
             now=now, recipient_id=row.id,

@@ -7,13 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from fanlens.kit import locks
 from fanlens.outreach.models import (
+    OutreachAddress,
     OutreachCampaign,
     OutreachEvent,
+    OutreachOptOut,
     OutreachRecipient,
     OutreachSegment,
     OutreachSettings,
@@ -293,6 +296,43 @@ def settings_row(session: Session, *, workspace_id: uuid.UUID) -> OutreachSettin
     ).one()
 
 
+def segments(session: Session, *, workspace_id: uuid.UUID) -> list[OutreachSegment]:
+    query = select(OutreachSegment).where(OutreachSegment.workspace_id == workspace_id)
+    return list(session.scalars(query.order_by(OutreachSegment.name)))
+
+
+def campaigns(session: Session, *, workspace_id: uuid.UUID) -> list[OutreachCampaign]:
+    query = select(OutreachCampaign).where(OutreachCampaign.workspace_id == workspace_id)
+    return list(session.scalars(query.order_by(OutreachCampaign.created_at.desc())))
+
+
+def delete_opt_out(
+    session: Session, *, workspace_id: uuid.UUID, person_id: uuid.UUID, channel: str
+) -> bool:
+    """Whether there was such an opt-out."""
+    result = session.execute(
+        delete(OutreachOptOut).where(
+            OutreachOptOut.workspace_id == workspace_id,
+            OutreachOptOut.person_id == person_id,
+            OutreachOptOut.channel == channel,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def upsert_address(
+    session: Session, *, workspace_id: uuid.UUID, person_id: uuid.UUID, email: str
+) -> None:
+    stmt = insert(OutreachAddress).values(
+        workspace_id=workspace_id, person_id=person_id, email=email
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["workspace_id", "person_id"], set_={"email": stmt.excluded.email}
+        )
+    )
+
+
 def segment_by_name_or_id(
     session: Session, *, workspace_id: uuid.UUID, ref: str
 ) -> OutreachSegment | None:
@@ -414,3 +454,31 @@ def events(session: Session, *, campaign_id: uuid.UUID, limit: int) -> Sequence[
             .limit(limit)
         )
     )
+
+
+# -- advisory locks ---------------------------------------------------------------------------
+
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(:cls, hashtext(:key))")
+_UNLOCK = text("SELECT pg_advisory_unlock(:cls, hashtext(:key))")
+_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:cls, hashtext(:key))")
+
+
+def try_campaign_lock(connection: Connection, *, campaign_id: uuid.UUID) -> bool:
+    """The one-deliverer-per-campaign lock, session-level: held while the connection lives, so
+    a killed deliverer releases it with its connection."""
+    key = {"cls": locks.OUTREACH_CAMPAIGN, "key": str(campaign_id)}
+    return bool(connection.execute(_TRY_LOCK, key).scalar_one())
+
+
+def release_campaign_lock(connection: Connection, *, campaign_id: uuid.UUID) -> None:
+    connection.execute(_UNLOCK, {"cls": locks.OUTREACH_CAMPAIGN, "key": str(campaign_id)})
+
+
+def lock_channel_count(session: Session, *, workspace_id: uuid.UUID, channel: str) -> None:
+    """Held to the end of the transaction: one claim at a time counts a channel's daily cap."""
+    session.execute(_XACT_LOCK, {"cls": locks.OUTREACH_CHANNEL, "key": f"{workspace_id}:{channel}"})
+
+
+def lock_person(session: Session, *, person_id: uuid.UUID) -> None:
+    """Held to the end of the transaction: one campaign at a time checks a person's guards."""
+    session.execute(_XACT_LOCK, {"cls": locks.OUTREACH_PERSON, "key": str(person_id)})

@@ -93,10 +93,7 @@ def create_segment(
 
 
 def list_segments(*, session: Session, workspace_id: uuid.UUID) -> list[OutreachSegment]:
-    from sqlalchemy import select
-
-    query = select(OutreachSegment).where(OutreachSegment.workspace_id == workspace_id)
-    return list(session.scalars(query.order_by(OutreachSegment.name)))
+    return repository.segments(session, workspace_id=workspace_id)
 
 
 def get_segment(*, session: Session, workspace_id: uuid.UUID, ref: str) -> OutreachSegment:
@@ -162,10 +159,7 @@ def get_campaign(
 
 
 def list_campaigns(*, session: Session, workspace_id: uuid.UUID) -> list[OutreachCampaign]:
-    from sqlalchemy import select
-
-    query = select(OutreachCampaign).where(OutreachCampaign.workspace_id == workspace_id)
-    return list(session.scalars(query.order_by(OutreachCampaign.created_at.desc())))
+    return repository.campaigns(session, workspace_id=workspace_id)
 
 
 # -- the plan ---------------------------------------------------------------------------------
@@ -544,31 +538,15 @@ def opt_out(
 def remove_opt_out(
     *, session: Session, workspace_id: uuid.UUID, person_id: uuid.UUID, channel: str = "*"
 ) -> bool:
-    from sqlalchemy import delete
-
-    result = session.execute(
-        delete(OutreachOptOut).where(
-            OutreachOptOut.workspace_id == workspace_id,
-            OutreachOptOut.person_id == person_id,
-            OutreachOptOut.channel == channel,
-        )
+    return repository.delete_opt_out(
+        session, workspace_id=workspace_id, person_id=person_id, channel=channel
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def set_address(
     *, session: Session, workspace_id: uuid.UUID, person_id: uuid.UUID, email: str
 ) -> OutreachAddress:
-    from sqlalchemy.dialects.postgresql import insert
-
     person = people_service.get(session=session, workspace_id=workspace_id, person_id=person_id)
-    stmt = insert(OutreachAddress).values(
-        workspace_id=workspace_id, person_id=person.id, email=email
-    )
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["workspace_id", "person_id"], set_={"email": stmt.excluded.email}
-        )
-    )
+    repository.upsert_address(session, workspace_id=workspace_id, person_id=person.id, email=email)
     found = repository.hand_set_emails(session, workspace_id=workspace_id, person_ids=[person.id])
     return OutreachAddress(workspace_id=workspace_id, person_id=person.id, email=found[person.id])

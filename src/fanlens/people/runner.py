@@ -17,7 +17,7 @@ from fanlens.connectors.base import ConnectorError
 from fanlens.connectors.registry import CONNECTORS
 from fanlens.db.engine import unit_of_work
 from fanlens.kit.http import HttpOptions
-from fanlens.people import enrichment, service
+from fanlens.people import enrichment, repository, service
 from fanlens.people.enrichment import EnrichResult
 from fanlens.people.schemas import SuggestionRun
 from fanlens.workspaces import repository as workspace_repository
@@ -47,14 +47,16 @@ def enrich_account(
             return None
         workspace_id, platform = account.workspace_id, account.platform
         config = connector_service.config(account)
-        ids = enrichment.stalest(session, workspace_id=workspace_id, platform=platform, limit=limit)
+        ids = repository.stalest_identities(
+            session, workspace_id=workspace_id, platform=platform, limit=limit
+        )
     connector = cls.from_account(config, http or HttpOptions())
     try:
         profiles = enrichment.fetch(connector, ids)
     finally:
         connector.close()
     with unit_of_work(engine) as session:
-        enrichment.store(
+        repository.store_profiles(
             session, workspace_id=workspace_id, platform=platform, asked=ids, profiles=profiles
         )
     return EnrichResult(platform=platform, asked=len(ids), refreshed=len(profiles))

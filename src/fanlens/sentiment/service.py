@@ -9,11 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from fanlens.audience.models import Follower
-from fanlens.content.models import ContentItem
 from fanlens.kit.errors import NotFound
 from fanlens.kit.timeutil import utcnow
 from fanlens.sentiment import repository
@@ -255,22 +253,18 @@ def unanswered_questions(
 
 
 def _content_or_raise(session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID) -> None:
-    found = session.scalar(
-        select(ContentItem.id).where(
-            ContentItem.id == content_id, ContentItem.workspace_id == workspace_id
-        )
-    )
-    if found is None:
+    if not repository.content_in_workspace(
+        session, workspace_id=workspace_id, content_id=content_id
+    ):
         raise NotFound(f"no content item {content_id} in this workspace")
 
 
 def follower_mood(
     *, session: Session, workspace_id: uuid.UUID, follower_id: uuid.UUID, recent: int = 20
 ) -> FollowerMood:
-    found = session.scalar(
-        select(Follower.id).where(Follower.id == follower_id, Follower.workspace_id == workspace_id)
-    )
-    if found is None:
+    if not repository.follower_in_workspace(
+        session, workspace_id=workspace_id, follower_id=follower_id
+    ):
         raise NotFound(f"no follower {follower_id} in this workspace")
     row = repository.follower_mood(
         session, workspace_id=workspace_id, follower_id=follower_id, recent=recent

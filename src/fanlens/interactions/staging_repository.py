@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.interactions.interchange import (
@@ -20,6 +21,8 @@ from fanlens.interactions.interchange import (
     InteractionRecord,
     PostRecord,
 )
+from fanlens.interactions.models import IngestReject
+from fanlens.kit.sql import driver_connection
 
 STAGING_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS stage_posts (
@@ -79,8 +82,12 @@ INTERACTION_COLUMNS = (
 )
 
 
-def prepare(session: Session) -> None:
+def stage(session: Session, *, posts: str, followers: str, interactions: str) -> None:
+    """Empty staging tables (created on first use), then COPY each table's rows (COPY text)."""
     session.execute(text(STAGING_DDL))
+    _copy_rows(session, "stage_posts", POST_COLUMNS, posts)
+    _copy_rows(session, "stage_followers", FOLLOWER_COLUMNS, followers)
+    _copy_rows(session, "stage_interactions", INTERACTION_COLUMNS, interactions)
 
 
 def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
@@ -104,12 +111,13 @@ def _copy_value(value: Any) -> str:
     return str(value)
 
 
-def copy_rows(session: Session, table: str, columns: Sequence[str], data: str) -> None:
+def _copy_rows(session: Session, table: str, columns: Sequence[str], data: str) -> None:
     if not data:
         return
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+    with (
+        driver_connection(session).cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp,
+    ):
         cp.write(data)
 
 
@@ -316,5 +324,33 @@ SELECT count(*) AS inserted, count(DISTINCT follower_id) AS followers FROM ins
 """
 
 
-def run(session: Session, sql: str, workspace_id: uuid.UUID) -> Any:
+def _run(session: Session, sql: str, workspace_id: uuid.UUID) -> Any:
     return session.execute(text(sql), {"ws": workspace_id})
+
+
+def upsert_posts(session: Session, *, workspace_id: uuid.UUID) -> Row[Any]:
+    """Staged posts into content items and platform posts: (created, updated)."""
+    _run(session, UPSERT_CONTENT_ITEMS, workspace_id)
+    row = _run(session, UPSERT_POSTS, workspace_id).one()
+    _run(session, DELETE_EMPTY_PLACEHOLDER_ITEMS, workspace_id)
+    return row
+
+
+def upsert_followers(session: Session, *, workspace_id: uuid.UUID) -> Row[Any]:
+    """Staged followers: (created, updated)."""
+    return _run(session, UPSERT_FOLLOWERS, workspace_id).one()
+
+
+def insert_interactions(session: Session, *, workspace_id: uuid.UUID) -> Row[Any]:
+    """Staged interactions, with placeholder posts for the ones they name that are unknown:
+    (inserted, followers)."""
+    _run(session, INSERT_PLACEHOLDER_POSTS, workspace_id)
+    _run(session, LOCK_REFERENCED_POSTS, workspace_id)
+    return _run(session, INSERT_INTERACTIONS, workspace_id).one()
+
+
+def insert_rejects(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Rejected lines; one already stored (same source, line and raw text) is left as it is."""
+    # executemany: one statement compiled once, sent in pages (a VALUES list of thousands of
+    # rows costs more to compile than to run)
+    session.execute(insert(IngestReject).on_conflict_do_nothing(), rows)
