@@ -40,3 +40,9 @@ def read_status(engine: Engine) -> DatabaseStatus:
             for table in COUNTED_TABLES:
                 counts[table] = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
     return DatabaseStatus(version, revision, migrate.head_revision(), counts)
+
+
+def ping(engine: Engine) -> None:
+    """Raise unless the database answers a query (the health check)."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

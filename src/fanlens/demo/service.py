@@ -21,14 +21,13 @@ from typing import Any
 from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine
 
 from fanlens.config import settings
 from fanlens.connectors import credentials
 from fanlens.connectors import service as accounts
-from fanlens.connectors.models import Account
-from fanlens.content.models import ContentItem
 from fanlens.db.engine import unit_of_work
+from fanlens.demo import repository
 from fanlens.simulators import ids
 from fanlens.simulators.run import RunningSimulator, split_world, start_simulator
 from fanlens.workspaces import repository as workspace_repository
@@ -71,11 +70,7 @@ def workspace_is_empty(engine: Engine, name: str) -> bool:
         workspace = workspace_repository.get_by_name(session, name)
         if workspace is None:
             return True
-        has_content = session.scalar(
-            select(exists().where(ContentItem.workspace_id == workspace.id))
-        )
-        has_accounts = session.scalar(select(exists().where(Account.workspace_id == workspace.id)))
-        return not (has_content or has_accounts)
+        return not repository.has_content_or_accounts(session, workspace_id=workspace.id)
 
 
 def reset_workspace(engine: Engine, name: str) -> None:

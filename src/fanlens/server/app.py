@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from fanlens import __version__
@@ -20,6 +20,7 @@ from fanlens.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from fanlens.api.router import build_api_router
 from fanlens.api.schemas import ErrorResponse
 from fanlens.config import settings
+from fanlens.db import status as db_status
 from fanlens.db.engine import get_engine, session_factory
 from fanlens.interactions.endpoints import MAX_INGEST_BYTES
 from fanlens.web import router as web
@@ -79,8 +80,7 @@ def _ops_routes(app: FastAPI) -> None:
     )
     def healthz() -> Health | Response:
         try:
-            with (app.state.engine or get_engine()).connect() as conn:
-                conn.execute(text("SELECT 1"))
+            db_status.ping(app.state.engine or get_engine())
         except (SQLAlchemyError, OSError, RuntimeError) as exc:
             retry = {"Retry-After": str(errors.RETRY_AFTER_SECONDS)}
             return errors.error_response(503, "database_unavailable", str(exc), None, retry)
