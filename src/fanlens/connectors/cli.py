@@ -17,6 +17,8 @@ account_app = typer.Typer(
 )
 add_app = typer.Typer(help="Connect an account.", no_args_is_help=True)
 account_app.add_typer(add_app, name="add")
+app = typer.Typer()
+app.add_typer(account_app, name="account")
 
 Workspace = Annotated[
     str | None, typer.Option(help="Workspace name (default: FANLENS_DEFAULT_WORKSPACE).")
@@ -161,6 +163,8 @@ def account_keygen() -> None:
     console.print(generate_key())
 
 
+@app.command("sync")
+@friendly_errors
 def sync_command(
     account: Annotated[
         str | None, typer.Option(help="Account id (default: every active account).")

@@ -1,5 +1,5 @@
 """`fanlens content suggestions|link|unlink`: link posts on different platforms into one
-content item (registered on the main app by fanlens.cli)."""
+content item."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Annotated
 import typer
 
 from fanlens.config import settings
-from fanlens.kit.cli import WorkspaceOption
+from fanlens.kit.cli import WorkspaceOption, friendly_errors
 from fanlens.kit.errors import InvalidInput
 
 content_app = typer.Typer(
     help="Content items: link posts on different platforms into one item.", no_args_is_help=True
 )
+app = typer.Typer()
+app.add_typer(content_app, name="content")
 
 
 def _id(value: str) -> uuid.UUID:
@@ -24,6 +26,8 @@ def _id(value: str) -> uuid.UUID:
         raise InvalidInput(f"{value!r} is not a post id") from exc
 
 
+@content_app.command("suggestions")
+@friendly_errors
 def suggestions(
     workspace: WorkspaceOption = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
@@ -48,6 +52,8 @@ def suggestions(
         )
 
 
+@content_app.command("link")
+@friendly_errors
 def link(
     post_id: Annotated[str, typer.Argument(help="Its content item keeps both posts.")],
     other_post_id: Annotated[str, typer.Argument(help="Moves into post_id's content item.")],
@@ -79,6 +85,8 @@ def link(
     print(f"decision {decision.id}")
 
 
+@content_app.command("unlink")
+@friendly_errors
 def unlink(
     post_id: Annotated[str, typer.Argument(help="A post that a link moved.")],
     workspace: WorkspaceOption = None,

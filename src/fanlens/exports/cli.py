@@ -9,9 +9,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from fanlens.config import settings
 from fanlens.exports.service import ExportSummary, import_sections, read_sections
-from fanlens.kit.cli import console
+from fanlens.kit.cli import console, friendly_errors
+
+app = typer.Typer()
 
 
+@app.command("import-export")
+@friendly_errors
 def import_export_command(
     platform: Annotated[str, typer.Argument(help="instagram, tiktok, x or mastodon.")],
     path: Annotated[str, typer.Argument(help="The export: a .zip, a folder or one file.")],

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 import typer
 
 from fanlens.api.csv import write_rows
-from fanlens.config import settings
 from fanlens.kit.cli import WorkspaceOption, friendly_errors
 from fanlens.kit.errors import InvalidInput
+from fanlens.workspaces.cli import workspace_id
 
 outreach_app = typer.Typer(
     help="Outreach to fans: segments, campaigns, opt-outs.", no_args_is_help=True
@@ -24,14 +24,8 @@ segments_app = typer.Typer(help="Saved filters over people.", no_args_is_help=Tr
 campaigns_app = typer.Typer(help="Segment + template + channel.", no_args_is_help=True)
 outreach_app.add_typer(segments_app, name="segments")
 outreach_app.add_typer(campaigns_app, name="campaigns")
-
-
-def _ws(session: Any, name: str | None) -> uuid.UUID:
-    from fanlens.workspaces import service as workspace_service
-
-    return workspace_service.get_by_name_or_raise(
-        session=session, name=name or settings.default_workspace
-    ).id
+app = typer.Typer()
+app.add_typer(outreach_app, name="outreach")
 
 
 def _print_json(data: Any) -> None:
@@ -72,7 +66,7 @@ def segment_create(
     except ValidationError as exc:
         raise InvalidInput(str(exc)) from exc
     with unit_of_work() as session:
-        ws = _ws(session, workspace)
+        ws = workspace_id(session, workspace)
         segment = service.create_segment(
             session=session, workspace_id=ws, data=SegmentIn(name=name, filters=filters)
         )
@@ -88,7 +82,9 @@ def segment_list(workspace: WorkspaceOption = None) -> None:
     from fanlens.outreach import service
 
     with unit_of_work() as session:
-        for s in service.list_segments(session=session, workspace_id=_ws(session, workspace)):
+        for s in service.list_segments(
+            session=session, workspace_id=workspace_id(session, workspace)
+        ):
             print(f"{s.name}\t{s.id}\t{json.dumps(s.filters)}")
 
 
@@ -101,7 +97,7 @@ def segment_show(segment: str, workspace: WorkspaceOption = None) -> None:
     from fanlens.outreach.schemas import SegmentFilters
 
     with unit_of_work() as session:
-        ws = _ws(session, workspace)
+        ws = workspace_id(session, workspace)
         found = service.get_segment(session=session, workspace_id=ws, ref=segment)
         rows = service.members(
             session=session, workspace_id=ws, filters=SegmentFilters.model_validate(found.filters)
@@ -144,7 +140,7 @@ def campaign_create(
         raise InvalidInput(str(exc)) from exc
     with unit_of_work() as session:
         campaign = service.create_campaign(
-            session=session, workspace_id=_ws(session, workspace), data=data
+            session=session, workspace_id=workspace_id(session, workspace), data=data
         )
     print(f"created campaign {campaign.name} ({campaign.id})")
 
@@ -157,7 +153,9 @@ def campaign_list(workspace: WorkspaceOption = None) -> None:
     from fanlens.outreach import service
 
     with unit_of_work() as session:
-        for c in service.list_campaigns(session=session, workspace_id=_ws(session, workspace)):
+        for c in service.list_campaigns(
+            session=session, workspace_id=workspace_id(session, workspace)
+        ):
             print(f"{c.name}\t{c.id}\t{c.channel}\t{c.status}\t{c.send_at or ''}")
 
 
@@ -166,7 +164,7 @@ def _plan(campaign: str, workspace: str | None, limit: int | None) -> Any:
     from fanlens.outreach import service
 
     with unit_of_work() as session:
-        ws = _ws(session, workspace)
+        ws = workspace_id(session, workspace)
         found = service.get_campaign(session=session, workspace_id=ws, ref=campaign)
         return service.plan(session=session, workspace_id=ws, campaign=found, limit=limit)
 
@@ -229,7 +227,7 @@ def campaign_send(
 
     when = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
     with unit_of_work() as session:
-        ws = _ws(session, workspace)
+        ws = workspace_id(session, workspace)
         found = service.schedule(session=session, workspace_id=ws, ref=campaign, at=when)
         counts = service.status(session=session, workspace_id=ws, ref=str(found.id)).counts
     print(f"campaign {found.name}: {counts.get('queued', 0)} queued, "
@@ -263,7 +261,7 @@ def campaign_resume(
 
     with unit_of_work() as session:
         found = service.get_campaign(
-            session=session, workspace_id=_ws(session, workspace), ref=campaign
+            session=session, workspace_id=workspace_id(session, workspace), ref=campaign
         )
     _deliver_or_enqueue(found.id, None, inline)
 
@@ -281,7 +279,7 @@ def campaign_status(
 
     with unit_of_work() as session:
         found = service.status(
-            session=session, workspace_id=_ws(session, workspace), ref=campaign,
+            session=session, workspace_id=workspace_id(session, workspace), ref=campaign,
             recipient_status=only,
         )  # fmt: skip
     c = found.campaign
@@ -303,7 +301,9 @@ def campaign_export(
     from fanlens.outreach import export
 
     with unit_of_work() as session:
-        rows = export.rows(session=session, workspace_id=_ws(session, workspace), ref=campaign)
+        rows = export.rows(
+            session=session, workspace_id=workspace_id(session, workspace), ref=campaign
+        )
     out = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     write_rows(out, export.FIELDS, rows)  # cells escaped against formula injection
     if output:
@@ -324,7 +324,7 @@ def campaign_log(
 
     with unit_of_work() as session:
         found = service.get_campaign(
-            session=session, workspace_id=_ws(session, workspace), ref=campaign
+            session=session, workspace_id=workspace_id(session, workspace), ref=campaign
         )
         events = repository.events(session, campaign_id=found.id, limit=limit)
         lines = [f"{e.at}\t{e.recipient_id or ''}\t{e.event}\t{json.dumps(e.detail)}"
@@ -347,7 +347,7 @@ def opt_out(
     from fanlens.outreach import service
 
     with unit_of_work() as session:
-        ws = _ws(session, workspace)
+        ws = workspace_id(session, workspace)
         if remove:
             gone = service.remove_opt_out(
                 session=session, workspace_id=ws, person_id=person_id, channel=channel
@@ -368,7 +368,10 @@ def address(person_id: uuid.UUID, email: str, workspace: WorkspaceOption = None)
 
     with unit_of_work() as session:
         service.set_address(
-            session=session, workspace_id=_ws(session, workspace), person_id=person_id, email=email
+            session=session,
+            workspace_id=workspace_id(session, workspace),
+            person_id=person_id,
+            email=email,
         )
     print(f"person {person_id}: {email}")
 
@@ -410,7 +413,7 @@ def outreach_settings(
     if quiet is not None:
         changes["quiet_start"], changes["quiet_end"] = _quiet(quiet)
     with unit_of_work() as session:
-        ws = _ws(session, workspace)
+        ws = workspace_id(session, workspace)
         if daily_cap:
             caps = dict(service.settings_of(session=session, workspace_id=ws).daily_caps)
             for item in daily_cap:

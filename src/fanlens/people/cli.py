@@ -7,13 +7,15 @@ from typing import Annotated
 
 import typer
 
-from fanlens.config import settings
-from fanlens.kit.cli import WorkspaceOption
+from fanlens.kit.cli import WorkspaceOption, friendly_errors
 from fanlens.kit.errors import InvalidInput
+from fanlens.workspaces.cli import workspace_id
 
 people_app = typer.Typer(
     help="People across platforms: suggestions, merge, unmerge.", no_args_is_help=True
 )
+app = typer.Typer()
+app.add_typer(people_app, name="people")
 
 By = Annotated[str, typer.Option("--by", help="Who decides (kept in the history).")]
 
@@ -25,16 +27,8 @@ def _uuid(value: str, what: str) -> uuid.UUID:
         raise InvalidInput(f"{value!r} is not a {what} id (a UUID)") from exc
 
 
-def _workspace_id(session: object, name: str | None) -> uuid.UUID:
-    from fanlens.workspaces import service as workspace_service
-
-    ws = workspace_service.get_by_name_or_raise(
-        session=session,  # type: ignore[arg-type]
-        name=name or settings.default_workspace,
-    )
-    return ws.id
-
-
+@people_app.command("suggestions")
+@friendly_errors
 def suggestions(
     workspace: WorkspaceOption = None,
     refresh: Annotated[
@@ -48,7 +42,7 @@ def suggestions(
     from fanlens.people import service
 
     with unit_of_work() as session:
-        ws = _workspace_id(session, workspace)
+        ws = workspace_id(session, workspace)
         if refresh:
             run = service.refresh_suggestions(session=session, workspace_id=ws)
             print(
@@ -68,11 +62,15 @@ def suggestions(
         )
 
 
+@people_app.command("accept")
+@friendly_errors
 def accept(suggestion_id: str, workspace: WorkspaceOption = None, by: By = "cli") -> None:
     """Accept a suggestion: merge the two identities' people."""
     _decide(suggestion_id, workspace, by, accept=True)
 
 
+@people_app.command("reject")
+@friendly_errors
 def reject(suggestion_id: str, workspace: WorkspaceOption = None, by: By = "cli") -> None:
     """Reject a suggestion: the identities stay apart and it is not suggested again."""
     _decide(suggestion_id, workspace, by, accept=False)
@@ -84,13 +82,15 @@ def _decide(suggestion_id: str, workspace: str | None, by: str, *, accept: bool)
 
     sid = _uuid(suggestion_id, "suggestion")
     with unit_of_work() as session:
-        ws = _workspace_id(session, workspace)
+        ws = workspace_id(session, workspace)
         out = service.decide(
             session=session, workspace_id=ws, suggestion_id=sid, accept=accept, decided_by=by
         )
     print(f"{out.id}: {out.status}")
 
 
+@people_app.command("merge")
+@friendly_errors
 def merge(
     target_person_id: Annotated[str, typer.Argument(help="The person who stays.")],
     source_person_id: Annotated[str, typer.Argument(help="The person merged into them.")],
@@ -105,7 +105,7 @@ def merge(
     with unit_of_work() as session:
         record = service.merge(
             session=session,
-            workspace_id=_workspace_id(session, workspace),
+            workspace_id=workspace_id(session, workspace),
             target_person_id=target,
             source_person_id=source,
             merged_by=by,
@@ -113,6 +113,8 @@ def merge(
         print(f"merged {len(record.follower_ids)} identity(ies) into {target}; merge {record.id}")
 
 
+@people_app.command("unmerge")
+@friendly_errors
 def unmerge(
     merge_id: Annotated[str, typer.Argument(help="The merge to undo.")],
     workspace: WorkspaceOption = None,
@@ -126,13 +128,15 @@ def unmerge(
     with unit_of_work() as session:
         record = service.unmerge(
             session=session,
-            workspace_id=_workspace_id(session, workspace),
+            workspace_id=workspace_id(session, workspace),
             merge_id=mid,
             unmerged_by=by,
         )
         print(f"restored person {record.source_person_id} ({len(record.follower_ids)} identities)")
 
 
+@people_app.command("show")
+@friendly_errors
 def show(person_id: str, workspace: WorkspaceOption = None) -> None:
     """One person as JSON: identities, score, suggestions, merge history, recent activity."""
     from fanlens.db.engine import unit_of_work
@@ -141,11 +145,13 @@ def show(person_id: str, workspace: WorkspaceOption = None) -> None:
     pid = _uuid(person_id, "person")
     with unit_of_work() as session:
         out = service.detail(
-            session=session, workspace_id=_workspace_id(session, workspace), person_id=pid
+            session=session, workspace_id=workspace_id(session, workspace), person_id=pid
         )
     print(out.model_dump_json(indent=2))
 
 
+@people_app.command("top")
+@friendly_errors
 def top(
     workspace: WorkspaceOption = None,
     limit: Annotated[int, typer.Option(help="Top N.")] = 10,
@@ -158,7 +164,7 @@ def top(
     from fanlens.people import service
 
     with unit_of_work() as session:
-        ws = _workspace_id(session, workspace)
+        ws = workspace_id(session, workspace)
         fn = service.influential if influential else service.leaderboard
         rows = fn(session=session, workspace_id=ws, limit=limit)
     for r in rows:

@@ -11,12 +11,14 @@ from typing import IO, Annotated
 import typer
 
 from fanlens.config import settings
-from fanlens.kit.cli import WorkspaceOption
+from fanlens.kit.cli import WorkspaceOption, friendly_errors
 from fanlens.kit.errors import InvalidInput
 
 sentiment_app = typer.Typer(
     help="Comment sentiment: analyse, correct, export labels.", no_args_is_help=True
 )
+app = typer.Typer()
+app.add_typer(sentiment_app, name="sentiment")
 BATCH = 1_000
 
 
@@ -31,6 +33,8 @@ def _lines(stream: IO[str]) -> Iterator[list[str]]:
         yield batch
 
 
+@sentiment_app.command("analyze")
+@friendly_errors
 def analyze(
     path: Annotated[str, typer.Argument(help="A text file, one text per line; - for stdin.")],
 ) -> None:
@@ -56,6 +60,8 @@ def analyze(
             stream.close()
 
 
+@sentiment_app.command("analyze-pending")
+@friendly_errors
 def analyze_pending(
     workspace: Annotated[
         str | None, typer.Option("--workspace", "-w", help="Only this workspace (default: all).")
@@ -75,6 +81,8 @@ def analyze_pending(
     )
 
 
+@sentiment_app.command("correct")
+@friendly_errors
 def correct(
     interaction_id: Annotated[str, typer.Argument(help="The comment's interaction id.")],
     label: Annotated[str, typer.Argument(help="positive, neutral or negative.")],
@@ -102,6 +110,8 @@ def correct(
     print(f"{out.interaction_id}: {out.analyser_label} ({out.analyser}) -> {out.label}")
 
 
+@sentiment_app.command("export-labels")
+@friendly_errors
 def export_labels(
     output: Annotated[str, typer.Option("--output", "-o", help="File, or - for stdout.")] = "-",
     workspace: WorkspaceOption = None,

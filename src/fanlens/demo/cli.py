@@ -1,0 +1,50 @@
+"""`fanlens demo`: fill an empty default workspace from the platform simulators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fanlens.config import settings
+from fanlens.kit.cli import console, friendly_errors
+from fanlens.kit.errors import FanlensError
+
+app = typer.Typer()
+
+
+DemoSize = Annotated[str, typer.Option(help="World size: tiny or small (about a minute).")]
+
+
+def run_demo(reset: bool, size: str) -> None:
+    from fanlens.db import migrate
+    from fanlens.db.engine import describe_location, get_engine
+    from fanlens.db.queue import ensure_schema
+    from fanlens.demo import service as demo
+
+    if size not in ("tiny", "small"):
+        raise FanlensError("--size must be tiny or small")
+    console.print(f"database: {describe_location()}")
+    migrate.upgrade(get_engine())
+    ensure_schema()
+    login = demo.run(engine=get_engine(), console=console, size=size, reset=reset)
+    if login is None:
+        console.print(
+            f"workspace {settings.default_workspace!r} holds data of its own: no demo added "
+            "(log in with a user from `fanlens user create`)"
+        )
+        return
+    console.print(f"demo login: {login.username} / {login.password}", markup=False, highlight=False)
+    console.print(f"API token (read): {login.token}", markup=False, highlight=False)
+
+
+@app.command("demo")
+@friendly_errors
+def demo_command(
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete the default workspace's data and start over.")
+    ] = False,
+    size: DemoSize = "small",
+) -> None:
+    """Fill an empty default workspace from simulated YouTube, Bluesky and Mastodon accounts."""
+    run_demo(reset, size)

@@ -1,0 +1,35 @@
+"""`fanlens worker`: run the background jobs and their schedule."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from fanlens.kit.cli import console, friendly_errors
+
+app = typer.Typer()
+
+
+@app.command("worker")
+@friendly_errors
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once.")] = 1,
+    queue: Annotated[
+        list[str] | None, typer.Option("--queue", help="Only these queues (default: all).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Worker name in logs.")] = None,
+) -> None:
+    """Run background jobs and the schedule (account syncs, nightly rescore, weekly drop check)."""
+    from fanlens.db import migrate
+    from fanlens.db.engine import describe_location, get_engine
+    from fanlens.db.queue import ensure_schema
+    from fanlens.jobs.app import create_app
+
+    console.print(f"database: {describe_location()}")
+    migrate.upgrade(get_engine())
+    ensure_schema()
+    console.print("worker started")
+    sys.stdout.flush()
+    create_app().run_worker(queues=queue or None, concurrency=concurrency, name=name)
