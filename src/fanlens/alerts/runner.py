@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import httpx
 from sqlalchemy import Engine
 
 from fanlens.alerts import repository, service
@@ -14,6 +13,7 @@ from fanlens.alerts.models import EngagementAlert
 from fanlens.alerts.schemas import DropCheckSummary
 from fanlens.config import settings
 from fanlens.db.engine import unit_of_work
+from fanlens.kit.http import HttpClient, HttpOptions
 from fanlens.kit.timeutil import utcnow
 from fanlens.sentiment.models import SentimentAlert
 from fanlens.workspaces import repository as workspace_repository
@@ -53,7 +53,7 @@ def send_pending(*, engine: Engine | None = None) -> int:
     if not url:
         return 0
     sent = 0
-    with httpx.Client(timeout=10) as client:
+    with HttpClient(options=HttpOptions(timeout=10, follow_redirects=False)) as client:
         for model in (EngagementAlert, SentimentAlert):
             with unit_of_work(engine) as session:
                 pending = repository.pending_ids(session, model)

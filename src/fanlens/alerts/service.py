@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 from sqlalchemy.orm import Session
 
 from fanlens.alerts import repository
 from fanlens.alerts.models import EngagementAlert
 from fanlens.alerts.schemas import EngagementAlertOut
 from fanlens.analytics import coverage
+from fanlens.kit.http import HttpClient, HttpError
 from fanlens.sentiment.models import SentimentAlert
 from fanlens.sentiment.schemas import SentimentAlertOut
 
@@ -126,7 +126,7 @@ def notify(
     session: Session,
     model: repository.AlertModel,
     alert_id: uuid.UUID,
-    client: httpx.Client,
+    client: HttpClient,
     url: str,
 ) -> bool:
     """POST one pending alert to the webhook and mark it notified; False when another worker
@@ -136,8 +136,9 @@ def notify(
         return False
     alert, workspace_name = claimed
     try:
-        client.post(url, json=webhook_payload(alert, workspace_name)).raise_for_status()
-    except httpx.HTTPError as exc:
+        # One attempt: a failed alert stays pending and the next run sends it.
+        client.write_once(url, json=webhook_payload(alert, workspace_name)).raise_for_status()
+    except HttpError as exc:
         log.error("alert webhook failed for alert %s: %s", alert_id, exc)
         return False
     repository.mark_notified(session, model, alert_id)

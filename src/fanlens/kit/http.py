@@ -1,4 +1,5 @@
-"""The one HTTP client every connector uses: timeouts, retries, Retry-After and budgets.
+"""The one HTTP client for every outgoing request (connectors, webhooks, the sentiment
+provider): timeouts, retries, Retry-After, budgets and a log line per request.
 
 A long sync must slow down rather than be banned, so each platform has a request budget (a
 sliding window of cost units) that makes a request *wait* until it fits. Transient failures
@@ -40,6 +41,10 @@ PLATFORM_BUDGETS: dict[str, tuple[int, float]] = {
 }
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 600.0
+# Any failure to get an answer (refused, reset, timed out) or, after raise_for_status, an
+# error status: callers catch this rather than the library's own names.
+HttpError = httpx.HTTPError
+Transport = httpx.BaseTransport  # what HttpOptions.transport replaces, in tests
 
 
 class Budget:
@@ -108,8 +113,10 @@ class HttpOptions:
     max_retries: int = 4
     backoff: float = 0.5
     max_backoff: float = 30.0
-    transport: httpx.BaseTransport | None = None
+    transport: Transport | None = None
     sleep: Callable[[float], None] = time.sleep
+    # Reads follow redirects; a write (a webhook POST) is sent only where it was addressed.
+    follow_redirects: bool = True
 
 
 class RetriesExhausted(Exception):
@@ -121,11 +128,15 @@ class RetriesExhausted(Exception):
 
 
 class HttpClient:
+    """One connection pool. `budget` paces every request; without one (webhooks, whose
+    receivers set no published limit) requests are not paced. `base_url` may be empty when
+    each call names a full URL."""
+
     def __init__(
         self,
         *,
-        base_url: str,
-        budget: Budget,
+        base_url: str = "",
+        budget: Budget | None = None,
         options: HttpOptions | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
@@ -138,7 +149,7 @@ class HttpClient:
             timeout=self.options.timeout,
             transport=self.options.transport,
             headers={"User-Agent": "fanlens", **(headers or {})},
-            follow_redirects=True,
+            follow_redirects=self.options.follow_redirects,
         )
 
     def close(self) -> None:
@@ -186,11 +197,9 @@ class HttpClient:
         """Send with retries; `budget` replaces the client's where limits are per endpoint."""
         attempt = 0
         while True:
-            (budget or self.budget).acquire(cost)
-            self.api_calls += 1
-            self.quota_used += cost
+            self._spend(cost, budget or self.budget)
             try:
-                response = self._client.request(
+                response = self._send(
                     method, url, params=params, json=json, data=data, headers=headers
                 )
             except httpx.TransportError as exc:  # timeouts, refused and reset connections
@@ -208,16 +217,35 @@ class HttpClient:
         url: str,
         *,
         json: Any = None,
+        content: bytes | None = None,
         params: Any = None,
         headers: Mapping[str, str] | None = None,
         cost: int = 1,
     ) -> httpx.Response:
         """One POST, never retried here: a write may have happened even when the answer was
         lost, so the caller decides (with an idempotency key, or not at all)."""
-        self.budget.acquire(cost)
+        self._spend(cost, self.budget)
+        return self._send("POST", url, json=json, content=content, params=params, headers=headers)
+
+    def _spend(self, cost: int, budget: Budget | None) -> None:
+        if budget is not None:
+            budget.acquire(cost)
         self.api_calls += 1
         self.quota_used += cost
-        return self._client.post(url, json=json, params=params, headers=headers)
+
+    def _send(self, method: str, url: str, **request: Any) -> httpx.Response:
+        """One attempt, logged by host only: a webhook's path or query may hold its secret."""
+        started = time.monotonic()
+        host = httpx.URL(url).host or self._client.base_url.host
+        try:
+            response = self._client.request(method, url, **request)
+        except httpx.TransportError as exc:
+            log.info("http failed %s", kv(method=method, host=host, error=type(exc).__name__))
+            raise
+        if log.isEnabledFor(logging.DEBUG):
+            ms = round((time.monotonic() - started) * 1000)
+            log.debug("http %s", kv(method=method, host=host, status=response.status_code, ms=ms))
+        return response
 
     def _retry_or_raise(
         self,

@@ -29,9 +29,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, Protocol
 
-import httpx
-
 from fanlens.config import settings
+from fanlens.kit.http import HttpClient, HttpError, HttpOptions
 
 
 class DeliveryError(Exception):
@@ -72,7 +71,8 @@ class WebhookChannel:
     def __init__(self, url: str, secret: str) -> None:
         self.url = url
         self.secret = secret
-        self._http = httpx.Client(timeout=_timeout())  # one connection pool for the run
+        # One connection pool for the run; one attempt per send (the job retries later).
+        self._http = HttpClient(options=HttpOptions(timeout=_timeout(), follow_redirects=False))
 
     def close(self) -> None:
         self._http.close()
@@ -97,8 +97,8 @@ class WebhookChannel:
             "X-Fanlens-Signature": sign(self.secret, stamp, body),
         }
         try:
-            response = self._http.post(self.url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
+            response = self._http.write_once(self.url, content=body, headers=headers)
+        except HttpError as exc:
             raise DeliveryError(f"webhook: {exc!r}", permanent=False) from exc
         if response.status_code in (408, 409, 425, 429) or response.status_code >= 500:
             raise DeliveryError(f"webhook answered {response.status_code}", permanent=False)

@@ -13,13 +13,12 @@ import logging
 from collections.abc import Sequence
 from typing import Literal
 
-import httpx
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fanlens.config import settings
 from fanlens.kit.errors import InvalidInput
-from fanlens.kit.http import Budget
+from fanlens.kit.http import Budget, HttpClient, HttpError, HttpOptions, Transport
 from fanlens.sentiment.analysers import Analyser, VaderAnalyser, Verdict
 
 log = logging.getLogger(__name__)
@@ -89,15 +88,18 @@ class ProviderAnalyser:
         batch_size: int = 20,
         requests_per_minute: int = 60,
         timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.fallback, self.model, self.languages = fallback, model, languages
         self.version = model
         self.batch_size = batch_size
         self.url = chat_url(url)
-        self.budget = Budget(limit=requests_per_minute, window=60.0)
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self.client = httpx.Client(timeout=timeout, headers=headers, transport=transport)
+        self.client = HttpClient(
+            budget=Budget(limit=requests_per_minute, window=60.0),
+            options=HttpOptions(timeout=timeout, transport=transport, follow_redirects=False),
+            headers=headers,
+        )
         self.failures = 0  # comments that kept the fallback verdict because the provider failed
         self.judged = 0
 
@@ -145,7 +147,6 @@ class ProviderAnalyser:
         return verdicts
 
     def _ask(self, items: list[tuple[int, str, str]]) -> dict[int, _Item]:
-        self.budget.acquire()
         payload = [{"id": i, "language": lang, "text": text} for i, text, lang in items]
         request = {
             "model": self.model,
@@ -156,10 +157,11 @@ class ProviderAnalyser:
             ],
         }
         try:
-            response = self.client.post(self.url, json=request)
+            # One attempt: a failed batch keeps the fallback's verdicts, and every retry is paid.
+            response = self.client.write_once(self.url, json=request)
             response.raise_for_status()
             body = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
+        except (HttpError, ValueError) as exc:
             raise ProviderFailure(f"request failed: {exc}") from exc
         return parse_answer(body, [i for i, _, _ in items])
 
