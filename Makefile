@@ -38,10 +38,11 @@ pytest: install-dev ## Run the test suite on the embedded PostgreSQL (installs D
 conformance: install-dev ## Run schema conformance tests on the machine's own PostgreSQL, when installed
 	@bash scripts/conformance-system-pg.sh $(BIN)/pytest
 
-lint: install-dev ## ruff and mypy
+lint: install-dev ## ruff, mypy and the import layers (.importlinter)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 fmt: install-dev ## Format and auto-fix
 	$(BIN)/ruff format src tests benchmarks
@@ -51,4 +52,4 @@ constraints: install-dev ## Re-pin constraints.txt from the installed packages
 	$(BIN)/pip freeze --exclude-editable | grep -v '^fanlens' > constraints.txt
 
 clean: ## Remove the venv and local data
-	rm -rf $(VENV) .fanlens .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .fanlens .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache
