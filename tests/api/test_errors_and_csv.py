@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from fanlens.api.csv import cell, write_rows
 from fanlens.api.dependencies import WriteScope
+from fanlens.kit.csv_cells import cell, write_rows
 from fanlens.server.app import create_app
 from tests.api.conftest import API, World
 

@@ -1,25 +1,20 @@
-"""CSV downloads of list endpoints: `?format=csv` or `Accept: text/csv`, streamed row by row.
-
-Every CSV fanlens writes (API, dashboard and outreach exports) goes through `cell`.
-"""
+"""CSV downloads of list endpoints: `?format=csv` or `Accept: text/csv`, streamed row by row,
+each value made a safe cell by fanlens.kit.csv_cells."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import re
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal, TextIO
+from collections.abc import Iterable, Iterator
+from typing import Literal
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from fanlens.kit.csv_cells import cell
+
 Format = Literal["json", "csv"]
-LIST_SEPARATOR = "|"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
 def wants_csv(request: Request, fmt: Format | None) -> bool:
@@ -27,39 +22,6 @@ def wants_csv(request: Request, fmt: Format | None) -> bool:
         return fmt == "csv"
     accept = request.headers.get("accept", "")
     return "text/csv" in accept and "application/json" not in accept
-
-
-def cell(value: Any) -> Any:
-    """A JSON value as one CSV cell: lists joined by '|', objects as JSON, null as empty;
-    text a spreadsheet would run as a formula is escaped (see `defused`)."""
-    text = _flat(value)
-    return defused(text) if isinstance(text, str) else text
-
-
-def _flat(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return LIST_SEPARATOR.join(str(_flat(v)) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, separators=(",", ":"), sort_keys=True)
-    return value
-
-
-def defused(text: str) -> str:
-    """Text starting with = + - @ tab or CR gets a leading ' (OWASP's advice against formula
-    injection): a spreadsheet shows it as text instead of running it. A plain number such as
-    -3 or -0.25 is left alone, so numbers (and decimals the JSON carries as text) stay numbers."""
-    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def write_rows(out: TextIO, columns: list[str], rows: Iterable[Mapping[str, Any]]) -> None:
-    """Rows of dicts as CSV with a header, each value made a safe cell (for small exports)."""
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    writer.writerows([cell(row.get(c)) for c in columns] for row in rows)
 
 
 def _lines(items: Iterable[BaseModel], columns: list[str]) -> Iterator[str]:

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from fanlens.api.csv import write_rows
 from fanlens.kit.cli import WorkspaceOption, friendly_errors
+from fanlens.kit.csv_cells import write_rows
 from fanlens.kit.errors import InvalidInput
 from fanlens.workspaces.cli import workspace_id
 

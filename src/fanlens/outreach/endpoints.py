@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
-from fanlens.api.csv import write_rows
 from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
 from fanlens.api.schemas import ErrorResponse, link
+from fanlens.kit.csv_cells import write_rows
 from fanlens.outreach import export, repository, service
 from fanlens.outreach.schemas import (
     AddressIn,
