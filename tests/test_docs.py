@@ -10,7 +10,9 @@ for its OpenAPI document and routes.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import json
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -223,6 +225,48 @@ def test_every_cli_option_is_documented(command: str) -> None:
 )
 def test_every_make_target_is_documented(target: str) -> None:
     assert f"`make {target}`" in README
+
+
+def _schema_fields() -> list[str]:
+    """Every property the shipped interchange JSON Schema names."""
+    path = ROOT / "src" / "fanlens" / "interactions" / "interchange-v1.schema.json"
+    fields: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            fields.update(node.get("properties", {}))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(_text(path)))
+    return sorted(fields)
+
+
+def _reject_reasons() -> list[str]:
+    """The reasons the ingest pipeline gives: `Invalid(reason, …)` and `Reject(line, reason, …)`."""
+    reasons: set[str] = set()
+    for source in ("interchange.py", "ingest.py"):
+        tree = ast.parse(_text(ROOT / "src" / "fanlens" / "interactions" / source))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                at = {"Invalid": 0, "Reject": 1}.get(node.func.id)
+                arg = node.args[at] if at is not None and len(node.args) > at else None
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    reasons.add(arg.value)
+    return sorted(reasons)
+
+
+@pytest.mark.parametrize("field", _schema_fields())
+def test_every_interchange_field_is_documented(field: str) -> None:
+    assert f"`{field}`" in _section(README, "## Interchange format v1")
+
+
+@pytest.mark.parametrize("reason", _reject_reasons())
+def test_every_reject_reason_is_documented(reason: str) -> None:
+    assert f"`{reason}`" in _section(README, "## Interchange format v1")
 
 
 def test_the_cli_is_named_with_its_path() -> None:
