@@ -24,6 +24,7 @@ from fanlens.analytics.schemas import (
     TierMovement,
     TierPeriod,
 )
+from fanlens.content.repository import content_exists
 from fanlens.kit.errors import InvalidInput, NotFound
 
 TIER_RANK = {"inactive": 0, "lurker": 1, "active": 2, "super_fan": 3}
@@ -67,7 +68,7 @@ def best_platform(
     *, session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
 ) -> BestPlatform:
     rows = repository.item_platforms(session, workspace_id, content_id)
-    if not rows and not repository.content_exists(session, workspace_id, content_id):
+    if not rows and not content_exists(session, workspace_id, content_id):
         raise NotFound(f"no content item {content_id} in this workspace")
     bases = {
         b.platform: b

@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from fanlens.analytics import repository
 from fanlens.analytics.schemas import LinkDecisionOut, LinkedPost, LinkSuggestion
+from fanlens.content import linking_repository as repository
+from fanlens.content.repository import content_exists
 from fanlens.kit.errors import Conflict, InvalidInput, NotFound
 
 WINDOW = timedelta(hours=72)
@@ -300,7 +301,7 @@ def unlink(*, session: Session, workspace_id: uuid.UUID, post_id: uuid.UUID) -> 
     decision = repository.latest_accepted(session, workspace_id, post_id)
     if decision is None:
         raise NotFound(f"post {post_id} was not moved by a link")
-    if decision.previous_content_id is None or not repository.content_exists(
+    if decision.previous_content_id is None or not content_exists(
         session, workspace_id, decision.previous_content_id
     ):
         raise Conflict("the post's previous content item no longer exists")

@@ -453,3 +453,10 @@ def top_commenters(
     return _TOP_COMMENTERS.rows(
         session, workspace_id=workspace_id, content_id=content_id, limit=limit
     )
+
+
+def content_exists(session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID) -> bool:
+    stmt = select(ContentItem.id).where(
+        ContentItem.workspace_id == workspace_id, ContentItem.id == content_id
+    )
+    return session.execute(stmt).first() is not None
