@@ -6,6 +6,7 @@ Models may use `text()` for server defaults and index predicates."""
 from __future__ import annotations
 
 import ast
+import inspect
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,3 +90,21 @@ def test_the_check_sees_sql_where_it_is() -> None:
 
 def _kinds(path: Path) -> set[str]:
     return {what for _, what in sql_calls(path)}
+
+
+def test_every_api_endpoint_reaches_the_database_one_way() -> None:
+    """One endpoint style: token check, endpoint and commit in one thread hop (`in_one_hop`,
+    mostly through `@workspace_endpoint`), the token's presence checked before the rest."""
+    from fastapi import APIRouter
+    from fastapi.routing import APIRoute
+
+    from fanlens.api import router as api
+    from fanlens.api.dependencies import bearer_token
+
+    routers = [r for name, r in vars(api).items() if name.endswith("_router")]
+    routes = [route for r in routers if isinstance(r, APIRouter) for route in r.routes]
+    assert len(routers) >= 8 and routes
+    for route in routes:
+        assert isinstance(route, APIRoute)
+        assert inspect.iscoroutinefunction(route.endpoint), route.name
+        assert [d.call for d in route.dependant.dependencies if d.call is bearer_token], route.name

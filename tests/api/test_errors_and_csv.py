@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session as OrmSession
 
-from fanlens.api.dependencies import WriteScope
+from fanlens.api.dependencies import workspace_endpoint
+from fanlens.auth.service import Principal
 from fanlens.kit.csv_cells import cell, write_rows
 from fanlens.server.app import create_app
 from tests.api.conftest import API, World
@@ -39,7 +41,8 @@ def test_write_scope_is_403_for_a_read_token(world: World) -> None:
     probe = APIRouter()
 
     @probe.post("/probe-write")
-    def write(principal: WriteScope) -> dict[str, str]:
+    @workspace_endpoint(write=True)
+    def write(session: OrmSession, principal: Principal) -> dict[str, str]:
         return {"workspace": str(principal.workspace_id)}
 
     app.include_router(probe)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
+from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.analytics import insights, retention, service
 from fanlens.analytics.schemas import (
@@ -29,9 +30,10 @@ from fanlens.analytics.schemas import (
     TierMovement,
 )
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
+from fanlens.api.dependencies import workspace_endpoint
 from fanlens.api.params import NO_NUL, FormatParam, Platform
 from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
+from fanlens.auth.service import Principal
 from fanlens.connectors import service as connector_service
 from fanlens.connectors.schemas import SyncHealth
 from fanlens.content import linking
@@ -41,10 +43,11 @@ router = APIRouter(tags=["analytics"])
 
 
 @router.get("/cohorts", response_model=Cohorts, responses=CSV_RESPONSE, summary="Cohorts")
+@workspace_endpoint
 def list_cohorts(
     request: Request,
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     platform: Platform = None,
     since: Day | None = Query(None, description="First cohort week to include."),
     include_time_unknown: bool = Query(
@@ -77,14 +80,16 @@ def list_cohorts(
 
 
 @router.get("/overview", response_model=Overview, summary="Overview")
-def get_overview(session: Session, principal: CurrentWorkspace) -> Overview:
+@workspace_endpoint
+def get_overview(session: OrmSession, principal: Principal) -> Overview:
     """Totals per platform and over all platforms, interactions per week and platform (the
     last 12 weeks of data), and followers per tier: the dashboard's overview numbers."""
     return service.overview(session=session, workspace_id=principal.workspace_id)
 
 
 @router.get("/sync-health", response_model=SyncHealth, summary="Data health")
-def get_sync_health(session: Session, principal: CurrentWorkspace) -> SyncHealth:
+@workspace_endpoint
+def get_sync_health(session: OrmSession, principal: Principal) -> SyncHealth:
     """Connected accounts with their last sync and each stream's last stored page, the latest
     sync runs (items, API calls, quota used, errors) and rejected lines per source and reason."""
     return connector_service.health(session=session, workspace_id=principal.workspace_id)
@@ -114,10 +119,11 @@ ModeParam = Annotated[
 @router.get(
     "/retention", response_model=RetentionMatrix, responses=CSV_RESPONSE, summary="Retention"
 )
+@workspace_endpoint
 def get_retention(
     request: Request,
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     platform: Platform = None,
     grain: GrainParam = "week",
     mode: ModeParam = "on",
@@ -147,9 +153,10 @@ def get_retention(
 
 
 @router.get("/retention/people", response_model=RetentionPeople, summary="Retention cell")
+@workspace_endpoint
 def get_retention_people(
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     cohort: Day | None = Query(
         None, description="A day in the cohort's first-seen week or month (default today)."
     ),
@@ -182,8 +189,9 @@ def get_retention_people(
 @router.get(
     "/content/{content_id}/best-platform", response_model=BestPlatform, summary="Best platform"
 )
+@workspace_endpoint
 def get_best_platform(
-    content_id: uuid.UUID, session: Session, principal: CurrentWorkspace
+    content_id: uuid.UUID, session: OrmSession, principal: Principal
 ) -> BestPlatform:
     """The content item's platforms two ways, each with its reason: the plain rule (most
     engagement, as content_cross_platform_summary.best_platform) and engagement normalised per
@@ -195,10 +203,11 @@ def get_best_platform(
 
 
 @router.get("/best-time", response_model=BestTime, responses=CSV_RESPONSE, summary="Best time")
+@workspace_endpoint
 def get_best_time(
     request: Request,
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     platform: Platform = None,
     tz: str = Query("UTC", max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$", description="IANA zone"),
     fmt: FormatParam = None,
@@ -216,10 +225,11 @@ def get_best_time(
 @router.get(
     "/tier-movement", response_model=TierMovement, responses=CSV_RESPONSE, summary="Tier movement"
 )
+@workspace_endpoint
 def get_tier_movement(
     request: Request,
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     grain: GrainParam = "week",
     periods: int = Query(12, ge=1, le=retention.MAX_PERIODS),
     as_of: Day | None = Query(None, description="Day in the last period (default today)."),
@@ -247,9 +257,10 @@ def get_tier_movement(
 @router.get(
     "/content-links/suggestions", response_model=LinkSuggestions, summary="Link suggestions"
 )
+@workspace_endpoint
 def get_link_suggestions(
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     limit: int = Query(50, ge=1, le=1000),
 ) -> LinkSuggestions:
     """Pairs of posts on different platforms, in different content items, posted within 72
@@ -259,7 +270,8 @@ def get_link_suggestions(
 
 
 @router.get("/content-links", response_model=LinkDecisions, summary="Link decisions")
-def list_link_decisions(session: Session, principal: CurrentWorkspace) -> LinkDecisions:
+@workspace_endpoint
+def list_link_decisions(session: OrmSession, principal: Principal) -> LinkDecisions:
     """Every accepted or rejected pair, newest first."""
     items = linking.decisions(session=session, workspace_id=principal.workspace_id)
     return LinkDecisions(items=list(items))
@@ -277,8 +289,9 @@ LINK_ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Accept or reject a link",
     responses=LINK_ERRORS,
 )
+@workspace_endpoint(write=True)
 def post_link_decision(
-    body: LinkDecisionIn, session: Session, principal: WriteScope
+    body: LinkDecisionIn, session: OrmSession, principal: Principal
 ) -> LinkDecisionOut:
     """accepted: other_post_id moves into post_id's content item (its interactions and the
     items' totals follow). rejected: the pair is never suggested again."""
@@ -297,7 +310,8 @@ def post_link_decision(
     summary="Unlink a post",
     responses=LINK_ERRORS,
 )
-def post_unlink(post_id: uuid.UUID, session: Session, principal: WriteScope) -> LinkDecisionOut:
+@workspace_endpoint(write=True)
+def post_unlink(post_id: uuid.UUID, session: OrmSession, principal: Principal) -> LinkDecisionOut:
     """Put a post that a link moved back into its previous content item; the pair is then
     rejected, so it is not suggested again."""
     return linking.unlink(session=session, workspace_id=principal.workspace_id, post_id=post_id)

@@ -1,16 +1,19 @@
-"""Typed dependency aliases every router uses.
+"""How an API endpoint gets its session and caller.
 
-- `Session`: the request's SQLAlchemy session; committed once when the endpoint returns (before
-  the response is sent), rolled back on any error. Services only flush.
-- `CurrentWorkspace`: the authenticated caller (`Principal`); `.workspace_id` scopes every query.
-- `WriteScope`: the same, but 403 unless the token has the `write` scope.
-- `Credentials` and `in_one_hop`: the hot reads' way to the same (see `in_one_hop`).
+- `workspace_endpoint`: the one way an API endpoint reaches the database. The endpoint is a
+  plain function taking `session` and `principal` (the authenticated caller; `.workspace_id`
+  scopes every query); the token check, the endpoint and the commit run in one worker-thread
+  hop (see `in_one_hop`). `write=True` answers 403 unless the token has the `write` scope.
+- `in_one_hop`: the same, called directly by an `async` endpoint that first awaits its body.
+- `Session`: the request's SQLAlchemy session for the dashboard pages; committed once when the
+  route returns (before the response is sent), rolled back on any error. Services only flush.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated, TypeVar
+from collections.abc import Awaitable, Callable, Iterator
+from inspect import Parameter, Signature, signature
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -36,7 +39,7 @@ def get_session(request: Request) -> Iterator[OrmSession]:
         yield session
 
 
-# scope="function": the commit happens when the endpoint returns, so a client never receives a
+# scope="function": the commit happens when the route returns, so a client never receives a
 # success for work that then fails to commit. Streamed exports read on a connection of their own.
 Session = Annotated[OrmSession, Depends(get_session, scope="function")]
 
@@ -48,28 +51,26 @@ _bearer = HTTPBearer(
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+_MISSING = "missing bearer token (Authorization: Bearer <token>)"
+
+
 def _authenticate(
     session: OrmSession, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
+        raise Unauthorized(_MISSING)
     return auth_service.authenticate(session=session, secret=credentials.credentials)
 
 
-def current_principal(session: Session, credentials: Credentials) -> Principal:
-    return _authenticate(session, credentials)
+async def bearer_token(credentials: Credentials) -> HTTPAuthorizationCredentials:
+    """The bearer token, checked against the database later, in the endpoint's hop: a request
+    without one is refused before its parameters are validated."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized(_MISSING)
+    return credentials
 
 
-CurrentWorkspace = Annotated[Principal, Depends(current_principal)]
-
-
-def write_principal(principal: CurrentWorkspace) -> Principal:
-    if not principal.can_write:
-        raise Forbidden("this token has the read scope; a write-scope token is needed")
-    return principal
-
-
-WriteScope = Annotated[Principal, Depends(write_principal)]
+BearerToken = Annotated[HTTPAuthorizationCredentials, Depends(bearer_token)]
 
 
 T = TypeVar("T")
@@ -79,22 +80,70 @@ async def in_one_hop(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None,
     work: Callable[[OrmSession, Principal], T],
+    *,
+    write: bool = False,
 ) -> T:
     """Authenticate and run `work` in a single worker-thread hop, committing once at its end.
 
-    The hot reads use this from `async def` endpoints: a sync endpoint with the `Session` and
-    `CurrentWorkspace` dependencies costs five thread hand-offs (session open and close, the
-    token check, the endpoint, the response check), about 0.25 ms of CPU each, more than the
-    reads themselves. Same commit point and rollback rules as `get_session`. The token check's
-    `last_used_at` stamp and the commit run in the same thread, so a request holding that row
-    lock never waits on the event loop to release it."""
-    return await run_in_threadpool(_unit, session_factory_of(request), credentials, work)
+    A sync endpoint with session and caller dependencies costs five thread hand-offs (session
+    open and close, the token check, the endpoint, the response check), about 0.25 ms of CPU
+    each, more than the hot reads themselves. Same commit point and rollback rules as
+    `get_session`. The token check's `last_used_at` stamp and the commit run in the same
+    thread, so a request holding that row lock never waits on the event loop to release it."""
+    factory = session_factory_of(request)
+    return await run_in_threadpool(_unit, factory, credentials, work, write)
 
 
 def _unit(
     factory: sessionmaker[OrmSession],
     credentials: HTTPAuthorizationCredentials | None,
     work: Callable[[OrmSession, Principal], T],
+    write: bool,
 ) -> T:
     with committed(factory) as session:
-        return work(session, _authenticate(session, credentials))
+        principal = _authenticate(session, credentials)
+        if write and not principal.can_write:
+            raise Forbidden("this token has the read scope; a write-scope token is needed")
+        return work(session, principal)
+
+
+_GIVEN = ("session", "principal")  # what `workspace_endpoint` passes in
+
+
+def workspace_endpoint(endpoint: Callable[..., T] | None = None, *, write: bool = False) -> Any:
+    """Make `endpoint(session, principal, **params)` an async route that runs it `in_one_hop`.
+
+    FastAPI sees the endpoint's own parameters (query, path, body, `Request`,
+    `BackgroundTasks`, …) and, in place of `session` and `principal`, the bearer token."""
+
+    def decorate(endpoint: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+        hints = get_type_hints(endpoint, include_extras=True)
+        own = [
+            p.replace(kind=Parameter.KEYWORD_ONLY, annotation=hints.get(p.name, p.annotation))
+            for p in signature(endpoint).parameters.values()
+            if p.name not in _GIVEN
+        ]
+        takes_request = any(p.name == "request" for p in own)
+        added = [Parameter("credentials", Parameter.KEYWORD_ONLY, annotation=BearerToken)]
+        if not takes_request:
+            added.append(Parameter("request", Parameter.KEYWORD_ONLY, annotation=Request))
+
+        async def route(**params: Any) -> T:
+            credentials = params.pop("credentials")
+            request = params["request"] if takes_request else params.pop("request")
+
+            def work(session: OrmSession, principal: Principal) -> T:
+                return endpoint(session=session, principal=principal, **params)
+
+            return await in_one_hop(request, credentials, work, write=write)
+
+        # No __wrapped__: FastAPI would follow it and take the sync endpoint for the route.
+        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(route, name, getattr(endpoint, name))
+        returns = hints.get("return", Signature.empty)
+        route.__signature__ = Signature(  # type: ignore[attr-defined]
+            added + own, return_annotation=None if returns is type(None) else returns
+        )
+        return route
+
+    return decorate if endpoint is None else decorate(endpoint)

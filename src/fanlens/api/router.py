@@ -1,8 +1,9 @@
 """The REST API's router: each domain's endpoints.py router, mounted under API_PREFIX.
 
 To add endpoints: write `router = APIRouter(prefix="/things", tags=["things"])` in
-fanlens/<domain>/endpoints.py using the aliases of fanlens.api.dependencies, then include it
-below. Every route inherits the declared error responses (401/403/404/422).
+fanlens/<domain>/endpoints.py, each endpoint a function of `session` and `principal` under
+`@workspace_endpoint` (fanlens.api.dependencies), then include it below. Every route inherits
+the declared error responses (401/403/404/422).
 """
 
 from __future__ import annotations

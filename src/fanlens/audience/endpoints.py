@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import Credentials, in_one_hop
+from fanlens.api.dependencies import workspace_endpoint
 from fanlens.api.params import (
     DEFAULT_LIMIT,
     Cursor,
@@ -55,9 +55,11 @@ FIRST_FOLLOWER: dict[int | str, dict[str, Any]] = {
 @router.get(
     "", response_model=Page[FollowerSummary], responses=FIRST_FOLLOWER, summary="List followers"
 )
-async def list_followers(
+@workspace_endpoint
+def list_followers(
+    session: OrmSession,
+    principal: Principal,
     request: Request,
-    credentials: Credentials,
     platform: Platform = None,
     tier: Tier | None = None,
     min_score: float | None = Query(None, ge=0, le=1e15, allow_inf_nan=False),
@@ -71,82 +73,71 @@ async def list_followers(
 ) -> Page[FollowerSummary] | StreamingResponse:
     """Followers with their score and counts. `q` searches usernames (a leading '@' is ignored);
     `active_since` keeps followers last seen at or after that time."""
-
-    def work(
-        session: OrmSession, principal: Principal
-    ) -> Page[FollowerSummary] | StreamingResponse:
-        filters = FollowerFilters(
-            platform=platform, tier=tier, min_score=min_score, q=q, active_since=active_since
-        )
-        if wants_csv(request, fmt):
-            query = service.list_query(
-                workspace_id=principal.workspace_id,
-                filters=filters,
-                sort=sort,
-                order=order,
-                cursor=cursor,
-            )
-            items = service.export_followers(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
-            return csv_response(items, FollowerSummary, "followers")
-        return service.list_followers(
-            session=session,
+    filters = FollowerFilters(
+        platform=platform, tier=tier, min_score=min_score, q=q, active_since=active_since
+    )
+    if wants_csv(request, fmt):
+        query = service.list_query(
             workspace_id=principal.workspace_id,
             filters=filters,
             sort=sort,
             order=order,
             cursor=cursor,
-            limit=limit,
         )
-
-    return await in_one_hop(request, credentials, work)
+        items = service.export_followers(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
+        return csv_response(items, FollowerSummary, "followers")
+    return service.list_followers(
+        session=session,
+        workspace_id=principal.workspace_id,
+        filters=filters,
+        sort=sort,
+        order=order,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 @router.get(
     "/leaderboard", response_model=Leaderboard, responses=CSV_RESPONSE, summary="Top followers"
 )
-async def leaderboard(
+@workspace_endpoint
+def leaderboard(
+    session: OrmSession,
+    principal: Principal,
     request: Request,
-    credentials: Credentials,
     platform: Platform = None,
     limit: int = Query(10, ge=1, le=LEADERBOARD_MAX, description="Top N."),
     fmt: FormatParam = None,
 ) -> Leaderboard | StreamingResponse:
     """The N highest-scoring followers, across platforms or on one."""
-
-    def work(session: OrmSession, principal: Principal) -> Leaderboard | StreamingResponse:
-        if wants_csv(request, fmt):
-            items = service.export_leaderboard(
-                engine=session.get_bind(),  # type: ignore[arg-type]
-                workspace_id=principal.workspace_id,
-                platform=platform,
-                limit=limit,
-            )
-            return csv_response(items, LeaderboardEntry, "leaderboard")
-        return service.leaderboard(
-            session=session, workspace_id=principal.workspace_id, platform=platform, limit=limit
+    if wants_csv(request, fmt):
+        items = service.export_leaderboard(
+            engine=session.get_bind(),  # type: ignore[arg-type]
+            workspace_id=principal.workspace_id,
+            platform=platform,
+            limit=limit,
         )
-
-    return await in_one_hop(request, credentials, work)
+        return csv_response(items, LeaderboardEntry, "leaderboard")
+    return service.leaderboard(
+        session=session, workspace_id=principal.workspace_id, platform=platform, limit=limit
+    )
 
 
 @router.get("/{follower_id}", response_model=FollowerDetail, summary="One follower")
-async def get_follower(
-    request: Request,
+@workspace_endpoint
+def get_follower(
+    session: OrmSession,
+    principal: Principal,
     follower_id: uuid.UUID,
-    credentials: Credentials,
     activity_cursor: Cursor = None,
     activity_limit: Limit = DEFAULT_LIMIT,
 ) -> FollowerDetail:
     """Profile, score and counts, tier history, the activity timeline (paged with
     `activity_cursor` / `activity_limit`) and their latest comments."""
-
-    def work(session: OrmSession, principal: Principal) -> FollowerDetail:
-        return service.get_detail(
-            session=session,
-            workspace_id=principal.workspace_id,
-            follower_id=follower_id,
-            activity_cursor=activity_cursor,
-            activity_limit=activity_limit,
-        )
-
-    return await in_one_hop(request, credentials, work)
+    return service.get_detail(
+        session=session,
+        workspace_id=principal.workspace_id,
+        follower_id=follower_id,
+        activity_cursor=activity_cursor,
+        activity_limit=activity_limit,
+    )

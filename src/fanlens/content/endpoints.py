@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import Credentials, in_one_hop
+from fanlens.api.dependencies import workspace_endpoint
 from fanlens.api.params import (
     DEFAULT_LIMIT,
     Cursor,
@@ -47,9 +47,11 @@ FIRST_CONTENT: dict[int | str, dict[str, Any]] = {
 @router.get(
     "", response_model=Page[ContentSummary], responses=FIRST_CONTENT, summary="List content"
 )
-async def list_content(
+@workspace_endpoint
+def list_content(
+    session: OrmSession,
+    principal: Principal,
     request: Request,
-    credentials: Credentials,
     platform: Platform = None,
     tag: Text = None,
     posted_from: Timestamp = None,
@@ -64,36 +66,31 @@ async def list_content(
     """Content items with cross-platform totals. `platform` keeps items posted on that platform;
     `tag` matches a tag value; `posted_from`/`posted_to` bound the first post time
     (from inclusive, to exclusive); `q` searches titles."""
-
-    def work(session: OrmSession, principal: Principal) -> Page[ContentSummary] | StreamingResponse:
-        filters = ContentFilters(
-            platform=platform, tag=tag, posted_from=posted_from, posted_to=posted_to, q=q
-        )
-        query = service.list_query(
-            workspace_id=principal.workspace_id,
-            filters=filters,
-            sort=sort,
-            order=order,
-            cursor=cursor,
-        )
-        if wants_csv(request, fmt):
-            items = service.export_content(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
-            return csv_response(items, ContentSummary, "content")
-        return service.list_content(session=session, query=query, limit=limit)
-
-    return await in_one_hop(request, credentials, work)
+    filters = ContentFilters(
+        platform=platform, tag=tag, posted_from=posted_from, posted_to=posted_to, q=q
+    )
+    query = service.list_query(
+        workspace_id=principal.workspace_id,
+        filters=filters,
+        sort=sort,
+        order=order,
+        cursor=cursor,
+    )
+    if wants_csv(request, fmt):
+        items = service.export_content(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
+        return csv_response(items, ContentSummary, "content")
+    return service.list_content(session=session, query=query, limit=limit)
 
 
 @router.get("/{content_id}", response_model=ContentDetail, summary="One content item")
-async def get_content(
-    content_id: uuid.UUID, request: Request, credentials: Credentials
+@workspace_endpoint
+def get_content(
+    session: OrmSession,
+    principal: Principal,
+    content_id: uuid.UUID,
 ) -> ContentDetail:
     """Posts per platform with metrics, the best platform and its rule, interactions per day,
     and the top commenters."""
-
-    def work(session: OrmSession, principal: Principal) -> ContentDetail:
-        return service.get_detail(
-            session=session, workspace_id=principal.workspace_id, content_id=content_id
-        )
-
-    return await in_one_hop(request, credentials, work)
+    return service.get_detail(
+        session=session, workspace_id=principal.workspace_id, content_id=content_id
+    )

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, BackgroundTasks, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import Credentials, Session, WriteScope, in_one_hop
+from fanlens.api.dependencies import BearerToken, in_one_hop, workspace_endpoint
 from fanlens.api.params import (
     DEFAULT_LIMIT,
     NO_NUL,
@@ -21,6 +22,7 @@ from fanlens.api.params import (
 from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
 from fanlens.auth.service import Principal
 from fanlens.interactions import activity
+from fanlens.interactions.ingest import IngestSummary
 from fanlens.interactions.repository import ActivityFilters
 from fanlens.interactions.schemas import ActivityItem, IngestResult, RejectedLine
 from fanlens.interactions.service import ingest_body
@@ -33,9 +35,11 @@ router = APIRouter(tags=["activity"])
 @router.get(
     "/activity", response_model=Page[ActivityItem], responses=CSV_RESPONSE, summary="Activity"
 )
-async def list_activity(
+@workspace_endpoint
+def list_activity(
+    session: OrmSession,
+    principal: Principal,
     request: Request,
-    credentials: Credentials,
     username: Text = None,
     platform: Platform = None,
     since: Timestamp = None,
@@ -55,28 +59,24 @@ async def list_activity(
 ) -> Page[ActivityItem] | StreamingResponse:
     """Interactions, newest first: `username` (with or without '@', any case), `platform`,
     `type`, and `since` (inclusive) / `until` (exclusive) on the interaction time."""
-
-    def work(session: OrmSession, principal: Principal) -> Page[ActivityItem] | StreamingResponse:
-        filters = ActivityFilters(
-            username=username,
-            platform=platform,
-            interaction_type=interaction_type,
-            since=since,
-            until=until,
-        )
-        query = activity.query(
-            session=session,
-            workspace_id=principal.workspace_id,
-            filters=filters,
-            order=order,
-            cursor=cursor,
-        )
-        if wants_csv(request, fmt):
-            items = activity.export(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
-            return csv_response(items, ActivityItem, "activity")
-        return activity.page(session=session, query=query, order=order, limit=limit)
-
-    return await in_one_hop(request, credentials, work)
+    filters = ActivityFilters(
+        username=username,
+        platform=platform,
+        interaction_type=interaction_type,
+        since=since,
+        until=until,
+    )
+    query = activity.query(
+        session=session,
+        workspace_id=principal.workspace_id,
+        filters=filters,
+        order=order,
+        cursor=cursor,
+    )
+    if wants_csv(request, fmt):
+        items = activity.export(engine=session.get_bind(), query=query)  # type: ignore[arg-type]
+        return csv_response(items, ActivityItem, "activity")
+    return activity.page(session=session, query=query, order=order, limit=limit)
 
 
 MAX_INGEST_BYTES = 16 * 1024 * 1024
@@ -104,7 +104,7 @@ INGEST_BODY = {
     responses={413: {"model": ErrorResponse, "description": "Body over 16 MiB"}},
 )
 async def ingest(
-    request: Request, session: Session, principal: WriteScope, background: BackgroundTasks
+    request: Request, credentials: BearerToken, background: BackgroundTasks
 ) -> IngestResult:
     """Interchange-format v1 records, as a JSON array (`Content-Type: application/json`) or
     JSON lines (any other type). One call is one batch in one transaction: every good line is
@@ -115,15 +115,17 @@ async def ingest(
     if len(body) > MAX_INGEST_BYTES:
         raise PayloadTooLarge(f"body is {len(body)} bytes; at most {MAX_INGEST_BYTES} per call")
     as_array = "json" in request.headers.get("content-type", "") and body.lstrip()[:1] == b"["
-    summary = await run_in_threadpool(
-        ingest_body, session=session, workspace_id=principal.workspace_id, body=body,
-        as_array=as_array,
-    )  # fmt: skip
+
+    def work(session: OrmSession, principal: Principal) -> tuple[uuid.UUID, IngestSummary]:
+        ws = principal.workspace_id
+        return ws, ingest_body(session=session, workspace_id=ws, body=body, as_array=as_array)
+
+    workspace_id, summary = await in_one_hop(request, credentials, work, write=True)
     if summary.interactions_inserted:  # background tasks run after the request's commit
         from fanlens.sentiment.runner import defer_analysis
 
         engine = request.app.state.engine  # None: the configured database
-        background.add_task(defer_analysis, principal.workspace_id, engine=engine)
+        background.add_task(defer_analysis, workspace_id, engine=engine)
     counts = {k: getattr(summary, k) for k in IngestResult.model_fields if k not in LISTED}
     rejects = [
         RejectedLine(line=r.line, reason=r.reason, message=r.message) for r in summary.rejects

@@ -9,9 +9,11 @@ import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from sqlalchemy.orm import Session as OrmSession
 
-from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
+from fanlens.api.dependencies import workspace_endpoint
 from fanlens.api.schemas import ErrorResponse, link
+from fanlens.auth.service import Principal
 from fanlens.kit.csv_cells import write_rows
 from fanlens.outreach import export, repository, service
 from fanlens.outreach.schemas import (
@@ -55,7 +57,8 @@ CAMPAIGN_LINKS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/segments", response_model=list[SegmentOut], summary="Segments")
-def list_segments(session: Session, principal: CurrentWorkspace) -> list[SegmentOut]:
+@workspace_endpoint
+def list_segments(session: OrmSession, principal: Principal) -> list[SegmentOut]:
     rows = service.list_segments(session=session, workspace_id=principal.workspace_id)
     return [SegmentOut.model_validate(r) for r in rows]
 
@@ -64,13 +67,15 @@ def list_segments(session: Session, principal: CurrentWorkspace) -> list[Segment
     "/segments", response_model=SegmentOut, status_code=201, summary="Save a segment",
     responses={**BAD_BODY, **CONFLICT},
 )  # fmt: skip
-def create_segment(body: SegmentIn, session: Session, principal: WriteScope) -> SegmentOut:
+@workspace_endpoint(write=True)
+def create_segment(body: SegmentIn, session: OrmSession, principal: Principal) -> SegmentOut:
     row = service.create_segment(session=session, workspace_id=principal.workspace_id, data=body)
     return SegmentOut.model_validate(row)
 
 
 @router.get("/campaigns", response_model=list[CampaignOut], summary="Campaigns")
-def list_campaigns(session: Session, principal: CurrentWorkspace) -> list[CampaignOut]:
+@workspace_endpoint
+def list_campaigns(session: OrmSession, principal: Principal) -> list[CampaignOut]:
     rows = service.list_campaigns(session=session, workspace_id=principal.workspace_id)
     return [CampaignOut.model_validate(r) for r in rows]
 
@@ -79,17 +84,19 @@ def list_campaigns(session: Session, principal: CurrentWorkspace) -> list[Campai
     "/campaigns", response_model=CampaignOut, status_code=201, summary="Draft a campaign",
     responses={**BAD_BODY, **CONFLICT, **CAMPAIGN_LINKS},
 )  # fmt: skip
-def create_campaign(body: CampaignIn, session: Session, principal: WriteScope) -> CampaignOut:
+@workspace_endpoint(write=True)
+def create_campaign(body: CampaignIn, session: OrmSession, principal: Principal) -> CampaignOut:
     """The template is rendered against sample variables first: errors are a 422."""
     row = service.create_campaign(session=session, workspace_id=principal.workspace_id, data=body)
     return CampaignOut.model_validate(row)
 
 
 @router.get("/campaigns/{campaign_id}/preview", response_model=Plan, summary="Preview")
+@workspace_endpoint
 def preview(
     campaign_id: uuid.UUID,
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     limit: int = Query(10, ge=1, le=1000),
 ) -> Plan:
     """The first messages as they would be sent and the first people left out, with why."""
@@ -97,12 +104,13 @@ def preview(
 
 
 @router.get("/campaigns/{campaign_id}/dry-run", response_model=Plan, summary="Dry run")
-def dry_run(campaign_id: uuid.UUID, session: Session, principal: CurrentWorkspace) -> Plan:
+@workspace_endpoint
+def dry_run(campaign_id: uuid.UUID, session: OrmSession, principal: Principal) -> Plan:
     """Every message and every person left out with the reason; nothing is sent or stored."""
     return _plan(session, principal.workspace_id, campaign_id, None)
 
 
-def _plan(session: Session, ws: uuid.UUID, campaign_id: uuid.UUID, limit: int | None) -> Plan:
+def _plan(session: OrmSession, ws: uuid.UUID, campaign_id: uuid.UUID, limit: int | None) -> Plan:
     campaign = service.get_campaign(session=session, workspace_id=ws, ref=str(campaign_id))
     return service.plan(session=session, workspace_id=ws, campaign=campaign, limit=limit)
 
@@ -111,12 +119,13 @@ def _plan(session: Session, ws: uuid.UUID, campaign_id: uuid.UUID, limit: int | 
     "/campaigns/{campaign_id}/send", response_model=CampaignStatus, status_code=202,
     summary="Send now or at a time", responses={**BAD_BODY, **CONFLICT},
 )  # fmt: skip
+@workspace_endpoint(write=True)
 def send(
     campaign_id: uuid.UUID,
     body: SendIn,
     request: Request,
-    session: Session,
-    principal: WriteScope,
+    session: OrmSession,
+    principal: Principal,
     background: BackgroundTasks,
 ) -> CampaignStatus:
     """Writes the outbox (queued and skipped recipients); a worker delivers. 409 when the
@@ -130,10 +139,11 @@ def send(
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignStatus, summary="Status")
+@workspace_endpoint
 def campaign_status(
     campaign_id: uuid.UUID,
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     status: RecipientStatus | None = None,
 ) -> CampaignStatus:
     """Counts per status and every recipient (queued, sending, sent, failed, skipped: why)."""
@@ -144,10 +154,11 @@ def campaign_status(
 
 
 @router.get("/campaigns/{campaign_id}/events", response_model=list[EventOut], summary="Audit log")
+@workspace_endpoint
 def campaign_events(
     campaign_id: uuid.UUID,
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     limit: int = Query(1000, ge=1, le=100_000),
 ) -> list[EventOut]:
     campaign = service.get_campaign(
@@ -161,9 +172,8 @@ def campaign_events(
     "/campaigns/{campaign_id}/export.csv", summary="CSV export",
     response_class=Response, responses={200: {"content": {"text/csv": {}}}},
 )  # fmt: skip
-def campaign_export(
-    campaign_id: uuid.UUID, session: Session, principal: CurrentWorkspace
-) -> Response:
+@workspace_endpoint
+def campaign_export(campaign_id: uuid.UUID, session: OrmSession, principal: Principal) -> Response:
     """The campaign's messages as CSV, for sending by hand."""
     rows = export.rows(session=session, workspace_id=principal.workspace_id, ref=str(campaign_id))
     out = io.StringIO()
@@ -174,7 +184,8 @@ def campaign_export(
 @router.post(
     "/opt-outs", status_code=204, summary="Do not contact", responses={**BAD_BODY, **CONFLICT}
 )
-def create_opt_out(body: OptOutIn, session: Session, principal: WriteScope) -> None:
+@workspace_endpoint(write=True)
+def create_opt_out(body: OptOutIn, session: OrmSession, principal: Principal) -> None:
     service.opt_out(
         session=session, workspace_id=principal.workspace_id, person_id=body.person_id,
         channel=body.channel, reason=body.reason, by=f"token:{principal.token_id}",
@@ -184,7 +195,8 @@ def create_opt_out(body: OptOutIn, session: Session, principal: WriteScope) -> N
 @router.put(
     "/addresses", status_code=204, summary="Set an e-mail address by hand", responses=BAD_BODY
 )
-def set_address(body: AddressIn, session: Session, principal: WriteScope) -> None:
+@workspace_endpoint(write=True)
+def set_address(body: AddressIn, session: OrmSession, principal: Principal) -> None:
     service.set_address(
         session=session, workspace_id=principal.workspace_id, person_id=body.person_id,
         email=body.email,
@@ -192,7 +204,8 @@ def set_address(body: AddressIn, session: Session, principal: WriteScope) -> Non
 
 
 @router.get("/settings", response_model=SettingsOut, summary="Guards")
-def get_settings(session: Session, principal: CurrentWorkspace) -> SettingsOut:
+@workspace_endpoint
+def get_settings(session: OrmSession, principal: Principal) -> SettingsOut:
     row = service.settings_of(session=session, workspace_id=principal.workspace_id)
     return SettingsOut.model_validate(row)
 
@@ -200,7 +213,8 @@ def get_settings(session: Session, principal: CurrentWorkspace) -> SettingsOut:
 @router.patch(
     "/settings", response_model=SettingsOut, summary="Change the guards", responses=BAD_BODY
 )
-def patch_settings(body: SettingsIn, session: Session, principal: WriteScope) -> SettingsOut:
+@workspace_endpoint(write=True)
+def patch_settings(body: SettingsIn, session: OrmSession, principal: Principal) -> SettingsOut:
     row = service.update_settings(
         session=session, workspace_id=principal.workspace_id, changes=body
     )

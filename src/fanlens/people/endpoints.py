@@ -4,9 +4,11 @@ import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session as OrmSession
 
-from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope
+from fanlens.api.dependencies import workspace_endpoint
 from fanlens.api.schemas import ErrorResponse
+from fanlens.auth.service import Principal
 from fanlens.people import service
 from fanlens.people.schemas import (
     Merge,
@@ -29,9 +31,10 @@ SuggestionStatus = Literal["pending", "merged", "rejected"]
 
 
 @router.get("", response_model=PersonLeaderboard, summary="Top people across platforms")
+@workspace_endpoint
 def people_leaderboard(
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     limit: int = Query(10, ge=1, le=500, description="Top N."),
     influential: bool = Query(False, description="Only people with a micro+ reach identity."),
 ) -> PersonLeaderboard:
@@ -45,9 +48,10 @@ def people_leaderboard(
 
 
 @router.get("/suggestions", response_model=list[Suggestion], summary="Merge suggestions")
+@workspace_endpoint
 def list_suggestions(
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     status: SuggestionStatus | None = "pending",
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[Suggestion]:
@@ -58,14 +62,16 @@ def list_suggestions(
 
 
 @router.post("/suggestions/refresh", response_model=SuggestionRun, summary="Find suggestions")
-def refresh_suggestions(session: Session, principal: WriteScope) -> SuggestionRun:
+@workspace_endpoint(write=True)
+def refresh_suggestions(session: OrmSession, principal: Principal) -> SuggestionRun:
     """Look for evidence now; suggestions above the auto-merge threshold merge at once."""
     return service.refresh_suggestions(session=session, workspace_id=principal.workspace_id)
 
 
 @router.post("/suggestions/{suggestion_id}", response_model=Suggestion, summary="Accept or reject")
+@workspace_endpoint(write=True)
 def decide_suggestion(
-    suggestion_id: uuid.UUID, body: SuggestionDecision, session: Session, principal: WriteScope
+    suggestion_id: uuid.UUID, body: SuggestionDecision, session: OrmSession, principal: Principal
 ) -> Suggestion:
     return service.decide(
         session=session,
@@ -83,7 +89,8 @@ def decide_suggestion(
     summary="Merge two people",
     responses={**BAD_BODY, **CONFLICT},
 )
-def merge_people(body: MergeRequest, session: Session, principal: WriteScope) -> Merge:
+@workspace_endpoint(write=True)
+def merge_people(body: MergeRequest, session: OrmSession, principal: Principal) -> Merge:
     """Move every identity of the source person to the target person (recorded, undoable)."""
     record = service.merge(
         session=session,
@@ -96,7 +103,8 @@ def merge_people(body: MergeRequest, session: Session, principal: WriteScope) ->
 
 
 @router.post("/merges/{merge_id}/undo", response_model=Merge, summary="Unmerge", responses=CONFLICT)
-def unmerge_people(merge_id: uuid.UUID, session: Session, principal: WriteScope) -> Merge:
+@workspace_endpoint(write=True)
+def unmerge_people(merge_id: uuid.UUID, session: OrmSession, principal: Principal) -> Merge:
     """Undo a merge: the source person and their identities come back exactly as before."""
     record = service.unmerge(
         session=session,
@@ -108,10 +116,11 @@ def unmerge_people(merge_id: uuid.UUID, session: Session, principal: WriteScope)
 
 
 @router.get("/{person_id}", response_model=PersonDetail, summary="One person")
+@workspace_endpoint
 def get_person(
     person_id: uuid.UUID,
-    session: Session,
-    principal: CurrentWorkspace,
+    session: OrmSession,
+    principal: Principal,
     timeline_limit: int = Query(50, ge=1, le=500),
 ) -> PersonDetail:
     """Identities with reach tiers, combined score, suggestions, merge history, timeline."""

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request
+from sqlalchemy.orm import Session as OrmSession
 
-from fanlens.api.dependencies import CurrentWorkspace, Session, WriteScope, session_factory_of
+from fanlens.api.dependencies import session_factory_of, workspace_endpoint
 from fanlens.api.schemas import ErrorResponse
+from fanlens.auth.service import Principal
 from fanlens.scoring import service
 from fanlens.scoring.schemas import ScoringConfigChange, ScoringConfigOut
 
@@ -11,7 +13,8 @@ router = APIRouter(prefix="/scoring", tags=["scoring"])
 
 
 @router.get("", response_model=ScoringConfigOut, summary="The workspace's scoring rules")
-def get_scoring(session: Session, principal: CurrentWorkspace) -> ScoringConfigOut:
+@workspace_endpoint
+def get_scoring(session: OrmSession, principal: Principal) -> ScoringConfigOut:
     """Weights per interaction type, tier thresholds, the recency rule and the config version."""
     return service.get_config(session=session, workspace_id=principal.workspace_id)
 
@@ -22,11 +25,12 @@ def get_scoring(session: Session, principal: CurrentWorkspace) -> ScoringConfigO
     summary="Change the scoring rules",
     responses={400: {"model": ErrorResponse, "description": "The body is not JSON"}},
 )
+@workspace_endpoint(write=True)
 def put_scoring(
     change: ScoringConfigChange,
     request: Request,
-    session: Session,
-    principal: WriteScope,
+    session: OrmSession,
+    principal: Principal,
     background: BackgroundTasks,
 ) -> ScoringConfigOut:
     """Record a new config version (given weights merge in; 0 turns a type off). The workspace
