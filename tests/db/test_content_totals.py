@@ -1,4 +1,4 @@
-"""content_engagement_totals (0007) follows its content item's posts through every change, and
+"""content_engagement_totals follows its content item's posts through every change, and
 always equals the origin's cross-platform summary view."""
 
 from __future__ import annotations

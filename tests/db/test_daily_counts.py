@@ -1,4 +1,4 @@
-"""interaction_daily_counts (0015, 0022) always equals a GROUP BY over the interaction log, with
+"""interaction_daily_counts always equals a GROUP BY over the interaction log, with
 observed-time interactions on day NULL (time unknown): after ingest, a re-ingest, a post moved
 to another content item, corrected times and deletes."""
 

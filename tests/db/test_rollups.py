@@ -1,4 +1,4 @@
-"""follower_tier_counts and interaction_platform_days (0016) always equal the GROUP BYs they
+"""follower_tier_counts and interaction_platform_days always equal the GROUP BYs they
 stand for: after ingest, a re-ingest, a weight change that moves tiers, corrected times,
 relinked posts, deleted interactions, followers and content, and a deleted workspace."""
 

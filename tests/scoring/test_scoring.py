@@ -257,11 +257,11 @@ def test_config_change_is_a_new_version_and_rescores(session: Session) -> None:
     assert last.kind == "config"
 
 
-@pytest.mark.parametrize("followers", [40, 5_001])  # the cached-plan list path, the custom one
+@pytest.mark.parametrize("followers", [40, 5_001])  # an ingest batch's size, a larger list
 def test_refresh_scores_repairs_any_list_of_followers(session: Session, followers: int) -> None:
-    """fanlens_refresh_scores takes lists of up to 5 000 followers through a statement of their
-    own: both paths rewrite drifted rows, delete the row of a follower left without counts and
-    replay that follower's tier history from the log (which still holds their interactions)."""
+    """fanlens_refresh_scores, for a short list and a long one: it rewrites drifted rows,
+    deletes the row of a follower left without counts and replays that follower's tier history
+    from the log (which still holds their interactions)."""
     ws = create_workspace(session)
     session.execute(
         text(

@@ -21,7 +21,7 @@ from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
 
 class FollowerActivePeriod(Base):
     """One UTC week or month in which a follower interacted at least once. Kept by the
-    interaction triggers (0012_retention.sql); a follower's earliest row is their cohort.
+    interaction triggers (db/sql/retention.sql); a follower's earliest row is their cohort.
 
     No foreign keys, as on follower_interactions: rows follow the log through its triggers."""
 

@@ -37,7 +37,7 @@ class Follower(WorkspaceScoped, TimestampMixin, Base):
 class FollowerTierCount(WorkspaceScoped, Base):
     """Derived: followers and their interactions per platform and tier (a follower without a
     score row counts as inactive). Kept by triggers on followers and follower_engagement_scores
-    (0016_rollups.sql), so tier charts and per-platform totals read a few rows."""
+    (db/sql/rollups.sql), so tier charts and per-platform totals read a few rows."""
 
     __tablename__ = "follower_tier_counts"
     __table_args__ = (UniqueConstraint("workspace_id", "platform", "tier"),)

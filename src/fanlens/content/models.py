@@ -91,7 +91,7 @@ class ContentTag(WorkspaceScoped, TimestampMixin, Base):
 
 class ContentEngagementTotals(WorkspaceScoped, Base):
     """Derived: a content item's cross-platform totals, one row per item (kept by triggers on
-    content_items and content_posts, db/sql/0007_content_totals.sql)."""
+    content_items and content_posts, db/sql/counts.sql)."""
 
     __tablename__ = "content_engagement_totals"
     __table_args__ = (

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from importlib import resources
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
-SQL_DIR = Path(str(resources.files("fanlens.db") / "sql"))
+from fanlens.db import sql
+
+# A database built by the migrations that the baseline replaced stands at this revision with
+# the baseline's schema, plus one function the baseline no longer has.
+REPLACED_HEAD = "0023"
+BASELINE = "baseline"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -23,7 +27,18 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
+        _adopt_replaced_head(conn)
         command.upgrade(alembic_config(conn), revision)
+
+
+def _adopt_replaced_head(conn: Connection) -> None:
+    """Move a database at REPLACED_HEAD to the baseline: its tables are the baseline's, so it
+    is stamped, and its functions, triggers and views are replaced by the current ones."""
+    if MigrationContext.configure(conn).get_current_revision() != REPLACED_HEAD:
+        return
+    conn.execute(text("DROP FUNCTION IF EXISTS fanlens_score_follower_list(uuid[])"))
+    sql.apply(conn)
+    conn.execute(text("UPDATE alembic_version SET version_num = :baseline"), {"baseline": BASELINE})
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -38,8 +53,3 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-def read_sql(name: str) -> str:
-    """SQL kept as files so a reviewer reads functions and views as SQL, not Python strings."""
-    return (SQL_DIR / name).read_text(encoding="utf-8")

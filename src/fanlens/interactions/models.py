@@ -31,7 +31,7 @@ class FollowerInteraction(Base):
     of ingest time (measured, see README "Performance"). References are guaranteed instead by
     how rows are written (ids come from joins in the writing transaction, which locks the
     followers and posts it points at), and deletes cascade through statement-level triggers on
-    followers, content_posts and content_items (0001_functions.sql).
+    followers, content_posts and content_items (db/sql/housekeeping.sql).
     """
 
     __tablename__ = "follower_interactions"
@@ -86,7 +86,7 @@ class IngestReject(WorkspaceScoped, Base):
 class InteractionDailyCount(WorkspaceScoped, Base):
     """Derived: interactions per content item (or none), platform, UTC day and type.
 
-    Kept by statement-level triggers on follower_interactions (0015_daily_counts.sql, 0022) as
+    Kept by statement-level triggers on follower_interactions (db/sql/counts.sql) as
     deltas, so per-day and per-week charts read this small table instead of the log. Day NULL
     holds the observed-time interactions ("time unknown": no day of their own).
     """
@@ -114,7 +114,7 @@ class InteractionDailyCount(WorkspaceScoped, Base):
     interaction_count: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
-# Top commenters of an item group its comments by follower from this index alone (0015); it is
+# Top commenters of an item group its comments by follower from this index alone; it is
 # partial, so only comments pay for it at ingest.
 COMMENTS_INDEX = Index(
     "ix_follower_interactions_comments_content_id_follower_id",
@@ -127,7 +127,7 @@ COMMENTS_INDEX = Index(
 
 class InteractionPlatformDay(WorkspaceScoped, Base):
     """Derived: interactions per platform and UTC day (interaction_daily_counts summed over
-    content items and types), kept by triggers on that table (0016_rollups.sql, 0022) for the
+    content items and types), kept by triggers on that table (db/sql/rollups.sql) for the
     weekly trend. Day NULL: observed-time interactions ("time unknown")."""
 
     __tablename__ = "interaction_platform_days"

@@ -52,7 +52,7 @@ class FollowerEngagementScore(WorkspaceScoped, Base):
             "workspace_id",
             text("engagement_score DESC"),
         ),
-        Index(  # a tier's followers by score (migration 0019)
+        Index(  # a tier's followers by score
             "ix_follower_engagement_scores_workspace_id_tier_score",
             "workspace_id",
             "engagement_tier",

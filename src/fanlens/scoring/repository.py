@@ -1,5 +1,4 @@
-"""Scoring SQL. The heavy lifting is in the SQL functions of db/sql/0003_scoring.sql and
-0008_scoring_perf.sql."""
+"""Scoring SQL. The heavy lifting is in the SQL functions of db/sql/scoring.sql."""
 
 from __future__ import annotations
 

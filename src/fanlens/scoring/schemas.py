@@ -33,7 +33,7 @@ RecencyMode = Literal["none", "window", "half_life"]
 TIERS_ASCENDING: tuple[Tier, ...] = ("inactive", "lurker", "active", "super_fan")
 INTERACTION_TYPE = re.compile(r"^[a-z][a-z0-9_]*$")
 
-# The defaults, mirrored by fanlens_default_scoring_weights() in db/sql/0003_scoring.sql (a test
+# The defaults, mirrored by fanlens_default_scoring_weights() in db/sql/scoring.sql (a test
 # checks they agree). The origin's six keep the origin's weights; see README "Scoring".
 DEFAULT_WEIGHTS: dict[str, Decimal] = {
     "comment": Decimal(5),

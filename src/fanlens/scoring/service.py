@@ -1,6 +1,6 @@
 """Scoring rules: configs and their versions, rescoring, explaining a score.
 
-Scores themselves are computed in SQL (db/sql/0003_scoring.sql), set-based; these functions
+Scores themselves are computed in SQL (db/sql/scoring.sql), set-based; these functions
 decide what to compute and when. They flush, never commit.
 """
 

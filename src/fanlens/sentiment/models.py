@@ -97,7 +97,7 @@ class SentimentAlert(WorkspaceScoped, Base):
 
 
 # Indexes on the interaction log that only this domain needs, declared here so the model
-# metadata matches migration 0009. Both are partial, so ingest of likes, shares etc. pays
+# metadata matches the migrations. Both are partial, so ingest of likes, shares etc. pays
 # nothing for them.
 PENDING_INDEX = Index(
     "ix_follower_interactions_text_workspace_id_id",

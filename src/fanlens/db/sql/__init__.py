@@ -1,0 +1,55 @@
+"""The database's functions, triggers and views, one file per object group.
+
+Each file holds the current definition of its objects as `CREATE OR REPLACE` statements, so
+applying them again is harmless: a migration that changes a function edits its file and calls
+`apply` again. The order matters only where a view or a LANGUAGE sql function reads another
+object when it is created.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from sqlalchemy import Connection
+
+GROUPS = (
+    "housekeeping",  # updated_at stamps, cascades from followers and content to the log
+    "scoring",  # weights, tiers, per-type counts, scores and tier history
+    "counts",  # content totals and interactions per content and day
+    "rollups",  # followers per tier and interactions per platform and day
+    "retention",  # active periods and retention cells
+    "people",  # one person per follower to start with, people's engagement
+    "sentiment",  # comment sentiments follow their interaction
+    "views",  # the reporting views
+)
+
+
+def read(group: str) -> str:
+    return (resources.files(__name__) / f"{group}.sql").read_text(encoding="utf-8")
+
+
+def run(connection: Connection, script: str) -> None:
+    """Run SQL statements as written: `%` (format()) and `:` (casts) are not placeholders."""
+    connection.exec_driver_sql(script, execution_options={"no_parameters": True})
+
+
+def apply(connection: Connection) -> None:
+    """Create or replace every function, trigger and view, in the order of GROUPS."""
+    for group in GROUPS:
+        run(connection, read(group))
+
+
+def drop(connection: Connection) -> None:
+    """Drop every view and function the files create; a function's triggers go with it."""
+    text = "\n".join(read(group) for group in GROUPS)
+    for name in reversed(re.findall(r"CREATE OR REPLACE VIEW (\w+)", text)):
+        connection.exec_driver_sql(f"DROP VIEW IF EXISTS {name} CASCADE")
+    names = sorted(set(re.findall(r"CREATE OR REPLACE FUNCTION (\w+)", text)))
+    signatures = connection.exec_driver_sql(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p "
+        "WHERE p.pronamespace = 'public'::regnamespace AND p.proname = ANY (%(names)s)",
+        {"names": names},
+    ).scalars()
+    for signature in list(signatures):
+        connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature} CASCADE")

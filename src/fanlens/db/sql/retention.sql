@@ -1,9 +1,13 @@
--- Retention (migration 0012): the weeks and months each follower was active in, and the
--- bounded retention matrix (followers per first-seen cohort and active period), kept per batch.
+-- Retention: the weeks and months each follower was active in (follower_active_periods), and
+-- the bounded retention matrix (retention_cells: followers per first-seen cohort and active
+-- period), kept per batch. The periods come from exact-time interactions only, so a follower
+-- known only from observed interactions has no cohort, and a sync's observed rows do not make
+-- anyone "return" in the sync week.
 
 -- Add (p_sign = 1) or remove (p_sign = -1) the given followers' whole contribution to the
 -- matrix. A follower's cohort is their earliest active period.
-CREATE FUNCTION fanlens_retention_apply(p_follower_ids uuid[], p_sign integer) RETURNS void
+CREATE OR REPLACE FUNCTION fanlens_retention_apply(p_follower_ids uuid[], p_sign integer)
+RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO retention_cells AS c (workspace_id, platform, grain, cohort, period, followers)
     SELECT a.workspace_id, a.platform, a.grain, a.cohort, a.period, p_sign * count(*)
@@ -17,7 +21,7 @@ LANGUAGE sql AS $$
 $$;
 
 -- Rebuild the given followers' active periods from the log (after deletes and updates).
-CREATE FUNCTION fanlens_retention_rebuild(p_follower_ids uuid[]) RETURNS void
+CREATE OR REPLACE FUNCTION fanlens_retention_rebuild(p_follower_ids uuid[]) RETURNS void
 LANGUAGE sql AS $$
     SELECT fanlens_retention_apply(p_follower_ids, -1);
     DELETE FROM follower_active_periods WHERE follower_id = ANY (p_follower_ids);
@@ -26,13 +30,13 @@ LANGUAGE sql AS $$
            date_trunc(g.grain, i.occurred_at AT TIME ZONE 'UTC')::date,
            i.workspace_id, i.platform
     FROM follower_interactions i CROSS JOIN (VALUES ('week'), ('month')) g (grain)
-    WHERE i.follower_id = ANY (p_follower_ids);
+    WHERE i.follower_id = ANY (p_follower_ids) AND i.time_precision = 'exact';
     SELECT fanlens_retention_apply(p_follower_ids, 1);
     DELETE FROM retention_cells WHERE followers = 0;
 $$;
 
 -- A whole workspace at once, set-based (bulk loads that ran with the trigger off).
-CREATE FUNCTION fanlens_retention_rebuild_workspace(p_workspace_id uuid) RETURNS void
+CREATE OR REPLACE FUNCTION fanlens_retention_rebuild_workspace(p_workspace_id uuid) RETURNS void
 LANGUAGE sql AS $$
     DELETE FROM retention_cells WHERE workspace_id = p_workspace_id;
     DELETE FROM follower_active_periods WHERE workspace_id = p_workspace_id;
@@ -41,7 +45,7 @@ LANGUAGE sql AS $$
            date_trunc(g.grain, i.occurred_at AT TIME ZONE 'UTC')::date,
            i.workspace_id, i.platform
     FROM follower_interactions i CROSS JOIN (VALUES ('week'), ('month')) g (grain)
-    WHERE i.workspace_id = p_workspace_id;
+    WHERE i.workspace_id = p_workspace_id AND i.time_precision = 'exact';
     INSERT INTO retention_cells (workspace_id, platform, grain, cohort, period, followers)
     SELECT p_workspace_id, a.platform, a.grain, a.cohort, a.period, count(*)
     FROM (SELECT platform, grain, period,
@@ -53,7 +57,7 @@ $$;
 -- New interactions cost what the batch holds: periods already recorded add nothing, a new
 -- period adds one to its cell. Only a follower whose cohort moves earlier (history back-filled
 -- after newer activity) is recounted whole: removed, updated, added again.
-CREATE FUNCTION fanlens_retention_inserted() RETURNS trigger
+CREATE OR REPLACE FUNCTION fanlens_retention_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     moved uuid[];
@@ -62,6 +66,7 @@ BEGIN
     FROM (SELECT follower_id, g.grain,
                  min(date_trunc(g.grain, occurred_at AT TIME ZONE 'UTC')::date) AS first_period
           FROM new_rows CROSS JOIN (VALUES ('week'), ('month')) g (grain)
+          WHERE time_precision = 'exact'
           GROUP BY 1, 2) n
     WHERE n.first_period < (SELECT min(a.period) FROM follower_active_periods a
                             WHERE a.follower_id = n.follower_id AND a.grain = n.grain);
@@ -75,8 +80,11 @@ BEGIN
         SELECT DISTINCT n.follower_id, g.grain,
                date_trunc(g.grain, n.occurred_at AT TIME ZONE 'UTC')::date AS period,
                n.workspace_id, n.platform
-        FROM new_rows n CROSS JOIN (VALUES ('week'), ('month')) g (grain)),
-    known AS (  -- one index probe per follower and grain, not a read of their history
+        FROM new_rows n CROSS JOIN (VALUES ('week'), ('month')) g (grain)
+        WHERE n.time_precision = 'exact'),
+    -- MATERIALIZED: probed once per follower and grain. Inlined, the planner may put the probe
+    -- inside a nested loop over `added` and run it once per pair of rows (quadratic).
+    known AS MATERIALIZED (  -- one index probe per follower and grain, not a read of their history
         SELECT k.follower_id, k.grain,
                (SELECT min(a.period) FROM follower_active_periods a
                 WHERE a.follower_id = k.follower_id AND a.grain = k.grain) AS cohort
@@ -108,22 +116,30 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION fanlens_retention_changed() RETURNS trigger
+-- Deletes and updates rebuild the touched followers, skipping interactions of a workspace being
+-- deleted: its cells go by the cascade, and rewriting them would name the deleted workspace (a
+-- foreign-key error when the workspace's rows were written in the same transaction).
+CREATE OR REPLACE FUNCTION fanlens_retention_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     touched uuid[];
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        -- Only a change of follower, time or platform moves periods (not a post relinked to
-        -- another content item, which updates every interaction of the post); an interaction
-        -- moved to another follower changes both.
-        SELECT array_agg(DISTINCT x.follower_id) INTO touched
+        -- Only a change of follower, time, precision or platform moves periods (not a post
+        -- relinked to another content item, which updates every interaction of the post); an
+        -- interaction moved to another follower changes both.
+        EXECUTE $q$
+        SELECT array_agg(DISTINCT x.follower_id)
         FROM old_rows o JOIN new_rows n ON n.id = o.id
+        JOIN workspaces w ON w.id = n.workspace_id
         CROSS JOIN LATERAL (VALUES (o.follower_id), (n.follower_id)) AS x (follower_id)
-        WHERE (o.follower_id, o.occurred_at, o.platform, o.workspace_id)
-              IS DISTINCT FROM (n.follower_id, n.occurred_at, n.platform, n.workspace_id);
+        WHERE (o.follower_id, o.occurred_at, o.time_precision, o.platform, o.workspace_id)
+              IS DISTINCT FROM
+              (n.follower_id, n.occurred_at, n.time_precision, n.platform, n.workspace_id)
+        $q$ INTO touched;
     ELSE
-        SELECT array_agg(DISTINCT follower_id) INTO touched FROM old_rows;
+        SELECT array_agg(DISTINCT o.follower_id) INTO touched
+        FROM old_rows o JOIN workspaces w ON w.id = o.workspace_id;
     END IF;
     IF touched IS NOT NULL THEN
         PERFORM fanlens_retention_rebuild(touched);
@@ -132,12 +148,14 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER trg_follower_interactions_retention_inserted AFTER INSERT
+CREATE OR REPLACE TRIGGER trg_follower_interactions_retention_inserted AFTER INSERT
     ON follower_interactions REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_retention_inserted();
-CREATE TRIGGER trg_follower_interactions_retention_deleted AFTER DELETE
+
+CREATE OR REPLACE TRIGGER trg_follower_interactions_retention_deleted AFTER DELETE
     ON follower_interactions REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_retention_changed();
-CREATE TRIGGER trg_follower_interactions_retention_updated AFTER UPDATE
+
+CREATE OR REPLACE TRIGGER trg_follower_interactions_retention_updated AFTER UPDATE
     ON follower_interactions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_retention_changed();

@@ -1,7 +1,7 @@
--- fanlens views (migration 0001). Each carries workspace_id so every query can be scoped.
+-- The reporting views. Each carries workspace_id so every query can be scoped.
 
 -- Engagement = likes + comments + shares + saves as the platform reports them on the post.
-CREATE VIEW content_platform_rollup AS
+CREATE OR REPLACE VIEW content_platform_rollup AS
 SELECT ci.workspace_id,
        ci.id AS content_id,
        ci.title,
@@ -38,7 +38,7 @@ GROUP BY ci.workspace_id, ci.id, ci.title, p.platform;
 
 -- best_platform rule (v1): the platform with the most engagement (likes + comments + shares +
 -- saves); ties go to the platform with more views, then by name.
-CREATE VIEW content_cross_platform_summary AS
+CREATE OR REPLACE VIEW content_cross_platform_summary AS
 SELECT r.workspace_id,
        r.content_id,
        r.title,
@@ -57,7 +57,8 @@ SELECT r.workspace_id,
 FROM content_platform_rollup r
 GROUP BY r.workspace_id, r.content_id, r.title;
 
-CREATE VIEW top_engaged_followers AS
+-- The top followers' first and last interaction: exact times (followers' first/last seen).
+CREATE OR REPLACE VIEW top_engaged_followers AS
 SELECT f.workspace_id,
        f.id AS follower_id,
        f.username,
@@ -72,13 +73,13 @@ SELECT f.workspace_id,
        s.profile_visit_count,
        s.link_click_count,
        s.interaction_count,
-       s.first_interaction_at,
-       s.last_interaction_at
+       f.first_seen_at AS first_interaction_at,
+       f.last_seen_at AS last_interaction_at
 FROM follower_engagement_scores s
 JOIN followers f ON f.id = s.follower_id
 ORDER BY s.engagement_score DESC, f.id;
 
-CREATE VIEW follower_activity_timeline AS
+CREATE OR REPLACE VIEW follower_activity_timeline AS
 SELECT fi.workspace_id,
        fi.id AS interaction_id,
        fi.follower_id,
@@ -98,7 +99,7 @@ LEFT JOIN content_items ci ON ci.id = fi.content_id
 LEFT JOIN content_posts p ON p.id = fi.content_post_id;
 
 -- Cohorts by the week a follower was first seen; active_30d = seen in the last 30 days.
-CREATE VIEW follower_cohorts AS
+CREATE OR REPLACE VIEW follower_cohorts AS
 SELECT f.workspace_id,
        date_trunc('week', f.first_seen_at)::date AS cohort_week,
        f.platform,

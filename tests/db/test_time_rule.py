@@ -1,6 +1,6 @@
-"""Migration 0022 rebuilds what the database already holds under the one time rule (and its
-downgrade rebuilds it under the old one): first/last seen, the daily rollups and the active
-periods, each compared with a GROUP BY over the interaction log."""
+"""One time rule: only exact-time interactions date first/last seen, the daily rollups and the
+active periods; observed-time ones go to the daily rollups' day NULL bucket, "time unknown".
+Each is compared with a GROUP BY over the interaction log, after ingest and after a rebuild."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from fanlens.db import migrate
 from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 
 EXACT_DAY = "CASE WHEN time_precision = 'exact' THEN (occurred_at AT TIME ZONE 'UTC')::date END"
-ANY_DAY = "(occurred_at AT TIME ZONE 'UTC')::date"
 
 
 def _set(conn: Connection, sql: str) -> set[tuple[Any, ...]]:
@@ -62,9 +60,8 @@ def _periods(conn: Connection, exact_only: bool) -> tuple[set[Any], set[Any]]:
     return stored, truth
 
 
-def test_upgrade_rebuilds_under_the_rule_and_downgrade_restores(empty_database_url: str) -> None:
-    engine = create_engine(empty_database_url, poolclass=NullPool)
-    migrate.upgrade(engine, "0021")
+def test_the_stored_answers_follow_the_rule(fresh_database_url: str) -> None:
+    engine = create_engine(fresh_database_url, poolclass=NullPool)
     with Session(engine) as session:
         ws = session.execute(text("SELECT id FROM workspaces WHERE name = 'default'")).scalar_one()
         records = generate_world("tiny", 5).records()
@@ -75,11 +72,8 @@ def test_upgrade_rebuilds_under_the_rule_and_downgrade_restores(empty_database_u
             text("SELECT count(*) FROM follower_interactions WHERE time_precision = 'observed'")
         ).scalar_one()
         assert observed > 0  # the world mixes both kinds
-        stored, exact_truth = _seen(conn, exact_only=True)
-        assert stored != exact_truth  # the old rule dated followers by observed rows too
-
-    migrate.upgrade(engine, "0022")
-    with engine.connect() as conn:
+        stored, any_truth = _seen(conn, exact_only=False)
+        assert stored != any_truth  # observed rows would date followers otherwise
         for stored, truth in (
             _seen(conn, exact_only=True),
             _days(conn, EXACT_DAY),
@@ -87,12 +81,9 @@ def test_upgrade_rebuilds_under_the_rule_and_downgrade_restores(empty_database_u
         ):
             assert stored == truth != set()
 
-    migrate.downgrade(engine, "0021")
+    with engine.begin() as conn:
+        conn.execute(text("SELECT fanlens_retention_rebuild_workspace(:ws)"), {"ws": ws})
     with engine.connect() as conn:
-        for stored, truth in (
-            _seen(conn, exact_only=False),
-            _days(conn, ANY_DAY),
-            _periods(conn, exact_only=False),
-        ):
-            assert stored == truth != set()
+        stored, truth = _periods(conn, exact_only=True)
+        assert stored == truth != set()
     engine.dispose()

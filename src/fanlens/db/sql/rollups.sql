@@ -1,11 +1,12 @@
--- Read rollups II (migration 0016): followers and their interactions per platform and tier, and
--- interactions per platform and UTC day. The overview, the followers page and the best-platform
--- rule read these few rows instead of joining every follower with their score (115 ms on the
--- medium world) or summing the daily rollup's 200 000 rows of twelve weeks (270 ms).
+-- Read rollups: followers and their interactions per platform and tier (follower_tier_counts),
+-- and interactions per platform and UTC day (interaction_platform_days). The overview, the
+-- followers page and the best-platform rule read these few rows instead of joining every
+-- follower with their score (115 ms on the medium world) or summing the daily rollup's 200 000
+-- rows of twelve weeks (270 ms).
 
 -- follower_tier_counts: a follower without a score row counts as inactive, with no
 -- interactions. New followers start there; score rows move them between tiers.
-CREATE FUNCTION fanlens_tier_counts_followers_inserted() RETURNS trigger
+CREATE OR REPLACE FUNCTION fanlens_tier_counts_followers_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO follower_tier_counts AS t (workspace_id, platform, tier, followers, interactions)
@@ -21,7 +22,7 @@ $$;
 -- cascade), and neither statement trigger could tell which platform and tier they counted in.
 -- Nothing to do when the whole workspace is being deleted (its rows go by the cascade, and a
 -- write naming the deleted workspace would fail its foreign key).
-CREATE FUNCTION fanlens_tier_counts_follower_deleted() RETURNS trigger
+CREATE OR REPLACE FUNCTION fanlens_tier_counts_follower_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.id = OLD.workspace_id) THEN
@@ -40,8 +41,11 @@ $$;
 
 -- Score rows inserted, updated or deleted: each row leaves its old (tier, interactions) and
 -- joins its new one. Rows whose follower is gone (the cascade of a follower delete) were
--- counted out by the follower's own trigger.
-CREATE FUNCTION fanlens_tier_counts_scores_changed() RETURNS trigger
+-- counted out by the follower's own trigger. After an update, each follower's old and new rows
+-- are summed before their platform is looked up: an incremental rescore rewrites every touched
+-- follower's score row but moves few tiers, so a follower is looked up once, and not at all
+-- when their row changed neither tier nor count.
+CREATE OR REPLACE FUNCTION fanlens_tier_counts_scores_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -57,17 +61,23 @@ BEGIN
             SET followers = t.followers + EXCLUDED.followers,
                 interactions = t.interactions + EXCLUDED.interactions;
     ELSIF TG_OP = 'UPDATE' THEN
-        -- Old rows out, new rows in; unchanged rows cancel in the sum. No join of the two
-        -- transition tables: they carry no statistics, and a nested loop over a rescore's
-        -- 100 000 rows each way ran for minutes.
+        -- Old rows out, new rows in, summed per follower first: a follower whose tier and count
+        -- did not change drops out before the platform lookup, and one whose count changed is
+        -- looked up once, not twice. No join of the two transition tables: they carry no
+        -- statistics, and a nested loop over a rescore's 100 000 rows each way ran for minutes.
         INSERT INTO follower_tier_counts AS t (workspace_id, platform, tier, followers, interactions)
-        SELECT d.workspace_id, d.platform, d.tier, sum(d.followers), sum(d.interactions)
-        FROM (SELECT o.workspace_id, f.platform, o.engagement_tier AS tier, -1 AS followers,
-                     -o.interaction_count AS interactions
-              FROM old_rows o JOIN followers f ON f.id = o.follower_id
-              UNION ALL
-              SELECT n.workspace_id, f.platform, n.engagement_tier, 1, n.interaction_count
-              FROM new_rows n JOIN followers f ON f.id = n.follower_id) d
+        SELECT d.workspace_id, f.platform, d.tier, sum(d.followers), sum(d.interactions)
+        FROM (SELECT x.follower_id, x.workspace_id, x.tier, sum(x.followers) AS followers,
+                     sum(x.interactions) AS interactions
+              FROM (SELECT o.follower_id, o.workspace_id, o.engagement_tier AS tier,
+                           -1 AS followers, -o.interaction_count AS interactions
+                    FROM old_rows o
+                    UNION ALL
+                    SELECT n.follower_id, n.workspace_id, n.engagement_tier, 1, n.interaction_count
+                    FROM new_rows n) x
+              GROUP BY 1, 2, 3
+              HAVING sum(x.followers) <> 0 OR sum(x.interactions) <> 0) d
+        JOIN followers f ON f.id = d.follower_id
         GROUP BY 1, 2, 3
         HAVING sum(d.followers) <> 0 OR sum(d.interactions) <> 0
         ORDER BY 1, 2, 3
@@ -91,9 +101,10 @@ BEGIN
 END
 $$;
 
--- interaction_platform_days: the daily rollup (0015) summed over content items and types, kept
--- from that table's own changes (each changed row moves its count by new - old).
-CREATE FUNCTION fanlens_platform_days_changed() RETURNS trigger
+-- interaction_platform_days: the daily rollup (counts.sql) summed over content items and types,
+-- its NULL (time unknown) day included, kept from that table's own changes (each changed row
+-- moves its count by new - old).
+CREATE OR REPLACE FUNCTION fanlens_platform_days_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -117,72 +128,43 @@ BEGIN
         FROM (SELECT workspace_id, platform, day, sum(interaction_count) AS n
               FROM old_rows GROUP BY 1, 2, 3) g
         JOIN workspaces w ON w.id = g.workspace_id  -- not one being deleted
-        WHERE p.workspace_id = g.workspace_id AND p.platform = g.platform AND p.day = g.day
-          AND g.n <> 0;
+        WHERE p.workspace_id = g.workspace_id AND p.platform = g.platform
+          AND p.day IS NOT DISTINCT FROM g.day AND g.n <> 0;
     END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER trg_followers_tier_counts_inserted AFTER INSERT ON followers
+CREATE OR REPLACE TRIGGER trg_followers_tier_counts_inserted AFTER INSERT ON followers
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_tier_counts_followers_inserted();
-CREATE TRIGGER trg_followers_tier_counts_deleted BEFORE DELETE ON followers
+
+CREATE OR REPLACE TRIGGER trg_followers_tier_counts_deleted BEFORE DELETE ON followers
     FOR EACH ROW EXECUTE FUNCTION fanlens_tier_counts_follower_deleted();
-CREATE TRIGGER trg_scores_tier_counts_inserted AFTER INSERT ON follower_engagement_scores
+
+CREATE OR REPLACE TRIGGER trg_scores_tier_counts_inserted AFTER INSERT ON follower_engagement_scores
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_tier_counts_scores_changed();
-CREATE TRIGGER trg_scores_tier_counts_updated AFTER UPDATE ON follower_engagement_scores
+
+CREATE OR REPLACE TRIGGER trg_scores_tier_counts_updated AFTER UPDATE ON follower_engagement_scores
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_tier_counts_scores_changed();
-CREATE TRIGGER trg_scores_tier_counts_deleted AFTER DELETE ON follower_engagement_scores
+
+CREATE OR REPLACE TRIGGER trg_scores_tier_counts_deleted AFTER DELETE ON follower_engagement_scores
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_tier_counts_scores_changed();
-CREATE TRIGGER trg_daily_counts_platform_days_inserted AFTER INSERT ON interaction_daily_counts
+
+CREATE OR REPLACE TRIGGER trg_daily_counts_platform_days_inserted
+    AFTER INSERT ON interaction_daily_counts
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_platform_days_changed();
-CREATE TRIGGER trg_daily_counts_platform_days_updated AFTER UPDATE ON interaction_daily_counts
+
+CREATE OR REPLACE TRIGGER trg_daily_counts_platform_days_updated
+    AFTER UPDATE ON interaction_daily_counts
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_platform_days_changed();
-CREATE TRIGGER trg_daily_counts_platform_days_deleted AFTER DELETE ON interaction_daily_counts
+
+CREATE OR REPLACE TRIGGER trg_daily_counts_platform_days_deleted
+    AFTER DELETE ON interaction_daily_counts
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_platform_days_changed();
-
--- 0012's retention upkeep after deletes and updates, skipping interactions of a workspace being
--- deleted: its cells go by the cascade, and rewriting them named the deleted workspace (a
--- foreign-key error when the workspace's rows were written in the same transaction).
-CREATE OR REPLACE FUNCTION fanlens_retention_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    touched uuid[];
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        -- Only a change of follower, time or platform moves periods (not a post relinked to
-        -- another content item, which updates every interaction of the post); an interaction
-        -- moved to another follower changes both.
-        SELECT array_agg(DISTINCT x.follower_id) INTO touched
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        JOIN workspaces w ON w.id = n.workspace_id
-        CROSS JOIN LATERAL (VALUES (o.follower_id), (n.follower_id)) AS x (follower_id)
-        WHERE (o.follower_id, o.occurred_at, o.platform, o.workspace_id)
-              IS DISTINCT FROM (n.follower_id, n.occurred_at, n.platform, n.workspace_id);
-    ELSE
-        SELECT array_agg(DISTINCT o.follower_id) INTO touched
-        FROM old_rows o JOIN workspaces w ON w.id = o.workspace_id;
-    END IF;
-    IF touched IS NOT NULL THEN
-        PERFORM fanlens_retention_rebuild(touched);
-    END IF;
-    RETURN NULL;
-END
-$$;
-
--- What is there already.
-INSERT INTO follower_tier_counts (workspace_id, platform, tier, followers, interactions)
-SELECT f.workspace_id, f.platform, coalesce(s.engagement_tier, 'inactive'), count(*),
-       coalesce(sum(s.interaction_count), 0)
-FROM followers f LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
-GROUP BY 1, 2, 3;
-INSERT INTO interaction_platform_days (workspace_id, platform, day, interaction_count)
-SELECT workspace_id, platform, day, sum(interaction_count)
-FROM interaction_daily_counts GROUP BY 1, 2, 3;

@@ -1,0 +1,900 @@
+-- Scoring: per-workspace weights, thresholds and recency rules; per-type interaction counts kept
+-- by the interaction triggers; scores written only where they change; tier history replayed
+-- from the log; the nightly full rescore as a check against the log.
+--
+-- Statements in trigger functions that join a statement's old and new transition tables run
+-- through EXECUTE, so each call is planned for the rows it has. PL/pgSQL caches the plan of a
+-- statement without parameters from its first call: when that call updated a row or two the
+-- plan is a nested loop, and the same session's next update of 20 000 rows then compares every
+-- old row with every new one (29 s instead of 0.25 s in a measured reproduction). The other
+-- files follow the same rule.
+
+-- The default weights. The origin's six types keep the origin's weights, so a workspace that never
+-- changes its config scores exactly as the origin did. The extra types are weighted by what they
+-- cost the follower and what they do for the creator: a reply is a comment; a repost spreads the
+-- post like a share; a quote is a repost with the follower's own words (share + a bit); a mention
+-- brings the creator into the follower's own post (more than a comment, less than a share); a
+-- follow is one-off interest, like a profile visit. Types not listed weigh 0 unless configured.
+CREATE OR REPLACE FUNCTION fanlens_default_scoring_weights() RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT '{"comment": 5, "like": 1, "share": 10, "save": 8, "profile_visit": 3,
+             "link_click": 15, "reply": 5, "repost": 10, "quote": 12, "mention": 8,
+             "follow": 3}'::jsonb
+$$;
+
+-- The one tier rule: a score at or above a threshold reaches that tier.
+CREATE OR REPLACE FUNCTION fanlens_tier_for(
+    p_score numeric, p_super_fan numeric, p_active numeric, p_lurker numeric
+) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN p_score >= p_super_fan THEN 'super_fan'
+        WHEN p_score >= p_active THEN 'active'
+        WHEN p_score >= p_lurker THEN 'lurker'
+        ELSE 'inactive'
+    END
+$$;
+
+-- Every new workspace gets version 1 of the config, with the default weights.
+CREATE OR REPLACE FUNCTION fanlens_workspaces_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO scoring_configs (workspace_id, version, weights)
+    SELECT n.id, 1, fanlens_default_scoring_weights() FROM new_rows n
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER trg_workspaces_scoring_config AFTER INSERT ON workspaces
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_workspaces_inserted();
+
+-- The config in force: each workspace's highest version.
+CREATE OR REPLACE VIEW current_scoring_configs AS
+    SELECT DISTINCT ON (c.workspace_id) c.*
+    FROM scoring_configs c
+    ORDER BY c.workspace_id, c.version DESC;
+
+-- The origin's scoring formula and tier rule, with the origin's fixed weights and thresholds.
+CREATE OR REPLACE FUNCTION calculate_engagement_score(
+    p_comments bigint, p_likes bigint, p_shares bigint,
+    p_saves bigint, p_profile_visits bigint, p_link_clicks bigint
+) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (coalesce(p_comments, 0) * 5
+          + coalesce(p_likes, 0) * 1
+          + coalesce(p_shares, 0) * 10
+          + coalesce(p_saves, 0) * 8
+          + coalesce(p_profile_visits, 0) * 3
+          + coalesce(p_link_clicks, 0) * 15)::numeric
+$$;
+
+CREATE OR REPLACE FUNCTION determine_engagement_tier(p_score numeric) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN p_score >= 500 THEN 'super_fan'
+        WHEN p_score >= 100 THEN 'active'
+        WHEN p_score >= 10 THEN 'lurker'
+        ELSE 'inactive'
+    END
+$$;
+
+-- Per-workspace overloads of the origin's functions, under the config in force.
+CREATE OR REPLACE FUNCTION calculate_engagement_score(p_workspace_id uuid, p_counts jsonb)
+RETURNS numeric
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(sum(coalesce((cfg.weights ->> k.key)::numeric, 0) * k.value::numeric), 0)
+    FROM current_scoring_configs cfg
+    CROSS JOIN LATERAL jsonb_each_text(p_counts) k
+    WHERE cfg.workspace_id = p_workspace_id
+$$;
+
+CREATE OR REPLACE FUNCTION calculate_engagement_score(
+    p_workspace_id uuid, p_comments bigint, p_likes bigint, p_shares bigint,
+    p_saves bigint, p_profile_visits bigint, p_link_clicks bigint
+) RETURNS numeric
+LANGUAGE sql STABLE AS $$
+    SELECT calculate_engagement_score(p_workspace_id, jsonb_build_object(
+        'comment', coalesce(p_comments, 0), 'like', coalesce(p_likes, 0),
+        'share', coalesce(p_shares, 0), 'save', coalesce(p_saves, 0),
+        'profile_visit', coalesce(p_profile_visits, 0), 'link_click', coalesce(p_link_clicks, 0)))
+$$;
+
+CREATE OR REPLACE FUNCTION determine_engagement_tier(p_workspace_id uuid, p_score numeric)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT fanlens_tier_for(p_score, cfg.super_fan_threshold, cfg.active_threshold,
+                            cfg.lurker_threshold)
+    FROM current_scoring_configs cfg
+    WHERE cfg.workspace_id = p_workspace_id
+$$;
+
+-- Each workspace's weights as rows, so scoring joins a handful of rows instead of reading jsonb
+-- once per count row.
+CREATE OR REPLACE FUNCTION fanlens_scoring_weights(p_workspace_id uuid)
+RETURNS TABLE (workspace_id uuid, interaction_type text, weight numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT cfg.workspace_id, k.key, k.value::numeric
+    FROM current_scoring_configs cfg
+    CROSS JOIN LATERAL jsonb_each_text(cfg.weights) k
+    WHERE p_workspace_id IS NULL OR cfg.workspace_id = p_workspace_id
+$$;
+
+-- Does any of these followers (or this workspace) score under a recency rule? Those need the
+-- interaction log (fanlens_score_lines); everyone else is scored from the per-type counts alone.
+-- The touched followers' workspaces are looked up only when some workspace has a rule at all
+-- (1 000 key lookups were a tenth of an incremental rescore, almost always for nothing).
+CREATE OR REPLACE FUNCTION fanlens_needs_recency(p_follower_ids uuid[], p_workspace_id uuid)
+RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM current_scoring_configs cfg
+                   WHERE cfg.recency_mode <> 'none'
+                     AND (p_workspace_id IS NULL OR cfg.workspace_id = p_workspace_id)) THEN
+        RETURN false;
+    END IF;
+    RETURN p_follower_ids IS NULL OR EXISTS (
+        SELECT 1 FROM current_scoring_configs cfg
+        WHERE cfg.recency_mode <> 'none'
+          AND cfg.workspace_id IN (SELECT f.workspace_id FROM followers f
+                                   WHERE f.id = ANY (p_follower_ids)));
+END
+$$;
+
+-- One row per follower and interaction type: the count, what it counts for under the recency
+-- rule, the weight and the points. Scoring under a recency rule, full rescores and "explain" all
+-- read this one definition. Either argument may be NULL (no filter). Inlined by the planner, so
+-- a caller's filter reaches the index on follower_interaction_counts.
+-- Recency (only for workspaces that configured it) reads the log itself: `window` counts
+-- interactions of the last N days, `half_life` weighs each one by 0.5^(age in days / N).
+CREATE OR REPLACE FUNCTION fanlens_score_lines(p_follower_ids uuid[], p_workspace_id uuid)
+RETURNS TABLE (
+    follower_id uuid, workspace_id uuid, config_version integer, interaction_type text,
+    interaction_count bigint, effective_count numeric, weight numeric, points numeric,
+    first_interaction_at timestamptz, last_interaction_at timestamptz,
+    super_fan_threshold numeric, active_threshold numeric, lurker_threshold numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT c.follower_id, c.workspace_id, cfg.version, c.interaction_type, c.interaction_count,
+           e.effective, w.weight, w.weight * e.effective,
+           c.first_interaction_at, c.last_interaction_at,
+           cfg.super_fan_threshold, cfg.active_threshold, cfg.lurker_threshold
+    FROM follower_interaction_counts c
+    JOIN current_scoring_configs cfg ON cfg.workspace_id = c.workspace_id
+    CROSS JOIN LATERAL (
+        SELECT coalesce((cfg.weights ->> c.interaction_type)::numeric, 0) AS weight) w
+    CROSS JOIN LATERAL (
+        SELECT CASE cfg.recency_mode
+            WHEN 'none' THEN c.interaction_count::numeric
+            WHEN 'window' THEN (
+                SELECT count(*)::numeric FROM follower_interactions i
+                WHERE i.follower_id = c.follower_id
+                  AND i.interaction_type = c.interaction_type
+                  AND i.occurred_at > now() - cfg.recency_days * interval '1 day')
+            ELSE (
+                SELECT round(coalesce(sum(exp(
+                           -ln(2.0::float8)
+                           * greatest(extract(epoch FROM now() - i.occurred_at)::float8, 0)
+                           / (86400.0 * cfg.recency_days::float8))), 0)::numeric, 4)
+                FROM follower_interactions i
+                WHERE i.follower_id = c.follower_id
+                  AND i.interaction_type = c.interaction_type)
+            END AS effective) e
+    WHERE (p_follower_ids IS NULL OR c.follower_id = ANY (p_follower_ids))
+      AND (p_workspace_id IS NULL OR c.workspace_id = p_workspace_id)
+$$;
+
+-- The workspace's weights as `CASE i.interaction_type WHEN 'like' THEN 1 ... ELSE 0 END`: the
+-- origin's six types first, likes first (the most frequent), since CASE tries them in order.
+-- The full rescore's check and the tier-history replay write it into their statements: a
+-- read-only SELECT with the weights as constants (integers when every weight is whole) runs in
+-- parallel and costs about what a bare GROUP BY of the log costs.
+CREATE OR REPLACE FUNCTION fanlens_weight_case(p_workspace_id uuid) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT 'CASE i.interaction_type '
+           || coalesce(string_agg(
+                  format('WHEN %L THEN %s', w.interaction_type,
+                         CASE WHEN w.whole THEN trunc(w.weight)::bigint::text
+                              ELSE w.weight::text || '::numeric' END), ' '
+                  ORDER BY array_position(ARRAY['like', 'comment', 'share', 'save',
+                                                'profile_visit', 'link_click'],
+                                          w.interaction_type), w.interaction_type), '')
+           || CASE WHEN coalesce(bool_and(w.whole), true) THEN ' ELSE 0 END'
+                   ELSE ' ELSE 0::numeric END' END
+    FROM (SELECT sw.interaction_type, sw.weight,
+                 bool_and(sw.weight = trunc(sw.weight)) OVER () AS whole
+          FROM fanlens_scoring_weights(p_workspace_id) sw) w
+$$;
+
+-- Tier history at behaviour time: a replay of the follower's interaction log under the rules in
+-- force: interactions in time order, a running weighted score, and a row wherever the tier that
+-- score reaches changes, dated at the interaction that made it change. A change that an
+-- interaction with an observed time (fanlens knows only when it saw it) made happen keeps that
+-- precision: the follower reached the tier by then. A new scoring config that moves a follower
+-- is a row of its own kind ('config'), dated when the config took effect, so it never counts as
+-- fans moving.
+--
+-- Rebuild the behaviour history of these followers (or of a workspace) from the log. Ties in
+-- time put exact interactions first, then go by id, so a replay is repeatable. Weights are
+-- never negative, so the running score only rises: a row's tier differs from the one before it
+-- exactly when the score before the row (running - weight) reaches a lower tier; one window
+-- pass finds every change. The weights are written into the statement (fanlens_weight_case),
+-- one workspace at a time.
+-- A recency rule is not replayed: the history says when the follower's behaviour first reached
+-- each tier under the weights and thresholds; falls that come only from interactions ageing
+-- show in the score and tier, not here.
+CREATE OR REPLACE FUNCTION fanlens_replay_tier_history(p_follower_ids uuid[], p_workspace_id uuid)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    written bigint := 0;
+    added bigint;
+    cfg record;
+BEGIN
+    DELETE FROM follower_tier_changes t
+    WHERE t.kind = 'behaviour'
+      AND (p_follower_ids IS NULL OR t.follower_id = ANY (p_follower_ids))
+      AND (p_workspace_id IS NULL OR t.workspace_id = p_workspace_id);
+    FOR cfg IN
+        SELECT c.* FROM current_scoring_configs c
+        WHERE (p_workspace_id IS NULL OR c.workspace_id = p_workspace_id)
+          AND (p_follower_ids IS NULL OR c.workspace_id IN (
+                  SELECT f.workspace_id FROM followers f WHERE f.id = ANY (p_follower_ids)))
+    LOOP
+        EXECUTE format($q$
+            INSERT INTO follower_tier_changes (
+                workspace_id, follower_id, from_tier, to_tier, score, config_version,
+                changed_at, time_precision, kind)
+            SELECT $1, r.follower_id,
+                   CASE WHEN r.n > 1 THEN fanlens_tier_for(r.running - r.weight, $4, $5, $6) END,
+                   fanlens_tier_for(r.running, $4, $5, $6), r.running, $3, r.occurred_at,
+                   r.time_precision, 'behaviour'
+            FROM (
+                SELECT i.follower_id, i.occurred_at, i.time_precision, %1$s AS weight,
+                       sum(%1$s) OVER w AS running, count(*) OVER w AS n
+                FROM follower_interactions i
+                WHERE i.workspace_id = $1
+                  AND ($2 IS NULL OR i.follower_id = ANY ($2))
+                WINDOW w AS (PARTITION BY i.follower_id
+                             ORDER BY i.occurred_at, i.time_precision, i.id
+                             ROWS UNBOUNDED PRECEDING)) r
+            WHERE r.n = 1
+               OR fanlens_tier_for(r.running - r.weight, $4, $5, $6)
+                  <> fanlens_tier_for(r.running, $4, $5, $6)
+        $q$, fanlens_weight_case(cfg.workspace_id))
+        USING cfg.workspace_id, p_follower_ids, cfg.version, cfg.super_fan_threshold,
+              cfg.active_threshold, cfg.lurker_threshold;
+        GET DIAGNOSTICS added = ROW_COUNT;
+        written := written + added;
+    END LOOP;
+    RETURN written;
+END
+$$;
+
+-- Was some of this workspace's behaviour history replayed under another config version than
+-- the one in force (a config change whose rescore has not replayed it yet)?
+CREATE OR REPLACE FUNCTION fanlens_tier_history_outdated(p_workspace_id uuid) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM follower_tier_changes t
+        JOIN current_scoring_configs cfg ON cfg.workspace_id = t.workspace_id
+        WHERE t.workspace_id = p_workspace_id AND t.kind = 'behaviour'
+          AND t.config_version <> cfg.version)
+$$;
+
+-- Tier moves in the two scoring statements below: a follower whose stored score was computed
+-- under an older config version and whose tier differs now was moved by the rules (a 'config'
+-- row). The behaviour history is replayed (few followers per batch) for any other move, a first
+-- score, a follower left without interactions, and a follower whose log changed without a new
+-- latest interaction (interactions deleted, or arriving late: their dates may fall between
+-- earlier changes) or with one older than their first.
+--
+-- Score the given followers (or a whole workspace) under their workspace's current config,
+-- from the per-type counts, writing only rows that change. Followers under a recency rule go to
+-- fanlens_score_followers_from_lines. Followers left without interactions (their score row
+-- deleted, a move to inactive recorded) are found in the same statement, through a FULL JOIN
+-- with their old rows. Custom plans, so the NULL filters fold away and each call gets the plan
+-- for its own size (1 000 followers: index lookups; a workspace: hash joins); every caller,
+-- the interaction triggers included, goes through this one statement.
+CREATE OR REPLACE FUNCTION fanlens_score_followers(p_follower_ids uuid[], p_workspace_id uuid)
+RETURNS void
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    moved uuid[];
+BEGIN
+    IF fanlens_needs_recency(p_follower_ids, p_workspace_id) THEN
+        WITH gone AS (
+            DELETE FROM follower_engagement_scores s
+            WHERE (p_follower_ids IS NULL OR s.follower_id = ANY (p_follower_ids))
+              AND (p_workspace_id IS NULL OR s.workspace_id = p_workspace_id)
+              AND NOT EXISTS (SELECT 1 FROM follower_interaction_counts c
+                              WHERE c.follower_id = s.follower_id)
+            RETURNING s.follower_id)
+        SELECT array_agg(g.follower_id) INTO moved FROM gone g;
+        IF moved IS NOT NULL THEN
+            PERFORM fanlens_replay_tier_history(moved, NULL);
+        END IF;
+        PERFORM fanlens_score_followers_from_lines(p_follower_ids, p_workspace_id);
+        RETURN;
+    END IF;
+
+    WITH totals AS (
+        SELECT c.follower_id, c.workspace_id,
+               sum(c.interaction_count * coalesce(w.weight, 0)) AS score,
+               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'comment'), 0)::bigint AS comments,
+               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'like'), 0)::bigint AS likes,
+               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'share'), 0)::bigint AS shares,
+               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'save'), 0)::bigint AS saves,
+               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'profile_visit'), 0)::bigint AS visits,
+               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'link_click'), 0)::bigint AS clicks,
+               sum(c.interaction_count)::bigint AS total,
+               min(c.first_interaction_at) AS first_at,
+               max(c.last_interaction_at) AS last_at
+        FROM follower_interaction_counts c
+        LEFT JOIN fanlens_scoring_weights(p_workspace_id) w
+          ON w.workspace_id = c.workspace_id AND w.interaction_type = c.interaction_type
+        WHERE (p_follower_ids IS NULL OR c.follower_id = ANY (p_follower_ids))
+          AND (p_workspace_id IS NULL OR c.workspace_id = p_workspace_id)
+        GROUP BY c.follower_id, c.workspace_id),
+    scored AS (
+        SELECT t.*, cfg.version AS config_version,
+               fanlens_tier_for(t.score, cfg.super_fan_threshold, cfg.active_threshold,
+                                cfg.lurker_threshold) AS tier
+        FROM totals t JOIN current_scoring_configs cfg ON cfg.workspace_id = t.workspace_id),
+    old AS (
+        SELECT * FROM follower_engagement_scores s
+        WHERE (p_follower_ids IS NULL OR s.follower_id = ANY (p_follower_ids))
+          AND (p_workspace_id IS NULL OR s.workspace_id = p_workspace_id)),
+    changed AS (
+        -- Compare before writing: a nightly rescore of an unchanged workspace writes nothing.
+        -- `n` is NULL for a follower left without interactions, `o` for a first score.
+        SELECT coalesce(n.follower_id, o.follower_id) AS follower_id,
+               coalesce(n.workspace_id, o.workspace_id) AS workspace_id,
+               n.follower_id AS new_id, n.score, n.tier, n.config_version, n.comments, n.likes,
+               n.shares, n.saves, n.visits, n.clicks, n.total, n.first_at, n.last_at,
+               o.engagement_tier AS old_tier, o.first_interaction_at AS old_first_at,
+               o.last_interaction_at AS old_last_at, o.config_version AS old_version,
+               (o.follower_id IS NOT NULL AND n.follower_id IS NOT NULL
+                AND o.config_version <> n.config_version
+                AND o.engagement_tier <> n.tier) AS rules_moved
+        FROM scored n
+        FULL JOIN old o ON o.follower_id = n.follower_id
+        WHERE (o.engagement_score, o.engagement_tier, o.config_version, o.interaction_count,
+               o.comment_count, o.like_count, o.share_count, o.save_count,
+               o.profile_visit_count, o.link_click_count,
+               o.first_interaction_at, o.last_interaction_at)
+              IS DISTINCT FROM
+              (n.score, n.tier, n.config_version, n.total, n.comments, n.likes, n.shares,
+               n.saves, n.visits, n.clicks, n.first_at, n.last_at)),
+    removed AS (
+        DELETE FROM follower_engagement_scores s
+        USING changed c
+        WHERE c.new_id IS NULL AND s.follower_id = c.follower_id),
+    written AS (
+        INSERT INTO follower_engagement_scores AS s (
+            follower_id, workspace_id, engagement_score, engagement_tier,
+            comment_count, like_count, share_count, save_count, profile_visit_count,
+            link_click_count, other_count, interaction_count,
+            first_interaction_at, last_interaction_at, config_version, computed_at)
+        SELECT c.follower_id, c.workspace_id, c.score, c.tier,
+               c.comments, c.likes, c.shares, c.saves, c.visits, c.clicks,
+               c.total - (c.comments + c.likes + c.shares + c.saves + c.visits + c.clicks),
+               c.total, c.first_at, c.last_at, c.config_version, now()
+        FROM changed c
+        WHERE c.new_id IS NOT NULL
+        ORDER BY c.follower_id  -- a fixed lock order for concurrent batches
+        ON CONFLICT (follower_id) DO UPDATE SET
+            engagement_score = EXCLUDED.engagement_score,
+            engagement_tier = EXCLUDED.engagement_tier,
+            comment_count = EXCLUDED.comment_count,
+            like_count = EXCLUDED.like_count,
+            share_count = EXCLUDED.share_count,
+            save_count = EXCLUDED.save_count,
+            profile_visit_count = EXCLUDED.profile_visit_count,
+            link_click_count = EXCLUDED.link_click_count,
+            other_count = EXCLUDED.other_count,
+            interaction_count = EXCLUDED.interaction_count,
+            first_interaction_at = EXCLUDED.first_interaction_at,
+            last_interaction_at = EXCLUDED.last_interaction_at,
+            config_version = EXCLUDED.config_version,
+            computed_at = EXCLUDED.computed_at),
+    by_rules AS (
+        INSERT INTO follower_tier_changes (
+            workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at,
+            kind)
+        SELECT c.workspace_id, c.follower_id, c.old_tier, c.tier, c.score, c.config_version,
+               cfg.created_at, 'config'
+        FROM changed c JOIN current_scoring_configs cfg ON cfg.workspace_id = c.workspace_id
+        WHERE c.rules_moved)
+    SELECT array_agg(c.follower_id) INTO moved
+    FROM changed c
+    WHERE NOT c.rules_moved
+      AND (c.new_id IS NULL
+           OR c.old_tier IS DISTINCT FROM c.tier
+           OR c.first_at < c.old_first_at
+           OR (c.config_version = c.old_version AND c.last_at <= c.old_last_at));
+    IF moved IS NOT NULL THEN
+        PERFORM fanlens_replay_tier_history(moved, NULL);
+    END IF;
+END
+$$;
+
+-- Scoring under a recency rule: the per-type lines of fanlens_score_lines, read from the log.
+CREATE OR REPLACE FUNCTION fanlens_score_followers_from_lines(p_follower_ids uuid[], p_workspace_id uuid)
+RETURNS void
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    moved uuid[];
+BEGIN
+    -- The thresholds ride along in the grouping rather than a second join to the configs: that
+    -- join made the planner expect a handful of rows and compare every score with every score.
+    WITH totals AS (
+        SELECT l.follower_id, l.workspace_id, l.config_version,
+               l.super_fan_threshold, l.active_threshold, l.lurker_threshold,
+               sum(l.points) AS score,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'comment'), 0)::bigint AS comments,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'like'), 0)::bigint AS likes,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'share'), 0)::bigint AS shares,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'save'), 0)::bigint AS saves,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'profile_visit'), 0)::bigint AS visits,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'link_click'), 0)::bigint AS clicks,
+               sum(l.interaction_count)::bigint AS total,
+               min(l.first_interaction_at) AS first_at,
+               max(l.last_interaction_at) AS last_at
+        FROM fanlens_score_lines(p_follower_ids, p_workspace_id) l
+        GROUP BY l.follower_id, l.workspace_id, l.config_version,
+                 l.super_fan_threshold, l.active_threshold, l.lurker_threshold),
+    scored AS (
+        SELECT t.*, fanlens_tier_for(t.score, t.super_fan_threshold, t.active_threshold,
+                                     t.lurker_threshold) AS tier
+        FROM totals t),
+    changed AS (
+        -- Compare before writing: a nightly rescore of an unchanged workspace writes nothing.
+        SELECT n.*, o.engagement_tier AS old_tier, o.first_interaction_at AS old_first_at,
+               o.last_interaction_at AS old_last_at, o.config_version AS old_version,
+               n.follower_id AS new_id,
+               (o.follower_id IS NOT NULL AND o.config_version <> n.config_version
+                AND o.engagement_tier <> n.tier) AS rules_moved
+        FROM scored n
+        LEFT JOIN follower_engagement_scores o ON o.follower_id = n.follower_id
+        WHERE o.follower_id IS NULL
+           OR (o.engagement_score, o.engagement_tier, o.config_version, o.interaction_count,
+               o.comment_count, o.like_count, o.share_count, o.save_count,
+               o.profile_visit_count, o.link_click_count,
+               o.first_interaction_at, o.last_interaction_at)
+              IS DISTINCT FROM
+              (n.score, n.tier, n.config_version, n.total, n.comments, n.likes, n.shares,
+               n.saves, n.visits, n.clicks, n.first_at, n.last_at)),
+    written AS (
+        INSERT INTO follower_engagement_scores AS s (
+            follower_id, workspace_id, engagement_score, engagement_tier,
+            comment_count, like_count, share_count, save_count, profile_visit_count,
+            link_click_count, other_count, interaction_count,
+            first_interaction_at, last_interaction_at, config_version, computed_at)
+        SELECT c.follower_id, c.workspace_id, c.score, c.tier,
+               c.comments, c.likes, c.shares, c.saves, c.visits, c.clicks,
+               c.total - (c.comments + c.likes + c.shares + c.saves + c.visits + c.clicks),
+               c.total, c.first_at, c.last_at, c.config_version, now()
+        FROM changed c
+        ORDER BY c.follower_id  -- a fixed lock order for concurrent batches
+        ON CONFLICT (follower_id) DO UPDATE SET
+            engagement_score = EXCLUDED.engagement_score,
+            engagement_tier = EXCLUDED.engagement_tier,
+            comment_count = EXCLUDED.comment_count,
+            like_count = EXCLUDED.like_count,
+            share_count = EXCLUDED.share_count,
+            save_count = EXCLUDED.save_count,
+            profile_visit_count = EXCLUDED.profile_visit_count,
+            link_click_count = EXCLUDED.link_click_count,
+            other_count = EXCLUDED.other_count,
+            interaction_count = EXCLUDED.interaction_count,
+            first_interaction_at = EXCLUDED.first_interaction_at,
+            last_interaction_at = EXCLUDED.last_interaction_at,
+            config_version = EXCLUDED.config_version,
+            computed_at = EXCLUDED.computed_at
+        RETURNING s.follower_id),
+    -- Every changed row is written (the upsert has no WHERE), so history reads `changed`
+    -- directly; `written` still runs, as data-modifying CTEs always do.
+    by_rules AS (
+        INSERT INTO follower_tier_changes (
+            workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at,
+            kind)
+        SELECT c.workspace_id, c.follower_id, c.old_tier, c.tier, c.score, c.config_version,
+               cfg.created_at, 'config'
+        FROM changed c JOIN current_scoring_configs cfg ON cfg.workspace_id = c.workspace_id
+        WHERE c.rules_moved)
+    SELECT array_agg(c.follower_id) INTO moved
+    FROM changed c
+    WHERE NOT c.rules_moved
+      AND (c.new_id IS NULL
+           OR c.old_tier IS DISTINCT FROM c.tier
+           OR c.first_at < c.old_first_at
+           OR (c.config_version = c.old_version AND c.last_at <= c.old_last_at));
+    IF moved IS NOT NULL THEN
+        PERFORM fanlens_replay_tier_history(moved, NULL);
+    END IF;
+END
+$$;
+
+-- Called by the interaction triggers with each batch's touched followers. Locking the followers
+-- (in id order) first makes two batches touching one follower take turns, and the statements
+-- that follow see the other batch's committed counts, so neither writes a stale score.
+CREATE OR REPLACE FUNCTION fanlens_refresh_scores(p_follower_ids uuid[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM followers f WHERE f.id = ANY (p_follower_ids) ORDER BY f.id
+        FOR NO KEY UPDATE;
+    PERFORM fanlens_score_followers(p_follower_ids, NULL);
+END
+$$;
+
+-- Rebuild the per-type counts of the given followers from the interaction log.
+CREATE OR REPLACE FUNCTION fanlens_rebuild_counts(p_follower_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM follower_interaction_counts WHERE follower_id = ANY (p_follower_ids);
+    INSERT INTO follower_interaction_counts (
+        follower_id, interaction_type, workspace_id, interaction_count,
+        first_interaction_at, last_interaction_at)
+    SELECT i.follower_id, i.interaction_type, min(i.workspace_id::text)::uuid, count(*),
+           min(i.occurred_at), max(i.occurred_at)
+    FROM follower_interactions i
+    WHERE i.follower_id = ANY (p_follower_ids)
+    GROUP BY i.follower_id, i.interaction_type;
+$$;
+
+-- Rebuild the per-type counts of one workspace (the log grouped per follower and type, writing
+-- only the differences), for workspaces whose scores need the log anyway (a recency rule).
+CREATE OR REPLACE FUNCTION fanlens_rebuild_workspace_counts(p_workspace_id uuid) RETURNS bigint
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    inserted bigint;
+BEGIN
+    WITH fresh AS (
+        SELECT i.follower_id, i.interaction_type, count(*) AS n,
+               min(i.occurred_at) AS first_at, max(i.occurred_at) AS last_at
+        FROM follower_interactions i
+        WHERE i.workspace_id = p_workspace_id
+        GROUP BY i.follower_id, i.interaction_type),
+    diff AS (
+        SELECT coalesce(f.follower_id, c.follower_id) AS follower_id,
+               coalesce(f.interaction_type, c.interaction_type) AS interaction_type,
+               f.n, f.first_at, f.last_at, c.follower_id IS NULL AS is_new
+        FROM fresh f
+        FULL JOIN (SELECT * FROM follower_interaction_counts
+                   WHERE workspace_id = p_workspace_id) c
+          ON c.follower_id = f.follower_id AND c.interaction_type = f.interaction_type
+        WHERE (f.n, f.first_at, f.last_at) IS DISTINCT FROM
+              (c.interaction_count, c.first_interaction_at, c.last_interaction_at)),
+    removed AS (
+        DELETE FROM follower_interaction_counts c
+        USING diff d
+        WHERE d.n IS NULL AND c.follower_id = d.follower_id
+          AND c.interaction_type = d.interaction_type),
+    updated AS (
+        UPDATE follower_interaction_counts c
+        SET interaction_count = d.n, first_interaction_at = d.first_at,
+            last_interaction_at = d.last_at
+        FROM diff d
+        WHERE d.n IS NOT NULL AND NOT d.is_new AND c.follower_id = d.follower_id
+          AND c.interaction_type = d.interaction_type)
+    INSERT INTO follower_interaction_counts (
+        follower_id, interaction_type, workspace_id, interaction_count,
+        first_interaction_at, last_interaction_at)
+    SELECT d.follower_id, d.interaction_type, p_workspace_id, d.n, d.first_at, d.last_at
+    FROM diff d WHERE d.is_new;
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    RETURN inserted;
+END
+$$;
+
+-- Full rescore of a workspace without a recency rule, from the interaction log, as one
+-- statement: the log is grouped once per follower and type (`fresh`); that one result is both
+-- diffed into the per-type counts and totalled into the scores, so the log is read once and
+-- the counts table is never read back. Only rows that differ are written, and tier changes
+-- (including first scores and followers left without interactions) come from the same diff.
+-- FULL JOINs can only be hash or merge joins, so the plan stays sound even when the
+-- statistics still describe empty count and score tables (a backfill).
+CREATE OR REPLACE FUNCTION fanlens_rebuild_workspace(p_workspace_id uuid) RETURNS bigint
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan SET work_mem = '256MB' AS $$
+DECLARE
+    changes bigint;
+BEGIN
+    WITH fresh AS MATERIALIZED (
+        SELECT i.follower_id, i.interaction_type, count(*) AS n,
+               min(i.occurred_at) AS first_at, max(i.occurred_at) AS last_at
+        FROM follower_interactions i
+        WHERE i.workspace_id = p_workspace_id
+        GROUP BY i.follower_id, i.interaction_type),
+    diff AS (
+        SELECT coalesce(f.follower_id, c.follower_id) AS follower_id,
+               coalesce(f.interaction_type, c.interaction_type) AS interaction_type,
+               f.n, f.first_at, f.last_at, c.follower_id IS NULL AS is_new
+        FROM fresh f
+        FULL JOIN (SELECT * FROM follower_interaction_counts
+                   WHERE workspace_id = p_workspace_id) c
+          ON c.follower_id = f.follower_id AND c.interaction_type = f.interaction_type
+        WHERE (f.n, f.first_at, f.last_at) IS DISTINCT FROM
+              (c.interaction_count, c.first_interaction_at, c.last_interaction_at)),
+    counts_removed AS (
+        DELETE FROM follower_interaction_counts c
+        USING diff d
+        WHERE d.n IS NULL AND c.follower_id = d.follower_id
+          AND c.interaction_type = d.interaction_type),
+    counts_updated AS (
+        UPDATE follower_interaction_counts c
+        SET interaction_count = d.n, first_interaction_at = d.first_at,
+            last_interaction_at = d.last_at
+        FROM diff d
+        WHERE d.n IS NOT NULL AND NOT d.is_new AND c.follower_id = d.follower_id
+          AND c.interaction_type = d.interaction_type),
+    counts_added AS (
+        INSERT INTO follower_interaction_counts (
+            follower_id, interaction_type, workspace_id, interaction_count,
+            first_interaction_at, last_interaction_at)
+        SELECT d.follower_id, d.interaction_type, p_workspace_id, d.n, d.first_at, d.last_at
+        FROM diff d WHERE d.is_new),
+    cfg AS (
+        SELECT * FROM current_scoring_configs WHERE workspace_id = p_workspace_id),
+    totals AS (
+        SELECT f.follower_id,
+               sum(f.n * coalesce(w.weight, 0)) AS score,
+               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'comment'), 0)::bigint AS comments,
+               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'like'), 0)::bigint AS likes,
+               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'share'), 0)::bigint AS shares,
+               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'save'), 0)::bigint AS saves,
+               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'profile_visit'), 0)::bigint AS visits,
+               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'link_click'), 0)::bigint AS clicks,
+               sum(f.n)::bigint AS total,
+               min(f.first_at) AS first_at,
+               max(f.last_at) AS last_at
+        FROM fresh f
+        LEFT JOIN fanlens_scoring_weights(p_workspace_id) w
+          ON w.interaction_type = f.interaction_type
+        GROUP BY f.follower_id),
+    scored AS (
+        SELECT t.*, cfg.version AS config_version,
+               fanlens_tier_for(t.score, cfg.super_fan_threshold, cfg.active_threshold,
+                                cfg.lurker_threshold) AS tier
+        FROM totals t CROSS JOIN cfg),
+    changed AS (
+        -- New, changed and gone followers: `n` is NULL for a follower left without any
+        -- interaction, `o` for a follower scored for the first time.
+        SELECT coalesce(n.follower_id, o.follower_id) AS follower_id, n.follower_id AS new_id,
+               n.score, n.tier, n.comments, n.likes, n.shares, n.saves, n.visits, n.clicks,
+               n.total, n.first_at, n.last_at, o.engagement_tier AS old_tier
+        FROM scored n
+        FULL JOIN (SELECT * FROM follower_engagement_scores
+                   WHERE workspace_id = p_workspace_id) o ON o.follower_id = n.follower_id
+        WHERE (o.engagement_score, o.engagement_tier, o.config_version, o.interaction_count,
+               o.comment_count, o.like_count, o.share_count, o.save_count,
+               o.profile_visit_count, o.link_click_count,
+               o.first_interaction_at, o.last_interaction_at)
+              IS DISTINCT FROM
+              (n.score, n.tier, n.config_version, n.total, n.comments, n.likes, n.shares,
+               n.saves, n.visits, n.clicks, n.first_at, n.last_at)),
+    scores_removed AS (
+        DELETE FROM follower_engagement_scores s
+        USING changed c
+        WHERE c.new_id IS NULL AND s.follower_id = c.follower_id),
+    scores_written AS (
+        INSERT INTO follower_engagement_scores AS s (
+            follower_id, workspace_id, engagement_score, engagement_tier,
+            comment_count, like_count, share_count, save_count, profile_visit_count,
+            link_click_count, other_count, interaction_count,
+            first_interaction_at, last_interaction_at, config_version, computed_at)
+        SELECT c.follower_id, p_workspace_id, c.score, c.tier,
+               c.comments, c.likes, c.shares, c.saves, c.visits, c.clicks,
+               c.total - (c.comments + c.likes + c.shares + c.saves + c.visits + c.clicks),
+               c.total, c.first_at, c.last_at, cfg.version, now()
+        FROM changed c CROSS JOIN cfg
+        WHERE c.new_id IS NOT NULL
+        ORDER BY c.follower_id
+        ON CONFLICT (follower_id) DO UPDATE SET
+            engagement_score = EXCLUDED.engagement_score,
+            engagement_tier = EXCLUDED.engagement_tier,
+            comment_count = EXCLUDED.comment_count,
+            like_count = EXCLUDED.like_count,
+            share_count = EXCLUDED.share_count,
+            save_count = EXCLUDED.save_count,
+            profile_visit_count = EXCLUDED.profile_visit_count,
+            link_click_count = EXCLUDED.link_click_count,
+            other_count = EXCLUDED.other_count,
+            interaction_count = EXCLUDED.interaction_count,
+            first_interaction_at = EXCLUDED.first_interaction_at,
+            last_interaction_at = EXCLUDED.last_interaction_at,
+            config_version = EXCLUDED.config_version,
+            computed_at = EXCLUDED.computed_at)
+    INSERT INTO follower_tier_changes (
+        workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at)
+    SELECT p_workspace_id, c.follower_id, c.old_tier, coalesce(c.tier, 'inactive'),
+           coalesce(c.score, 0), cfg.version, clock_timestamp()
+    FROM changed c CROSS JOIN cfg
+    WHERE c.old_tier IS DISTINCT FROM coalesce(c.tier, 'inactive');
+    GET DIAGNOSTICS changes = ROW_COUNT;
+    RETURN changes;
+END
+$$;
+
+-- Followers of the workspace whose score row is not what the log says: a different score,
+-- interaction count, first/last time or config version, no row though they have interactions,
+-- or a row though they have none. One read-only pass over the log, in parallel. The per-type
+-- counts are checked through the weighted score and the total (counting each type too made the
+-- pass 1.4x slower); a drift that left both exactly equal would go unseen by this check.
+CREATE OR REPLACE FUNCTION fanlens_score_drift(p_workspace_id uuid) RETURNS uuid[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    drifted uuid[];
+    cfg_version integer;
+BEGIN
+    SELECT version INTO cfg_version FROM current_scoring_configs
+    WHERE workspace_id = p_workspace_id;
+    EXECUTE format($q$
+        WITH log AS (
+            SELECT i.follower_id, sum(%s) AS score, count(*) AS total,
+                   min(i.occurred_at) AS first_at, max(i.occurred_at) AS last_at
+            FROM follower_interactions i
+            WHERE i.workspace_id = $1
+            GROUP BY i.follower_id)
+        SELECT array_agg(coalesce(l.follower_id, s.follower_id))
+        FROM log l
+        FULL JOIN (SELECT * FROM follower_engagement_scores WHERE workspace_id = $1) s
+          ON s.follower_id = l.follower_id
+        WHERE (s.engagement_score, s.interaction_count, s.first_interaction_at,
+               s.last_interaction_at, s.config_version)
+              IS DISTINCT FROM
+              (l.score, l.total, l.first_at, l.last_at, $2)
+    $q$, fanlens_weight_case(p_workspace_id))
+    INTO drifted USING p_workspace_id, cfg_version;
+    RETURN coalesce(drifted, '{}');
+END
+$$;
+
+-- Full rescore of one workspace. Without a recency rule and with a rebuild: check every
+-- follower against the log (fanlens_score_drift); a few drifted followers get their counts
+-- rebuilt and are rescored; when most of the workspace differs (a backfill, a new config) one
+-- set-based rebuild of the whole workspace is cheaper. A re-weigh (no rebuild) reads the counts
+-- only. Tier history is replayed for the drifted followers, for the whole workspace after a
+-- set-based rebuild, and whenever it was replayed under another config version (a config
+-- change); an unchanged workspace (the nightly case) replays nothing.
+-- New interactions wait (SHARE lock): a batch committing meanwhile would otherwise be missed or
+-- counted twice. After writing many rows, fresh statistics keep the next plans sound.
+CREATE OR REPLACE FUNCTION fanlens_rescore_workspace(p_workspace_id uuid, p_rebuild_counts boolean)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    written bigint := 0;
+    drifted uuid[];
+    replay_all boolean := false;
+BEGIN
+    LOCK TABLE follower_interactions IN SHARE MODE;
+    IF p_rebuild_counts AND NOT fanlens_needs_recency(NULL, p_workspace_id) THEN
+        drifted := fanlens_score_drift(p_workspace_id);
+        IF cardinality(drifted) > 10000 THEN
+            written := fanlens_rebuild_workspace(p_workspace_id);
+            replay_all := true;
+        ELSIF cardinality(drifted) > 0 THEN
+            PERFORM fanlens_rebuild_counts(drifted);
+            PERFORM fanlens_score_followers(drifted, NULL);
+            PERFORM fanlens_replay_tier_history(drifted, NULL);
+        END IF;
+    ELSE
+        IF p_rebuild_counts THEN
+            written := fanlens_rebuild_workspace_counts(p_workspace_id);
+        END IF;
+        PERFORM fanlens_score_followers(NULL, p_workspace_id);
+    END IF;
+    IF replay_all OR fanlens_tier_history_outdated(p_workspace_id) THEN
+        written := written + fanlens_replay_tier_history(NULL, p_workspace_id);
+    END IF;
+    IF written > 10000 THEN
+        ANALYZE follower_interaction_counts;
+        ANALYZE follower_engagement_scores;
+        ANALYZE follower_tier_changes;
+    END IF;
+END
+$$;
+
+-- One time rule: only interactions with the platform's own time (time_precision = 'exact')
+-- stand for behaviour time. An 'observed' interaction carries the time fanlens saw it (a sync
+-- or an export), so it counts toward scores and totals but never toward first/last seen,
+-- per-day series or retention.
+--
+-- New interactions. The touched followers are locked first, in id order, so concurrent batches
+-- take turns on a shared follower instead of deadlocking (the first/last-seen UPDATE below
+-- would otherwise lock them in whatever order its join produced), and so scoring sees the
+-- other batch's committed counts. Then the per-type counts get the batch's delta (a batch
+-- costs what it holds), first/last seen move (exact rows only), and the touched followers are
+-- rescored.
+CREATE OR REPLACE FUNCTION fanlens_interactions_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    touched uuid[];
+BEGIN
+    SELECT array_agg(DISTINCT follower_id) INTO touched FROM new_rows;
+    IF touched IS NULL THEN
+        RETURN NULL;
+    END IF;
+    PERFORM 1 FROM followers f WHERE f.id = ANY (touched) ORDER BY f.id FOR NO KEY UPDATE;
+
+    INSERT INTO follower_interaction_counts AS c (
+        follower_id, interaction_type, workspace_id, interaction_count,
+        first_interaction_at, last_interaction_at)
+    SELECT n.follower_id, n.interaction_type, min(n.workspace_id::text)::uuid, count(*),
+           min(n.occurred_at), max(n.occurred_at)
+    FROM new_rows n
+    GROUP BY n.follower_id, n.interaction_type
+    ORDER BY 1, 2
+    ON CONFLICT (follower_id, interaction_type) DO UPDATE SET
+        interaction_count = c.interaction_count + EXCLUDED.interaction_count,
+        first_interaction_at = least(c.first_interaction_at, EXCLUDED.first_interaction_at),
+        last_interaction_at = greatest(c.last_interaction_at, EXCLUDED.last_interaction_at);
+
+    UPDATE followers f
+    SET first_seen_at = least(f.first_seen_at, t.first_at),
+        last_seen_at = greatest(f.last_seen_at, t.last_at)
+    FROM (SELECT follower_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+          FROM new_rows WHERE time_precision = 'exact' GROUP BY follower_id) t
+    WHERE f.id = t.follower_id
+      AND (f.first_seen_at IS NULL OR f.last_seen_at IS NULL
+           OR t.first_at < f.first_seen_at OR t.last_at > f.last_seen_at);
+
+    PERFORM fanlens_score_followers(touched, NULL);
+    RETURN NULL;
+END
+$$;
+
+-- Deleted or changed interactions are rare (corrections, cascades): the touched followers are
+-- locked as for inserts, their counts rebuilt from the log rather than subtracted, and first/
+-- last seen read from their exact rows (the per-type counts mix in observed times).
+CREATE OR REPLACE FUNCTION fanlens_interactions_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    touched uuid[];
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        SELECT array_agg(DISTINCT o.follower_id) INTO touched
+        FROM old_rows o JOIN followers f ON f.id = o.follower_id;
+    ELSE
+        -- Only changes that move counts or times matter (not a content relink or a text edit).
+        EXECUTE $q$
+        SELECT array_agg(DISTINCT x.follower_id)
+        FROM (SELECT o.follower_id, n.follower_id AS new_follower_id
+              FROM old_rows o JOIN new_rows n ON n.id = o.id
+              WHERE (o.follower_id, o.interaction_type, o.occurred_at, o.time_precision)
+                    IS DISTINCT FROM
+                    (n.follower_id, n.interaction_type, n.occurred_at, n.time_precision)) d
+        CROSS JOIN LATERAL (VALUES (d.follower_id), (d.new_follower_id)) AS x(follower_id)
+        JOIN followers f ON f.id = x.follower_id
+        $q$ INTO touched;
+    END IF;
+    IF touched IS NULL THEN
+        RETURN NULL;
+    END IF;
+    PERFORM 1 FROM followers f WHERE f.id = ANY (touched) ORDER BY f.id FOR NO KEY UPDATE;
+    PERFORM fanlens_rebuild_counts(touched);
+    UPDATE followers f
+    SET first_seen_at = t.first_at, last_seen_at = t.last_at
+    FROM (SELECT u.id, s.first_at, s.last_at
+          FROM unnest(touched) AS u(id)
+          CROSS JOIN LATERAL (
+              SELECT min(i.occurred_at) AS first_at, max(i.occurred_at) AS last_at
+              FROM follower_interactions i
+              WHERE i.follower_id = u.id AND i.time_precision = 'exact') s) t
+    WHERE f.id = t.id
+      AND (f.first_seen_at IS DISTINCT FROM t.first_at OR f.last_seen_at IS DISTINCT FROM t.last_at);
+    PERFORM fanlens_score_followers(touched, NULL);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER trg_follower_interactions_inserted AFTER INSERT ON follower_interactions
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_interactions_inserted();
+
+CREATE OR REPLACE TRIGGER trg_follower_interactions_deleted AFTER DELETE ON follower_interactions
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_interactions_changed();
+
+CREATE OR REPLACE TRIGGER trg_follower_interactions_updated AFTER UPDATE ON follower_interactions
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_interactions_changed();
