@@ -8,7 +8,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from fanlens.db import migrate, sql
-from fanlens.db.models import Base
+from fanlens.models import Base
 
 PUBLIC = "'public'::regnamespace"
 CATALOG = {
