@@ -4,11 +4,14 @@ prints them back."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from fanlens.db import migrate, sql
 from fanlens.models import Base
+
+pytestmark = pytest.mark.conformance
 
 PUBLIC = "'public'::regnamespace"
 CATALOG = {
