@@ -31,9 +31,9 @@ run: install ## First run: a demo synced from local platform simulators; then se
 
 test: install-dev lint pytest conformance ## Lint, run the test suite, then the conformance tests on the system PostgreSQL
 
-pytest: install-dev ## Run the test suite on the embedded PostgreSQL (installs Debian's chromium for the browser tests when missing)
+pytest: install-dev ## Run the test suite on the embedded PostgreSQL, one worker per core (installs Debian's chromium for the browser tests when missing)
 	@bash scripts/ensure-chromium.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 conformance: install-dev ## Run schema conformance tests on the machine's own PostgreSQL, when installed
 	@bash scripts/conformance-system-pg.sh $(BIN)/pytest

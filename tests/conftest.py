@@ -3,6 +3,7 @@ from tests.fixtures.database import (  # noqa: F401  (pytest finds fixtures by n
     empty_database_url,
     engine,
     fresh_database_url,
+    run_dir,
     session,
     template_database,
 )

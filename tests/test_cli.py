@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -30,6 +31,7 @@ def test_db_upgrade_status_and_workspaces_on_a_configured_server(empty_database_
     assert "***" in status.stdout or "@" in status.stdout  # location shown, password hidden
 
 
+@pytest.mark.xdist_group(name="own-server")
 def test_embedded_server_is_shared_by_concurrent_processes(tmp_path: Path) -> None:
     env = fanlens_env(data_dir=tmp_path / "data")
     first = run_cli("db", "upgrade", env=env, timeout=180)

@@ -24,9 +24,13 @@ from tests.helpers import fanlens_env, free_port, run_cli, wait_for_http
 
 PASSWORD = "correct horse battery"
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("FANLENS_TEST_DATABASE_URL")), reason="stops an embedded server of its own"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        bool(os.environ.get("FANLENS_TEST_DATABASE_URL")),
+        reason="stops an embedded server of its own",
+    ),
+    pytest.mark.xdist_group(name="own-server"),
+]
 
 
 def _pg_ctl(pgdata: Path, *args: str) -> None:

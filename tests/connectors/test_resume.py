@@ -36,6 +36,7 @@ def stored_pages(engine: Engine, account_id: uuid.UUID) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group(name="kill")
 def test_kill_9_mid_sync_then_resume_reaches_the_same_state(
     world: World, db: Engine, fresh_database_url: str, start_sim, secret_key: str
 ) -> None:  # type: ignore[no-untyped-def]

@@ -41,6 +41,7 @@ def test_embedded_server_is_configured_for_its_next_start(admin_url: str) -> Non
 @pytest.mark.skipif(
     bool(os.environ.get("FANLENS_TEST_DATABASE_URL")), reason="tunes the embedded server only"
 )
+@pytest.mark.xdist_group(name="own-server")
 def test_a_new_data_folder_runs_with_its_settings_from_the_first_start(tmp_path: Path) -> None:
     data_dir = tmp_path / "fresh"
     url = embedded.ensure_server(data_dir)

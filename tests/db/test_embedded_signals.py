@@ -15,6 +15,7 @@ from tests.helpers import fanlens_env, free_port, wait_for_http
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.xdist_group(name="own-server"),  # each test starts an embedded server of its own
     pytest.mark.skipif(
         bool(os.environ.get("FANLENS_TEST_DATABASE_URL")), reason="the embedded server only"
     ),

@@ -333,6 +333,7 @@ def _truth(session: Session, ws: Workspace) -> dict[str, tuple[int, str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group(name="big-world")
 def test_a_world_with_100_000_hostile_lines_mixed_in_stores_its_truth_exactly(
     session: Session,
 ) -> None:

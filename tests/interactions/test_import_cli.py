@@ -12,6 +12,7 @@ import time
 import zlib
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -47,6 +48,7 @@ def _write_world(path: Path, size: str, seed: int) -> None:
             out.write(line + "\n")
 
 
+@pytest.mark.xdist_group(name="kill")
 def test_kill_9_mid_import_then_rerun_equals_a_clean_import(
     tmp_path: Path, fresh_database_url: str, admin_url: str, template_database: str
 ) -> None:

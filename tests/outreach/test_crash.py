@@ -23,7 +23,8 @@ from tests.helpers import fanlens_env
 from tests.outreach.helpers import campaign, fan, person
 from tests.outreach.receivers import SECRET, Inbox, WebhookReceiver
 
-pytestmark = pytest.mark.slow
+# Kills processes mid-run: one worker runs these, one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(name="kill")]
 
 
 def message_id(recipient_id: str) -> str:  # as the worker makes it, from its From address

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy.orm import Session
 
 from fanlens.outreach import delivery, service
 from fanlens.outreach.schemas import CampaignIn, SegmentFilters, SegmentIn
 from tests.web.conftest import PASSWORD, Site, site  # noqa: F401  (fixture)
 from tests.web.test_security import _client, _login
+
+# One worker builds the served site for every test that uses it.
+pytestmark = pytest.mark.xdist_group(name="site")
 
 
 def _campaign(session: Session, ws: uuid.UUID, name: str) -> uuid.UUID:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fanlens.people import service
 from tests.web.conftest import PASSWORD, Site, site  # noqa: F401  (fixture)
 from tests.web.test_security import _client, _login
+
+# One worker builds the served site for every test that uses it.
+pytestmark = pytest.mark.xdist_group(name="site")
 
 
 def test_people_pages_show_the_workspaces_people(site: Site) -> None:  # noqa: F811

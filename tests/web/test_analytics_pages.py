@@ -7,7 +7,10 @@ import pytest
 from tests.web.conftest import Site, Tab
 from tests.web.test_pages import cells, charts_drawn, num
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group(name="site"),  # one worker builds the served site and the browser
+]
 
 
 def test_retention_page_equals_the_api_and_lists_a_cells_people(tab: Tab, site: Site) -> None:

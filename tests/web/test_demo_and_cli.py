@@ -42,6 +42,7 @@ SUPER_FANS_HISTORY_OUTSIDE = """
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group(name="big-world")
 def test_demo_syncs_through_the_simulators_then_reuses_the_data(
     fresh_database_url: str, tmp_path: Path
 ) -> None:

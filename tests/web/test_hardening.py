@@ -25,6 +25,9 @@ from fanlens.web.rendering import http_url
 from tests.helpers import fanlens_env, run_cli
 from tests.web.conftest import API, FORMULA_TITLE, PASSWORD, Site, serve
 
+# One worker builds the served site for every test that uses it.
+pytestmark = pytest.mark.xdist_group(name="site")
+
 
 def _client(base: str) -> httpx.Client:
     return httpx.Client(base_url=base, follow_redirects=False, timeout=60)

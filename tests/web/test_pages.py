@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 from fanlens.sentiment.models import SentimentAlert
 from tests.web.conftest import Site, Tab
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group(name="site"),  # one worker builds the served site and the browser
+]
 
 
 def num(text: str) -> float:

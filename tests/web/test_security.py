@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from tests.web.conftest import PASSWORD, Site
+
+# One worker builds the served site for every test that uses it.
+pytestmark = pytest.mark.xdist_group(name="site")
+
 
 PAGES = ["/analytics", "/analytics/content", "/analytics/followers", "/analytics/health"]
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,10 @@ from fanlens.scoring.schemas import ScoringConfigChange
 from fanlens.users import service as users
 from fanlens.workspaces import service as workspaces
 from tests.web.conftest import PASSWORD, Site
+
+# One worker builds the served site for every test that uses it.
+pytestmark = pytest.mark.xdist_group(name="site")
+
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 

@@ -7,10 +7,14 @@ import re
 from collections import Counter
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from tests.web.conftest import PASSWORD, Site
 from tests.web.test_security import _client, _login
+
+# One worker builds the served site for every test that uses it.
+pytestmark = pytest.mark.xdist_group(name="site")
 
 
 def _observed(site: Site) -> list[dict[str, Any]]:
