@@ -1,4 +1,5 @@
-"""The HTTP wrapper against a real local server: retries, Retry-After, timeouts, budgets."""
+"""The HTTP wrapper against a real local server: retries, Retry-After, timeouts, budgets, and
+the single attempt of a write."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from fanlens.kit.http import Budget, HttpClient, HttpOptions, RetriesExhausted
@@ -36,7 +37,16 @@ async def flaky(request: Request) -> JSONResponse:
     return JSONResponse({"ok": True, "calls": calls[name]})
 
 
-app = Starlette(routes=[Route("/{name}", flaky)])
+async def hook(request: Request) -> JSONResponse | RedirectResponse:
+    """A webhook receiver: answers `status`, or redirects elsewhere when asked."""
+    calls[request.url.path] = calls.get(request.url.path, 0) + 1
+    if "redirect" in request.query_params:
+        return RedirectResponse("/elsewhere", status_code=307)
+    status = int(request.query_params.get("status", "200"))
+    return JSONResponse({"body": (await request.body()).decode()}, status_code=status)
+
+
+app = Starlette(routes=[Route("/{name}", flaky), Route("/hook/{name}", hook, methods=["POST"])])
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +139,15 @@ def test_budget_is_spent_by_the_client(base_url: str, slept: list[float]) -> Non
         http.get("/costly", cost=100)
         http.get("/costly", cost=100)
         assert http.quota_used == 200 and http.budget.used() == 200
+
+
+def test_a_write_is_sent_once_and_not_redirected(base_url: str) -> None:
+    options = HttpOptions(timeout=0.3, follow_redirects=False)
+    with HttpClient(options=options) as http:  # full URLs, no budget
+        failed = http.write_once(f"{base_url}/hook/down?status=503", content=b"hello")
+        moved = http.write_once(f"{base_url}/hook/moved?redirect=1", json={"a": 1})
+        delivered = http.write_once(f"{base_url}/hook/up", content=b"hello")
+    assert failed.status_code == 503 and calls["/hook/down"] == 1
+    assert moved.status_code == 307 and "/elsewhere" not in calls
+    assert delivered.json() == {"body": "hello"}
+    assert http.api_calls == 3
