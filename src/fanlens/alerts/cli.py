@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from fanlens.kit.cli import WorkspaceOption, console, friendly_errors
-from fanlens.workspaces.cli import workspace_id
+from fanlens.workspaces.cli import named_workspace
 
 app = typer.Typer()
 alerts_app = typer.Typer(help="Engagement-drop alerts.", no_args_is_help=True)
@@ -45,7 +45,9 @@ def alerts_list(workspace: WorkspaceOption = None) -> None:
     from fanlens.db.engine import unit_of_work
 
     with unit_of_work() as session:
-        alerts = service.list_alerts(session=session, workspace_id=workspace_id(session, workspace))
+        alerts = service.list_alerts(
+            session=session, workspace_id=named_workspace(session, workspace).id
+        )
     table = Table("week", "platform", "interactions", "4-week mean", "drop", "notified")
     for a in alerts:
         table.add_row(

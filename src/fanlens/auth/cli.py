@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from fanlens.config import settings
 from fanlens.kit.cli import console, friendly_errors
+from fanlens.workspaces.cli import named_workspace
 
 app = typer.Typer()
 token_app = typer.Typer(help="API tokens: bearer tokens of one workspace.", no_args_is_help=True)
@@ -24,12 +24,9 @@ def token_create(
     """Create an API token; the token is printed once, alone on the last line."""
     from fanlens.auth import service
     from fanlens.db.engine import unit_of_work
-    from fanlens.workspaces import service as workspace_service
 
     with unit_of_work() as session:
-        ws = workspace_service.get_by_name_or_raise(
-            session=session, name=workspace or settings.default_workspace
-        )
+        ws = named_workspace(session, workspace)
         issued = service.create(session=session, workspace_id=ws.id, name=name, scope=scope)
     console.print(
         f"created {issued.token.scope} token {issued.token.id} for workspace {ws.name}; "

@@ -9,8 +9,8 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from fanlens.config import settings
 from fanlens.kit.cli import console, err_console, friendly_errors
+from fanlens.workspaces.cli import named_workspace
 
 account_app = typer.Typer(
     help="Connected accounts (YouTube, Bluesky, Mastodon, Instagram, TikTok).", no_args_is_help=True
@@ -28,12 +28,9 @@ Workspace = Annotated[
 def _add(workspace: str | None, **fields: Any) -> None:
     from fanlens.connectors import service
     from fanlens.db.engine import unit_of_work
-    from fanlens.workspaces import service as workspaces
 
     with unit_of_work() as session:
-        ws = workspaces.get_by_name_or_raise(
-            session=session, name=workspace or settings.default_workspace
-        )
+        ws = named_workspace(session, workspace)
         if fields.get("platform") == "mastodon":
             fields.pop("platform")
             account = service.add_mastodon(session=session, workspace_id=ws.id, **fields)

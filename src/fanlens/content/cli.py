@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from fanlens.config import settings
 from fanlens.kit.cli import WorkspaceOption, friendly_errors
 from fanlens.kit.errors import InvalidInput
+from fanlens.workspaces.cli import named_workspace
 
 content_app = typer.Typer(
     help="Content items: link posts on different platforms into one item.", no_args_is_help=True
@@ -36,12 +36,9 @@ def suggestions(
     similarity, hours apart, both captions."""
     from fanlens.content import linking
     from fanlens.db.engine import unit_of_work
-    from fanlens.workspaces import service as workspace_service
 
     with unit_of_work() as session:
-        ws = workspace_service.get_by_name_or_raise(
-            session=session, name=workspace or settings.default_workspace
-        )
+        ws = named_workspace(session, workspace)
         found = linking.suggestions(session=session, workspace_id=ws.id, limit=limit)
     print("post_id\tother_post_id\tsimilarity\thours_apart\tpost\tother_post")
     for s in found:
@@ -65,12 +62,9 @@ def link(
     """Accept (or, with --reject, reject) that two posts are one content item."""
     from fanlens.content import linking
     from fanlens.db.engine import unit_of_work
-    from fanlens.workspaces import service as workspace_service
 
     with unit_of_work() as session:
-        ws = workspace_service.get_by_name_or_raise(
-            session=session, name=workspace or settings.default_workspace
-        )
+        ws = named_workspace(session, workspace)
         decide = linking.reject if reject else linking.link
         decision = decide(
             session=session,
@@ -94,11 +88,8 @@ def unlink(
     """Put a linked post back into the content item it had before the link."""
     from fanlens.content import linking
     from fanlens.db.engine import unit_of_work
-    from fanlens.workspaces import service as workspace_service
 
     with unit_of_work() as session:
-        ws = workspace_service.get_by_name_or_raise(
-            session=session, name=workspace or settings.default_workspace
-        )
+        ws = named_workspace(session, workspace)
         decision = linking.unlink(session=session, workspace_id=ws.id, post_id=_id(post_id))
     print(f"unlinked: post {post_id} is back in content item {decision.previous_content_id}")

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from fanlens.config import settings
 from fanlens.exports.service import ExportSummary, import_sections, read_sections
 from fanlens.kit.cli import console, friendly_errors
+from fanlens.workspaces.cli import named_workspace
 
 app = typer.Typer()
 
@@ -25,13 +26,10 @@ def import_export_command(
     """Import a platform's official data export; re-importing it adds nothing."""
     from fanlens.db.engine import unit_of_work
     from fanlens.interactions.importer import auto_link_posts, print_summary
-    from fanlens.workspaces import service as workspace_service
 
     sections = read_sections(platform=platform, path=path)  # layout errors before any write
     with unit_of_work() as session:
-        workspace_id = workspace_service.get_by_name_or_raise(
-            session=session, name=workspace or settings.default_workspace
-        ).id
+        workspace_id = named_workspace(session, workspace).id
     columns = [TextColumn(f"[bold]{platform} export"), BarColumn(), MofNCompleteColumn()]
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("items", total=sum(len(s.items) for s in sections))

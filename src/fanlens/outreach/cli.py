@@ -15,7 +15,7 @@ import typer
 from fanlens.kit.cli import WorkspaceOption, friendly_errors
 from fanlens.kit.csv_cells import write_rows
 from fanlens.kit.errors import InvalidInput
-from fanlens.workspaces.cli import workspace_id
+from fanlens.workspaces.cli import named_workspace
 
 outreach_app = typer.Typer(
     help="Outreach to fans: segments, campaigns, opt-outs.", no_args_is_help=True
@@ -66,7 +66,7 @@ def segment_create(
     except ValidationError as exc:
         raise InvalidInput(str(exc)) from exc
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         segment = service.create_segment(
             session=session, workspace_id=ws, data=SegmentIn(name=name, filters=filters)
         )
@@ -83,7 +83,7 @@ def segment_list(workspace: WorkspaceOption = None) -> None:
 
     with unit_of_work() as session:
         for s in service.list_segments(
-            session=session, workspace_id=workspace_id(session, workspace)
+            session=session, workspace_id=named_workspace(session, workspace).id
         ):
             print(f"{s.name}\t{s.id}\t{json.dumps(s.filters)}")
 
@@ -97,7 +97,7 @@ def segment_show(segment: str, workspace: WorkspaceOption = None) -> None:
     from fanlens.outreach.schemas import SegmentFilters
 
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         found = service.get_segment(session=session, workspace_id=ws, ref=segment)
         rows = service.members(
             session=session, workspace_id=ws, filters=SegmentFilters.model_validate(found.filters)
@@ -140,7 +140,7 @@ def campaign_create(
         raise InvalidInput(str(exc)) from exc
     with unit_of_work() as session:
         campaign = service.create_campaign(
-            session=session, workspace_id=workspace_id(session, workspace), data=data
+            session=session, workspace_id=named_workspace(session, workspace).id, data=data
         )
     print(f"created campaign {campaign.name} ({campaign.id})")
 
@@ -154,7 +154,7 @@ def campaign_list(workspace: WorkspaceOption = None) -> None:
 
     with unit_of_work() as session:
         for c in service.list_campaigns(
-            session=session, workspace_id=workspace_id(session, workspace)
+            session=session, workspace_id=named_workspace(session, workspace).id
         ):
             print(f"{c.name}\t{c.id}\t{c.channel}\t{c.status}\t{c.send_at or ''}")
 
@@ -164,7 +164,7 @@ def _plan(campaign: str, workspace: str | None, limit: int | None) -> Any:
     from fanlens.outreach import service
 
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         found = service.get_campaign(session=session, workspace_id=ws, ref=campaign)
         return service.plan(session=session, workspace_id=ws, campaign=found, limit=limit)
 
@@ -227,7 +227,7 @@ def campaign_send(
 
     when = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         found = service.schedule(session=session, workspace_id=ws, ref=campaign, at=when)
         counts = service.status(session=session, workspace_id=ws, ref=str(found.id)).counts
     print(f"campaign {found.name}: {counts.get('queued', 0)} queued, "
@@ -261,7 +261,7 @@ def campaign_resume(
 
     with unit_of_work() as session:
         found = service.get_campaign(
-            session=session, workspace_id=workspace_id(session, workspace), ref=campaign
+            session=session, workspace_id=named_workspace(session, workspace).id, ref=campaign
         )
     _deliver_or_enqueue(found.id, None, inline)
 
@@ -279,7 +279,7 @@ def campaign_status(
 
     with unit_of_work() as session:
         found = service.status(
-            session=session, workspace_id=workspace_id(session, workspace), ref=campaign,
+            session=session, workspace_id=named_workspace(session, workspace).id, ref=campaign,
             recipient_status=only,
         )  # fmt: skip
     c = found.campaign
@@ -302,7 +302,7 @@ def campaign_export(
 
     with unit_of_work() as session:
         rows = export.rows(
-            session=session, workspace_id=workspace_id(session, workspace), ref=campaign
+            session=session, workspace_id=named_workspace(session, workspace).id, ref=campaign
         )
     out = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     write_rows(out, export.FIELDS, rows)  # cells escaped against formula injection
@@ -324,7 +324,7 @@ def campaign_log(
 
     with unit_of_work() as session:
         found = service.get_campaign(
-            session=session, workspace_id=workspace_id(session, workspace), ref=campaign
+            session=session, workspace_id=named_workspace(session, workspace).id, ref=campaign
         )
         events = repository.events(session, campaign_id=found.id, limit=limit)
         lines = [f"{e.at}\t{e.recipient_id or ''}\t{e.event}\t{json.dumps(e.detail)}"
@@ -347,7 +347,7 @@ def opt_out(
     from fanlens.outreach import service
 
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         if remove:
             gone = service.remove_opt_out(
                 session=session, workspace_id=ws, person_id=person_id, channel=channel
@@ -369,7 +369,7 @@ def address(person_id: uuid.UUID, email: str, workspace: WorkspaceOption = None)
     with unit_of_work() as session:
         service.set_address(
             session=session,
-            workspace_id=workspace_id(session, workspace),
+            workspace_id=named_workspace(session, workspace).id,
             person_id=person_id,
             email=email,
         )
@@ -413,7 +413,7 @@ def outreach_settings(
     if quiet is not None:
         changes["quiet_start"], changes["quiet_end"] = _quiet(quiet)
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         if daily_cap:
             caps = dict(service.settings_of(session=session, workspace_id=ws).daily_caps)
             for item in daily_cap:

@@ -9,7 +9,7 @@ import typer
 
 from fanlens.kit.cli import WorkspaceOption, friendly_errors
 from fanlens.kit.errors import InvalidInput
-from fanlens.workspaces.cli import workspace_id
+from fanlens.workspaces.cli import named_workspace
 
 people_app = typer.Typer(
     help="People across platforms: suggestions, merge, unmerge.", no_args_is_help=True
@@ -42,7 +42,7 @@ def suggestions(
     from fanlens.people import service
 
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         if refresh:
             run = service.refresh_suggestions(session=session, workspace_id=ws)
             print(
@@ -82,7 +82,7 @@ def _decide(suggestion_id: str, workspace: str | None, by: str, *, accept: bool)
 
     sid = _uuid(suggestion_id, "suggestion")
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         out = service.decide(
             session=session, workspace_id=ws, suggestion_id=sid, accept=accept, decided_by=by
         )
@@ -105,7 +105,7 @@ def merge(
     with unit_of_work() as session:
         record = service.merge(
             session=session,
-            workspace_id=workspace_id(session, workspace),
+            workspace_id=named_workspace(session, workspace).id,
             target_person_id=target,
             source_person_id=source,
             merged_by=by,
@@ -128,7 +128,7 @@ def unmerge(
     with unit_of_work() as session:
         record = service.unmerge(
             session=session,
-            workspace_id=workspace_id(session, workspace),
+            workspace_id=named_workspace(session, workspace).id,
             merge_id=mid,
             unmerged_by=by,
         )
@@ -145,7 +145,7 @@ def show(person_id: str, workspace: WorkspaceOption = None) -> None:
     pid = _uuid(person_id, "person")
     with unit_of_work() as session:
         out = service.detail(
-            session=session, workspace_id=workspace_id(session, workspace), person_id=pid
+            session=session, workspace_id=named_workspace(session, workspace).id, person_id=pid
         )
     print(out.model_dump_json(indent=2))
 
@@ -164,7 +164,7 @@ def top(
     from fanlens.people import service
 
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         fn = service.influential if influential else service.leaderboard
         rows = fn(session=session, workspace_id=ws, limit=limit)
     for r in rows:

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from fanlens.kit.cli import WorkspaceOption, console, friendly_errors
-from fanlens.workspaces.cli import workspace_id
+from fanlens.workspaces.cli import named_workspace
 
 app = typer.Typer()
 score_app = typer.Typer(help="Rescore followers; explain a score.")
@@ -56,7 +56,7 @@ def score_explain(follower_id: str, workspace: WorkspaceOption = None) -> None:
         raise InvalidInput(f"{follower_id!r} is not a follower id (a UUID)") from exc
     with unit_of_work() as session:
         why = service.explain(
-            session=session, workspace_id=workspace_id(session, workspace), follower_id=fid
+            session=session, workspace_id=named_workspace(session, workspace).id, follower_id=fid
         )
     console.print(
         f"{why.username or why.follower_id} on {why.platform} (config v{why.config_version})"
@@ -121,7 +121,7 @@ def scoring_show(
     from fanlens.scoring import service
 
     with unit_of_work() as session:
-        ws = workspace_id(session, workspace)
+        ws = named_workspace(session, workspace).id
         configs = (
             service.list_configs(session=session, workspace_id=ws)
             if history
@@ -177,7 +177,7 @@ def scoring_set(
         raise InvalidInput(exc.errors()[0]["msg"]) from exc
     with unit_of_work() as session:
         config = service.update_config(
-            session=session, workspace_id=workspace_id(session, workspace), change=change
+            session=session, workspace_id=named_workspace(session, workspace).id, change=change
         )
     _print_config(config)
     console.print("workspace rescored")

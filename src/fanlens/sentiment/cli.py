@@ -10,9 +10,9 @@ from typing import IO, Annotated
 
 import typer
 
-from fanlens.config import settings
 from fanlens.kit.cli import WorkspaceOption, friendly_errors
 from fanlens.kit.errors import InvalidInput
+from fanlens.workspaces.cli import named_workspace
 
 sentiment_app = typer.Typer(
     help="Comment sentiment: analyse, correct, export labels.", no_args_is_help=True
@@ -92,7 +92,6 @@ def correct(
     """Set a comment's label by hand; it wins over every analyser and survives re-analysis."""
     from fanlens.db.engine import unit_of_work
     from fanlens.sentiment import service
-    from fanlens.workspaces import service as workspace_service
 
     if label not in ("positive", "neutral", "negative"):
         raise InvalidInput(f"label must be positive, neutral or negative, not {label!r}")
@@ -101,9 +100,7 @@ def correct(
     except ValueError as exc:
         raise InvalidInput(f"{interaction_id!r} is not an interaction id (a UUID)") from exc
     with unit_of_work() as session:
-        ws = workspace_service.get_by_name_or_raise(
-            session=session, name=workspace or settings.default_workspace
-        )
+        ws = named_workspace(session, workspace)
         out = service.correct(
             session=session, workspace_id=ws.id, interaction_id=iid, label=label, corrected_by=by
         )
@@ -120,12 +117,9 @@ def export_labels(
     from fanlens.db.engine import unit_of_work
     from fanlens.kit.files import open_text_for_write
     from fanlens.sentiment import service
-    from fanlens.workspaces import service as workspace_service
 
     with unit_of_work() as session:
-        ws = workspace_service.get_by_name_or_raise(
-            session=session, name=workspace or settings.default_workspace
-        )
+        ws = named_workspace(session, workspace)
         records = service.export_labels(session=session, workspace_id=ws.id)
     with open_text_for_write(output) as out:
         for record in records:

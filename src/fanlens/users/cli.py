@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from fanlens.config import settings
 from fanlens.kit.cli import console, friendly_errors
+from fanlens.workspaces.cli import named_workspace
 
 app = typer.Typer()
 user_app = typer.Typer(help="Dashboard users: each logs in to one workspace.", no_args_is_help=True)
@@ -32,12 +32,9 @@ def user_create(
     """Create a dashboard login for one workspace (the password is stored scrypt-hashed)."""
     from fanlens.db.engine import unit_of_work
     from fanlens.users import service
-    from fanlens.workspaces import service as workspace_service
 
     with unit_of_work() as session:
-        ws = workspace_service.get_by_name_or_raise(
-            session=session, name=workspace or settings.default_workspace
-        )
+        ws = named_workspace(session, workspace)
         user = service.create(
             session=session, workspace_id=ws.id, username=username, password=password
         )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from fanlens.config import settings
 from fanlens.kit.cli import console, friendly_errors
+
+if TYPE_CHECKING:
+    from fanlens.workspaces.models import Workspace
 
 app = typer.Typer()
 workspace_app = typer.Typer(help="Workspaces: one per creator or brand.", no_args_is_help=True)
@@ -39,8 +41,8 @@ def workspace_list() -> None:
             console.print(f"{workspace.name}\t{workspace.id}")
 
 
-def workspace_id(session: Any, name: str | None) -> uuid.UUID:
-    """The id of the workspace named by --workspace, or of the default workspace (the setting)."""
+def named_workspace(session: Any, name: str | None) -> Workspace:
+    """The workspace named by --workspace, or the default workspace (the setting)."""
     from fanlens.workspaces import service
 
-    return service.get_by_name_or_raise(session=session, name=name or settings.default_workspace).id
+    return service.get_by_name_or_raise(session=session, name=name or settings.default_workspace)
