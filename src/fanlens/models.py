@@ -1,11 +1,17 @@
 """Imports every model so the metadata (Alembic, tests) sees the whole schema."""
 
 from fanlens.alerts.models import EngagementAlert
-from fanlens.analytics.models import ContentLinkDecision, FollowerActivePeriod, RetentionCell
+from fanlens.analytics.models import FollowerActivePeriod, RetentionCell
 from fanlens.audience.models import Follower
 from fanlens.auth.models import ApiToken
 from fanlens.connectors.models import Account, RetiredMetric, SyncRun, SyncState
-from fanlens.content.models import ContentEngagementTotals, ContentItem, ContentPost, ContentTag
+from fanlens.content.models import (
+    ContentEngagementTotals,
+    ContentItem,
+    ContentLinkDecision,
+    ContentPost,
+    ContentTag,
+)
 from fanlens.db.base import Base
 from fanlens.interactions.models import FollowerInteraction, IngestReject
 from fanlens.outreach.models import (

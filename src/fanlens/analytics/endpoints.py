@@ -17,10 +17,6 @@ from fanlens.analytics.schemas import (
     CohortRow,
     Cohorts,
     Grain,
-    LinkDecisionIn,
-    LinkDecisionOut,
-    LinkDecisions,
-    LinkSuggestions,
     Overview,
     RetentionCsvRow,
     RetentionMatrix,
@@ -37,6 +33,7 @@ from fanlens.auth.service import Principal
 from fanlens.connectors import service as connector_service
 from fanlens.connectors.schemas import SyncHealth
 from fanlens.content import linking
+from fanlens.content.schemas import LinkDecisionIn, LinkDecisionOut, LinkDecisions, LinkSuggestions
 from fanlens.kit.bounds import Day
 
 router = APIRouter(tags=["analytics"])

@@ -1,17 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
-    ForeignKey,
     Integer,
     Text,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -55,28 +52,3 @@ class RetentionCell(WorkspaceScoped, Base):
     cohort: Mapped[date] = mapped_column(Date, nullable=False)
     period: Mapped[date] = mapped_column(Date, nullable=False)
     followers: Mapped[int] = mapped_column(Integer, nullable=False)
-
-
-class ContentLinkDecision(WorkspaceScoped, Base):
-    """A user's answer to a suggestion that two posts are one content item. Rejected pairs are
-    never suggested again; an accepted one remembers where the moved post came from (unlink)."""
-
-    __tablename__ = "content_link_decisions"
-    __table_args__ = (
-        UniqueConstraint("workspace_id", "post_id", "other_post_id"),
-        CheckConstraint("decision IN ('accepted', 'rejected')", name="decision"),
-    )
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    post_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("content_posts.id", ondelete="CASCADE"), nullable=False
-    )
-    other_post_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("content_posts.id", ondelete="CASCADE"), nullable=False
-    )
-    decision: Mapped[str] = mapped_column(Text, nullable=False)
-    moved_post_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    previous_content_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    decided_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), nullable=False, server_default=func.now()
-    )

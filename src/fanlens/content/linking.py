@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from fanlens.analytics.schemas import LinkDecisionOut, LinkedPost, LinkSuggestion
 from fanlens.content import linking_repository as repository
 from fanlens.content.repository import content_exists
+from fanlens.content.schemas import LinkDecisionOut, LinkedPost, LinkSuggestion
 from fanlens.kit.errors import Conflict, InvalidInput, NotFound
 
 WINDOW = timedelta(hours=72)

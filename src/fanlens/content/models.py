@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -121,3 +123,28 @@ class ContentEngagementTotals(WorkspaceScoped, Base):
     )
     engagement_rate: Mapped[Decimal | None] = mapped_column(Numeric)
     best_platform: Mapped[str | None] = mapped_column(Text)
+
+
+class ContentLinkDecision(WorkspaceScoped, Base):
+    """A user's answer to a suggestion that two posts are one content item. Rejected pairs are
+    never suggested again; an accepted one remembers where the moved post came from (unlink)."""
+
+    __tablename__ = "content_link_decisions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "post_id", "other_post_id"),
+        CheckConstraint("decision IN ('accepted', 'rejected')", name="decision"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    post_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("content_posts.id", ondelete="CASCADE"), nullable=False
+    )
+    other_post_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("content_posts.id", ondelete="CASCADE"), nullable=False
+    )
+    decision: Mapped[str] = mapped_column(Text, nullable=False)
+    moved_post_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    previous_content_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    decided_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -93,3 +93,45 @@ class ContentDetail(ContentSummary):
         description="Comment sentiment on this item once it has comments (`pending`: not "
         "analysed yet); the trend and unanswered questions are at /sentiment/content/{id}.",
     )
+
+
+class LinkedPost(BaseModel):
+    id: uuid.UUID
+    platform: str
+    external_post_id: str
+    caption: str | None
+    posted_at: datetime
+    content_id: uuid.UUID
+    content_title: str | None
+
+
+class LinkSuggestion(BaseModel):
+    post: LinkedPost
+    other_post: LinkedPost = Field(description="Posted at the same time as `post` or later.")
+    similarity: float = Field(description="Shared words / all words of the two captions.")
+    hours_apart: float
+    reason: str
+
+
+class LinkSuggestions(BaseModel):
+    items: list[LinkSuggestion]
+
+
+class LinkDecisionIn(BaseModel):
+    post_id: uuid.UUID = Field(description="Its content item keeps both posts (accepted).")
+    other_post_id: uuid.UUID = Field(description="Moves into post_id's content item.")
+    decision: Literal["accepted", "rejected"]
+
+
+class LinkDecisionOut(BaseModel):
+    id: uuid.UUID
+    post_id: uuid.UUID
+    other_post_id: uuid.UUID
+    decision: str
+    moved_post_id: uuid.UUID | None
+    previous_content_id: uuid.UUID | None
+    decided_at: datetime
+
+
+class LinkDecisions(BaseModel):
+    items: list[LinkDecisionOut]
