@@ -14,6 +14,7 @@ import ast
 import importlib
 import json
 import re
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -296,6 +297,48 @@ def test_documented_endpoints_exist() -> None:
     documented = _documented_endpoints(README) | _documented_endpoints(ARCHITECTURE)
     api_like = {e for e in documented if not e.split(" ", 1)[1].startswith(("/", "http"))}
     assert api_like - set(ENDPOINTS) == set()
+
+
+def _function_source(func: Any) -> str:
+    """The source of the function a route was made from (decorators keep its module and name),
+    with the module's private helpers it calls."""
+    text = _text(Path(sys.modules[func.__module__].__file__ or ""))
+    functions = {
+        node.name: ast.get_source_segment(text, node) or ""
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    source = functions.get(func.__name__, "")
+    helpers = set(re.findall(r"\b(_\w+)\(", source)) & set(functions)
+    return "\n".join([source, *(functions[h] for h in sorted(helpers))])
+
+
+def _answer_rows() -> list[tuple[str, list[str]]]:
+    """(endpoint, the functions its row names as the service) per endpoint of the table."""
+    table = _section(ARCHITECTURE, "## Where each answer is computed")
+    rows = []
+    for row in table.splitlines():
+        cells = row.split(" | ")
+        if row.startswith("| `") and len(cells) > 2:
+            services = re.findall(r"`(fanlens(?:\.\w+){2,})`", cells[1])
+            rows += [(e, services) for e in sorted(_documented_endpoints(cells[0]))]
+    return rows
+
+
+@pytest.mark.parametrize(("endpoint", "services"), _answer_rows(), ids=lambda v: str(v))
+def test_each_answer_row_names_a_function_its_endpoint_calls(
+    endpoint: str, services: list[str]
+) -> None:
+    """The service column of a row names what the endpoint's own code calls."""
+    operations = {
+        _endpoint(method, path): operation["operationId"]
+        for path, ops in APP.openapi()["paths"].items()
+        for method, operation in ops.items()
+    }
+    routes = {r.name: r for r in _routes(APP.routes) if hasattr(r, "endpoint")}
+    source = _function_source(routes[operations[endpoint]].endpoint)
+    called = [s for s in services if re.search(rf"\b{s.rsplit('.', 1)[1]}\b", source)]
+    assert services == [] or called != []
 
 
 @pytest.mark.parametrize("path", DOC_PATHS, ids=_name)
