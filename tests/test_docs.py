@@ -279,6 +279,23 @@ def test_every_endpoint_is_in_the_readme(endpoint: str) -> None:
     assert endpoint in _documented_endpoints(README)
 
 
+def _query_parameters() -> list[tuple[str, str]]:
+    return sorted(
+        (_endpoint(method, path), parameter["name"])
+        for path, operations in APP.openapi()["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    )
+
+
+@pytest.mark.parametrize(("endpoint", "parameter"), _query_parameters())
+def test_every_query_parameter_is_in_its_endpoint_row(endpoint: str, parameter: str) -> None:
+    table = _section(README, "### Endpoints")
+    rows = [r for r in table.splitlines() if endpoint in _documented_endpoints(r.split(" | ")[0])]
+    assert f"`{parameter}`" in " ".join(rows)
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_every_endpoint_says_where_its_answer_is_computed(endpoint: str) -> None:
     table = _section(ARCHITECTURE, "## Where each answer is computed")
