@@ -424,6 +424,26 @@ def test_every_table_is_documented(table: str) -> None:
     assert f"`{table}`" in _section(_text(ROOT / "docs" / "data-model.md"), "## Tables")
 
 
+def _benchmarks() -> list[str]:
+    scripts = (ROOT / "benchmarks").glob("*.py")
+    return sorted(p.stem for p in scripts if not p.stem.startswith("_") and p.stem != "api_floor")
+
+
+@pytest.mark.parametrize("benchmark", _benchmarks())
+def test_every_benchmark_has_its_command_and_latest_figures(benchmark: str) -> None:
+    """Its section runs it by module and says which commit its figures were measured on."""
+    performance = _text(ROOT / "docs" / "performance.md")
+    sections = [_section(performance, m) for m in re.findall(r"^## .+$", performance, re.M)]
+    mine = [s for s in sections if f"python -m benchmarks.{benchmark} " in s]
+    assert len(mine) == 1
+    assert re.search(r"measured on\s+`[0-9a-f]{7,40}`", mine[0], re.I)
+
+
+@pytest.mark.parametrize("doc", sorted((ROOT / "docs").glob("*.md")), ids=_name)
+def test_every_doc_is_linked_from_the_readme(doc: Path) -> None:
+    assert f"]({_name(doc)})" in _section(README, "## Documentation")
+
+
 def test_readme_is_short() -> None:
     assert len(README.splitlines()) <= README_MAX_LINES
 
