@@ -4,8 +4,8 @@ Prints, in one run on one database server:
   1. `fanlens import` of a generated world: interactions/s and lines/s, peak RSS;
   2. raw COPY of the same interaction rows into a bare table with the same indexes — the
      physical limit on this machine;
-  3. the per-row path (one get_or_create_follower + record_interaction round trip and commit per
-     interaction) on a sample, extrapolated;
+  3. the per-row path (the follower, the post and the interaction each stored and read back by
+     its own statements, and a commit per interaction) on a sample, extrapolated;
   4. peak RSS importing half of the file, to show memory stays flat as the file grows.
 Goals: import ≥ 0.6× raw COPY, ≥ 50× the per-row path, peak RSS ≤ 250 MB and flat.
 
@@ -27,14 +27,16 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from benchmarks._db import fresh_database
-from fanlens.audience.service import get_or_create_follower
+from fanlens.audience.models import Follower
+from fanlens.content.models import ContentItem, ContentPost
 from fanlens.demo.generate import generate_world
 from fanlens.interactions.interchange import InteractionRecord, parse_line
-from fanlens.interactions.service import record_interaction
+from fanlens.interactions.models import FollowerInteraction
 
 
 def write_world(size: str, seed: int, directory: Path) -> tuple[Path, Path, int]:
@@ -164,22 +166,7 @@ def per_row(url: str, path: Path, sample: int) -> tuple[float, int]:
             rec = parse_line(raw.rstrip(b"\n"), number)
             if not isinstance(rec, InteractionRecord):
                 continue
-            follower = get_or_create_follower(
-                session=session,
-                workspace_id=ws,
-                platform=rec.platform,
-                external_user_id=rec.user.external_user_id,
-                username=rec.user.username,
-            )
-            record_interaction(
-                session=session,
-                follower=follower,
-                interaction_type=rec.interaction_type,
-                external_post_id=rec.external_post_id,
-                external_id=rec.external_id,
-                value=rec.text,
-                occurred_at=rec.occurred_at,
-            )
+            store_one(session, ws, rec)
             session.commit()
             done += 1
             if done >= sample:
@@ -187,6 +174,94 @@ def per_row(url: str, path: Path, sample: int) -> tuple[float, int]:
     seconds = time.perf_counter() - start
     engine.dispose()
     return seconds, done
+
+
+def store_one(session: Session, ws: uuid.UUID, rec: InteractionRecord) -> None:
+    """One interaction stored on its own: the follower upserted and read back, the post looked up
+    (created as a placeholder when new), the interaction inserted unless already stored and read
+    back — the statements a one-row store runs, each a round trip."""
+    profile = {"username": rec.user.username} if rec.user.username is not None else {}
+    stmt = insert(Follower).values(
+        workspace_id=ws,
+        platform=rec.platform,
+        external_user_id=rec.user.external_user_id,
+        **profile,
+    )
+    follower_id = session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["workspace_id", "platform", "external_user_id"],
+            set_={k: stmt.excluded[k] for k in profile} or {"platform": stmt.excluded.platform},
+        ).returning(Follower.id)
+    ).scalar_one()
+    follower = session.scalars(
+        select(Follower).where(Follower.workspace_id == ws, Follower.id == follower_id)
+    ).one()
+    session.refresh(follower)
+    post_id = content_id = None
+    if rec.external_post_id:
+        post = _post(session, ws, rec.platform, rec.external_post_id)
+        if post is None:
+            item = insert(ContentItem).values(
+                workspace_id=ws, slug=f"{rec.platform}:{rec.external_post_id}", title=None
+            )
+            item_id = session.execute(
+                item.on_conflict_do_update(
+                    index_elements=["workspace_id", "slug"], set_={"slug": item.excluded.slug}
+                ).returning(ContentItem.id)
+            ).scalar_one()
+            session.execute(
+                insert(ContentPost)
+                .values(
+                    workspace_id=ws,
+                    content_id=item_id,
+                    platform=rec.platform,
+                    external_post_id=rec.external_post_id,
+                    is_placeholder=True,
+                )
+                .on_conflict_do_nothing()
+            )
+            post = _post(session, ws, rec.platform, rec.external_post_id)
+            assert post is not None
+        post_id, content_id = post.id, post.content_id
+    session.execute(
+        insert(FollowerInteraction)
+        .values(
+            workspace_id=ws,
+            follower_id=follower_id,
+            content_id=content_id,
+            content_post_id=post_id,
+            platform=rec.platform,
+            interaction_type=rec.interaction_type,
+            interaction_value=rec.text,
+            external_id=rec.external_id,
+            parent_external_id=rec.parent_external_id,
+            occurred_at=rec.occurred_at or func.now(),
+            time_precision="exact" if rec.occurred_at else "observed",
+            observed_at=func.now(),
+            dedup_key=rec.key,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "platform", "dedup_key"])
+        .returning(FollowerInteraction.id)
+    )
+    session.scalars(
+        select(FollowerInteraction).where(
+            FollowerInteraction.workspace_id == ws,
+            FollowerInteraction.platform == rec.platform,
+            FollowerInteraction.dedup_key == rec.key,
+        )
+    ).one()
+
+
+def _post(
+    session: Session, ws: uuid.UUID, platform: str, external_post_id: str
+) -> ContentPost | None:
+    return session.scalars(
+        select(ContentPost).where(
+            ContentPost.workspace_id == ws,
+            ContentPost.platform == platform,
+            ContentPost.external_post_id == external_post_id,
+        )
+    ).one_or_none()
 
 
 def main() -> None:

@@ -132,7 +132,7 @@ def test_calculate_engagement_score_is_the_origin_formula(session: Session) -> N
     assert got == 1 * 5 + 2 * 1 + 3 * 10 + 4 * 8 + 5 * 3 + 6 * 15
 
 
-def test_record_interaction_twice_stores_one_row(session: Session) -> None:
+def test_an_interaction_ingested_twice_stores_one_row(session: Session) -> None:
     ws, _, tiktok, _, fan = _world(session)
     again = interact(
         session, fan, "comment", post=tiktok, occurred_at=T0, external_id="c1", value="Love this 😍"

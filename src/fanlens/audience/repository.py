@@ -21,7 +21,6 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
@@ -31,36 +30,6 @@ from fanlens.kit.listing import CursorState
 from fanlens.kit.pagination import Order
 from fanlens.kit.sql import DriverStatement, escape_like, param
 from fanlens.scoring.models import FollowerEngagementScore, ScoringConfig
-
-PROFILE_FIELDS = (
-    "username",
-    "display_name",
-    "profile_url",
-    "avatar_url",
-    "follower_count",
-    "bio",
-    "verified",
-)
-
-
-def upsert(
-    session: Session,
-    *,
-    workspace_id: uuid.UUID,
-    platform: str,
-    external_user_id: str,
-    profile: dict[str, Any],
-) -> uuid.UUID:
-    """Insert the identity or refresh the profile fields given; returns the follower id."""
-    values = {k: v for k, v in profile.items() if k in PROFILE_FIELDS and v is not None}
-    stmt = insert(Follower).values(
-        workspace_id=workspace_id, platform=platform, external_user_id=external_user_id, **values
-    )
-    upsert_stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "platform", "external_user_id"],
-        set_={k: stmt.excluded[k] for k in values} or {"platform": stmt.excluded.platform},
-    ).returning(Follower.id)
-    return session.execute(upsert_stmt).scalar_one()
 
 
 def get(session: Session, *, workspace_id: uuid.UUID, follower_id: uuid.UUID) -> Follower | None:

@@ -26,33 +26,9 @@ from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
 from fanlens.interactions.schemas import ActivityItem
 from fanlens.kit import listing
-from fanlens.kit.errors import InvalidInput, NotFound
+from fanlens.kit.errors import NotFound
 from fanlens.kit.pagination import Order, Page, SortKind
 from fanlens.scoring import service as scoring_service
-
-
-def get_or_create_follower(
-    *,
-    session: Session,
-    workspace_id: uuid.UUID,
-    platform: str,
-    external_user_id: str,
-    **profile: Any,
-) -> Follower:
-    """The follower for this platform identity, created if new; profile fields given refresh it."""
-    if not platform or not external_user_id:
-        raise InvalidInput("a follower needs a platform and an external_user_id")
-    follower_id = repository.upsert(
-        session,
-        workspace_id=workspace_id,
-        platform=platform.lower(),
-        external_user_id=str(external_user_id),
-        profile=profile,
-    )
-    follower = repository.get(session, workspace_id=workspace_id, follower_id=follower_id)
-    assert follower is not None
-    session.refresh(follower)
-    return follower
 
 
 def get_or_raise(*, session: Session, workspace_id: uuid.UUID, follower_id: uuid.UUID) -> Follower:
