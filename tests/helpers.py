@@ -1,15 +1,25 @@
-"""Helpers for tests that run fanlens as a user would: as a subprocess, over a socket."""
+"""Helpers for tests that run fanlens as a user would: its command line (in this process, or
+as a subprocess where the test is about the process), over a socket."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import sys
 import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from typer.testing import CliRunner
+
+from fanlens.cli import app
+from fanlens.config import Settings, settings
+from fanlens.db import engine as db_engine
 
 
 def free_port() -> int:
@@ -42,6 +52,84 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+def invoke_cli(
+    *args: str, env: dict[str, str], input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`fanlens ARGS` run in this process through Typer's CliRunner, with the settings that the
+    environment `env` gives, answering what `run_cli` answers: the exit code, stdout and stderr
+    (an unexpected exception's traceback included, as Python prints it)."""
+    with _settings_from(env), _logging_of_a_new_process():
+        try:
+            result = CliRunner().invoke(app, list(args), input=input_text, prog_name="fanlens")
+        finally:
+            _close_engine()
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(
+        ["fanlens", *args], result.exit_code, stdout=result.stdout, stderr=stderr
+    )
+
+
+@contextmanager
+def _settings_from(env: dict[str, str]) -> Iterator[None]:
+    """The process's settings as a fanlens process started with `env` reads them."""
+    names = {k for k in os.environ if k.startswith("FANLENS_")}
+    names |= {k for k, v in env.items() if os.environ.get(k) != v}
+    saved_env = {k: os.environ.get(k) for k in names}
+    saved_settings = dict(settings.__dict__)
+    try:
+        for name in names:
+            _set_env(name, env.get(name))
+        settings.__dict__.update(Settings().__dict__)
+        yield
+    finally:
+        settings.__dict__.update(saved_settings)
+        for name, value in saved_env.items():
+            _set_env(name, value)
+
+
+@contextmanager
+def _logging_of_a_new_process() -> Iterator[None]:
+    """Logging as a new process starts it: no handler, so the command's own logging setup
+    writes to the stderr CliRunner captures; the test's logging is restored afterwards."""
+    root = logging.getLogger()
+    handlers, levels = root.handlers[:], _logger_levels()
+    root.handlers.clear()
+    root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        for name in _logger_levels().keys() - levels.keys():  # made by the command
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _logger_levels() -> dict[str | None, int]:
+    named = logging.root.manager.loggerDict.items()
+    levels: dict[str | None, int] = {
+        name: logger.level for name, logger in named if isinstance(logger, logging.Logger)
+    }
+    levels[None] = logging.getLogger().level
+    return levels
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def _close_engine() -> None:
+    """Close the pool of the command's database, so the test can drop that database."""
+    url = settings.database_url_or_none()
+    if url is not None:
+        db_engine._engine_for(db_engine.normalize_url(url)).dispose()
 
 
 def wait_for_http(url: str, timeout: float = 60) -> httpx.Response:

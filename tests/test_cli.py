@@ -9,22 +9,22 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.helpers import fanlens_env, free_port, run_cli, wait_for_http
+from tests.helpers import fanlens_env, free_port, invoke_cli, run_cli, wait_for_http
 
 
 def test_db_upgrade_status_and_workspaces_on_a_configured_server(empty_database_url: str) -> None:
     env = fanlens_env(database_url=empty_database_url)
-    upgraded = run_cli("db", "upgrade", env=env)
+    upgraded = invoke_cli("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "schema at revision" in upgraded.stdout
 
-    created = run_cli("workspace", "create", "amy-studio", env=env)
+    created = invoke_cli("workspace", "create", "amy-studio", env=env)
     assert created.returncode == 0, created.stderr
-    duplicate = run_cli("workspace", "create", "amy-studio", env=env)
+    duplicate = invoke_cli("workspace", "create", "amy-studio", env=env)
     assert duplicate.returncode == 1
     assert "already exists" in duplicate.stderr
 
-    status = run_cli("db", "status", env=env)
+    status = invoke_cli("db", "status", env=env)
     assert status.returncode == 0, status.stderr
     assert "up to date" in status.stdout
     assert "workspaces" in status.stdout

@@ -22,7 +22,7 @@ from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.interactions.service import ingest_body
 from tests.fixtures.builders import create_workspace
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli
 
 Pair = frozenset[tuple[str, str]]
 
@@ -153,17 +153,17 @@ def test_import_links_cross_posts_and_an_unlinked_pair_stays_apart(
     path = tmp_path / "world.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in _unkeyed(keyed)), encoding="utf-8")
     env = fanlens_env(database_url=fresh_database_url)
-    first = run_cli("import", str(path), env=env)
+    first = invoke_cli("import", str(path), env=env)
     assert first.returncode == 0, first.stderr
     engine = create_engine(fresh_database_url, poolclass=NullPool)
     assert truth and _db_pairs(engine) == truth
 
-    unlinked = run_cli("content", "unlink", _first_moved_post(engine), env=env)
+    unlinked = invoke_cli("content", "unlink", _first_moved_post(engine), env=env)
     assert unlinked.returncode == 0, unlinked.stderr
     apart = _db_pairs(engine)
     assert apart < truth
 
-    again = run_cli("import", str(path), env=env)
+    again = invoke_cli("import", str(path), env=env)
     assert again.returncode == 0, again.stderr
     assert _db_pairs(engine) == apart
     engine.dispose()

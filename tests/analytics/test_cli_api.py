@@ -23,7 +23,7 @@ from tests.fixtures.builders import (
     create_workspace,
     interact,
 )
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli
 
 API = "/api/social-analytics"
 WHEN = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -60,20 +60,20 @@ def _content_of(url: str, post_id: object) -> uuid.UUID:
 def test_content_link_commands(fresh_database_url: str) -> None:
     w = _seed(fresh_database_url)
     env = fanlens_env(fresh_database_url)
-    listed = run_cli("content", "suggestions", "-w", str(w["ws"]), env=env)
+    listed = invoke_cli("content", "suggestions", "-w", str(w["ws"]), env=env)
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.strip().splitlines()
     assert lines[1].split("\t")[:2] == [str(w["tt"]), str(w["ig"])]
 
-    linked = run_cli("content", "link", str(w["tt"]), str(w["ig"]), "-w", str(w["ws"]), env=env)
+    linked = invoke_cli("content", "link", str(w["tt"]), str(w["ig"]), "-w", str(w["ws"]), env=env)
     assert linked.returncode == 0, linked.stderr
     assert _content_of(fresh_database_url, w["ig"]) == w["a"]
-    unlinked = run_cli("content", "unlink", str(w["ig"]), "-w", str(w["ws"]), env=env)
+    unlinked = invoke_cli("content", "unlink", str(w["ig"]), "-w", str(w["ws"]), env=env)
     assert unlinked.returncode == 0, unlinked.stderr
     assert _content_of(fresh_database_url, w["ig"]) == w["b"]
-    again = run_cli("content", "suggestions", "-w", str(w["ws"]), env=env)
+    again = invoke_cli("content", "suggestions", "-w", str(w["ws"]), env=env)
     assert again.stdout.strip().splitlines()[1:] == []
-    missing = run_cli("content", "unlink", str(uuid.uuid4()), "-w", str(w["ws"]), env=env)
+    missing = invoke_cli("content", "unlink", str(uuid.uuid4()), "-w", str(w["ws"]), env=env)
     assert missing.returncode == 1 and "was not moved by a link" in missing.stderr
 
 

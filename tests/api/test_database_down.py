@@ -20,7 +20,7 @@ import pytest
 
 from fanlens.db import embedded
 from tests.api.conftest import API
-from tests.helpers import fanlens_env, free_port, run_cli, wait_for_http
+from tests.helpers import fanlens_env, free_port, invoke_cli, wait_for_http
 
 PASSWORD = "correct horse battery"
 
@@ -59,9 +59,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
     proc = None
     try:
         for args in (("db", "upgrade"), ("user", "create", "amy", "--password", PASSWORD)):
-            done = run_cli(*args, env=env)
+            done = invoke_cli(*args, env=env)
             assert done.returncode == 0, done.stderr
-        token = run_cli("token", "create", "--scope", "write", "--name", "t", env=env)
+        token = invoke_cli("token", "create", "--scope", "write", "--name", "t", env=env)
         auth = {"Authorization": f"Bearer {token.stdout.strip().splitlines()[-1]}"}
         port = free_port()
         proc = subprocess.Popen(

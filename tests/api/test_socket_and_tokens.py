@@ -10,16 +10,16 @@ import sys
 import httpx
 
 from tests.api.conftest import API
-from tests.helpers import fanlens_env, free_port, run_cli, wait_for_http
+from tests.helpers import fanlens_env, free_port, invoke_cli, wait_for_http
 
 
 def test_cli_tokens_against_a_served_api(fresh_database_url: str) -> None:
     env = fanlens_env(database_url=fresh_database_url)
-    created = run_cli("token", "create", "--scope", "write", "--name", "ci", env=env)
+    created = invoke_cli("token", "create", "--scope", "write", "--name", "ci", env=env)
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip().splitlines()[-1]
     assert token.startswith("fl_") and " " not in token
-    listed = run_cli("token", "list", env=env)
+    listed = invoke_cli("token", "list", env=env)
     rows = [line.split("\t") for line in listed.stdout.splitlines()[1:]]
     token_id = next(row[0] for row in rows if row[2] == "ci")
     assert token not in listed.stdout  # the secret is never shown again
@@ -43,7 +43,7 @@ def test_cli_tokens_against_a_served_api(fresh_database_url: str) -> None:
         assert header[:3] == ["id", "slug", "title"]
         assert httpx.get(f"{base}{API}/content").status_code == 401
 
-        revoked = run_cli("token", "revoke", token_id, env=env)
+        revoked = invoke_cli("token", "revoke", token_id, env=env)
         assert revoked.returncode == 0, revoked.stderr
         after = httpx.get(f"{base}{API}/followers", headers=auth)
         assert after.status_code == 401

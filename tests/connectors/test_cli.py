@@ -7,12 +7,12 @@ from sqlalchemy import Engine, text
 from fanlens.demo.generate import World
 from fanlens.simulators import ids
 from tests.connectors.expectations import expected_counts, stored_counts
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli
 
 
 def test_adding_an_account_with_credentials_needs_the_secret_key(fresh_database_url: str) -> None:
     env = fanlens_env(fresh_database_url)
-    done = run_cli("account", "add", "youtube", "--channel-id", "UC1", "--api-key", "k", env=env)
+    done = invoke_cli("account", "add", "youtube", "--channel-id", "UC1", "--api-key", "k", env=env)
     assert done.returncode == 1
     assert "FANLENS_SECRET_KEY" in done.stderr and "Traceback" not in done.stderr
 
@@ -26,15 +26,15 @@ def test_add_list_and_sync_from_the_command_line(
     )
     channel, api_key = ids.YOUTUBE_CREATOR_CHANNEL_ID, "AIza-do-not-print-me"
 
-    added = run_cli(
+    added = invoke_cli(
         "account", "add", "youtube", "--channel-id", channel, "--api-key", api_key, env=env
     )
     assert added.returncode == 0, added.stderr
-    again = run_cli(
+    again = invoke_cli(
         "account", "add", "youtube", "--channel-id", channel, "--api-key", api_key, env=env
     )
     assert again.returncode == 1 and "already connected" in again.stderr
-    bluesky = run_cli("account", "add", "bluesky", "--handle", "@someone.bsky.social", env=env)
+    bluesky = invoke_cli("account", "add", "bluesky", "--handle", "@someone.bsky.social", env=env)
     assert bluesky.returncode == 0, bluesky.stderr
 
     with db.connect() as conn:
@@ -43,12 +43,12 @@ def test_add_list_and_sync_from_the_command_line(
         ).one()
     assert api_key.encode() not in bytes(secret)  # encrypted at rest
 
-    synced = run_cli("sync", "--account", str(account_id), env=env)
+    synced = invoke_cli("sync", "--account", str(account_id), env=env)
     assert synced.returncode == 0, synced.stderr
     assert "succeeded" in synced.stdout and "comments" in synced.stdout
     assert stored_counts(db, "youtube") == expected_counts(world, "youtube")
 
-    listed = run_cli("account", "list", env=env)
+    listed = invoke_cli("account", "list", env=env)
     assert listed.returncode == 0
     assert channel in listed.stdout and "succeeded" in listed.stdout
     for output in (added, synced, listed):
@@ -57,7 +57,7 @@ def test_add_list_and_sync_from_the_command_line(
 
 def test_sync_of_an_unknown_account_is_a_clear_error(fresh_database_url: str) -> None:
     env = fanlens_env(fresh_database_url)
-    done = run_cli("sync", "--account", "00000000-0000-0000-0000-000000000000", env=env)
+    done = invoke_cli("sync", "--account", "00000000-0000-0000-0000-000000000000", env=env)
     assert done.returncode == 1 and "no account" in done.stderr
 
 
@@ -74,15 +74,15 @@ def test_add_and_sync_instagram_and_tiktok_from_the_command_line(
         FANLENS_TIKTOK_BUSINESS_BASE_URL=tiktok.root_url + "/open_api/v1.3",
     )
     added = [
-        run_cli("account", "add", "instagram", "--user-id", ids.INSTAGRAM_CREATOR_ID,
+        invoke_cli("account", "add", "instagram", "--user-id", ids.INSTAGRAM_CREATOR_ID,
                 "--token", "IGQV-secret-token", "--username", "@fanlens.creator", env=env),
-        run_cli("account", "add", "tiktok", "--open-id", ids.TIKTOK_CREATOR_OPEN_ID,
+        invoke_cli("account", "add", "tiktok", "--open-id", ids.TIKTOK_CREATOR_OPEN_ID,
                 "--access-token", "act.sim", "--refresh-token", "rft.sim",
                 "--client-key", "sim-client", "--client-secret", "s", env=env),
     ]  # fmt: skip
     assert [a.returncode for a in added] == [0, 0], [a.stderr for a in added]
 
-    synced = run_cli("sync", env=env)
+    synced = invoke_cli("sync", env=env)
 
     assert synced.returncode == 0, synced.stderr
     assert synced.stdout.count("succeeded") == 2
@@ -101,7 +101,7 @@ def test_bluesky_app_password_is_stored_encrypted(
 
     env = fanlens_env(fresh_database_url, FANLENS_SECRET_KEY=secret_key)
     password = "abcd-efgh-ijkl-mnop"
-    added = run_cli(
+    added = invoke_cli(
         "account", "add", "bluesky", "--handle", "me.bsky.social", "--app-password", password,
         env=env,
     )  # fmt: skip

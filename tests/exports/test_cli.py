@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from tests.exports.exports import BASE, instagram, iso, tiktok, zipped
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli
 
 
 def _follows(url: str) -> int:
@@ -27,26 +27,26 @@ def test_import_export_zip_twice_then_a_bad_layout(tmp_path: Path, fresh_databas
     exp = tiktok(tmp_path / "export")
     archive = zipped(tmp_path / "export", tmp_path / "tiktok.zip")
 
-    first = run_cli("import-export", "tiktok", str(archive), env=env)
+    first = invoke_cli("import-export", "tiktok", str(archive), env=env)
     assert first.returncode == 0, first.stderr
     assert "followers: 6 items in the export" in first.stdout
     assert "rejected: bad_timestamp" in first.stdout
     assert _follows(fresh_database_url) == len(exp.followers)
 
-    again = run_cli("import-export", "tiktok", str(archive), env=env)
+    again = invoke_cli("import-export", "tiktok", str(archive), env=env)
     assert again.returncode == 0, again.stderr
     assert _follows(fresh_database_url) == len(exp.followers)
 
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "user_data_tiktok.json").write_text('{"Your Activity": {}}', encoding="utf-8")
-    refused = run_cli("import-export", "tiktok", str(bad), env=env)
+    refused = invoke_cli("import-export", "tiktok", str(bad), env=env)
     assert refused.returncode == 1
     assert "user_data_tiktok.json: expected 'Your Activity' → 'Follower' → 'FansList'" in (
         refused.stderr
     )
 
-    unknown = run_cli("import-export", "myspace", str(bad), env=env)
+    unknown = invoke_cli("import-export", "myspace", str(bad), env=env)
     assert unknown.returncode == 1
     assert "choose one of" in unknown.stderr
 
@@ -67,9 +67,9 @@ def test_an_exported_post_is_linked_to_its_cross_post(
     }
     jsonl = tmp_path / "tiktok.jsonl"
     jsonl.write_text(json.dumps(tiktok_post) + "\n", encoding="utf-8")
-    assert run_cli("import", str(jsonl), env=env).returncode == 0
+    assert invoke_cli("import", str(jsonl), env=env).returncode == 0
 
-    imported = run_cli("import-export", "instagram", str(tmp_path / "export"), env=env)
+    imported = invoke_cli("import-export", "instagram", str(tmp_path / "export"), env=env)
     assert imported.returncode == 0, imported.stderr
     engine = create_engine(fresh_database_url, poolclass=NullPool)
     with engine.connect() as conn:

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from fanlens.demo.generate import generate_world
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli, run_cli
 
 TABLES = (
     "content_items",
@@ -95,20 +95,20 @@ def test_cli_reports_and_exit_codes(tmp_path: Path, fresh_database_url: str) -> 
     data = tmp_path / "mixed.jsonl"
     data.write_text(f"{good}\nnot json\n", encoding="utf-8")
     rejects = tmp_path / "rejects.jsonl"
-    result = run_cli("import", str(data), "--rejects", str(rejects), env=env)
+    result = invoke_cli("import", str(data), "--rejects", str(rejects), env=env)
     assert result.returncode == 0, result.stderr
     assert "rejected: bad_json" in result.stdout
     assert '"line": 2' in rejects.read_text(encoding="utf-8")
 
-    from_stdin = run_cli("import", "-", env=env, input_text=good + "\n")
+    from_stdin = invoke_cli("import", "-", env=env, input_text=good + "\n")
     assert from_stdin.returncode == 0
     assert "lines read" in from_stdin.stdout
 
-    missing = run_cli("import", str(tmp_path / "nope.jsonl"), env=env)
+    missing = invoke_cli("import", str(tmp_path / "nope.jsonl"), env=env)
     assert missing.returncode == 2
     assert "no such file" in missing.stdout
 
-    unknown_ws = run_cli("import", str(data), "--workspace", "nobody", env=env)
+    unknown_ws = invoke_cli("import", str(data), "--workspace", "nobody", env=env)
     assert unknown_ws.returncode == 1
     assert "fanlens workspace create nobody" in unknown_ws.stderr
 
@@ -137,7 +137,7 @@ def test_a_truncated_gzip_stores_its_complete_lines_and_exits_2(
     damaged.write_bytes(cut)
 
     # The default batch size holds the whole file: the batch in progress must still be stored.
-    result = run_cli("import", str(damaged), env=fanlens_env(database_url=fresh_database_url))
+    result = invoke_cli("import", str(damaged), env=fanlens_env(database_url=fresh_database_url))
 
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"damaged compressed input at line {complete + 1:,}" in result.stdout
@@ -150,14 +150,14 @@ def test_unreadable_paths_are_named_for_what_they_are(
     env = fanlens_env(database_url=fresh_database_url)
     folder = tmp_path / "exports"
     folder.mkdir()
-    as_folder = run_cli("import", str(folder), env=env)
+    as_folder = invoke_cli("import", str(folder), env=env)
     assert as_folder.returncode == 2
     assert f"cannot read {folder}: is a directory" in as_folder.stdout
     locked = tmp_path / "locked.jsonl"
     locked.write_text("{}\n", encoding="utf-8")
     locked.chmod(0)
     if os.geteuid() != 0:  # root reads any file
-        denied = run_cli("import", str(locked), env=env)
+        denied = invoke_cli("import", str(locked), env=env)
         assert denied.returncode == 2
         assert f"cannot read {locked}: permission denied" in denied.stdout
     assert _count_followers(fresh_database_url) == 0

@@ -8,7 +8,7 @@ import sys
 
 import httpx
 
-from tests.helpers import fanlens_env, free_port, run_cli, wait_for_http
+from tests.helpers import fanlens_env, free_port, invoke_cli, wait_for_http
 
 API = "/api/social-analytics"
 
@@ -35,7 +35,7 @@ HOSTILE: list[dict[str, object]] = [
 
 def test_ingest_answers_200_with_unstorable_lines_rejected(fresh_database_url: str) -> None:
     env = fanlens_env(database_url=fresh_database_url)
-    created = run_cli("token", "create", "--scope", "write", env=env)
+    created = invoke_cli("token", "create", "--scope", "write", env=env)
     assert created.returncode == 0, created.stderr
     auth = {"Authorization": f"Bearer {created.stdout.strip().splitlines()[-1]}"}
     port = free_port()

@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 from fanlens.auth import service as auth_service
 from fanlens.server.app import create_app
 from tests.fixtures.builders import create_workspace
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli
 from tests.outreach.helpers import fan, person
 
 API = "/api/social-analytics/outreach"
@@ -41,7 +41,7 @@ def test_cli_segments_campaign_dry_run_send_status_export(
     env = fanlens_env(database_url=fresh_database_url)
 
     def cli(*args: str) -> str:
-        result = run_cli("outreach", *args, "--workspace", name, env=env)
+        result = invoke_cli("outreach", *args, "--workspace", name, env=env)
         assert result.returncode == 0, result.stderr + result.stdout
         return result.stdout
 
@@ -64,10 +64,10 @@ def test_cli_segments_campaign_dry_run_send_status_export(
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert sorted(r["status"] for r in rows) == ["sent", "sent", "skipped"]
     assert "\tsent\t" in cli("campaigns", "log", "thanks")
-    bad = run_cli("outreach", "campaigns", "create", "x", "--segment", "supers", "--channel",
+    bad = invoke_cli("outreach", "campaigns", "create", "x", "--segment", "supers", "--channel",
                   "csv", "--template", "{{ nope }}", "--workspace", name, env=env)  # fmt: skip
     assert bad.returncode == 1 and "template" in bad.stderr
-    again = run_cli("outreach", "campaigns", "send", "thanks", "--workspace", name, env=env)
+    again = invoke_cli("outreach", "campaigns", "send", "thanks", "--workspace", name, env=env)
     assert again.returncode == 1 and "already" in again.stderr
 
 

@@ -17,7 +17,7 @@ from fanlens.server.app import create_app
 from fanlens.workspaces import service as workspace_service
 from tests.connectors.asgi_server import serve
 from tests.fixtures.builders import create_follower, create_workspace
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli
 from tests.people.helpers import load
 
 API = "/api/social-analytics/people"
@@ -113,10 +113,10 @@ def test_people_cli(fresh_database_url: str) -> None:
         session.commit()
         a_id, b_id = a.id, b.id
     env = fanlens_env(database_url=fresh_database_url)
-    listed = run_cli("people", "suggestions", "--refresh", env=env)
+    listed = invoke_cli("people", "suggestions", "--refresh", env=env)
     assert listed.returncode == 0, listed.stderr
     assert "same_handle" in listed.stdout and "pending" in listed.stdout
-    merged = run_cli("people", "merge", str(a_id), str(b_id), env=env)
+    merged = invoke_cli("people", "merge", str(a_id), str(b_id), env=env)
     assert merged.returncode == 0, merged.stderr
     merge_id = merged.stdout.strip().split()[-1]
     with engine.connect() as conn:
@@ -124,13 +124,13 @@ def test_people_cli(fresh_database_url: str) -> None:
             text("SELECT person_id FROM person_identities WHERE follower_id = :b"), {"b": b_id}
         ).scalar_one()
     assert person == a_id
-    undone = run_cli("people", "unmerge", merge_id, env=env)
+    undone = invoke_cli("people", "unmerge", merge_id, env=env)
     assert undone.returncode == 0, undone.stderr
     with engine.connect() as conn:
         person = conn.execute(
             text("SELECT person_id FROM person_identities WHERE follower_id = :b"), {"b": b_id}
         ).scalar_one()
     assert person == b_id
-    bad = run_cli("people", "unmerge", "not-a-uuid", env=env)
+    bad = invoke_cli("people", "unmerge", "not-a-uuid", env=env)
     assert bad.returncode != 0 and "UUID" in (bad.stderr + bad.stdout)
     engine.dispose()

@@ -8,7 +8,7 @@ from sqlalchemy.pool import NullPool
 
 from fanlens.workspaces import service as workspace_service
 from tests.fixtures.builders import create_follower
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli
 from tests.scoring.helpers import T0, insert_batch
 
 
@@ -22,7 +22,7 @@ def test_scoring_set_show_score_and_explain(fresh_database_url: str) -> None:
         fan_id = str(fan.id)
     env = fanlens_env(database_url=fresh_database_url)
 
-    changed = run_cli(
+    changed = invoke_cli(
         "scoring",
         "set",
         "--weight",
@@ -36,19 +36,19 @@ def test_scoring_set_show_score_and_explain(fresh_database_url: str) -> None:
     assert changed.returncode == 0, changed.stderr
     assert "scoring config v2" in changed.stdout and "super_fan >= 400" in changed.stdout
 
-    explained = run_cli("score", "explain", fan_id, env=env)
+    explained = invoke_cli("score", "explain", fan_id, env=env)
     assert explained.returncode == 0, explained.stderr
     assert "score 17 -> tier lurker" in explained.stdout
     assert "next tier: active, 83 points away" in explained.stdout
     assert "last 36500 days" in explained.stdout
 
-    full = run_cli("score", "--full", env=env)
+    full = invoke_cli("score", "--full", env=env)
     assert full.returncode == 0, full.stderr
     assert "followers rescored under config v2" in full.stdout
 
-    bad = run_cli("scoring", "set", "--tier", "lurker=900", env=env)
+    bad = invoke_cli("scoring", "set", "--tier", "lurker=900", env=env)
     assert bad.returncode == 1 and "super_fan > active > lurker" in bad.stderr
-    shown = run_cli("scoring", "show", "--history", env=env)
+    shown = invoke_cli("scoring", "show", "--history", env=env)
     assert "scoring config v1" in shown.stdout and "scoring config v2" in shown.stdout
     with engine.connect() as conn:
         kinds = conn.execute(text("SELECT kind FROM scoring_runs ORDER BY started_at")).scalars()

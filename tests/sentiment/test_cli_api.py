@@ -15,7 +15,7 @@ from fanlens.auth import service as auth_service
 from fanlens.sentiment import runner
 from fanlens.server.app import create_app
 from tests.fixtures.builders import create_follower, create_workspace
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli
 from tests.sentiment.helpers import NEGATIVE, POSITIVE, comment, content_with_post
 
 API = "/api/social-analytics/sentiment"
@@ -39,14 +39,14 @@ def _seed(url: str) -> tuple[str, uuid.UUID, uuid.UUID, uuid.UUID]:
 def test_analyze_writes_jsonl(tmp_path: Path) -> None:
     source = tmp_path / "texts.txt"
     source.write_text(f"{POSITIVE}\n{NEGATIVE}\nMe encanta este video, muchas gracias\n")
-    result = run_cli("sentiment", "analyze", str(source), env=fanlens_env())
+    result = invoke_cli("sentiment", "analyze", str(source), env=fanlens_env())
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["label"], r["language"]) for r in lines] == [
         ("positive", "en"), ("negative", "en"), ("unsupported_language", "es"),
     ]  # fmt: skip
     assert set(lines[0]) == {"text", "label", "score", "language", "analyser"}
-    piped = run_cli("sentiment", "analyze", "-", env=fanlens_env(), input_text="I hate it\n")
+    piped = invoke_cli("sentiment", "analyze", "-", env=fanlens_env(), input_text="I hate it\n")
     assert json.loads(piped.stdout)["label"] == "negative"
 
 
@@ -55,18 +55,18 @@ def test_analyze_pending_correct_reanalyse_and_export(
 ) -> None:
     name, happy, _, _ = _seed(fresh_database_url)
     env = fanlens_env(database_url=fresh_database_url)
-    first = run_cli("sentiment", "analyze-pending", "--workspace", name, env=env)
+    first = invoke_cli("sentiment", "analyze-pending", "--workspace", name, env=env)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("3 comment(s) analysed")
-    fixed = run_cli("sentiment", "correct", str(happy), "negative", "-w", name, env=env)
+    fixed = invoke_cli("sentiment", "correct", str(happy), "negative", "-w", name, env=env)
     assert fixed.returncode == 0, fixed.stderr
     assert "positive (vader) -> negative" in fixed.stdout
-    bad = run_cli("sentiment", "correct", str(happy), "angry", "-w", name, env=env)
+    bad = invoke_cli("sentiment", "correct", str(happy), "angry", "-w", name, env=env)
     assert bad.returncode == 1 and "label must be" in bad.stderr
-    again = run_cli("sentiment", "analyze-pending", "--all", "-w", name, env=env)
+    again = invoke_cli("sentiment", "analyze-pending", "--all", "-w", name, env=env)
     assert again.stdout.startswith("3 comment(s) analysed"), again.stderr
     out = tmp_path / "labels.jsonl"
-    export = run_cli("sentiment", "export-labels", "-o", str(out), "-w", name, env=env)
+    export = invoke_cli("sentiment", "export-labels", "-o", str(out), "-w", name, env=env)
     assert export.returncode == 0, export.stderr
     [record] = [json.loads(line) for line in out.read_text().splitlines()]
     assert (record["interaction_id"], record["label"], record["analyser_label"]) == (

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli, run_cli
 
 # Platforms of each of the top 20 content items by engagement (likes + comments + shares + saves).
 TOP_ITEMS_PLATFORMS = """
@@ -101,18 +101,18 @@ def test_demo_syncs_through_the_simulators_then_reuses_the_data(
 
 def test_user_create_hashes_the_password_and_refuses_duplicates(fresh_database_url: str) -> None:
     env = fanlens_env(database_url=fresh_database_url)
-    created = run_cli("user", "create", "Amy", env=env, input_text="s3cret-pass\ns3cret-pass\n")
+    created = invoke_cli("user", "create", "Amy", env=env, input_text="s3cret-pass\ns3cret-pass\n")
     assert created.returncode == 0, created.stderr
     assert "created user amy in workspace default" in created.stdout
     assert "s3cret-pass" not in created.stdout
-    again = run_cli("user", "create", "amy", "--password", "another-pass", env=env)
+    again = invoke_cli("user", "create", "amy", "--password", "another-pass", env=env)
     assert again.returncode == 1 and "already exists" in again.stderr
-    short = run_cli("user", "create", "bo", "--password", "short", env=env)
+    short = invoke_cli("user", "create", "bo", "--password", "short", env=env)
     assert short.returncode == 1 and "at least 8 characters" in short.stderr
     engine = create_engine(fresh_database_url, poolclass=NullPool)
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT password_hash FROM users")).scalar_one()
     engine.dispose()
     assert stored.startswith("scrypt$") and "s3cret" not in stored
-    listed = run_cli("user", "list", env=env)
+    listed = invoke_cli("user", "list", env=env)
     assert listed.stdout.splitlines()[1].startswith("amy\tdefault\tnever")

@@ -22,7 +22,7 @@ from fanlens.config import settings
 from fanlens.server.app import create_app
 from fanlens.users import service as users
 from fanlens.web.rendering import http_url
-from tests.helpers import fanlens_env, run_cli
+from tests.helpers import fanlens_env, invoke_cli
 from tests.web.conftest import API, FORMULA_TITLE, PASSWORD, Site, serve
 
 # One worker builds the served site for every test that uses it.
@@ -158,7 +158,7 @@ def test_a_password_change_and_logout_all_end_every_session(site: Site) -> None:
     url = site.engine.url.render_as_string(hide_password=False)
     env = fanlens_env(database_url=url)
     browser, thief = _logged_in_pair(site, "changer")
-    changed = run_cli("user", "password", "changer", "--password", "a new passphrase", env=env)
+    changed = invoke_cli("user", "password", "changer", "--password", "a new passphrase", env=env)
     assert changed.returncode == 0, changed.stderr
     assert _ended(browser) and _ended(thief)
     with _client(site.base) as client:
@@ -167,10 +167,10 @@ def test_a_password_change_and_logout_all_end_every_session(site: Site) -> None:
     browser, thief = _logged_in_pair(site, "changer", "a new passphrase")
     second = _client(site.base)
     assert _login(second, "changer", "a new passphrase").status_code == 303
-    ended = run_cli("user", "logout-all", "changer", env=env)
+    ended = invoke_cli("user", "logout-all", "changer", env=env)
     assert ended.returncode == 0 and "ended 3 session(s) of changer" in ended.stdout
     assert _ended(browser) and _ended(thief) and _ended(second)
-    unknown = run_cli("user", "logout-all", "nobody", env=env)
+    unknown = invoke_cli("user", "logout-all", "nobody", env=env)
     assert unknown.returncode == 1 and "no user 'nobody'" in unknown.stderr
     for c in (browser, thief, second):
         c.close()
