@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from fanlens.cli import app
 from fanlens.config import Settings, settings
-from fanlens.db import engine as db_engine
+from fanlens.db.engine import get_engine
 
 
 def free_port() -> int:
@@ -127,9 +127,8 @@ def _set_env(name: str, value: str | None) -> None:
 
 def _close_engine() -> None:
     """Close the pool of the command's database, so the test can drop that database."""
-    url = settings.database_url_or_none()
-    if url is not None:
-        db_engine._engine_for(db_engine.normalize_url(url)).dispose()
+    if settings.database_url_or_none() is not None:
+        get_engine().dispose()
 
 
 def wait_for_http(url: str, timeout: float = 60) -> httpx.Response:
