@@ -28,7 +28,7 @@ from fanlens.analytics.schemas import (
 from fanlens.api.csv import csv_response, wants_csv
 from fanlens.api.dependencies import workspace_endpoint
 from fanlens.api.params import NO_NUL, FormatParam, Platform
-from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
+from fanlens.api.schemas import BAD_BODY, CSV_RESPONSE, error_response
 from fanlens.auth.service import Principal
 from fanlens.connectors import service as connector_service
 from fanlens.connectors.schemas import SyncHealth
@@ -275,8 +275,8 @@ def list_link_decisions(session: OrmSession, principal: Principal) -> LinkDecisi
 
 
 LINK_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "The body is not JSON"},
-    409: {"model": ErrorResponse, "description": "Already one content item / nothing to undo"},
+    **BAD_BODY,
+    409: error_response("Already one content item / nothing to undo"),
 }
 
 

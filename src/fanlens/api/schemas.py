@@ -29,19 +29,22 @@ def link(path: str, method: str, description: str, **parameters: str) -> dict[st
     return {"operationRef": ref, "parameters": parameters, "description": description}
 
 
-def _error(description: str) -> dict[str, Any]:
+def error_response(description: str) -> dict[str, Any]:
+    """One error status of a route in the OpenAPI document: the error shape and what it means."""
     return {"model": ErrorResponse, "description": description}
 
 
 # Declared on every API route so the OpenAPI document lists the error shape for each status
 # (declaring 422 here also replaces FastAPI's default validation-error schema).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _error("Missing, invalid or revoked token"),
-    403: _error("The token's scope does not allow this"),
-    404: _error("Not found in this workspace"),
-    422: _error("A parameter is invalid; details name the field"),
-    503: _error("The database is unavailable; retry after the Retry-After seconds"),
+    401: error_response("Missing, invalid or revoked token"),
+    403: error_response("The token's scope does not allow this"),
+    404: error_response("Not found in this workspace"),
+    422: error_response("A parameter is invalid; details name the field"),
+    503: error_response("The database is unavailable; retry after the Retry-After seconds"),
 }
+
+BAD_BODY: dict[int | str, dict[str, Any]] = {400: error_response("The body is not JSON")}
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {

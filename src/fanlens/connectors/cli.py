@@ -23,6 +23,7 @@ app.add_typer(account_app, name="account")
 Workspace = Annotated[
     str | None, typer.Option(help="Workspace name (default: FANLENS_DEFAULT_WORKSPACE).")
 ]
+Username = Annotated[str | None, typer.Option(help="The account's @username.")]
 
 
 def _add(workspace: str | None, **fields: Any) -> None:
@@ -37,6 +38,11 @@ def _add(workspace: str | None, **fields: Any) -> None:
         else:
             account = service.add(session=session, workspace_id=ws.id, **fields)
         console.print(f"connected {account.platform} {account.external_id} ({account.id})")
+
+
+def _named(external_id: str, username: str | None) -> dict[str, str]:
+    """An account known by its platform id, shown by its @username when one is given."""
+    return {"handle": (username or external_id).lstrip("@"), "external_id": external_id}
 
 
 @add_app.command("youtube")
@@ -91,17 +97,12 @@ def add_instagram(
     token: Annotated[
         str, typer.Option(help="A long-lived Instagram user access token (stored encrypted).")
     ],
-    username: Annotated[str | None, typer.Option(help="The account's @username.")] = None,
+    username: Username = None,
     workspace: Workspace = None,
 ) -> None:
     """Connect an Instagram Business/Creator account (the token is refreshed automatically)."""
-    _add(
-        workspace,
-        platform="instagram",
-        handle=(username or user_id).lstrip("@"),
-        external_id=user_id,
-        credentials={"access_token": token},
-    )
+    credentials = {"access_token": token}
+    _add(workspace, platform="instagram", credentials=credentials, **_named(user_id, username))
 
 
 @add_app.command("tiktok")
@@ -114,15 +115,14 @@ def add_tiktok(
     client_secret: Annotated[
         str, typer.Option(help="Your TikTok app's client secret (stored encrypted).")
     ],
-    username: Annotated[str | None, typer.Option(help="The account's @username.")] = None,
+    username: Username = None,
     workspace: Workspace = None,
 ) -> None:
     """Connect a TikTok account (videos via the Display API, comments via the Business API)."""
     _add(
         workspace,
         platform="tiktok",
-        handle=(username or open_id).lstrip("@"),
-        external_id=open_id,
+        **_named(open_id, username),
         credentials={
             "access_token": access_token,
             "refresh_token": refresh_token,

@@ -19,7 +19,7 @@ from fanlens.api.params import (
     Text,
     Timestamp,
 )
-from fanlens.api.schemas import CSV_RESPONSE, ErrorResponse
+from fanlens.api.schemas import CSV_RESPONSE, error_response
 from fanlens.auth.service import Principal
 from fanlens.interactions import activity
 from fanlens.interactions.ingest import IngestSummary
@@ -101,7 +101,7 @@ INGEST_BODY = {
     response_model=IngestResult,
     summary="Ingest interchange records",
     openapi_extra=INGEST_BODY,
-    responses={413: {"model": ErrorResponse, "description": "Body over 16 MiB"}},
+    responses={413: error_response("Body over 16 MiB")},
 )
 async def ingest(
     request: Request, credentials: BearerToken, background: BackgroundTasks

@@ -12,7 +12,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.dependencies import workspace_endpoint
-from fanlens.api.schemas import ErrorResponse, link
+from fanlens.api.schemas import BAD_BODY, error_response, link
 from fanlens.auth.service import Principal
 from fanlens.kit.csv_cells import write_rows
 from fanlens.outreach import export, repository, service
@@ -32,11 +32,8 @@ from fanlens.outreach.schemas import (
 )
 
 router = APIRouter(prefix="/outreach", tags=["outreach"])
-BAD_BODY: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "The body is not JSON"}
-}
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorResponse, "description": "It exists already, or was already sent"}
+    409: error_response("It exists already, or was already sent")
 }
 RecipientStatus = Literal["queued", "sending", "sent", "failed", "skipped"]
 _ONE = "/outreach/campaigns/{campaign_id}"

@@ -214,45 +214,47 @@ def last_contacts(
     return {r.person_id: r.at for r in rows}
 
 
+OPT_OUTS = """
+WITH RECURSIVE chain(src, cur) AS (
+    SELECT o.person_id, o.person_id FROM outreach_opt_outs o WHERE o.workspace_id = :ws
+    UNION
+    SELECT chain.src, p.merged_into_id FROM chain JOIN people p ON p.id = chain.cur
+    WHERE p.merged_into_id IS NOT NULL)
+SELECT DISTINCT ON (chain.cur) chain.cur AS person_id, o.channel, o.reason
+FROM chain JOIN outreach_opt_outs o ON o.person_id = chain.src
+WHERE o.workspace_id = :ws AND chain.cur = ANY(:ids) AND o.channel IN ('*', :ch)
+ORDER BY chain.cur, o.channel
+"""
+
+
 def opt_outs(
     session: Session, *, workspace_id: uuid.UUID, person_ids: Sequence[uuid.UUID], channel: str
 ) -> dict[uuid.UUID, Any]:
     """Opt-outs that apply: the person's own, and those of people merged into them."""
-    rows = session.execute(
-        text(
-            "WITH RECURSIVE chain(src, cur) AS ("
-            "  SELECT o.person_id, o.person_id FROM outreach_opt_outs o WHERE o.workspace_id = :ws"
-            "  UNION"
-            "  SELECT chain.src, p.merged_into_id FROM chain JOIN people p ON p.id = chain.cur"
-            "  WHERE p.merged_into_id IS NOT NULL)"
-            " SELECT DISTINCT ON (chain.cur) chain.cur AS person_id, o.channel, o.reason"
-            " FROM chain JOIN outreach_opt_outs o ON o.person_id = chain.src"
-            " WHERE o.workspace_id = :ws AND chain.cur = ANY(:ids) AND o.channel IN ('*', :ch)"
-            " ORDER BY chain.cur, o.channel"
-        ),
-        {"ws": workspace_id, "ids": list(person_ids), "ch": channel},
-    )
+    params = {"ws": workspace_id, "ids": list(person_ids), "ch": channel}
+    rows = session.execute(text(OPT_OUTS), params)
     return {r.person_id: r for r in rows}
+
+
+RECENT_SENTIMENT = """
+SELECT pi.person_id,
+    count(*) FILTER (WHERE coalesce(cs.corrected_label, cs.label) = 'negative') AS negative,
+    count(*) AS judged
+FROM person_identities pi
+JOIN follower_interactions i ON i.follower_id = pi.follower_id
+JOIN comment_sentiments cs ON cs.interaction_id = i.id
+WHERE pi.person_id = ANY(:ids) AND i.workspace_id = :ws AND i.occurred_at >= :since
+    AND coalesce(cs.corrected_label, cs.label) <> 'unsupported_language'
+GROUP BY 1
+"""
 
 
 def recent_sentiment(
     session: Session, *, workspace_id: uuid.UUID, person_ids: Sequence[uuid.UUID], since: datetime
 ) -> dict[uuid.UUID, Any]:
     """(negative, judged) comment counts since a time, by the effective (corrected) label."""
-    rows = session.execute(
-        text(
-            "SELECT pi.person_id,"
-            " count(*) FILTER (WHERE coalesce(cs.corrected_label, cs.label) = 'negative')"
-            "   AS negative, count(*) AS judged"
-            " FROM person_identities pi"
-            " JOIN follower_interactions i ON i.follower_id = pi.follower_id"
-            " JOIN comment_sentiments cs ON cs.interaction_id = i.id"
-            " WHERE pi.person_id = ANY(:ids) AND i.workspace_id = :ws AND i.occurred_at >= :since"
-            " AND coalesce(cs.corrected_label, cs.label) <> 'unsupported_language'"
-            " GROUP BY 1"
-        ),
-        {"ws": workspace_id, "ids": list(person_ids), "since": since},
-    )
+    params = {"ws": workspace_id, "ids": list(person_ids), "since": since}
+    rows = session.execute(text(RECENT_SENTIMENT), params)
     return {r.person_id: r for r in rows}
 
 

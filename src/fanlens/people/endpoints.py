@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.dependencies import workspace_endpoint
-from fanlens.api.schemas import ErrorResponse
+from fanlens.api.schemas import BAD_BODY, error_response
 from fanlens.auth.service import Principal
 from fanlens.people import service
 from fanlens.people.schemas import (
@@ -21,12 +21,7 @@ from fanlens.people.schemas import (
 )
 
 router = APIRouter(prefix="/people", tags=["people"])
-BAD_BODY: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "The body is not JSON"}
-}
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorResponse, "description": "The state does not allow it"}
-}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: error_response("The state does not allow it")}
 SuggestionStatus = Literal["pending", "merged", "rejected"]
 
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.dependencies import session_factory_of, workspace_endpoint
-from fanlens.api.schemas import ErrorResponse
+from fanlens.api.schemas import BAD_BODY
 from fanlens.auth.service import Principal
 from fanlens.scoring import service
 from fanlens.scoring.schemas import ScoringConfigChange, ScoringConfigOut
@@ -23,7 +23,7 @@ def get_scoring(session: OrmSession, principal: Principal) -> ScoringConfigOut:
     "",
     response_model=ScoringConfigOut,
     summary="Change the scoring rules",
-    responses={400: {"model": ErrorResponse, "description": "The body is not JSON"}},
+    responses=BAD_BODY,
 )
 @workspace_endpoint(write=True)
 def put_scoring(

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.dependencies import workspace_endpoint
 from fanlens.api.params import Timestamp
-from fanlens.api.schemas import ErrorResponse
+from fanlens.api.schemas import BAD_BODY
 from fanlens.auth.service import Principal
 from fanlens.kit.timeutil import utcnow
 from fanlens.sentiment import repository, service
@@ -114,7 +114,7 @@ def get_comment_sentiment(
     "/comments/{interaction_id}",
     response_model=SentimentOut,
     summary="Correct a comment's label",
-    responses={400: {"model": ErrorResponse, "description": "The body is not JSON"}},
+    responses=BAD_BODY,
 )
 @workspace_endpoint(write=True)
 def correct_comment(

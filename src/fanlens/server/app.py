@@ -18,7 +18,7 @@ from fanlens import __version__
 from fanlens.api import errors
 from fanlens.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from fanlens.api.router import build_api_router
-from fanlens.api.schemas import ErrorResponse
+from fanlens.api.schemas import error_response
 from fanlens.config import settings
 from fanlens.db import status as db_status
 from fanlens.db.engine import get_engine, session_factory
@@ -76,7 +76,7 @@ def _ops_routes(app: FastAPI) -> None:
         tags=["ops"],
         summary="Liveness and database reachability",
         response_model=Health,
-        responses={503: {"model": ErrorResponse, "description": "Database unreachable"}},
+        responses={503: error_response("Database unreachable")},
     )
     def healthz() -> Health | Response:
         try:
