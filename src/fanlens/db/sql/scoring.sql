@@ -542,76 +542,26 @@ LANGUAGE sql AS $$
     GROUP BY i.follower_id, i.interaction_type;
 $$;
 
--- Rebuild the per-type counts of one workspace (the log grouped per follower and type, writing
--- only the differences), for workspaces whose scores need the log anyway (a recency rule).
-CREATE OR REPLACE FUNCTION fanlens_rebuild_workspace_counts(p_workspace_id uuid) RETURNS bigint
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
-DECLARE
-    inserted bigint;
-BEGIN
-    WITH fresh AS (
+-- The per-type counts of one workspace ($1) rebuilt from the log, as the leading CTEs of a
+-- statement: `fresh` groups the log per follower and type once; `diff` keeps the counts that
+-- differ from it; `counts_removed`, `counts_updated` and `counts_added` write only those
+-- differences (`counts_added` returns a row per count it inserts). Both workspace rebuilds below
+-- run their statement after these CTEs.
+CREATE OR REPLACE FUNCTION fanlens_workspace_counts_ctes() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT $q$
+    fresh AS MATERIALIZED (
         SELECT i.follower_id, i.interaction_type, count(*) AS n,
                min(i.occurred_at) AS first_at, max(i.occurred_at) AS last_at
         FROM follower_interactions i
-        WHERE i.workspace_id = p_workspace_id
+        WHERE i.workspace_id = $1
         GROUP BY i.follower_id, i.interaction_type),
     diff AS (
         SELECT coalesce(f.follower_id, c.follower_id) AS follower_id,
                coalesce(f.interaction_type, c.interaction_type) AS interaction_type,
                f.n, f.first_at, f.last_at, c.follower_id IS NULL AS is_new
         FROM fresh f
-        FULL JOIN (SELECT * FROM follower_interaction_counts
-                   WHERE workspace_id = p_workspace_id) c
-          ON c.follower_id = f.follower_id AND c.interaction_type = f.interaction_type
-        WHERE (f.n, f.first_at, f.last_at) IS DISTINCT FROM
-              (c.interaction_count, c.first_interaction_at, c.last_interaction_at)),
-    removed AS (
-        DELETE FROM follower_interaction_counts c
-        USING diff d
-        WHERE d.n IS NULL AND c.follower_id = d.follower_id
-          AND c.interaction_type = d.interaction_type),
-    updated AS (
-        UPDATE follower_interaction_counts c
-        SET interaction_count = d.n, first_interaction_at = d.first_at,
-            last_interaction_at = d.last_at
-        FROM diff d
-        WHERE d.n IS NOT NULL AND NOT d.is_new AND c.follower_id = d.follower_id
-          AND c.interaction_type = d.interaction_type)
-    INSERT INTO follower_interaction_counts (
-        follower_id, interaction_type, workspace_id, interaction_count,
-        first_interaction_at, last_interaction_at)
-    SELECT d.follower_id, d.interaction_type, p_workspace_id, d.n, d.first_at, d.last_at
-    FROM diff d WHERE d.is_new;
-    GET DIAGNOSTICS inserted = ROW_COUNT;
-    RETURN inserted;
-END
-$$;
-
--- Full rescore of a workspace without a recency rule, from the interaction log, as one
--- statement: the log is grouped once per follower and type (`fresh`); that one result is both
--- diffed into the per-type counts and totalled into the scores, so the log is read once and
--- the counts table is never read back. Only rows that differ are written, and tier changes
--- (including first scores and followers left without interactions) come from the same diff.
--- FULL JOINs can only be hash or merge joins, so the plan stays sound even when the
--- statistics still describe empty count and score tables (a backfill).
-CREATE OR REPLACE FUNCTION fanlens_rebuild_workspace(p_workspace_id uuid) RETURNS bigint
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan SET work_mem = '256MB' AS $$
-DECLARE
-    changes bigint;
-BEGIN
-    WITH fresh AS MATERIALIZED (
-        SELECT i.follower_id, i.interaction_type, count(*) AS n,
-               min(i.occurred_at) AS first_at, max(i.occurred_at) AS last_at
-        FROM follower_interactions i
-        WHERE i.workspace_id = p_workspace_id
-        GROUP BY i.follower_id, i.interaction_type),
-    diff AS (
-        SELECT coalesce(f.follower_id, c.follower_id) AS follower_id,
-               coalesce(f.interaction_type, c.interaction_type) AS interaction_type,
-               f.n, f.first_at, f.last_at, c.follower_id IS NULL AS is_new
-        FROM fresh f
-        FULL JOIN (SELECT * FROM follower_interaction_counts
-                   WHERE workspace_id = p_workspace_id) c
+        FULL JOIN (SELECT * FROM follower_interaction_counts WHERE workspace_id = $1) c
           ON c.follower_id = f.follower_id AND c.interaction_type = f.interaction_type
         WHERE (f.n, f.first_at, f.last_at) IS DISTINCT FROM
               (c.interaction_count, c.first_interaction_at, c.last_interaction_at)),
@@ -631,10 +581,41 @@ BEGIN
         INSERT INTO follower_interaction_counts (
             follower_id, interaction_type, workspace_id, interaction_count,
             first_interaction_at, last_interaction_at)
-        SELECT d.follower_id, d.interaction_type, p_workspace_id, d.n, d.first_at, d.last_at
-        FROM diff d WHERE d.is_new),
+        SELECT d.follower_id, d.interaction_type, $1, d.n, d.first_at, d.last_at
+        FROM diff d WHERE d.is_new
+        RETURNING 1)
+    $q$
+$$;
+
+-- Rebuild the per-type counts of one workspace, writing only the differences, for workspaces
+-- whose scores need the log anyway (a recency rule). Returns the number of counts inserted.
+CREATE OR REPLACE FUNCTION fanlens_rebuild_workspace_counts(p_workspace_id uuid) RETURNS bigint
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    inserted bigint;
+BEGIN
+    EXECUTE format('WITH %s SELECT count(*) FROM counts_added', fanlens_workspace_counts_ctes())
+    INTO inserted USING p_workspace_id;
+    RETURN inserted;
+END
+$$;
+
+-- Full rescore of a workspace without a recency rule, from the interaction log, as one
+-- statement: the log is grouped once per follower and type (`fresh`); that one result is both
+-- diffed into the per-type counts (fanlens_workspace_counts_ctes) and totalled into the scores,
+-- so the log is read once and the counts table is never read back. Only rows that differ are
+-- written, and tier changes (including first scores and followers left without interactions)
+-- come from the same diff. FULL JOINs can only be hash or merge joins, so the plan stays sound
+-- even when the statistics still describe empty count and score tables (a backfill).
+CREATE OR REPLACE FUNCTION fanlens_rebuild_workspace(p_workspace_id uuid) RETURNS bigint
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan SET work_mem = '256MB' AS $$
+DECLARE
+    changes bigint;
+BEGIN
+    EXECUTE format($s$
+    WITH %s,
     cfg AS (
-        SELECT * FROM current_scoring_configs WHERE workspace_id = p_workspace_id),
+        SELECT * FROM current_scoring_configs WHERE workspace_id = $1),
     totals AS (
         SELECT f.follower_id,
                sum(f.n * coalesce(w.weight, 0)) AS score,
@@ -648,7 +629,7 @@ BEGIN
                min(f.first_at) AS first_at,
                max(f.last_at) AS last_at
         FROM fresh f
-        LEFT JOIN fanlens_scoring_weights(p_workspace_id) w
+        LEFT JOIN fanlens_scoring_weights($1) w
           ON w.interaction_type = f.interaction_type
         GROUP BY f.follower_id),
     scored AS (
@@ -664,7 +645,7 @@ BEGIN
                n.total, n.first_at, n.last_at, o.engagement_tier AS old_tier
         FROM scored n
         FULL JOIN (SELECT * FROM follower_engagement_scores
-                   WHERE workspace_id = p_workspace_id) o ON o.follower_id = n.follower_id
+                   WHERE workspace_id = $1) o ON o.follower_id = n.follower_id
         WHERE (o.engagement_score, o.engagement_tier, o.config_version, o.interaction_count,
                o.comment_count, o.like_count, o.share_count, o.save_count,
                o.profile_visit_count, o.link_click_count,
@@ -682,7 +663,7 @@ BEGIN
             comment_count, like_count, share_count, save_count, profile_visit_count,
             link_click_count, other_count, interaction_count,
             first_interaction_at, last_interaction_at, config_version, computed_at)
-        SELECT c.follower_id, p_workspace_id, c.score, c.tier,
+        SELECT c.follower_id, $1, c.score, c.tier,
                c.comments, c.likes, c.shares, c.saves, c.visits, c.clicks,
                c.total - (c.comments + c.likes + c.shares + c.saves + c.visits + c.clicks),
                c.total, c.first_at, c.last_at, cfg.version, now()
@@ -706,10 +687,11 @@ BEGIN
             computed_at = EXCLUDED.computed_at)
     INSERT INTO follower_tier_changes (
         workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at)
-    SELECT p_workspace_id, c.follower_id, c.old_tier, coalesce(c.tier, 'inactive'),
+    SELECT $1, c.follower_id, c.old_tier, coalesce(c.tier, 'inactive'),
            coalesce(c.score, 0), cfg.version, clock_timestamp()
     FROM changed c CROSS JOIN cfg
-    WHERE c.old_tier IS DISTINCT FROM coalesce(c.tier, 'inactive');
+    WHERE c.old_tier IS DISTINCT FROM coalesce(c.tier, 'inactive')
+    $s$, fanlens_workspace_counts_ctes()) USING p_workspace_id;
     GET DIAGNOSTICS changes = ROW_COUNT;
     RETURN changes;
 END
