@@ -13,9 +13,15 @@ from sqlalchemy import Connection, Engine, text
 from fanlens.db import sql
 
 # A database built by the migrations that the baseline replaced stands at this revision with
-# the baseline's schema, plus one function the baseline no longer has.
+# the baseline's schema, plus functions that fanlens.db.sql no longer defines.
 REPLACED_HEAD = "0023"
 BASELINE = "baseline"
+RETIRED_FUNCTIONS = (
+    "fanlens_score_follower_list(uuid[])",
+    "fanlens_daily_counts_inserted()",
+    "fanlens_daily_counts_deleted()",
+    "fanlens_daily_counts_updated()",
+)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -36,8 +42,9 @@ def _adopt_replaced_head(conn: Connection) -> None:
     is stamped, and its functions, triggers and views are replaced by the current ones."""
     if MigrationContext.configure(conn).get_current_revision() != REPLACED_HEAD:
         return
-    conn.execute(text("DROP FUNCTION IF EXISTS fanlens_score_follower_list(uuid[])"))
-    sql.apply(conn)
+    sql.apply(conn)  # rebinds the triggers, so no retired function is in use any more
+    for signature in RETIRED_FUNCTIONS:
+        conn.execute(text(f"DROP FUNCTION IF EXISTS {signature}"))
     conn.execute(text("UPDATE alembic_version SET version_num = :baseline"), {"baseline": BASELINE})
 
 

@@ -139,82 +139,57 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_precision = 'exact' THEN (p_occurred_at AT TIME ZONE 'UTC')::date END
 $$;
 
-CREATE OR REPLACE FUNCTION fanlens_daily_counts_inserted() RETURNS trigger
+-- Inserted interactions add to their groups and deleted ones (cascades, corrections) subtract.
+-- An update moves rows between groups only when a grouping column changed (a post relinked to
+-- another content item, a corrected time, precision or type): the old groups lose them and the
+-- new ones gain them. Rows that reach zero go. One subtracting and one adding statement serve
+-- all three, each over the rows that move (`moved`).
+CREATE OR REPLACE FUNCTION fanlens_daily_counts_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    moved text := CASE TG_OP
+        WHEN 'INSERT' THEN 'new_rows n'
+        WHEN 'DELETE' THEN 'old_rows o'
+        ELSE $q$old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE (o.workspace_id, o.content_id, o.platform, o.occurred_at, o.time_precision,
+                   o.interaction_type)
+                  IS DISTINCT FROM
+                  (n.workspace_id, n.content_id, n.platform, n.occurred_at, n.time_precision,
+                   n.interaction_type)$q$
+    END;
 BEGIN
-    INSERT INTO interaction_daily_counts AS d (
-        workspace_id, content_id, platform, day, interaction_type, interaction_count)
-    SELECT n.workspace_id, n.content_id, n.platform,
-           fanlens_interaction_day(n.occurred_at, n.time_precision), n.interaction_type, count(*)
-    FROM new_rows n
-    GROUP BY 1, 2, 3, 4, 5
-    ORDER BY 1, 2, 3, 4, 5  -- a fixed lock order: concurrent batches cannot deadlock here
-    ON CONFLICT (workspace_id, content_id, platform, day, interaction_type) DO UPDATE
-        SET interaction_count = d.interaction_count + EXCLUDED.interaction_count;
-    RETURN NULL;
-END
-$$;
-
--- Deletes (cascades, corrections) subtract; rows that reach zero go.
-CREATE OR REPLACE FUNCTION fanlens_daily_counts_deleted() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE interaction_daily_counts d SET interaction_count = d.interaction_count - g.n
-    FROM (SELECT o.workspace_id, o.content_id, o.platform,
-                 fanlens_interaction_day(o.occurred_at, o.time_precision) AS day,
-                 o.interaction_type, count(*) AS n
-          FROM old_rows o GROUP BY 1, 2, 3, 4, 5) g
-    WHERE d.workspace_id = g.workspace_id AND d.content_id IS NOT DISTINCT FROM g.content_id
-      AND d.platform = g.platform AND d.day IS NOT DISTINCT FROM g.day
-      AND d.interaction_type = g.interaction_type;
-    DELETE FROM interaction_daily_counts d
-    USING (SELECT DISTINCT workspace_id FROM old_rows) w
-    WHERE d.workspace_id = w.workspace_id AND d.interaction_count <= 0;
-    RETURN NULL;
-END
-$$;
-
--- Updates move rows between groups only when a grouping column changed (a post relinked to
--- another content item, a corrected time, precision or type): subtract the old groups, add the
--- new ones.
-CREATE OR REPLACE FUNCTION fanlens_daily_counts_updated() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE $q$
-    UPDATE interaction_daily_counts d SET interaction_count = d.interaction_count - g.n
-    FROM (SELECT o.workspace_id, o.content_id, o.platform,
-                 fanlens_interaction_day(o.occurred_at, o.time_precision) AS day,
-                 o.interaction_type, count(*) AS n
-          FROM old_rows o JOIN new_rows n ON n.id = o.id
-          WHERE (o.workspace_id, o.content_id, o.platform, o.occurred_at, o.time_precision,
-                 o.interaction_type)
-                IS DISTINCT FROM
-                (n.workspace_id, n.content_id, n.platform, n.occurred_at, n.time_precision,
-                 n.interaction_type)
-          GROUP BY 1, 2, 3, 4, 5) g
-    WHERE d.workspace_id = g.workspace_id AND d.content_id IS NOT DISTINCT FROM g.content_id
-      AND d.platform = g.platform AND d.day IS NOT DISTINCT FROM g.day
-      AND d.interaction_type = g.interaction_type
-    $q$;
-    EXECUTE $q$
-    INSERT INTO interaction_daily_counts AS d (
-        workspace_id, content_id, platform, day, interaction_type, interaction_count)
-    SELECT n.workspace_id, n.content_id, n.platform,
-           fanlens_interaction_day(n.occurred_at, n.time_precision), n.interaction_type, count(*)
-    FROM old_rows o JOIN new_rows n ON n.id = o.id
-    WHERE (o.workspace_id, o.content_id, o.platform, o.occurred_at, o.time_precision,
-           o.interaction_type)
-          IS DISTINCT FROM
-          (n.workspace_id, n.content_id, n.platform, n.occurred_at, n.time_precision,
-           n.interaction_type)
-    GROUP BY 1, 2, 3, 4, 5
-    ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (workspace_id, content_id, platform, day, interaction_type) DO UPDATE
-        SET interaction_count = d.interaction_count + EXCLUDED.interaction_count
-    $q$;
-    DELETE FROM interaction_daily_counts d
-    USING (SELECT DISTINCT workspace_id FROM old_rows) w
-    WHERE d.workspace_id = w.workspace_id AND d.interaction_count <= 0;
+    IF TG_OP <> 'INSERT' THEN
+        EXECUTE format($q$
+        UPDATE interaction_daily_counts d SET interaction_count = d.interaction_count - g.n
+        FROM (SELECT o.workspace_id, o.content_id, o.platform,
+                     fanlens_interaction_day(o.occurred_at, o.time_precision) AS day,
+                     o.interaction_type, count(*) AS n
+              FROM %s
+              GROUP BY 1, 2, 3, 4, 5) g
+        WHERE d.workspace_id = g.workspace_id AND d.content_id IS NOT DISTINCT FROM g.content_id
+          AND d.platform = g.platform AND d.day IS NOT DISTINCT FROM g.day
+          AND d.interaction_type = g.interaction_type
+        $q$, moved);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        -- Rows are written in a fixed lock order: concurrent batches cannot deadlock here.
+        EXECUTE format($q$
+        INSERT INTO interaction_daily_counts AS d (
+            workspace_id, content_id, platform, day, interaction_type, interaction_count)
+        SELECT n.workspace_id, n.content_id, n.platform,
+               fanlens_interaction_day(n.occurred_at, n.time_precision), n.interaction_type, count(*)
+        FROM %s
+        GROUP BY 1, 2, 3, 4, 5
+        ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (workspace_id, content_id, platform, day, interaction_type) DO UPDATE
+            SET interaction_count = d.interaction_count + EXCLUDED.interaction_count
+        $q$, moved);
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        DELETE FROM interaction_daily_counts d
+        USING (SELECT DISTINCT workspace_id FROM old_rows) w
+        WHERE d.workspace_id = w.workspace_id AND d.interaction_count <= 0;
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -222,14 +197,14 @@ $$;
 CREATE OR REPLACE TRIGGER trg_follower_interactions_daily_inserted
     AFTER INSERT ON follower_interactions
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_daily_counts_inserted();
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_daily_counts_changed();
 
 CREATE OR REPLACE TRIGGER trg_follower_interactions_daily_deleted
     AFTER DELETE ON follower_interactions
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_daily_counts_deleted();
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_daily_counts_changed();
 
 CREATE OR REPLACE TRIGGER trg_follower_interactions_daily_updated
     AFTER UPDATE ON follower_interactions
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_daily_counts_updated();
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_daily_counts_changed();

@@ -48,19 +48,7 @@ $$;
 CREATE OR REPLACE FUNCTION fanlens_tier_counts_scores_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO follower_tier_counts AS t (workspace_id, platform, tier, followers, interactions)
-        SELECT d.workspace_id, d.platform, d.tier, sum(d.followers), sum(d.interactions)
-        FROM (SELECT n.workspace_id, f.platform, x.tier, x.followers, x.interactions
-              FROM new_rows n JOIN followers f ON f.id = n.follower_id
-              CROSS JOIN LATERAL (VALUES ('inactive', -1, 0::bigint),
-                                         (n.engagement_tier, 1, n.interaction_count))
-                  AS x (tier, followers, interactions)) d
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (workspace_id, platform, tier) DO UPDATE
-            SET followers = t.followers + EXCLUDED.followers,
-                interactions = t.interactions + EXCLUDED.interactions;
-    ELSIF TG_OP = 'UPDATE' THEN
+    IF TG_OP = 'UPDATE' THEN
         -- Old rows out, new rows in, summed per follower first: a follower whose tier and count
         -- did not change drops out before the platform lookup, and one whose count changed is
         -- looked up once, not twice. No join of the two transition tables: they carry no
@@ -85,17 +73,22 @@ BEGIN
             SET followers = t.followers + EXCLUDED.followers,
                 interactions = t.interactions + EXCLUDED.interactions;
     ELSE
+        -- A new score row moves its follower from the inactive tier (no interactions) to its
+        -- own; a deleted one moves them back.
+        EXECUTE format($q$
         INSERT INTO follower_tier_counts AS t (workspace_id, platform, tier, followers, interactions)
         SELECT d.workspace_id, d.platform, d.tier, sum(d.followers), sum(d.interactions)
-        FROM (SELECT o.workspace_id, f.platform, x.tier, x.followers, x.interactions
-              FROM old_rows o JOIN followers f ON f.id = o.follower_id
-              CROSS JOIN LATERAL (VALUES (o.engagement_tier, -1, -o.interaction_count),
-                                         ('inactive', 1, 0::bigint))
+        FROM (SELECT r.workspace_id, f.platform, x.tier, x.followers, x.interactions
+              FROM %I r JOIN followers f ON f.id = r.follower_id
+              CROSS JOIN LATERAL (VALUES ('inactive', -$1, 0::bigint),
+                                         (r.engagement_tier, $1, $1 * r.interaction_count))
                   AS x (tier, followers, interactions)) d
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (workspace_id, platform, tier) DO UPDATE
             SET followers = t.followers + EXCLUDED.followers,
-                interactions = t.interactions + EXCLUDED.interactions;
+                interactions = t.interactions + EXCLUDED.interactions
+        $q$, CASE TG_OP WHEN 'INSERT' THEN 'new_rows' ELSE 'old_rows' END)
+        USING CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
     END IF;
     RETURN NULL;
 END
