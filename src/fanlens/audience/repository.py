@@ -4,7 +4,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -28,7 +27,7 @@ from fanlens.interactions.models import FollowerInteraction
 from fanlens.kit import listing
 from fanlens.kit.listing import CursorState
 from fanlens.kit.pagination import Order
-from fanlens.kit.sql import DriverStatement, escape_like, param
+from fanlens.kit.sql import DriverStatement, ShapedStatement, escape_like, param
 from fanlens.scoring.models import FollowerEngagementScore, ScoringConfig
 
 
@@ -167,45 +166,23 @@ def follower_summary_select(
     return stmt, sorts
 
 
-NOT_NULL_SORTS = ("engagement_score", "comment_count", "interaction_count")  # coalesced in SQL
-SORT_TYPES: dict[str, Any] = {
-    "engagement_score": Numeric,
-    "last_seen_at": DateTime(timezone=True),
-    "comment_count": Numeric,
-    "interaction_count": Numeric,
-    "username": Text,
+SORTS = {
+    "engagement_score": listing.Sort("number", Numeric, nullable=False),  # coalesced in SQL
+    "last_seen_at": listing.Sort("time", DateTime(timezone=True)),
+    "comment_count": listing.Sort("number", Numeric, nullable=False),
+    "interaction_count": listing.Sort("number", Numeric, nullable=False),
+    "username": listing.Sort("text", Text),
 }
 
 
-@lru_cache(maxsize=1024)
-def follower_list_statement(shape: FollowerShape) -> DriverStatement:
-    stmt, sorts = follower_summary_select(shape)
-    return DriverStatement(
-        listing.keyset_statement(
-            stmt,
-            sort_expr=sorts[shape.sort],
-            id_expr=Follower.id,
-            value_type=SORT_TYPES[shape.sort],
-            order=shape.order,
-            nullable=shape.sort not in NOT_NULL_SORTS,
-            cursor=shape.cursor,
-            paged=shape.paged,
-        )
+def _follower_list(shape: FollowerShape) -> Select[Any]:
+    stmt, sort_exprs = follower_summary_select(shape)
+    return listing.keyset_statement(
+        stmt, shape, sort_expr=sort_exprs[shape.sort], id_expr=Follower.id, sort=SORTS[shape.sort]
     )
 
 
-def follower_page(
-    session: Session, shape: FollowerShape, params: dict[str, Any], *, limit: int
-) -> list[dict[str, Any]]:
-    """Up to `limit` rows of a page (or of one part of a page) of the follower list."""
-    return follower_list_statement(shape).rows(session, **params, limit=limit)
-
-
-def stream_followers(
-    engine: Engine, shape: FollowerShape, params: dict[str, Any]
-) -> Iterator[Row[Any]]:
-    """Every row of an unpaged shape (a CSV export)."""
-    return follower_list_statement(shape).stream(engine, **params)
+FOLLOWER_LIST = ShapedStatement(_follower_list, cache=1024)
 
 
 def leaderboard_select(*, on_platform: bool) -> Select[Any]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import TypeAdapter
@@ -27,7 +26,7 @@ from fanlens.interactions.repository import ActivityFilters
 from fanlens.interactions.schemas import ActivityItem
 from fanlens.kit import listing
 from fanlens.kit.errors import NotFound
-from fanlens.kit.pagination import Order, Page, SortKind
+from fanlens.kit.pagination import Order, Page
 from fanlens.scoring import service as scoring_service
 
 
@@ -40,23 +39,11 @@ def get_or_raise(*, session: Session, workspace_id: uuid.UUID, follower_id: uuid
 
 # --- read side (API) -------------------------------------------------------------------------
 
-SORT_KINDS: dict[str, SortKind] = {
-    "engagement_score": "number",
-    "last_seen_at": "time",
-    "comment_count": "number",
-    "interaction_count": "number",
-    "username": "text",
-}
 LATEST_COMMENTS = 20
 _SUMMARIES = TypeAdapter(list[FollowerSummary])
 
 
-@dataclass(frozen=True)
-class FollowerQuery:
-    """A follower list ready to run: its statement's shape and parameter values."""
-
-    shape: FollowerShape
-    params: dict[str, Any]
+FollowerQuery = listing.ListQuery[FollowerShape]
 
 
 def _summary(row: Row[Any]) -> FollowerSummary:
@@ -71,7 +58,9 @@ def list_query(
     order: Order,
     cursor: str | None,
 ) -> FollowerQuery:
-    state, position = listing.cursor_params(cursor, sort=sort, kind=SORT_KINDS[sort], order=order)
+    state, position = listing.cursor_params(
+        cursor, sort=sort, kind=repository.SORTS[sort].kind, order=order
+    )
     shape = FollowerShape.of(filters, sort=sort, order=order, cursor=state, part="all", paged=True)
     params = repository.follower_list_params(workspace_id, filters)
     return FollowerQuery(shape=shape, params={**params, **position})
@@ -100,7 +89,9 @@ def list_followers(
     rows: list[dict[str, Any]] = []
     for part in parts:  # the second part runs only when the first does not fill the page
         shape = dataclasses.replace(query.shape, part=part)
-        rows += repository.follower_page(session, shape, query.params, limit=limit + 1 - len(rows))
+        rows += repository.FOLLOWER_LIST.page(
+            session, shape, query.params, limit=limit + 1 - len(rows)
+        )
         if len(rows) > limit:
             break
     items, next_cursor = listing.page_of_dicts(
@@ -112,7 +103,7 @@ def list_followers(
 def export_followers(*, engine: Engine, query: FollowerQuery) -> Iterator[FollowerSummary]:
     """Every matching follower (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, part="all", paged=False)
-    return (_summary(r) for r in repository.stream_followers(engine, unpaged, query.params))
+    return (_summary(r) for r in repository.FOLLOWER_LIST.stream(engine, unpaged, query.params))
 
 
 def _entry(row: Row[Any]) -> LeaderboardEntry:

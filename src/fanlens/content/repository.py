@@ -1,19 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     DateTime,
-    Engine,
     Integer,
     Numeric,
-    Row,
     Select,
     SQLColumnExpression,
     Text,
@@ -31,7 +27,7 @@ from fanlens.interactions.models import FollowerInteraction, InteractionDailyCou
 from fanlens.kit import listing
 from fanlens.kit.listing import CursorState
 from fanlens.kit.pagination import Order
-from fanlens.kit.sql import DriverStatement, escape_like, param
+from fanlens.kit.sql import DriverStatement, ShapedStatement, escape_like, param
 
 # --- read side: the content list and detail (API) --------------------------------------------
 
@@ -214,44 +210,26 @@ def _filter_content(stmt: Select[Any], shape: ContentShape) -> Select[Any]:
     return stmt
 
 
-NOT_NULL_SORTS = ("total_engagement", "total_comments")  # coalesced in SQL
-SORT_TYPES: dict[str, Any] = {
-    "total_engagement": Numeric,
-    "total_comments": Numeric,
-    "engagement_rate": Numeric,
-    "posted_at": DateTime(timezone=True),
+SORTS = {
+    "total_engagement": listing.Sort("number", Numeric, nullable=False),  # coalesced in SQL
+    "total_comments": listing.Sort("number", Numeric, nullable=False),
+    "engagement_rate": listing.Sort("number", Numeric),
+    "posted_at": listing.Sort("time", DateTime(timezone=True)),
 }
 
 
-@lru_cache(maxsize=512)
-def content_list_statement(shape: ContentShape) -> DriverStatement:
-    stmt, sorts = content_summary_select(_WS, shape)
-    return DriverStatement(
-        listing.keyset_statement(
-            stmt,
-            sort_expr=sorts[shape.sort],
-            id_expr=ContentEngagementTotals.content_id,
-            value_type=SORT_TYPES[shape.sort],
-            order=shape.order,
-            nullable=shape.sort not in NOT_NULL_SORTS,
-            cursor=shape.cursor,
-            paged=shape.paged,
-        )
+def _content_list(shape: ContentShape) -> Select[Any]:
+    stmt, sort_exprs = content_summary_select(_WS, shape)
+    return listing.keyset_statement(
+        stmt,
+        shape,
+        sort_expr=sort_exprs[shape.sort],
+        id_expr=ContentEngagementTotals.content_id,
+        sort=SORTS[shape.sort],
     )
 
 
-def content_page(
-    session: Session, shape: ContentShape, params: dict[str, Any], *, limit: int
-) -> list[dict[str, Any]]:
-    """Up to `limit` rows of a page of the content list (a paged shape)."""
-    return content_list_statement(shape).rows(session, **params, limit=limit)
-
-
-def stream_content(
-    engine: Engine, shape: ContentShape, params: dict[str, Any]
-) -> Iterator[Row[Any]]:
-    """Every row of an unpaged shape (a CSV export)."""
-    return content_list_statement(shape).stream(engine, **params)
+CONTENT_LIST = ShapedStatement(_content_list, cache=512)
 
 
 # --- the content detail: fixed statements, compiled once (see kit.sql.DriverStatement) -------

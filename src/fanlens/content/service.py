@@ -3,7 +3,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -19,25 +18,14 @@ from fanlens.content.schemas import (
 )
 from fanlens.kit import listing
 from fanlens.kit.errors import NotFound
-from fanlens.kit.pagination import Order, Page, SortKind
+from fanlens.kit.pagination import Order, Page
 from fanlens.sentiment import service as sentiment
 
-SORT_KINDS: dict[str, SortKind] = {
-    "total_engagement": "number",
-    "total_comments": "number",
-    "engagement_rate": "number",
-    "posted_at": "time",
-}
 TOP_COMMENTERS = 10
 _ITEMS = TypeAdapter(list[ContentSummary])
 
 
-@dataclass(frozen=True)
-class ContentQuery:
-    """A content list ready to run: its statement's shape and parameter values."""
-
-    shape: ContentShape
-    params: dict[str, Any]
+ContentQuery = listing.ListQuery[ContentShape]
 
 
 def _summary(row: Row[Any]) -> ContentSummary:
@@ -52,14 +40,16 @@ def list_query(
     order: Order,
     cursor: str | None,
 ) -> ContentQuery:
-    state, position = listing.cursor_params(cursor, sort=sort, kind=SORT_KINDS[sort], order=order)
+    state, position = listing.cursor_params(
+        cursor, sort=sort, kind=repository.SORTS[sort].kind, order=order
+    )
     shape = ContentShape.of(filters, sort=sort, order=order, cursor=state, paged=True)
     params = repository.content_list_params(workspace_id, filters)
     return ContentQuery(shape=shape, params={**params, **position})
 
 
 def list_content(*, session: Session, query: ContentQuery, limit: int) -> Page[ContentSummary]:
-    rows = repository.content_page(session, query.shape, query.params, limit=limit + 1)
+    rows = repository.CONTENT_LIST.page(session, query.shape, query.params, limit=limit + 1)
     items, next_cursor = listing.page_of_dicts(
         rows, limit=limit, sort=query.shape.sort, order=query.shape.order, items=_ITEMS
     )
@@ -69,7 +59,7 @@ def list_content(*, session: Session, query: ContentQuery, limit: int) -> Page[C
 def export_content(*, engine: Engine, query: ContentQuery) -> Iterator[ContentSummary]:
     """Every matching item (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, paged=False)
-    return (_summary(r) for r in repository.stream_content(engine, unpaged, query.params))
+    return (_summary(r) for r in repository.CONTENT_LIST.stream(engine, unpaged, query.params))
 
 
 def get_detail(

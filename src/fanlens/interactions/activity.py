@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -22,12 +21,7 @@ SORT = "occurred_at"
 _ITEMS = TypeAdapter(list[ActivityItem])
 
 
-@dataclass(frozen=True)
-class ActivityQuery:
-    """An activity question ready to run: its statement's shape and parameter values."""
-
-    shape: ActivityShape
-    params: dict[str, Any]
+ActivityQuery = listing.ListQuery[ActivityShape]  # an activity question ready to run
 
 
 def _item(row: Row[Any]) -> ActivityItem:
@@ -48,13 +42,15 @@ def query(
             session, workspace_id=workspace_id, username=filters.username
         )
     params = repository.activity_params(workspace_id, filters, follower_ids)
-    state, position = listing.cursor_params(cursor, sort=SORT, kind="time", order=order)
+    state, position = listing.cursor_params(
+        cursor, sort=SORT, kind=repository.OCCURRED_AT.kind, order=order
+    )
     shape = ActivityShape.of(filters, follower_ids, order=order, cursor=state, paged=True)
     return ActivityQuery(shape=shape, params={**params, **position})
 
 
 def page(*, session: Session, query: ActivityQuery, order: Order, limit: int) -> Page[ActivityItem]:
-    rows = repository.activity_page(session, query.shape, query.params, limit=limit + 1)
+    rows = repository.ACTIVITY.page(session, query.shape, query.params, limit=limit + 1)
     items, next_cursor = listing.page_of_dicts(
         rows, limit=limit, sort=SORT, order=order, items=_ITEMS
     )
@@ -74,4 +70,4 @@ def newest(
 def export(*, engine: Engine, query: ActivityQuery) -> Iterator[ActivityItem]:
     """Every matching row (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, paged=False)
-    return (_item(r) for r in repository.stream_activity(engine, unpaged, query.params))
+    return (_item(r) for r in repository.ACTIVITY.stream(engine, unpaged, query.params))

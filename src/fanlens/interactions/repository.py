@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ARRAY, DateTime, Engine, Row, Select, Text, Uuid, any_, func, select
+from sqlalchemy import ARRAY, DateTime, Select, Text, Uuid, any_, func, select
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
@@ -16,7 +14,7 @@ from fanlens.interactions.models import FollowerInteraction, IngestReject
 from fanlens.kit import listing
 from fanlens.kit.listing import CursorState
 from fanlens.kit.pagination import Order
-from fanlens.kit.sql import DriverStatement, param
+from fanlens.kit.sql import DriverStatement, ShapedStatement, param
 
 # --- read side: the activity log (API) -------------------------------------------------------
 
@@ -56,7 +54,7 @@ def follower_ids_by_username(
 @dataclass(frozen=True)
 class ActivityShape:
     """Which conditions an activity query has. Their values are parameters, so each shape is
-    compiled once (`activity_statement`) and every page of the API reuses it."""
+    compiled once (`ACTIVITY`) and every page of the API reuses it."""
 
     followers: Literal["none", "one", "many"]  # the username's followers, looked up first
     follower_id: bool
@@ -115,23 +113,8 @@ def activity_params(
     return {k: v for k, v in values.items() if v is not None}
 
 
-@lru_cache(maxsize=512)
-def activity_statement(shape: ActivityShape) -> DriverStatement:
-    return DriverStatement(activity_select(shape))
-
-
-def activity_page(
-    session: Session, shape: ActivityShape, params: dict[str, Any], *, limit: int
-) -> list[dict[str, Any]]:
-    """Up to `limit` rows of a page of the activity timeline (a paged shape)."""
-    return activity_statement(shape).rows(session, **params, limit=limit)
-
-
-def stream_activity(
-    engine: Engine, shape: ActivityShape, params: dict[str, Any]
-) -> Iterator[Row[Any]]:
-    """Every row of an unpaged shape (a CSV export)."""
-    return activity_statement(shape).stream(engine, **params)
+# occurred_at is NOT NULL: the (follower_id, occurred_at) index orders the timeline.
+OCCURRED_AT = listing.Sort("time", DateTime(timezone=True), nullable=False)
 
 
 def activity_select(shape: ActivityShape) -> Select[Any]:
@@ -189,15 +172,11 @@ def activity_select(shape: ActivityShape) -> Select[Any]:
     if shape.until:
         stmt = stmt.where(fi.occurred_at < param("until", DateTime(timezone=True)))
     return listing.keyset_statement(
-        stmt,
-        sort_expr=fi.occurred_at,
-        id_expr=fi.id,
-        value_type=DateTime(timezone=True),
-        order=shape.order,
-        nullable=False,  # occurred_at is NOT NULL: the (follower_id, occurred_at) index orders
-        cursor=shape.cursor,
-        paged=shape.paged,
+        stmt, shape, sort_expr=fi.occurred_at, id_expr=fi.id, sort=OCCURRED_AT
     )
+
+
+ACTIVITY = ShapedStatement(activity_select, cache=512)
 
 
 # --- read side: rejected lines (data health) -----------------------------------------------------

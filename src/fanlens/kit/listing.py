@@ -1,16 +1,17 @@
 """Keyset pages of a list query.
 
 A list query is a Select whose rows carry `id` and `sort_value` columns besides the item's own
-fields, compiled once per shape of filters (`kit.sql.DriverStatement`): `cursor_params`,
+fields, compiled once per shape of filters (`kit.sql.ShapedStatement`): `cursor_params`,
 `keyset_statement` and `page_of_dicts` make its pages, with the cursor's position as statement
 parameters. A CSV export streams the unpaged statement of the page's shape
-(`kit.sql.DriverStatement.stream`), so a CSV row equals a JSON item.
+(`kit.sql.ShapedStatement.stream`), so a CSV row equals a JSON item.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy import Integer, Select, SQLColumnExpression, Uuid
@@ -20,6 +21,7 @@ from fanlens.kit.pagination import Order, SortKind
 from fanlens.kit.sql import param
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 # Where a page starts: at the beginning, after a position with a sort value, or after one
@@ -41,30 +43,59 @@ def cursor_params(
     return "value", {**position, "cursor_value": value}
 
 
+@dataclass(frozen=True)
+class Sort:
+    """A column a list sorts on: how a cursor's value of it reads back (`kind`), its SQL type
+    as a statement parameter, and whether it can be NULL (NULLs sort last, a condition of their
+    own; a coalesced sort cannot)."""
+
+    kind: SortKind
+    value_type: Any
+    nullable: bool = True
+
+
+class ListShape(Protocol):
+    """What every list shape says besides its filters: the order, where the page starts and
+    whether it is a page (LIMIT) or every row (a CSV export)."""
+
+    @property
+    def order(self) -> Order: ...
+    @property
+    def cursor(self) -> CursorState: ...
+    @property
+    def paged(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ListQuery(Generic[S]):
+    """A list ready to run: its statement's shape and parameter values."""
+
+    shape: S
+    params: dict[str, Any]
+
+
 def keyset_statement(
     stmt: Select[Any],
+    shape: ListShape,
     *,
     sort_expr: SQLColumnExpression[Any],
     id_expr: SQLColumnExpression[Any],
-    value_type: Any,
-    order: Order,
-    nullable: bool,
-    cursor: CursorState,
-    paged: bool,
+    sort: Sort,
 ) -> Select[Any]:
     """Order the query by (sort, id), start it after the cursor's position (parameters
-    `cursor_value`, `cursor_id`), and page it with a `limit` parameter when `paged` (an export
-    reads every row)."""
+    `cursor_value`, `cursor_id`), and page it with a `limit` parameter when the shape is paged
+    (an export reads every row)."""
     stmt = stmt.add_columns(sort_expr.label("sort_value"))
-    if cursor != "none":
-        value = None if cursor == "null" else param("cursor_value", value_type)
+    order, nullable = shape.order, sort.nullable
+    if shape.cursor != "none":
+        value = None if shape.cursor == "null" else param("cursor_value", sort.value_type)
         stmt = stmt.where(
             pagination.after_position(
                 sort_expr, id_expr, order, value, param("cursor_id", Uuid), nullable=nullable
             )
         )
     stmt = stmt.order_by(*pagination.order_by(sort_expr, id_expr, order, nullable))
-    return stmt.limit(param("limit", Integer)) if paged else stmt
+    return stmt.limit(param("limit", Integer)) if shape.paged else stmt
 
 
 def page_of_dicts(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, cast
+from collections.abc import Callable, Hashable, Iterator
+from functools import lru_cache
+from typing import Any, Generic, TypeVar, cast
 
 import psycopg
 from psycopg.rows import dict_row
@@ -11,6 +12,7 @@ from sqlalchemy import ClauseElement, Engine, Executable, Row, bindparam
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
+S = TypeVar("S", bound=Hashable)
 _DIALECT = psycopg_dialect()
 STREAM_BATCH = 1000
 
@@ -69,3 +71,25 @@ class DriverStatement:
     def stream(self, engine: Engine, **params: Any) -> Iterator[Row[Any]]:
         """Every row, as `stream` reads them (a CSV export)."""
         return stream(engine, cast(Executable, self.stmt.params(params)))
+
+
+class ShapedStatement(Generic[S]):
+    """A list statement built from its shape (a hashable description of which filters it has,
+    its sort and paging; the filters' values are parameters) and compiled once per shape, so
+    every page of a list, and its CSV export, reuses one `DriverStatement`."""
+
+    def __init__(self, build: Callable[[S], ClauseElement], *, cache: int) -> None:
+        def compiled(shape: S) -> DriverStatement:
+            return DriverStatement(build(shape))
+
+        self.compiled = lru_cache(maxsize=cache)(compiled)
+
+    def page(
+        self, session: Session, shape: S, params: dict[str, Any], *, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` rows of a page (a paged shape)."""
+        return self.compiled(shape).rows(session, **params, limit=limit)
+
+    def stream(self, engine: Engine, shape: S, params: dict[str, Any]) -> Iterator[Row[Any]]:
+        """Every row of an unpaged shape (a CSV export)."""
+        return self.compiled(shape).stream(engine, **params)
