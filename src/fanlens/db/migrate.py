@@ -18,6 +18,7 @@ REPLACED_HEAD = "0023"
 BASELINE = "baseline"
 RETIRED_FUNCTIONS = (
     "fanlens_score_follower_list(uuid[])",
+    "fanlens_score_followers_from_lines(uuid[], uuid)",
     "fanlens_daily_counts_inserted()",
     "fanlens_daily_counts_deleted()",
     "fanlens_daily_counts_updated()",

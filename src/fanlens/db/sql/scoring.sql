@@ -282,60 +282,57 @@ LANGUAGE sql STABLE AS $$
           AND t.config_version <> cfg.version)
 $$;
 
--- Tier moves in the two scoring statements below: a follower whose stored score was computed
--- under an older config version and whose tier differs now was moved by the rules (a 'config'
--- row). The behaviour history is replayed (few followers per batch) for any other move, a first
--- score, a follower left without interactions, and a follower whose log changed without a new
--- latest interaction (interactions deleted, or arriving late: their dates may fall between
--- earlier changes) or with one older than their first.
---
 -- Score the given followers (or a whole workspace) under their workspace's current config,
--- from the per-type counts, writing only rows that change. Followers under a recency rule go to
--- fanlens_score_followers_from_lines. Followers left without interactions (their score row
--- deleted, a move to inactive recorded) are found in the same statement, through a FULL JOIN
--- with their old rows. Custom plans, so the NULL filters fold away and each call gets the plan
--- for its own size (1 000 followers: index lookups; a workspace: hash joins); every caller,
--- the interaction triggers included, goes through this one statement.
+-- writing only rows that change. Scores come from the per-type counts, or, where a recency rule
+-- applies, from fanlens_score_lines (the log is read); the one statement below takes its lines
+-- from one of the two, the other branch folding away. Followers left without interactions
+-- (their score row deleted, a move to inactive recorded) are found in the same statement,
+-- through a FULL JOIN with their old rows. Custom plans, so the NULL filters fold away and each
+-- call gets the plan for its own size (1 000 followers: index lookups; a workspace: hash
+-- joins); every caller, the interaction triggers included, goes through this one statement.
+--
+-- Tier moves: a follower whose stored score was computed under an older config version and
+-- whose tier differs now was moved by the rules (a 'config' row). The behaviour history is
+-- replayed (few followers per batch) for any other move, a first score, a follower left without
+-- interactions, and a follower whose log changed without a new latest interaction (interactions
+-- deleted, or arriving late: their dates may fall between earlier changes) or with one older
+-- than their first.
 CREATE OR REPLACE FUNCTION fanlens_score_followers(p_follower_ids uuid[], p_workspace_id uuid)
 RETURNS void
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
+    from_log boolean := fanlens_needs_recency(p_follower_ids, p_workspace_id);
     moved uuid[];
 BEGIN
-    IF fanlens_needs_recency(p_follower_ids, p_workspace_id) THEN
-        WITH gone AS (
-            DELETE FROM follower_engagement_scores s
-            WHERE (p_follower_ids IS NULL OR s.follower_id = ANY (p_follower_ids))
-              AND (p_workspace_id IS NULL OR s.workspace_id = p_workspace_id)
-              AND NOT EXISTS (SELECT 1 FROM follower_interaction_counts c
-                              WHERE c.follower_id = s.follower_id)
-            RETURNING s.follower_id)
-        SELECT array_agg(g.follower_id) INTO moved FROM gone g;
-        IF moved IS NOT NULL THEN
-            PERFORM fanlens_replay_tier_history(moved, NULL);
-        END IF;
-        PERFORM fanlens_score_followers_from_lines(p_follower_ids, p_workspace_id);
-        RETURN;
-    END IF;
-
-    WITH totals AS (
-        SELECT c.follower_id, c.workspace_id,
-               sum(c.interaction_count * coalesce(w.weight, 0)) AS score,
-               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'comment'), 0)::bigint AS comments,
-               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'like'), 0)::bigint AS likes,
-               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'share'), 0)::bigint AS shares,
-               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'save'), 0)::bigint AS saves,
-               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'profile_visit'), 0)::bigint AS visits,
-               coalesce(sum(c.interaction_count) FILTER (WHERE c.interaction_type = 'link_click'), 0)::bigint AS clicks,
-               sum(c.interaction_count)::bigint AS total,
-               min(c.first_interaction_at) AS first_at,
-               max(c.last_interaction_at) AS last_at
+    WITH lines AS (
+        SELECT c.follower_id, c.workspace_id, c.interaction_type, c.interaction_count,
+               c.interaction_count * coalesce(w.weight, 0) AS points,
+               c.first_interaction_at, c.last_interaction_at
         FROM follower_interaction_counts c
         LEFT JOIN fanlens_scoring_weights(p_workspace_id) w
           ON w.workspace_id = c.workspace_id AND w.interaction_type = c.interaction_type
-        WHERE (p_follower_ids IS NULL OR c.follower_id = ANY (p_follower_ids))
+        WHERE NOT from_log
+          AND (p_follower_ids IS NULL OR c.follower_id = ANY (p_follower_ids))
           AND (p_workspace_id IS NULL OR c.workspace_id = p_workspace_id)
-        GROUP BY c.follower_id, c.workspace_id),
+        UNION ALL
+        SELECT l.follower_id, l.workspace_id, l.interaction_type, l.interaction_count, l.points,
+               l.first_interaction_at, l.last_interaction_at
+        FROM fanlens_score_lines(p_follower_ids, p_workspace_id) l
+        WHERE from_log),
+    totals AS (
+        SELECT l.follower_id, l.workspace_id,
+               sum(l.points) AS score,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'comment'), 0)::bigint AS comments,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'like'), 0)::bigint AS likes,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'share'), 0)::bigint AS shares,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'save'), 0)::bigint AS saves,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'profile_visit'), 0)::bigint AS visits,
+               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'link_click'), 0)::bigint AS clicks,
+               sum(l.interaction_count)::bigint AS total,
+               min(l.first_interaction_at) AS first_at,
+               max(l.last_interaction_at) AS last_at
+        FROM lines l
+        GROUP BY l.follower_id, l.workspace_id),
     scored AS (
         SELECT t.*, cfg.version AS config_version,
                fanlens_tier_for(t.score, cfg.super_fan_threshold, cfg.active_threshold,
@@ -398,103 +395,6 @@ BEGIN
             last_interaction_at = EXCLUDED.last_interaction_at,
             config_version = EXCLUDED.config_version,
             computed_at = EXCLUDED.computed_at),
-    by_rules AS (
-        INSERT INTO follower_tier_changes (
-            workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at,
-            kind)
-        SELECT c.workspace_id, c.follower_id, c.old_tier, c.tier, c.score, c.config_version,
-               cfg.created_at, 'config'
-        FROM changed c JOIN current_scoring_configs cfg ON cfg.workspace_id = c.workspace_id
-        WHERE c.rules_moved)
-    SELECT array_agg(c.follower_id) INTO moved
-    FROM changed c
-    WHERE NOT c.rules_moved
-      AND (c.new_id IS NULL
-           OR c.old_tier IS DISTINCT FROM c.tier
-           OR c.first_at < c.old_first_at
-           OR (c.config_version = c.old_version AND c.last_at <= c.old_last_at));
-    IF moved IS NOT NULL THEN
-        PERFORM fanlens_replay_tier_history(moved, NULL);
-    END IF;
-END
-$$;
-
--- Scoring under a recency rule: the per-type lines of fanlens_score_lines, read from the log.
-CREATE OR REPLACE FUNCTION fanlens_score_followers_from_lines(p_follower_ids uuid[], p_workspace_id uuid)
-RETURNS void
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
-DECLARE
-    moved uuid[];
-BEGIN
-    -- The thresholds ride along in the grouping rather than a second join to the configs: that
-    -- join made the planner expect a handful of rows and compare every score with every score.
-    WITH totals AS (
-        SELECT l.follower_id, l.workspace_id, l.config_version,
-               l.super_fan_threshold, l.active_threshold, l.lurker_threshold,
-               sum(l.points) AS score,
-               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'comment'), 0)::bigint AS comments,
-               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'like'), 0)::bigint AS likes,
-               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'share'), 0)::bigint AS shares,
-               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'save'), 0)::bigint AS saves,
-               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'profile_visit'), 0)::bigint AS visits,
-               coalesce(sum(l.interaction_count) FILTER (WHERE l.interaction_type = 'link_click'), 0)::bigint AS clicks,
-               sum(l.interaction_count)::bigint AS total,
-               min(l.first_interaction_at) AS first_at,
-               max(l.last_interaction_at) AS last_at
-        FROM fanlens_score_lines(p_follower_ids, p_workspace_id) l
-        GROUP BY l.follower_id, l.workspace_id, l.config_version,
-                 l.super_fan_threshold, l.active_threshold, l.lurker_threshold),
-    scored AS (
-        SELECT t.*, fanlens_tier_for(t.score, t.super_fan_threshold, t.active_threshold,
-                                     t.lurker_threshold) AS tier
-        FROM totals t),
-    changed AS (
-        -- Compare before writing: a nightly rescore of an unchanged workspace writes nothing.
-        SELECT n.*, o.engagement_tier AS old_tier, o.first_interaction_at AS old_first_at,
-               o.last_interaction_at AS old_last_at, o.config_version AS old_version,
-               n.follower_id AS new_id,
-               (o.follower_id IS NOT NULL AND o.config_version <> n.config_version
-                AND o.engagement_tier <> n.tier) AS rules_moved
-        FROM scored n
-        LEFT JOIN follower_engagement_scores o ON o.follower_id = n.follower_id
-        WHERE o.follower_id IS NULL
-           OR (o.engagement_score, o.engagement_tier, o.config_version, o.interaction_count,
-               o.comment_count, o.like_count, o.share_count, o.save_count,
-               o.profile_visit_count, o.link_click_count,
-               o.first_interaction_at, o.last_interaction_at)
-              IS DISTINCT FROM
-              (n.score, n.tier, n.config_version, n.total, n.comments, n.likes, n.shares,
-               n.saves, n.visits, n.clicks, n.first_at, n.last_at)),
-    written AS (
-        INSERT INTO follower_engagement_scores AS s (
-            follower_id, workspace_id, engagement_score, engagement_tier,
-            comment_count, like_count, share_count, save_count, profile_visit_count,
-            link_click_count, other_count, interaction_count,
-            first_interaction_at, last_interaction_at, config_version, computed_at)
-        SELECT c.follower_id, c.workspace_id, c.score, c.tier,
-               c.comments, c.likes, c.shares, c.saves, c.visits, c.clicks,
-               c.total - (c.comments + c.likes + c.shares + c.saves + c.visits + c.clicks),
-               c.total, c.first_at, c.last_at, c.config_version, now()
-        FROM changed c
-        ORDER BY c.follower_id  -- a fixed lock order for concurrent batches
-        ON CONFLICT (follower_id) DO UPDATE SET
-            engagement_score = EXCLUDED.engagement_score,
-            engagement_tier = EXCLUDED.engagement_tier,
-            comment_count = EXCLUDED.comment_count,
-            like_count = EXCLUDED.like_count,
-            share_count = EXCLUDED.share_count,
-            save_count = EXCLUDED.save_count,
-            profile_visit_count = EXCLUDED.profile_visit_count,
-            link_click_count = EXCLUDED.link_click_count,
-            other_count = EXCLUDED.other_count,
-            interaction_count = EXCLUDED.interaction_count,
-            first_interaction_at = EXCLUDED.first_interaction_at,
-            last_interaction_at = EXCLUDED.last_interaction_at,
-            config_version = EXCLUDED.config_version,
-            computed_at = EXCLUDED.computed_at
-        RETURNING s.follower_id),
-    -- Every changed row is written (the upsert has no WHERE), so history reads `changed`
-    -- directly; `written` still runs, as data-modifying CTEs always do.
     by_rules AS (
         INSERT INTO follower_tier_changes (
             workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at,
