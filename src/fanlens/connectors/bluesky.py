@@ -16,37 +16,14 @@ from typing import Any
 import httpx
 
 from fanlens.config import settings
-from fanlens.connectors.base import (
-    AccountConfig,
-    Connector,
-    ConnectorError,
-    Page,
-    Profile,
-    Record,
-    Reject,
-    State,
-    Stream,
-    checked_time,
-    convert,
-    follower,
-    interaction,
-    require_text,
-    user,
-)
-from fanlens.connectors.paging import (
-    Position,
-    cursor_pass,
-    engagement_pass,
-    head_pass,
-    remember_posts,
-)
+from fanlens.connectors import base, paging
 from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
 from fanlens.kit.timeutil import parse_rfc3339
 
 PLATFORM = "bluesky"
-POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
-FOLLOWERS = Stream("followers", ("external_user_id",), None)
-ENGAGEMENT = Stream("engagement", ("external_post_id", "interaction_type"), None)
+POSTS = base.Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
+FOLLOWERS = base.Stream("followers", ("external_user_id",), None)
+ENGAGEMENT = base.Stream("engagement", ("external_post_id", "interaction_type"), None)
 PAGE = 100
 PROFILES_PER_CALL = 25
 REAUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthMissing", "AuthenticationRequired"}
@@ -56,17 +33,17 @@ POST_COLLECTION = "app.bsky.feed.post"
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, as record keys use
 
 
-class BlueskyConnector(Connector):
+class BlueskyConnector(base.Connector):
     platform = PLATFORM
     streams = (POSTS, FOLLOWERS, ENGAGEMENT)
     profiles_per_call = PROFILES_PER_CALL
 
-    def __init__(self, account: AccountConfig, http: HttpClient) -> None:
+    def __init__(self, account: base.AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
         self.did = account.external_id if account.external_id.startswith("did:") else None
 
     @classmethod
-    def from_account(cls, account: AccountConfig, options: HttpOptions) -> BlueskyConnector:
+    def from_account(cls, account: base.AccountConfig, options: HttpOptions) -> BlueskyConnector:
         headers = {}
         if account.credentials.get("access_token"):
             headers["Authorization"] = f"Bearer {account.credentials['access_token']}"
@@ -80,27 +57,27 @@ class BlueskyConnector(Connector):
 
     def resolve(self) -> str | None:
         profile = self._get("app.bsky.actor.getProfile", {"actor": self.did or self.account.handle})
-        self.did = require_text(profile.get("did"), "did")
+        self.did = base.require_text(profile.get("did"), "did")
         return profile.get("displayName") or profile.get("handle")
 
     def read(
-        self, stream: Stream, state: State, *, full: bool, posts: dict[str, Any]
-    ) -> Iterator[Page]:
+        self, stream: base.Stream, state: base.State, *, full: bool, posts: dict[str, Any]
+    ) -> Iterator[base.Page]:
         if stream is POSTS:
-            yield from cursor_pass(
+            yield from paging.cursor_pass(
                 POSTS,
                 state,
                 full=full,
                 fetch=self._feed_page,
-                position=Position(key=_created, value=_created_text, load=parse_rfc3339),
+                position=paging.Position(key=_created, value=_created_text, load=parse_rfc3339),
                 to_records=lambda item: [_post_record(item["post"])],
                 stop_before=POSTS.since(state, full=full),
-                on_page=remember_posts(
+                on_page=paging.remember_posts(
                     lambda i: _post_sig(i["post"]), lambda i: i["post"]["uri"], _created_text
                 ),
             )
         elif stream is FOLLOWERS:
-            yield from head_pass(
+            yield from paging.head_pass(
                 FOLLOWERS,
                 state,
                 full=full,
@@ -109,7 +86,7 @@ class BlueskyConnector(Connector):
                 to_records=self._follower_records,
             )
         elif stream is ENGAGEMENT:
-            yield from engagement_pass(
+            yield from paging.engagement_pass(
                 ENGAGEMENT, state, posts, full=full, read_post=self._engagement
             )
 
@@ -146,30 +123,34 @@ class BlueskyConnector(Connector):
             if isinstance(p, dict) and counts.get(str(p.get("did"))) is not None:
                 p["followersCount"] = counts[p["did"]]
 
-    def fetch_profiles(self, external_user_ids: list[str]) -> list[Profile]:
+    def fetch_profiles(self, external_user_ids: list[str]) -> list[base.Profile]:
         """app.bsky.actor.getProfiles: full profiles (follower counts, bio) of up to 25 DIDs."""
         body = self._get("app.bsky.actor.getProfiles", {"actors": external_user_ids})
         return [_profile(p) for p in body.get("profiles") or [] if isinstance(p, dict)]
 
-    def _follower_records(self, profile: dict[str, Any]) -> list[Record]:
+    def _follower_records(self, profile: dict[str, Any]) -> list[base.Record]:
         who = _user(profile)
-        return [follower(PLATFORM, who), interaction(PLATFORM, "follow", who)]
+        return [base.follower(PLATFORM, who), base.interaction(PLATFORM, "follow", who)]
 
     # -- engagement -----------------------------------------------------------------------
 
-    def _engagement(self, uri: str, _info: dict[str, Any]) -> tuple[list[Record], list[Reject]]:
-        records: list[Record] = []
-        rejects: list[Reject] = []
+    def _engagement(
+        self, uri: str, _info: dict[str, Any]
+    ) -> tuple[list[base.Record], list[base.Reject]]:
+        records: list[base.Record] = []
+        rejects: list[base.Reject] = []
         for items, to_records in (
             (self._replies(uri), self._reply_records),
             (self._list("app.bsky.feed.getLikes", uri, "likes"), lambda like: [_like(uri, like)]),
             (
                 self._list("app.bsky.feed.getRepostedBy", uri, "repostedBy"),
-                lambda actor: [interaction(PLATFORM, "repost", _user(actor), external_post_id=uri)],
+                lambda actor: [
+                    base.interaction(PLATFORM, "repost", _user(actor), external_post_id=uri)
+                ],
             ),
             (self._list("app.bsky.feed.getQuotes", uri, "posts"), lambda q: [_quote(uri, q)]),
         ):
-            recs, rejs = convert(ENGAGEMENT, items, to_records)
+            recs, rejs = base.convert(ENGAGEMENT, items, to_records)
             records.extend(recs)
             rejects.extend(rejs)
         return records, rejects
@@ -180,7 +161,7 @@ class BlueskyConnector(Connector):
             body = self._get(
                 "app.bsky.feed.getPostThread", {"uri": uri, "depth": 1000, "parentHeight": 0}
             )
-        except ConnectorError as exc:
+        except base.ConnectorError as exc:
             if exc.reason == "NotFound":  # the post was deleted since the posts stream saw it
                 return []
             raise
@@ -196,7 +177,7 @@ class BlueskyConnector(Connector):
                     found.append({"root": uri, "node": child})  # malformed: rejected later
         return found
 
-    def _reply_records(self, item: dict[str, Any]) -> list[Record]:
+    def _reply_records(self, item: dict[str, Any]) -> list[base.Record]:
         post = item["node"]["post"]
         record = post["record"]
         who = _user(post["author"])
@@ -208,12 +189,12 @@ class BlueskyConnector(Connector):
         if self._mentions_creator(record):
             kind = "mention"
         return [
-            interaction(
+            base.interaction(
                 PLATFORM,
                 kind,
                 who,
                 external_post_id=root,
-                external_id=require_text(post["uri"], "uri"),
+                external_id=base.require_text(post["uri"], "uri"),
                 text=record.get("text"),
                 parent_external_id=parent if parent not in (None, root) else None,
                 occurred_at=record["createdAt"],
@@ -266,7 +247,7 @@ class BlueskyConnector(Connector):
             try:
                 response = pds.write_once("/com.atproto.repo.createRecord", json=body, headers=auth)
             except httpx.TransportError as exc:
-                raise ConnectorError.transient(f"Bluesky: {exc!r}", "unavailable") from exc
+                raise base.ConnectorError.transient(f"Bluesky: {exc!r}", "unavailable") from exc
             if response.is_success:
                 return str(response.json()["uri"])
             failure = bluesky_error(response)
@@ -279,14 +260,14 @@ class BlueskyConnector(Connector):
         """(parent, root) strong refs: the fan's post and the top of its thread."""
         try:
             thread = self._get("app.bsky.feed.getPostThread", {"uri": uri, "depth": 0})
-        except ConnectorError as exc:
+        except base.ConnectorError as exc:
             if exc.reason == "NotFound":  # deleted: retrying will not bring it back
-                raise ConnectorError(exc.message, permanent=True, reason="NotFound") from exc
+                raise base.ConnectorError(exc.message, permanent=True, reason="NotFound") from exc
             raise
         post = (thread.get("thread") or {}).get("post") or {}
         parent = {
-            "uri": require_text(post.get("uri"), "uri"),
-            "cid": require_text(post.get("cid"), "cid"),
+            "uri": base.require_text(post.get("uri"), "uri"),
+            "cid": base.require_text(post.get("cid"), "cid"),
         }
         root = ((post.get("record") or {}).get("reply") or {}).get("root")
         if isinstance(root, dict) and root.get("uri") and root.get("cid"):
@@ -298,20 +279,22 @@ class BlueskyConnector(Connector):
         """A logged-in client of the account's PDS (createSession with the app password)."""
         password = self.account.credentials.get("app_password")
         if not password:
-            raise ConnectorError.needs_reauth(
+            raise base.ConnectorError.needs_reauth(
                 "Bluesky replies need an app password: "
                 "`fanlens account add bluesky --handle H --app-password P`",
                 "no_app_password",
             )
-        base = settings.bluesky_pds_url.rstrip("/") + "/xrpc"
-        with HttpClient(base_url=base, budget=self.http.budget, options=self.http.options) as pds:
+        pds_url = settings.bluesky_pds_url.rstrip("/") + "/xrpc"
+        with HttpClient(
+            base_url=pds_url, budget=self.http.budget, options=self.http.options
+        ) as pds:
             try:
                 response = pds.post(
                     "/com.atproto.server.createSession",
                     json={"identifier": self.did or self.account.handle, "password": password},
                 )
             except RetriesExhausted as exc:
-                raise ConnectorError.transient(f"Bluesky: {exc}", "unavailable") from exc
+                raise base.ConnectorError.transient(f"Bluesky: {exc}", "unavailable") from exc
             if not response.is_success:
                 failure = bluesky_error(response)
                 failure.message = f"Bluesky login with the app password failed: {failure.message}"
@@ -325,35 +308,37 @@ class BlueskyConnector(Connector):
         try:
             response = self.http.get(f"/{nsid}", params=params)
         except RetriesExhausted as exc:
-            raise ConnectorError.transient(f"Bluesky: {exc}", "unavailable") from exc
+            raise base.ConnectorError.transient(f"Bluesky: {exc}", "unavailable") from exc
         if response.is_success:
             try:
                 body = response.json()
             except ValueError as exc:
-                raise ConnectorError.transient(
+                raise base.ConnectorError.transient(
                     "Bluesky answered with invalid JSON", "bad_json"
                 ) from exc
             if isinstance(body, dict):
                 return body
-            raise ConnectorError.transient("Bluesky answered with an unexpected body", "bad_json")
+            raise base.ConnectorError.transient(
+                "Bluesky answered with an unexpected body", "bad_json"
+            )
         raise bluesky_error(response, actor_call=nsid.startswith("app.bsky.actor"))
 
 
-def bluesky_error(response: httpx.Response, *, actor_call: bool = False) -> ConnectorError:
+def bluesky_error(response: httpx.Response, *, actor_call: bool = False) -> base.ConnectorError:
     """Classify an XRPC error body ({"error": Name, "message": text})."""
     try:
         body = response.json()
         name, message = str(body["error"]), str(body.get("message") or "")
     except (ValueError, KeyError, TypeError):
-        return ConnectorError.transient(f"Bluesky HTTP {response.status_code}", "http_error")
+        return base.ConnectorError.transient(f"Bluesky HTTP {response.status_code}", "http_error")
     text = f"Bluesky: {name}" + (f" ({message})" if message else "")
     if name in REAUTH_ERRORS or response.status_code == 401:
-        return ConnectorError.needs_reauth(f"{text}; reconnect the account", name)
+        return base.ConnectorError.needs_reauth(f"{text}; reconnect the account", name)
     if name in GONE_ERRORS or (
         actor_call and name == "InvalidRequest" and message in GONE_MESSAGES_OF_INVALID_REQUEST
     ):
-        return ConnectorError.gone(text, name)
-    return ConnectorError.transient(text, name)
+        return base.ConnectorError.gone(text, name)
+    return base.ConnectorError.transient(text, name)
 
 
 def record_key(idempotency_key: str) -> str:
@@ -377,9 +362,9 @@ def _with_cursor(params: dict[str, Any], cursor: str | None) -> dict[str, Any]:
     return {**params, "cursor": cursor} if cursor else params
 
 
-def _user(profile: dict[str, Any]) -> Record:
+def _user(profile: dict[str, Any]) -> base.Record:
     handle = profile.get("handle")
-    return user(
+    return base.user(
         external_user_id=profile["did"],
         username=handle,
         display_name=profile.get("displayName"),
@@ -390,14 +375,14 @@ def _user(profile: dict[str, Any]) -> Record:
     )
 
 
-def _profile(profile: dict[str, Any]) -> Profile:
+def _profile(profile: dict[str, Any]) -> base.Profile:
     count = profile.get("followersCount")
     # Newer AppViews say whether a trusted verifier vouched for the account.
     verification = profile.get("verification")
     verified = (
         verification.get("verifiedStatus") == "valid" if isinstance(verification, dict) else None
     )
-    return Profile(
+    return base.Profile(
         external_user_id=str(profile["did"]),
         username=profile.get("handle"),
         display_name=profile.get("displayName"),
@@ -408,26 +393,26 @@ def _profile(profile: dict[str, Any]) -> Profile:
     )
 
 
-def _like(uri: str, like: dict[str, Any]) -> Record:
-    return interaction(
+def _like(uri: str, like: dict[str, Any]) -> base.Record:
+    return base.interaction(
         PLATFORM, "like", _user(like["actor"]), external_post_id=uri, occurred_at=like["createdAt"]
     )
 
 
-def _quote(uri: str, post: dict[str, Any]) -> Record:
-    return interaction(
+def _quote(uri: str, post: dict[str, Any]) -> base.Record:
+    return base.interaction(
         PLATFORM,
         "quote",
         _user(post["author"]),
         external_post_id=uri,
-        external_id=require_text(post["uri"], "uri"),
+        external_id=base.require_text(post["uri"], "uri"),
         text=post["record"].get("text"),
         occurred_at=post["record"]["createdAt"],
     )
 
 
 def _created_text(item: dict[str, Any]) -> str:
-    return checked_time(item["post"]["record"]["createdAt"])
+    return base.checked_time(item["post"]["record"]["createdAt"])
 
 
 def _created(item: dict[str, Any]) -> Any:
@@ -440,8 +425,8 @@ def _post_sig(post: dict[str, Any]) -> str:
     )
 
 
-def _post_record(post: dict[str, Any]) -> Record:
-    uri = require_text(post["uri"], "uri")
+def _post_record(post: dict[str, Any]) -> base.Record:
+    uri = base.require_text(post["uri"], "uri")
     rkey = uri.rsplit("/", 1)[-1]
     handle = (post.get("author") or {}).get("handle")
     return {
@@ -450,7 +435,7 @@ def _post_record(post: dict[str, Any]) -> Record:
         "external_post_id": uri,
         "url": f"https://bsky.app/profile/{handle}/post/{rkey}" if handle else None,
         "caption": post["record"].get("text"),
-        "posted_at": checked_time(post["record"]["createdAt"]),
+        "posted_at": base.checked_time(post["record"]["createdAt"]),
         "metrics": {
             "likes": int(post.get("likeCount") or 0),
             "comments": int(post.get("replyCount") or 0),

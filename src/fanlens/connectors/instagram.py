@@ -22,29 +22,14 @@ from typing import Any
 import httpx
 
 from fanlens.config import settings
-from fanlens.connectors.base import (
-    AccountConfig,
-    Connector,
-    ConnectorError,
-    Page,
-    Record,
-    RetiredMetric,
-    State,
-    Stream,
-    checked_time,
-    convert,
-    interaction,
-    require_text,
-    user,
-)
-from fanlens.connectors.paging import Position, cursor_pass, engagement_pass, remember_posts
+from fanlens.connectors import base, paging
 from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
 from fanlens.kit.timeutil import parse_rfc3339, to_rfc3339, utcnow
 
 PLATFORM = "instagram"
 API_VERSION = "v22.0"
-POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
-COMMENTS = Stream("comments", ("external_id",), None)
+POSTS = base.Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
+COMMENTS = base.Stream("comments", ("external_id",), None)
 MEDIA_FIELDS = (
     "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count"
 )
@@ -67,18 +52,18 @@ REFRESH_WHEN_LEFT = timedelta(days=50)  # long-lived tokens last 60 days from th
 TOKEN_LIFETIME = timedelta(days=60)
 
 
-class InstagramConnector(Connector):
+class InstagramConnector(base.Connector):
     platform = PLATFORM
     streams = (POSTS, COMMENTS)
 
-    def __init__(self, account: AccountConfig, http: HttpClient) -> None:
+    def __init__(self, account: base.AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
         self.credentials = dict(account.credentials)
         self.unsupported: set[tuple[str, str]] = set()  # (metric, product type) this sync
-        self.retired: list[RetiredMetric] = []  # not yet handed to a page
+        self.retired: list[base.RetiredMetric] = []  # not yet handed to a page
 
     @classmethod
-    def from_account(cls, account: AccountConfig, options: HttpOptions) -> InstagramConnector:
+    def from_account(cls, account: base.AccountConfig, options: HttpOptions) -> InstagramConnector:
         http = HttpClient(
             base_url=settings.instagram_base_url,
             budget=budget_for(PLATFORM, account.external_id),
@@ -90,27 +75,27 @@ class InstagramConnector(Connector):
         self._refresh_token_if_due()
         try:
             body = self._get(self.account.external_id, {"fields": "id,username,name"})
-        except ConnectorError as exc:
+        except base.ConnectorError as exc:
             if exc.reason == "not_found":
-                raise ConnectorError.gone(
+                raise base.ConnectorError.gone(
                     f"Instagram account {self.account.external_id} no longer exists", "not_found"
                 ) from exc
             raise
         return str(body.get("name") or body.get("username") or self.account.handle)
 
     def read(
-        self, stream: Stream, state: State, *, full: bool, posts: dict[str, Any]
-    ) -> Iterator[Page]:
+        self, stream: base.Stream, state: base.State, *, full: bool, posts: dict[str, Any]
+    ) -> Iterator[base.Page]:
         if stream is POSTS:
-            pages = cursor_pass(
+            pages = paging.cursor_pass(
                 POSTS,
                 state,
                 full=full,
                 fetch=self._media_page,
-                position=Position(key=_posted, value=_posted_text, load=parse_rfc3339),
+                position=paging.Position(key=_posted, value=_posted_text, load=parse_rfc3339),
                 to_records=lambda m: [self._post_record(m)],
                 stop_before=POSTS.since(state, full=full),
-                on_page=remember_posts(
+                on_page=paging.remember_posts(
                     lambda m: str(m.get("comments_count", "?")), lambda m: m["id"], _posted_text
                 ),
             )
@@ -118,7 +103,7 @@ class InstagramConnector(Connector):
                 page.retired_metrics, self.retired = self.retired, []
                 yield page
         elif stream is COMMENTS:
-            yield from engagement_pass(
+            yield from paging.engagement_pass(
                 COMMENTS, state, posts, full=full, read_post=self._media_comments
             )
 
@@ -128,8 +113,8 @@ class InstagramConnector(Connector):
         params = {"fields": MEDIA_FIELDS, "limit": PAGE, **({"after": after} if after else {})}
         return self._collection(f"{self.account.external_id}/media", params)
 
-    def _post_record(self, media: dict[str, Any]) -> Record:
-        media_id = require_text(media["id"], "id")
+    def _post_record(self, media: dict[str, Any]) -> base.Record:
+        media_id = base.require_text(media["id"], "id")
         metrics = {
             name: int(media[key])
             for name, key in (("likes", "like_count"), ("comments", "comments_count"))
@@ -154,14 +139,14 @@ class InstagramConnector(Connector):
                 continue
             try:
                 body = self._get(f"{media_id}/insights", {"metric": metric, "period": "lifetime"})
-            except ConnectorError as exc:
+            except base.ConnectorError as exc:
                 if exc.reason == "not_found":  # deleted since it was listed
                     return values
                 if exc.reason != "invalid_parameter":
                     raise
                 # We asked for this one metric only, so the refusal is about it.
                 self.unsupported.add((metric, product))
-                self.retired.append(RetiredMetric(metric, product, exc.message))
+                self.retired.append(base.RetiredMetric(metric, product, exc.message))
                 continue
             value = _metric_value(body, metric)
             if value is not None:  # no data yet: the platform answers an empty list
@@ -172,22 +157,22 @@ class InstagramConnector(Connector):
 
     def _media_comments(
         self, media_id: str, _info: dict[str, Any]
-    ) -> tuple[list[Record], list[Any]]:
-        records: list[Record] = []
+    ) -> tuple[list[base.Record], list[Any]]:
+        records: list[base.Record] = []
         rejects: list[Any] = []
         try:
             for comments in self._pages(f"{media_id}/comments"):
-                recs, rejs = convert(COMMENTS, comments, lambda c: self._thread(c, media_id))
+                recs, rejs = base.convert(COMMENTS, comments, lambda c: self._thread(c, media_id))
                 records.extend(recs)
                 rejects.extend(rejs)
-        except ConnectorError as exc:
+        except base.ConnectorError as exc:
             if exc.reason != "not_found":  # a media deleted since it was listed is skipped
                 raise
         return records, rejects
 
-    def _thread(self, comment: dict[str, Any], media_id: str) -> list[Record]:
+    def _thread(self, comment: dict[str, Any], media_id: str) -> list[base.Record]:
         records = [self._comment(comment, media_id, "comment")]
-        comment_id = require_text(comment["id"], "id")
+        comment_id = base.require_text(comment["id"], "id")
         nested = comment.get("replies") or {}
         replies = list(nested.get("data") or [])
         paging = nested.get("paging") or {}
@@ -200,19 +185,19 @@ class InstagramConnector(Connector):
 
     def _comment(
         self, comment: dict[str, Any], media_id: str, kind: str, parent: str | None = None
-    ) -> Record:
+    ) -> base.Record:
         author = comment.get("from") or {}
         username = comment.get("username") or author.get("username")
         # `from` is missing for some users: the username is then the only identity there is.
-        user_id = require_text(author.get("id") or username, "from.id")
+        user_id = base.require_text(author.get("id") or username, "from.id")
         if user_id == self.account.external_id:
             return {}  # the creator's own comments are not fan activity
-        return interaction(
+        return base.interaction(
             PLATFORM,
             kind,
-            user(external_user_id=user_id, username=username),
+            base.user(external_user_id=user_id, username=username),
             external_post_id=media_id,
-            external_id=require_text(comment["id"], "id"),
+            external_id=base.require_text(comment["id"], "id"),
             text=comment.get("text"),
             parent_external_id=(comment.get("parent_id") or parent) if kind == "reply" else None,
             occurred_at=graph_time(comment["timestamp"]),
@@ -244,13 +229,13 @@ class InstagramConnector(Connector):
             body = self._get(
                 "refresh_access_token", {"grant_type": "ig_refresh_token"}, versioned=False
             )
-        except ConnectorError as exc:
+        except base.ConnectorError as exc:
             if exc.account_status:
                 raise
             return  # e.g. a token under a day old: keep using it, refresh next time
         lifetime = timedelta(seconds=int(body.get("expires_in") or TOKEN_LIFETIME.total_seconds()))
         self.credentials |= {
-            "access_token": require_text(body.get("access_token"), "access_token"),
+            "access_token": base.require_text(body.get("access_token"), "access_token"),
             "expires_at": to_rfc3339(utcnow() + lifetime),
         }
         self.save_credentials(self.credentials)
@@ -273,7 +258,7 @@ class InstagramConnector(Connector):
             try:
                 response = self.http.get(url, params=params, headers=headers)
             except RetriesExhausted as exc:
-                raise ConnectorError.transient(f"Instagram: {exc}", "unavailable") from exc
+                raise base.ConnectorError.transient(f"Instagram: {exc}", "unavailable") from exc
             if response.is_success:
                 self._pace(response)
                 return _json(response)
@@ -281,7 +266,7 @@ class InstagramConnector(Connector):
             if error.reason != "throttled":
                 raise error
             self._wait(response, attempt)
-        raise ConnectorError.transient("Instagram: still throttled after waiting", "throttled")
+        raise base.ConnectorError.transient("Instagram: still throttled after waiting", "throttled")
 
     def _pace(self, response: httpx.Response) -> None:
         """At 100 % of a usage budget, stop calling until access is regained."""
@@ -325,37 +310,41 @@ def _int(value: Any) -> int:
         return 0
 
 
-def graph_error(response: httpx.Response) -> ConnectorError:
+def graph_error(response: httpx.Response) -> base.ConnectorError:
     """Classify a Graph API error body ({"error": {"code", "error_subcode", ...}})."""
     try:
         error = response.json()["error"]
         code = int(error.get("code"))
     except (ValueError, KeyError, TypeError):
-        return ConnectorError.transient(f"Instagram HTTP {response.status_code}", "http_error")
+        return base.ConnectorError.transient(f"Instagram HTTP {response.status_code}", "http_error")
     subcode = error.get("error_subcode")
     message = f"Instagram: {error.get('message') or response.status_code}"
     if code == 190 or code == 102:
-        return ConnectorError.needs_reauth(f"{message} (reconnect the account)", f"oauth_{code}")
+        return base.ConnectorError.needs_reauth(
+            f"{message} (reconnect the account)", f"oauth_{code}"
+        )
     if code == 10 or 200 <= code <= 299:
-        return ConnectorError.needs_reauth(f"{message} (reconnect the account)", "permission")
+        return base.ConnectorError.needs_reauth(f"{message} (reconnect the account)", "permission")
     if code in THROTTLED:
-        return ConnectorError.transient(message, "throttled")
+        return base.ConnectorError.transient(message, "throttled")
     if code == 100 and subcode == 33:
-        return ConnectorError(message, permanent=True, reason="not_found")
+        return base.ConnectorError(message, permanent=True, reason="not_found")
     if code == 100:
-        return ConnectorError(message, permanent=True, reason="invalid_parameter")
+        return base.ConnectorError(message, permanent=True, reason="invalid_parameter")
     if code in TRANSIENT or error.get("is_transient") or response.status_code >= 500:
-        return ConnectorError.transient(message, f"graph_{code}")
-    return ConnectorError(message, permanent=True, reason=f"graph_{code}")
+        return base.ConnectorError.transient(message, f"graph_{code}")
+    return base.ConnectorError(message, permanent=True, reason=f"graph_{code}")
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise ConnectorError.transient("upstream answered with invalid JSON", "bad_json") from exc
+        raise base.ConnectorError.transient(
+            "upstream answered with invalid JSON", "bad_json"
+        ) from exc
     if not isinstance(body, dict):
-        raise ConnectorError.transient("upstream answered with an unexpected body", "bad_json")
+        raise base.ConnectorError.transient("upstream answered with an unexpected body", "bad_json")
     return body
 
 
@@ -375,7 +364,7 @@ _OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 
 def graph_time(value: Any) -> str:
     """Graph times carry a `+0000` offset; RFC 3339 wants `+00:00`."""
-    return checked_time(_OFFSET.sub(r"\1:\2", require_text(value, "timestamp")))
+    return base.checked_time(_OFFSET.sub(r"\1:\2", base.require_text(value, "timestamp")))
 
 
 def _posted_text(media: dict[str, Any]) -> str:

@@ -15,38 +15,15 @@ from typing import Any
 
 import httpx
 
-from fanlens.connectors.base import (
-    AccountConfig,
-    Connector,
-    ConnectorError,
-    Page,
-    Profile,
-    Record,
-    Reject,
-    State,
-    Stream,
-    checked_time,
-    convert,
-    follower,
-    interaction,
-    require_text,
-    user,
-)
-from fanlens.connectors.paging import (
-    Position,
-    cursor_pass,
-    engagement_pass,
-    head_pass,
-    remember_posts,
-)
+from fanlens.connectors import base, paging
 from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
 from fanlens.kit.timeutil import parse_rfc3339
 
 PLATFORM = "mastodon"
-POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
-FOLLOWERS = Stream("followers", ("external_user_id",), None)
-ENGAGEMENT = Stream("engagement", ("external_post_id", "interaction_type"), None)
-NOTIFICATIONS = Stream("notifications", ("id",), "id", None)
+POSTS = base.Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
+FOLLOWERS = base.Stream("followers", ("external_user_id",), None)
+ENGAGEMENT = base.Stream("engagement", ("external_post_id", "interaction_type"), None)
+NOTIFICATIONS = base.Stream("notifications", ("id",), "id", None)
 NOTIFICATION_TYPES = {
     "favourite": "like",
     "reblog": "repost",
@@ -64,18 +41,18 @@ NOT_A_PROFILE_LINK = {"mention", "hashtag"}
 NO_PROFILE = {"not_found", "gone"}
 
 
-class MastodonConnector(Connector):
+class MastodonConnector(base.Connector):
     platform = PLATFORM
     streams = (POSTS, FOLLOWERS, ENGAGEMENT, NOTIFICATIONS)
     profiles_per_call = 1  # GET /api/v1/accounts/:id, one account a call
 
-    def __init__(self, account: AccountConfig, http: HttpClient) -> None:
+    def __init__(self, account: base.AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
         self.account_id: str | None = None
         self.has_token = bool(account.credentials.get("access_token"))
 
     @classmethod
-    def from_account(cls, account: AccountConfig, options: HttpOptions) -> MastodonConnector:
+    def from_account(cls, account: base.AccountConfig, options: HttpOptions) -> MastodonConnector:
         instance = str(account.settings["instance_url"]).rstrip("/")
         token = account.credentials.get("access_token")
         http = HttpClient(
@@ -89,24 +66,24 @@ class MastodonConnector(Connector):
     def resolve(self) -> str | None:
         try:
             body, _ = self._get("accounts/lookup", {"acct": self.account.handle})
-        except ConnectorError as exc:
+        except base.ConnectorError as exc:
             if exc.reason == "not_found":
-                raise ConnectorError.gone(
+                raise base.ConnectorError.gone(
                     f"Mastodon account {self.account.handle} no longer exists", "not_found"
                 ) from exc
             raise
         if body.get("suspended"):
-            raise ConnectorError.gone(
+            raise base.ConnectorError.gone(
                 f"Mastodon account {self.account.handle} is suspended", "suspended"
             )
-        self.account_id = require_text(body.get("id"), "id")
+        self.account_id = base.require_text(body.get("id"), "id")
         return body.get("display_name") or body.get("username")
 
     def read(
-        self, stream: Stream, state: State, *, full: bool, posts: dict[str, Any]
-    ) -> Iterator[Page]:
+        self, stream: base.Stream, state: base.State, *, full: bool, posts: dict[str, Any]
+    ) -> Iterator[base.Page]:
         if stream is POSTS:
-            yield from cursor_pass(
+            yield from paging.cursor_pass(
                 POSTS,
                 state,
                 full=full,
@@ -114,13 +91,13 @@ class MastodonConnector(Connector):
                     f"accounts/{self.account_id}/statuses",
                     {"limit": 40, "exclude_reblogs": "true", "exclude_replies": "true"},
                 ),
-                position=Position(key=_created, value=_created_text, load=parse_rfc3339),
+                position=paging.Position(key=_created, value=_created_text, load=parse_rfc3339),
                 to_records=lambda s: [_post_record(s)],
                 stop_before=POSTS.since(state, full=full),
-                on_page=remember_posts(_status_sig, lambda s: s["id"], _created_text),
+                on_page=paging.remember_posts(_status_sig, lambda s: s["id"], _created_text),
             )
         elif stream is FOLLOWERS:
-            yield from head_pass(
+            yield from paging.head_pass(
                 FOLLOWERS,
                 state,
                 full=full,
@@ -129,20 +106,20 @@ class MastodonConnector(Connector):
                 to_records=self._follower_records,
             )
         elif stream is ENGAGEMENT:
-            yield from engagement_pass(
+            yield from paging.engagement_pass(
                 ENGAGEMENT, state, posts, full=full, read_post=self._engagement
             )
         elif stream is NOTIFICATIONS and self.has_token:
             yield from self._notifications(state, full=full)
 
-    def fetch_profiles(self, external_user_ids: list[str]) -> list[Profile]:
+    def fetch_profiles(self, external_user_ids: list[str]) -> list[base.Profile]:
         profiles = (self._profile(account_id) for account_id in external_user_ids)
         return [p for p in profiles if p is not None]
 
-    def _profile(self, account_id: str) -> Profile | None:
+    def _profile(self, account_id: str) -> base.Profile | None:
         try:
             body, _ = self._get(f"accounts/{account_id}", None)
-        except ConnectorError as exc:
+        except base.ConnectorError as exc:
             if exc.reason in NO_PROFILE:  # deleted, unknown here, or suspended (older servers)
                 return None
             raise
@@ -153,36 +130,38 @@ class MastodonConnector(Connector):
 
     # -- followers ------------------------------------------------------------------------
 
-    def _follower_records(self, account: dict[str, Any]) -> list[Record]:
+    def _follower_records(self, account: dict[str, Any]) -> list[base.Record]:
         who = _user(account)
-        records = [follower(PLATFORM, who)]
+        records = [base.follower(PLATFORM, who)]
         if not self.has_token:  # with a token, follows come from notifications with a time
-            records.append(interaction(PLATFORM, "follow", who))
+            records.append(base.interaction(PLATFORM, "follow", who))
         return records
 
     # -- engagement -----------------------------------------------------------------------
 
     def _engagement(
         self, status_id: str, _info: dict[str, Any]
-    ) -> tuple[list[Record], list[Reject]]:
+    ) -> tuple[list[base.Record], list[base.Reject]]:
         sources: list[tuple[list[Any], Any]] = [(self._descendants(status_id), self._reply_records)]
         if not self.has_token:
             sources += [
                 (
                     self._all(f"statuses/{status_id}/favourited_by"),
-                    lambda a: [interaction(PLATFORM, "like", _user(a), external_post_id=status_id)],
+                    lambda a: [
+                        base.interaction(PLATFORM, "like", _user(a), external_post_id=status_id)
+                    ],
                 ),
                 (
                     self._all(f"statuses/{status_id}/reblogged_by"),
                     lambda a: [
-                        interaction(PLATFORM, "repost", _user(a), external_post_id=status_id)
+                        base.interaction(PLATFORM, "repost", _user(a), external_post_id=status_id)
                     ],
                 ),
             ]
-        records: list[Record] = []
-        rejects: list[Reject] = []
+        records: list[base.Record] = []
+        rejects: list[base.Reject] = []
         for items, to_records in sources:
-            recs, rejs = convert(ENGAGEMENT, items, to_records)
+            recs, rejs = base.convert(ENGAGEMENT, items, to_records)
             records.extend(recs)
             rejects.extend(rejs)
         return records, rejects
@@ -190,13 +169,13 @@ class MastodonConnector(Connector):
     def _descendants(self, status_id: str) -> list[Any]:
         try:
             body, _ = self._get(f"statuses/{status_id}/context", {})
-        except ConnectorError as exc:
+        except base.ConnectorError as exc:
             if exc.reason == "not_found":  # deleted since the posts stream saw it
                 return []
             raise
         return [{"root": status_id, "status": s} for s in body.get("descendants") or []]
 
-    def _reply_records(self, item: dict[str, Any]) -> list[Record]:
+    def _reply_records(self, item: dict[str, Any]) -> list[base.Record]:
         status, root = item["status"], item["root"]
         who = _user(status["account"])
         if who["external_user_id"] == self.account_id:
@@ -204,12 +183,12 @@ class MastodonConnector(Connector):
         parent = status.get("in_reply_to_id")
         kind = "comment" if parent in (None, root) else "reply"
         return [
-            interaction(
+            base.interaction(
                 PLATFORM,
                 kind,
                 who,
                 external_post_id=root,
-                external_id=require_text(status["id"], "id"),
+                external_id=base.require_text(status["id"], "id"),
                 text=_text(status.get("content")),
                 parent_external_id=parent if kind == "reply" else None,
                 occurred_at=status["created_at"],
@@ -218,22 +197,22 @@ class MastodonConnector(Connector):
 
     # -- notifications (token only) -------------------------------------------------------
 
-    def _notifications(self, state: State, *, full: bool) -> Iterator[Page]:
+    def _notifications(self, state: base.State, *, full: bool) -> Iterator[base.Page]:
         cursor = state.get("cursor")
         params: dict[str, Any] = {"limit": 80, "types[]": list(NOTIFICATION_TYPES)}
-        yield from cursor_pass(
+        yield from paging.cursor_pass(
             NOTIFICATIONS,
             state,
             full=full,
             fetch=self._pager("notifications", params),
-            position=Position(
+            position=paging.Position(
                 key=lambda n: int(n["id"]), value=lambda n: str(int(n["id"])), load=int
             ),
             to_records=self._notification_records,
             stop_before=int(cursor) + 1 if cursor is not None else None,
         )
 
-    def _notification_records(self, note: dict[str, Any]) -> list[Record]:
+    def _notification_records(self, note: dict[str, Any]) -> list[base.Record]:
         kind = NOTIFICATION_TYPES.get(note["type"])
         if kind is None:
             return []
@@ -241,15 +220,18 @@ class MastodonConnector(Connector):
         when = note["created_at"]
         status = note.get("status") or {}
         if kind == "follow":
-            return [follower(PLATFORM, who), interaction(PLATFORM, "follow", who, occurred_at=when)]
-        post_id = require_text(status.get("id"), "status.id")
+            return [
+                base.follower(PLATFORM, who),
+                base.interaction(PLATFORM, "follow", who, occurred_at=when),
+            ]
+        post_id = base.require_text(status.get("id"), "status.id")
         if kind == "mention":
             if status.get("in_reply_to_account_id") == self.account_id and status.get(
                 "in_reply_to_id"
             ):
                 return []  # a reply to the creator: already stored from the thread
             return [
-                interaction(
+                base.interaction(
                     PLATFORM,
                     "mention",
                     who,
@@ -258,7 +240,7 @@ class MastodonConnector(Connector):
                     occurred_at=when,
                 )
             ]
-        return [interaction(PLATFORM, kind, who, external_post_id=post_id, occurred_at=when)]
+        return [base.interaction(PLATFORM, kind, who, external_post_id=post_id, occurred_at=when)]
 
     # -- HTTP and errors ------------------------------------------------------------------
 
@@ -291,7 +273,7 @@ class MastodonConnector(Connector):
         try:
             response = self.http.write_once("statuses", json=body, headers=headers)
         except httpx.TransportError as exc:
-            raise ConnectorError.transient(f"Mastodon: {exc!r}", "unavailable") from exc
+            raise base.ConnectorError.transient(f"Mastodon: {exc!r}", "unavailable") from exc
         if response.is_success:
             return str(response.json()["id"])
         raise mastodon_error(response)
@@ -300,18 +282,18 @@ class MastodonConnector(Connector):
         try:
             response = self.http.get(path, params=params)
         except RetriesExhausted as exc:
-            raise ConnectorError.transient(f"Mastodon: {exc}", "unavailable") from exc
+            raise base.ConnectorError.transient(f"Mastodon: {exc}", "unavailable") from exc
         if not response.is_success:
             raise mastodon_error(response)
         try:
             return response.json(), response
         except ValueError as exc:
-            raise ConnectorError.transient(
+            raise base.ConnectorError.transient(
                 "Mastodon answered with invalid JSON", "bad_json"
             ) from exc
 
 
-def mastodon_error(response: httpx.Response) -> ConnectorError:
+def mastodon_error(response: httpx.Response) -> base.ConnectorError:
     """Classify a Mastodon error ({"error": text}); the status code carries the meaning."""
     try:
         detail = str(response.json().get("error") or "")
@@ -320,14 +302,14 @@ def mastodon_error(response: httpx.Response) -> ConnectorError:
     text = f"Mastodon HTTP {response.status_code}" + (f": {detail}" if detail else "")
     status = response.status_code
     if status == 401:
-        return ConnectorError.needs_reauth(f"{text}; reconnect the account", "unauthorized")
+        return base.ConnectorError.needs_reauth(f"{text}; reconnect the account", "unauthorized")
     if status == 403:
-        return ConnectorError.needs_reauth(f"{text}; the token lacks a scope", "forbidden")
+        return base.ConnectorError.needs_reauth(f"{text}; the token lacks a scope", "forbidden")
     if status == 404:
-        return ConnectorError(text, permanent=False, reason="not_found")
+        return base.ConnectorError(text, permanent=False, reason="not_found")
     if status == 410:
-        return ConnectorError.gone(text, "gone")
-    return ConnectorError.transient(text, f"http_{status}")
+        return base.ConnectorError.gone(text, "gone")
+    return base.ConnectorError.transient(text, f"http_{status}")
 
 
 def _text(content: Any) -> str | None:
@@ -336,8 +318,8 @@ def _text(content: Any) -> str | None:
     return html.unescape(TAG.sub("", content.replace("<br>", "\n").replace("</p><p>", "\n\n")))
 
 
-def _user(account: dict[str, Any]) -> Record:
-    return user(
+def _user(account: dict[str, Any]) -> base.Record:
+    return base.user(
         external_user_id=account["id"],
         username=account.get("acct") or account.get("username"),
         display_name=account.get("display_name") or None,
@@ -349,13 +331,13 @@ def _user(account: dict[str, Any]) -> Record:
     )
 
 
-def _profile(account: dict[str, Any]) -> Profile | None:
+def _profile(account: dict[str, Any]) -> base.Profile | None:
     """An Account entity as a profile. Mastodon has no verified flag (a field's verified_at
     only proves the link points back), so `verified` is left unsaid."""
     try:
         count = account.get("followers_count")
-        return Profile(
-            external_user_id=require_text(account.get("id"), "id"),
+        return base.Profile(
+            external_user_id=base.require_text(account.get("id"), "id"),
             username=account.get("acct") or account.get("username"),
             display_name=account.get("display_name") or None,
             avatar_url=account.get("avatar"),
@@ -395,7 +377,7 @@ def _html_links(value: str) -> list[str]:
 
 
 def _created_text(status: dict[str, Any]) -> str:
-    return checked_time(status["created_at"])
+    return base.checked_time(status["created_at"])
 
 
 def _created(status: dict[str, Any]) -> Any:
@@ -408,11 +390,11 @@ def _status_sig(status: dict[str, Any]) -> str:
     )
 
 
-def _post_record(status: dict[str, Any]) -> Record:
+def _post_record(status: dict[str, Any]) -> base.Record:
     return {
         "type": "post",
         "platform": PLATFORM,
-        "external_post_id": require_text(status["id"], "id"),
+        "external_post_id": base.require_text(status["id"], "id"),
         "url": status.get("url"),
         "caption": _text(status.get("content")),
         "posted_at": _created_text(status),

@@ -20,26 +20,13 @@ from typing import Any
 import httpx
 
 from fanlens.config import settings
-from fanlens.connectors.base import (
-    AccountConfig,
-    Connector,
-    ConnectorError,
-    Page,
-    Record,
-    State,
-    Stream,
-    convert,
-    interaction,
-    require_text,
-    user,
-)
-from fanlens.connectors.paging import Position, cursor_pass, engagement_pass, remember_posts
+from fanlens.connectors import base, paging
 from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
 from fanlens.kit.timeutil import parse_rfc3339, to_rfc3339, utcnow
 
 PLATFORM = "tiktok"
-POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
-COMMENTS = Stream("comments", ("external_id",), None)
+POSTS = base.Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
+COMMENTS = base.Stream("comments", ("external_id",), None)
 VIDEO_FIELDS = "id,create_time,title,video_description,share_url,like_count,comment_count,share_count,view_count"  # noqa: E501
 VIDEOS_PER_PAGE = 20  # the documented maximum
 COMMENTS_PER_PAGE = 30
@@ -57,17 +44,17 @@ THROTTLE_PAUSE = 10.0  # seconds, doubled per try: TikTok's windows are one minu
 EXPIRY_MARGIN = timedelta(minutes=5)
 
 
-class TikTokConnector(Connector):
+class TikTokConnector(base.Connector):
     platform = PLATFORM
     streams = (POSTS, COMMENTS)
 
-    def __init__(self, account: AccountConfig, http: HttpClient) -> None:
+    def __init__(self, account: base.AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
         self.credentials = dict(account.credentials)
         self.business_url = settings.tiktok_business_base_url.rstrip("/")
 
     @classmethod
-    def from_account(cls, account: AccountConfig, options: HttpOptions) -> TikTokConnector:
+    def from_account(cls, account: base.AccountConfig, options: HttpOptions) -> TikTokConnector:
         http = HttpClient(
             base_url=settings.tiktok_base_url, budget=budget_for(PLATFORM), options=options
         )
@@ -80,30 +67,30 @@ class TikTokConnector(Connector):
         fields = {"fields": "open_id,display_name,username"}
         found = self._display("GET", "v2/user/info/", fields).get("user") or {}
         if found.get("open_id") and found["open_id"] != self.account.external_id:
-            raise ConnectorError.needs_reauth(
+            raise base.ConnectorError.needs_reauth(
                 "TikTok: the token belongs to another account (reconnect the account)",
                 "other_account",
             )
         return str(found.get("display_name") or found.get("username") or self.account.handle)
 
     def read(
-        self, stream: Stream, state: State, *, full: bool, posts: dict[str, Any]
-    ) -> Iterator[Page]:
+        self, stream: base.Stream, state: base.State, *, full: bool, posts: dict[str, Any]
+    ) -> Iterator[base.Page]:
         if stream is POSTS:
-            yield from cursor_pass(
+            yield from paging.cursor_pass(
                 POSTS,
                 state,
                 full=full,
                 fetch=self._videos_page,
-                position=Position(key=_created, value=_created_text, load=parse_rfc3339),
+                position=paging.Position(key=_created, value=_created_text, load=parse_rfc3339),
                 to_records=lambda v: [_post_record(v)],
                 stop_before=POSTS.since(state, full=full),
-                on_page=remember_posts(
+                on_page=paging.remember_posts(
                     lambda v: str(v.get("comment_count", "?")), lambda v: v["id"], _created_text
                 ),
             )
         elif stream is COMMENTS:
-            yield from engagement_pass(
+            yield from paging.engagement_pass(
                 COMMENTS, state, posts, full=full, read_post=self._video_comments
             )
 
@@ -121,21 +108,21 @@ class TikTokConnector(Connector):
 
     def _video_comments(
         self, video_id: str, _info: dict[str, Any]
-    ) -> tuple[list[Record], list[Any]]:
-        records: list[Record] = []
+    ) -> tuple[list[base.Record], list[Any]]:
+        records: list[base.Record] = []
         rejects: list[Any] = []
         params = {"video_id": video_id}
         try:
             for comments in self._comment_pages("business/comment/list/", params):
-                recs, rejs = convert(COMMENTS, comments, self._thread)
+                recs, rejs = base.convert(COMMENTS, comments, self._thread)
                 records.extend(recs)
                 rejects.extend(rejs)
-        except ConnectorError as exc:
+        except base.ConnectorError as exc:
             if exc.reason != "invalid_params":  # a video deleted since it was listed
                 raise
         return records, rejects
 
-    def _thread(self, comment: dict[str, Any]) -> list[Record]:
+    def _thread(self, comment: dict[str, Any]) -> list[base.Record]:
         records = [self._comment(comment, "comment")]
         if int(comment.get("replies") or 0) > 0:
             params = {"video_id": comment["video_id"], "comment_id": comment["comment_id"]}
@@ -143,22 +130,24 @@ class TikTokConnector(Connector):
                 records.extend(self._comment(r, "reply") for r in replies)
         return [r for r in records if r]
 
-    def _comment(self, comment: dict[str, Any], kind: str) -> Record:
-        author = require_text(comment.get("unique_identifier") or comment.get("user_id"), "user")
+    def _comment(self, comment: dict[str, Any], kind: str) -> base.Record:
+        author = base.require_text(
+            comment.get("unique_identifier") or comment.get("user_id"), "user"
+        )
         if comment.get("owner") or author == self.account.external_id:
             return {}  # the creator's own comments are not fan activity
-        who = user(
+        who = base.user(
             external_user_id=author,
             username=comment.get("username"),
             display_name=comment.get("display_name"),
             avatar_url=comment.get("profile_image"),
         )
-        return interaction(
+        return base.interaction(
             PLATFORM,
             kind,
             who,
-            external_post_id=require_text(comment["video_id"], "video_id"),
-            external_id=require_text(comment["comment_id"], "comment_id"),
+            external_post_id=base.require_text(comment["video_id"], "video_id"),
+            external_id=base.require_text(comment["comment_id"], "comment_id"),
             text=comment.get("text"),
             parent_external_id=comment.get("parent_comment_id") if kind == "reply" else None,
             occurred_at=_seconds(comment["create_time"]),
@@ -187,7 +176,7 @@ class TikTokConnector(Connector):
         """Trade the refresh token for a new pair; it rotates, so store the new one now."""
         refresh_token = self.credentials.get("refresh_token")
         if not refresh_token:
-            raise ConnectorError.needs_reauth(
+            raise base.ConnectorError.needs_reauth(
                 "TikTok: the access token expired and no refresh token is stored "
                 "(reconnect the account)",
                 "access_token_invalid",
@@ -248,7 +237,9 @@ class TikTokConnector(Connector):
                 raise error
             pause = THROTTLE_PAUSE if code in BUSINESS_THROTTLED else self.http.options.backoff
             self.http.options.sleep(min(pause * 2**attempt, self.http.options.max_backoff * 4))
-        raise ConnectorError.transient(f"TikTok: still failing after {TRIES} tries", "unavailable")
+        raise base.ConnectorError.transient(
+            f"TikTok: still failing after {TRIES} tries", "unavailable"
+        )
 
     def _call(self, method: str, url: str, **request: Any) -> httpx.Response:
         # TikTok counts 600 requests a minute per endpoint (and app): one budget each.
@@ -257,54 +248,56 @@ class TikTokConnector(Connector):
         try:
             return self.http.request(method, url, budget=budget_for(PLATFORM, key), **request)
         except RetriesExhausted as exc:
-            raise ConnectorError.transient(f"TikTok: {exc}", "unavailable") from exc
+            raise base.ConnectorError.transient(f"TikTok: {exc}", "unavailable") from exc
 
 
-def display_error(status: int, error: Any) -> ConnectorError:
+def display_error(status: int, error: Any) -> base.ConnectorError:
     """Classify a Display API error object ({"code": "...", "message", "log_id"})."""
     if not isinstance(error, dict) or not isinstance(error.get("code"), str):
-        return ConnectorError.transient(f"TikTok HTTP {status}", "http_error")
+        return base.ConnectorError.transient(f"TikTok HTTP {status}", "http_error")
     code = error["code"]
     message = f"TikTok: {error.get('message') or code}"
     if code == "access_token_invalid" or code in DISPLAY_REAUTH:
-        return ConnectorError.needs_reauth(f"{message} (reconnect the account)", code)
+        return base.ConnectorError.needs_reauth(f"{message} (reconnect the account)", code)
     if code in DISPLAY_TRANSIENT or status >= 500:
-        return ConnectorError.transient(message, code)
-    return ConnectorError(message, permanent=True, reason=code)
+        return base.ConnectorError.transient(message, code)
+    return base.ConnectorError(message, permanent=True, reason=code)
 
 
-def business_error(payload: dict[str, Any]) -> ConnectorError:
+def business_error(payload: dict[str, Any]) -> base.ConnectorError:
     """Classify an API for Business answer whose `code` is not 0."""
     code = payload.get("code")
     message = f"TikTok: {payload.get('message') or code}"
     if not isinstance(code, int):
-        return ConnectorError.transient("TikTok: an answer without a code", "http_error")
+        return base.ConnectorError.transient("TikTok: an answer without a code", "http_error")
     if code in BUSINESS_TOKEN or code in BUSINESS_NO_PERMISSION:
-        return ConnectorError.needs_reauth(f"{message} (reconnect the account)", f"code_{code}")
+        return base.ConnectorError.needs_reauth(
+            f"{message} (reconnect the account)", f"code_{code}"
+        )
     if code in BUSINESS_THROTTLED or code in BUSINESS_TRANSIENT:
-        return ConnectorError.transient(message, f"code_{code}")
+        return base.ConnectorError.transient(message, f"code_{code}")
     if code == 40002:
-        return ConnectorError(message, permanent=True, reason="invalid_params")
-    return ConnectorError(message, permanent=True, reason=f"code_{code}")
+        return base.ConnectorError(message, permanent=True, reason="invalid_params")
+    return base.ConnectorError(message, permanent=True, reason=f"code_{code}")
 
 
-def oauth_error(status: int, body: dict[str, Any]) -> ConnectorError:
+def oauth_error(status: int, body: dict[str, Any]) -> base.ConnectorError:
     error = str(body.get("error") or f"HTTP {status}")
     message = f"TikTok token refresh: {body.get('error_description') or error}"
     if error in OAUTH_REAUTH:
-        return ConnectorError.needs_reauth(f"{message} (reconnect the account)", error)
-    return ConnectorError.transient(message, error)
+        return base.ConnectorError.needs_reauth(f"{message} (reconnect the account)", error)
+    return base.ConnectorError.transient(message, error)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise ConnectorError.transient(
+        raise base.ConnectorError.transient(
             f"TikTok answered HTTP {response.status_code} without JSON", "bad_json"
         ) from exc
     if not isinstance(body, dict):
-        raise ConnectorError.transient("TikTok answered with an unexpected body", "bad_json")
+        raise base.ConnectorError.transient("TikTok answered with an unexpected body", "bad_json")
     return body
 
 
@@ -323,7 +316,7 @@ def _created(video: dict[str, Any]) -> Any:
     return parse_rfc3339(_created_text(video))
 
 
-def _post_record(video: dict[str, Any]) -> Record:
+def _post_record(video: dict[str, Any]) -> base.Record:
     counts = {
         "views": video.get("view_count"),
         "likes": video.get("like_count"),
@@ -334,7 +327,7 @@ def _post_record(video: dict[str, Any]) -> Record:
     return {
         "type": "post",
         "platform": PLATFORM,
-        "external_post_id": require_text(video["id"], "id"),
+        "external_post_id": base.require_text(video["id"], "id"),
         "url": share_url.split("?")[0] if isinstance(share_url, str) else None,
         "caption": video.get("title") or video.get("video_description"),
         "posted_at": _created_text(video),

@@ -13,30 +13,15 @@ from typing import Any
 import httpx
 
 from fanlens.config import settings
-from fanlens.connectors.base import (
-    AccountConfig,
-    Connector,
-    ConnectorError,
-    Page,
-    Profile,
-    Record,
-    State,
-    Stream,
-    checked_time,
-    convert,
-    interaction,
-    require_text,
-    user,
-)
-from fanlens.connectors.paging import Position, cursor_pass, engagement_pass, remember_posts
+from fanlens.connectors import base, paging
 from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
 from fanlens.kit.timeutil import parse_rfc3339, to_rfc3339, utcnow
 
 PLATFORM = "youtube"
-POSTS = Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
-COMMENTS = Stream("comments", ("external_id",), None)
+POSTS = base.Stream("posts", ("external_post_id",), "posted_at", None, timedelta(days=7))
+COMMENTS = base.Stream("comments", ("external_id",), None)
 # New threads anywhere on the channel (old videos too), newest first: incremental runs only.
-CHANNEL_COMMENTS = Stream(
+CHANNEL_COMMENTS = base.Stream(
     "channel_comments", ("external_id",), "published_at", None, timedelta(days=2)
 )
 # Quota units per call (https://developers.google.com/youtube/v3/determine_quota_cost).
@@ -51,18 +36,18 @@ PROFILES_PER_CALL = 50  # channels.list takes up to 50 ids
 THUMBNAIL_SIZES = ("high", "medium", "default")  # largest first
 
 
-class YouTubeConnector(Connector):
+class YouTubeConnector(base.Connector):
     platform = PLATFORM
     streams = (POSTS, CHANNEL_COMMENTS, COMMENTS)
     profiles_per_call = PROFILES_PER_CALL
 
-    def __init__(self, account: AccountConfig, http: HttpClient) -> None:
+    def __init__(self, account: base.AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
         self.uploads: str | None = None
         self._auth = _auth_params(account.credentials)
 
     @classmethod
-    def from_account(cls, account: AccountConfig, options: HttpOptions) -> YouTubeConnector:
+    def from_account(cls, account: base.AccountConfig, options: HttpOptions) -> YouTubeConnector:
         key = str(account.credentials.get("api_key", ""))[-6:]  # quota is per API key
         headers = {}
         if account.credentials.get("access_token"):
@@ -81,35 +66,35 @@ class YouTubeConnector(Connector):
         )
         items = body.get("items") or []
         if not items:
-            raise ConnectorError.gone(
+            raise base.ConnectorError.gone(
                 f"YouTube channel {self.account.external_id} no longer exists", "channelNotFound"
             )
         self.uploads = items[0]["contentDetails"]["relatedPlaylists"]["uploads"]
         return str(items[0]["snippet"].get("title") or self.account.handle)
 
     def read(
-        self, stream: Stream, state: State, *, full: bool, posts: dict[str, Any]
-    ) -> Iterator[Page]:
+        self, stream: base.Stream, state: base.State, *, full: bool, posts: dict[str, Any]
+    ) -> Iterator[base.Page]:
         if stream is POSTS:
             since = POSTS.since(state, full=full)
-            yield from cursor_pass(
+            yield from paging.cursor_pass(
                 POSTS,
                 state,
                 full=full,
                 fetch=self._videos_page,
-                position=Position(key=_published, value=_published_text, load=parse_rfc3339),
+                position=paging.Position(key=_published, value=_published_text, load=parse_rfc3339),
                 to_records=lambda v: [_post_record(v)],
                 stop_before=since,
-                on_page=remember_posts(_video_sig, lambda v: v["id"], _published_text),
+                on_page=paging.remember_posts(_video_sig, lambda v: v["id"], _published_text),
             )
         elif stream is CHANNEL_COMMENTS:
             yield from self._channel_comments(state, full=full)
         elif stream is COMMENTS:
-            yield from engagement_pass(
+            yield from paging.engagement_pass(
                 COMMENTS, state, posts, full=full, read_post=self._video_comments
             )
 
-    def fetch_profiles(self, external_user_ids: list[str]) -> list[Profile]:
+    def fetch_profiles(self, external_user_ids: list[str]) -> list[base.Profile]:
         """channels.list by id: the commenters' channels (unknown ids are simply not listed)."""
         body = self._get(
             "channels", {"part": "snippet,statistics", "id": ",".join(external_user_ids)}
@@ -134,19 +119,19 @@ class YouTubeConnector(Connector):
 
     # -- comments -------------------------------------------------------------------------
 
-    def _channel_comments(self, state: State, *, full: bool) -> Iterator[Page]:
+    def _channel_comments(self, state: base.State, *, full: bool) -> Iterator[base.Page]:
         """Threads started since the last sync on any video, so comments on videos older than
         the posts' look-back are not missed. A first or full sync reads every video's comments
         (the comments stream), so here it only starts the clock."""
         if full or (state.get("cursor") is None and state.get("page") is None):
-            yield Page(records=[], state={"cursor": to_rfc3339(utcnow())})
+            yield base.Page(records=[], state={"cursor": to_rfc3339(utcnow())})
             return
-        yield from cursor_pass(
+        yield from paging.cursor_pass(
             CHANNEL_COMMENTS,
             state,
             full=False,
             fetch=self._channel_threads_page,
-            position=Position(key=_thread_time, value=_thread_time_text, load=parse_rfc3339),
+            position=paging.Position(key=_thread_time, value=_thread_time_text, load=parse_rfc3339),
             to_records=self._thread_records,
             stop_before=CHANNEL_COMMENTS.since(state, full=False),
         )
@@ -163,11 +148,11 @@ class YouTubeConnector(Connector):
 
     def _video_comments(
         self, video_id: str, _info: dict[str, Any]
-    ) -> tuple[list[Record], list[Any]]:
-        records: list[Record] = []
+    ) -> tuple[list[base.Record], list[Any]]:
+        records: list[base.Record] = []
         rejects: list[Any] = []
         for threads in self._thread_pages(video_id):
-            recs, rejs = convert(COMMENTS, threads, self._thread_records)
+            recs, rejs = base.convert(COMMENTS, threads, self._thread_records)
             records.extend(recs)
             rejects.extend(rejs)
         return records, rejects
@@ -180,7 +165,7 @@ class YouTubeConnector(Connector):
                 body = self._get(
                     "commentThreads", {**params, **({"pageToken": token} if token else {})}
                 )
-            except ConnectorError as exc:
+            except base.ConnectorError as exc:
                 if exc.reason in SKIP_VIDEO_REASONS:  # deleted video, comments turned off
                     return
                 raise
@@ -189,10 +174,12 @@ class YouTubeConnector(Connector):
             if not token:
                 return
 
-    def _thread_records(self, thread: dict[str, Any]) -> list[Record]:
+    def _thread_records(self, thread: dict[str, Any]) -> list[base.Record]:
         snippet = thread["snippet"]
         top = snippet["topLevelComment"]
-        video_id = require_text(snippet.get("videoId") or top["snippet"].get("videoId"), "videoId")
+        video_id = base.require_text(
+            snippet.get("videoId") or top["snippet"].get("videoId"), "videoId"
+        )
         records = [self._comment(top, video_id, "comment")]
         replies = (thread.get("replies") or {}).get("comments") or []
         if int(snippet.get("totalReplyCount") or 0) > len(replies):
@@ -210,24 +197,24 @@ class YouTubeConnector(Connector):
             if not token:
                 return
 
-    def _comment(self, comment: dict[str, Any], video_id: str, kind: str) -> Record:
+    def _comment(self, comment: dict[str, Any], video_id: str, kind: str) -> base.Record:
         s = comment["snippet"]
-        author = require_text((s.get("authorChannelId") or {}).get("value"), "authorChannelId")
+        author = base.require_text((s.get("authorChannelId") or {}).get("value"), "authorChannelId")
         if author == self.account.external_id:
             return {}  # the creator's own replies are not fan activity
-        who = user(
+        who = base.user(
             external_user_id=author,
             username=(s.get("authorDisplayName") or "").lstrip("@") or None,
             display_name=s.get("authorDisplayName"),
             profile_url=s.get("authorChannelUrl"),
             avatar_url=s.get("authorProfileImageUrl"),
         )
-        return interaction(
+        return base.interaction(
             PLATFORM,
             kind,
             who,
             external_post_id=video_id,
-            external_id=require_text(comment["id"], "id"),
+            external_id=base.require_text(comment["id"], "id"),
             text=s.get("textOriginal") or s.get("textDisplay"),
             parent_external_id=s.get("parentId") if kind == "reply" else None,
             occurred_at=s["publishedAt"],
@@ -243,7 +230,7 @@ class YouTubeConnector(Connector):
                 "comments", params={"part": "snippet"}, json=body, cost=50
             )
         except httpx.TransportError as exc:
-            raise ConnectorError.transient(f"YouTube: {exc!r}", "unavailable") from exc
+            raise base.ConnectorError.transient(f"YouTube: {exc!r}", "unavailable") from exc
         if response.is_success:
             return str(_json(response)["id"])
         raise youtube_error(response)
@@ -252,18 +239,18 @@ class YouTubeConnector(Connector):
         try:
             response = self.http.get(resource, params={**params, **self._auth}, cost=COST[resource])
         except RetriesExhausted as exc:
-            raise ConnectorError.transient(f"YouTube: {exc}", "unavailable") from exc
+            raise base.ConnectorError.transient(f"YouTube: {exc}", "unavailable") from exc
         if response.is_success:
             return _json(response)
         raise youtube_error(response)
 
 
-def youtube_error(response: httpx.Response) -> ConnectorError:
+def youtube_error(response: httpx.Response) -> base.ConnectorError:
     """Classify a Google API error body ({"error": {"errors": [{"reason"}], "status"}})."""
     try:
         error = response.json()["error"]
     except (ValueError, KeyError, TypeError):
-        return ConnectorError.transient(f"YouTube HTTP {response.status_code}", "http_error")
+        return base.ConnectorError.transient(f"YouTube HTTP {response.status_code}", "http_error")
     reasons = [e.get("reason") for e in error.get("errors") or [] if isinstance(e, dict)]
     reasons += [d.get("reason") for d in error.get("details") or [] if isinstance(d, dict)]
     message = f"YouTube: {error.get('message') or response.status_code}"
@@ -271,12 +258,12 @@ def youtube_error(response: httpx.Response) -> ConnectorError:
         if reason in REAUTH_REASONS or (
             reason in REAUTH_IF_UNAUTHORIZED and _credential_status(response.status_code, reason)
         ):
-            return ConnectorError.needs_reauth(f"{message} (reconnect the account)", reason)
+            return base.ConnectorError.needs_reauth(f"{message} (reconnect the account)", reason)
         if reason in GONE_REASONS:
-            return ConnectorError.gone(message, reason)
+            return base.ConnectorError.gone(message, reason)
     if response.status_code == 401 or error.get("status") == "UNAUTHENTICATED":
-        return ConnectorError.needs_reauth(f"{message} (reconnect the account)", "authError")
-    return ConnectorError.transient(message, next((r for r in reasons if r), "http_error"))
+        return base.ConnectorError.needs_reauth(f"{message} (reconnect the account)", "authError")
+    return base.ConnectorError.transient(message, next((r for r in reasons if r), "http_error"))
 
 
 def _credential_status(status: int, reason: str) -> bool:
@@ -289,9 +276,11 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise ConnectorError.transient("upstream answered with invalid JSON", "bad_json") from exc
+        raise base.ConnectorError.transient(
+            "upstream answered with invalid JSON", "bad_json"
+        ) from exc
     if not isinstance(body, dict):
-        raise ConnectorError.transient("upstream answered with an unexpected body", "bad_json")
+        raise base.ConnectorError.transient("upstream answered with an unexpected body", "bad_json")
     return body
 
 
@@ -299,15 +288,15 @@ def _auth_params(credentials: dict[str, Any]) -> dict[str, str]:
     return {"key": str(credentials["api_key"])} if credentials.get("api_key") else {}
 
 
-def _profile(channel: Any) -> Profile | None:
+def _profile(channel: Any) -> base.Profile | None:
     """A channel as a profile; a malformed item is left out (the identity stays as it was)."""
     try:
         snippet = channel.get("snippet") or {}
         stats = channel.get("statistics") or {}
         # Absent when the owner hides it (hiddenSubscriberCount); a JSON string otherwise.
         count = stats.get("subscriberCount")
-        return Profile(
-            external_user_id=require_text(channel["id"], "id"),
+        return base.Profile(
+            external_user_id=base.require_text(channel["id"], "id"),
             username=(snippet.get("customUrl") or "").lstrip("@") or None,
             display_name=snippet.get("title") or None,
             avatar_url=_thumbnail(snippet.get("thumbnails") or {}),
@@ -334,7 +323,7 @@ def _video_id(item: Any) -> str | None:
 
 
 def _published_text(video: dict[str, Any]) -> str:
-    return checked_time(video["snippet"]["publishedAt"])
+    return base.checked_time(video["snippet"]["publishedAt"])
 
 
 def _published(video: dict[str, Any]) -> Any:
@@ -342,7 +331,7 @@ def _published(video: dict[str, Any]) -> Any:
 
 
 def _thread_time_text(thread: dict[str, Any]) -> str:
-    return checked_time(thread["snippet"]["topLevelComment"]["snippet"]["publishedAt"])
+    return base.checked_time(thread["snippet"]["topLevelComment"]["snippet"]["publishedAt"])
 
 
 def _thread_time(thread: dict[str, Any]) -> Any:
@@ -353,7 +342,7 @@ def _video_sig(video: dict[str, Any]) -> str:
     return str((video.get("statistics") or {}).get("commentCount", "?"))
 
 
-def _post_record(video: dict[str, Any]) -> Record:
+def _post_record(video: dict[str, Any]) -> base.Record:
     stats = video.get("statistics") or {}
     metrics = {
         name: int(stats[key])
@@ -364,7 +353,7 @@ def _post_record(video: dict[str, Any]) -> Record:
         )
         if stats.get(key) is not None
     }
-    video_id = require_text(video["id"], "id")
+    video_id = base.require_text(video["id"], "id")
     return {
         "type": "post",
         "platform": PLATFORM,
