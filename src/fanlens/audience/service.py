@@ -5,7 +5,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from pydantic import TypeAdapter
 from sqlalchemy import Engine, Row
 from sqlalchemy.orm import Session
 
@@ -39,16 +38,6 @@ def get_or_raise(*, session: Session, workspace_id: uuid.UUID, follower_id: uuid
 
 # --- read side (API) -------------------------------------------------------------------------
 
-LATEST_COMMENTS = 20
-_SUMMARIES = TypeAdapter(list[FollowerSummary])
-
-
-FollowerQuery = listing.ListQuery[FollowerShape]
-
-
-def _summary(row: Row[Any]) -> FollowerSummary:
-    return FollowerSummary.model_validate(row._asdict())
-
 
 def list_query(
     *,
@@ -57,13 +46,12 @@ def list_query(
     sort: FollowerSort,
     order: Order,
     cursor: str | None,
-) -> FollowerQuery:
-    state, position = listing.cursor_params(
-        cursor, sort=sort, kind=repository.SORTS[sort].kind, order=order
-    )
+) -> listing.ListQuery[FollowerShape]:
+    state, position = listing.cursor_params(cursor, sort, repository.SORTS[sort], order)
     shape = FollowerShape.of(filters, sort=sort, order=order, cursor=state, part="all", paged=True)
-    params = repository.follower_list_params(workspace_id, filters)
-    return FollowerQuery(shape=shape, params={**params, **position})
+    return listing.ListQuery(
+        shape, repository.follower_list_params(workspace_id, filters) | position
+    )
 
 
 def list_followers(
@@ -95,15 +83,18 @@ def list_followers(
         if len(rows) > limit:
             break
     items, next_cursor = listing.page_of_dicts(
-        rows, limit=limit, sort=sort, order=order, items=_SUMMARIES
+        rows, limit=limit, sort=sort, order=order, item=FollowerSummary
     )
     return Page[FollowerSummary](items=items, next_cursor=next_cursor)
 
 
-def export_followers(*, engine: Engine, query: FollowerQuery) -> Iterator[FollowerSummary]:
+def export_followers(
+    *, engine: Engine, query: listing.ListQuery[FollowerShape]
+) -> Iterator[FollowerSummary]:
     """Every matching follower (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, part="all", paged=False)
-    return (_summary(r) for r in repository.FOLLOWER_LIST.stream(engine, unpaged, query.params))
+    rows = repository.FOLLOWER_LIST.stream(engine, unpaged, query.params)
+    return listing.items_of(rows, FollowerSummary)
 
 
 def _entry(row: Row[Any]) -> LeaderboardEntry:
@@ -168,6 +159,9 @@ def get_detail(
             session, workspace_id, follower_id, page if activity_cursor is None else None
         ),
     )
+
+
+LATEST_COMMENTS = 20
 
 
 def _latest_comments(

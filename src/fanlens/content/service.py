@@ -5,8 +5,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import TypeAdapter
-from sqlalchemy import Engine, Row
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from fanlens.content import repository
@@ -21,16 +20,6 @@ from fanlens.kit.errors import NotFound
 from fanlens.kit.pagination import Order, Page
 from fanlens.sentiment import service as sentiment
 
-TOP_COMMENTERS = 10
-_ITEMS = TypeAdapter(list[ContentSummary])
-
-
-ContentQuery = listing.ListQuery[ContentShape]
-
-
-def _summary(row: Row[Any]) -> ContentSummary:
-    return ContentSummary.model_validate(row._asdict())
-
 
 def list_query(
     *,
@@ -39,27 +28,34 @@ def list_query(
     sort: ContentSort,
     order: Order,
     cursor: str | None,
-) -> ContentQuery:
-    state, position = listing.cursor_params(
-        cursor, sort=sort, kind=repository.SORTS[sort].kind, order=order
-    )
+) -> listing.ListQuery[ContentShape]:
+    state, position = listing.cursor_params(cursor, sort, repository.SORTS[sort], order)
     shape = ContentShape.of(filters, sort=sort, order=order, cursor=state, paged=True)
-    params = repository.content_list_params(workspace_id, filters)
-    return ContentQuery(shape=shape, params={**params, **position})
+    return listing.ListQuery(
+        shape, repository.content_list_params(workspace_id, filters) | position
+    )
 
 
-def list_content(*, session: Session, query: ContentQuery, limit: int) -> Page[ContentSummary]:
+def list_content(
+    *, session: Session, query: listing.ListQuery[ContentShape], limit: int
+) -> Page[ContentSummary]:
     rows = repository.CONTENT_LIST.page(session, query.shape, query.params, limit=limit + 1)
     items, next_cursor = listing.page_of_dicts(
-        rows, limit=limit, sort=query.shape.sort, order=query.shape.order, items=_ITEMS
+        rows, limit=limit, sort=query.shape.sort, order=query.shape.order, item=ContentSummary
     )
     return Page[ContentSummary](items=items, next_cursor=next_cursor)
 
 
-def export_content(*, engine: Engine, query: ContentQuery) -> Iterator[ContentSummary]:
+def export_content(
+    *, engine: Engine, query: listing.ListQuery[ContentShape]
+) -> Iterator[ContentSummary]:
     """Every matching item (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, paged=False)
-    return (_summary(r) for r in repository.CONTENT_LIST.stream(engine, unpaged, query.params))
+    rows = repository.CONTENT_LIST.stream(engine, unpaged, query.params)
+    return listing.items_of(rows, ContentSummary)
+
+
+TOP_COMMENTERS = 10
 
 
 def get_detail(

@@ -5,10 +5,8 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
-from pydantic import TypeAdapter
-from sqlalchemy import Engine, Row
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from fanlens.interactions import repository
@@ -18,14 +16,9 @@ from fanlens.kit import listing
 from fanlens.kit.pagination import Order, Page
 
 SORT = "occurred_at"
-_ITEMS = TypeAdapter(list[ActivityItem])
 
 
 ActivityQuery = listing.ListQuery[ActivityShape]  # an activity question ready to run
-
-
-def _item(row: Row[Any]) -> ActivityItem:
-    return ActivityItem.model_validate(row._asdict())  # a dict validates faster than a mapping
 
 
 def query(
@@ -42,9 +35,7 @@ def query(
             session, workspace_id=workspace_id, username=filters.username
         )
     params = repository.activity_params(workspace_id, filters, follower_ids)
-    state, position = listing.cursor_params(
-        cursor, sort=SORT, kind=repository.OCCURRED_AT.kind, order=order
-    )
+    state, position = listing.cursor_params(cursor, SORT, repository.OCCURRED_AT, order)
     shape = ActivityShape.of(filters, follower_ids, order=order, cursor=state, paged=True)
     return ActivityQuery(shape=shape, params={**params, **position})
 
@@ -52,7 +43,7 @@ def query(
 def page(*, session: Session, query: ActivityQuery, order: Order, limit: int) -> Page[ActivityItem]:
     rows = repository.ACTIVITY.page(session, query.shape, query.params, limit=limit + 1)
     items, next_cursor = listing.page_of_dicts(
-        rows, limit=limit, sort=SORT, order=order, items=_ITEMS
+        rows, limit=limit, sort=SORT, order=order, item=ActivityItem
     )
     return Page[ActivityItem](items=items, next_cursor=next_cursor)
 
@@ -70,4 +61,5 @@ def newest(
 def export(*, engine: Engine, query: ActivityQuery) -> Iterator[ActivityItem]:
     """Every matching row (a CSV export): the unpaged statement of the same shape."""
     unpaged = dataclasses.replace(query.shape, paged=False)
-    return (_item(r) for r in repository.ACTIVITY.stream(engine, unpaged, query.params))
+    rows = repository.ACTIVITY.stream(engine, unpaged, query.params)
+    return listing.items_of(rows, ActivityItem)
