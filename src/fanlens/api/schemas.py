@@ -53,3 +53,9 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
         "content": {"text/csv": {"schema": {"type": "string"}}},
     }
 }
+
+
+def csv_list_response(path: str, description: str, id_parameter: str) -> dict[int | str, Any]:
+    """CSV_RESPONSE for a list whose first item links to its own operation at `path`."""
+    first = link(path, "get", description, **{id_parameter: "$response.body#/items/0/id"})
+    return {200: {**CSV_RESPONSE[200], "links": {"first": first}}}

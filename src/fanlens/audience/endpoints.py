@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -19,7 +18,7 @@ from fanlens.api.params import (
     Text,
     Timestamp,
 )
-from fanlens.api.schemas import CSV_RESPONSE, link
+from fanlens.api.schemas import CSV_RESPONSE, csv_list_response
 from fanlens.audience import service
 from fanlens.audience.repository import FollowerFilters
 from fanlens.audience.schemas import (
@@ -37,19 +36,7 @@ router = APIRouter(prefix="/followers", tags=["followers"])
 LEADERBOARD_MAX = 500
 
 
-FIRST_FOLLOWER: dict[int | str, dict[str, Any]] = {
-    200: {
-        **CSV_RESPONSE[200],
-        "links": {
-            "first": link(
-                "/followers/{follower_id}",
-                "get",
-                "The first follower",
-                follower_id="$response.body#/items/0/id",
-            )
-        },
-    }
-}
+FIRST_FOLLOWER = csv_list_response("/followers/{follower_id}", "The first follower", "follower_id")
 
 
 @router.get(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -19,7 +18,7 @@ from fanlens.api.params import (
     Text,
     Timestamp,
 )
-from fanlens.api.schemas import CSV_RESPONSE, link
+from fanlens.api.schemas import csv_list_response
 from fanlens.auth.service import Principal
 from fanlens.content import service
 from fanlens.content.repository import ContentFilters
@@ -29,24 +28,10 @@ from fanlens.kit.pagination import Page
 router = APIRouter(prefix="/content", tags=["content"])
 
 
-FIRST_CONTENT: dict[int | str, dict[str, Any]] = {
-    200: {
-        **CSV_RESPONSE[200],
-        "links": {
-            "first": link(
-                "/content/{content_id}",
-                "get",
-                "The first content item",
-                content_id="$response.body#/items/0/id",
-            )
-        },
-    }
-}
+FIRST_ITEM = csv_list_response("/content/{content_id}", "The first content item", "content_id")
 
 
-@router.get(
-    "", response_model=Page[ContentSummary], responses=FIRST_CONTENT, summary="List content"
-)
+@router.get("", response_model=Page[ContentSummary], responses=FIRST_ITEM, summary="List content")
 @workspace_endpoint
 def list_content(
     session: OrmSession,
