@@ -13,8 +13,10 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from fanlens.cli import app
@@ -141,3 +143,9 @@ def wait_for_http(url: str, timeout: float = 60) -> httpx.Response:
             last = exc
             time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
+
+
+def row_set(session: Any, sql: str, ws: object) -> set[tuple[Any, ...]]:
+    """The rows of `sql`, with `:ws` bound to the workspace, as a set: a derived table and the
+    GROUP BY over the log that it must equal compare as sets."""
+    return {tuple(r) for r in session.execute(text(sql), {"ws": ws}).all()}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from fanlens.config import settings
@@ -129,3 +129,19 @@ def add_account(
                 token=token,
             )
         return account.id
+
+
+def recording_http(slept: list[float], **overrides: Any) -> HttpOptions:
+    """Fast HTTP options that record each wait instead of sleeping, with any field overridden."""
+    options = fast_http()
+    options.sleep = slept.append
+    for name, value in overrides.items():
+        setattr(options, name, value)
+    return options
+
+
+def account_row(engine: Engine, account_id: object) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT status, last_error FROM accounts WHERE id = :id"), {"id": account_id}
+        ).one()

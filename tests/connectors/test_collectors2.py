@@ -14,7 +14,7 @@ from fanlens.db.engine import unit_of_work
 from fanlens.demo.generate import World
 from fanlens.simulators import ids
 from fanlens.simulators.run import RunningSimulator
-from tests.connectors.conftest import add_account, fast_http
+from tests.connectors.conftest import account_row, add_account, fast_http, recording_http
 from tests.connectors.expectations import (
     expected_counts,
     expected_posts,
@@ -113,21 +113,6 @@ def test_sync_stores_exactly_the_world_and_a_second_adds_nothing(
     assert third.inserted == 0 and interaction_total(db) == total
 
 
-def recording(slept: list[float], **overrides: Any) -> Any:
-    options = fast_http()
-    options.sleep = slept.append
-    for name, value in overrides.items():
-        setattr(options, name, value)
-    return options
-
-
-def account_row(engine: Engine, account_id: object) -> Any:
-    with engine.connect() as conn:
-        return conn.execute(
-            text("SELECT status, last_error FROM accounts WHERE id = :id"), {"id": account_id}
-        ).one()
-
-
 def credentials_of(engine: Engine, account_id: Any) -> dict[str, Any]:
     with unit_of_work(engine) as session:
         account = service.get_or_raise(session=session, account_id=account_id)
@@ -190,7 +175,7 @@ def test_instagram_usage_at_100_percent_pauses_until_access_is_regained(
         slept.append(seconds)
         sim.simulator.reset_usage()  # type: ignore[attr-defined]
 
-    result = sync_account(account_id=account_id, engine=db, http=recording([], sleep=wait))
+    result = sync_account(account_id=account_id, engine=db, http=recording_http([], sleep=wait))
 
     assert result.status == "succeeded", result.message
     assert len(slept) >= result.api_calls // 20 - 1 and all(s >= 60 for s in slept)
@@ -206,7 +191,7 @@ def test_instagram_throttle_errors_are_waited_out(
     account_id = add_account(db, "instagram", sim)
     slept: list[float] = []
 
-    result = sync_account(account_id=account_id, engine=db, http=recording(slept))
+    result = sync_account(account_id=account_id, engine=db, http=recording_http(slept))
 
     assert result.status == "succeeded", result.message
     assert slept == [60.0, 120.0]  # code 4 without an estimate: a minute, then two
@@ -223,7 +208,7 @@ def test_server_errors_are_retried(
     account_id = add_account(db, platform, sim)
     slept: list[float] = []
 
-    result = sync_account(account_id=account_id, engine=db, http=recording(slept))
+    result = sync_account(account_id=account_id, engine=db, http=recording_http(slept))
 
     assert result.status == "succeeded", result.message
     assert slept == [0.01, 0.02, 0.04]  # exponential backoff (TikTok's: HTTP 200, code 50002)
@@ -361,7 +346,7 @@ def test_a_throttled_tiktok_comment_list_is_waited_out(
     account_id = add_account(db, "tiktok", sim)
     slept: list[float] = []
 
-    result = sync_account(account_id=account_id, engine=db, http=recording(slept))
+    result = sync_account(account_id=account_id, engine=db, http=recording_http(slept))
 
     assert result.status == "succeeded", result.message
     assert slept == [10.0, 20.0]  # code 40100 (HTTP 200): TikTok's minute windows

@@ -9,24 +9,8 @@ from sqlalchemy import Engine, text
 
 from fanlens.connectors.sync import AccountNotActive, sync_account
 from fanlens.demo.generate import World
-from fanlens.kit.http import HttpOptions
-from tests.connectors.conftest import add_account, fast_http
+from tests.connectors.conftest import account_row, add_account, fast_http, recording_http
 from tests.connectors.expectations import expected_counts, stored_counts
-
-
-def recording_http(slept: list[float], **overrides: Any) -> HttpOptions:
-    options = fast_http()
-    options.sleep = slept.append
-    for name, value in overrides.items():
-        setattr(options, name, value)
-    return options
-
-
-def account_row(engine: Engine, account_id: object) -> Any:
-    with engine.connect() as conn:
-        return conn.execute(
-            text("SELECT status, last_error FROM accounts WHERE id = :id"), {"id": account_id}
-        ).one()
 
 
 def last_run(engine: Engine, account_id: object) -> Any:

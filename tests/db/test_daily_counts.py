@@ -13,32 +13,29 @@ from sqlalchemy.orm import Session
 from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from tests.fixtures.builders import create_workspace
+from tests.helpers import row_set
 
 GROUPS = "workspace_id, content_id, platform, day, interaction_type"
 
 
 def _rollup(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
-    rows = session.execute(
-        text(
-            f"SELECT {GROUPS}, interaction_count FROM interaction_daily_counts "
-            "WHERE workspace_id = :ws"
-        ),
-        {"ws": ws},
-    ).all()
-    return {tuple(r) for r in rows}
+    return row_set(
+        session,
+        f"SELECT {GROUPS}, interaction_count FROM interaction_daily_counts "
+        "WHERE workspace_id = :ws",
+        ws,
+    )
 
 
 def _from_log(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
-    rows = session.execute(
-        text(
-            "SELECT workspace_id, content_id, platform, CASE WHEN time_precision = 'exact' "
-            "THEN (occurred_at AT TIME ZONE 'UTC')::date END, "
-            "interaction_type, count(*) FROM follower_interactions WHERE workspace_id = :ws "
-            "GROUP BY 1, 2, 3, 4, 5"
-        ),
-        {"ws": ws},
-    ).all()
-    return {tuple(r) for r in rows}
+    return row_set(
+        session,
+        "SELECT workspace_id, content_id, platform, CASE WHEN time_precision = 'exact' "
+        "THEN (occurred_at AT TIME ZONE 'UTC')::date END, "
+        "interaction_type, count(*) FROM follower_interactions WHERE workspace_id = :ws "
+        "GROUP BY 1, 2, 3, 4, 5",
+        ws,
+    )
 
 
 def test_daily_counts_follow_every_change_to_the_log(session: Session) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -16,58 +15,38 @@ from fanlens.interactions.ingest import ingest_records
 from fanlens.scoring import service as scoring
 from fanlens.scoring.schemas import ScoringConfigChange
 from tests.fixtures.builders import create_follower, create_workspace
+from tests.helpers import row_set
+
+TIERS = (
+    "SELECT platform, tier, followers, interactions FROM follower_tier_counts "
+    "WHERE workspace_id = :ws AND followers <> 0"
+)
 
 
-def _tiers(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
-    rows = session.execute(
-        text(
-            "SELECT platform, tier, followers, interactions FROM follower_tier_counts "
-            "WHERE workspace_id = :ws AND followers <> 0"
-        ),
-        {"ws": ws},
-    ).all()
-    return {tuple(r) for r in rows}
+TIERS_TRUTH = (
+    "SELECT f.platform, coalesce(s.engagement_tier, 'inactive'), count(*), "
+    "coalesce(sum(s.interaction_count), 0) FROM followers f "
+    "LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id "
+    "WHERE f.workspace_id = :ws GROUP BY 1, 2"
+)
 
 
-def _tiers_truth(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
-    rows = session.execute(
-        text(
-            "SELECT f.platform, coalesce(s.engagement_tier, 'inactive'), count(*), "
-            "coalesce(sum(s.interaction_count), 0) FROM followers f "
-            "LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id "
-            "WHERE f.workspace_id = :ws GROUP BY 1, 2"
-        ),
-        {"ws": ws},
-    ).all()
-    return {tuple(r) for r in rows}
+DAYS = (
+    "SELECT platform, day, interaction_count FROM interaction_platform_days "
+    "WHERE workspace_id = :ws AND interaction_count <> 0"
+)
 
 
-def _days(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
-    rows = session.execute(
-        text(
-            "SELECT platform, day, interaction_count FROM interaction_platform_days "
-            "WHERE workspace_id = :ws AND interaction_count <> 0"
-        ),
-        {"ws": ws},
-    ).all()
-    return {tuple(r) for r in rows}
-
-
-def _days_truth(session: Session, ws: uuid.UUID) -> set[tuple[Any, ...]]:
-    rows = session.execute(
-        text(
-            "SELECT platform, CASE WHEN time_precision = 'exact' "
-            "THEN (occurred_at AT TIME ZONE 'UTC')::date END, count(*) "
-            "FROM follower_interactions WHERE workspace_id = :ws GROUP BY 1, 2"
-        ),
-        {"ws": ws},
-    ).all()
-    return {tuple(r) for r in rows}
+DAYS_TRUTH = (
+    "SELECT platform, CASE WHEN time_precision = 'exact' "
+    "THEN (occurred_at AT TIME ZONE 'UTC')::date END, count(*) "
+    "FROM follower_interactions WHERE workspace_id = :ws GROUP BY 1, 2"
+)
 
 
 def _check(session: Session, ws: uuid.UUID) -> None:
-    assert _tiers(session, ws) == _tiers_truth(session, ws) != set()
-    assert _days(session, ws) == _days_truth(session, ws)
+    assert row_set(session, TIERS, ws) == row_set(session, TIERS_TRUTH, ws) != set()
+    assert row_set(session, DAYS, ws) == row_set(session, DAYS_TRUTH, ws)
 
 
 def test_rollups_follow_every_change(session: Session) -> None:
@@ -77,7 +56,7 @@ def test_rollups_follow_every_change(session: Session) -> None:
         ingest_records(session, workspace_id=w.id, records=records, source="test")
     create_follower(session, ws, platform="mastodon")  # no interactions: inactive, no score row
     _check(session, ws.id)
-    assert len({tier for _, tier, _, _ in _tiers(session, ws.id)}) > 1
+    assert len({tier for _, tier, _, _ in row_set(session, TIERS, ws.id)}) > 1
 
     ingest_records(session, workspace_id=ws.id, records=records, source="again")
     _check(session, ws.id)
