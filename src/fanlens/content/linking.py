@@ -196,18 +196,30 @@ def _link_group(
         return 0
     anchor = next(post for post in group if post.content_id == target)
     for post in movers:
-        first, second = _pair(anchor.id, post.id)
-        repository.record_decision(
-            session,
-            workspace_id=workspace_id,
-            post_id=first,
-            other_post_id=second,
-            decision="accepted",
-            moved_post_id=post.id,
-            previous_content_id=post.content_id,
-        )
-        repository.move_post(session, post_id=post.id, content_id=target)
+        _move(session, workspace_id, anchor.id, post, target)
     return len(movers)
+
+
+def _move(
+    session: Session,
+    workspace_id: uuid.UUID,
+    anchor_id: uuid.UUID,
+    post: Row[Any],
+    target: uuid.UUID,
+) -> Row[Any]:
+    """Record the accepted pair (anchor, post), then move the post into the target item."""
+    first, second = _pair(anchor_id, post.id)
+    row = repository.record_decision(
+        session,
+        workspace_id=workspace_id,
+        post_id=first,
+        other_post_id=second,
+        decision="accepted",
+        moved_post_id=post.id,
+        previous_content_id=post.content_id,
+    )
+    repository.move_post(session, post_id=post.id, content_id=target)
+    return row
 
 
 def _one_per_platform(
@@ -264,17 +276,7 @@ def link(
     post, other = _posts(session, workspace_id, post_id, other_post_id)
     if post.content_id == other.content_id:
         raise Conflict("the posts are already one content item")
-    first, second = _pair(post_id, other_post_id)
-    row = repository.record_decision(
-        session,
-        workspace_id=workspace_id,
-        post_id=first,
-        other_post_id=second,
-        decision="accepted",
-        moved_post_id=other.id,
-        previous_content_id=other.content_id,
-    )
-    repository.move_post(session, post_id=other.id, content_id=post.content_id)
+    row = _move(session, workspace_id, post.id, other, post.content_id)
     return LinkDecisionOut.model_validate(row._mapping)
 
 
