@@ -173,6 +173,36 @@ def test_activity_answers_what_amy_commented_on_last_week(client: TestClient, wo
     assert len(get(client, world, "/activity", platform="instagram", limit=200)["items"]) == 51
 
 
+def test_activity_finds_a_username_with_or_without_at_in_any_case(
+    client: TestClient, world: World
+) -> None:
+    values = [
+        [a["interaction_value"] for a in get(client, world, "/activity", username=name)["items"]]
+        for name in ("creator_amy", "@creator_amy", "@CREATOR_AMY", "Creator_Amy")
+    ]
+    assert values[0] == [None, "love it (day 20)", "love it (day 19)", "love it (day 18)"]
+    assert values == [values[0]] * 4
+    # A username that exists with nothing matching is an empty page, not a missing follower.
+    assert get(client, world, "/activity", username="@creator_amy", type="share")["items"] == []
+
+
+def test_activity_of_a_username_nobody_holds_is_not_found(client: TestClient, world: World) -> None:
+    for name, fmt in (("@nobody_here", None), ("super_sa", None), ("@", None), ("nobody", "csv")):
+        params = {"username": name} | ({"format": fmt} if fmt else {})
+        response = client.get(API + "/activity", params=params, headers=world.headers("a_read"))
+        assert response.status_code == 404, response.text
+        error = response.json()["error"]
+        assert error["code"] == "not_found"
+        assert repr(name) in error["message"]
+    # B's creator_amy is not A's: B's token asking for A's super_sam finds nobody.
+    response = client.get(
+        API + "/activity", params={"username": "super_sam"}, headers=world.headers("b_read")
+    )
+    assert response.status_code == 404
+    operation = client.get("/openapi.json").json()["paths"][API + "/activity"]["get"]
+    assert "username" in operation["responses"]["404"]["description"]
+
+
 def test_cohorts(client: TestClient, world: World) -> None:
     body = get(client, world, "/cohorts")
     rows = {(r["cohort_week"], r["platform"]): r for r in body["items"]}

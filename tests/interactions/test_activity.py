@@ -9,12 +9,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from fanlens.db.engine import unit_of_work
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
+from fanlens.kit.errors import NotFound
 from fanlens.kit.pagination import Order
 from tests.fixtures.builders import (
     create_content,
@@ -84,7 +86,10 @@ def test_a_username_on_two_platforms_pages_through_every_comment_once(
     since = ActivityFilters(username="creator_amy", interaction_type="comment", since=at(3))
     assert _pages(fresh_database_url, ws, since, "desc") == newest_first[:4]
     nobody = ActivityFilters(username="nobody")
-    assert _pages(fresh_database_url, ws, nobody, "desc") == []
+    with pytest.raises(NotFound, match="'nobody'"):
+        _pages(fresh_database_url, ws, nobody, "desc")
+    b_only = ActivityFilters(username="creator_amy", platform="youtube")
+    assert _pages(fresh_database_url, ws, b_only, "desc") == []  # held, but nothing matches
 
 
 def test_the_export_holds_the_pages_rows(fresh_database_url: str) -> None:

@@ -13,6 +13,7 @@ from fanlens.interactions import repository
 from fanlens.interactions.repository import ActivityFilters, ActivityShape
 from fanlens.interactions.schemas import ActivityItem
 from fanlens.kit import listing
+from fanlens.kit.errors import NotFound
 from fanlens.kit.pagination import Order, Page
 
 SORT = "occurred_at"
@@ -29,15 +30,26 @@ def query(
     order: Order,
     cursor: str | None,
 ) -> ActivityQuery:
-    follower_ids = None
-    if filters.username:
-        follower_ids = repository.follower_ids_by_username(
-            session, workspace_id=workspace_id, username=filters.username
-        )
+    follower_ids = _followers_named(session, workspace_id, filters.username)
     params = repository.activity_params(workspace_id, filters, follower_ids)
     state, position = listing.cursor_params(cursor, SORT, repository.OCCURRED_AT, order)
     shape = ActivityShape.of(filters, follower_ids, order=order, cursor=state, paged=True)
     return ActivityQuery(shape=shape, params={**params, **position})
+
+
+def _followers_named(
+    session: Session, workspace_id: uuid.UUID, username: str | None
+) -> list[uuid.UUID] | None:
+    """The followers holding `username` (None: no username asked). A username nobody in the
+    workspace holds is a mistyped question, not an empty answer, so it is not found."""
+    if not username:
+        return None
+    found = repository.follower_ids_by_username(
+        session, workspace_id=workspace_id, username=username
+    )
+    if not found:
+        raise NotFound(f"no follower with the username {username!r} in this workspace")
+    return found
 
 
 def page(*, session: Session, query: ActivityQuery, order: Order, limit: int) -> Page[ActivityItem]:

@@ -32,8 +32,14 @@ from fanlens.kit.pagination import Page
 router = APIRouter(tags=["activity"])
 
 
+ACTIVITY_RESPONSES = {
+    **CSV_RESPONSE,
+    404: error_response("No follower in this workspace has the `username` asked for"),
+}
+
+
 @router.get(
-    "/activity", response_model=Page[ActivityItem], responses=CSV_RESPONSE, summary="Activity"
+    "/activity", response_model=Page[ActivityItem], responses=ACTIVITY_RESPONSES, summary="Activity"
 )
 @workspace_endpoint
 def list_activity(
@@ -58,7 +64,8 @@ def list_activity(
     fmt: FormatParam = None,
 ) -> Page[ActivityItem] | StreamingResponse:
     """Interactions, newest first: `username` (with or without '@', any case), `platform`,
-    `type`, and `since` (inclusive) / `until` (exclusive) on the interaction time."""
+    `type`, and `since` (inclusive) / `until` (exclusive) on the interaction time. A
+    `username` that no follower of the workspace holds answers 404 (`not_found`)."""
     filters = ActivityFilters(
         username=username,
         platform=platform,
