@@ -120,3 +120,62 @@ def test_api_routes(fresh_database_url: str) -> None:
         assert decided.status_code == 200 and decided.json()["decision"] == "rejected"
         assert client.get(f"{API}/content-links/suggestions", headers=auth).json()["items"] == []
     engine.dispose()
+
+
+def test_link_all_command(fresh_database_url: str) -> None:
+    w = _seed(fresh_database_url)
+    env = fanlens_env(fresh_database_url)
+    ws = ["-w", str(w["ws"])]
+    counted = invoke_cli(
+        "content", "link-all", "--min-similarity", "0.9", "--dry-run", *ws, env=env
+    )
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.startswith("1 suggestions at or above 0.9")
+    assert _content_of(fresh_database_url, w["ig"]) == w["b"]
+
+    linked = invoke_cli("content", "link-all", "--min-similarity", "0.9", *ws, env=env)
+    assert linked.returncode == 0, linked.stderr
+    assert linked.stdout.startswith("linked 1 pairs, skipped 0")
+    assert _content_of(fresh_database_url, w["ig"]) == w["a"]
+    bad = invoke_cli("content", "link-all", "--min-similarity", "1.5", *ws, env=env)
+    assert bad.returncode == 2
+
+
+def test_bulk_link_routes(fresh_database_url: str) -> None:
+    w = _seed(fresh_database_url)
+    engine = create_engine(fresh_database_url)
+    with Session(engine) as s:
+        ws = s.scalar(select(ContentPost.workspace_id).where(ContentPost.id == w["tt"]))
+        assert ws is not None
+        read = auth_service.create(session=s, workspace_id=ws, name="r", scope="read").secret
+        s.commit()
+    auth = {"Authorization": f"Bearer {w['token']}"}
+    pair = {"post_id": str(w["tt"]), "other_post_id": str(w["ig"]), "other_content_id": str(w["b"])}
+    with TestClient(create_app(engine)) as client:
+        bulk = f"{API}/content-links/bulk"
+        refused = client.post(
+            bulk, json={"pairs": [pair]}, headers={"Authorization": f"Bearer {read}"}
+        )
+        assert refused.status_code == 403
+        for body in ({}, {"pairs": [pair], "min_similarity": 0.9}, {"min_similarity": 1.2},
+                     {"pairs": [pair] * 501}, {"pairs": []}):  # fmt: skip
+            assert client.post(bulk, json=body, headers=auth).status_code == 422, body
+
+        done = client.post(bulk, json={"pairs": [pair]}, headers=auth)
+        assert done.status_code == 200, done.text
+        assert [d["moved_post_id"] for d in done.json()["linked"]] == [str(w["ig"])]
+        assert _content_of(fresh_database_url, w["ig"]) == w["a"]
+        again = client.post(bulk, json={"pairs": [pair]}, headers=auth).json()
+        assert again["linked"] == [] and [s["reason"] for s in again["skipped"]] == ["moved"]
+        by_similarity = client.post(bulk, json={"min_similarity": 0.5}, headers=auth).json()
+        assert by_similarity == {"linked": [], "skipped": [], "left_over": 0}
+
+        unlink = f"{API}/content-links/unlink"
+        gone = str(uuid.uuid4())
+        undone = client.post(unlink, json={"post_ids": [str(w["ig"]), gone]}, headers=auth)
+        assert undone.status_code == 200, undone.text
+        assert [d["moved_post_id"] for d in undone.json()["unlinked"]] == [str(w["ig"])]
+        assert undone.json()["skipped"] == [{"post_id": gone, "reason": "not_linked"}]
+        assert _content_of(fresh_database_url, w["ig"]) == w["b"]
+        assert client.post(unlink, json={"post_ids": []}, headers=auth).status_code == 422
+    engine.dispose()

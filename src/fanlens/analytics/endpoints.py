@@ -32,8 +32,17 @@ from fanlens.api.schemas import BAD_BODY, CSV_RESPONSE, error_response
 from fanlens.auth.service import Principal
 from fanlens.connectors import service as connector_service
 from fanlens.connectors.schemas import SyncHealth
-from fanlens.content import linking
-from fanlens.content.schemas import LinkDecisionIn, LinkDecisionOut, LinkDecisions, LinkSuggestions
+from fanlens.content import link_batch, linking
+from fanlens.content.schemas import (
+    BulkLinkIn,
+    BulkLinkOut,
+    BulkUnlinkIn,
+    BulkUnlinkOut,
+    LinkDecisionIn,
+    LinkDecisionOut,
+    LinkDecisions,
+    LinkSuggestions,
+)
 from fanlens.kit.bounds import Day
 
 router = APIRouter(tags=["analytics"])
@@ -312,3 +321,37 @@ def post_unlink(post_id: uuid.UUID, session: OrmSession, principal: Principal) -
     """Put a post that a link moved back into its previous content item; the pair is then
     rejected, so it is not suggested again."""
     return linking.unlink(session=session, workspace_id=principal.workspace_id, post_id=post_id)
+
+
+@router.post(
+    "/content-links/bulk",
+    response_model=BulkLinkOut,
+    summary="Accept many links",
+    responses=BAD_BODY,
+)
+@workspace_endpoint(write=True)
+def post_link_bulk(body: BulkLinkIn, session: OrmSession, principal: Principal) -> BulkLinkOut:
+    """Accept the listed pairs, or every suggestion at or above min_similarity, in one
+    transaction; a pair that can no longer be linked is skipped with its reason."""
+    ws = principal.workspace_id
+    if body.min_similarity is not None:
+        return link_batch.link_above(
+            session=session, workspace_id=ws, min_similarity=body.min_similarity
+        )
+    return link_batch.link_pairs(session=session, workspace_id=ws, pairs=body.pairs or [])
+
+
+@router.post(
+    "/content-links/unlink",
+    response_model=BulkUnlinkOut,
+    summary="Unlink many posts",
+    responses=BAD_BODY,
+)
+@workspace_endpoint(write=True)
+def post_unlink_many(
+    body: BulkUnlinkIn, session: OrmSession, principal: Principal
+) -> BulkUnlinkOut:
+    """Unlink each listed post in one transaction; a post no link moved is skipped."""
+    return link_batch.unlink_posts(
+        session=session, workspace_id=principal.workspace_id, post_ids=body.post_ids
+    )

@@ -1,4 +1,4 @@
-"""`fanlens content suggestions|link|unlink`: link posts on different platforms into one
+"""`fanlens content suggestions|link|link-all|unlink`: link posts on different platforms into one
 content item."""
 
 from __future__ import annotations
@@ -77,6 +77,40 @@ def link(
     else:
         print(f"linked: post {other_post_id} moved into the content item of {post_id}")
     print(f"decision {decision.id}")
+
+
+@content_app.command("link-all")
+@friendly_errors
+def link_all(
+    min_similarity: Annotated[
+        float,
+        typer.Option(min=0, max=1, help="Accept every suggestion at least this similar (0–1)."),
+    ],
+    dry_run: Annotated[bool, typer.Option(help="Count them, link nothing.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Accept every suggestion at or above a similarity in one transaction (at most 500, best
+    first); pairs that can no longer be linked are listed with the reason."""
+    from fanlens.content import link_batch
+    from fanlens.db.engine import unit_of_work
+
+    with unit_of_work() as session:
+        ws = named_workspace(session, workspace)
+        if dry_run:
+            found = link_batch.pending_above(
+                session=session, workspace_id=ws.id, min_similarity=min_similarity
+            )
+            print(f"{len(found)} suggestions at or above {min_similarity:g} (nothing linked)")
+            return
+        out = link_batch.link_above(
+            session=session, workspace_id=ws.id, min_similarity=min_similarity
+        )
+    print(f"linked {len(out.linked)} pairs, skipped {len(out.skipped)}")
+    for skipped in out.skipped:
+        why = link_batch.SKIP_REASONS[skipped.reason]
+        print(f"skipped\t{skipped.post_id}\t{skipped.other_post_id}\t{why}")
+    if out.left_over:
+        print(f"{out.left_over} more at or above {min_similarity:g}: run the command again")
 
 
 @content_app.command("unlink")

@@ -67,10 +67,11 @@ def _linked(row: Row[Any]) -> LinkedPost:
 
 
 def suggestions(
-    *, session: Session, workspace_id: uuid.UUID, limit: int = 100
+    *, session: Session, workspace_id: uuid.UUID, limit: int | None = 100
 ) -> list[LinkSuggestion]:
     """Pairs of posts on different platforms, in different content items, posted within 72 hours
-    of each other with similar wording; best match first. Rejected pairs are left out."""
+    of each other with similar wording; best match first (all of them when `limit` is None).
+    Rejected pairs are left out."""
     posts = repository.linkable_posts(session, workspace_id)  # ordered by posted_at
     rejected = repository.rejected_pairs(session, workspace_id)
     found = _candidates(posts, rejected, window=WINDOW, at_least=MIN_SIMILARITY)

@@ -56,6 +56,16 @@ def rejected_pairs(session: Session, workspace_id: uuid.UUID) -> set[tuple[uuid.
     return {(r.post_id, r.other_post_id) for r in session.execute(stmt, {"ws": workspace_id})}
 
 
+def item_posts(
+    session: Session, workspace_id: uuid.UUID, item_ids: list[uuid.UUID]
+) -> Sequence[Row[Any]]:
+    stmt = text(
+        """SELECT id, content_id, platform FROM content_posts
+           WHERE workspace_id = :ws AND content_id = ANY (CAST(:items AS uuid[]))"""
+    )
+    return session.execute(stmt, {"ws": workspace_id, "items": item_ids}).all()
+
+
 def record_decision(session: Session, *, workspace_id: uuid.UUID, **values: Any) -> Row[Any]:
     """One decision per pair: a new answer replaces the old one."""
     stmt = text(

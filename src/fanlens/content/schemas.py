@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from fanlens.sentiment.schemas import LabelCounts
 
@@ -135,3 +135,60 @@ class LinkDecisionOut(BaseModel):
 
 class LinkDecisions(BaseModel):
     items: list[LinkDecisionOut]
+
+
+MAX_BULK_PAIRS = 500
+LinkSkipReason = Literal["not_found", "moved", "rejected", "linked", "split", "platform_taken"]
+UnlinkSkipReason = Literal["not_linked", "item_gone"]
+
+
+class LinkPairIn(BaseModel):
+    post_id: uuid.UUID = Field(description="Its content item keeps both posts.")
+    other_post_id: uuid.UUID = Field(description="Moves into post_id's content item.")
+    post_content_id: uuid.UUID | None = Field(
+        None, description="The content item the caller saw post_id in: skipped as moved if not."
+    )
+    other_content_id: uuid.UUID | None = Field(
+        None, description="The content item the caller saw other_post_id in."
+    )
+
+
+class BulkLinkIn(BaseModel):
+    pairs: list[LinkPairIn] | None = Field(None, min_length=1, max_length=MAX_BULK_PAIRS)
+    min_similarity: float | None = Field(
+        None, ge=0, le=1, description="Every suggestion at or above this similarity."
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> BulkLinkIn:
+        if (self.pairs is None) == (self.min_similarity is None):
+            raise ValueError("give either pairs or min_similarity")
+        return self
+
+
+class SkippedPair(BaseModel):
+    post_id: uuid.UUID
+    other_post_id: uuid.UUID
+    reason: LinkSkipReason
+
+
+class BulkLinkOut(BaseModel):
+    linked: list[LinkDecisionOut]
+    skipped: list[SkippedPair]
+    left_over: int = Field(
+        0, description=f"Suggestions at or above min_similarity beyond the {MAX_BULK_PAIRS} taken."
+    )
+
+
+class BulkUnlinkIn(BaseModel):
+    post_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_BULK_PAIRS)
+
+
+class SkippedUnlink(BaseModel):
+    post_id: uuid.UUID
+    reason: UnlinkSkipReason
+
+
+class BulkUnlinkOut(BaseModel):
+    unlinked: list[LinkDecisionOut]
+    skipped: list[SkippedUnlink]
