@@ -50,6 +50,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="Cross-platform content performance and fan engagement analytics.",
         lifespan=_lifespan,
+        # The dashboard serves /docs and /redoc itself, with viewers that need no internet.
+        docs_url=None,
+        redoc_url=None,
         # Generated clients name their functions after operation ids: the route's own name reads
         # as one (FastAPI's default appends the path and method). The generated-client test
         # keeps them unique and every model to one schema (no "-Input"/"-Output" twins).

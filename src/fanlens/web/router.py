@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from fanlens.outreach import pages as outreach_pages
 from fanlens.people import pages as people_pages
-from fanlens.web import analytics_pages, auth, errors, pages
+from fanlens.web import analytics_pages, api_docs, auth, errors, pages
 from fanlens.web.rendering import STATIC_DIR
 from fanlens.web.security import SecurityHeadersMiddleware
 
@@ -19,5 +19,6 @@ def install(app: FastAPI) -> None:
     app.include_router(analytics_pages.router)
     app.include_router(people_pages.router)
     app.include_router(outreach_pages.router)
+    app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

@@ -2,8 +2,9 @@
 
 Scripts may only come from fanlens itself (no inline script, no eval). Styles allow inline
 style attributes because the chart library sets them while drawing; no script runs from them.
-The interactive API docs (/docs, /redoc) load Swagger/ReDoc from their CDN with an inline
-bootstrap script, so those two pages get a policy that allows exactly that.
+The interactive API docs (/docs, /redoc) load Swagger UI and ReDoc from fanlens itself; Swagger
+UI starts with one inline script, allowed by its hash, and ReDoc runs its search in a worker
+made from a blob, so those two pages get a policy that allows exactly that.
 
 Everything but the static files is `Cache-Control: no-store`: pages and API answers hold one
 workspace's data, which no browser cache or shared proxy should keep after logout.
@@ -13,16 +14,18 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fanlens.web.api_docs import SWAGGER_INIT_SOURCE
+
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    f"default-src 'self'; script-src 'self' {SWAGGER_INIT_SOURCE}; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
 STATIC = "/static/"
@@ -44,7 +47,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else PAGE_POLICY
+        policy = DOCS_POLICY if path in DOCS_PATHS else PAGE_POLICY
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
