@@ -59,6 +59,11 @@ def test_demo_syncs_through_the_simulators_then_reuses_the_data(
         interactions = conn.execute(text("SELECT count(*) FROM follower_interactions")).scalar()
         users = conn.execute(text("SELECT username FROM users")).scalars().all()
         sentiments = conn.execute(text("SELECT count(*) FROM comment_sentiments")).scalar()
+        suggestions = dict(
+            conn.execute(
+                text("SELECT status, count(*) FROM person_suggestions GROUP BY status")
+            ).all()
+        )
         top = conn.execute(text(TOP_ITEMS_PLATFORMS)).scalars().all()
         latest = conn.execute(
             text(
@@ -89,6 +94,8 @@ def test_demo_syncs_through_the_simulators_then_reuses_the_data(
         off_schedule
     )  # the simulators stop with the demo: its accounts are not synced on schedule
     assert sentiments and sentiments > 0  # the demo's comments come with their sentiment
+    # The syncs refreshed the people's merge suggestions: some wait for review on the page.
+    assert suggestions.get("pending", 0) > 0
     assert sorted(r.status for r in runs) == ["succeeded"] * 5
     assert all(r.api_calls > 0 for r in runs)  # pulled over HTTP, not imported
     assert interactions and interactions > 0 and users == ["demo"]

@@ -117,6 +117,10 @@ def _sync_locked(
         from fanlens.sentiment.runner import defer_analysis
 
         defer_analysis(workspace_id, engine=engine)
+    if any(result.items.values()):  # new followers may be one person across platforms
+        from fanlens.people.refresh import refresh_now
+
+        refresh_now(workspace_id, engine=engine)
     return result
 
 

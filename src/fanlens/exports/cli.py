@@ -25,7 +25,7 @@ def import_export_command(
 ) -> None:
     """Import a platform's official data export; re-importing it adds nothing."""
     from fanlens.db.engine import unit_of_work
-    from fanlens.interactions.importer import auto_link_posts, print_summary
+    from fanlens.interactions.importer import auto_link_posts, print_summary, refresh_people
 
     sections = read_sections(platform=platform, path=path)  # layout errors before any write
     with unit_of_work() as session:
@@ -45,6 +45,8 @@ def import_export_command(
     print_summary(console, summary.ingest, unit="items")
     if summary.ingest.posts_created:
         auto_link_posts(workspace_id, console)
+    if summary.ingest.followers_created or summary.ingest.followers_updated:
+        refresh_people(workspace_id, console)
 
 
 def _print_found(summary: ExportSummary) -> None:

@@ -133,6 +133,10 @@ async def ingest(
 
         engine = request.app.state.engine  # None: the configured database
         background.add_task(defer_analysis, workspace_id, engine=engine)
+    if summary.followers_created or summary.followers_updated:
+        from fanlens.people.refresh import defer_refresh
+
+        background.add_task(defer_refresh, workspace_id, engine=request.app.state.engine)
     counts = {k: getattr(summary, k) for k in IngestResult.model_fields if k not in LISTED}
     rejects = [
         RejectedLine(line=r.line, reason=r.reason, message=r.message) for r in summary.rejects

@@ -51,6 +51,8 @@ def run_import(
         auto_link_posts(workspace_id, console)
     if total.interactions_inserted:
         _queue_sentiment(workspace_id, console)
+    if total.followers_created or total.followers_updated:
+        refresh_people(workspace_id, console)
     for damage in total.damaged:
         console.print(f"[red]error:[/red] {damage}; the complete lines before it were stored")
     return None if total.damaged else total
@@ -85,6 +87,21 @@ def auto_link_posts(workspace_id: uuid.UUID, console: Console) -> None:
         )
     if moved:
         console.print(f"{moved:,} cross-posted posts linked to their content items")
+
+
+def refresh_people(workspace_id: uuid.UUID, console: Console) -> None:
+    """New or changed followers may be one person across platforms: refresh the merge
+    suggestions now (no worker runs beside `fanlens import`), after every batch committed."""
+    from fanlens.people.refresh import refresh_now
+
+    run = refresh_now(workspace_id)
+    if run is None:
+        console.print("[yellow]merge suggestions not refreshed[/yellow] (see the log)")
+    elif run.new_suggestions or run.auto_merged:
+        console.print(
+            f"{run.new_suggestions:,} new merge suggestions, {run.auto_merged:,} people merged "
+            f"(confidence at least {run.threshold})"
+        )
 
 
 def _queue_sentiment(workspace_id: uuid.UUID, console: Console) -> None:

@@ -109,6 +109,15 @@ def refresh_people(timestamp: int) -> list[dict[str, Any]]:
     return [r.model_dump(mode="json") for r in run_all()]
 
 
+@blueprint.task(name="refresh_suggestions", lock="fanlens-people")
+def refresh_suggestions(workspace_id: str) -> dict[str, Any] | None:
+    """Merge suggestions of one workspace, queued after an API ingest has committed."""
+    from fanlens.people.refresh import refresh_now
+
+    run = refresh_now(uuid.UUID(workspace_id))
+    return None if run is None else run.model_dump()
+
+
 @blueprint.task(name="outreach_deliver")
 def outreach_deliver(campaign_id: str) -> dict[str, Any]:
     """Drain one campaign's outbox; retries, quiet hours and the daily cap come back as a job

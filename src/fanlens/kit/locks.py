@@ -12,4 +12,5 @@ OUTREACH_CAMPAIGN = 7_310_011  # one deliverer per campaign (session-level)
 OUTREACH_PERSON = 7_310_012  # one message to a person at a time, across campaigns
 OUTREACH_CHANNEL = 7_310_013  # a workspace's channel: its rate and daily cap
 CONTENT_AUTO_LINK = 7_310_021  # one auto-link run per workspace
+PEOPLE_REFRESH = 7_310_031  # one suggestion refresh (and its auto-merges) per workspace
 ACCOUNT_SYNC = 0x66616E6C  # "fanl": one sync per connected account (session-level)

@@ -13,9 +13,17 @@ from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.connectors.base import Profile
+from fanlens.kit import locks
 from fanlens.people.models import Person as PersonModel
 from fanlens.people.models import PersonIdentity, PersonMerge, PersonSuggestion
 from fanlens.scoring.models import FollowerEngagementScore
+
+
+def lock_refresh(session: Session, *, workspace_id: uuid.UUID) -> None:
+    """Held to the end of the transaction: refreshes of one workspace run one after another,
+    so two of them never try to merge the same people."""
+    stmt = text("SELECT pg_advisory_xact_lock(:cls, hashtext(CAST(:ws AS text)))")
+    session.execute(stmt, {"cls": locks.PEOPLE_REFRESH, "ws": workspace_id})
 
 
 def lock_people(

@@ -235,6 +235,7 @@ def refresh_suggestions(
 ) -> SuggestionRun:
     """Find evidence, store it as suggestions, and merge those at or above the threshold."""
     threshold = settings.people_auto_merge_confidence if auto_merge_at is None else auto_merge_at
+    repository.lock_refresh(session, workspace_id=workspace_id)
     found = detection.collect(session, workspace_id=workspace_id)
     rows = [
         {
