@@ -110,7 +110,7 @@ def test_user_create_hashes_the_password_and_refuses_duplicates(fresh_database_u
     env = fanlens_env(database_url=fresh_database_url)
     created = invoke_cli("user", "create", "Amy", env=env, input_text="s3cret-pass\ns3cret-pass\n")
     assert created.returncode == 0, created.stderr
-    assert "created user amy in workspace default" in created.stdout
+    assert "created user amy (write) in workspace default" in created.stdout
     assert "s3cret-pass" not in created.stdout
     again = invoke_cli("user", "create", "amy", "--password", "another-pass", env=env)
     assert again.returncode == 1 and "already exists" in again.stderr
@@ -122,4 +122,16 @@ def test_user_create_hashes_the_password_and_refuses_duplicates(fresh_database_u
     engine.dispose()
     assert stored.startswith("scrypt$") and "s3cret" not in stored
     listed = invoke_cli("user", "list", env=env)
-    assert listed.stdout.splitlines()[1].startswith("amy\tdefault\tnever")
+    assert listed.stdout.splitlines()[1].startswith("amy\tdefault\twrite\tnever")
+    long_enough = ("--password", "long-enough")
+    reader = invoke_cli("user", "create", "bo", "--scope", "read", *long_enough, env=env)
+    assert reader.returncode == 0 and "created user bo (read)" in reader.stdout
+    bad = invoke_cli("user", "create", "cy", "--scope", "admin", *long_enough, env=env)
+    assert bad.returncode == 1 and "scope must be read or write" in bad.stderr
+    changed = invoke_cli("user", "scope", "amy", "read", env=env)
+    assert changed.returncode == 0 and "amy now has read access" in changed.stdout
+    listed = invoke_cli("user", "list", env=env)
+    assert [line.split("\t")[:3] for line in listed.stdout.splitlines()[1:]] == [
+        ["amy", "default", "read"],
+        ["bo", "default", "read"],
+    ]

@@ -19,6 +19,9 @@ app.add_typer(user_app, name="user")
 def user_create(
     username: Annotated[str, typer.Argument(help="Login name (case-insensitive).")],
     workspace: Annotated[str | None, typer.Option(help="Workspace the user sees.")] = None,
+    scope: Annotated[
+        str, typer.Option(help="write (use the pages' buttons too) or read (look only).")
+    ] = "write",
     password: Annotated[
         str,
         typer.Option(
@@ -36,25 +39,25 @@ def user_create(
     with unit_of_work() as session:
         ws = named_workspace(session, workspace)
         user = service.create(
-            session=session, workspace_id=ws.id, username=username, password=password
+            session=session, workspace_id=ws.id, username=username, password=password, scope=scope
         )
-        console.print(f"created user {user.username} in workspace {ws.name}")
+        console.print(f"created user {user.username} ({user.scope}) in workspace {ws.name}")
 
 
 @user_app.command("list")
 @friendly_errors
 def user_list() -> None:
-    """List dashboard users (username, workspace, last login), tab-separated."""
+    """List dashboard users (username, workspace, scope, last login), tab-separated."""
     from fanlens.db.engine import unit_of_work
     from fanlens.users import repository
     from fanlens.workspaces import repository as workspace_repository
 
     with unit_of_work() as session:
         names = {w.id: w.name for w in workspace_repository.list_all(session)}
-        print("username\tworkspace\tlast_login")
+        print("username\tworkspace\tscope\tlast_login")
         for u in repository.list_all(session):
             last = f"{u.last_login_at:%Y-%m-%dT%H:%M}" if u.last_login_at else "never"
-            print(f"{u.username}\t{names.get(u.workspace_id, '?')}\t{last}")
+            print(f"{u.username}\t{names.get(u.workspace_id, '?')}\t{u.scope}\t{last}")
 
 
 @user_app.command("password")
@@ -92,3 +95,18 @@ def user_logout_all(
     with unit_of_work() as session:
         ended = service.logout_all(session=session, username=username)
         console.print(f"ended {ended} session(s) of {service.normalize(username)}")
+
+
+@user_app.command("scope")
+@friendly_errors
+def user_scope(
+    username: Annotated[str, typer.Argument(help="The user's login name.")],
+    scope: Annotated[str, typer.Argument(help="write or read.")],
+) -> None:
+    """Let a user use the pages' buttons (write) or only look (read), from their next page."""
+    from fanlens.db.engine import unit_of_work
+    from fanlens.users import service
+
+    with unit_of_work() as session:
+        user = service.set_scope(session=session, username=username, scope=scope)
+        console.print(f"{user.username} now has {user.scope} access")

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -25,10 +26,15 @@ class User(WorkspaceScoped, TimestampMixin, Base):
     """Someone who logs in to the dashboard; sees only their workspace's data."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("username"),)
+    __table_args__ = (
+        UniqueConstraint("username"),
+        CheckConstraint("scope IN ('read', 'write')", name="scope"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     username: Mapped[str] = mapped_column(Text, nullable=False)  # stored lowercase
+    # As an API token's: `read` sees every page, `write` may also use the pages' buttons.
+    scope: Mapped[str] = mapped_column(Text, nullable=False, server_default="write")
     # scrypt$N$r$p$salt$hash (base64): the parameters travel with the hash, so they can grow.
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -19,6 +19,7 @@ from fanlens.users.models import User
 from fanlens.users.passwords import DUMMY_HASH, hash_password, verify_password
 
 MIN_PASSWORD_LENGTH = 8
+SCOPES = ("read", "write")
 # last_seen_at is written at most this often, so most page views stay a single read.
 SEEN_EVERY = timedelta(minutes=5)
 
@@ -37,6 +38,7 @@ class LoggedIn:
     user_id: uuid.UUID
     workspace_id: uuid.UUID
     username: str
+    can_write: bool = False
 
 
 def normalize(username: str) -> str:
@@ -48,14 +50,27 @@ def _check_password_rules(password: str) -> None:
         raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def create(*, session: Session, workspace_id: uuid.UUID, username: str, password: str) -> User:
+def _check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise InvalidInput(f"scope must be read or write, not {scope!r}")
+
+
+def create(
+    *, session: Session, workspace_id: uuid.UUID, username: str, password: str, scope: str = "write"
+) -> User:
     name = normalize(username)
     if not name or len(name) > 100:
         raise InvalidInput("a username needs 1 to 100 characters")
     _check_password_rules(password)
+    _check_scope(scope)
     if repository.get_by_username(session, name) is not None:
         raise Conflict(f"user {name!r} already exists")
-    user = User(workspace_id=workspace_id, username=name, password_hash=hash_password(password))
+    user = User(
+        workspace_id=workspace_id,
+        username=name,
+        password_hash=hash_password(password),
+        scope=scope,
+    )
     session.add(user)
     session.flush()
     return user
@@ -100,7 +115,11 @@ def login(*, session: Session, username: str, password: str, ip: str) -> LoggedI
         raise Unauthorized("wrong username or password")
     repository.forget_checks(session, username=name, ip=ip)
     repository.touch_login(session, user.id)
-    return LoggedIn(user_id=user.id, workspace_id=user.workspace_id, username=user.username)
+    return _logged_in(user)
+
+
+def _logged_in(user: User) -> LoggedIn:
+    return LoggedIn(user.id, user.workspace_id, user.username, can_write=user.scope == "write")
 
 
 def _key_hash(key: str) -> str:
@@ -124,7 +143,7 @@ def session_user(*, session: Session, key: str) -> LoggedIn | None:
     user, row = found
     if row.last_seen_at < utcnow() - SEEN_EVERY:
         repository.touch_session(session, row.id)
-    return LoggedIn(user_id=user.id, workspace_id=user.workspace_id, username=user.username)
+    return _logged_in(user)
 
 
 def end_session(*, session: Session, key: str) -> None:
@@ -135,6 +154,15 @@ def logout_all(*, session: Session, username: str) -> int:
     """End every dashboard session of a user; returns how many there were."""
     user = get_by_username_or_raise(session=session, username=username)
     return repository.end_sessions(session, user.id)
+
+
+def set_scope(*, session: Session, username: str, scope: str) -> User:
+    """Takes effect on the user's next page: every page reads the user's row."""
+    user = get_by_username_or_raise(session=session, username=username)
+    _check_scope(scope)
+    user.scope = scope
+    session.flush()
+    return user
 
 
 def set_password(*, session: Session, username: str, password: str) -> User:

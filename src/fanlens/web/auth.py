@@ -34,6 +34,7 @@ class PageUser:
     workspace_id: uuid.UUID
     username: str
     csrf: str
+    can_write: bool = False  # the user's scope is write: the pages show them their buttons
 
 
 def current_user(request: Request, session: Session) -> PageUser:
@@ -43,10 +44,31 @@ def current_user(request: Request, session: Session) -> PageUser:
     who = users.session_user(session=session, key=web.key)
     if who is None:  # logged out, password changed, logout-all, expired or user deleted
         raise LoginRequired(_here(request))
-    return PageUser(who.user_id, who.workspace_id, who.username, web.csrf)
+    return PageUser(who.user_id, who.workspace_id, who.username, web.csrf, who.can_write)
 
 
 CurrentUser = Annotated[PageUser, Depends(current_user)]
+
+
+def writer(user: CurrentUser) -> PageUser:
+    """A user who may change data from the pages. Read users see no buttons; a form sent by
+    one all the same is refused here, before anything changes."""
+    if not user.can_write:
+        raise Forbidden(
+            f"{user.username} has read access: this workspace can be looked at, not changed "
+            f"(an administrator grants write access with `fanlens user scope {user.username} "
+            "write`)"
+        )
+    return user
+
+
+WriterUser = Annotated[PageUser, Depends(writer)]
+
+
+def check_csrf(request: Request, token: str) -> None:
+    """A page form's token must be the one of this browser's session."""
+    if not sessions.csrf_ok(sessions.load(request), token):
+        raise Forbidden("the form expired; reload the page and try again")
 
 
 def _here(request: Request) -> str:
