@@ -201,7 +201,7 @@ def test_follower_filters_and_search(tab: Tab, site: Site) -> None:
     assert rows.count() == len(expected) > 0
     assert set(cells(tab, "#followers-table tbody td:nth-child(4)")) == {"Lurker"}
     name = expected[0]["username"]
-    tab.page.fill("input[name=q]", f"@{name}")
+    tab.page.fill("form.filters input[name=q]", f"@{name}")
     tab.page.click("form.filters button[type=submit]")
     tab.page.wait_for_url(re.compile("q="))
     found = site.api("/followers", tier="lurker", q=name)["items"]

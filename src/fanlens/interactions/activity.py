@@ -30,7 +30,11 @@ def query(
     order: Order,
     cursor: str | None,
 ) -> ActivityQuery:
-    follower_ids = _followers_named(session, workspace_id, filters.username)
+    follower_ids = (
+        list(filters.follower_ids)
+        if filters.follower_ids is not None
+        else _followers_named(session, workspace_id, filters.username)
+    )
     params = repository.activity_params(workspace_id, filters, follower_ids)
     state, position = listing.cursor_params(cursor, SORT, repository.OCCURRED_AT, order)
     shape = ActivityShape.of(filters, follower_ids, order=order, cursor=state, paged=True)

@@ -22,6 +22,8 @@ from fanlens.kit.sql import DriverStatement, ShapedStatement, param
 @dataclass(frozen=True)
 class ActivityFilters:
     username: str | None = None
+    # A person's identities: their rows together, one timeline (`username` is then not asked).
+    follower_ids: tuple[uuid.UUID, ...] | None = None
     follower_id: uuid.UUID | None = None
     content_id: uuid.UUID | None = None
     platform: str | None = None

@@ -1,20 +1,31 @@
-"""The people pages: the cross-platform leaderboard, suggestions, and one person."""
+"""The people pages: the cross-platform leaderboard, suggestions, one person with their activity
+across platforms, and finding a person by handle (the search box in the nav)."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fanlens.api.dependencies import Session
+from fanlens.interactions import activity
+from fanlens.interactions.repository import ActivityFilters
+from fanlens.kit.bounds import day_in_window
 from fanlens.kit.errors import NotFound
+from fanlens.kit.timeutil import utcnow
 from fanlens.people import service
 from fanlens.web.auth import CurrentUser
 from fanlens.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 TOP_N = 25
+TIMELINE_PAGE = 50
+SEARCH_LIMIT = 50
+PRESETS = (("7d", "Last 7 days", 7), ("30d", "Last 30 days", 30))
 
 
 @router.get("/analytics/people", response_class=HTMLResponse)
@@ -33,11 +44,103 @@ def people(request: Request, session: Session, user: CurrentUser) -> HTMLRespons
     )
 
 
+@router.get("/analytics/search", response_class=HTMLResponse)
+def search(request: Request, session: Session, user: CurrentUser) -> Response:
+    """The nav's search box: one person found opens their page; several, or none, are listed."""
+    asked = (request.query_params.get("q") or "")[: service.HANDLE_MAX * 2]
+    found = service.find_by_handle(
+        session=session, workspace_id=user.workspace_id, handle=asked, limit=SEARCH_LIMIT
+    )
+    if len(found.person_ids) == 1:
+        return RedirectResponse(f"/analytics/people/{found.person_ids[0]}", status_code=303)
+    context = {"user": user, "active": "people", "found": found, "limit": SEARCH_LIMIT}
+    return render(request, "search.html", context)
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """The person page's activity filters as the page's query string gives them: `since` and
+    `until` are UTC days, both included; a value that is not a day is ignored and named."""
+
+    params: dict[str, str]
+    since: date | None
+    until: date | None
+    ignored: list[str]
+
+    def filters(self, follower_ids: tuple[uuid.UUID, ...]) -> ActivityFilters:
+        return ActivityFilters(
+            follower_ids=follower_ids,
+            platform=self.params.get("platform"),
+            interaction_type=self.params.get("type"),
+            since=_start(self.since),
+            until=_start(self.until + timedelta(days=1)) if self.until else None,
+        )
+
+
+def _start(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(), tzinfo=UTC) if day else None
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return day_in_window(date.fromisoformat(value)) if value else None
+    except ValueError:
+        return None
+
+
+def timeline_view(query: Any) -> TimelineView:
+    params = {
+        k: v.replace("\x00", "").strip()[:50]
+        for k in ("type", "platform", "since", "until")
+        if (v := query.get(k))
+    }
+    since, until = _day(params.get("since")), _day(params.get("until"))
+    ignored = [k for k, d in (("since", since), ("until", until)) if k in params and d is None]
+    for key in ignored:
+        del params[key]
+    return TimelineView(params=params, since=since, until=until, ignored=ignored)
+
+
+def presets(view: TimelineView, today: date) -> list[dict[str, Any]]:
+    """The "Last N days" links: N UTC days up to today, both included, the other filters kept;
+    the one the page shows is marked."""
+    out = []
+    for key, label, days in PRESETS:
+        since, until = today - timedelta(days=days - 1), today
+        params = {**view.params, "since": since.isoformat(), "until": until.isoformat()}
+        active = (view.since, view.until) == (since, until)
+        out.append({"key": key, "label": label, "params": params, "active": active})
+    return out
+
+
 @router.get("/analytics/people/{person_id}", response_class=HTMLResponse)
 def person(person_id: str, request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
     try:
         pid = uuid.UUID(person_id)
     except ValueError as exc:
         raise NotFound(f"no person {person_id!r}") from exc
-    detail = service.detail(session=session, workspace_id=user.workspace_id, person_id=pid)
-    return render(request, "person.html", {"user": user, "active": "people", "p": detail})
+    ws = user.workspace_id
+    detail = service.detail(session=session, workspace_id=ws, person_id=pid, timeline_limit=0)
+    view = timeline_view(request.query_params)
+    cursor = (request.query_params.get("cursor") or "")[:500] or None
+    follower_ids = tuple(i.follower_id for i in detail.identities)
+    query = activity.query(
+        session=session,
+        workspace_id=ws,
+        filters=view.filters(follower_ids),
+        order="desc",
+        cursor=cursor,
+    )
+    timeline = activity.page(session=session, query=query, order="desc", limit=TIMELINE_PAGE)
+    context = {
+        "user": user,
+        "active": "people",
+        "p": detail,
+        "view": view,
+        "timeline": timeline,
+        "first_page": cursor is None,
+        "presets": presets(view, utcnow().date()),
+        "types": service.interaction_types(session=session, workspace_id=ws, person_id=pid),
+        "platforms": sorted({i.platform for i in detail.identities}),
+    }
+    return render(request, "person.html", context)

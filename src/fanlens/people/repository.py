@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from fanlens.audience.models import Follower
 from fanlens.connectors.base import Profile
 from fanlens.kit import locks
+from fanlens.kit.sql import escape_like
 from fanlens.people.models import Person as PersonModel
 from fanlens.people.models import PersonIdentity, PersonMerge, PersonSuggestion
-from fanlens.scoring.models import FollowerEngagementScore
+from fanlens.scoring.models import FollowerEngagementScore, FollowerInteractionCount
 
 
 def lock_refresh(session: Session, *, workspace_id: uuid.UUID) -> None:
@@ -106,6 +107,45 @@ def identities(session: Session, *, person_id: uuid.UUID) -> Sequence[Any]:
         .outerjoin(s, s.follower_id == f.id)
         .where(PersonIdentity.person_id == person_id)
         .order_by(f.platform, f.id)
+    ).all()
+
+
+def identities_by_handle(
+    session: Session, *, workspace_id: uuid.UUID, handle: str, prefix: bool, limit: int
+) -> Sequence[Any]:
+    """The identities whose lower-case username is `handle` (through the (workspace_id,
+    lower(username)) index) or, with `prefix`, starts with it; each with its person."""
+    f = Follower
+    name = func.lower(f.username)
+    matches = name.like(escape_like(handle) + "%", escape="\\") if prefix else name == handle
+    return session.execute(
+        select(
+            f.id.label("follower_id"),
+            f.platform,
+            f.username,
+            f.display_name,
+            PersonIdentity.person_id,
+        )
+        .join(PersonIdentity, PersonIdentity.follower_id == f.id)
+        .where(f.workspace_id == workspace_id, matches)
+        .order_by(name, f.platform, f.id)
+        .limit(limit)
+    ).all()
+
+
+def interaction_types(
+    session: Session, *, workspace_id: uuid.UUID, person_id: uuid.UUID
+) -> Sequence[Any]:
+    """How often the person did each interaction type, over all their identities, from the
+    per-follower counts the triggers keep."""
+    c = FollowerInteractionCount
+    total = func.sum(c.interaction_count)
+    return session.execute(
+        select(c.interaction_type, total.label("count"))
+        .join(PersonIdentity, PersonIdentity.follower_id == c.follower_id)
+        .where(PersonIdentity.workspace_id == workspace_id, PersonIdentity.person_id == person_id)
+        .group_by(c.interaction_type)
+        .order_by(total.desc(), c.interaction_type)
     ).all()
 
 

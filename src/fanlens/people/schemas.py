@@ -110,6 +110,36 @@ class TimelineEntry(BaseModel):
     content_title: str | None
 
 
+class HandleMatch(BaseModel):
+    """An identity found by its handle, with the person it belongs to."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    follower_id: uuid.UUID
+    platform: str
+    username: str | None
+    display_name: str | None
+    person_id: uuid.UUID
+    person_name: str | None = None
+
+
+class HandleSearch(BaseModel):
+    handle: str  # what was looked for: lower case, without '@'
+    exact: bool  # the matches hold the handle itself (else they start with it)
+    matches: list[HandleMatch]
+
+    @property
+    def person_ids(self) -> list[uuid.UUID]:
+        return list(dict.fromkeys(m.person_id for m in self.matches))
+
+
+class TypeCount(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    interaction_type: str
+    count: int
+
+
 class PersonDetail(BaseModel):
     id: uuid.UUID
     name: str | None

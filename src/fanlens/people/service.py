@@ -14,6 +14,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,8 @@ from fanlens.kit.errors import Conflict, InvalidInput, NotFound
 from fanlens.people import detection, repository
 from fanlens.people.models import Person, PersonMerge, PersonSuggestion
 from fanlens.people.schemas import (
+    HandleMatch,
+    HandleSearch,
     Identity,
     Merge,
     PersonDetail,
@@ -30,9 +33,11 @@ from fanlens.people.schemas import (
     Suggestion,
     SuggestionRun,
     TimelineEntry,
+    TypeCount,
 )
 
 INFLUENTIAL_MIN_REACH = 10_000  # micro and above
+HANDLE_MAX = 100  # longer than any platform's handle
 
 
 def get(*, session: Session, workspace_id: uuid.UUID, person_id: uuid.UUID) -> Person:
@@ -72,6 +77,44 @@ def score(*, session: Session, workspace_id: uuid.UUID, person_id: uuid.UUID) ->
     if row is None:  # cannot happen for an active person: they have at least one identity
         raise NotFound(f"person {person_id} has no identities")
     return PersonScore.model_validate(row, from_attributes=True)
+
+
+def find_by_handle(
+    *, session: Session, workspace_id: uuid.UUID, handle: str, limit: int = 50
+) -> HandleSearch:
+    """The identities holding `handle` (with or without '@', any case, on any platform); when
+    none does, those whose handle starts with it. Each comes with its person and their name."""
+    wanted = handle.replace("\x00", "").strip().lstrip("@").strip().lower()[:HANDLE_MAX]
+    exact, rows = _holders(session, workspace_id, wanted, limit) if wanted else (True, [])
+    names = repository.platforms_and_names(session, person_ids=[r.person_id for r in rows])
+    matches = [
+        HandleMatch.model_validate(r).model_copy(update={"person_name": names[r.person_id][1]})
+        for r in rows
+    ]
+    return HandleSearch(handle=wanted, exact=exact, matches=matches)
+
+
+def _holders(
+    session: Session, workspace_id: uuid.UUID, handle: str, limit: int
+) -> tuple[bool, Sequence[Any]]:
+    """(exact, rows): the handle's holders, else the handles starting with it."""
+    rows: Sequence[Any] = []
+    for prefix in (False, True):
+        rows = repository.identities_by_handle(
+            session, workspace_id=workspace_id, handle=handle, prefix=prefix, limit=limit
+        )
+        if rows:
+            return not prefix, rows
+    return False, rows
+
+
+def interaction_types(
+    *, session: Session, workspace_id: uuid.UUID, person_id: uuid.UUID
+) -> list[TypeCount]:
+    """The interaction types the person's identities did, most frequent first, with how
+    often (none for a person merged into another: their identities moved with the merge)."""
+    rows = repository.interaction_types(session, workspace_id=workspace_id, person_id=person_id)
+    return [TypeCount.model_validate(r) for r in rows]
 
 
 def leaderboard(
@@ -119,8 +162,12 @@ def detail(
     found = repository.suggestions(
         session, workspace_id=workspace_id, status=None, person_id=person.id
     )
-    events = repository.timeline(
-        session, workspace_id=workspace_id, person_id=person.id, limit=timeline_limit
+    events = (  # a page that lists the activity itself asks for none
+        repository.timeline(
+            session, workspace_id=workspace_id, person_id=person.id, limit=timeline_limit
+        )
+        if timeline_limit
+        else []
     )
     return PersonDetail(
         id=person.id,
