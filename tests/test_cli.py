@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -118,3 +119,47 @@ def _job_workers(url: str) -> int:
             count = conn.execute(query).scalar() or 0
     engine.dispose()
     return count
+
+
+ROOT = Path(__file__).resolve().parents[1]
+CONSOLE_SCRIPT = ".venv/bin/fanlens"  # what `make run` runs, from the project's folder
+
+
+def test_serve_on_a_busy_port_fails_before_saying_it_serves(fresh_database_url: str) -> None:
+    env = fanlens_env(database_url=fresh_database_url)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for extra in ([], ["--demo", "--demo-size", "tiny"]):
+            result = run_cli("serve", "--port", str(port), "--no-worker", *extra, env=env)
+            assert result.returncode == 1, result.stdout + result.stderr
+            error = " ".join(result.stderr.split())
+            assert f"cannot serve on 127.0.0.1:{port}" in error
+            assert "--port" in error and "stop what is listening there" in error
+            assert "serving on" not in result.stdout
+            assert "demo:" not in result.stdout  # refused before the demo's minute of work
+
+
+def test_make_run_names_the_command_line(fresh_database_url: str) -> None:
+    if not (ROOT / CONSOLE_SCRIPT).exists():
+        pytest.skip(f"{CONSOLE_SCRIPT} is missing: `make install` makes it")
+    port = free_port()
+    env = fanlens_env(database_url=fresh_database_url)
+    command = [CONSOLE_SCRIPT, "serve", "--no-migrate", "--no-worker", "--port", str(port)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    finally:
+        proc.terminate()
+        stdout, stderr = proc.communicate(timeout=30)
+    assert f"serving on http://127.0.0.1:{port}" in stdout, stderr
+    assert "command line: .venv/bin/fanlens --help" in stdout
+
+
+def test_help_names_every_platform_of_the_demo() -> None:
+    for args in (["--help"], ["demo", "--help"]):
+        result = invoke_cli(*args, env=fanlens_env())
+        shown = " ".join(result.stdout.replace("│", " ").split())
+        assert "each of 5 platforms: YouTube, Bluesky, Mastodon, Instagram and TikTok" in shown

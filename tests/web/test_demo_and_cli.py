@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import signal
 import statistics
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,3 +139,70 @@ def test_user_create_hashes_the_password_and_refuses_duplicates(fresh_database_u
         ["amy", "default", "read"],
         ["bo", "default", "read"],
     ]
+
+
+DEMO_SYNC_LINE = re.compile(r"^\s+(\w+)\s+succeeded: [\d,]+ items", re.MULTILINE)
+
+
+def _interrupt_during_the_syncs(env: dict[str, str]) -> str:
+    """`fanlens demo` stopped with Ctrl+C (SIGINT) once its accounts are connected and the
+    syncs have begun, as a first `make run` stopped part-way; what it printed."""
+    command = [sys.executable, "-m", "fanlens", "demo", "--size", "tiny"]
+    proc = subprocess.Popen(command, env={**env, "PYTHONUNBUFFERED": "1"}, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    assert proc.stdout is not None
+    printed = []
+    for line in proc.stdout:
+        printed.append(line)
+        if "syncing one account per platform" in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    printed.append(proc.communicate(timeout=60)[0])
+    assert proc.returncode != 0, "".join(printed)
+    return "".join(printed)
+
+
+@pytest.mark.slow
+def test_an_interrupted_demo_is_built_again_by_the_next_run(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    env = fanlens_env(database_url=fresh_database_url, data_dir=tmp_path)
+    _interrupt_during_the_syncs(env)
+    engine = create_engine(fresh_database_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT count(*) FROM accounts")).scalar_one()
+        users = conn.execute(text("SELECT count(*) FROM users")).scalar_one()
+    assert left == 5 and users == 0  # the half-built demo the next run finds
+
+    again = invoke_cli("demo", "--size", "tiny", env=env)
+    assert again.returncode == 0, again.stderr + again.stdout
+    assert "the last demo stopped before it finished" in again.stdout
+    assert "demo login: demo / " in again.stdout
+    # Each sync's line names its platform.
+    synced = DEMO_SYNC_LINE.findall(again.stdout)
+    assert synced == ["youtube", "bluesky", "mastodon", "instagram", "tiktok"]
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT status FROM sync_runs")).scalars().all()
+        users_now = conn.execute(text("SELECT username FROM users")).scalars().all()
+    engine.dispose()
+    assert sorted(runs) == ["succeeded"] * 5 and users_now == ["demo"]
+
+
+def test_a_workspace_with_data_of_its_own_names_the_command_that_starts_over(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    console_script = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "fanlens"
+    if not console_script.exists():
+        pytest.skip(".venv/bin/fanlens is missing: `make install` makes it")
+    env = fanlens_env(database_url=fresh_database_url, data_dir=tmp_path)
+    added = invoke_cli("account", "add", "bluesky", "--handle", "someone.bsky.social", env=env)
+    assert added.returncode == 0, added.stderr
+    demo = subprocess.run(
+        [".venv/bin/fanlens", "demo", "--size", "tiny"],
+        cwd=console_script.parents[2], env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stderr
+    shown = " ".join(demo.stdout.split())
+    assert "holds data of its own: no demo added" in shown
+    assert "`.venv/bin/fanlens demo --reset`" in shown
+    assert "syncing" not in shown

@@ -7,12 +7,17 @@ from typing import Annotated
 import typer
 
 from fanlens.config import settings
-from fanlens.kit.cli import console, friendly_errors
+from fanlens.kit.cli import console, friendly_errors, program
 from fanlens.kit.errors import FanlensError
+from fanlens.simulators import PLATFORMS, named
 
 app = typer.Typer()
 
 
+HELP = (
+    f"Fill an empty default workspace from a simulated account on each of {len(PLATFORMS)} "
+    f"platforms: {named()}."
+)
 DemoSize = Annotated[str, typer.Option(help="World size: tiny or small (about a minute).")]
 
 
@@ -30,15 +35,18 @@ def run_demo(reset: bool, size: str) -> None:
     login = demo.run(engine=get_engine(), console=console, size=size, reset=reset)
     if login is None:
         console.print(
-            f"workspace {settings.default_workspace!r} holds data of its own: no demo added "
-            "(log in with a user from `fanlens user create`)"
+            f"workspace {settings.default_workspace!r} holds data of its own: no demo added. "
+            f"Log in with a user from `{program()} user create`, or delete everything in it "
+            f"and build the demo with `{program()} demo --reset`.",
+            markup=False,
+            highlight=False,
         )
         return
     console.print(f"demo login: {login.username} / {login.password}", markup=False, highlight=False)
     console.print(f"API token (read): {login.token}", markup=False, highlight=False)
 
 
-@app.command("demo")
+@app.command("demo", help=HELP)
 @friendly_errors
 def demo_command(
     reset: Annotated[
@@ -46,5 +54,4 @@ def demo_command(
     ] = False,
     size: DemoSize = "small",
 ) -> None:
-    """Fill an empty default workspace from simulated YouTube, Bluesky and Mastodon accounts."""
     run_demo(reset, size)

@@ -3,7 +3,8 @@
 Starts the five platform simulators on local ports with a synthetic world, connects one account
 per platform to the default workspace, syncs them over HTTP exactly as a real sync runs, scores,
 and creates a demo login and an API token. Runs only on an empty workspace; afterwards the saved
-login is shown again, so a second `make run` only reuses the data.
+login is shown again, so a second `make run` only reuses the data. A demo stopped part-way (its
+accounts marked as the demo's, its login never made) is built again by the next run.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from fanlens.connectors import credentials
 from fanlens.connectors import service as accounts
 from fanlens.db.engine import unit_of_work
 from fanlens.demo import repository
-from fanlens.simulators import ids
+from fanlens.simulators import PLATFORMS, ids, named
 from fanlens.simulators.run import RunningSimulator, split_world, start_simulator
 from fanlens.workspaces import repository as workspace_repository
 from fanlens.workspaces import service as workspace_service
 
-DEMO_PLATFORMS = ("youtube", "bluesky", "mastodon", "instagram", "tiktok")
+DEMO_PLATFORMS = PLATFORMS  # every platform that has a simulator
 DEMO_USERNAME = "demo"
 LOGIN_FILE = "demo-login.json"
 KEY_FILE = "demo-secret.key"
@@ -71,6 +72,14 @@ def workspace_is_empty(engine: Engine, name: str) -> bool:
         if workspace is None:
             return True
         return not repository.has_content_or_accounts(session, workspace_id=workspace.id)
+
+
+def is_unfinished(engine: Engine, name: str) -> bool:
+    with unit_of_work(engine) as session:
+        workspace = workspace_repository.get_by_name(session, name)
+        if workspace is None:
+            return False
+        return repository.holds_only_an_unfinished_demo(session, workspace_id=workspace.id)
 
 
 def reset_workspace(engine: Engine, name: str) -> None:
@@ -156,13 +165,17 @@ def connect_accounts(
                 },
             ),
         ]
-        # The simulators stop once the demo is made: scheduled syncs would only fail.
+        # The simulators stop once the demo is made: scheduled syncs would only fail. The mark
+        # tells a later run that these accounts are the demo's (see is_unfinished).
         for account in connected:
-            account.settings = {**account.settings, "scheduled": False}
+            account.settings = {**account.settings, "scheduled": False, **repository.DEMO_MARK}
         return [a.id for a in connected]
 
 
-def sync_with_progress(engine: Engine, account_ids: list[uuid.UUID], console: Console) -> list[Any]:
+def sync_with_progress(
+    engine: Engine, account_ids: list[uuid.UUID], console: Console
+) -> list[tuple[str, Any]]:
+    """Each platform with its sync's result, in DEMO_PLATFORMS order."""
     from fanlens.connectors.sync import sync_account
 
     results = []
@@ -188,7 +201,7 @@ def sync_with_progress(engine: Engine, account_ids: list[uuid.UUID], console: Co
             result = sync_account(account_id=account_id, engine=engine, progress=progress)
             for task in tasks.values():
                 bar.update(task, total=1, completed=1)
-            results.append(result)
+            results.append((platform, result))
     return results
 
 
@@ -223,24 +236,27 @@ def run(
     workspace = settings.default_workspace
     if reset:
         reset_workspace(engine, workspace)
+    elif is_unfinished(engine, workspace):
+        console.print(
+            "demo: the last demo stopped before it finished (its accounts are here, its login "
+            "is not): building it again"
+        )
+        reset_workspace(engine, workspace)
     if not workspace_is_empty(engine, workspace):
         return saved_login()
     _ensure_secret_key()
     # Per-page ingest lines would bury the progress bars; warnings and errors still show.
     logging.getLogger("fanlens").setLevel(max(logging.WARNING, logging.getLogger().level))
-    console.print(
-        f"demo: starting the YouTube, Bluesky, Mastodon, Instagram and TikTok simulators "
-        f"({size} world)"
-    )
+    console.print(f"demo: starting the {named(DEMO_PLATFORMS)} simulators ({size} world)")
     sims = start_simulators(size, seed)
     try:
         for platform, sim in sims.items():
             console.print(f"  {platform:<9} {sim.base_url}")
         account_ids = connect_accounts(engine, workspace, sims)
         console.print("demo: syncing one account per platform over HTTP")
-        for result in sync_with_progress(engine, account_ids, console):
+        for platform, result in sync_with_progress(engine, account_ids, console):
             console.print(
-                f"  {result.status}: {sum(result.items.values()):,} items, "
+                f"  {platform:<9} {result.status}: {sum(result.items.values()):,} items, "
                 f"{result.inserted:,} new interactions, {result.api_calls} API calls"
             )
     finally:

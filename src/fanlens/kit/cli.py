@@ -3,8 +3,11 @@ handling of domain errors."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -34,3 +37,23 @@ def friendly_errors(func: F) -> F:
             raise typer.Exit(1) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def program() -> str:
+    """This program as a command the user can type again, to name in a hint:
+    `.venv/bin/fanlens` under `make run`, `fanlens` where PATH finds this one."""
+    script = Path(sys.argv[0])
+    if script.name == "__main__.py":  # python -m fanlens
+        return f"{_as_typed(Path(sys.executable))} -m fanlens"
+    if script.name != "fanlens" or shutil.which("fanlens") == str(script):
+        return "fanlens"
+    return _as_typed(script)
+
+
+def _as_typed(path: Path) -> str:
+    """Relative to the working directory when under it; with a slash, so no PATH look-up."""
+    try:
+        shown = str(path.relative_to(Path.cwd())) if path.is_absolute() else str(path)
+    except ValueError:
+        return str(path)
+    return shown if "/" in shown else f"./{shown}"

@@ -9,7 +9,7 @@ import typer
 
 from fanlens.config import settings
 from fanlens.demo.cli import DemoSize, run_demo
-from fanlens.kit.cli import console, friendly_errors
+from fanlens.kit.cli import console, friendly_errors, program
 
 app = typer.Typer()
 
@@ -52,6 +52,7 @@ def serve(
 
     processes.exit_on_signals()  # from here on, so they stop the embedded server it starts
     bind_host, bind_port = host or settings.host, port or settings.port
+    processes.check_port(bind_host, bind_port)  # before the demo's minute of work
     if with_demo:
         run_demo(False, demo_size)
     else:
@@ -60,8 +61,10 @@ def serve(
             migrate.upgrade(get_engine())
     if job_worker or migrate_first:
         ensure_schema()  # the job queue: the worker needs it, and the API queues jobs in it
+    processes.check_port(bind_host, bind_port)  # still free: say "serving on" only then
     console.print(f"serving on http://{bind_host}:{bind_port}  (dashboard: /analytics)")
     console.print("job worker: " + ("running" if job_worker else "off (--no-worker)"))
+    console.print(f"command line: {program()} --help", markup=False, highlight=False)
     sys.stdout.flush()
     jobs_url = database_url() if job_worker else None
     _serve(bind_host, bind_port, workers, jobs_url, worker_concurrency)

@@ -79,8 +79,7 @@ def serve(
 ) -> None:
     """Serve `app` (an import path to an app factory) with `workers` processes, and one job
     worker on the database at `jobs_url` when given."""
-    family = _family(host, port)
-    _check_free(family, host, port)
+    family = check_port(host, port)
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited pools
 
     # The key as this process holds it (`--demo` keeps the demo's own key in memory only).
@@ -120,6 +119,14 @@ def _supervise(
         process.join(timeout=30)
 
 
+def check_port(host: str, port: int) -> socket.AddressFamily:
+    """The address family to serve `host` on, once a probe could bind `host:port`; else a clear
+    error naming the port and what to do."""
+    family = _family(host, port)
+    _check_free(family, host, port)
+    return family
+
+
 def _family(host: str, port: int) -> socket.AddressFamily:
     try:
         return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
@@ -129,6 +136,8 @@ def _family(host: str, port: int) -> socket.AddressFamily:
 
 def _check_free(family: socket.AddressFamily, host: str, port: int) -> None:
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        if os.name != "nt":  # as uvicorn binds: a port whose last server just left is free
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

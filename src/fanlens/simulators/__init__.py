@@ -6,4 +6,17 @@ one on a free port for tests, ``fanlens simulate`` from the command line. Every 
 ``/_sim/`` control endpoints (world, faults, state) described in README.md.
 """
 
-PLATFORMS = ("youtube", "bluesky", "mastodon", "instagram", "tiktok")
+NAMES = {
+    "youtube": "YouTube",
+    "bluesky": "Bluesky",
+    "mastodon": "Mastodon",
+    "instagram": "Instagram",
+    "tiktok": "TikTok",
+}
+PLATFORMS = tuple(NAMES)
+
+
+def named(platforms: tuple[str, ...] = PLATFORMS) -> str:
+    """The platforms' names as a sentence says them: "YouTube, Bluesky … and TikTok"."""
+    names = [NAMES[p] for p in platforms]
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
