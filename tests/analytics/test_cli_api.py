@@ -166,7 +166,7 @@ def test_bulk_link_routes(fresh_database_url: str) -> None:
         assert [d["moved_post_id"] for d in done.json()["linked"]] == [str(w["ig"])]
         assert _content_of(fresh_database_url, w["ig"]) == w["a"]
         again = client.post(bulk, json={"pairs": [pair]}, headers=auth).json()
-        assert again["linked"] == [] and [s["reason"] for s in again["skipped"]] == ["moved"]
+        assert again["linked"] == [] and [s["reason"] for s in again["skipped"]] == ["linked"]
         by_similarity = client.post(bulk, json={"min_similarity": 0.5}, headers=auth).json()
         assert by_similarity == {"linked": [], "skipped": [], "left_over": 0}
 

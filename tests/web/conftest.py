@@ -2,7 +2,8 @@
 and Debian's chromium driven by Playwright.
 
 Workspace "default" (A) holds the world, a connected account with one sync run and a rejected
-line; workspace "other" (B) holds a second world whose ids must never show up on A's pages.
+line; workspace "other" (B) holds a second world whose ids must never show up on A's pages;
+workspace "linking" holds cross-posts that wait for review.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def _load(session: Session, site: Site) -> None:
     retired = RetiredMetric("impressions", "FEED", "(#100) the impressions metric is retired")
     connector_repository.record_retired_metrics(session, account.id, [retired])
     _load_hostile(session, site)
+    _load_linking(session, site)
     users.create(session=session, workspace_id=a.id, username="amy", password=PASSWORD)
     users.create(session=session, workspace_id=a.id, username="locked", password=PASSWORD)
     users.create(session=session, workspace_id=b.id, username="bob", password=PASSWORD)
@@ -134,6 +136,20 @@ def _load_hostile(session: Session, site: Site) -> None:
         session=session, workspace_id=hostile.id, name="t", scope="read"
     ).secret
     site.ids["hostile"] = hostile.id
+
+
+def _load_linking(session: Session, site: Site) -> None:
+    """Workspace "linking": a world whose posts arrive without their content item, so the
+    cross-posts wait on the linking page (user "lin" changes them, "lina" may only look; no other
+    test reads them)."""
+    ws = workspace_service.create(session=session, name="linking")
+    world = generate_world("tiny", 13, unlinked=True)
+    ingest_records(session, workspace_id=ws.id, records=world.records(), source="test")
+    users.create(session=session, workspace_id=ws.id, username="lin", password=PASSWORD)
+    users.create(
+        session=session, workspace_id=ws.id, username="lina", password=PASSWORD, scope="read"
+    )
+    site.ids["linking"] = ws.id
 
 
 def serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:

@@ -192,13 +192,13 @@ class _Batch:
     ) -> LinkSkipReason | None:
         if here not in self.seen or there not in self.seen:
             return "not_found"
+        if self.where[here] == self.where[there]:
+            return "linked"
         shown = ((pair.post_id, pair.post_content_id), (pair.other_post_id, pair.other_content_id))
         if any(item is not None and self.seen[post] != item for post, item in shown):
             return "moved"
         if (here, there) in self.rejected or (there, here) in self.rejected:
             return "rejected"
-        if self.where[here] == self.where[there]:
-            return "linked"
         if there in self.placed:
             return "split"
         if self.held[(self.where[here], self.platform[there])] > 0:

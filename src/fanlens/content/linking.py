@@ -313,6 +313,14 @@ def unlink(*, session: Session, workspace_id: uuid.UUID, post_id: uuid.UUID) -> 
     return LinkDecisionOut.model_validate(row._mapping)
 
 
+def posts(
+    *, session: Session, workspace_id: uuid.UUID, post_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, LinkedPost]:
+    """The posts of the workspace among `post_ids`, by id (a deleted post is left out)."""
+    rows = repository.posts_by_id(session, workspace_id, list(set(post_ids)))
+    return {row.id: _linked(row) for row in rows}
+
+
 def decisions(*, session: Session, workspace_id: uuid.UUID) -> Sequence[LinkDecisionOut]:
     return [
         LinkDecisionOut.model_validate(r._mapping)

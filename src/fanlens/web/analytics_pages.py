@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 
 from fanlens.analytics import insights, retention
 from fanlens.analytics.schemas import BestTimeCell, RetentionMatrix, TierMovement
 from fanlens.api.dependencies import Session
-from fanlens.content import linking
-from fanlens.kit.errors import Forbidden, InvalidInput
-from fanlens.web import sessions
+from fanlens.kit.errors import InvalidInput
 from fanlens.web.auth import CurrentUser
 from fanlens.web.rendering import chart, render, urlencode_params
 
@@ -210,48 +208,3 @@ def insights_page(request: Request, session: Session, user: CurrentUser) -> HTML
             "weekdays": WEEKDAYS,
         },
     )
-
-
-# --- content linking -------------------------------------------------------------------------
-
-
-@router.get("/analytics/links", response_class=HTMLResponse)
-def links_page(request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
-    ws = user.workspace_id
-    return render(
-        request,
-        "links.html",
-        {
-            "user": user,
-            "active": "links",
-            "suggestions": linking.suggestions(session=session, workspace_id=ws, limit=100),
-            "decisions": linking.decisions(session=session, workspace_id=ws),
-        },
-    )
-
-
-@router.post("/analytics/links")
-def links_decide(
-    request: Request,
-    session: Session,
-    user: CurrentUser,
-    action: Annotated[str, Form(max_length=20)],
-    post_id: Annotated[str, Form(max_length=64)],
-    other_post_id: Annotated[str, Form(max_length=64)] = "",
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-) -> RedirectResponse:
-    """Accept, reject or unlink from the page's buttons; back to the page after."""
-    if not sessions.csrf_ok(sessions.load(request), csrf_token):
-        raise Forbidden("the form expired; reload the page and try again")
-    ws, post = user.workspace_id, _uuid_or_none(post_id)
-    other = _uuid_or_none(other_post_id)
-    if post is None or (action != "unlink" and other is None):
-        raise InvalidInput("choose a suggestion or a linked post")
-    if action == "unlink":
-        linking.unlink(session=session, workspace_id=ws, post_id=post)
-    elif action in ("accept", "reject") and other is not None:
-        decide = linking.link if action == "accept" else linking.reject
-        decide(session=session, workspace_id=ws, post_id=post, other_post_id=other)
-    else:
-        raise InvalidInput(f"unknown action {action!r}")
-    return RedirectResponse("/analytics/links", status_code=303)

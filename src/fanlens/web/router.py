@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from fanlens.content import pages as content_pages
 from fanlens.outreach import pages as outreach_pages
 from fanlens.people import pages as people_pages
 from fanlens.web import analytics_pages, api_docs, auth, errors, pages
@@ -18,6 +19,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(analytics_pages.router)
     app.include_router(people_pages.router)
+    app.include_router(content_pages.router)
     app.include_router(outreach_pages.router)
     app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
