@@ -173,6 +173,27 @@ def test_activity_answers_what_amy_commented_on_last_week(client: TestClient, wo
     assert len(get(client, world, "/activity", platform="instagram", limit=200)["items"]) == 51
 
 
+def test_the_leaderboard_searches_usernames_as_the_follower_list_does(
+    client: TestClient, world: World
+) -> None:
+    def ranked(**params: Any) -> list[tuple[int, str]]:
+        items = get(client, world, "/followers/leaderboard", **params)["items"]
+        return [(i["rank"], i["username"]) for i in items]
+
+    assert ranked(q="@CREATOR") == [(1, "creator_amy")]
+    assert ranked(q="u") == [(1, "super_sam"), (2, "lurker_lu")]  # ranks among the matches
+    assert ranked(q="u", platform="tiktok") == [(1, "lurker_lu")]
+    assert ranked(q="%") == []  # wildcards are literal
+    listed = get(client, world, "/followers", q="u", sort="engagement_score")["items"]
+    scored = [f["username"] for f in listed if f["engagement_score"] > 0]
+    assert [name for _, name in ranked(q="u")] == scored
+    csv = client.get(
+        API + "/followers/leaderboard", params={"q": "sam", "format": "csv"},
+        headers=world.headers("a_read"),
+    )  # fmt: skip
+    assert csv.status_code == 200 and csv.text.count("\n") == 2 and "super_sam" in csv.text
+
+
 def test_activity_finds_a_username_with_or_without_at_in_any_case(
     client: TestClient, world: World
 ) -> None:

@@ -226,3 +226,39 @@ def test_typing_a_handle_then_last_7_days_and_comment_answers_the_question(
         assert tab.problems == []
     finally:
         context.close()
+
+
+def test_the_followers_search_narrows_the_leaderboard_and_the_tier_chart(
+    site: Site, finn: httpx.Client, finder: dict[str, Any]
+) -> None:
+    with site.engine.connect() as conn:
+        top = conn.execute(
+            text(
+                "SELECT s.follower_id FROM follower_engagement_scores s "
+                "JOIN followers f ON f.id = s.follower_id WHERE f.workspace_id = :ws "
+                "AND lower(f.username) LIKE '%creator\\_b%' "
+                "ORDER BY s.engagement_score DESC, s.follower_id LIMIT 10"
+            ),
+            {"ws": finder["ws"]},
+        ).all()
+        tiers = conn.execute(
+            text(
+                "SELECT coalesce(s.engagement_tier, 'inactive'), count(*) FROM followers f "
+                "LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id "
+                "WHERE f.workspace_id = :ws AND lower(f.username) LIKE '%creator\\_b%' "
+                "GROUP BY 1"
+            ),
+            {"ws": finder["ws"]},
+        ).all()
+    page = finn.get("/analytics/followers", params={"q": "@CREATOR_B"})
+    board = page.text.split('id="leaderboard"')[1].split("</table>")[0]
+    assert re.findall(r'<tr data-id="([^"]+)"', board) == [str(r.follower_id) for r in top]
+    assert len(top) == 2  # bob and bea, not amy
+    table = page.text.split('id="tier-table"')[1].split("</table>")[0]
+    shown = {t: int(n) for t, n in re.findall(r'data-tier="(\w+)">.*?<td>([\d,]+)</td>', table)}
+    assert {t: n for t, n in shown.items() if n} == {t: n for t, n in tiers}
+    assert 'id="filter-scope"' in page.text
+    none = finn.get("/analytics/followers", params={"q": "no such name"})
+    assert "No scored follower's username holds" in none.text
+    chart = none.text.split('id="tier-table"')[1].split("</table>")[0]
+    assert set(re.findall(r"<td>([\d,]+)</td>", chart)) == {"0"}

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
-from fanlens.kit.sql import stream
+from fanlens.kit.sql import handle_contains, stream
 from fanlens.scoring.models import FollowerEngagementScore
 
 follower_cohorts = table(
@@ -159,6 +159,27 @@ _TIERS = text(
     WHERE workspace_id = :ws AND followers > 0
     """
 )
+
+
+# The tiers of the followers a username search finds: no derived table holds them, so one pass
+# over the workspace's followers (the page runs it only while a search is set).
+_TIERS_OF_USERNAMES = text(
+    r"""
+    SELECT f.platform, coalesce(s.engagement_tier, 'inactive') AS tier, count(*) AS followers
+    FROM followers f
+    LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
+    WHERE f.workspace_id = :ws AND lower(f.username) LIKE :q ESCAPE '\'
+    GROUP BY 1, 2
+    """
+)
+
+
+def tier_counts_of_usernames(
+    session: Session, workspace_id: uuid.UUID, username: str
+) -> Sequence[Row[Any]]:
+    """Per platform and tier, the followers whose username holds `username`."""
+    params = {"ws": workspace_id, "q": handle_contains(username)}
+    return session.execute(_TIERS_OF_USERNAMES, params).all()
 
 
 def post_totals(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:

@@ -71,11 +71,17 @@ def tier_breakdown(
     workspace_id: uuid.UUID,
     platform: str | None = None,
     rows: Sequence[Row[Any]] | None = None,
+    username: str | None = None,
 ) -> TierBreakdown:
+    """With `username`, the tiers count only the followers whose username holds it (as the
+    followers search does); the platforms stay every platform with followers."""
     rows = repository.tier_counts(session, workspace_id) if rows is None else rows
+    counted = rows
+    if username:
+        counted = repository.tier_counts_of_usernames(session, workspace_id, username)
     wanted = platform.lower() if platform else None
     counts: dict[str, int] = {}
-    for r in rows:
+    for r in counted:
         if wanted is None or r.platform == wanted:
             counts[r.tier] = counts.get(r.tier, 0) + r.followers
     return TierBreakdown(

@@ -94,19 +94,23 @@ def leaderboard(
     request: Request,
     platform: Platform = None,
     limit: int = Query(10, ge=1, le=LEADERBOARD_MAX, description="Top N."),
+    q: Text = None,
     fmt: FormatParam = None,
 ) -> Leaderboard | StreamingResponse:
-    """The N highest-scoring followers, across platforms or on one."""
+    """The N highest-scoring followers, across platforms or on one; with `q`, among those whose
+    username holds it (a leading '@' ignored, any case), as `GET followers` searches."""
+    ws = principal.workspace_id
     if wants_csv(request, fmt):
         items = service.export_leaderboard(
             engine=session.get_bind(),  # type: ignore[arg-type]
-            workspace_id=principal.workspace_id,
+            workspace_id=ws,
             platform=platform,
             limit=limit,
+            q=q,
         )
         return csv_response(items, LeaderboardEntry, "leaderboard")
     return service.leaderboard(
-        session=session, workspace_id=principal.workspace_id, platform=platform, limit=limit
+        session=session, workspace_id=ws, platform=platform, limit=limit, q=q
     )
 
 

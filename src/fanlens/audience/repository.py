@@ -27,7 +27,7 @@ from fanlens.interactions.models import FollowerInteraction
 from fanlens.kit import listing
 from fanlens.kit.listing import CursorState
 from fanlens.kit.pagination import Order
-from fanlens.kit.sql import DriverStatement, ShapedStatement, escape_like, param
+from fanlens.kit.sql import DriverStatement, ShapedStatement, handle_contains, param
 from fanlens.scoring.models import FollowerEngagementScore, ScoringConfig
 
 
@@ -93,13 +93,12 @@ class FollowerShape:
 
 
 def follower_list_params(workspace_id: uuid.UUID, filters: FollowerFilters) -> dict[str, Any]:
-    needle = filters.q.lstrip("@").lower() if filters.q else None
     values = {
         "workspace_id": workspace_id,
         "platform": filters.platform.lower() if filters.platform else None,
         "tier": filters.tier or None,
         "min_score": filters.min_score,
-        "q": f"%{escape_like(needle)}%" if needle is not None else None,
+        "q": handle_contains(filters.q) if filters.q else None,
         "active_since": filters.active_since,
     }
     return {k: v for k, v in values.items() if v is not None}
@@ -185,9 +184,10 @@ def _follower_list(shape: FollowerShape) -> Select[Any]:
 FOLLOWER_LIST = ShapedStatement(_follower_list, cache=1024)
 
 
-def leaderboard_select(*, on_platform: bool) -> Select[Any]:
+def leaderboard_select(*, on_platform: bool, on_username: bool) -> Select[Any]:
     """Top followers by score, driven by the (workspace_id, engagement_score) index. Parameters:
-    `workspace_id`, `limit` and, with `on_platform`, `platform` (lower case)."""
+    `workspace_id`, `limit`, with `on_platform` `platform` (lower case) and with `on_username`
+    `q` (a pattern of `handle_contains`)."""
     f, s = Follower, FollowerEngagementScore
     stmt = (
         select(
@@ -215,33 +215,43 @@ def leaderboard_select(*, on_platform: bool) -> Select[Any]:
     )
     if on_platform:
         stmt = stmt.where(f.platform == param("platform", Text))
+    if on_username:
+        stmt = stmt.where(func.lower(f.username).like(param("q", Text), escape="\\"))
     return stmt
 
 
-# Two statements rather than "platform IS NULL OR …": each keeps a plan that fits it.
-_LEADERBOARD = {p: DriverStatement(leaderboard_select(on_platform=p)) for p in (False, True)}
+# One statement per filter set rather than "platform IS NULL OR …": each keeps a plan that fits.
+_LEADERBOARD = {
+    (p, u): DriverStatement(leaderboard_select(on_platform=p, on_username=u))
+    for p in (False, True)
+    for u in (False, True)
+}
 
 
-def leaderboard_params(workspace_id: uuid.UUID, platform: str | None, limit: int) -> dict[str, Any]:
+def leaderboard_params(
+    workspace_id: uuid.UUID, platform: str | None, limit: int, q: str | None
+) -> dict[str, Any]:
     params: dict[str, Any] = {"workspace_id": workspace_id, "limit": limit}
     if platform:
         params["platform"] = platform.lower()
+    if q:
+        params["q"] = handle_contains(q)
     return params
 
 
 def stream_leaderboard(
-    engine: Engine, workspace_id: uuid.UUID, platform: str | None, limit: int
+    engine: Engine, workspace_id: uuid.UUID, platform: str | None, limit: int, q: str | None
 ) -> Iterator[Row[Any]]:
     """The leaderboard's rows on a connection of their own (a CSV export)."""
-    statement = _LEADERBOARD[bool(platform)]
-    return statement.stream(engine, **leaderboard_params(workspace_id, platform, limit))
+    statement = _LEADERBOARD[bool(platform), bool(q)]
+    return statement.stream(engine, **leaderboard_params(workspace_id, platform, limit, q))
 
 
 def leaderboard_rows(
-    session: Session, workspace_id: uuid.UUID, platform: str | None, limit: int
+    session: Session, workspace_id: uuid.UUID, platform: str | None, limit: int, q: str | None
 ) -> list[dict[str, Any]]:
-    return _LEADERBOARD[bool(platform)].rows(
-        session, **leaderboard_params(workspace_id, platform, limit)
+    return _LEADERBOARD[bool(platform), bool(q)].rows(
+        session, **leaderboard_params(workspace_id, platform, limit, q)
     )
 
 

@@ -102,16 +102,28 @@ def _entry(row: Row[Any]) -> LeaderboardEntry:
 
 
 def leaderboard(
-    *, session: Session, workspace_id: uuid.UUID, platform: str | None, limit: int
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    platform: str | None,
+    limit: int,
+    q: str | None = None,
 ) -> Leaderboard:
-    rows = repository.leaderboard_rows(session, workspace_id, platform, limit)
+    """The `limit` highest-scoring followers, on `platform` and with `q` in their username when
+    given; ranks count the followers that match."""
+    rows = repository.leaderboard_rows(session, workspace_id, platform, limit, q)
     return Leaderboard.model_validate({"items": rows})
 
 
 def export_leaderboard(
-    *, engine: Engine, workspace_id: uuid.UUID, platform: str | None, limit: int
+    *,
+    engine: Engine,
+    workspace_id: uuid.UUID,
+    platform: str | None,
+    limit: int,
+    q: str | None = None,
 ) -> Iterator[LeaderboardEntry]:
-    rows = repository.stream_leaderboard(engine, workspace_id, platform, limit)
+    rows = repository.stream_leaderboard(engine, workspace_id, platform, limit, q)
     return (_entry(r) for r in rows)
 
 

@@ -22,6 +22,12 @@ def escape_like(text_: str) -> str:
     return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def handle_contains(q: str) -> str:
+    """A LIKE pattern (escape '\\') for lower-case usernames holding `q` anywhere: a leading
+    '@' and case are ignored, wildcards in `q` are literal."""
+    return f"%{escape_like(q.lstrip('@').lower())}%"
+
+
 def param(name: str, type_: Any = None) -> Any:
     """A named parameter of a `DriverStatement`, written where the statement takes a value
     (typed Any so builders typed for values accept it)."""

@@ -287,8 +287,9 @@ def followers(request: Request, session: Session, user: CurrentUser) -> HTMLResp
         cursor=cursor,
         limit=PAGE_SIZE,
     )
+    # The search and the platform narrow every part of the page; tier and score only the list.
     breakdown = analytics.tier_breakdown(
-        session=session, workspace_id=ws, platform=params["platform"]
+        session=session, workspace_id=ws, platform=params["platform"], username=params["q"]
     )
     return render(
         request,
@@ -304,7 +305,11 @@ def followers(request: Request, session: Session, user: CurrentUser) -> HTMLResp
             "tier_names": TIERS,
             "tier_chart": _tier_chart(breakdown.tiers),
             "leaderboard": audience.leaderboard(
-                session=session, workspace_id=ws, platform=params["platform"], limit=TOP_N
+                session=session,
+                workspace_id=ws,
+                platform=params["platform"],
+                limit=TOP_N,
+                q=params["q"],
             ).items,
             "first_page": cursor is None,
         },
