@@ -92,7 +92,7 @@ def test_link_selected_then_unlink_one(lin: Tab, site: Site) -> None:
     posted: list[str] = []
     page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     unlink = f"#link-decisions tr[data-moved='{moved.id}'] button:has-text('Unlink')"
-    page.once("dialog", lambda dialog: dialog.dismiss())  # confirm.js asks first: "no"
+    page.once("dialog", lambda dialog: dialog.dismiss())  # forms.js asks first: "no"
     page.click(unlink)
     page.once("dialog", lambda dialog: dialog.accept())
     page.click(unlink)
@@ -120,6 +120,19 @@ def _logged_in(site: Site, username: str = "lin") -> Iterator[tuple[httpx.Client
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(PAGE).text)
         assert token
         yield client, token.group(1)
+
+
+def test_the_header_box_ticks_every_row_of_its_table(lin: Tab, site: Site) -> None:
+    page = lin.page
+    page.goto(f"{site.base}{PAGE}")
+    rows = page.locator("#link-suggestions tbody input[type=checkbox]")
+    assert rows.count() == min(len(_suggestions(site)), 100) > 0
+    page.check("input[data-select-all=link-selected]")
+    assert all(rows.nth(i).is_checked() for i in range(rows.count()))
+    assert page.locator("#link-decisions tbody input:checked").count() == 0  # the other table
+    page.uncheck("input[data-select-all=link-selected]")
+    assert page.locator("#link-suggestions tbody input:checked").count() == 0
+    assert lin.problems == []
 
 
 def test_link_all_at_or_above_a_similarity(site: Site) -> None:
