@@ -86,12 +86,23 @@ def _heatmap(m: RetentionMatrix, params: dict[str, Any]) -> dict[str, Any]:
         "x": [f"{m.grain} {n}" for n in range(periods)],
         "y": [f"{c.cohort} ({c.size})" for c in m.cohorts],
         "z": z,
+        "zmax": _largest_return(z),
+        "z_format": ".0%",
         "text": text,
+        "cell_text": "%{z:.1%}",
+        "cell_text_chars": 5,
         "links": links,
         "series": [],
         "y_title": "first seen (followers)",
         "hover": "%{y} · %{x}: %{z:.1%} (%{text} followers)<extra></extra>",
     }
+
+
+def _largest_return(z: list[list[float | None]]) -> float | None:
+    """The top of the heat-map's colour scale: the largest rate after period 0 (the cohort's own
+    period, near 100 %), so the colours spread over the rates of later periods."""
+    later = [rate for row in z for rate in row[1:] if rate]
+    return max(later) if later else None
 
 
 @router.get("/analytics/retention", response_class=HTMLResponse)

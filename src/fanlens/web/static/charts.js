@@ -17,15 +17,45 @@
     return PLATFORM_COLORS[name] || TIER_COLORS[name] || PALETTE[index % PALETTE.length];
   }
 
-  // A heat-map: spec.z is rows of values (null = no cell), spec.y the row labels; a click on a
-  // cell follows spec.links[row][column] when given (the page lists that cell's people).
+  // Heat-map colours: exactly zero is a neutral grey, any other value a blue whose step follows
+  // the square root of its share of spec.zmax (the largest value when not given), so a 2 % cell
+  // stands apart from a 0 % one and from a 10 % one; values above zmax take the darkest blue.
+  var ZERO = "#eef0f3";
+  var BLUES = ["#dbeafe", "#bfdbfe", "#93c5fd", "#60a5fa", "#3b82f6", "#2563eb", "#1d4ed8", "#1e3a8a"];
+
+  function sqrtColorscale() {
+    var last = BLUES.length - 1;
+    var scale = [[0, ZERO], [1e-6, BLUES[0]]];
+    for (var k = 1; k <= last; k++) { scale.push([Math.pow(k / last, 2), BLUES[k]]); }
+    return scale;
+  }
+
+  function largest(rows) {
+    return rows.reduce(function (top, row) {
+      return row.reduce(function (t, v) { return v !== null && v > t ? v : t; }, top);
+    }, 0);
+  }
+
+  // A heat-map: spec.z is rows of values (null = no cell), spec.y the row labels; each cell shows
+  // spec.cell_text (a Plotly text template) or spec.text; a click on a cell follows
+  // spec.links[row][column] when given (the page lists that cell's people).
   function heatmap(spec) {
+    var zmax = spec.zmax || largest(spec.z) || 1;
     return [{
       type: "heatmap", x: spec.x, y: spec.y, z: spec.z, text: spec.text || null,
-      colorscale: "Blues", hoverongaps: false, zmin: 0,
+      colorscale: sqrtColorscale(), zmin: 0, zmax: zmax, xgap: 1, ygap: 1, hoverongaps: false,
+      colorbar: { thickness: 12, outlinewidth: 0, tickformat: spec.z_format || "" },
       hovertemplate: spec.hover || "%{y} · %{x}: %{z}<extra></extra>",
-      texttemplate: spec.text ? "%{text}" : undefined
+      texttemplate: spec.cell_text || (spec.text ? "%{text}" : undefined),
+      textfont: { size: 11 }
     }];
+  }
+
+  // The narrowest a heat-map may get with its cell texts readable: below that its box scrolls.
+  function heatmapMinWidth(spec) {
+    var cells = (spec.cell_text_chars || 3) * 7 + 12;
+    var labels = spec.y.reduce(function (w, y) { return Math.max(w, String(y).length); }, 0);
+    return Math.max(28, cells) * spec.x.length + labels * 7 + 130;
   }
 
   function traces(spec) {
@@ -56,8 +86,8 @@
       height: 300,
       showlegend: spec.series.length > 1,
       legend: { orientation: "h", y: -0.2 },
-      yaxis: { title: { text: spec.y_title }, rangemode: "tozero", gridcolor: "#e5e7eb" },
-      xaxis: { gridcolor: "#f3f4f6" },
+      yaxis: { title: { text: spec.y_title }, rangemode: "tozero", gridcolor: "#e5e7eb", automargin: true },
+      xaxis: { gridcolor: "#f3f4f6", automargin: true },
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", color: "#1f2937" }
     };
@@ -67,10 +97,12 @@
     var spec = JSON.parse(el.getAttribute("data-chart"));
     var frame = layout(spec);
     if (spec.kind === "heatmap") {
-      frame.height = Math.max(300, 22 * spec.y.length + 90);
-      frame.yaxis = { autorange: "reversed", type: "category", title: { text: spec.y_title } };
-      frame.xaxis = { type: "category", title: { text: spec.x_title || "" } };
+      frame.height = Math.max(300, 22 * spec.y.length + 110);
+      frame.yaxis = { autorange: "reversed", type: "category", automargin: true,
+                      title: { text: spec.y_title } };
+      frame.xaxis = { type: "category", automargin: true, title: { text: spec.x_title || "" } };
       frame.showlegend = false;
+      el.style.minWidth = heatmapMinWidth(spec) + "px";
     }
     window.Plotly.newPlot(el, traces(spec), frame, { displaylogo: false, responsive: true });
     if (spec.links) {
