@@ -14,7 +14,7 @@ from importlib import resources
 from sqlalchemy import Connection
 
 GROUPS = (
-    "housekeeping",  # updated_at stamps, cascades from followers and content to the log
+    "housekeeping",  # updated_at stamps, cascades from followers and content to the log, upserts
     "scoring",  # weights, tiers, per-type counts, scores and tier history
     "counts",  # content totals and interactions per content and day
     "rollups",  # followers per tier and interactions per platform and day

@@ -16,10 +16,11 @@ LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM content_engagement_totals t WHERE t.content_id = ANY (p_content_ids)
         ORDER BY t.content_id FOR UPDATE;
-    INSERT INTO content_engagement_totals AS t (
-        content_id, workspace_id, platform_count, platforms, first_posted_at, total_views,
-        total_likes, total_comments, total_shares, total_saves, total_engagement,
-        engagement_rate, best_platform)
+    -- Unchanged totals are not rewritten (a metrics sync that changes nothing writes nothing).
+    EXECUTE fanlens_upsert('content_engagement_totals', 'content_id', ARRAY[
+        'content_id', 'workspace_id', 'platform_count', 'platforms', 'first_posted_at',
+        'total_views', 'total_likes', 'total_comments', 'total_shares', 'total_saves',
+        'total_engagement', 'engagement_rate', 'best_platform'], $q$
     SELECT ci.id, ci.workspace_id, a.platform_count, coalesce(a.platforms, '{}'),
            a.first_posted_at, a.views, a.likes, a.comments, a.shares, a.saves,
            coalesce(a.engagement, 0),
@@ -44,30 +45,9 @@ BEGIN
               WHERE p.content_id = ci.id AND p.workspace_id = ci.workspace_id
               GROUP BY p.platform) r
     ) a
-    WHERE ci.id = ANY (p_content_ids)
+    WHERE ci.id = ANY ($1)
     ORDER BY ci.id
-    ON CONFLICT (content_id) DO UPDATE SET
-        workspace_id = EXCLUDED.workspace_id,
-        platform_count = EXCLUDED.platform_count,
-        platforms = EXCLUDED.platforms,
-        first_posted_at = EXCLUDED.first_posted_at,
-        total_views = EXCLUDED.total_views,
-        total_likes = EXCLUDED.total_likes,
-        total_comments = EXCLUDED.total_comments,
-        total_shares = EXCLUDED.total_shares,
-        total_saves = EXCLUDED.total_saves,
-        total_engagement = EXCLUDED.total_engagement,
-        engagement_rate = EXCLUDED.engagement_rate,
-        best_platform = EXCLUDED.best_platform
-    -- Unchanged totals are not rewritten (a metrics sync that changes nothing writes nothing).
-    WHERE (t.workspace_id, t.platform_count, t.platforms, t.first_posted_at, t.total_views,
-           t.total_likes, t.total_comments, t.total_shares, t.total_saves, t.total_engagement,
-           t.engagement_rate, t.best_platform)
-          IS DISTINCT FROM
-          (EXCLUDED.workspace_id, EXCLUDED.platform_count, EXCLUDED.platforms,
-           EXCLUDED.first_posted_at, EXCLUDED.total_views, EXCLUDED.total_likes,
-           EXCLUDED.total_comments, EXCLUDED.total_shares, EXCLUDED.total_saves,
-           EXCLUDED.total_engagement, EXCLUDED.engagement_rate, EXCLUDED.best_platform);
+    $q$, true) USING p_content_ids;
 END
 $$;
 

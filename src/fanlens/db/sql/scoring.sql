@@ -282,43 +282,19 @@ LANGUAGE sql STABLE AS $$
           AND t.config_version <> cfg.version)
 $$;
 
--- Score the given followers (or a whole workspace) under their workspace's current config,
--- writing only rows that change. Scores come from the per-type counts, or, where a recency rule
--- applies, from fanlens_score_lines (the log is read); the one statement below takes its lines
--- from one of the two, the other branch folding away. Followers left without interactions
--- (their score row deleted, a move to inactive recorded) are found in the same statement,
--- through a FULL JOIN with their old rows. Custom plans, so the NULL filters fold away and each
--- call gets the plan for its own size (1 000 followers: index lookups; a workspace: hash
--- joins); every caller, the interaction triggers included, goes through this one statement.
---
--- Tier moves: a follower whose stored score was computed under an older config version and
--- whose tier differs now was moved by the rules (a 'config' row). The behaviour history is
--- replayed (few followers per batch) for any other move, a first score, a follower left without
--- interactions, and a follower whose log changed without a new latest interaction (interactions
--- deleted, or arriving late: their dates may fall between earlier changes) or with one older
--- than their first.
-CREATE OR REPLACE FUNCTION fanlens_score_followers(p_follower_ids uuid[], p_workspace_id uuid)
-RETURNS void
-LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
-DECLARE
-    from_log boolean := fanlens_needs_recency(p_follower_ids, p_workspace_id);
-    moved uuid[];
-BEGIN
-    WITH lines AS (
-        SELECT c.follower_id, c.workspace_id, c.interaction_type, c.interaction_count,
-               c.interaction_count * coalesce(w.weight, 0) AS points,
-               c.first_interaction_at, c.last_interaction_at
-        FROM follower_interaction_counts c
-        LEFT JOIN fanlens_scoring_weights(p_workspace_id) w
-          ON w.workspace_id = c.workspace_id AND w.interaction_type = c.interaction_type
-        WHERE NOT from_log
-          AND (p_follower_ids IS NULL OR c.follower_id = ANY (p_follower_ids))
-          AND (p_workspace_id IS NULL OR c.workspace_id = p_workspace_id)
-        UNION ALL
-        SELECT l.follower_id, l.workspace_id, l.interaction_type, l.interaction_count, l.points,
-               l.first_interaction_at, l.last_interaction_at
-        FROM fanlens_score_lines(p_follower_ids, p_workspace_id) l
-        WHERE from_log),
+-- Scoring from per-type lines to written score rows, as CTEs that follow a statement's `lines`
+-- (a row per follower and interaction type: follower_id, workspace_id, interaction_type,
+-- interaction_count, points, first_interaction_at, last_interaction_at) and `old` (the stored
+-- score rows of the followers scored). `totals` and `scored` give each follower's score, origin
+-- counts and tier under the config in force; `changed` keeps only the followers whose row
+-- differs (compare before writing: a nightly rescore of an unchanged workspace writes nothing),
+-- with their old tier, times and version and whether the rules alone moved them
+-- (`rules_moved`: scored under an older config version, and in another tier now);
+-- `scores_removed` and `scores_written` write those rows. Both scoring statements
+-- (fanlens_score_followers, fanlens_rebuild_workspace) score through these CTEs.
+CREATE OR REPLACE FUNCTION fanlens_score_ctes() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT format($q$
     totals AS (
         SELECT l.follower_id, l.workspace_id,
                sum(l.points) AS score,
@@ -338,12 +314,7 @@ BEGIN
                fanlens_tier_for(t.score, cfg.super_fan_threshold, cfg.active_threshold,
                                 cfg.lurker_threshold) AS tier
         FROM totals t JOIN current_scoring_configs cfg ON cfg.workspace_id = t.workspace_id),
-    old AS (
-        SELECT * FROM follower_engagement_scores s
-        WHERE (p_follower_ids IS NULL OR s.follower_id = ANY (p_follower_ids))
-          AND (p_workspace_id IS NULL OR s.workspace_id = p_workspace_id)),
     changed AS (
-        -- Compare before writing: a nightly rescore of an unchanged workspace writes nothing.
         -- `n` is NULL for a follower left without interactions, `o` for a first score.
         SELECT coalesce(n.follower_id, o.follower_id) AS follower_id,
                coalesce(n.workspace_id, o.workspace_id) AS workspace_id,
@@ -363,16 +334,17 @@ BEGIN
               IS DISTINCT FROM
               (n.score, n.tier, n.config_version, n.total, n.comments, n.likes, n.shares,
                n.saves, n.visits, n.clicks, n.first_at, n.last_at)),
-    removed AS (
+    scores_removed AS (
         DELETE FROM follower_engagement_scores s
         USING changed c
         WHERE c.new_id IS NULL AND s.follower_id = c.follower_id),
-    written AS (
-        INSERT INTO follower_engagement_scores AS s (
-            follower_id, workspace_id, engagement_score, engagement_tier,
-            comment_count, like_count, share_count, save_count, profile_visit_count,
-            link_click_count, other_count, interaction_count,
-            first_interaction_at, last_interaction_at, config_version, computed_at)
+    scores_written AS (
+        %s)
+    $q$, fanlens_upsert('follower_engagement_scores', 'follower_id', ARRAY[
+        'follower_id', 'workspace_id', 'engagement_score', 'engagement_tier', 'comment_count',
+        'like_count', 'share_count', 'save_count', 'profile_visit_count', 'link_click_count',
+        'other_count', 'interaction_count', 'first_interaction_at', 'last_interaction_at',
+        'config_version', 'computed_at'], $r$
         SELECT c.follower_id, c.workspace_id, c.score, c.tier,
                c.comments, c.likes, c.shares, c.saves, c.visits, c.clicks,
                c.total - (c.comments + c.likes + c.shares + c.saves + c.visits + c.clicks),
@@ -380,21 +352,52 @@ BEGIN
         FROM changed c
         WHERE c.new_id IS NOT NULL
         ORDER BY c.follower_id  -- a fixed lock order for concurrent batches
-        ON CONFLICT (follower_id) DO UPDATE SET
-            engagement_score = EXCLUDED.engagement_score,
-            engagement_tier = EXCLUDED.engagement_tier,
-            comment_count = EXCLUDED.comment_count,
-            like_count = EXCLUDED.like_count,
-            share_count = EXCLUDED.share_count,
-            save_count = EXCLUDED.save_count,
-            profile_visit_count = EXCLUDED.profile_visit_count,
-            link_click_count = EXCLUDED.link_click_count,
-            other_count = EXCLUDED.other_count,
-            interaction_count = EXCLUDED.interaction_count,
-            first_interaction_at = EXCLUDED.first_interaction_at,
-            last_interaction_at = EXCLUDED.last_interaction_at,
-            config_version = EXCLUDED.config_version,
-            computed_at = EXCLUDED.computed_at),
+        $r$, false))
+$$;
+
+-- Score the given followers (or a whole workspace) under their workspace's current config,
+-- writing only rows that change (fanlens_score_ctes). Scores come from the per-type
+-- counts, or, where a recency rule applies, from fanlens_score_lines (the log is read); the one
+-- statement below takes its lines from one of the two, the other branch folding away. Followers
+-- left without interactions (their score row deleted, a move to inactive recorded) are found in
+-- the same statement, through a FULL JOIN with their old rows. Run through EXECUTE, so the
+-- NULL filters fold away and each call gets the plan for its own size (1 000 followers: index
+-- lookups; a workspace: hash joins); every caller, the interaction triggers included, goes
+-- through this one statement.
+--
+-- Tier moves: a follower whose stored score was computed under an older config version and
+-- whose tier differs now was moved by the rules (a 'config' row). The behaviour history is
+-- replayed (few followers per batch) for any other move, a first score, a follower left without
+-- interactions, and a follower whose log changed without a new latest interaction (interactions
+-- deleted, or arriving late: their dates may fall between earlier changes) or with one older
+-- than their first.
+CREATE OR REPLACE FUNCTION fanlens_score_followers(p_follower_ids uuid[], p_workspace_id uuid)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    moved uuid[];
+BEGIN
+    EXECUTE format($s$
+    WITH lines AS (
+        SELECT c.follower_id, c.workspace_id, c.interaction_type, c.interaction_count,
+               c.interaction_count * coalesce(w.weight, 0) AS points,
+               c.first_interaction_at, c.last_interaction_at
+        FROM follower_interaction_counts c
+        LEFT JOIN fanlens_scoring_weights($2) w
+          ON w.workspace_id = c.workspace_id AND w.interaction_type = c.interaction_type
+        WHERE NOT $3
+          AND ($1 IS NULL OR c.follower_id = ANY ($1))
+          AND ($2 IS NULL OR c.workspace_id = $2)
+        UNION ALL
+        SELECT l.follower_id, l.workspace_id, l.interaction_type, l.interaction_count, l.points,
+               l.first_interaction_at, l.last_interaction_at
+        FROM fanlens_score_lines($1, $2) l
+        WHERE $3),
+    old AS (
+        SELECT * FROM follower_engagement_scores s
+        WHERE ($1 IS NULL OR s.follower_id = ANY ($1))
+          AND ($2 IS NULL OR s.workspace_id = $2)),
+    %s,
     by_rules AS (
         INSERT INTO follower_tier_changes (
             workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at,
@@ -403,13 +406,16 @@ BEGIN
                cfg.created_at, 'config'
         FROM changed c JOIN current_scoring_configs cfg ON cfg.workspace_id = c.workspace_id
         WHERE c.rules_moved)
-    SELECT array_agg(c.follower_id) INTO moved
+    SELECT array_agg(c.follower_id)
     FROM changed c
     WHERE NOT c.rules_moved
       AND (c.new_id IS NULL
            OR c.old_tier IS DISTINCT FROM c.tier
            OR c.first_at < c.old_first_at
-           OR (c.config_version = c.old_version AND c.last_at <= c.old_last_at));
+           OR (c.config_version = c.old_version AND c.last_at <= c.old_last_at))
+    $s$, fanlens_score_ctes())
+    INTO moved
+    USING p_follower_ids, p_workspace_id, fanlens_needs_recency(p_follower_ids, p_workspace_id);
     IF moved IS NOT NULL THEN
         PERFORM fanlens_replay_tier_history(moved, NULL);
     END IF;
@@ -504,8 +510,8 @@ $$;
 -- statement: the log is grouped once per follower and type (`fresh`); that one result is both
 -- diffed into the per-type counts (fanlens_workspace_counts_ctes) and totalled into the scores,
 -- so the log is read once and the counts table is never read back. Only rows that differ are
--- written, and tier changes (including first scores and followers left without interactions)
--- come from the same diff. FULL JOINs can only be hash or merge joins, so the plan stays sound
+-- written (fanlens_score_ctes), and tier changes (including first scores and followers
+-- left without interactions) come from the same diff. FULL JOINs can only be hash or merge joins, so the plan stays sound
 -- even when the statistics still describe empty count and score tables (a backfill). It is
 -- the one scoring statement besides fanlens_score_followers, kept for its gain over counts
 -- rebuilt then scored by that function (benchmarks/scoring.py prints it; 38 % on a cold
@@ -519,82 +525,23 @@ BEGIN
     WITH %s,
     cfg AS (
         SELECT * FROM current_scoring_configs WHERE workspace_id = $1),
-    totals AS (
-        SELECT f.follower_id,
-               sum(f.n * coalesce(w.weight, 0)) AS score,
-               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'comment'), 0)::bigint AS comments,
-               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'like'), 0)::bigint AS likes,
-               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'share'), 0)::bigint AS shares,
-               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'save'), 0)::bigint AS saves,
-               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'profile_visit'), 0)::bigint AS visits,
-               coalesce(sum(f.n) FILTER (WHERE f.interaction_type = 'link_click'), 0)::bigint AS clicks,
-               sum(f.n)::bigint AS total,
-               min(f.first_at) AS first_at,
-               max(f.last_at) AS last_at
+    lines AS (
+        SELECT f.follower_id, $1 AS workspace_id, f.interaction_type, f.n AS interaction_count,
+               f.n * coalesce(w.weight, 0) AS points, f.first_at AS first_interaction_at,
+               f.last_at AS last_interaction_at
         FROM fresh f
         LEFT JOIN fanlens_scoring_weights($1) w
-          ON w.interaction_type = f.interaction_type
-        GROUP BY f.follower_id),
-    scored AS (
-        SELECT t.*, cfg.version AS config_version,
-               fanlens_tier_for(t.score, cfg.super_fan_threshold, cfg.active_threshold,
-                                cfg.lurker_threshold) AS tier
-        FROM totals t CROSS JOIN cfg),
-    changed AS (
-        -- New, changed and gone followers: `n` is NULL for a follower left without any
-        -- interaction, `o` for a follower scored for the first time.
-        SELECT coalesce(n.follower_id, o.follower_id) AS follower_id, n.follower_id AS new_id,
-               n.score, n.tier, n.comments, n.likes, n.shares, n.saves, n.visits, n.clicks,
-               n.total, n.first_at, n.last_at, o.engagement_tier AS old_tier
-        FROM scored n
-        FULL JOIN (SELECT * FROM follower_engagement_scores
-                   WHERE workspace_id = $1) o ON o.follower_id = n.follower_id
-        WHERE (o.engagement_score, o.engagement_tier, o.config_version, o.interaction_count,
-               o.comment_count, o.like_count, o.share_count, o.save_count,
-               o.profile_visit_count, o.link_click_count,
-               o.first_interaction_at, o.last_interaction_at)
-              IS DISTINCT FROM
-              (n.score, n.tier, n.config_version, n.total, n.comments, n.likes, n.shares,
-               n.saves, n.visits, n.clicks, n.first_at, n.last_at)),
-    scores_removed AS (
-        DELETE FROM follower_engagement_scores s
-        USING changed c
-        WHERE c.new_id IS NULL AND s.follower_id = c.follower_id),
-    scores_written AS (
-        INSERT INTO follower_engagement_scores AS s (
-            follower_id, workspace_id, engagement_score, engagement_tier,
-            comment_count, like_count, share_count, save_count, profile_visit_count,
-            link_click_count, other_count, interaction_count,
-            first_interaction_at, last_interaction_at, config_version, computed_at)
-        SELECT c.follower_id, $1, c.score, c.tier,
-               c.comments, c.likes, c.shares, c.saves, c.visits, c.clicks,
-               c.total - (c.comments + c.likes + c.shares + c.saves + c.visits + c.clicks),
-               c.total, c.first_at, c.last_at, cfg.version, now()
-        FROM changed c CROSS JOIN cfg
-        WHERE c.new_id IS NOT NULL
-        ORDER BY c.follower_id
-        ON CONFLICT (follower_id) DO UPDATE SET
-            engagement_score = EXCLUDED.engagement_score,
-            engagement_tier = EXCLUDED.engagement_tier,
-            comment_count = EXCLUDED.comment_count,
-            like_count = EXCLUDED.like_count,
-            share_count = EXCLUDED.share_count,
-            save_count = EXCLUDED.save_count,
-            profile_visit_count = EXCLUDED.profile_visit_count,
-            link_click_count = EXCLUDED.link_click_count,
-            other_count = EXCLUDED.other_count,
-            interaction_count = EXCLUDED.interaction_count,
-            first_interaction_at = EXCLUDED.first_interaction_at,
-            last_interaction_at = EXCLUDED.last_interaction_at,
-            config_version = EXCLUDED.config_version,
-            computed_at = EXCLUDED.computed_at)
+          ON w.interaction_type = f.interaction_type),
+    old AS (
+        SELECT * FROM follower_engagement_scores WHERE workspace_id = $1),
+    %s
     INSERT INTO follower_tier_changes (
         workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at)
     SELECT $1, c.follower_id, c.old_tier, coalesce(c.tier, 'inactive'),
            coalesce(c.score, 0), cfg.version, clock_timestamp()
     FROM changed c CROSS JOIN cfg
     WHERE c.old_tier IS DISTINCT FROM coalesce(c.tier, 'inactive')
-    $s$, fanlens_workspace_counts_ctes()) USING p_workspace_id;
+    $s$, fanlens_workspace_counts_ctes(), fanlens_score_ctes()) USING p_workspace_id;
     GET DIAGNOSTICS changes = ROW_COUNT;
     RETURN changes;
 END
