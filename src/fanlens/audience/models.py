@@ -16,6 +16,12 @@ class Follower(WorkspaceScoped, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "platform", "external_user_id"),
         Index("ix_followers_workspace_id_lower_username", "workspace_id", text("lower(username)")),
+        # Handles by prefix (finding a person), in byte order whatever the database's collation.
+        Index(
+            "ix_followers_workspace_id_lower_username_pattern",
+            "workspace_id",
+            text("lower(username) text_pattern_ops"),
+        ),
         Index("ix_followers_workspace_id_first_seen_at", "workspace_id", "first_seen_at"),
     )
 

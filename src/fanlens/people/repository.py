@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from fanlens.audience.models import Follower
 from fanlens.connectors.base import Profile
 from fanlens.kit import locks
-from fanlens.kit.sql import escape_like
 from fanlens.people.models import Person as PersonModel
 from fanlens.people.models import PersonIdentity, PersonMerge, PersonSuggestion
 from fanlens.scoring.models import FollowerEngagementScore, FollowerInteractionCount
@@ -110,27 +109,32 @@ def identities(session: Session, *, person_id: uuid.UUID) -> Sequence[Any]:
     ).all()
 
 
+_HANDLE_COLUMNS = (
+    "SELECT f.id AS follower_id, f.platform, f.username, f.display_name, pi.person_id "
+    "FROM followers f JOIN person_identities pi ON pi.follower_id = f.id "
+    "WHERE f.workspace_id = :ws AND "
+)
+# Byte-order operators, so the text_pattern_ops index reads a prefix as one range, in order:
+# a handle that starts with :handle lies between it and it followed by the last code point.
+_HANDLES_EQUAL = text(
+    _HANDLE_COLUMNS + "lower(f.username) = :handle ORDER BY f.platform, f.id LIMIT :n"
+)
+_HANDLES_STARTING = text(
+    _HANDLE_COLUMNS + "lower(f.username) ~>=~ :handle AND lower(f.username) ~<~ :upto "
+    "ORDER BY lower(f.username) USING ~<~, f.platform, f.id LIMIT :n"
+)
+LAST_CODE_POINT = "\U0010ffff"
+
+
 def identities_by_handle(
     session: Session, *, workspace_id: uuid.UUID, handle: str, prefix: bool, limit: int
 ) -> Sequence[Any]:
-    """The identities whose lower-case username is `handle` (through the (workspace_id,
-    lower(username)) index) or, with `prefix`, starts with it; each with its person."""
-    f = Follower
-    name = func.lower(f.username)
-    matches = name.like(escape_like(handle) + "%", escape="\\") if prefix else name == handle
-    return session.execute(
-        select(
-            f.id.label("follower_id"),
-            f.platform,
-            f.username,
-            f.display_name,
-            PersonIdentity.person_id,
-        )
-        .join(PersonIdentity, PersonIdentity.follower_id == f.id)
-        .where(f.workspace_id == workspace_id, matches)
-        .order_by(name, f.platform, f.id)
-        .limit(limit)
-    ).all()
+    """The identities whose lower-case username is `handle` or, with `prefix`, starts with it;
+    each with its person. Both read an index of (workspace_id, lower(username))."""
+    params = {"ws": workspace_id, "handle": handle, "n": limit}
+    if not prefix:
+        return session.execute(_HANDLES_EQUAL, params).all()
+    return session.execute(_HANDLES_STARTING, {**params, "upto": handle + LAST_CODE_POINT}).all()
 
 
 def interaction_types(
