@@ -1,24 +1,27 @@
 """The people pages: the cross-platform leaderboard, suggestions, one person with their activity
-across platforms, and finding a person by handle (the search box in the nav)."""
+across platforms, and finding a person by handle (the search box in the nav); and their buttons
+(merge or reject a suggestion, merge by handle, unmerge), which go through the same services as
+the REST API and come back to a page that says what was done."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fanlens.api.dependencies import Session
+from fanlens.connectors.service import PLATFORMS
 from fanlens.interactions import activity
 from fanlens.interactions.repository import ActivityFilters
 from fanlens.kit.bounds import day_in_window
-from fanlens.kit.errors import NotFound
+from fanlens.kit.errors import InvalidInput, NotFound
 from fanlens.kit.timeutil import utcnow
 from fanlens.people import service
-from fanlens.web.auth import CurrentUser
+from fanlens.web.auth import CurrentUser, WriterUser, check_csrf, safe_next
 from fanlens.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +29,26 @@ TOP_N = 25
 TIMELINE_PAGE = 50
 SEARCH_LIMIT = 50
 PRESETS = (("7d", "Last 7 days", 7), ("30d", "Last 30 days", 30))
+PEOPLE = "/analytics/people"
+# What a redirect's `done` flag says on the page it lands on (never text from the request).
+NOTICES = {
+    "merged": "Merged: the suggestion's two identities are one person now.",
+    "rejected": "Rejected: these two identities will not be suggested or merged again.",
+    "merged-by-hand": "Merged: every identity of the other person belongs to this person now.",
+    "unmerged": "Unmerged: the identities moved back to the person they came from.",
+}
+Csrf = Annotated[str, Form(max_length=200)]
+
+
+def _id(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(f"no {what} {value!r}") from exc
+
+
+def _notice(request: Request) -> str | None:
+    return NOTICES.get(request.query_params.get("done", ""))
 
 
 @router.get("/analytics/people", response_class=HTMLResponse)
@@ -40,6 +63,8 @@ def people(request: Request, session: Session, user: CurrentUser) -> HTMLRespons
             "top": service.leaderboard(session=session, workspace_id=ws, limit=TOP_N),
             "influential": service.influential(session=session, workspace_id=ws, limit=10),
             "suggestions": service.suggestions(session=session, workspace_id=ws, limit=50),
+            "merges": service.recent_merges(session=session, workspace_id=ws),
+            "notice": _notice(request),
         },
     )
 
@@ -115,10 +140,7 @@ def presets(view: TimelineView, today: date) -> list[dict[str, Any]]:
 
 @router.get("/analytics/people/{person_id}", response_class=HTMLResponse)
 def person(person_id: str, request: Request, session: Session, user: CurrentUser) -> HTMLResponse:
-    try:
-        pid = uuid.UUID(person_id)
-    except ValueError as exc:
-        raise NotFound(f"no person {person_id!r}") from exc
+    pid = _id(person_id, "person")
     ws = user.workspace_id
     detail = service.detail(session=session, workspace_id=ws, person_id=pid, timeline_limit=0)
     view = timeline_view(request.query_params)
@@ -142,5 +164,77 @@ def person(person_id: str, request: Request, session: Session, user: CurrentUser
         "presets": presets(view, utcnow().date()),
         "types": service.interaction_types(session=session, workspace_id=ws, person_id=pid),
         "platforms": sorted({i.platform for i in detail.identities}),
+        "notice": _notice(request),
+        "merge_platforms": PLATFORMS,
     }
     return render(request, "person.html", context)
+
+
+@router.post(PEOPLE + "/suggestions/{suggestion_id}")
+def decide(
+    suggestion_id: str,
+    request: Request,
+    session: Session,
+    user: WriterUser,
+    action: Annotated[str, Form(max_length=20)],
+    csrf_token: Csrf = "",
+    next: Annotated[str, Form(max_length=500)] = PEOPLE,
+) -> RedirectResponse:
+    """Accept (merge, then show the merged person) or reject a suggestion."""
+    check_csrf(request, csrf_token)
+    if action not in ("accept", "reject"):
+        raise InvalidInput(f"action must be accept or reject, not {action!r}")
+    decided = service.decide(
+        session=session,
+        workspace_id=user.workspace_id,
+        suggestion_id=_id(suggestion_id, "suggestion"),
+        accept=action == "accept",
+        decided_by=f"user:{user.username}",
+    )
+    if action == "accept":
+        return RedirectResponse(f"{PEOPLE}/{decided.person_a_id}?done=merged", status_code=303)
+    return RedirectResponse(_with_done(safe_next(next), "rejected"), status_code=303)
+
+
+@router.post(PEOPLE + "/{person_id}/merge")
+def merge(
+    person_id: str,
+    request: Request,
+    session: Session,
+    user: WriterUser,
+    handle: Annotated[str, Form(max_length=200)] = "",
+    platform: Annotated[str, Form(max_length=40)] = "",
+    csrf_token: Csrf = "",
+) -> RedirectResponse:
+    """Merge the person with this handle into this person (a merge by hand)."""
+    check_csrf(request, csrf_token)
+    pid = _id(person_id, "person")
+    service.merge_by_handle(
+        session=session,
+        workspace_id=user.workspace_id,
+        target_person_id=pid,
+        handle=handle,
+        platform=platform.strip() or None,
+        merged_by=f"user:{user.username}",
+    )
+    return RedirectResponse(f"{PEOPLE}/{pid}?done=merged-by-hand", status_code=303)
+
+
+@router.post(PEOPLE + "/merges/{merge_id}/undo")
+def unmerge(
+    merge_id: str, request: Request, session: Session, user: WriterUser, csrf_token: Csrf = ""
+) -> RedirectResponse:
+    """Undo a merge; back to the person it was made into."""
+    check_csrf(request, csrf_token)
+    record = service.unmerge(
+        session=session,
+        workspace_id=user.workspace_id,
+        merge_id=_id(merge_id, "merge"),
+        unmerged_by=f"user:{user.username}",
+    )
+    target = record.target_person_id
+    return RedirectResponse(f"{PEOPLE}/{target}?done=unmerged", status_code=303)
+
+
+def _with_done(path: str, done: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}done={done}"

@@ -153,21 +153,52 @@ def interaction_types(
     ).all()
 
 
+# Each identity as {follower_id, platform, username, display_name}, ordered by platform.
+_HANDLES = (
+    "json_agg(json_build_object('follower_id', f.id, 'platform', f.platform,"
+    " 'username', f.username, 'display_name', f.display_name) ORDER BY f.platform, f.id)"
+)
+
+
 def platforms_and_names(
     session: Session, *, person_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, tuple[list[str], str | None]]:
-    """Per person: their platforms, and a name to show (the first identity's), in one query."""
+) -> dict[uuid.UUID, tuple[list[str], str | None, list[dict[str, Any]]]]:
+    """Per person: their platforms, a name to show (the first identity's) and every identity's
+    handle (a name alone does not tell two people apart), in one query."""
     rows = session.execute(
         text(
             "SELECT pi.person_id, array_agg(DISTINCT f.platform ORDER BY f.platform) AS platforms,"
             " (array_agg(coalesce(f.display_name, f.username) ORDER BY f.platform, f.id)"
-            "  FILTER (WHERE coalesce(f.display_name, f.username) IS NOT NULL))[1] AS name "
+            "  FILTER (WHERE coalesce(f.display_name, f.username) IS NOT NULL))[1] AS name, "
+            + _HANDLES
+            + " AS handles "
             "FROM person_identities pi JOIN followers f ON f.id = pi.follower_id "
             "WHERE pi.person_id = ANY (CAST(:ids AS uuid[])) GROUP BY pi.person_id"
         ),
         {"ids": list(person_ids)},
     )
-    return {r.person_id: (list(r.platforms), r.name) for r in rows}
+    return {r.person_id: (list(r.platforms), r.name, list(r.handles)) for r in rows}
+
+
+def handles_of(session: Session, *, follower_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+    """The identities' handles, ordered by platform (ids of deleted followers are left out)."""
+    found = session.execute(
+        text("SELECT " + _HANDLES + " FROM followers f WHERE f.id = ANY (CAST(:ids AS uuid[]))"),
+        {"ids": list(follower_ids)},
+    ).scalar_one()
+    return list(found or [])
+
+
+def active_merges(session: Session, *, workspace_id: uuid.UUID, limit: int) -> list[PersonMerge]:
+    """The workspace's merges not undone, newest first."""
+    return list(
+        session.scalars(
+            select(PersonMerge)
+            .where(PersonMerge.workspace_id == workspace_id, PersonMerge.unmerged_at.is_(None))
+            .order_by(PersonMerge.merged_at.desc(), PersonMerge.id)
+            .limit(limit)
+        )
+    )
 
 
 PERSON_SCORES = """
@@ -243,9 +274,9 @@ def suggestions(
     sql = """
     SELECT s.id, s.kind, s.confidence, s.evidence, s.status, s.created_at, s.decided_at,
            s.follower_a_id, fa.platform AS platform_a, fa.username AS username_a,
-           pa.person_id AS person_a_id,
+           fa.display_name AS display_name_a, pa.person_id AS person_a_id,
            s.follower_b_id, fb.platform AS platform_b, fb.username AS username_b,
-           pb.person_id AS person_b_id
+           fb.display_name AS display_name_b, pb.person_id AS person_b_id
     FROM person_suggestions s
     JOIN followers fa ON fa.id = s.follower_a_id
     JOIN followers fb ON fb.id = s.follower_b_id

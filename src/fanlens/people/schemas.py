@@ -45,10 +45,22 @@ class PersonScore(BaseModel):
     last_interaction_at: datetime | None
 
 
+class Handle(BaseModel):
+    """One platform identity as a list shows it."""
+
+    follower_id: uuid.UUID
+    platform: str
+    username: str | None
+    display_name: str | None
+
+
 class PersonEntry(PersonScore):
     rank: int
     name: str | None
     platforms: list[str]
+    identities: list[Handle] = Field(
+        description="Every identity's platform and handle: people with one name stay apart."
+    )
 
 
 class PersonLeaderboard(BaseModel):
@@ -69,10 +81,12 @@ class Suggestion(BaseModel):
     follower_a_id: uuid.UUID
     platform_a: str
     username_a: str | None
+    display_name_a: str | None
     person_a_id: uuid.UUID
     follower_b_id: uuid.UUID
     platform_b: str
     username_b: str | None
+    display_name_b: str | None
     person_b_id: uuid.UUID
 
 
@@ -91,6 +105,11 @@ class Merge(BaseModel):
     merged_at: datetime
     unmerged_at: datetime | None
     unmerged_by: str | None
+
+
+class MergeEntry(Merge):
+    moved: list[Handle] = Field(description="The identities this merge moved.")
+    target_name: str | None = Field(description="A name of the person merged into.")
 
 
 class TimelineEntry(BaseModel):
@@ -147,7 +166,7 @@ class PersonDetail(BaseModel):
     score: PersonScore | None
     identities: list[Identity]
     suggestions: list[Suggestion]
-    merges: list[Merge]
+    merges: list[MergeEntry]
     timeline: list[TimelineEntry]
 
 

@@ -3,7 +3,8 @@
 - `get(session=, workspace_id=, person_id=)` → the person (following merges to the survivor)
 - `person_of(session=, workspace_id=, follower_id=)` → the person a platform identity belongs to
 - `identities(...)`, `score(...)`, `detail(...)`, `leaderboard(...)`, `influential(...)`
-- `merge(...)`, `unmerge(...)`, `refresh_suggestions(...)`, `decide(...)`
+- `merge(...)`, `merge_by_handle(...)`, `unmerge(...)`, `recent_merges(...)`
+- `refresh_suggestions(...)`, `decide(...)`
 
 Keyword-only, flush never commit; every query is scoped to the workspace.
 """
@@ -23,10 +24,12 @@ from fanlens.kit.errors import Conflict, InvalidInput, NotFound
 from fanlens.people import detection, repository
 from fanlens.people.models import Person, PersonMerge, PersonSuggestion
 from fanlens.people.schemas import (
+    Handle,
     HandleMatch,
     HandleSearch,
     Identity,
     Merge,
+    MergeEntry,
     PersonDetail,
     PersonEntry,
     PersonScore,
@@ -130,6 +133,7 @@ def leaderboard(
             rank=rank,
             name=about[row.person_id][1],
             platforms=about[row.person_id][0],
+            identities=[Handle.model_validate(h) for h in about[row.person_id][2]],
         )
         for rank, row in enumerate(rows, start=1)
     ]
@@ -176,7 +180,7 @@ def detail(
         score=None if row is None else PersonScore.model_validate(row, from_attributes=True),
         identities=[Identity.model_validate(r, from_attributes=True) for r in ids],
         suggestions=[Suggestion.model_validate(s, from_attributes=True) for s in found],
-        merges=[Merge.model_validate(m) for m in merges],
+        merges=_with_moved(session, merges),
         timeline=[TimelineEntry.model_validate(e, from_attributes=True) for e in events],
     )
 
@@ -268,6 +272,67 @@ def merge_history(
 ) -> list[Merge]:
     rows = repository.merges_of(session, workspace_id=workspace_id, person_id=person_id)
     return [Merge.model_validate(m) for m in rows]
+
+
+def recent_merges(
+    *, session: Session, workspace_id: uuid.UUID, limit: int = 20
+) -> list[MergeEntry]:
+    """The merges in force, newest first, each with the identities it moved."""
+    rows = repository.active_merges(session, workspace_id=workspace_id, limit=limit)
+    return _with_moved(session, rows)
+
+
+def _with_moved(session: Session, merges: Sequence[PersonMerge]) -> list[MergeEntry]:
+    targets = [m.target_person_id for m in merges]
+    about = repository.platforms_and_names(session, person_ids=targets)
+    return [
+        MergeEntry(
+            **Merge.model_validate(m).model_dump(),
+            moved=[
+                Handle.model_validate(h)
+                for h in repository.handles_of(session, follower_ids=m.follower_ids)
+            ],
+            target_name=about[m.target_person_id][1] if m.target_person_id in about else None,
+        )
+        for m in merges
+    ]
+
+
+def merge_by_handle(
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    target_person_id: uuid.UUID,
+    handle: str,
+    platform: str | None,
+    merged_by: str,
+) -> PersonMerge:
+    """Merge the person who has `handle` (on `platform`, when given) into the target."""
+    if (
+        repository.get_person(session, workspace_id=workspace_id, person_id=target_person_id)
+        is None
+    ):
+        raise NotFound(f"no person {target_person_id} in this workspace")
+    found = find_by_handle(session=session, workspace_id=workspace_id, handle=handle)
+    if not found.handle:
+        raise InvalidInput("give the handle of the identity to merge, e.g. @name")
+    held = [m for m in found.matches if found.exact and platform in (None, m.platform)]
+    where = f" on {platform}" if platform else ""
+    if not held:
+        raise NotFound(f"no identity @{found.handle}{where} in this workspace")
+    people = {m.person_id for m in held} - {target_person_id}
+    if not people:
+        raise InvalidInput(f"@{found.handle}{where} already belongs to this person")
+    if len(people) > 1:
+        on = ", ".join(f"{m.platform} @{m.username}" for m in held)
+        raise InvalidInput(f"@{found.handle} is more than one person ({on}): choose the platform")
+    return merge(
+        session=session,
+        workspace_id=workspace_id,
+        target_person_id=target_person_id,
+        source_person_id=people.pop(),
+        merged_by=merged_by,
+    )
 
 
 def suggestions(
