@@ -61,6 +61,13 @@ def test_suggestions_show_both_identities_their_evidence_and_buttons(
         assert f'href="/analytics/followers/{world.follower[follower]}"' in row
     assert f'action="/analytics/people/suggestions/{vik.id}"' in row
     assert 'value="accept"' in row and 'value="reject"' in row
+    pending = world.one(
+        site,
+        "SELECT count(*) AS n FROM person_suggestions WHERE workspace_id = :ws "
+        "AND status = 'pending'",
+    ).n
+    assert page.count("data-suggestion=") == pending
+    assert f'id="pending-count">{pending}</span>' in page
     merged = page.split('id="merged"')[1].split("</table>")[0]  # the link pair merged itself
     assert "@linky" in merged and "Unmerge" in merged
 

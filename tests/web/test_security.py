@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
+from fanlens.users import service as users
 from tests.web.conftest import PASSWORD, Site
 
 # One worker builds the served site for every test that uses it.
@@ -88,6 +91,48 @@ def test_forms_without_the_sessions_csrf_token_are_refused(site: Site) -> None:
         assert token is not None
         assert client.post("/logout", data={"csrf_token": token.group(1)}).status_code == 303
         assert client.get("/analytics").status_code == 303
+
+
+def test_a_read_user_sees_no_sentiment_form_and_is_refused(site: Site) -> None:
+    reader = f"reader-{uuid.uuid4().hex[:8]}"
+    with Session(site.engine) as session:
+        users.create(
+            session=session,
+            workspace_id=site.ids["a"],
+            username=reader,
+            password=PASSWORD,
+            scope="read",
+        )
+        session.commit()
+    with site.engine.connect() as conn:
+        comment = conn.execute(
+            text(
+                "SELECT s.interaction_id, coalesce(s.corrected_label, s.label) AS label,"
+                " i.content_id FROM comment_sentiments s "
+                "JOIN follower_interactions i ON i.id = s.interaction_id LIMIT 1"
+            )
+        ).one()
+    with _client(site) as client:
+        assert _login(client, reader, PASSWORD).status_code == 303
+        page = client.get(f"/analytics/content/{comment.content_id}")
+        assert page.status_code == 200 and 'class="correct"' not in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        label = "negative" if comment.label != "negative" else "positive"
+        refused = client.post(
+            f"/analytics/comments/{comment.interaction_id}/sentiment",
+            data={"label": label, "csrf_token": token.group(1)},
+        )
+        assert refused.status_code == 403 and "read access" in refused.text
+    with site.engine.connect() as conn:
+        after = conn.execute(
+            text(
+                "SELECT coalesce(corrected_label, label) FROM comment_sentiments"
+                " WHERE interaction_id = :i"
+            ),
+            {"i": comment.interaction_id},
+        ).scalar_one()
+    assert after == comment.label
 
 
 def test_a_tampered_session_cookie_is_ignored(site: Site) -> None:

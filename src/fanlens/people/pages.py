@@ -26,6 +26,7 @@ from fanlens.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 TOP_N = 25
+SUGGESTIONS_SHOWN = 50  # the most confident first; deciding them brings the next ones up
 TIMELINE_PAGE = 50
 SEARCH_LIMIT = 50
 PRESETS = (("7d", "Last 7 days", 7), ("30d", "Last 30 days", 30))
@@ -62,7 +63,10 @@ def people(request: Request, session: Session, user: CurrentUser) -> HTMLRespons
             "active": "people",
             "top": service.leaderboard(session=session, workspace_id=ws, limit=TOP_N),
             "influential": service.influential(session=session, workspace_id=ws, limit=10),
-            "suggestions": service.suggestions(session=session, workspace_id=ws, limit=50),
+            "suggestions": service.suggestions(
+                session=session, workspace_id=ws, limit=SUGGESTIONS_SHOWN
+            ),
+            "pending": service.pending_count(session=session, workspace_id=ws),
             "merges": service.recent_merges(session=session, workspace_id=ws),
             "notice": _notice(request),
         },

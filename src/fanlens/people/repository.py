@@ -299,6 +299,13 @@ def suggestions(
     return session.execute(text(sql), params).all()
 
 
+def count_suggestions(session: Session, *, workspace_id: uuid.UUID, status: str) -> int:
+    stmt = select(func.count()).where(
+        PersonSuggestion.workspace_id == workspace_id, PersonSuggestion.status == status
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def get_suggestion(
     session: Session, *, workspace_id: uuid.UUID, suggestion_id: uuid.UUID
 ) -> PersonSuggestion | None:

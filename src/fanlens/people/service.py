@@ -342,6 +342,10 @@ def suggestions(
     return [Suggestion.model_validate(r, from_attributes=True) for r in rows]
 
 
+def pending_count(*, session: Session, workspace_id: uuid.UUID) -> int:
+    return repository.count_suggestions(session, workspace_id=workspace_id, status="pending")
+
+
 def refresh_suggestions(
     *, session: Session, workspace_id: uuid.UUID, auto_merge_at: float | None = None
 ) -> SuggestionRun:

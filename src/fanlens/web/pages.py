@@ -30,7 +30,7 @@ from fanlens.sentiment import repository as sentiment_repository
 from fanlens.sentiment import service as sentiment
 from fanlens.sentiment.schemas import CorrectedLabel
 from fanlens.web import sessions
-from fanlens.web.auth import CurrentUser, safe_next
+from fanlens.web.auth import CurrentUser, WriterUser, safe_next
 from fanlens.web.rendering import chart, pivot, render
 
 router = APIRouter(include_in_schema=False)
@@ -231,7 +231,7 @@ def correct_sentiment(
     interaction_id: str,
     request: Request,
     session: Session,
-    user: CurrentUser,
+    user: WriterUser,
     label: Annotated[str, Form(max_length=20)],
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/analytics/content",
