@@ -100,7 +100,7 @@ def _heatmap(m: RetentionMatrix, params: dict[str, Any]) -> dict[str, Any]:
 
 def _largest_return(z: list[list[float | None]]) -> float | None:
     """The top of the heat-map's colour scale: the largest rate after period 0 (the cohort's own
-    period, near 100 %), so the colours spread over the rates of later periods."""
+    period, often near 100 %), so the colours spread over the rates of later periods."""
     later = [rate for row in z for rate in row[1:] if rate]
     return max(later) if later else None
 
