@@ -38,6 +38,8 @@ def test_merge_a_suggestion_then_unmerge_it(page: Any, site: Site, world: People
     apart = {world.person_of(site, "yt-vik"), world.person_of(site, "tt-vik")}
     assert len(apart) == 2
     page.goto(f"{site.base}/analytics/people")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "people-suggestions.png"), full_page=True)
     row = page.locator(f"#suggestions tr[data-suggestion='{vik.id}']")
     assert "same handle @vik_k" in row.inner_text()
     row.get_by_role("button", name="Merge").click()
@@ -47,7 +49,6 @@ def test_merge_a_suggestion_then_unmerge_it(page: Any, site: Site, world: People
     assert page.locator("#identities tbody tr").count() == 2
     assert world.person_of(site, "yt-vik") == world.person_of(site, "tt-vik")
     assert world.suggestion(site, "yt-vik", "tt-vik").status == "merged"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "person-merged.png"), full_page=True)
 
     page.locator("#merges").get_by_role("button", name="Unmerge").click()
