@@ -87,7 +87,7 @@ def finder(site: Site) -> Iterator[dict[str, Any]]:
         people.merge(session=session, workspace_id=ws.id, target_person_id=tt,
                      source_person_id=ig, merged_by="test")  # fmt: skip
         session.commit()
-    yield {"ws": ws.id, "amy": tt, "followers": ids}
+    yield {"ws": ws.id, "amy": tt, "merged_away": ig, "followers": ids}
 
 
 @pytest.fixture
@@ -121,6 +121,29 @@ def test_a_handle_opens_its_person_with_or_without_at_in_any_case(
     assert 'class="nav-search" role="search"' in page.text
     timeline = re.findall(r'<tr data-id="([^"]+)"', page.text)
     assert len(timeline) == len(DAYS_AGO)  # both platforms' rows on one timeline
+    gone = finn.get(f"/analytics/people/{finder['merged_away']}")  # their identities moved
+    assert gone.status_code == 200 and "No activity recorded." in gone.text
+
+
+def test_the_search_box_suggests_handles_starting_with_what_was_typed(
+    site: Site, finn: httpx.Client, finder: dict[str, Any]
+) -> None:
+    with site.engine.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT DISTINCT lower(username) FROM followers WHERE workspace_id = :ws "
+                "AND lower(username) LIKE 'creator\\_%' ORDER BY 1"
+            ),
+            {"ws": finder["ws"]},
+        ).scalars()
+        expected_handles = [f"@{name}" for name in expected]
+    answer = finn.get("/analytics/search/handles", params={"q": "@CREATOR_"})
+    assert answer.status_code == 200
+    assert [h.lower() for h in answer.json()["handles"]] == expected_handles
+    assert finn.get("/analytics/search/handles", params={"q": "%"}).json() == {"handles": []}
+    assert finn.get("/analytics/search/handles", params={"q": "x" * 5000}).status_code == 200
+    with _client(site) as anonymous:
+        assert anonymous.get("/analytics/search/handles", params={"q": "c"}).status_code == 303
 
 
 def test_several_matches_are_listed_and_none_is_said(
@@ -204,6 +227,11 @@ def test_typing_a_handle_then_last_7_days_and_comment_answers_the_question(
         page = tab.page
         login(page, site.base, "finn")
         page.wait_for_url(f"{site.base}/analytics")
+        box = page.locator("form.nav-search input[name=q]")
+        box.press_sequentially("creator_b")
+        page.locator("#handle-list option").nth(1).wait_for(state="attached")
+        offered = page.locator("#handle-list option").evaluate_all("os => os.map(o => o.value)")
+        assert sorted(offered) == ["@creator_bea", "@creator_bob"]
         page.fill("form.nav-search input[name=q]", "@Creator_Amy")
         page.press("form.nav-search input[name=q]", "Enter")
         page.wait_for_url(f"{site.base}/analytics/people/{finder['amy']}")

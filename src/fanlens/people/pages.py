@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from fanlens.api.dependencies import Session
 from fanlens.connectors.service import PLATFORMS
@@ -29,6 +29,7 @@ TOP_N = 25
 SUGGESTIONS_SHOWN = 50  # the most confident first; deciding them brings the next ones up
 TIMELINE_PAGE = 50
 SEARCH_LIMIT = 50
+SUGGESTIONS = 10
 PRESETS = (("7d", "Last 7 days", 7), ("30d", "Last 30 days", 30))
 PEOPLE = "/analytics/people"
 # What a redirect's `done` flag says on the page it lands on (never text from the request).
@@ -84,6 +85,16 @@ def search(request: Request, session: Session, user: CurrentUser) -> Response:
         return RedirectResponse(f"/analytics/people/{found.person_ids[0]}", status_code=303)
     context = {"user": user, "active": "people", "found": found, "limit": SEARCH_LIMIT}
     return render(request, "search.html", context)
+
+
+@router.get("/analytics/search/handles")
+def handle_suggestions(request: Request, session: Session, user: CurrentUser) -> JSONResponse:
+    """What the search box's <datalist> offers: up to 10 handles starting with `q`."""
+    asked = (request.query_params.get("q") or "")[: service.HANDLE_MAX * 2]
+    handles = service.handles_starting(
+        session=session, workspace_id=user.workspace_id, handle=asked, limit=SUGGESTIONS
+    )
+    return JSONResponse({"handles": [f"@{h}" for h in handles]})
 
 
 @dataclass(frozen=True)

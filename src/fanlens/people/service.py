@@ -87,7 +87,7 @@ def find_by_handle(
 ) -> HandleSearch:
     """The identities holding `handle` (with or without '@', any case, on any platform); when
     none does, those whose handle starts with it. Each comes with its person and their name."""
-    wanted = handle.replace("\x00", "").strip().lstrip("@").strip().lower()[:HANDLE_MAX]
+    wanted = _handle(handle)
     exact, rows = _holders(session, workspace_id, wanted, limit) if wanted else (True, [])
     names = repository.platforms_and_names(session, person_ids=[r.person_id for r in rows])
     matches = [
@@ -95,6 +95,28 @@ def find_by_handle(
         for r in rows
     ]
     return HandleSearch(handle=wanted, exact=exact, matches=matches)
+
+
+def handles_starting(
+    *, session: Session, workspace_id: uuid.UUID, handle: str, limit: int = 10
+) -> list[str]:
+    """Handles that start with `handle`, in byte order of their lower case, each once whatever
+    its case on each platform: what the search box suggests."""
+    wanted = _handle(handle)
+    if not wanted:
+        return []
+    rows = repository.identities_by_handle(
+        session, workspace_id=workspace_id, handle=wanted, prefix=True, limit=limit
+    )
+    first: dict[str, str] = {}
+    for row in rows:
+        first.setdefault(row.username.lower(), row.username)
+    return list(first.values())
+
+
+def _handle(typed: str) -> str:
+    """A handle as typed, as stored lower case: no '@', no surrounding spaces, bounded."""
+    return typed.replace("\x00", "").strip().lstrip("@").strip().lower()[:HANDLE_MAX]
 
 
 def _holders(
