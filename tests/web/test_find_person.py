@@ -215,6 +215,9 @@ def test_filters_presets_and_the_time_rule(
     assert "No activity matches these filters." in instagram.text
     bad = finn.get(base, params={"since": "last tuesday", "until": "2026-13-40"})
     assert bad.status_code == 200 and "so not applied: since, until" in bad.text
+    odd = {"type": ("x" * 500, 200), "platform": ("\x00", 200), "cursor": ("not-a-cursor", 400)}
+    for key, (value, status) in odd.items():
+        assert finn.get(base, params={key: value}).status_code == status, key
 
 
 def test_typing_a_handle_then_last_7_days_and_comment_answers_the_question(
