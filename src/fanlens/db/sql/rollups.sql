@@ -40,56 +40,53 @@ END
 $$;
 
 -- Score rows inserted, updated or deleted: each row leaves its old (tier, interactions) and
--- joins its new one. Rows whose follower is gone (the cascade of a follower delete) were
--- counted out by the follower's own trigger. After an update, each follower's old and new rows
--- are summed before their platform is looked up: an incremental rescore rewrites every touched
--- follower's score row but moves few tiers, so a follower is looked up once, and not at all
--- when their row changed neither tier nor count.
+-- joins its new one (`moves`), and the moves are added up per platform and tier. Rows whose
+-- follower is gone (the cascade of a follower delete) were counted out by the follower's own
+-- trigger.
 CREATE OR REPLACE FUNCTION fanlens_tier_counts_scores_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    -- After an update, old rows out and new rows in, summed per follower before their platform
+    -- is looked up: an incremental rescore rewrites every touched follower's score row but moves
+    -- few tiers, so a follower is looked up once, and not at all when their row changed neither
+    -- tier nor count. No join of the two transition tables: they carry no statistics, and a
+    -- nested loop over a rescore's 100 000 rows each way ran for minutes.
+    -- A new score row moves its follower from the inactive tier (no interactions) to its own;
+    -- a deleted one moves them back.
+    moves text := CASE TG_OP
+        WHEN 'UPDATE' THEN $q$
+            SELECT x.follower_id, x.workspace_id, x.tier, sum(x.followers) AS followers,
+                   sum(x.interactions) AS interactions
+            FROM (SELECT o.follower_id, o.workspace_id, o.engagement_tier AS tier,
+                         -1 AS followers, -o.interaction_count AS interactions
+                  FROM old_rows o
+                  UNION ALL
+                  SELECT n.follower_id, n.workspace_id, n.engagement_tier, 1, n.interaction_count
+                  FROM new_rows n) x
+            GROUP BY 1, 2, 3
+            HAVING sum(x.followers) <> 0 OR sum(x.interactions) <> 0$q$
+        ELSE format($q$
+            SELECT r.follower_id, r.workspace_id, x.tier, x.followers, x.interactions
+            FROM %I r
+            CROSS JOIN LATERAL (VALUES ('inactive', -%2$s, 0::bigint),
+                                       (r.engagement_tier, %2$s, %2$s * r.interaction_count))
+                AS x (tier, followers, interactions)$q$,
+            CASE TG_OP WHEN 'INSERT' THEN 'new_rows' ELSE 'old_rows' END,
+            CASE TG_OP WHEN 'INSERT' THEN '1' ELSE '(-1)' END)
+    END;
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        -- Old rows out, new rows in, summed per follower first: a follower whose tier and count
-        -- did not change drops out before the platform lookup, and one whose count changed is
-        -- looked up once, not twice. No join of the two transition tables: they carry no
-        -- statistics, and a nested loop over a rescore's 100 000 rows each way ran for minutes.
-        INSERT INTO follower_tier_counts AS t (workspace_id, platform, tier, followers, interactions)
-        SELECT d.workspace_id, f.platform, d.tier, sum(d.followers), sum(d.interactions)
-        FROM (SELECT x.follower_id, x.workspace_id, x.tier, sum(x.followers) AS followers,
-                     sum(x.interactions) AS interactions
-              FROM (SELECT o.follower_id, o.workspace_id, o.engagement_tier AS tier,
-                           -1 AS followers, -o.interaction_count AS interactions
-                    FROM old_rows o
-                    UNION ALL
-                    SELECT n.follower_id, n.workspace_id, n.engagement_tier, 1, n.interaction_count
-                    FROM new_rows n) x
-              GROUP BY 1, 2, 3
-              HAVING sum(x.followers) <> 0 OR sum(x.interactions) <> 0) d
-        JOIN followers f ON f.id = d.follower_id
-        GROUP BY 1, 2, 3
-        HAVING sum(d.followers) <> 0 OR sum(d.interactions) <> 0
-        ORDER BY 1, 2, 3
-        ON CONFLICT (workspace_id, platform, tier) DO UPDATE
-            SET followers = t.followers + EXCLUDED.followers,
-                interactions = t.interactions + EXCLUDED.interactions;
-    ELSE
-        -- A new score row moves its follower from the inactive tier (no interactions) to its
-        -- own; a deleted one moves them back.
-        EXECUTE format($q$
-        INSERT INTO follower_tier_counts AS t (workspace_id, platform, tier, followers, interactions)
-        SELECT d.workspace_id, d.platform, d.tier, sum(d.followers), sum(d.interactions)
-        FROM (SELECT r.workspace_id, f.platform, x.tier, x.followers, x.interactions
-              FROM %I r JOIN followers f ON f.id = r.follower_id
-              CROSS JOIN LATERAL (VALUES ('inactive', -$1, 0::bigint),
-                                         (r.engagement_tier, $1, $1 * r.interaction_count))
-                  AS x (tier, followers, interactions)) d
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (workspace_id, platform, tier) DO UPDATE
-            SET followers = t.followers + EXCLUDED.followers,
-                interactions = t.interactions + EXCLUDED.interactions
-        $q$, CASE TG_OP WHEN 'INSERT' THEN 'new_rows' ELSE 'old_rows' END)
-        USING CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
-    END IF;
+    EXECUTE format($q$
+    INSERT INTO follower_tier_counts AS t (workspace_id, platform, tier, followers, interactions)
+    SELECT d.workspace_id, f.platform, d.tier, sum(d.followers), sum(d.interactions)
+    FROM (%s) d
+    JOIN followers f ON f.id = d.follower_id
+    GROUP BY 1, 2, 3
+    HAVING sum(d.followers) <> 0 OR sum(d.interactions) <> 0
+    ORDER BY 1, 2, 3
+    ON CONFLICT (workspace_id, platform, tier) DO UPDATE
+        SET followers = t.followers + EXCLUDED.followers,
+            interactions = t.interactions + EXCLUDED.interactions
+    $q$, moves);
     RETURN NULL;
 END
 $$;

@@ -1,5 +1,6 @@
 """The functions of fanlens.db.sql applied again: both scoring statements score through
-fanlens_score_ctes, and the score rows and content totals are written through fanlens_upsert.
+fanlens_score_ctes, the score rows and content totals are written through fanlens_upsert, and
+the tier counts follow inserted, updated and deleted score rows through one statement.
 
 The replaced bodies did the same work, so a downgrade keeps the current ones.
 
