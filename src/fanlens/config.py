@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="The Bluesky account's PDS (where replies are written after logging in with "
         "an app password).",
     )
+    bluesky_stream_url: str | None = Field(
+        default=None,
+        description="Bluesky live events: a Jetstream `subscribe` WebSocket URL (e.g. "
+        "wss://jetstream2.us-east.bsky.network/subscribe); unset, Bluesky is only polled.",
+    )
     instagram_base_url: str = Field(
         default="https://graph.instagram.com",
         description="Root of the Instagram Graph API (Instagram Login host; the connector adds "

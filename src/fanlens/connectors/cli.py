@@ -230,3 +230,40 @@ def _parse_id(value: str) -> uuid.UUID:
         raise typer.BadParameter(
             f"{value!r} is not an account id (see `fanlens account list`)"
         ) from exc
+
+
+@app.command("listen")
+@friendly_errors
+def listen_command(
+    account: Annotated[
+        str | None, typer.Option(help="Account id (default: every active account).")
+    ] = None,
+) -> None:
+    """Keep the accounts' live connections open in the foreground, a line per event stored."""
+    import threading
+
+    from fanlens.connectors import listen
+    from fanlens.connectors.live import LiveEvent, describe
+    from fanlens.db.engine import get_engine
+
+    def show(event: LiveEvent) -> None:
+        console.print(describe(event), markup=False, highlight=False, soft_wrap=True)
+
+    account_id = _parse_id(account) if account else None
+    live = listen.runners(get_engine(), account_id=account_id, on_event=show)
+    if not live:
+        console.print(
+            "no account has a live source; set FANLENS_BLUESKY_STREAM_URL for Bluesky "
+            "(other platforms are polled)"
+        )
+        raise typer.Exit(1 if account_id else 0)
+    stop = threading.Event()
+    threads = listen.start(live, stop)
+    console.print(f"listening on {len(live)} account(s); Ctrl-C stops")
+    try:
+        while any(t.is_alive() for t in threads):
+            stop.wait(1)
+    except KeyboardInterrupt:
+        stop.set()
+    for thread in threads:
+        thread.join(timeout=5)

@@ -19,7 +19,7 @@ import threading
 import uuid
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -39,6 +39,7 @@ from fanlens.interactions.interchange import (
     parse_line,
     parse_object,
 )
+from fanlens.interactions.keys import dedup_key
 from fanlens.kit.logging import kv
 
 log = logging.getLogger(__name__)
@@ -277,14 +278,31 @@ def _storable(value: str) -> str:
 
 
 def ingest_records(
-    session: Session, *, workspace_id: uuid.UUID, records: Iterable[dict[str, Any]], source: str
+    session: Session,
+    *,
+    workspace_id: uuid.UUID,
+    records: Iterable[dict[str, Any]],
+    source: str,
+    untimed_keys: Collection[str] = (),
 ) -> IngestSummary:
-    """Validate and store interchange records (dicts) as one batch: connectors and the API."""
+    """Validate and store interchange records (dicts) as one batch: connectors and the API.
+
+    `untimed_keys`: interaction types keyed as if they had no time although they carry one —
+    a live event knows when a repost happened, but the poll that may store it too does not."""
     batch = Batch()
     for number, obj in enumerate(records, start=1):
         batch.lines += 1
         try:
-            batch.add(parse_object(obj, number))
+            item = parse_object(obj, number)
+            if isinstance(item, InteractionRecord) and item.interaction_type in untimed_keys:
+                item.key = dedup_key(
+                    interaction_type=item.interaction_type,
+                    external_id=item.external_id,
+                    external_post_id=item.external_post_id,
+                    external_user_id=item.user.external_user_id,
+                    occurred_at=None,
+                )
+            batch.add(item)
         except Invalid as exc:
             raw = json.dumps(obj, ensure_ascii=False, default=str)
             batch.add(Reject(number, exc.reason, exc.message, raw))

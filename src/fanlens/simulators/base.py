@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fanlens.simulators.world import PlatformWorld
 
@@ -218,9 +218,13 @@ class Simulator:
             return self.error_not_found_route()
 
         return Starlette(
-            routes=control + self.routes(),
+            routes=[*control, *self.routes(), *self.stream_routes()],
             exception_handlers={404: not_found, HTTPException: not_found},
         )
+
+    def stream_routes(self) -> list[BaseRoute]:
+        """WebSocket endpoints and their controls, for platforms that push events."""
+        return []
 
     def api_route(self, path: str, name: str, handler: Handler) -> Route:
         return Route(self.api_prefix + path, self.guard(name, handler), methods=["GET"])

@@ -12,6 +12,8 @@ The account's PDS is served under the same ``/xrpc``: ``com.atproto.server.creat
 ``writes``; a record key already taken answers 400 ``InvalidRequest``) and
 ``com.atproto.repo.getRecord`` for the records written here.
 
+Jetstream's ``/subscribe`` WebSocket is served beside it (fanlens.simulators.jetstream).
+
 The world's comments are replies in the post's thread; a mention is a reply whose text starts
 with the creator's handle and carries a mention facet for the creator's DID.
 """
@@ -25,7 +27,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fanlens.simulators.base import (
     Key,
@@ -45,9 +47,17 @@ from fanlens.simulators.ids import (
     bluesky_did,
     bluesky_handle_label,
     bluesky_post_uri,
+    bluesky_rkey,
     digest,
 )
-from fanlens.simulators.world import EPOCH, SimInteraction, SimPost, SimUser
+from fanlens.simulators.jetstream import Jetstream
+from fanlens.simulators.world import (
+    EPOCH,
+    SimInteraction,
+    SimPost,
+    SimUser,
+    interaction_identity,
+)
 
 REPLY_KINDS = ("comment", "reply", "mention")
 DEFAULT_ERROR = {
@@ -68,6 +78,17 @@ DEFAULT_MESSAGE = {
     502: "Upstream Failure",
     503: "Not Enough Resources",
     504: "Upstream Timeout",
+}
+
+
+JETSTREAM_COLLECTIONS = {
+    "like": "app.bsky.feed.like",
+    "repost": "app.bsky.feed.repost",
+    "follow": "app.bsky.graph.follow",
+    "comment": "app.bsky.feed.post",
+    "reply": "app.bsky.feed.post",
+    "mention": "app.bsky.feed.post",
+    "quote": "app.bsky.feed.post",
 }
 
 
@@ -132,6 +153,10 @@ class BlueskySimulator(Simulator):
         self._index: Index | None = None
         self.app_password = options.get("app_password", "sim-app-pass-word")
         self.sessions: set[str] = set()  # access tokens handed out by createSession
+        self.jetstream = Jetstream(self.jetstream_commit)
+
+    def stream_routes(self) -> list[BaseRoute]:
+        return self.jetstream.routes()
 
     def routes(self) -> list[Route]:
         methods = {
@@ -602,3 +627,44 @@ class BlueskySimulator(Simulator):
         followers = [self._profile(actors[bluesky_did(f.user_id)]) for f in page]
         body = {"subject": self._profile(actor), "followers": self.malform(request, followers)}
         return self._with_cursor(body, last, "followers")
+
+    # -- Jetstream -----------------------------------------------------------------------------
+    def jetstream_commit(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Add an interaction to the world and build the create commit of the fan's record."""
+        kind = record["interaction_type"]
+        if kind not in JETSTREAM_COLLECTIONS:
+            raise ValueError(f"no Bluesky record for a {kind!r}")
+        self.world.add([{**record, "platform": "bluesky"}])
+        key = interaction_identity(record)
+        item = self.world.interactions[key]
+        did = bluesky_did(item.user_id)
+        created = iso_z(item.occurred_at)
+        collection = JETSTREAM_COLLECTIONS[kind]
+        if collection == "app.bsky.feed.post":
+            uri = bluesky_post_uri(did, key)
+            fan_post = self._idx().fan_posts.get(uri)
+            if fan_post is None:
+                raise ValueError(f"the post {item.post_id!r} is not in the world")
+            body = self._fan_post_view(fan_post)["record"]
+            rkey = uri.rsplit("/", 1)[-1]
+        elif kind == "follow":
+            body = {"$type": collection, "subject": self.did, "createdAt": created}
+            rkey = bluesky_rkey(key)
+        else:
+            subject = bluesky_post_uri(self.did, record["external_post_id"])
+            body = {
+                "$type": collection,
+                "subject": {"uri": subject, "cid": bluesky_cid(subject)},
+                "createdAt": created,
+            }
+            rkey = bluesky_rkey(key)
+        record_uri = f"at://{did}/{collection}/{rkey}"
+        commit = {
+            "rev": rkey,
+            "operation": "create",
+            "collection": collection,
+            "rkey": rkey,
+            "record": body,
+            "cid": bluesky_cid(record_uri),
+        }
+        return {"did": did, "kind": "commit", "commit": commit}

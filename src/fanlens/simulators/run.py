@@ -85,6 +85,22 @@ class RunningSimulator:
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
+    def restart(self) -> RunningSimulator:
+        """Serve the same simulator (its world and event log) on the same port again, as a
+        platform coming back after an outage."""
+        host, port = self.root_url.removeprefix("http://").rsplit(":", 1)
+        return serve_in_thread(self.platform, self.simulator, host, int(port))
+
+    def emit(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Stream interactions as live events (Bluesky: Jetstream commits); returns them."""
+        response = httpx.post(f"{self.root_url}/_sim/jetstream/emit", json={"records": records})
+        response.raise_for_status()
+        return list(response.json()["events"])
+
+    @property
+    def stream_url(self) -> str:
+        return self.root_url.replace("http://", "ws://") + "/subscribe"
+
     def __enter__(self) -> RunningSimulator:
         return self
 
@@ -101,7 +117,10 @@ def start_simulator(
     **options: Any,
 ) -> RunningSimulator:
     """Serve a simulator on a free port in a background thread; returns once it answers."""
-    simulator = create_simulator(platform, records, **options)
+    return serve_in_thread(platform, create_simulator(platform, records, **options), host, port)
+
+
+def serve_in_thread(platform: str, simulator: Simulator, host: str, port: int) -> RunningSimulator:
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

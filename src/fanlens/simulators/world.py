@@ -128,9 +128,7 @@ class PlatformWorld:
         kind = record["interaction_type"]
         post_id = record.get("external_post_id")
         occurred = parse_time(record.get("occurred_at"))
-        identity = record.get("external_id") or "|".join(
-            [kind, post_id or "", user.external_user_id, record.get("occurred_at") or ""]
-        )
+        identity = interaction_identity(record)
         return SimInteraction(
             kind=kind,
             user_id=user.external_user_id,
@@ -193,6 +191,21 @@ class PlatformWorld:
         if name in post.metrics:
             return post.metrics[name]
         return len(self.of_kind(*kinds, post_id=post.external_post_id))
+
+
+def interaction_identity(record: dict[str, Any]) -> str:
+    """The key an interaction record is stored under: its id, or what identifies it."""
+    return str(
+        record.get("external_id")
+        or "|".join(
+            [
+                record["interaction_type"],
+                record.get("external_post_id") or "",
+                record["user"]["external_user_id"],
+                record.get("occurred_at") or "",
+            ]
+        )
+    )
 
 
 def _post(record: dict[str, Any]) -> SimPost:

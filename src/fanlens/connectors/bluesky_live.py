@@ -1,0 +1,230 @@
+"""Bluesky live: the records fans commit, read from a Jetstream `subscribe` endpoint.
+
+Jetstream (github.com/bluesky-social/jetstream) sends each repo commit as a JSON text frame:
+``{"did", "time_us", "kind": "commit", "commit": {"rev", "operation", "collection", "rkey",
+"record", "cid"}}``; ``identity`` and ``account`` events carry no interaction. The query
+parameters ``wantedCollections`` (repeated) and ``cursor`` (unix microseconds) select and
+replay. ``wantedDids`` filters by the committing repo, i.e. the fan, so it cannot select the
+creator's audience: the subject (the creator's post or DID) is checked here.
+
+Times are the record's ``createdAt`` (exact), not ``time_us``: ``time_us`` is when Jetstream saw
+the commit, while ``createdAt`` is the time the poller reads for the same like (getLikes), and a
+like's dedup key holds its time, so both paths must give the same one. Reposts and follows are
+keyed without their time, as the poller sees them without one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import ExitStack
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.sync.client import ClientConnection, connect
+
+from fanlens.connectors import base
+from fanlens.connectors.bluesky import PLATFORM, BlueskyConnector
+from fanlens.connectors.live import Disconnected, LiveConnection, LiveEvent, LiveSource
+from fanlens.kit.logging import kv
+
+log = logging.getLogger(__name__)
+
+LIKE = "app.bsky.feed.like"
+REPOST = "app.bsky.feed.repost"
+POST = "app.bsky.feed.post"
+FOLLOW = "app.bsky.graph.follow"
+COLLECTIONS = (LIKE, REPOST, POST, FOLLOW)
+QUOTE_EMBEDS = {"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"}
+REWIND_US = 5_000_000  # a reconnect replays the last 5 s: the cut may have lost frames in flight
+OPEN_TIMEOUT = 10.0
+
+
+class JetstreamSource(LiveSource):
+    name = "live:jetstream"
+    rewind = REWIND_US
+    untimed_keys = frozenset({"repost", "follow"})
+
+    def __init__(self, url: str, connector: BlueskyConnector) -> None:
+        self.url = url
+        self.connector = connector  # the creator's DID, and fans' profiles
+
+    def connect(self, cursor: int | None) -> LiveConnection:
+        if self.connector.did is None:  # the account was added by handle
+            try:
+                self.connector.resolve()
+            except base.ConnectorError as exc:
+                raise Disconnected(exc.message) from exc
+        assert self.connector.did is not None
+        url = subscribe_url(self.url, cursor)
+        stack = ExitStack()  # closes the socket with the connection
+        try:
+            socket = stack.enter_context(connect(url, open_timeout=OPEN_TIMEOUT, max_size=2**22))
+        except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
+        return JetstreamConnection(socket, stack, self.connector.did)
+
+    def enrich(self, records: list[base.Record]) -> list[base.Record]:
+        """Fans' handles and names, fetched once per batch (25 a call); without them (the
+        AppView failing) the records are stored with the DID, and the next poll completes them."""
+        dids = sorted({r["user"]["external_user_id"] for r in records if "user" in r})
+        if not dids:
+            return records
+        profiles: dict[str, base.Profile] = {}
+        try:
+            for start in range(0, len(dids), self.connector.profiles_per_call):
+                chunk = dids[start : start + self.connector.profiles_per_call]
+                profiles |= {p.external_user_id: p for p in self.connector.fetch_profiles(chunk)}
+        except base.ConnectorError as exc:
+            log.warning(kv(event="live_profiles_failed", error=exc.message))
+        for record in records:
+            who = record.get("user") or record
+            profile = profiles.get(str(who.get("external_user_id")))
+            if profile is not None:
+                who |= _user_fields(profile)
+        return records
+
+
+def subscribe_url(url: str, cursor: int | None) -> str:
+    """The endpoint with our collections and the cursor added to what the setting names."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("wantedCollections", "cursor")]
+    query += [("wantedCollections", c) for c in COLLECTIONS]
+    if cursor is not None:
+        query.append(("cursor", str(cursor)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class JetstreamConnection(LiveConnection):
+    def __init__(self, socket: ClientConnection, stack: ExitStack, creator_did: str) -> None:
+        self.socket = socket
+        self.stack = stack
+        self.creator_did = creator_did
+
+    def next(self, timeout: float) -> LiveEvent | None:
+        try:
+            frame = self.socket.recv(timeout=timeout)
+        except TimeoutError:
+            return None
+        except (ConnectionClosed, OSError) as exc:
+            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
+        try:
+            event = json.loads(frame)
+            cursor = int(event["time_us"])
+        except (ValueError, TypeError, KeyError):
+            log.warning(kv(event="live_bad_frame", frame=str(frame)[:200]))
+            return None
+        try:
+            records = records_of(event, self.creator_did)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning(kv(event="live_bad_event", error=exc, frame=str(frame)[:200]))
+            records = []
+        return LiveEvent(cursor, records)
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+def records_of(event: dict[str, Any], creator_did: str) -> list[base.Record]:
+    """The interchange records a Jetstream event means for this creator (mostly none)."""
+    commit = event.get("commit")
+    if event.get("kind") != "commit" or not isinstance(commit, dict):
+        return []
+    fan = event["did"]
+    if fan == creator_did or commit.get("operation") != "create":
+        return []  # deletes: left to the edits service (not here yet) and the next poll
+    record = commit.get("record") or {}
+    collection = commit.get("collection")
+    who = base.user(external_user_id=fan)
+    own_post = f"at://{creator_did}/{POST}/"
+    if collection in (LIKE, REPOST):
+        subject = (record.get("subject") or {}).get("uri")
+        if not isinstance(subject, str) or not subject.startswith(own_post):
+            return []
+        kind = "like" if collection == LIKE else "repost"
+        return [
+            base.interaction(
+                PLATFORM, kind, who, external_post_id=subject, occurred_at=record["createdAt"]
+            )
+        ]
+    if collection == FOLLOW:
+        if record.get("subject") != creator_did:
+            return []
+        follow = base.interaction(PLATFORM, "follow", who, occurred_at=record["createdAt"])
+        return [base.follower(PLATFORM, who), follow]
+    if collection == POST:
+        uri = f"at://{fan}/{POST}/{base.require_text(commit.get('rkey'), 'rkey')}"
+        return _post_records(record, uri, who, creator_did, own_post)
+    return []
+
+
+def _post_records(
+    record: dict[str, Any], uri: str, who: base.Record, creator_did: str, own_post: str
+) -> list[base.Record]:
+    """A reply in the thread of one of the creator's posts (as the poller reads threads), or a
+    quote of one."""
+    reply = record.get("reply") or {}
+    root = (reply.get("root") or {}).get("uri")
+    parent = (reply.get("parent") or {}).get("uri")
+    if isinstance(root, str) and root.startswith(own_post):
+        kind = "comment" if parent in (None, root) else "reply"
+        if _mentions(record, creator_did):
+            kind = "mention"
+        return [
+            base.interaction(
+                PLATFORM,
+                kind,
+                who,
+                external_post_id=root,
+                external_id=uri,
+                text=record.get("text"),
+                parent_external_id=parent if parent not in (None, root) else None,
+                occurred_at=record["createdAt"],
+            )
+        ]
+    quoted = _quoted(record.get("embed"))
+    if quoted is not None and quoted.startswith(own_post):
+        return [
+            base.interaction(
+                PLATFORM,
+                "quote",
+                who,
+                external_post_id=quoted,
+                external_id=uri,
+                text=record.get("text"),
+                occurred_at=record["createdAt"],
+            )
+        ]
+    return []
+
+
+def _quoted(embed: Any) -> str | None:
+    """The uri an `app.bsky.embed.record` (or `recordWithMedia`, one level deeper) quotes."""
+    if not isinstance(embed, dict) or embed.get("$type") not in QUOTE_EMBEDS:
+        return None
+    ref = embed.get("record") or {}
+    if embed["$type"] == "app.bsky.embed.recordWithMedia":
+        ref = ref.get("record") or {}
+    uri = ref.get("uri")
+    return uri if isinstance(uri, str) else None
+
+
+def _mentions(record: dict[str, Any], creator_did: str) -> bool:
+    return any(
+        feature.get("$type") == "app.bsky.richtext.facet#mention"
+        and feature.get("did") == creator_did
+        for facet in record.get("facets") or []
+        for feature in facet.get("features") or []
+    )
+
+
+def _user_fields(profile: base.Profile) -> dict[str, Any]:
+    fields = {
+        "username": profile.username,
+        "display_name": profile.display_name,
+        "avatar_url": profile.avatar_url,
+        "profile_url": f"https://bsky.app/profile/{profile.username}" if profile.username else None,
+        "follower_count": profile.follower_count,
+    }
+    return {k: v for k, v in fields.items() if v is not None}

@@ -1,0 +1,85 @@
+"""Which accounts have a live source, and running their runners side by side.
+
+`fanlens listen` runs them in the foreground; `fanlens worker` keeps them running in threads
+beside the job worker. One thread per account: each blocks on its own connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from fanlens.config import settings
+from fanlens.connectors import repository, service
+from fanlens.connectors.base import AccountConfig
+from fanlens.connectors.live import LiveEvent, LiveRunner, LiveSource
+from fanlens.connectors.models import Account
+from fanlens.db.engine import unit_of_work
+from fanlens.kit.http import HttpOptions
+
+log = logging.getLogger(__name__)
+
+
+def source_for(account: AccountConfig) -> LiveSource | None:
+    """The account's live source, when its platform has one and it is configured."""
+    if account.platform == "bluesky" and settings.bluesky_stream_url:
+        from fanlens.connectors.bluesky import BlueskyConnector
+        from fanlens.connectors.bluesky_live import JetstreamSource
+
+        connector = BlueskyConnector.from_account(account, HttpOptions())
+        return JetstreamSource(settings.bluesky_stream_url, connector)
+    return None
+
+
+def runners(
+    engine: Engine,
+    *,
+    account_id: uuid.UUID | None = None,
+    on_event: Callable[[LiveEvent], None] | None = None,
+) -> list[LiveRunner]:
+    """A runner for each active account (or the one asked for) that has a live source."""
+    with unit_of_work(engine) as session:
+        if account_id is not None:
+            accounts: list[Account] = [service.get_or_raise(session=session, account_id=account_id)]
+        else:
+            accounts = [a for a in repository.list_accounts(session) if a.status == "active"]
+        configs = [(a.workspace_id, service.config(a)) for a in accounts]
+    found = []
+    for workspace_id, config in configs:
+        source = source_for(config)
+        if source is not None:
+            found.append(
+                LiveRunner(
+                    engine,
+                    account_id=config.id,
+                    workspace_id=workspace_id,
+                    source=source,
+                    on_event=on_event,
+                )
+            )
+    return found
+
+
+def start(live: list[LiveRunner], stop: threading.Event) -> list[threading.Thread]:
+    """Run each runner in a daemon thread until `stop` is set."""
+    threads = []
+    for runner in live:
+        thread = threading.Thread(
+            target=_run, args=(runner, stop), name=f"live-{runner.account_id}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def _run(runner: LiveRunner, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            runner.run(stop)
+        except Exception:  # a bug or a database outage: logged, and the runner starts again
+            log.exception("live runner failed; restarting in 5 s")
+            stop.wait(5)

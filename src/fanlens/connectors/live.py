@@ -1,0 +1,203 @@
+"""The contract of live sources, and the runner that stores what they push.
+
+A live source connects from a cursor and yields events; each event carries the records it
+means (often none: a network stream carries far more than one creator's fans) and its cursor.
+The runner gathers events in micro-batches (`batch_size` events or `batch_wait` seconds after
+the first, whichever comes first) and stores each batch through `ingest_records` together
+with the cursor after it, in one transaction: a crash loses nothing and doubles nothing, as
+ingest is idempotent and the cursor never runs ahead of what is stored. A reconnect resumes
+from the stored cursor minus the source's `rewind` (events seen again are stored once).
+The cursor lives in `sync_state` under the source's name, beside the poller's streams.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from sqlalchemy import Engine
+
+from fanlens.connectors import repository
+from fanlens.connectors.base import Record
+from fanlens.db.engine import unit_of_work
+from fanlens.interactions.ingest import IngestSummary, ingest_records
+from fanlens.kit.logging import kv
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+BATCH_WAIT = 0.2  # seconds: the most a stored event waits for its batch
+CURSOR_EVERY = 5.0  # seconds: how often a cursor moved only by other people's events is saved
+BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+class Disconnected(Exception):
+    """The connection ended (closed, reset, or never opened); the runner reconnects."""
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    cursor: int
+    records: list[Record] = field(default_factory=list)
+
+
+class LiveConnection(ABC):
+    @abstractmethod
+    def next(self, timeout: float) -> LiveEvent | None:
+        """The next event, or None when none came within `timeout` seconds; raises
+        Disconnected when the connection is gone."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class LiveSource(ABC):
+    name: ClassVar[str]  # the sync_state stream its cursor is stored under
+    rewind: ClassVar[int]  # how far before the stored cursor a reconnect resumes
+    # Interaction types the poller stores without a time, keyed the same way here.
+    untimed_keys: ClassVar[frozenset[str]] = frozenset()
+
+    @abstractmethod
+    def connect(self, cursor: int | None) -> LiveConnection:
+        """Open the connection; with a cursor, the source replays from there. Raises
+        Disconnected when it cannot connect."""
+
+    def enrich(self, records: list[Record]) -> list[Record]:
+        """Optional: complete the records of a batch (e.g. fans' profiles) before storing."""
+        return records
+
+
+@dataclass
+class Counts:
+    events: int = 0
+    stored: int = 0
+    inserted: int = 0
+    connects: int = 0
+
+
+class LiveRunner:
+    """Keeps one account's live source connected and stores its events until `stop` is set."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        account_id: uuid.UUID,
+        workspace_id: uuid.UUID,
+        source: LiveSource,
+        batch_size: int = BATCH_SIZE,
+        batch_wait: float = BATCH_WAIT,
+        on_event: Callable[[LiveEvent], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.account_id = account_id
+        self.workspace_id = workspace_id
+        self.source = source
+        self.batch_size = batch_size
+        self.batch_wait = batch_wait
+        self.on_event = on_event
+        self.counts = Counts()
+        self.connected = threading.Event()
+
+    def run(self, stop: threading.Event) -> None:
+        failures = 0
+        while not stop.is_set():
+            cursor = self.stored_cursor()
+            resume = max(0, cursor - self.source.rewind) if cursor is not None else None
+            try:
+                connection = self.source.connect(resume)
+            except Disconnected as exc:
+                failures += 1
+                log.warning(kv(event="live_connect_failed", source=self.source.name, error=exc))
+                stop.wait(BACKOFF[min(failures, len(BACKOFF)) - 1])
+                continue
+            failures = 0
+            self.counts.connects += 1
+            self.connected.set()
+            log.info(kv(event="live_connected", source=self.source.name, cursor=resume))
+            try:
+                self._pump(connection, stop)
+            except Disconnected as exc:
+                # The outage is a gap the rewound cursor replays; what the stream no longer
+                # keeps is filled by the next poll.
+                log.warning(kv(event="live_gap", source=self.source.name, since=cursor, error=exc))
+            finally:
+                self.connected.clear()
+                connection.close()
+
+    def stored_cursor(self) -> int | None:
+        with unit_of_work(self.engine) as session:
+            state = repository.load_states(session, self.account_id).get(self.source.name, {})
+        value = state.get("cursor")
+        return int(value) if isinstance(value, int) else None
+
+    def _pump(self, connection: LiveConnection, stop: threading.Event) -> None:
+        batch: list[LiveEvent] = []
+        first_at = saved_at = time.monotonic()
+        while not stop.is_set():
+            kept = [e for e in batch if e.records]
+            wait = self.batch_wait - (time.monotonic() - first_at) if kept else 0.5
+            try:
+                event = connection.next(max(wait, 0.0))
+            except Disconnected:
+                self._store(batch)  # what arrived before the cut is kept
+                raise
+            if event is not None:
+                if event.records and not kept:
+                    first_at = time.monotonic()
+                batch.append(event)
+                kept = [e for e in batch if e.records]
+            due = bool(kept) and (
+                len(kept) >= self.batch_size or time.monotonic() - first_at >= self.batch_wait
+            )
+            idle_cursor = bool(batch) and time.monotonic() - saved_at >= CURSOR_EVERY
+            if due or idle_cursor:
+                self._store(batch)
+                batch, saved_at = [], time.monotonic()
+        self._store(batch)
+
+    def _store(self, batch: list[LiveEvent]) -> None:
+        if not batch:
+            return
+        records = self.source.enrich([r for e in batch for r in e.records])
+        with unit_of_work(self.engine) as session:
+            summary = IngestSummary()
+            if records:
+                summary = ingest_records(
+                    session,
+                    workspace_id=self.workspace_id,
+                    records=records,
+                    source=f"live:{self.source.name}",
+                    untimed_keys=self.source.untimed_keys,
+                )
+            cursor = max(e.cursor for e in batch)
+            repository.save_state(session, self.account_id, self.source.name, {"cursor": cursor})
+        self.counts.events += len(batch)
+        self.counts.stored += summary.stored
+        self.counts.inserted += summary.interactions_inserted
+        if summary.interactions_inserted and any(r.get("text") for r in records):
+            from fanlens.sentiment.runner import defer_analysis
+
+            defer_analysis(self.workspace_id, engine=self.engine)
+        if self.on_event is not None:
+            for event in batch:
+                if event.records:
+                    self.on_event(event)
+
+
+def describe(event: LiveEvent) -> str:
+    """One line for `fanlens listen`: when, where, what, who, on which post."""
+    for record in event.records:
+        if record.get("type") == "interaction":
+            user = record["user"]
+            who = user.get("username") or user["external_user_id"]
+            on = record.get("external_post_id") or "the account"
+            kind = record["interaction_type"]
+            return f"{record.get('occurred_at', '-')}  {record['platform']}  {kind:<8} {who} → {on}"
+    return ""

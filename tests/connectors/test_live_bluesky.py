@@ -1,0 +1,166 @@
+"""Bluesky live over a real WebSocket: the Jetstream simulator streams, the runner stores."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from fanlens.config import settings
+from fanlens.connectors import listen
+from fanlens.connectors.live import LiveEvent
+from fanlens.connectors.sync import sync_account
+from fanlens.demo.generate import World
+from fanlens.simulators import ids
+from fanlens.simulators.run import RunningSimulator
+from tests.connectors.conftest import add_account, fast_http
+
+FAN = "live-fan-1"
+FAN_DID = ids.bluesky_did(FAN)
+
+
+def _post_of(world: World) -> str:
+    return next(
+        r["external_post_id"]
+        for r in world.records()
+        if r["type"] == "post" and r["platform"] == "bluesky"
+    )
+
+
+def _interaction(kind: str, post: str | None, when: str, **extra: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "interaction",
+        "platform": "bluesky",
+        "interaction_type": kind,
+        "user": {"external_user_id": FAN, "username": "livefan", "display_name": "Live Fan"},
+        "occurred_at": when,
+        **extra,
+    }
+    if post is not None:
+        record["external_post_id"] = post
+    return record
+
+
+def _rows(db: Engine) -> list[Any]:
+    with db.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT i.interaction_type, i.occurred_at, i.time_precision, i.external_id,"
+                    " f.username FROM follower_interactions i"
+                    " JOIN followers f ON f.id = i.follower_id"
+                    " WHERE f.external_user_id = :did ORDER BY i.interaction_type"
+                ),
+                {"did": FAN_DID},
+            )
+        )
+
+
+def _wait(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+class Live:
+    def __init__(self, db: Engine, sim: RunningSimulator, account_id: uuid.UUID) -> None:
+        self.db, self.sim, self.account_id = db, sim, account_id
+        self.seen: list[LiveEvent] = []
+        [self.runner] = listen.runners(db, account_id=account_id, on_event=self.seen.append)
+        self.stop = threading.Event()
+        self.threads = listen.start([self.runner], self.stop)
+        _wait(self.runner.connected.is_set, "the stream to connect")
+
+    def cursor(self) -> int | None:
+        return self.runner.stored_cursor()
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(
+    world: World, db: Engine, start_sim: Any, secret_key: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Live]:
+    sim = start_sim("bluesky", list(world.records()))
+    monkeypatch.setattr(settings, "bluesky_stream_url", sim.stream_url)
+    account_id = add_account(db, "bluesky", sim)
+    assert sync_account(account_id=account_id, engine=db, http=fast_http()).status == "succeeded"
+    running = Live(db, sim, account_id)
+    yield running
+    running.close()
+
+
+def test_events_are_stored_with_their_exact_time_once_and_a_poll_adds_nothing(
+    live: Live, world: World
+) -> None:
+    post = _post_of(world)
+    events = live.sim.emit(
+        [
+            _interaction("like", post, "2026-03-01T10:00:00.125Z"),
+            _interaction("repost", post, "2026-03-01T10:00:01.000Z"),
+            _interaction("follow", None, "2026-03-01T10:00:02.000Z"),
+            _interaction("comment", post, "2026-03-01T10:00:03.000Z", external_id="c-1", text="hi"),
+            _interaction("quote", post, "2026-03-01T10:00:04.000Z", external_id="q-1", text="so"),
+        ]
+    )
+    _wait(lambda: len(_rows(live.db)) == 5, "five interactions")
+    rows = {r.interaction_type: r for r in _rows(live.db)}
+    assert rows["like"].occurred_at == datetime.fromisoformat("2026-03-01T10:00:00.125+00:00")
+    assert rows["follow"].occurred_at == datetime.fromisoformat("2026-03-01T10:00:02+00:00")
+    assert {r.time_precision for r in rows.values()} == {"exact"}
+    assert rows["comment"].external_id == ids.bluesky_post_uri(FAN_DID, "c-1")
+    assert rows["like"].username == "livefan.bsky.social"  # the profile fetched for the batch
+    _wait(lambda: len(live.seen) == 5, "a line per event")  # told after the commit
+    assert sorted(e.records[-1]["interaction_type"] for e in live.seen) == [
+        "comment", "follow", "like", "quote", "repost"
+    ]  # fmt: skip
+
+    again = live.sim.emit([_interaction("like", post, "2026-03-01T10:00:00.125Z")])
+    assert again[0]["commit"] == events[0]["commit"]  # the very same commit, streamed twice
+    _wait(lambda: (live.cursor() or 0) >= again[0]["time_us"], "the cursor to pass the repeat")
+    assert len(_rows(live.db)) == 5
+
+    poll = sync_account(account_id=live.account_id, engine=live.db, http=fast_http())
+    assert poll.status == "succeeded", poll.message
+    assert poll.inserted == 0
+    assert len(_rows(live.db)) == 5
+
+
+def test_a_cut_stream_resumes_from_the_stored_cursor_losing_and_doubling_nothing(
+    live: Live, world: World
+) -> None:
+    post = _post_of(world)
+    first = live.sim.emit([_interaction("like", post, "2026-03-02T09:00:00.000Z")])
+    _wait(lambda: live.cursor() == first[0]["time_us"], "the first like's cursor")
+
+    live.sim.stop()
+    _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
+    # Streamed while no client can be connected: only a replay from the cursor brings them.
+    jetstream = live.sim.simulator.jetstream
+    later = [
+        jetstream.publish(live.sim.simulator.jetstream_commit(record))
+        for record in (
+            _interaction("comment", post, "2026-03-02T09:00:05.000Z", external_id="c-2"),
+            _interaction("repost", post, "2026-03-02T09:00:06.000Z"),
+        )
+    ]
+    restarted = live.sim.restart()
+    try:
+        _wait(lambda: len(_rows(live.db)) == 3, "three interactions")
+        _wait(lambda: live.cursor() == later[-1]["time_us"], "the cursor after the cut")
+        assert live.runner.counts.connects >= 2
+        kinds = sorted(r.interaction_type for r in _rows(live.db))
+        assert kinds == ["comment", "like", "repost"]
+    finally:
+        restarted.stop()
