@@ -164,3 +164,25 @@ def test_a_cut_stream_resumes_from_the_stored_cursor_losing_and_doubling_nothing
         assert kinds == ["comment", "like", "repost"]
     finally:
         restarted.stop()
+
+
+def test_the_worker_keeps_new_accounts_connected_and_lets_removed_ones_go(
+    world: World, db: Engine, start_sim: Any, secret_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = start_sim("bluesky", list(world.records()))
+    monkeypatch.setattr(settings, "bluesky_stream_url", sim.stream_url)
+    with listen.kept_open(db, refresh=0.1) as listeners:
+        assert listeners.running == {}
+        account_id = add_account(db, "bluesky", sim)  # connected while the worker runs
+        _wait(lambda: account_id in listeners.running, "the new account's runner")
+        runner = listeners.running[account_id][0]
+        _wait(runner.connected.is_set, "its connection")
+        sim.emit([_interaction("like", _post_of(world), "2026-03-03T08:00:00.000Z")])
+        _wait(lambda: len(_rows(db)) == 1, "the like")
+
+        with db.begin() as conn:
+            conn.execute(
+                text("UPDATE accounts SET status = 'gone' WHERE id = :id"), {"id": account_id}
+            )
+        _wait(lambda: account_id not in listeners.running, "the flagged account to be let go")
+        _wait(lambda: not runner.connected.is_set(), "its connection to close")

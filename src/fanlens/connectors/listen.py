@@ -1,7 +1,8 @@
 """Which accounts have a live source, and running their runners side by side.
 
-`fanlens listen` runs them in the foreground; `fanlens worker` keeps them running in threads
-beside the job worker. One thread per account: each blocks on its own connection.
+`fanlens listen` runs them in the foreground; `fanlens worker` (and the worker `fanlens serve`
+starts) keeps them running in threads beside the job worker, looking for accounts added,
+removed or flagged every minute. One thread per account: each blocks on its own connection.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
@@ -83,3 +85,54 @@ def _run(runner: LiveRunner, stop: threading.Event) -> None:
         except Exception:  # a bug or a database outage: logged, and the runner starts again
             log.exception("live runner failed; restarting in 5 s")
             stop.wait(5)
+
+
+REFRESH = 60.0  # seconds between looks for accounts connected, removed or flagged
+
+
+@contextmanager
+def kept_open(engine: Engine, refresh: float = REFRESH) -> Iterator[Listeners]:
+    """Keep every live-capable active account connected while the block runs."""
+    listeners = Listeners(engine, refresh)
+    try:
+        yield listeners
+    finally:
+        listeners.close()
+
+
+class Listeners:
+    def __init__(self, engine: Engine, refresh: float) -> None:
+        self.engine = engine
+        self.refresh = refresh
+        self.running: dict[uuid.UUID, tuple[LiveRunner, threading.Event, threading.Thread]] = {}
+        self.closing = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="live-accounts", daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while not self.closing.is_set():
+            try:
+                self.update()
+            except Exception:  # the database away: tried again at the next look
+                log.exception("live: listing the accounts failed")
+            self.closing.wait(self.refresh)
+
+    def update(self) -> None:
+        wanted = {runner.account_id: runner for runner in runners(self.engine)}
+        for account_id in set(self.running) - set(wanted):
+            _, stop, _ = self.running.pop(account_id)
+            stop.set()
+        for account_id, runner in wanted.items():
+            if account_id not in self.running:
+                stop = threading.Event()
+                [thread] = start([runner], stop)
+                self.running[account_id] = (runner, stop, thread)
+                log.info("live: listening to account %s", account_id)
+
+    def close(self) -> None:
+        self.closing.set()
+        self.thread.join(timeout=10)
+        for _, stop, _ in self.running.values():
+            stop.set()
+        for _, _, thread in self.running.values():
+            thread.join(timeout=10)

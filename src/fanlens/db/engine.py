@@ -47,6 +47,11 @@ def get_engine() -> Engine:
     return _engine_for(database_url())
 
 
+def engine_for(url: str) -> Engine:
+    """The engine of a database URL already resolved (a child process's)."""
+    return _engine_for(url)
+
+
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
 

@@ -21,7 +21,9 @@ def worker(
     ] = None,
     name: Annotated[str | None, typer.Option(help="Worker name in logs.")] = None,
 ) -> None:
-    """Run background jobs and the schedule (account syncs, nightly rescore, weekly drop check)."""
+    """Run background jobs and the schedule (account syncs, nightly rescore, weekly drop check),
+    and keep the accounts' live connections open (see `fanlens listen`)."""
+    from fanlens.connectors import listen
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
     from fanlens.db.queue import ensure_schema
@@ -32,4 +34,5 @@ def worker(
     ensure_schema()
     console.print("worker started")
     sys.stdout.flush()
-    create_app().run_worker(queues=queue or None, concurrency=concurrency, name=name)
+    with listen.kept_open(get_engine()):
+        create_app().run_worker(queues=queue or None, concurrency=concurrency, name=name)

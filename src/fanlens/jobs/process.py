@@ -89,6 +89,8 @@ class _Keeper:
 def _run(url: str, concurrency: int, secret_key: str | None) -> None:
     from pydantic import SecretStr
 
+    from fanlens.connectors import listen
+    from fanlens.db.engine import engine_for
     from fanlens.jobs.app import create_app
     from fanlens.kit import logging as kit_logging
 
@@ -100,7 +102,8 @@ def _run(url: str, concurrency: int, secret_key: str | None) -> None:
         # stops this worker once (procrastinate aborts running jobs on a second signal).
         os.setpgrp()
     threading.Thread(target=_stop_with_parent, args=(os.getppid(),), daemon=True).start()
-    create_app(url).run_worker(name=NAME, concurrency=concurrency)
+    with listen.kept_open(engine_for(url)):
+        create_app(url).run_worker(name=NAME, concurrency=concurrency)
 
 
 def _stop_with_parent(parent: int) -> None:
