@@ -79,6 +79,16 @@ class Settings(BaseSettings):
         description="Root of the Instagram Graph API (Instagram Login host; the connector adds "
         "the API version).",
     )
+    instagram_app_secret: SecretStr | None = Field(
+        default=None,
+        description="App secret of the Meta app: the key of the X-Hub-Signature-256 HMAC that "
+        "signs each Instagram webhook delivery (unset: /webhooks/instagram answers 404).",
+    )
+    instagram_webhook_verify_token: SecretStr | None = Field(
+        default=None,
+        description="The Verify Token entered with the callback URL in the Meta app dashboard; "
+        "the subscription check (GET /webhooks/instagram) is answered only when it matches.",
+    )
     tiktok_base_url: str = Field(
         default="https://open.tiktokapis.com",
         description="Root of TikTok's Display API and OAuth (video list, token refresh).",

@@ -186,21 +186,12 @@ class InstagramConnector(base.Connector):
     def _comment(
         self, comment: dict[str, Any], media_id: str, kind: str, parent: str | None = None
     ) -> base.Record:
-        author = comment.get("from") or {}
-        username = comment.get("username") or author.get("username")
-        # `from` is missing for some users: the username is then the only identity there is.
-        user_id = base.require_text(author.get("id") or username, "from.id")
-        if user_id == self.account.external_id:
-            return {}  # the creator's own comments are not fan activity
-        return base.interaction(
-            PLATFORM,
-            kind,
-            base.user(external_user_id=user_id, username=username),
-            external_post_id=media_id,
-            external_id=base.require_text(comment["id"], "id"),
-            text=comment.get("text"),
-            parent_external_id=(comment.get("parent_id") or parent) if kind == "reply" else None,
-            occurred_at=graph_time(comment["timestamp"]),
+        return comment_record(
+            comment,
+            media_id,
+            creator_id=self.account.external_id,
+            parent=(comment.get("parent_id") or parent) if kind == "reply" else None,
+            timestamp=comment["timestamp"],
         )
 
     def _pages(
@@ -277,6 +268,35 @@ class InstagramConnector(base.Connector):
     def _wait(self, response: httpx.Response, attempt: int) -> None:
         _, regain = usage(response)
         self.http.options.sleep(regain * 60.0 if regain else 60.0 * 2**attempt)
+
+
+def comment_record(
+    comment: dict[str, Any],
+    media_id: str,
+    *,
+    creator_id: str,
+    parent: str | None,
+    timestamp: Any,
+) -> base.Record:
+    """A comment (a reply when it has a parent) as the poller and the webhook both store it,
+    so either one storing it first makes the other's copy a duplicate (same type and id).
+    Without a `timestamp` (webhooks carry none) it is stored with the time it was observed."""
+    author = comment.get("from") or {}
+    username = comment.get("username") or author.get("username")
+    # `from` is missing for some users: the username is then the only identity there is.
+    user_id = base.require_text(author.get("id") or username, "from.id")
+    if user_id == creator_id:
+        return {}  # the creator's own comments are not fan activity
+    return base.interaction(
+        PLATFORM,
+        "reply" if parent else "comment",
+        base.user(external_user_id=user_id, username=username),
+        external_post_id=media_id,
+        external_id=base.require_text(comment["id"], "id"),
+        text=comment.get("text"),
+        parent_external_id=parent,
+        occurred_at=graph_time(timestamp) if timestamp is not None else None,
+    )
 
 
 def usage(response: httpx.Response) -> tuple[int, int]:

@@ -33,6 +33,13 @@ def find_account(
     ).one_or_none()
 
 
+def accounts_by_external_id(session: Session, *, platform: str, external_id: str) -> list[Account]:
+    """Every workspace's account of this platform user (one channel may be connected to several
+    workspaces), oldest first."""
+    query = select(Account).where(Account.platform == platform, Account.external_id == external_id)
+    return list(session.scalars(query.order_by(Account.created_at)))
+
+
 def list_accounts(session: Session, *, workspace_id: uuid.UUID | None = None) -> list[Account]:
     query = select(Account).order_by(Account.created_at)
     if workspace_id is not None:

@@ -83,3 +83,22 @@ class SyncHealth(BaseModel):
         default_factory=list,
         description="Metrics a platform no longer serves (asked one by one, so the rest stay).",
     )
+
+
+class WebhookProblem(BaseModel):
+    """An entry of a delivery that was not stored, and why."""
+
+    entry: int
+    code: str
+    message: str
+
+
+class WebhookResult(BaseModel):
+    """What one webhook delivery did. `stored` counts interactions new to fanlens (a repeated
+    delivery stores nothing); `rejected` changes are kept in the ingest rejects."""
+
+    changes: int
+    stored: int
+    rejected: int
+    ignored: int
+    problems: list[WebhookProblem]

@@ -20,6 +20,7 @@ from fanlens.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from fanlens.api.router import build_api_router
 from fanlens.api.schemas import error_response
 from fanlens.config import settings
+from fanlens.connectors.endpoints import router as webhooks_router
 from fanlens.db import status as db_status
 from fanlens.db.engine import get_engine, session_factory
 from fanlens.interactions.endpoints import MAX_INGEST_BYTES
@@ -64,6 +65,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, ingest_limit=MAX_INGEST_BYTES)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(build_api_router())
+    app.include_router(webhooks_router)  # signed by the platforms, not behind API tokens
     _ops_routes(app)
     web.install(app)  # after the API: its HTML error pages wrap the API's JSON handlers
     return app

@@ -9,12 +9,21 @@ are ISO 8601 with a ``+0000`` offset; errors are the Graph envelope ``{"error": 
 response carries ``X-App-Usage`` and ``X-Business-Use-Case-Usage`` (percentages of the
 Business Use Case budget); past 100 % calls answer code 80002 until the window turns.
 
+Webhooks: ``POST /_sim/webhooks/comment`` with an interchange comment or reply (world ids, plus
+``url`` and ``secret`` when the simulator was not started with ``webhook_url`` and
+``app_secret``) adds it to the world and POSTs the Graph webhook notification of it to that URL,
+signed as Meta signs it (``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>``); ``POST
+/_sim/webhooks/deliver`` signs and POSTs any ``payload`` as given. Both answer what the receiver
+answered.
+
 Insights: asking for any metric the media does not support, or one the platform retired,
 fails the whole request (code 100). Instagram lists no likers: likes are counts only.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -23,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -174,6 +184,8 @@ class InstagramSimulator(Simulator):
 
     def routes(self) -> list[Route]:
         return [
+            Route("/_sim/webhooks/comment", self.webhook_comment, methods=["POST"]),
+            Route("/_sim/webhooks/deliver", self.webhook_deliver, methods=["POST"]),
             Route("/refresh_access_token", self.guard("refresh", self.refresh), methods=["GET"]),
             self.api_route("/{node}", "node", self.node),
             self.api_route("/{node}/media", "media", self.media),
@@ -572,3 +584,77 @@ class InstagramSimulator(Simulator):
         return JSONResponse(
             {"access_token": new, "token_type": "bearer", "expires_in": TOKEN_LIFETIME}
         )
+
+    # -- webhooks ------------------------------------------------------------------------------
+    async def webhook_comment(self, request: Request) -> Response:
+        body = await _json_object(request)
+        nested = body.get("record")
+        record: dict[str, Any] = nested if isinstance(nested, dict) else body
+        if record.get("interaction_type") not in ("comment", "reply"):
+            return JSONResponse({"error": "record must be a comment or reply"}, status_code=400)
+        try:
+            self.world.add([{"type": "interaction", "platform": self.platform, **record}])
+        except (KeyError, TypeError, ValueError) as exc:
+            return JSONResponse({"error": f"bad record: {exc!r}"}, status_code=400)
+        with self.world.lock:
+            comment = self._find(instagram_comment_id(str(record.get("external_id") or "")))
+            if comment is None:
+                return JSONResponse({"error": "record needs an external_id"}, status_code=400)
+            payload = self.comment_notification(comment)
+        return await self._deliver(body, payload)
+
+    async def webhook_deliver(self, request: Request) -> Response:
+        body = await _json_object(request)
+        return await self._deliver(body, body.get("payload"))
+
+    def comment_notification(self, comment: Comment) -> dict[str, Any]:
+        """The `comments` field notification, as the Instagram webhooks reference shapes it."""
+        who = self._comment(comment, {"from"})["from"]
+        value: dict[str, Any] = {
+            "from": who,
+            "media": {
+                "id": comment.media_id,
+                "media_product_type": self.media_type(comment.media_id)[1],
+            },
+            "id": comment.id,
+            "text": comment.text,
+        }
+        if comment.parent_id:
+            value["parent_id"] = comment.parent_id
+        change = {"field": "comments", "value": value}
+        entry = {"id": self.user_id, "time": int(time.time()), "changes": [change]}
+        return {"object": "instagram", "entry": [entry]}
+
+    def _find(self, comment_id: str) -> Comment | None:
+        index = self._idx()
+        if comment_id in index.by_id:
+            return index.by_id[comment_id]
+        replies = (r for items in index.replies.values() for r in items)
+        return next((r for r in replies if r.id == comment_id), None)
+
+    async def _deliver(self, body: dict[str, Any], payload: Any) -> Response:
+        url = body.get("url") or self.options.get("webhook_url")
+        secret = body.get("secret") or self.options.get("app_secret")
+        if not url or not secret:
+            message = "no webhook url or app secret (start options or the request's url/secret)"
+            return JSONResponse({"error": message}, status_code=400)
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        signature = hmac.new(str(secret).encode(), raw, hashlib.sha256).hexdigest()
+        headers = {"content-type": "application/json", "x-hub-signature-256": f"sha256={signature}"}
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.post(str(url), content=raw, headers=headers)
+        self.record_write("webhook", status=answer.status_code)
+        try:
+            received: Any = answer.json()
+        except ValueError:
+            received = answer.text
+        answered = {"status": answer.status_code, "response": received, "payload": payload}
+        return JSONResponse(answered)
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    return body if isinstance(body, dict) else {}

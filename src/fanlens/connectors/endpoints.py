@@ -1,0 +1,124 @@
+"""Webhook routes: where platforms push notifications (outside the token-guarded REST API).
+
+A delivery is authenticated by its signature, not by an API token: a missing or wrong one is
+answered 401 before the body is parsed, and nothing is stored. Bodies are bounded by the app's
+request size limit (1 MiB). A good delivery is answered 200 with what it stored, even when some
+of its entries could not be (they are listed); platforms retry anything else.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from fanlens.api.dependencies import session_factory_of
+from fanlens.api.errors import error_response
+from fanlens.api.params import NO_NUL
+from fanlens.api.schemas import error_response as documented
+from fanlens.config import settings
+from fanlens.connectors import webhooks
+from fanlens.connectors.schemas import WebhookProblem, WebhookResult
+from fanlens.db.engine import committed
+
+router = APIRouter(
+    prefix="/webhooks",
+    tags=["webhooks"],
+    responses={
+        404: documented("Webhooks of this platform are off (their setting is unset)"),
+        422: documented("A parameter or the body is invalid"),
+        503: documented("The database is unavailable; retry after the Retry-After seconds"),
+    },
+)
+CHALLENGE = {
+    "description": "The challenge, as plain text",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
+
+HubParam = Annotated[str | None, Query(max_length=1000, pattern=NO_NUL)]
+OFF = "Instagram webhooks are off: set FANLENS_INSTAGRAM_APP_SECRET (deliveries) and " + (
+    "FANLENS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN (subscription check)"
+)
+
+
+@router.get(
+    "/instagram",
+    summary="Instagram webhook subscription check",
+    responses={200: CHALLENGE, 403: documented("Wrong verify token or mode")},
+)
+def instagram_verify(
+    mode: Annotated[HubParam, Query(alias="hub.mode")] = None,
+    challenge: Annotated[HubParam, Query(alias="hub.challenge")] = None,
+    verify_token: Annotated[HubParam, Query(alias="hub.verify_token")] = None,
+) -> Response:
+    """Meta's check of the callback URL: answers `hub.challenge` as plain text when `hub.mode`
+    is `subscribe` and `hub.verify_token` equals FANLENS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN."""
+    expected = settings.instagram_webhook_verify_token
+    if expected is None:
+        return error_response(404, "not_found", OFF)
+    token_ok = hmac.compare_digest(
+        (verify_token or "").encode(), expected.get_secret_value().encode()
+    )
+    if mode != "subscribe" or not token_ok or challenge is None:
+        message = "hub.mode must be subscribe, with the configured hub.verify_token"
+        return error_response(403, "forbidden", message)
+    return PlainTextResponse(challenge)
+
+
+@router.post(
+    "/instagram",
+    response_model=WebhookResult,
+    summary="Instagram webhook delivery",
+    responses={
+        401: documented("Missing or wrong X-Hub-Signature-256"),
+        413: documented("Body over 1 MiB"),
+    },
+)
+async def instagram_delivery(request: Request, background: BackgroundTasks) -> Response:
+    """A signed delivery of the `comments` field: each comment is stored as an interaction of
+    the connected account whose Instagram id is the entry's `id` (observed time: the
+    notification carries none). Other fields are ignored; entries of no connected account are
+    listed in `problems`."""
+    secret = settings.instagram_app_secret
+    if secret is None:
+        return error_response(404, "not_found", OFF)
+    body = await request.body()
+    header = request.headers.get("x-hub-signature-256")
+    if not webhooks.hub_signature_ok(body, header, secret.get_secret_value()):
+        message = "X-Hub-Signature-256 is missing or does not match the body"
+        return error_response(401, "bad_signature", message)
+    payload = webhooks.load_json(body)
+
+    def store() -> webhooks.Delivery:
+        with committed(session_factory_of(request)) as session:
+            return webhooks.instagram_delivery(session, payload)
+
+    delivery = await run_in_threadpool(store)
+    for workspace_id in delivery.workspaces:  # background tasks run after the commit
+        _after_store(background, request, workspace_id)
+    return JSONResponse(_result(delivery).model_dump())
+
+
+def _after_store(background: BackgroundTasks, request: Request, workspace_id: uuid.UUID) -> None:
+    from fanlens.people.refresh import defer_refresh
+    from fanlens.sentiment.runner import defer_analysis
+
+    engine = request.app.state.engine  # None: the configured database
+    background.add_task(defer_analysis, workspace_id, engine=engine)
+    background.add_task(defer_refresh, workspace_id, engine=engine)
+
+
+def _result(delivery: webhooks.Delivery) -> WebhookResult:
+    return WebhookResult(
+        changes=delivery.changes,
+        stored=delivery.stored,
+        rejected=delivery.rejected,
+        ignored=delivery.ignored,
+        problems=[
+            WebhookProblem(entry=p.entry, code=p.code, message=p.message) for p in delivery.problems
+        ],
+    )

@@ -1,0 +1,148 @@
+"""Webhook deliveries: platform notifications checked, mapped to connected accounts and stored.
+
+Instagram (Graph API webhooks, developers.facebook.com/docs/graph-api/webhooks): a delivery is
+`{"object": "instagram", "entry": [{"id": <IG professional account id>, "time": <when Meta sent
+it>, "changes": [{"field": "comments", "value": {"id", "text", "from": {"id", "username"},
+"media": {"id", "media_product_type"}, "parent_id"?}}]}]}`, signed with `X-Hub-Signature-256:
+sha256=<hex HMAC-SHA256 of the raw body keyed with the app secret>`. The comment value carries no
+time of its own and `entry.time` is when Meta sent the notification, not when the fan wrote, so
+a comment from a webhook is stored with its observed time (the ingest pipeline's `observed`
+precision). Its type and id are the ones the poller gives the same comment, so whichever stores
+it first makes the other's copy a duplicate.
+
+One entry or change that cannot be stored never fails the delivery: a malformed change goes to
+the account's ingest rejects, an entry of no connected account is reported in the answer (there
+is no workspace to keep it in). Changes of fields fanlens does not collect are counted as
+ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from fanlens.connectors import instagram, repository
+from fanlens.connectors.base import Record, Reject, Stream, convert, require_text
+from fanlens.interactions.ingest import ingest_records
+from fanlens.kit.errors import InvalidInput
+from fanlens.kit.logging import kv
+
+log = logging.getLogger(__name__)
+
+INSTAGRAM_FIELDS = ("comments",)  # what the poller collects too; the rest is ignored
+WEBHOOK_COMMENTS = Stream("webhook_comments", ("external_id",), None)
+
+
+@dataclass
+class EntryProblem:
+    """An entry that could not be stored at all (no account to keep it under)."""
+
+    entry: int
+    code: str
+    message: str
+
+
+@dataclass
+class Delivery:
+    """What one delivery did: changes received, interactions stored (new ones only), changes
+    rejected (kept in ingest rejects) or ignored (other fields), and entries not stored."""
+
+    changes: int = 0
+    stored: int = 0
+    rejected: int = 0
+    ignored: int = 0
+    problems: list[EntryProblem] = field(default_factory=list)
+    workspaces: set[uuid.UUID] = field(default_factory=set)  # where something new was stored
+
+
+def hub_signature_ok(body: bytes, header: str | None, secret: str) -> bool:
+    """`X-Hub-Signature-256: sha256=<hex>` over the raw body, compared in constant time."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header[len("sha256=") :].strip().encode())
+
+
+def load_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError too
+        raise InvalidInput(f"the delivery is not JSON: {exc}") from exc
+
+
+def instagram_delivery(session: Session, payload: Any) -> Delivery:
+    """Store the comments of an Instagram delivery under every account they belong to."""
+    if not isinstance(payload, dict) or payload.get("object") != "instagram":
+        raise InvalidInput('an Instagram delivery is an object with "object": "instagram"')
+    entries = payload.get("entry")
+    if not isinstance(entries, list):
+        raise InvalidInput('an Instagram delivery has an "entry" list')
+    delivery = Delivery()
+    for number, entry in enumerate(entries):
+        _instagram_entry(session, number, entry, delivery)
+    return delivery
+
+
+def _instagram_entry(session: Session, number: int, entry: Any, delivery: Delivery) -> None:
+    changes = entry.get("changes") if isinstance(entry, dict) else None
+    account_id = entry.get("id") if isinstance(entry, dict) else None
+    if not isinstance(account_id, str) or not account_id or not isinstance(changes, list):
+        message = 'an entry is an object with an "id" string and a "changes" list'
+        delivery.problems.append(EntryProblem(number, "malformed_entry", message))
+        return
+    delivery.changes += len(changes)
+    accounts = repository.accounts_by_external_id(
+        session, platform=instagram.PLATFORM, external_id=account_id
+    )
+    if not accounts:
+        message = f"no connected Instagram account has the id {account_id}"
+        delivery.problems.append(EntryProblem(number, "unknown_account", message))
+        log.warning("webhook for an unknown account %s", kv(platform="instagram", id=account_id))
+        return
+    wanted = [c for c in changes if isinstance(c, dict) and c.get("field") in INSTAGRAM_FIELDS]
+    delivery.ignored += len(changes) - len(wanted)
+    records, rejects = convert(WEBHOOK_COMMENTS, wanted, lambda c: _comment_records(c, account_id))
+    delivery.rejected += len(rejects)
+    for account in accounts:
+        source = f"webhook:instagram:{account.id}"
+        _store(session, account.workspace_id, source, records, rejects, delivery)
+
+
+def _comment_records(change: dict[str, Any], creator_id: str) -> list[Record]:
+    value = change["value"]
+    parent = value.get("parent_id")
+    media_id = require_text(value["media"]["id"], "media.id")
+    record = instagram.comment_record(
+        value,
+        media_id,
+        creator_id=creator_id,
+        parent=require_text(parent, "parent_id") if parent is not None else None,
+        timestamp=None,  # the comment value has no time: stored as observed
+    )
+    return [record] if record else []
+
+
+def _store(
+    session: Session,
+    workspace_id: uuid.UUID,
+    source: str,
+    records: list[Record],
+    rejects: list[Reject],
+    delivery: Delivery,
+) -> None:
+    if rejects:
+        repository.store_rejects(session, workspace_id=workspace_id, source=source, rejects=rejects)
+    if not records:
+        return
+    summary = ingest_records(session, workspace_id=workspace_id, records=records, source=source)
+    delivery.rejected += len(summary.rejects)
+    delivery.stored += summary.interactions_inserted
+    if summary.interactions_inserted:
+        delivery.workspaces.add(workspace_id)

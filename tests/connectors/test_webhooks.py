@@ -1,0 +1,240 @@
+"""Instagram webhooks over real sockets: the simulator signs and POSTs Graph webhook
+notifications to fanlens served by uvicorn, which stores them through the ingest pipeline."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine, text
+
+from fanlens.config import settings
+from fanlens.connectors.sync import sync_account
+from fanlens.demo.generate import World
+from fanlens.server.app import create_app
+from fanlens.simulators import ids
+from tests.connectors.asgi_server import serve
+from tests.connectors.conftest import add_account, fast_http
+
+SECRET = "meta-app-secret"
+VERIFY = "my-verify-token"
+
+
+@pytest.fixture
+def fanlens_url(db: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setattr(settings, "instagram_app_secret", SecretStr(SECRET))
+    monkeypatch.setattr(settings, "instagram_webhook_verify_token", SecretStr(VERIFY))
+    with serve(create_app(engine=db)) as url:
+        yield url
+
+
+@pytest.fixture
+def instagram(world: World, db: Engine, start_sim, secret_key: str, fanlens_url: str) -> Any:  # type: ignore[no-untyped-def]
+    records = [r for r in world.records() if r.get("platform") == "instagram"]
+    sim = start_sim(
+        "instagram", records, webhook_url=f"{fanlens_url}/webhooks/instagram", app_secret=SECRET
+    )
+    sim.account_id = add_account(db, "instagram", sim)
+    sim.post = next(r["external_post_id"] for r in records if r["type"] == "post")
+    return sim
+
+
+def comment(post: str, key: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "interaction_type": "comment",
+        "user": {"external_user_id": "webhook-fan", "username": "webhook_fan"},
+        "external_post_id": post,
+        "external_id": key,
+        "text": "First! Loved this one",
+        **extra,
+    }
+
+
+def deliver(sim: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.post(f"{sim.root_url}/_sim/webhooks/{path}", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def stored(db: Engine) -> list[Any]:
+    with db.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT interaction_type, external_id, parent_external_id, occurred_at, "
+                    "time_precision FROM follower_interactions WHERE platform = 'instagram' "
+                    "ORDER BY external_id"
+                )
+            )
+        )
+
+
+def count(db: Engine, table: str) -> int:
+    with db.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_the_subscription_check_answers_the_challenge_only_with_the_verify_token(
+    fanlens_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"{fanlens_url}/webhooks/instagram"
+    good = {"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": VERIFY}
+    answer = httpx.get(url, params=good)
+    assert answer.status_code == 200
+    assert answer.text == "1158201444"
+    assert answer.headers["content-type"].startswith("text/plain")
+
+    for wrong in ({"hub.verify_token": "guess"}, {"hub.mode": "unsubscribe"}):
+        refused = httpx.get(url, params={**good, **wrong})
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "forbidden"
+
+    monkeypatch.setattr(settings, "instagram_webhook_verify_token", None)
+    off = httpx.get(url, params=good)
+    assert off.status_code == 404
+    assert "FANLENS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN" in off.json()["error"]["message"]
+
+
+def test_a_signed_comment_is_stored_once_with_its_observed_time(instagram: Any, db: Engine) -> None:
+    before = count(db, "follower_interactions")
+    sent_at = datetime.now(UTC)
+    first = deliver(instagram, "comment", comment(instagram.post, "wh-comment-1"))
+
+    assert first["status"] == 200
+    assert first["response"] == {
+        "changes": 1,
+        "stored": 1,
+        "rejected": 0,
+        "ignored": 0,
+        "problems": [],
+    }
+    value = first["payload"]["entry"][0]["changes"][0]["value"]
+    assert set(value) == {"from", "media", "id", "text"}  # the documented comment value
+    rows = stored(db)
+    assert len(rows) == 1
+    kind, external_id, parent, occurred_at, precision = rows[0]
+    assert (kind, external_id, parent) == (
+        "comment",
+        ids.instagram_comment_id("wh-comment-1"),
+        None,
+    )
+    # The notification carries no comment time (entry.time is when Meta sent it).
+    assert precision == "observed"
+    assert sent_at - timedelta(seconds=5) <= occurred_at <= datetime.now(UTC)
+
+    again = deliver(instagram, "comment", comment(instagram.post, "wh-comment-1"))
+    assert again["response"]["stored"] == 0
+    assert count(db, "follower_interactions") == before + 1
+
+
+def test_a_poll_after_the_webhook_stores_nothing_new(instagram: Any, db: Engine) -> None:
+    first = sync_account(account_id=instagram.account_id, engine=db, http=fast_http())
+    assert first.status == "succeeded", first.message
+    parent = comment(instagram.post, "wh-parent")
+    reply = comment(
+        instagram.post,
+        "wh-reply",
+        interaction_type="reply",
+        parent_external_id="wh-parent",
+        user={"external_user_id": "another-fan", "username": "another_fan"},
+    )
+    assert deliver(instagram, "comment", parent)["response"]["stored"] == 1
+    answer = deliver(instagram, "comment", reply)
+    assert answer["response"]["stored"] == 1
+    assert answer["payload"]["entry"][0]["changes"][0]["value"]["parent_id"] == (
+        ids.instagram_comment_id("wh-parent")
+    )
+    total = count(db, "follower_interactions")
+
+    # A full poll reads every comment again (the world's posts keep fixed comment counts).
+    second = sync_account(account_id=instagram.account_id, engine=db, http=fast_http(), full=True)
+
+    assert second.status == "succeeded", second.message
+    assert second.items["comments"] >= 2
+    assert second.inserted == 0
+    assert count(db, "follower_interactions") == total
+    kinds = {row[1]: (row[0], row[2]) for row in stored(db)}
+    assert kinds[ids.instagram_comment_id("wh-reply")] == (
+        "reply",
+        ids.instagram_comment_id("wh-parent"),
+    )
+
+
+def test_a_bad_or_missing_signature_is_refused_and_nothing_is_stored(
+    instagram: Any, db: Engine, fanlens_url: str
+) -> None:
+    before = (count(db, "follower_interactions"), count(db, "ingest_rejects"))
+    forged = deliver(instagram, "comment", {**comment(instagram.post, "forged"), "secret": "x"})
+    assert forged["status"] == 401
+    assert forged["response"]["error"]["code"] == "bad_signature"
+
+    body = json.dumps(forged["payload"]).encode()
+    url = f"{fanlens_url}/webhooks/instagram"
+    for headers in ({}, {"x-hub-signature-256": "sha1=" + "0" * 40}):
+        answer = httpx.post(
+            url, content=body, headers={"content-type": "application/json", **headers}
+        )
+        assert answer.status_code == 401
+        assert set(answer.json()) == {"error"}
+    assert (count(db, "follower_interactions"), count(db, "ingest_rejects")) == before
+
+
+def test_an_unknown_account_is_reported_and_a_bad_change_rejected_alone(
+    instagram: Any, db: Engine, fanlens_url: str
+) -> None:
+    before = count(db, "follower_interactions")
+    good = deliver(instagram, "comment", comment(instagram.post, "wh-good"))["payload"]
+    good_change = good["entry"][0]["changes"][0]
+    good_change["value"]["id"] = ids.instagram_comment_id("wh-good-2")
+    unknown = {"id": "17841400000000000", "time": 1, "changes": [good_change]}
+    mine = {
+        "id": ids.INSTAGRAM_CREATOR_ID,
+        "time": 1,
+        "changes": [
+            {"field": "comments", "value": {"id": "1", "from": {"id": "5"}, "text": "no media"}},
+            good_change,
+            {"field": "story_insights", "value": {"media_id": "1", "reach": 3}},
+        ],
+    }
+    payload = {"object": "instagram", "entry": [unknown, mine, "not an entry"]}
+
+    answer = deliver(instagram, "deliver", {"payload": payload})
+
+    assert answer["status"] == 200
+    result = answer["response"]
+    assert (result["changes"], result["stored"], result["rejected"], result["ignored"]) == (
+        4,
+        1,
+        1,
+        1,
+    )
+    assert [(p["entry"], p["code"]) for p in result["problems"]] == [
+        (0, "unknown_account"),
+        (2, "malformed_entry"),
+    ]
+    assert "17841400000000000" in result["problems"][0]["message"]
+    assert count(db, "follower_interactions") == before + 2
+    with db.connect() as conn:
+        reason = conn.execute(
+            text("SELECT message FROM ingest_rejects WHERE source LIKE 'webhook:instagram:%'")
+        ).scalar_one()
+    assert "media" in reason
+
+
+def test_a_body_that_is_not_an_instagram_delivery_is_a_clear_error(fanlens_url: str) -> None:
+    for body in (b"{not json", b'{"object": "page", "entry": []}', b'{"object": "instagram"}'):
+        signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        answer = httpx.post(
+            f"{fanlens_url}/webhooks/instagram",
+            content=body,
+            headers={"x-hub-signature-256": f"sha256={signature}"},
+        )
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["code"] == "invalid_input"
