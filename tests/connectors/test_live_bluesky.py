@@ -186,3 +186,29 @@ def test_the_worker_keeps_new_accounts_connected_and_lets_removed_ones_go(
             )
         _wait(lambda: account_id not in listeners.running, "the flagged account to be let go")
         _wait(lambda: not runner.connected.is_set(), "its connection to close")
+
+
+def test_the_live_demo_streams_a_trickle_of_new_fan_actions(
+    db: Engine, secret_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fanlens.demo.live import trickle
+
+    for name in ("bluesky_stream_url", "bluesky_base_url"):  # restored after the test
+        monkeypatch.setattr(settings, name, getattr(settings, name))
+        monkeypatch.setenv(f"FANLENS_{name.upper()}", "unset")
+    with trickle("tiny", interval=0.05) as sim:
+        account_id = add_account(db, "bluesky", sim)
+        [runner] = listen.runners(db, account_id=account_id)
+        stop = threading.Event()
+        threads = listen.start([runner], stop)
+        try:
+            _wait(lambda: runner.counts.inserted >= 5, "five demo actions stored")
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=10)
+    with db.connect() as conn:
+        precision = conn.execute(
+            text("SELECT DISTINCT time_precision FROM follower_interactions")
+        ).scalars()
+        assert set(precision) == {"exact"}

@@ -21,7 +21,8 @@ HELP = (
 DemoSize = Annotated[str, typer.Option(help="World size: tiny or small (about a minute).")]
 
 
-def run_demo(reset: bool, size: str) -> None:
+def run_demo(reset: bool, size: str) -> bool:
+    """Build (or find) the demo; False when the workspace holds data of its own."""
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
     from fanlens.db.queue import ensure_schema
@@ -41,9 +42,10 @@ def run_demo(reset: bool, size: str) -> None:
             markup=False,
             highlight=False,
         )
-        return
+        return False
     console.print(f"demo login: {login.username} / {login.password}", markup=False, highlight=False)
     console.print(f"API token (read): {login.token}", markup=False, highlight=False)
+    return True
 
 
 @app.command("demo", help=HELP)

@@ -53,8 +53,9 @@ def serve(
     processes.exit_on_signals()  # from here on, so they stop the embedded server it starts
     bind_host, bind_port = host or settings.host, port or settings.port
     processes.check_port(bind_host, bind_port)  # before the demo's minute of work
+    live_demo = False
     if with_demo:
-        run_demo(False, demo_size)
+        live_demo = run_demo(False, demo_size) and job_worker
     else:
         console.print(f"database: {describe_location()}")
         if migrate_first:
@@ -67,7 +68,15 @@ def serve(
     console.print(f"command line: {program()} --help", markup=False, highlight=False)
     sys.stdout.flush()
     jobs_url = database_url() if job_worker else None
-    _serve(bind_host, bind_port, workers, jobs_url, worker_concurrency)
+    if not live_demo:
+        _serve(bind_host, bind_port, workers, jobs_url, worker_concurrency)
+        return
+    from fanlens.demo.live import trickle
+
+    with trickle(demo_size) as sim:
+        console.print(f"demo: Bluesky fans act live, streamed from {sim.stream_url}")
+        sys.stdout.flush()
+        _serve(bind_host, bind_port, workers, jobs_url, worker_concurrency)
 
 
 def _serve(host: str, port: int, workers: int, jobs_url: str | None, concurrency: int) -> None:
