@@ -173,7 +173,7 @@ class LiveRunner:
                     session,
                     workspace_id=self.workspace_id,
                     records=records,
-                    source=f"live:{self.source.name}",
+                    source=self.source.name,
                     untimed_keys=self.source.untimed_keys,
                 )
             cursor = max(e.cursor for e in batch)
