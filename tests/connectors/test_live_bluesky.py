@@ -212,3 +212,39 @@ def test_the_live_demo_streams_a_trickle_of_new_fan_actions(
             text("SELECT DISTINCT time_precision FROM follower_interactions")
         ).scalars()
         assert set(precision) == {"exact"}
+
+
+def test_fanlens_listen_prints_a_line_per_event_stored(
+    world: World, db: Engine, fresh_database_url: str, start_sim: Any, secret_key: str
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from tests.helpers import fanlens_env
+
+    sim = start_sim("bluesky", list(world.records()))
+    account_id = add_account(db, "bluesky", sim)
+    env = fanlens_env(
+        database_url=fresh_database_url,
+        FANLENS_SECRET_KEY=secret_key,
+        FANLENS_BLUESKY_STREAM_URL=sim.stream_url,
+        FANLENS_BLUESKY_BASE_URL=sim.base_url,
+        COLUMNS="200",
+    )
+    command = [sys.executable, "-m", "fanlens", "listen", "--account", str(account_id)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert "listening on 1 account(s)" in proc.stdout.readline()
+        subscribers = sim.simulator.jetstream.subscribers
+        _wait(lambda: len(subscribers) == 1, "the listener to connect")
+        sim.emit([_interaction("like", _post_of(world), "2026-03-04T07:00:00.500Z")])
+        line = proc.stdout.readline()
+        assert "2026-03-04T07:00:00.500Z" in line and "bluesky" in line and "like" in line
+        assert "livefan.bsky.social" in line
+        assert ids.bluesky_post_uri(ids.BLUESKY_CREATOR_DID, _post_of(world)) in line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+    assert len(_rows(db)) == 1
