@@ -13,7 +13,7 @@ from fanlens.content.models import (
     ContentTag,
 )
 from fanlens.db.base import Base
-from fanlens.interactions.models import FollowerInteraction, IngestReject
+from fanlens.interactions.models import FollowerInteraction, IngestReject, InteractionChange
 from fanlens.outreach.models import (
     OutreachAddress,
     OutreachCampaign,
@@ -61,6 +61,7 @@ __all__ = [
     "FollowerTierChange",
     "IdentityProfile",
     "IngestReject",
+    "InteractionChange",
     "LoginThrottle",
     "OutreachAddress",
     "OutreachCampaign",

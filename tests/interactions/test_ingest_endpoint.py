@@ -71,6 +71,30 @@ def test_ingest_answers_200_with_unstorable_lines_rejected(fresh_database_url: s
         assert as_array.status_code == 200, as_array.text
         assert as_array.json()["interactions_inserted"] == 1
         assert len(as_array.json()["rejects"]) == len(HOSTILE)
+
+        key = {"type": "interaction", "platform": "tiktok", "interaction_type": "comment"}
+        changes = [
+            {**key, "external_id": "c1", "deleted": True},
+            {**key, "external_id": "c2", "text": "edited", "edited_at": "2026-11-03T00:00:00Z"},
+            {**key, "external_id": "c9", "deleted": "yes"},
+            {**key, "external_id": "c404", "deleted": True},
+        ]
+        changed = httpx.post(f"{base}{API}/ingest", json=changes, headers=auth, timeout=60)
+        assert changed.status_code == 200, changed.text
+        counts = {k: changed.json()[k] for k in ("interactions_deleted", "interactions_edited")}
+        assert counts == {"interactions_deleted": 1, "interactions_edited": 1}
+        assert changed.json()["changes_waiting"] == 1
+        assert [(r["line"], r["reason"]) for r in changed.json()["rejects"]] == [(3, "wrong_type")]
+        again = httpx.post(
+            f"{base}{API}/ingest", json=[_comment(1), _comment(404)], headers=auth, timeout=60
+        )
+        assert again.json()["interactions_inserted"] == 0  # both deleted: never stored
+        assert again.json()["interactions_already_present"] == 2
+        activity = httpx.get(
+            f"{base}{API}/activity", params={"type": "comment"}, headers=auth, timeout=60
+        )
+        texts = sorted(item["interaction_value"] for item in activity.json()["items"])
+        assert texts == ["comment 3", "edited"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -52,6 +52,14 @@ BAD = [
         "user": {"external_user_id": "u"},
     },
     {"type": "gift", "platform": "tiktok"},
+    {"type": "interaction", "platform": "tiktok", "interaction_type": "like", "deleted": True},
+    {
+        "type": "interaction",
+        "platform": "tiktok",
+        "interaction_type": "comment",
+        "external_id": "c1",
+        "edited_at": "2026-11-02T14:05:00Z",
+    },
     {"platform": "tiktok"},
     {"type": "post", "platform": "tiktok", "external_post_id": "a\x00"},
     {"type": "post", "platform": "tiktok", "external_post_id": 2**63},
@@ -130,6 +138,11 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
         rec["user"] = {"external_user_id": draw(ids), "username": draw(values)}
         rec["occurred_at"] = draw(stamps)
         rec["external_id"] = draw(ids)
+        rec["text"] = draw(values)
+        rec["edited_at"] = draw(stamps)
+        rec["deleted"] = draw(values)
+        if draw(st.booleans()):  # a change that names its interaction by id alone
+            rec["user"] = None
     return {k: v for k, v in rec.items() if v is not None or draw(st.booleans())}
 
 

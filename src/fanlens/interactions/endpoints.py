@@ -116,8 +116,8 @@ async def ingest(
     """Interchange-format v1 records, as a JSON array (`Content-Type: application/json`) or
     JSON lines (any other type). One call is one batch in one transaction: every good line is
     stored, and every bad one (including a line the database itself refuses) is rejected with
-    its line number and reason. New comments are queued for sentiment analysis once the batch
-    has committed."""
+    its line number and reason. New and edited comments are queued for sentiment analysis once
+    the batch has committed."""
     body = await request.body()
     if len(body) > MAX_INGEST_BYTES:
         raise PayloadTooLarge(f"body is {len(body)} bytes; at most {MAX_INGEST_BYTES} per call")
@@ -128,7 +128,7 @@ async def ingest(
         return ws, ingest_body(session=session, workspace_id=ws, body=body, as_array=as_array)
 
     workspace_id, summary = await in_one_hop(request, credentials, work, write=True)
-    if summary.interactions_inserted:  # background tasks run after the request's commit
+    if summary.interactions_inserted or summary.interactions_edited:  # after the commit
         from fanlens.sentiment.runner import defer_analysis
 
         engine = request.app.state.engine  # None: the configured database

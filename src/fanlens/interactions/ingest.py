@@ -27,8 +27,9 @@ import psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from fanlens.interactions import staging_repository
+from fanlens.interactions import changes_repository, staging_repository
 from fanlens.interactions.interchange import (
+    ChangeRecord,
     FollowerRecord,
     InteractionRecord,
     Invalid,
@@ -50,6 +51,7 @@ class Batch:
     posts: list[PostRecord] = field(default_factory=list)
     followers: list[FollowerRecord] = field(default_factory=list)
     interactions: list[InteractionRecord] = field(default_factory=list)
+    changes: list[ChangeRecord] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     lines: int = 0
     bytes_read: int = 0
@@ -62,12 +64,15 @@ class Batch:
             self.followers.append(item)
         elif isinstance(item, PostRecord):
             self.posts.append(item)
+        elif isinstance(item, ChangeRecord):
+            self.changes.append(item)
         else:
             self.rejects.append(item)
 
     def records(self) -> list[Record]:
         """The batch's records in line order."""
-        return sorted([*self.posts, *self.followers, *self.interactions], key=lambda r: r.line)
+        records: list[Record] = [*self.posts, *self.followers, *self.interactions, *self.changes]
+        return sorted(records, key=lambda r: r.line)
 
     def prepare_rows(self) -> StagingRows:
         """The COPY rows of this batch. Followers are merged per identity here (the last
@@ -114,6 +119,9 @@ class IngestSummary:
     followers_updated: int = 0
     interactions_inserted: int = 0
     interactions_already_present: int = 0
+    interactions_deleted: int = 0
+    interactions_edited: int = 0
+    changes_waiting: int = 0  # edits and deletes of interactions not stored (yet, or any more)
     followers_touched: int = 0
     stored: int = 0  # lines whose record was stored (new, updated or already present)
     rejected: Counter[str] = field(default_factory=Counter)
@@ -133,6 +141,9 @@ class IngestSummary:
             "followers_updated",
             "interactions_inserted",
             "interactions_already_present",
+            "interactions_deleted",
+            "interactions_edited",
+            "changes_waiting",
             "followers_touched",
             "stored",
         ):
@@ -148,7 +159,10 @@ class IngestSummary:
             "interactions": {
                 "inserted": self.interactions_inserted,
                 "already_present": self.interactions_already_present,
+                "deleted": self.interactions_deleted,
+                "edited": self.interactions_edited,
             },
+            "changes_waiting": self.changes_waiting,
             "rejected": dict(self.rejected),
         }
 
@@ -236,7 +250,7 @@ def _store_records(
     staging_repository.stage(
         session, posts=rows.posts, followers=rows.followers, interactions=rows.interactions
     )
-    part = IngestSummary(stored=len(batch.posts) + len(batch.followers) + len(batch.interactions))
+    part = IngestSummary(stored=len(batch.records()))
     if batch.posts:
         row = staging_repository.upsert_posts(session, workspace_id=workspace_id)
         part.posts_created, part.posts_updated = row.created, row.updated
@@ -248,7 +262,55 @@ def _store_records(
         part.interactions_inserted = row.inserted
         part.followers_touched = row.followers
         part.interactions_already_present = len(batch.interactions) - row.inserted
+    _store_changes(session, workspace_id, batch, part)
     summary.merge(part)  # only once every statement succeeded: a refused batch counts nothing
+
+
+def _store_changes(
+    session: Session, workspace_id: uuid.UUID, batch: Batch, part: IngestSummary
+) -> None:
+    """Record the batch's edits and deletes, after its interactions (so an edit or delete in the
+    same batch as its interaction reaches it, in either order), and apply them."""
+    rows = _merged_changes(batch)
+    if not rows:
+        return
+    changes_repository.record(session, workspace_id=workspace_id, rows=list(rows.values()))
+    deleted, edited, stored = changes_repository.apply(
+        session, workspace_id=workspace_id, keys=list(rows)
+    )
+    part.interactions_deleted, part.interactions_edited = deleted, edited
+    part.changes_waiting = len(rows) - deleted - stored
+
+
+def _merged_changes(batch: Batch) -> dict[tuple[str, uuid.UUID], dict[str, Any]]:
+    """One change per interaction: a delete wins, else the latest edit. Interaction records with
+    `edited_at` count as edits too."""
+    merged: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+    edits = [
+        ChangeRecord(i.line, i.platform, i.interaction_type, i.external_id, i.key, False,
+                     i.edited_at, i.text, {})
+        for i in batch.interactions
+        if i.edited_at is not None and i.text is not None
+    ]  # fmt: skip
+    for change in [*batch.changes, *edits]:
+        row = merged.setdefault(
+            (change.platform, change.key),
+            {
+                "platform": change.platform,
+                "dedup_key": change.key,
+                "interaction_type": change.interaction_type,
+                "external_id": change.external_id,
+                "deleted": False,
+                "edited_at": None,
+                "edited_text": None,
+            },
+        )
+        row["deleted"] = row["deleted"] or change.deleted
+        if change.edited_at is not None and (
+            row["edited_at"] is None or change.edited_at > row["edited_at"]
+        ):
+            row["edited_at"], row["edited_text"] = change.edited_at, change.text
+    return merged
 
 
 def _store_rejects(

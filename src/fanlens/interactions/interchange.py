@@ -72,6 +72,23 @@ class InteractionRecord:
     parent_external_id: str | None
     occurred_at: datetime | None
     key: Any  # uuid.UUID, see fanlens.interactions.keys
+    edited_at: datetime | None = None  # the text is an edit made then
+
+
+@dataclass(slots=True)
+class ChangeRecord:
+    """The edit (new text at `edited_at`) or the delete of an interaction named by its identity
+    alone: what a stream or webhook reports when the original is not in the event."""
+
+    line: int
+    platform: str
+    interaction_type: str
+    external_id: str | None
+    key: Any  # uuid.UUID, the interaction's dedup key
+    deleted: bool
+    edited_at: datetime | None
+    text: str | None
+    raw: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -87,7 +104,7 @@ class Reject:
         self.raw = _encodable(self.raw)
 
 
-Record = PostRecord | FollowerRecord | InteractionRecord
+Record = PostRecord | FollowerRecord | InteractionRecord | ChangeRecord
 
 
 class Invalid(Exception):
@@ -138,6 +155,8 @@ def parse_object(obj: Any, line: int) -> Record:
         raise Invalid("wrong_type", "each line must be a JSON object")
     kind = obj.get("type")
     if kind == "interaction":
+        if _is_change(obj):
+            return parse_change(obj, line)
         return _interaction(obj, line)
     if kind == "follower":
         return _follower(obj, line)
@@ -184,6 +203,70 @@ def _follower(obj: dict[str, Any], line: int, where: str = "") -> FollowerRecord
     return record
 
 
+def _is_change(obj: dict[str, Any]) -> bool:
+    """A delete, or an edit that does not carry the interaction's user (so cannot store it)."""
+    deleted = obj.get("deleted")
+    return (deleted is not None and deleted is not False) or (
+        obj.get("edited_at") is not None and obj.get("user") is None
+    )
+
+
+def parse_change(obj: Any, line: int) -> ChangeRecord:
+    """An edit or delete of one interaction: `platform`, `interaction_type` and either
+    `external_id` or the fields of a key without one (`user`, `external_post_id`,
+    `occurred_at`); then `"deleted": true`, or `edited_at` with the new `text`."""
+    if not isinstance(obj, dict):
+        raise Invalid("wrong_type", "each change must be a JSON object")
+    if obj.get("type", "interaction") != "interaction":
+        raise Invalid("unknown_type", "a change is an interaction record (type 'interaction')")
+    platform = _name(obj, "platform")
+    kind = _name(obj, "interaction_type")
+    external_id = _id(obj, "external_id")
+    deleted = obj.get("deleted", False)
+    if not isinstance(deleted, bool):
+        raise Invalid("wrong_type", "field 'deleted' must be true or false")
+    edited_at = _time(obj, "edited_at")
+    text = _text(obj, "text")
+    if not deleted and (edited_at is None or text is None):
+        raise Invalid(
+            "missing_field",
+            'a change needs "deleted": true, or "edited_at" with the new "text"',
+        )
+    return ChangeRecord(
+        line=line,
+        platform=platform,
+        interaction_type=kind,
+        external_id=external_id,
+        key=_change_key(obj, kind, external_id, line),
+        deleted=deleted,
+        edited_at=None if deleted else edited_at,
+        text=None if deleted else text,
+        raw=obj,
+    )
+
+
+def _change_key(obj: dict[str, Any], kind: str, external_id: str | None, line: int) -> Any:
+    user = obj.get("user")
+    if user is not None and not isinstance(user, dict):
+        raise Invalid("wrong_type", "field 'user' must be an object with external_user_id")
+    if user is None and external_id is None:
+        raise Invalid(
+            "missing_field",
+            "a change needs 'external_id', or 'user' (with external_user_id) to name the "
+            "interaction as it was stored",
+        )
+    profile = (
+        _follower({**user, "platform": obj["platform"]}, line, where="user.") if user else None
+    )
+    return dedup_key(
+        interaction_type=kind,
+        external_id=external_id,
+        external_post_id=_id(obj, "external_post_id"),
+        external_user_id=profile.external_user_id if profile else "",
+        occurred_at=_time(obj, "occurred_at"),
+    )
+
+
 def _interaction(obj: dict[str, Any], line: int) -> InteractionRecord:
     platform = _name(obj, "platform")
     kind = _name(obj, "interaction_type")
@@ -213,6 +296,7 @@ def _interaction(obj: dict[str, Any], line: int) -> InteractionRecord:
             external_user_id=user.external_user_id,
             occurred_at=occurred_at,
         ),
+        edited_at=_time(obj, "edited_at"),
     )
 
 
@@ -331,6 +415,8 @@ def _metrics(value: Any) -> dict[str, int]:
 
 def as_interchange(record: Record) -> dict[str, Any]:
     """A parsed record written back as an interchange object (what a reject of it shows)."""
+    if isinstance(record, ChangeRecord):
+        return record.raw
     if isinstance(record, PostRecord):
         content = {"key": record.content_key, "title": record.content_title}
         return _present(
@@ -355,6 +441,7 @@ def as_interchange(record: Record) -> dict[str, Any]:
         text=record.text,
         parent_external_id=record.parent_external_id,
         occurred_at=record.occurred_at,
+        edited_at=record.edited_at,
     )
 
 

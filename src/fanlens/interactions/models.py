@@ -60,6 +60,34 @@ class FollowerInteraction(Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     dedup_key: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    # When the fan last edited the text (the platform's time, or when fanlens saw the edit).
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InteractionChange(WorkspaceScoped, Base):
+    """The latest known edit or the delete of one interaction, by its identity (platform and
+    dedup key), whether or not the interaction itself is stored yet.
+
+    A deleted interaction's row leaves follower_interactions (so every derived row follows
+    through the existing delete triggers) and this row stays as its tombstone: the ingest
+    pipeline never stores an interaction whose key has `deleted_at`, and stores one with a
+    recorded edit with the edited text (fanlens.interactions.changes).
+    """
+
+    __tablename__ = "interaction_changes"
+    __table_args__ = (UniqueConstraint("workspace_id", "platform", "dedup_key"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    dedup_key: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    interaction_type: Mapped[str] = mapped_column(Text, nullable=False)
+    external_id: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    edited_text: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
 
 
 class IngestReject(WorkspaceScoped, Base):

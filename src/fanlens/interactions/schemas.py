@@ -36,6 +36,9 @@ class IngestResult(BaseModel):
     followers_updated: int
     interactions_inserted: int
     interactions_already_present: int
+    interactions_deleted: int
+    interactions_edited: int
+    changes_waiting: int
     followers_touched: int
     rejected: dict[str, int]
     rejects: list[RejectedLine]

@@ -303,20 +303,27 @@ SELECT count(*) FROM (
 ) locked
 """
 
+# An interaction deleted on its platform (a tombstone in interaction_changes) is never stored
+# again, whoever reports it; one edited before it arrived is stored with its latest text.
 INSERT_INTERACTIONS = """
 WITH ins AS (
     INSERT INTO follower_interactions (
         workspace_id, follower_id, content_id, content_post_id, platform, interaction_type,
         interaction_value, external_id, parent_external_id, occurred_at, time_precision,
-        observed_at, dedup_key)
-    SELECT :ws, f.id, p.content_id, p.id, s.platform, s.interaction_type, s.value,
+        observed_at, dedup_key, edited_at)
+    SELECT :ws, f.id, p.content_id, p.id, s.platform, s.interaction_type,
+           CASE WHEN c.edited_at IS NULL THEN s.value ELSE c.edited_text END,
            s.external_id, s.parent_external_id, coalesce(s.occurred_at, now()),
-           CASE WHEN s.occurred_at IS NULL THEN 'observed' ELSE 'exact' END, now(), s.dedup_key
+           CASE WHEN s.occurred_at IS NULL THEN 'observed' ELSE 'exact' END, now(), s.dedup_key,
+           c.edited_at
     FROM stage_interactions s
     JOIN followers f ON f.workspace_id = :ws AND f.platform = s.platform
                     AND f.external_user_id = s.external_user_id
     LEFT JOIN content_posts p ON p.workspace_id = :ws AND p.platform = s.platform
                              AND p.external_post_id = s.external_post_id
+    LEFT JOIN interaction_changes c ON c.workspace_id = :ws AND c.platform = s.platform
+                                   AND c.dedup_key = s.dedup_key
+    WHERE c.deleted_at IS NULL
     ON CONFLICT (workspace_id, platform, dedup_key) DO NOTHING
     RETURNING follower_id
 )

@@ -87,6 +87,13 @@ BEGIN
         SET followers = t.followers + EXCLUDED.followers,
             interactions = t.interactions + EXCLUDED.interactions
     $q$, moves);
+    IF TG_OP <> 'INSERT' THEN
+        -- A tier left empty (a deleted interaction moving its follower back) holds no row, as
+        -- in a workspace that never had it; an insert's own upsert brings the row back.
+        DELETE FROM follower_tier_counts t
+        USING (SELECT DISTINCT workspace_id FROM old_rows) w
+        WHERE t.workspace_id = w.workspace_id AND t.followers = 0 AND t.interactions = 0;
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -120,6 +127,14 @@ BEGIN
         JOIN workspaces w ON w.id = g.workspace_id  -- not one being deleted
         WHERE p.workspace_id = g.workspace_id AND p.platform = g.platform
           AND p.day IS NOT DISTINCT FROM g.day AND g.n <> 0;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        -- A day left without interactions holds no row (as interaction_daily_counts does): the
+        -- weekly readers tell a week of 0 from a week without data by its rows.
+        DELETE FROM interaction_platform_days p
+        USING (SELECT DISTINCT workspace_id, platform, day FROM old_rows) g
+        WHERE p.workspace_id = g.workspace_id AND p.platform = g.platform
+          AND p.day IS NOT DISTINCT FROM g.day AND p.interaction_count = 0;
     END IF;
     RETURN NULL;
 END

@@ -17,3 +17,21 @@ CREATE OR REPLACE TRIGGER trg_follower_interactions_delete_sentiments
     AFTER DELETE ON follower_interactions
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_interactions_delete_sentiments();
+
+-- An edited text is a new text: its verdict (and a person's correction of the old words) goes,
+-- so the comment is pending again and the next analysis run judges the words it now holds.
+CREATE OR REPLACE FUNCTION fanlens_interactions_edit_sentiments() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM comment_sentiments
+    WHERE interaction_id IN (
+        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.interaction_value IS DISTINCT FROM o.interaction_value);
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER trg_follower_interactions_edit_sentiments
+    AFTER UPDATE ON follower_interactions
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_interactions_edit_sentiments();
