@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         default="https://business-api.tiktok.com/open_api/v1.3",
         description="Root of TikTok's API for Business (comment lists).",
     )
+    tiktok_client_secret: SecretStr | None = Field(
+        default=None,
+        description="Client secret of the TikTok app: the key of the TikTok-Signature HMAC that "
+        "signs each TikTok webhook delivery (unset: /webhooks/tiktok answers 404).",
+    )
     http_timeout: float = Field(
         default=30.0, gt=0, description="Seconds before an upstream API request times out."
     )

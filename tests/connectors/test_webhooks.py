@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -238,3 +239,98 @@ def test_a_body_that_is_not_an_instagram_delivery_is_a_clear_error(fanlens_url: 
         )
         assert answer.status_code == 422, answer.text
         assert answer.json()["error"]["code"] == "invalid_input"
+
+
+# -- TikTok ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiktok(
+    world: World,
+    db: Engine,
+    start_sim,  # type: ignore[no-untyped-def]
+    secret_key: str,
+    fanlens_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
+    monkeypatch.setattr(settings, "tiktok_client_secret", SecretStr("s"))  # the sim's secret
+    records = [r for r in world.records() if r.get("platform") == "tiktok"]
+    sim = start_sim("tiktok", records, webhook_url=f"{fanlens_url}/webhooks/tiktok")
+    sim.account_id = add_account(db, "tiktok", sim)
+    return sim
+
+
+def tiktok_event(sim: Any, **body: Any) -> dict[str, Any]:
+    return deliver(sim, "event", body)
+
+
+def account_state(db: Engine, account_id: Any) -> tuple[str, str | None]:
+    with db.connect() as conn:
+        row = conn.execute(
+            text("SELECT status, last_error FROM accounts WHERE id = :id"), {"id": account_id}
+        ).one()
+    return row.status, row.last_error
+
+
+def test_tiktok_authorization_removed_flags_the_account(tiktok: Any, db: Engine) -> None:
+    answer = tiktok_event(tiktok, event="authorization.removed", content={"reason": 1})
+
+    assert answer["status"] == 200
+    assert answer["response"] == {
+        "event": "authorization.removed",
+        "accounts": 1,
+        "action": "needs_reauth",
+        "problems": [],
+    }
+    assert isinstance(answer["payload"]["content"], str)  # serialised, as TikTok sends it
+    status, last_error = account_state(db, tiktok.account_id)
+    assert status == "needs_reauth"
+    assert "disconnected fanlens in the TikTok app" in (last_error or "")
+
+
+def test_tiktok_publish_completed_queues_a_sync_of_the_account(
+    tiktok: Any, db: Engine, fresh_database_url: str
+) -> None:
+    from fanlens.db.queue import ensure_schema
+
+    ensure_schema(fresh_database_url)
+    content = {"publish_id": "v_pub_url~v2.123", "publish_type": "DIRECT_PUBLISH"}
+    answer = tiktok_event(tiktok, event="video.publish.completed", content=content)
+
+    assert answer["response"]["action"] == "sync_requested"
+    deadline = time.monotonic() + 10  # the job is queued after the response, once committed
+    jobs: list[Any] = []
+    while not jobs and time.monotonic() < deadline:
+        with db.connect() as conn:
+            jobs = list(
+                conn.execute(
+                    text("SELECT task_name, args FROM procrastinate_jobs WHERE status = 'todo'")
+                )
+            )
+        time.sleep(0.05)
+    assert [(j.task_name, j.args) for j in jobs] == [
+        ("fanlens:sync_account", {"account_id": str(tiktok.account_id)})
+    ]
+    assert account_state(db, tiktok.account_id)[0] == "active"
+
+    other = tiktok_event(tiktok, event="video.upload.failed", content={"publish_id": "x"})
+    assert other["response"]["action"] == "ignored"
+
+
+def test_tiktok_bad_stale_or_unknown_deliveries_change_nothing(
+    tiktok: Any, db: Engine, fanlens_url: str
+) -> None:
+    forged = tiktok_event(tiktok, event="authorization.removed", secret="guess")
+    assert forged["status"] == 401
+    assert forged["response"]["error"]["code"] == "bad_signature"
+    stale = tiktok_event(tiktok, event="authorization.removed", timestamp=int(time.time()) - 3600)
+    assert stale["status"] == 401
+    missing = httpx.post(f"{fanlens_url}/webhooks/tiktok", content=json.dumps(forged["payload"]))
+    assert missing.status_code == 401
+    assert account_state(db, tiktok.account_id) == ("active", None)
+
+    unknown = tiktok_event(tiktok, event="authorization.removed", user_openid="-000nobody")
+    assert unknown["status"] == 200
+    assert unknown["response"]["accounts"] == 0
+    assert [p["code"] for p in unknown["response"]["problems"]] == ["unknown_account"]
+    assert account_state(db, tiktok.account_id) == ("active", None)

@@ -9,6 +9,7 @@ of its entries could not be (they are listed); platforms retry anything else.
 from __future__ import annotations
 
 import hmac
+import time
 import uuid
 from typing import Annotated
 
@@ -22,7 +23,7 @@ from fanlens.api.params import NO_NUL
 from fanlens.api.schemas import error_response as documented
 from fanlens.config import settings
 from fanlens.connectors import webhooks
-from fanlens.connectors.schemas import WebhookProblem, WebhookResult
+from fanlens.connectors.schemas import TikTokWebhookResult, WebhookProblem, WebhookResult
 from fanlens.db.engine import committed
 
 router = APIRouter(
@@ -34,6 +35,7 @@ router = APIRouter(
         503: documented("The database is unavailable; retry after the Retry-After seconds"),
     },
 )
+TIKTOK_OFF = "TikTok webhooks are off: set FANLENS_TIKTOK_CLIENT_SECRET"
 CHALLENGE = {
     "description": "The challenge, as plain text",
     "content": {"text/plain": {"schema": {"type": "string"}}},
@@ -103,6 +105,47 @@ async def instagram_delivery(request: Request, background: BackgroundTasks) -> R
     return JSONResponse(_result(delivery).model_dump())
 
 
+@router.post(
+    "/tiktok",
+    response_model=TikTokWebhookResult,
+    summary="TikTok webhook delivery",
+    responses={
+        401: documented("Missing, wrong or stale TikTok-Signature"),
+        413: documented("Body over 1 MiB"),
+    },
+)
+async def tiktok_delivery(request: Request, background: BackgroundTasks) -> Response:
+    """A signed TikTok event for the connected account of its `user_openid`:
+    `authorization.removed` flags it `needs_reauth`, `video.publish.completed` queues its sync;
+    other events are acknowledged and ignored."""
+    secret = settings.tiktok_client_secret
+    if secret is None:
+        return error_response(404, "not_found", TIKTOK_OFF)
+    body = await request.body()
+    header = request.headers.get("tiktok-signature")
+    if not webhooks.tiktok_signature_ok(body, header, secret.get_secret_value(), time.time()):
+        message = "TikTok-Signature is missing, stale or does not match the body"
+        return error_response(401, "bad_signature", message)
+    payload = webhooks.load_json(body)
+
+    def store() -> webhooks.TikTokEvent:
+        with committed(session_factory_of(request)) as session:
+            return webhooks.tiktok_delivery(session, payload)
+
+    outcome = await run_in_threadpool(store)
+    for account_id in outcome.to_sync:  # after the commit, like every job a request queues
+        from fanlens.connectors.scheduling import defer_sync
+
+        background.add_task(defer_sync, account_id, engine=request.app.state.engine)
+    result = TikTokWebhookResult(
+        event=outcome.event,
+        accounts=outcome.accounts,
+        action=outcome.action,
+        problems=[_problem(p) for p in outcome.problems],
+    )
+    return JSONResponse(result.model_dump())
+
+
 def _after_store(background: BackgroundTasks, request: Request, workspace_id: uuid.UUID) -> None:
     from fanlens.people.refresh import defer_refresh
     from fanlens.sentiment.runner import defer_analysis
@@ -118,7 +161,9 @@ def _result(delivery: webhooks.Delivery) -> WebhookResult:
         stored=delivery.stored,
         rejected=delivery.rejected,
         ignored=delivery.ignored,
-        problems=[
-            WebhookProblem(entry=p.entry, code=p.code, message=p.message) for p in delivery.problems
-        ],
+        problems=[_problem(p) for p in delivery.problems],
     )
+
+
+def _problem(problem: webhooks.EntryProblem) -> WebhookProblem:
+    return WebhookProblem(entry=problem.entry, code=problem.code, message=problem.message)

@@ -102,3 +102,13 @@ class WebhookResult(BaseModel):
     rejected: int
     ignored: int
     problems: list[WebhookProblem]
+
+
+class TikTokWebhookResult(BaseModel):
+    """What one TikTok event did: `needs_reauth` (access removed: the accounts are flagged),
+    `sync_requested` (a video was published: a sync of the accounts is queued) or `ignored`."""
+
+    event: str
+    accounts: int
+    action: str
+    problems: list[WebhookProblem]

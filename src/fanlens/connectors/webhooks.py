@@ -10,6 +10,13 @@ a comment from a webhook is stored with its observed time (the ingest pipeline's
 precision). Its type and id are the ones the poller gives the same comment, so whichever stores
 it first makes the other's copy a duplicate.
 
+TikTok (developers.tiktok.com/doc/webhooks-events): a delivery is one event, `{"client_key",
+"event", "create_time", "user_openid", "content": "<JSON string>"}`, signed with `TikTok-Signature:
+t=<unix seconds>,s=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the client secret>`. No event
+carries comments or likes (those stay with the poll); `authorization.removed` flags the account
+`needs_reauth` (its token is already revoked) and `video.publish.completed` queues a sync of the
+account, so the new video is read within a minute instead of at the next scheduled sync.
+
 One entry or change that cannot be stored never fails the delivery: a malformed change goes to
 the account's ingest rejects, an entry of no connected account is reported in the answer (there
 is no workspace to keep it in). Changes of fields fanlens does not collect are counted as
@@ -35,6 +42,17 @@ from fanlens.kit.errors import InvalidInput
 from fanlens.kit.logging import kv
 
 log = logging.getLogger(__name__)
+
+TIKTOK_PLATFORM = "tiktok"
+TIKTOK_TOLERANCE_SECONDS = 300  # an older signature timestamp is a replay
+REMOVED_REASONS = {  # authorization.removed `reason`, as TikTok documents it
+    0: "unknown reason",
+    1: "the user disconnected fanlens in the TikTok app",
+    2: "the user's account was deleted",
+    3: "the user's age changed",
+    4: "the user's account was banned",
+    5: "the developer revoked the authorization",
+}
 
 INSTAGRAM_FIELDS = ("comments",)  # what the poller collects too; the rest is ignored
 WEBHOOK_COMMENTS = Stream("webhook_comments", ("external_id",), None)
@@ -68,6 +86,18 @@ def hub_signature_ok(body: bytes, header: str | None, secret: str) -> bool:
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), header[len("sha256=") :].strip().encode())
+
+
+def tiktok_signature_ok(body: bytes, header: str | None, secret: str, now: float) -> bool:
+    """`TikTok-Signature: t=<seconds>,s=<hex>` over `<t>.<body>`, compared in constant time;
+    a timestamp more than TIKTOK_TOLERANCE_SECONDS from `now` fails (a replayed delivery)."""
+    parts = dict(p.strip().split("=", 1) for p in (header or "").split(",") if "=" in p)
+    stamp, signature = parts.get("t", ""), parts.get("s", "")
+    if not stamp.isdigit() or not signature or abs(now - int(stamp)) > TIKTOK_TOLERANCE_SECONDS:
+        return False
+    signed = stamp.encode() + b"." + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode())
 
 
 def load_json(body: bytes) -> Any:
@@ -146,3 +176,57 @@ def _store(
     delivery.stored += summary.interactions_inserted
     if summary.interactions_inserted:
         delivery.workspaces.add(workspace_id)
+
+
+@dataclass
+class TikTokEvent:
+    """What one TikTok delivery did: its event, the accounts it concerned and what was done."""
+
+    event: str
+    accounts: int = 0
+    action: str = "ignored"  # needs_reauth | sync_requested | ignored
+    problems: list[EntryProblem] = field(default_factory=list)
+    to_sync: list[uuid.UUID] = field(default_factory=list)
+
+
+def tiktok_delivery(session: Session, payload: Any) -> TikTokEvent:
+    """Apply a TikTok event to every connected account of its `user_openid`."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
+        raise InvalidInput('a TikTok delivery is an object with an "event" string')
+    outcome = TikTokEvent(event=payload["event"])
+    open_id = payload.get("user_openid")
+    if not isinstance(open_id, str) or not open_id:
+        message = 'a TikTok delivery names its user in "user_openid"'
+        outcome.problems.append(EntryProblem(0, "malformed_entry", message))
+        return outcome
+    accounts = repository.accounts_by_external_id(
+        session, platform=TIKTOK_PLATFORM, external_id=open_id
+    )
+    if not accounts:
+        message = f"no connected TikTok account has the open_id {open_id}"
+        outcome.problems.append(EntryProblem(0, "unknown_account", message))
+        log.warning("webhook for an unknown account %s", kv(platform="tiktok", id=open_id))
+        return outcome
+    outcome.accounts = len(accounts)
+    if outcome.event == "authorization.removed":
+        code = _content(payload).get("reason")
+        reason = REMOVED_REASONS.get(code if isinstance(code, int) else 0, "unknown reason")
+        for account in accounts:
+            message = f"TikTok: access removed ({reason}); reconnect the account"
+            repository.set_account_status(
+                session, account.id, status="needs_reauth", last_error=message
+            )
+        outcome.action = "needs_reauth"
+    elif outcome.event == "video.publish.completed":
+        outcome.to_sync = [a.id for a in accounts if a.status == "active"]
+        outcome.action = "sync_requested"
+    return outcome
+
+
+def _content(payload: dict[str, Any]) -> dict[str, Any]:
+    """`content` is a JSON object serialised into a string."""
+    try:
+        content = json.loads(payload.get("content") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return content if isinstance(content, dict) else {}

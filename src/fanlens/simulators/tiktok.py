@@ -14,18 +14,30 @@ Business comment lists, served from one root.
   "request_id", "data"}``, HTTP 200 even on errors (40100 throttled, 40105 bad token, 40002
   bad parameter, 50002 system error).
 
+Webhooks: ``POST /_sim/webhooks/event`` with ``event`` (``authorization.removed``,
+``video.upload.failed``, ``video.publish.completed``, ``portability.download.ready``),
+``content`` (an object, sent serialised as TikTok does), optional ``records`` (added to the world
+first, e.g. the published video), ``user_openid`` (default: the creator's) and ``url`` /
+``secret`` (else the ``webhook_url`` option and the client secret) POSTs the event to fanlens
+signed as TikTok signs it (``TikTok-Signature: t=<seconds>,s=<hex HMAC-SHA256 of "t.body">``),
+and answers what fanlens answered.
+
 TikTok documents no rate-limit headers (600 requests per minute per endpoint). Likes, shares
 and views are counts only; comments and replies carry who and when.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -101,6 +113,7 @@ class TikTokSimulator(Simulator):
 
     def routes(self) -> list[Route]:
         return [
+            Route("/_sim/webhooks/event", self.webhook_event, methods=["POST"]),
             Route("/v2/user/info/", self.guard("user/info", self.user_info), methods=["GET"]),
             Route("/v2/video/list/", self.guard("video/list", self.video_list), methods=["POST"]),
             Route("/v2/oauth/token/", self.guard("oauth/token", self.token), methods=["POST"]),
@@ -409,3 +422,39 @@ class TikTokSimulator(Simulator):
         if parent is None or parent.video_id != vid:
             return business(code=40002, message="comment_id: comment does not exist")
         return self._list(request, threads.get(parent.id, []), threads)
+
+    # -- webhooks ------------------------------------------------------------------------------
+    async def webhook_event(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("event"), str):
+            return JSONResponse({"error": "body needs an event name"}, status_code=400)
+        if isinstance(body.get("records"), list):
+            self.world.add(body["records"])
+        now = int(body.get("timestamp") or time.time())
+        payload = {
+            "client_key": self.client[0],
+            "event": body["event"],
+            "create_time": now,
+            "user_openid": body.get("user_openid", self.open_id),
+            "content": json.dumps(body.get("content") or {}),
+        }
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        secret = str(body.get("secret") or self.client[1])
+        signature = hmac.new(secret.encode(), f"{now}.".encode() + raw, hashlib.sha256).hexdigest()
+        url = body.get("url") or self.options.get("webhook_url")
+        if not url:
+            return JSONResponse({"error": "no webhook url"}, status_code=400)
+        headers = {"content-type": "application/json", "tiktok-signature": f"t={now},s={signature}"}
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.post(str(url), content=raw, headers=headers)
+        self.record_write("webhook", status=answer.status_code)
+        try:
+            received: Any = answer.json()
+        except ValueError:
+            received = answer.text
+        return JSONResponse(
+            {"status": answer.status_code, "response": received, "payload": payload}
+        )
