@@ -224,7 +224,7 @@ def test_every_nav_control_is_reachable(browser: Any, site: Site, width: str) ->
     bar = page.locator(".topbar").bounding_box()
     view = {"x": 0, "y": 0, **WIDTHS[width]}
     controls = [*page.locator(".topbar nav a").all(), page.locator(".nav-search input"), logout]
-    assert len(controls) == 11
+    assert len(controls) == 12
     for control in controls:
         box = control.bounding_box()
         assert control.is_visible() and box is not None, control

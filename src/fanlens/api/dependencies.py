@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from inspect import Parameter, Signature, signature
 from typing import Annotated, Any, TypeVar, get_type_hints
@@ -24,6 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from fanlens.auth import service as auth_service
 from fanlens.auth.service import Principal
 from fanlens.db.engine import committed, session_factory
+from fanlens.interactions import live
 from fanlens.kit.errors import Forbidden, Unauthorized
 
 
@@ -147,3 +150,18 @@ def workspace_endpoint(endpoint: Callable[..., T] | None = None, *, write: bool 
         return route
 
     return decorate if endpoint is None else decorate(endpoint)
+
+
+def live_hub(request: Request) -> live.Hub:
+    """This process's live hub for the app's database, started on the first watcher. One per
+    event loop: a server has one; a test client may run each request on a loop of its own."""
+    hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, live.Hub] | None = getattr(
+        request.app.state, "live_hubs", None
+    )
+    if hubs is None:
+        hubs = request.app.state.live_hubs = weakref.WeakKeyDictionary()
+    loop = asyncio.get_running_loop()
+    hub = hubs.get(loop)
+    if hub is None:
+        hub = hubs[loop] = live.make_hub(session_factory_of(request))
+    return hub

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session as OrmSession
 
 from fanlens.api.csv import csv_response, wants_csv
-from fanlens.api.dependencies import BearerToken, in_one_hop, workspace_endpoint
+from fanlens.api.dependencies import BearerToken, in_one_hop, live_hub, workspace_endpoint
 from fanlens.api.params import (
     DEFAULT_LIMIT,
     NO_NUL,
@@ -21,7 +22,7 @@ from fanlens.api.params import (
 )
 from fanlens.api.schemas import CSV_RESPONSE, error_response
 from fanlens.auth.service import Principal
-from fanlens.interactions import activity
+from fanlens.interactions import activity, live
 from fanlens.interactions.ingest import IngestSummary
 from fanlens.interactions.repository import ActivityFilters
 from fanlens.interactions.schemas import ActivityItem, IngestResult, RejectedLine
@@ -142,3 +143,73 @@ async def ingest(
         RejectedLine(line=r.line, reason=r.reason, message=r.message) for r in summary.rejects
     ]
     return IngestResult(**counts, rejected=dict(summary.rejected), rejects=rejects)
+
+
+LIVE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-sent events: `interaction` (one stored interaction, its id as the "
+        "event id), `many` (a bulk batch: `count`), `gap` (what followed `Last-Event-ID` is no "
+        "longer kept); comment lines as heartbeats.",
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "event": {"enum": ["interaction", "many", "gap"]},
+                        "data": {"type": "string", "description": "a JSON object"},
+                        "retry": {"type": "integer"},
+                    },
+                }
+            }
+        },
+    }
+}
+LastEventId = Annotated[
+    str | None,
+    Header(
+        max_length=100,
+        pattern=NO_NUL,
+        description="The last event id received: the stream starts with the events after it.",
+    ),
+]
+MaxSeconds = Annotated[
+    float | None,
+    Query(gt=0, le=86400, description="End the stream after this many seconds (default: never)."),
+]
+
+
+@router.get(
+    "/live",
+    response_class=StreamingResponse,
+    responses=LIVE_RESPONSES,
+    summary="Live interactions (server-sent events)",
+)
+async def live_events(
+    request: Request,
+    credentials: BearerToken,
+    last_event_id: LastEventId = None,
+    max_seconds: MaxSeconds = None,
+) -> StreamingResponse:
+    """Each interaction stored in the token's workspace, as it is committed, by any way in
+    (import, `POST ingest`, a sync, a live source). The stream holds no database connection;
+    a client that reconnects with `Last-Event-ID` gets the events it missed (the last
+    200 of the workspace)."""
+
+    def workspace(session: OrmSession, principal: Principal) -> uuid.UUID:
+        return principal.workspace_id
+
+    workspace_id = await in_one_hop(request, credentials, workspace)
+    return await live_response(live_hub(request), workspace_id, last_event_id, max_seconds)
+
+
+async def live_response(
+    hub: live.Hub, workspace_id: uuid.UUID, last_event_id: str | None, max_seconds: float | None
+) -> StreamingResponse:
+    sub = await hub.subscribe(workspace_id, last_event_id)
+    return StreamingResponse(
+        live.stream(sub, hub, max_seconds=max_seconds),
+        media_type="text/event-stream",
+        # no-transform and X-Accel-Buffering: proxies pass each event on at once
+        headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
+    )

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import psycopg
+from psycopg import sql
 from sqlalchemy import ARRAY, DateTime, Select, Text, Uuid, any_, func, select
 from sqlalchemy.orm import Session
 
@@ -211,3 +213,45 @@ def recent_rejects(session: Session, workspace_id: uuid.UUID, limit: int) -> lis
             .limit(limit)
         )
     )
+
+
+# --- read side: the live view ---------------------------------------------------------------------
+
+_LIVE_ROWS = DriverStatement(
+    select(
+        FollowerInteraction.id,
+        FollowerInteraction.follower_id,
+        Follower.username,
+        FollowerInteraction.platform,
+        FollowerInteraction.interaction_type,
+        FollowerInteraction.interaction_value,
+        FollowerInteraction.content_id,
+        ContentItem.title.label("content_title"),
+        ContentPost.url.label("post_url"),
+        FollowerInteraction.occurred_at,
+        FollowerInteraction.time_precision,
+    )
+    .join(Follower, Follower.id == FollowerInteraction.follower_id)
+    .outerjoin(ContentItem, ContentItem.id == FollowerInteraction.content_id)
+    .outerjoin(ContentPost, ContentPost.id == FollowerInteraction.content_post_id)
+    .where(
+        FollowerInteraction.workspace_id == param("workspace_id", Uuid),
+        FollowerInteraction.id == any_(param("ids", ARRAY(Uuid))),
+    )
+    .order_by(FollowerInteraction.occurred_at, FollowerInteraction.id)
+)
+
+
+def live_rows(
+    session: Session, *, workspace_id: uuid.UUID, ids: list[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """The named interactions of the workspace (the columns of ActivityItem), oldest first;
+    an id of another workspace is not among them."""
+    return list(_LIVE_ROWS.rows(session, workspace_id=workspace_id, ids=ids))
+
+
+async def listen(conninfo: str, channel: str) -> psycopg.AsyncConnection[Any]:
+    """A connection of its own (not the pool's), in autocommit, listening on `channel`."""
+    conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
+    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+    return conn

@@ -303,9 +303,16 @@ SELECT count(*) FROM (
 ) locked
 """
 
+# Listeners (the live view, fanlens.interactions.live) hear of stored interactions on this
+# channel. pg_notify in the storing statement is delivered at commit only, and dropped with a
+# rolled-back batch or savepoint. A small batch names its ids; a bulk one says only how many
+# (NOTIFY payloads stop at 8000 bytes, and nobody watches a 5000-row import row by row).
+LIVE_CHANNEL = "fanlens_live"
+LIVE_IDS_MAX = 100
+
 # An interaction deleted on its platform (a tombstone in interaction_changes) is never stored
 # again, whoever reports it; one edited before it arrived is stored with its latest text.
-INSERT_INTERACTIONS = """
+INSERT_INTERACTIONS = f"""
 WITH ins AS (
     INSERT INTO follower_interactions (
         workspace_id, follower_id, content_id, content_post_id, platform, interaction_type,
@@ -325,9 +332,15 @@ WITH ins AS (
                                    AND c.dedup_key = s.dedup_key
     WHERE c.deleted_at IS NULL
     ON CONFLICT (workspace_id, platform, dedup_key) DO NOTHING
-    RETURNING follower_id
-)
-SELECT count(*) AS inserted, count(DISTINCT follower_id) AS followers FROM ins
+    RETURNING id, follower_id
+),
+counted AS (SELECT count(*) AS inserted, count(DISTINCT follower_id) AS followers FROM ins)
+SELECT inserted, followers,
+       CASE WHEN inserted > 0 THEN pg_notify('{LIVE_CHANNEL}', json_build_object(
+           'w', CAST(:ws AS uuid), 'n', inserted,
+           'ids', CASE WHEN inserted <= {LIVE_IDS_MAX} THEN (SELECT json_agg(id) FROM ins) END
+       )::text) END AS notified
+FROM counted
 """
 
 

@@ -92,10 +92,11 @@ def _serve(host: str, port: int, workers: int, jobs_url: str | None, concurrency
         return
     with job_process.running(jobs_url, concurrency):
         if workers == 1:
-            uvicorn.run(
+            config = uvicorn.Config(
                 create_app(), host=host, port=port, log_level="warning",
                 **processes.proxy_options(),
             )  # fmt: skip
+            processes.server(config).run()
             return
         # Several processes, each importing the app itself (the GIL caps one at one core).
         uvicorn.run(

@@ -162,4 +162,20 @@ def _worker(
     sock.bind((host, port))
     exit_on_signals()
     config = uvicorn.Config(app, factory=True, log_level="warning", **proxy_options())
-    uvicorn.Server(config).run(sockets=[sock])
+    server(config).run(sockets=[sock])
+
+
+def server(config: Any) -> Any:
+    """A uvicorn server that ends the live streams (`GET live`) as soon as it is told to stop:
+    uvicorn waits for every open response before it shuts down, and a stream never ends of
+    itself."""
+    import uvicorn
+
+    from fanlens.interactions import live
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            live.close_all()
+            super().handle_exit(sig, frame)
+
+    return Server(config)

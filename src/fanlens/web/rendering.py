@@ -18,6 +18,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
 NAV = [
     ("overview", "/analytics", "Overview"),
+    ("live", "/analytics/live", "Live"),
     ("content", "/analytics/content", "Content"),
     ("followers", "/analytics/followers", "Followers"),
     ("retention", "/analytics/retention", "Retention"),

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from fanlens.content import pages as content_pages
+from fanlens.interactions import pages as live_pages
 from fanlens.outreach import pages as outreach_pages
 from fanlens.people import pages as people_pages
 from fanlens.web import analytics_pages, api_docs, auth, errors, pages
@@ -21,6 +22,7 @@ def install(app: FastAPI) -> None:
     app.include_router(people_pages.router)
     app.include_router(content_pages.router)
     app.include_router(outreach_pages.router)
+    app.include_router(live_pages.router)
     app.include_router(api_docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

@@ -1,0 +1,97 @@
+"""The Live page and the overview's live counter, in Chromium over the served site: a comment
+POSTed through the ingest API appears without a reload; one of another workspace never does.
+
+Workspace "live" (user "liv") is this test's own, so the other page tests' numbers stay put."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from fanlens.auth import service as tokens
+from fanlens.users import service as users
+from fanlens.workspaces import service as workspace_service
+from tests.web.conftest import API, PASSWORD, Site, login
+
+pytestmark = pytest.mark.xdist_group(name="site")  # one worker builds the served site
+
+
+@pytest.fixture(scope="module")
+def live_site(site: Site) -> dict[str, str]:
+    with Session(site.engine) as session:
+        ws = workspace_service.create(session=session, name="live")
+        users.create(session=session, workspace_id=ws.id, username="liv", password=PASSWORD)
+        mine = tokens.create(session=session, workspace_id=ws.id, name="w", scope="write").secret
+        other = tokens.create(
+            session=session, workspace_id=site.ids["b"], name="live-w", scope="write"
+        ).secret
+        session.commit()
+    return {"mine": mine, "other": other}
+
+
+@pytest.fixture
+def pages(browser: Any, site: Site) -> Iterator[tuple[Any, Any, list[str]]]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    problems: list[str] = []
+    live, overview = context.new_page(), context.new_page()
+    for page in (live, overview):
+        page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+        page.on(
+            "console",
+            lambda m: problems.append(m.text) if m.type in ("error", "warning") else None,
+        )
+    login(live, site.base, "liv")
+    live.wait_for_url(f"{site.base}/analytics")
+    yield live, overview, problems
+    context.close()
+
+
+def comment(text: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "post", "platform": "bluesky", "external_post_id": "lp-1",
+         "content": {"key": "lp", "title": "Pour-over live"}, "posted_at": "2026-12-01T12:00:00Z"},
+        {"type": "interaction", "platform": "bluesky", "interaction_type": "comment",
+         "external_id": f"c-{uuid.uuid4().hex}", "external_post_id": "lp-1",
+         "occurred_at": "2026-12-06T19:30:00Z", "text": text,
+         "user": {"external_user_id": "did:plc:fan", "username": "fan.bsky.social"}},
+    ]  # fmt: skip
+
+
+def post(site: Site, token: str, records: list[dict[str, Any]]) -> None:
+    response = httpx.post(
+        f"{site.base}{API}/ingest", json=records, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200 and response.json()["interactions_inserted"] == 1
+
+
+def test_a_new_comment_appears_live_and_is_counted_on_the_overview(
+    site: Site, live_site: dict[str, str], pages: tuple[Any, Any, list[str]]
+) -> None:
+    live, overview, problems = pages
+    live.goto(f"{site.base}/analytics/live")
+    overview.goto(f"{site.base}/analytics")
+    assert live.locator("nav a[aria-current=page]").inner_text() == "Live"
+    live.wait_for_selector("#live-status[data-state=open]", timeout=10_000)
+    overview.wait_for_function("document.querySelector('[data-live-count]') !== null")
+    assert overview.locator("#live-counter [data-live-count]").inner_text() == "0"
+    overview.wait_for_timeout(500)  # its stream open too
+
+    post(site, live_site["other"], comment("from another workspace"))
+    post(site, live_site["mine"], comment("so good, live!"))
+    first = live.locator("#live-list tbody tr").first
+    first.locator("text=so good, live!").wait_for(timeout=10_000)
+    row = first.inner_text()
+    assert "fan.bsky.social" in row and "Pour-over live" in row and "bluesky" in row
+    assert "2026-12-06 19:30 UTC" in row and "comment" in row
+    assert "from another workspace" not in live.locator("#live-list").inner_text()
+    overview.wait_for_function(
+        "document.querySelector('#live-counter [data-live-count]').textContent === '1'",
+        timeout=10_000,
+    )
+    assert live.url == f"{site.base}/analytics/live"  # no reload, no navigation
+    assert problems == []
