@@ -4,6 +4,8 @@ stream of `GET live` served by a real uvicorn, read over a socket."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 from fanlens.interactions.ingest import ingest_records
 from fanlens.server.app import create_app
 from tests.api.conftest import API, World, _world
-from tests.helpers import free_port
+from tests.helpers import fanlens_env, free_port, invoke_cli, wait_for_http
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +192,31 @@ def test_live_refuses_a_bad_token_and_bad_parameters(base: str, live_world: Worl
     assert httpx.get(f"{base}{API}/live").status_code == 401
     bad = httpx.get(f"{base}{API}/live", params={"max_seconds": "0"}, headers=live_world.headers())
     assert bad.status_code == 422
+
+
+def test_fanlens_serve_stops_at_once_with_a_stream_open(fresh_database_url: str) -> None:
+    """uvicorn waits for open responses before it stops; the live streams end when it is told
+    to stop, so SIGTERM is not held up by a browser tab left open."""
+    env = fanlens_env(database_url=fresh_database_url)
+    created = invoke_cli("token", "create", "--scope", "read", "--name", "live", env=env)
+    token = created.stdout.strip().splitlines()[-1]
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fanlens", "serve", "--port", str(port), "--no-migrate",
+         "--no-worker"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for_http(f"{base}/healthz").status_code == 200
+        reader = Reader(base, token)
+        assert reader.status == 200
+        started = time.monotonic()
+        proc.terminate()
+        proc.wait(timeout=15)
+        assert time.monotonic() - started < 10
+        reader.join(5)  # the stream ended, not cut off mid-event
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
