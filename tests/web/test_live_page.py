@@ -94,4 +94,15 @@ def test_a_new_comment_appears_live_and_is_counted_on_the_overview(
         timeout=10_000,
     )
     assert live.url == f"{site.base}/analytics/live"  # no reload, no navigation
+
+    # The fan's own page, open on their timeline, gains their next comment too.
+    follower = first.locator("a[href^='/analytics/followers/']").get_attribute("href")
+    overview.goto(f"{site.base}{follower}")
+    overview.wait_for_selector("#activity tbody[data-live-follower]")
+    overview.wait_for_timeout(1000)  # its stream open
+    post(site, live_site["mine"], comment("and again"))
+    newest = overview.locator("#activity tbody tr").first
+    newest.locator("text=and again").wait_for(timeout=10_000)
+    assert "Pour-over live" in newest.inner_text()
+    live.locator("#live-list tbody tr").first.locator("text=and again").wait_for(timeout=10_000)
     assert problems == []

@@ -1,12 +1,13 @@
 // Live updates from /analytics/live/events (server-sent events): on the Live page each new
-// interaction becomes the list's first row; on any page an element with data-live-count counts
-// them. EventSource reconnects by itself and sends Last-Event-ID, so the server replays what was
+// interaction becomes the list's first row, on a follower's page each new one of theirs; on any
+// page an element with data-live-count counts them. EventSource reconnects by itself and sends Last-Event-ID, so the server replays what was
 // missed. Without this script the pages show what was stored when they were loaded.
 (function () {
   "use strict";
   if (!window.EventSource) { return; }
   var counters = document.querySelectorAll("[data-live-count]");
   var list = document.querySelector("#live-list tbody");
+  var timeline = document.querySelector("tbody[data-live-follower]");
   var status = document.getElementById("live-status");
   var note = document.getElementById("live-note");
   var count = 0;
@@ -42,14 +43,16 @@
     return span;
   }
 
-  function row(item) {
+  function row(item, withWho) {
     var tr = document.createElement("tr");
     tr.dataset.id = item.id;
     tr.dataset.precision = item.time_precision;
     tr.className = "live-new";
     tr.appendChild(cell(when(item.occurred_at, item.time_precision)));
-    tr.appendChild(cell(link("/analytics/followers/" + item.follower_id, item.username || "–"), "text"));
-    tr.appendChild(cell(badge("platform-" + item.platform, item.platform), "text"));
+    if (withWho) {
+      tr.appendChild(cell(link("/analytics/followers/" + item.follower_id, item.username || "–"), "text"));
+      tr.appendChild(cell(badge("platform-" + item.platform, item.platform), "text"));
+    }
     tr.appendChild(cell(badge("type", item.interaction_type), "text"));
     tr.appendChild(cell(item.content_id
       ? link("/analytics/content/" + item.content_id, item.content_title || "post") : "–", "text"));
@@ -72,8 +75,12 @@
   source.addEventListener("interaction", function (e) {
     var item = JSON.parse(e.data);
     counted(1);
+    if (timeline && timeline.dataset.liveFollower === item.follower_id &&
+        !timeline.querySelector('tr[data-id="' + item.id + '"]')) {
+      timeline.insertBefore(row(item, false), timeline.firstChild);
+    }
     if (!list || list.querySelector('tr[data-id="' + item.id + '"]')) { return; }
-    list.insertBefore(row(item), list.firstChild);
+    list.insertBefore(row(item, true), list.firstChild);
     while (list.rows.length > MAX_ROWS) { list.deleteRow(-1); }
     var empty = document.getElementById("live-empty");
     if (empty) { empty.remove(); }
