@@ -62,6 +62,12 @@ def _rows(db: Engine) -> list[Any]:
         )
 
 
+def _gaps(db: Engine) -> list[Any]:
+    with db.connect() as conn:
+        query = "SELECT source, started_at, ended_at, since_cursor FROM live_gaps ORDER BY 2"
+        return list(conn.execute(text(query)))
+
+
 def _wait(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -162,6 +168,10 @@ def test_a_cut_stream_resumes_from_the_stored_cursor_losing_and_doubling_nothing
         assert live.runner.counts.connects >= 2
         kinds = sorted(r.interaction_type for r in _rows(live.db))
         assert kinds == ["comment", "like", "repost"]
+        _wait(lambda: _gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
+        [gap] = _gaps(live.db)
+        assert gap.source == "live:jetstream" and gap.since_cursor == first[0]["time_us"]
+        assert gap.started_at < gap.ended_at
     finally:
         restarted.stop()
 

@@ -102,6 +102,9 @@ def _load(session: Session, site: Site) -> None:
     connector_repository.save_state(session, account.id, "posts", {"cursor": "x"})
     retired = RetiredMetric("impressions", "FEED", "(#100) the impressions metric is retired")
     connector_repository.record_retired_metrics(session, account.id, [retired])
+    connector_repository.open_gap(
+        session, account.id, "live:jetstream", 1_765_000_000_000_000, "ConnectionClosedError"
+    )
     _load_hostile(session, site)
     _load_linking(session, site)
     users.create(session=session, workspace_id=a.id, username="amy", password=PASSWORD)

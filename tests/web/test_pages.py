@@ -241,6 +241,9 @@ def test_health_page_shows_syncs_and_rejects(tab: Tab, site: Site) -> None:
     assert [m["metric"] for m in api["retired_metrics"]] == ["impressions"]
     retired = tab.page.locator("#retired-metrics tbody tr")
     assert retired.count() == 1 and "impressions" in (retired.text_content() or "")
+    assert [(g["source"], g["ended_at"]) for g in api["live_gaps"]] == [("live:jetstream", None)]
+    gap = tab.page.locator("#live-gaps tbody tr")
+    assert gap.count() == 1 and "still down" in (gap.text_content() or "")
     tab.shot("health")
     assert tab.problems == []
 

@@ -107,6 +107,7 @@ class LiveRunner:
 
     def run(self, stop: threading.Event) -> None:
         failures = 0
+        gap_open = False  # an outage recorded in live_gaps and not yet over
         while not stop.is_set():
             cursor = self.stored_cursor()
             resume = max(0, cursor - self.source.rewind) if cursor is not None else None
@@ -115,9 +116,15 @@ class LiveRunner:
             except Disconnected as exc:
                 failures += 1
                 log.warning(kv(event="live_connect_failed", source=self.source.name, error=exc))
+                if not gap_open:
+                    self._gap(cursor, f"cannot connect: {exc}")
+                    gap_open = True
                 stop.wait(BACKOFF[min(failures, len(BACKOFF)) - 1])
                 continue
             failures = 0
+            if gap_open:
+                self._gap_over()
+                gap_open = False
             self.counts.connects += 1
             self.connected.set()
             log.info(kv(event="live_connected", source=self.source.name, cursor=resume))
@@ -127,9 +134,19 @@ class LiveRunner:
                 # The outage is a gap the rewound cursor replays; what the stream no longer
                 # keeps is filled by the next poll.
                 log.warning(kv(event="live_gap", source=self.source.name, since=cursor, error=exc))
+                self._gap(self.stored_cursor(), str(exc))
+                gap_open = True
             finally:
                 self.connected.clear()
                 connection.close()
+
+    def _gap(self, cursor: int | None, error: str) -> None:
+        with unit_of_work(self.engine) as session:
+            repository.open_gap(session, self.account_id, self.source.name, cursor, error)
+
+    def _gap_over(self) -> None:
+        with unit_of_work(self.engine) as session:
+            repository.close_gaps(session, self.account_id, self.source.name)
 
     def stored_cursor(self) -> int | None:
         with unit_of_work(self.engine) as session:

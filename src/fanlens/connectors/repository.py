@@ -268,3 +268,37 @@ def retired_metrics(session: Session, account_ids: list[uuid.UUID]) -> list[mode
             .order_by(models.RetiredMetric.last_seen_at.desc(), models.RetiredMetric.metric)
         )
     )
+
+
+def open_gap(
+    session: Session, account_id: uuid.UUID, source: str, since_cursor: int | None, error: str
+) -> None:
+    session.add(
+        models.LiveGap(
+            account_id=account_id, source=source, since_cursor=since_cursor, error=error[:1000]
+        )
+    )
+
+
+def close_gaps(session: Session, account_id: uuid.UUID, source: str) -> None:
+    """The connection is back: every outage of this source still open ends now."""
+    session.execute(
+        update(models.LiveGap)
+        .where(
+            models.LiveGap.account_id == account_id,
+            models.LiveGap.source == source,
+            models.LiveGap.ended_at.is_(None),
+        )
+        .values(ended_at=func.now())
+    )
+
+
+def recent_gaps(session: Session, account_ids: list[uuid.UUID], limit: int) -> list[models.LiveGap]:
+    return list(
+        session.scalars(
+            select(models.LiveGap)
+            .where(models.LiveGap.account_id.in_(account_ids))
+            .order_by(models.LiveGap.started_at.desc())
+            .limit(limit)
+        )
+    )

@@ -74,6 +74,21 @@ class RetiredMetricOut(BaseModel):
     last_seen_at: datetime
 
 
+class LiveGapOut(BaseModel):
+    """A time an account's live connection was down."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    account_id: uuid.UUID
+    source: str = Field(description="The live source, e.g. live:jetstream.")
+    started_at: datetime
+    ended_at: datetime | None = Field(description="When it was back; null while it is down.")
+    since_cursor: int | None = Field(
+        description="The stored cursor the reconnect replays from (the source's own unit)."
+    )
+    error: str
+
+
 class SyncHealth(BaseModel):
     accounts: list[AccountHealth]
     recent_runs: list[SyncRunOut] = Field(description="The latest sync runs, newest first.")
@@ -82,6 +97,11 @@ class SyncHealth(BaseModel):
     retired_metrics: list[RetiredMetricOut] = Field(
         default_factory=list,
         description="Metrics a platform no longer serves (asked one by one, so the rest stay).",
+    )
+    live_gaps: list[LiveGapOut] = Field(
+        default_factory=list,
+        description="The latest outages of live connections, newest first; the next sync fills "
+        "what the stream could not replay.",
     )
 
 

@@ -14,6 +14,7 @@ from fanlens.connectors.base import AccountConfig
 from fanlens.connectors.models import Account, SyncRun
 from fanlens.connectors.schemas import (
     AccountHealth,
+    LiveGapOut,
     RejectGroup,
     RejectOut,
     RetiredMetricOut,
@@ -123,6 +124,7 @@ def config(account: Account) -> AccountConfig:
 
 RECENT_RUNS = 20
 LATEST_REJECTS = 20
+RECENT_GAPS = 20
 
 
 def health(*, session: Session, workspace_id: uuid.UUID) -> SyncHealth:
@@ -150,6 +152,9 @@ def health(*, session: Session, workspace_id: uuid.UUID) -> SyncHealth:
         ],
         retired_metrics=[
             RetiredMetricOut.model_validate(r) for r in repository.retired_metrics(session, ids)
+        ],
+        live_gaps=[
+            LiveGapOut.model_validate(g) for g in repository.recent_gaps(session, ids, RECENT_GAPS)
         ],
     )
 
