@@ -109,6 +109,17 @@ class Settings(BaseSettings):
         default="*/30 * * * *",
         description="When `fanlens worker` queues a sync of every active account (cron, UTC).",
     )
+    tiktok_recent_cron: str = Field(
+        default="*/5 * * * *",
+        description="When `fanlens worker` also syncs the TikTok accounts that published a video "
+        "in the last FANLENS_TIKTOK_RECENT_HOURS (cron, UTC): TikTok pushes no comments.",
+    )
+    tiktok_recent_hours: int = Field(
+        default=48,
+        ge=1,
+        le=24 * 30,
+        description="How recent a TikTok account's newest video must be for the faster sync.",
+    )
     rescore_cron: str = Field(
         default="0 3 * * *",
         description="When the worker runs the nightly full rescore (cron in UTC).",

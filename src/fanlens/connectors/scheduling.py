@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
+from fanlens.config import settings
 from fanlens.connectors import repository
 from fanlens.connectors.models import Account
 from fanlens.connectors.sync import AccountNotActive, SyncBusy, sync_account
 from fanlens.db.engine import get_engine, unit_of_work
 from fanlens.db.queue import defer
+from fanlens.kit.timeutil import parse_rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +23,29 @@ log = logging.getLogger(__name__)
 def active_account_ids() -> list[uuid.UUID]:
     with unit_of_work() as session:
         return [a.id for a in repository.list_accounts(session) if on_schedule(a)]
+
+
+def recent_tiktok_account_ids(now: datetime, *, engine: Engine | None = None) -> list[uuid.UUID]:
+    """TikTok accounts on the schedule whose newest video (as their last sync saw it) is at most
+    FANLENS_TIKTOK_RECENT_HOURS old. TikTok's webhooks carry no comments, so these are synced
+    every FANLENS_TIKTOK_RECENT_CRON too; an incremental sync re-reads only the comments of
+    videos whose counts moved, so a quiet account costs a call or two."""
+    since = now - timedelta(hours=settings.tiktok_recent_hours)
+    with unit_of_work(engine) as session:
+        listed = repository.list_accounts(session)
+        accounts = [a for a in listed if a.platform == "tiktok" and on_schedule(a)]
+        newest = {a.id: _newest_post(repository.load_states(session, a.id)) for a in accounts}
+    return [account_id for account_id, at in newest.items() if at is not None and at >= since]
+
+
+def _newest_post(states: dict[str, dict[str, Any]]) -> datetime | None:
+    times = []
+    for info in states.get("posts", {}).get("posts", {}).values():
+        try:
+            times.append(parse_rfc3339(info["at"]))
+        except (KeyError, TypeError, ValueError):
+            continue  # a post the sync could not date
+    return max(times, default=None)
 
 
 def on_schedule(account: Account) -> bool:

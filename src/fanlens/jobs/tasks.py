@@ -49,12 +49,16 @@ def rescore_workspace(workspace_id: str) -> dict[str, Any]:
 @blueprint.task(name="sync_active_accounts", queueing_lock="sync_active_accounts")
 def sync_active_accounts(timestamp: int) -> list[str]:
     """Queue one sync job per active account; the jobs spread over every running worker."""
-    from procrastinate.exceptions import AlreadyEnqueued
-
     from fanlens.connectors.scheduling import active_account_ids
 
+    return _queue_syncs(active_account_ids())
+
+
+def _queue_syncs(account_ids: list[uuid.UUID]) -> list[str]:
+    from procrastinate.exceptions import AlreadyEnqueued
+
     queued = []
-    for account_id in active_account_ids():
+    for account_id in account_ids:
         try:
             sync_account.configure(
                 queueing_lock=f"sync:{account_id}", lock=f"sync:{account_id}"
@@ -63,6 +67,15 @@ def sync_active_accounts(timestamp: int) -> list[str]:
         except AlreadyEnqueued:  # its previous sync is still waiting: one is enough
             log.info("sync of account %s already queued", account_id)
     return queued
+
+
+@blueprint.periodic(cron=settings.tiktok_recent_cron, periodic_id="sync_recent_tiktok")
+@blueprint.task(name="sync_recent_tiktok", queueing_lock="sync_recent_tiktok")
+def sync_recent_tiktok(timestamp: int) -> list[str]:
+    """Queue a sync of each TikTok account with a recent video (one waiting sync per account)."""
+    from fanlens.connectors.scheduling import recent_tiktok_account_ids
+
+    return _queue_syncs(recent_tiktok_account_ids(datetime.fromtimestamp(timestamp, UTC)))
 
 
 @blueprint.task(name="sync_account")
