@@ -26,9 +26,14 @@ from fanlens.kit.http import HttpOptions
 log = logging.getLogger(__name__)
 
 
+def has_source(platform: str) -> bool:
+    """Whether the platform has a live source and it is configured."""
+    return platform == "bluesky" and bool(settings.bluesky_stream_url)
+
+
 def source_for(account: AccountConfig) -> LiveSource | None:
     """The account's live source, when its platform has one and it is configured."""
-    if account.platform == "bluesky" and settings.bluesky_stream_url:
+    if has_source(account.platform) and settings.bluesky_stream_url:
         from fanlens.connectors.bluesky import BlueskyConnector
         from fanlens.connectors.bluesky_live import JetstreamSource
 
@@ -49,7 +54,8 @@ def runners(
             accounts: list[Account] = [service.get_or_raise(session=session, account_id=account_id)]
         else:
             accounts = [a for a in repository.list_accounts(session) if a.status == "active"]
-        configs = [(a.workspace_id, service.config(a)) for a in accounts]
+        # Credentials are decrypted only for accounts that will be listened to.
+        configs = [(a.workspace_id, service.config(a)) for a in accounts if has_source(a.platform)]
     found = []
     for workspace_id, config in configs:
         source = source_for(config)
