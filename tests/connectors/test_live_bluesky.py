@@ -258,3 +258,35 @@ def test_fanlens_listen_prints_a_line_per_event_stored(
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
     assert len(_rows(db)) == 1
+
+
+def test_a_deleted_reply_leaves_and_a_poll_does_not_bring_it_back(live: Live, world: World) -> None:
+    import httpx
+
+    post = _post_of(world)
+    [comment] = live.sim.emit(
+        [_interaction("comment", post, "2026-03-05T12:00:00.000Z", external_id="c-9", text="x")]
+    )
+    _wait(lambda: len(_rows(live.db)) == 1, "the comment")
+    delete = {
+        "did": comment["did"],
+        "kind": "commit",
+        "commit": {
+            "rev": "3delete",
+            "operation": "delete",
+            "collection": "app.bsky.feed.post",
+            "rkey": comment["commit"]["rkey"],
+        },
+    }
+    stranger = {**delete, "did": "did:plc:someoneelse"}  # a delete that is not the creator's
+    response = httpx.post(
+        f"{live.sim.root_url}/_sim/jetstream/emit", json={"events": [stranger, delete]}
+    )
+    sent = response.json()["events"]
+    _wait(lambda: (live.cursor() or 0) >= sent[-1]["time_us"], "the delete's cursor")
+    assert _rows(live.db) == []
+    assert live.runner.counts.deleted == 1
+
+    poll = sync_account(account_id=live.account_id, engine=live.db, http=fast_http())
+    assert poll.status == "succeeded", poll.message
+    assert _rows(live.db) == []  # the simulator's AppView still serves it: the tombstone holds

@@ -42,6 +42,7 @@ OPEN_TIMEOUT = 10.0
 
 
 class JetstreamSource(LiveSource):
+    platform = PLATFORM
     name = "live:jetstream"
     rewind = REWIND_US
     untimed_keys = frozenset({"repost", "follow"})
@@ -120,7 +121,7 @@ class JetstreamConnection(LiveConnection):
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             log.warning(kv(event="live_bad_event", error=exc, frame=str(frame)[:200]))
             records = []
-        return LiveEvent(cursor, records)
+        return LiveEvent(cursor, records, deleted_post(event))
 
     def close(self) -> None:
         self.stack.close()
@@ -133,7 +134,7 @@ def records_of(event: dict[str, Any], creator_did: str) -> list[base.Record]:
         return []
     fan = event["did"]
     if fan == creator_did or commit.get("operation") != "create":
-        return []  # deletes: left to the edits service (not here yet) and the next poll
+        return []  # deletes: see deleted_post
     record = commit.get("record") or {}
     collection = commit.get("collection")
     who = base.user(external_user_id=fan)
@@ -157,6 +158,21 @@ def records_of(event: dict[str, Any], creator_did: str) -> list[base.Record]:
         uri = f"at://{fan}/{POST}/{base.require_text(commit.get('rkey'), 'rkey')}"
         return _post_records(record, uri, who, creator_did, own_post)
     return []
+
+
+def deleted_post(event: dict[str, Any]) -> list[str]:
+    """The at-uri of a deleted post (a reply or quote, when fanlens stored it). A deleted
+    like, repost or follow names only its own record key, not its subject, and fanlens keeps
+    no record key of those: they stay until the platform's counts say otherwise."""
+    commit = event.get("commit")
+    if event.get("kind") != "commit" or not isinstance(commit, dict):
+        return []
+    if commit.get("operation") != "delete" or commit.get("collection") != POST:
+        return []
+    did, rkey = event.get("did"), commit.get("rkey")
+    if not isinstance(did, str) or not isinstance(rkey, str):
+        return []
+    return [f"at://{did}/{POST}/{rkey}"]
 
 
 def _post_records(

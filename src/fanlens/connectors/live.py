@@ -8,6 +8,7 @@ with the cursor after it, in one transaction: a crash loses nothing and doubles 
 ingest is idempotent and the cursor never runs ahead of what is stored. A reconnect resumes
 from the stored cursor minus the source's `rewind` (events seen again are stored once).
 The cursor lives in `sync_state` under the source's name, beside the poller's streams.
+Deletes go through `fanlens.interactions.changes` in the same transaction.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from fanlens.connectors import repository
 from fanlens.connectors.base import Record
 from fanlens.db.engine import unit_of_work
+from fanlens.interactions import repository as interaction_repository
 from fanlens.interactions.ingest import IngestSummary, ingest_records
 from fanlens.kit.logging import kv
 
@@ -45,6 +48,8 @@ class Disconnected(Exception):
 class LiveEvent:
     cursor: int
     records: list[Record] = field(default_factory=list)
+    # Platform ids of interactions the platform says were deleted (only those stored apply).
+    deleted: list[str] = field(default_factory=list)
 
 
 class LiveConnection(ABC):
@@ -58,6 +63,7 @@ class LiveConnection(ABC):
 
 
 class LiveSource(ABC):
+    platform: ClassVar[str]
     name: ClassVar[str]  # the sync_state stream its cursor is stored under
     rewind: ClassVar[int]  # how far before the stored cursor a reconnect resumes
     # Interaction types the poller stores without a time, keyed the same way here.
@@ -78,6 +84,7 @@ class Counts:
     events: int = 0
     stored: int = 0
     inserted: int = 0
+    deleted: int = 0
     connects: int = 0
 
 
@@ -140,6 +147,19 @@ class LiveRunner:
                 self.connected.clear()
                 connection.close()
 
+    def _delete(self, session: Session, external_ids: list[str]) -> None:
+        from fanlens.interactions import changes
+
+        found = _delete_changes(session, self.workspace_id, self.source.platform, external_ids)
+        if found:
+            changes.apply(
+                session=session,
+                workspace_id=self.workspace_id,
+                changes=found,
+                source=self.source.name,
+            )
+            self.counts.deleted += len(found)
+
     def _gap(self, cursor: int | None, error: str) -> None:
         with unit_of_work(self.engine) as session:
             repository.open_gap(session, self.account_id, self.source.name, cursor, error)
@@ -158,7 +178,7 @@ class LiveRunner:
         batch: list[LiveEvent] = []
         first_at = saved_at = time.monotonic()
         while not stop.is_set():
-            kept = [e for e in batch if e.records]
+            kept = [e for e in batch if e.records or e.deleted]
             wait = self.batch_wait - (time.monotonic() - first_at) if kept else 0.5
             try:
                 event = connection.next(max(wait, 0.0))
@@ -166,10 +186,10 @@ class LiveRunner:
                 self._store(batch)  # what arrived before the cut is kept
                 raise
             if event is not None:
-                if event.records and not kept:
+                if (event.records or event.deleted) and not kept:
                     first_at = time.monotonic()
                 batch.append(event)
-                kept = [e for e in batch if e.records]
+                kept = [e for e in batch if e.records or e.deleted]
             due = bool(kept) and (
                 len(kept) >= self.batch_size or time.monotonic() - first_at >= self.batch_wait
             )
@@ -193,6 +213,9 @@ class LiveRunner:
                     source=self.source.name,
                     untimed_keys=self.source.untimed_keys,
                 )
+            deleted = [external_id for e in batch for external_id in e.deleted]
+            if deleted:
+                self._delete(session, deleted)
             cursor = max(e.cursor for e in batch)
             repository.save_state(session, self.account_id, self.source.name, {"cursor": cursor})
         self.counts.events += len(batch)
@@ -206,6 +229,20 @@ class LiveRunner:
             for event in batch:
                 if event.records:
                     self.on_event(event)
+
+
+def _delete_changes(
+    session: Session, workspace_id: uuid.UUID, platform: str, external_ids: list[str]
+) -> list[Record]:
+    """Delete changes for the ids that are stored: a platform's stream announces every delete
+    on the network, and only the creator's interactions concern fanlens."""
+    kinds = interaction_repository.types_by_external_id(
+        session, workspace_id, platform, sorted(set(external_ids))
+    )
+    return [
+        {"platform": platform, "interaction_type": kind, "external_id": uri, "deleted": True}
+        for uri, kind in kinds.items()
+    ]
 
 
 def describe(event: LiveEvent) -> str:

@@ -255,3 +255,17 @@ async def listen(conninfo: str, channel: str) -> psycopg.AsyncConnection[Any]:
     conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
     return conn
+
+
+def types_by_external_id(
+    session: Session, workspace_id: uuid.UUID, platform: str, external_ids: list[str]
+) -> dict[str, str]:
+    """The stored interaction type of each of these platform ids that is stored."""
+    rows = session.execute(
+        select(FollowerInteraction.external_id, FollowerInteraction.interaction_type).where(
+            FollowerInteraction.workspace_id == workspace_id,
+            FollowerInteraction.platform == platform,
+            FollowerInteraction.external_id.in_(external_ids),
+        )
+    )
+    return {str(external_id): kind for external_id, kind in rows}
