@@ -315,3 +315,44 @@ def test_interchange_lines_carry_deletes_and_edits_in_any_order(session: Session
         == 0
     )
     assert _text_of(session, ws, "c2")[0] == "great stuff, edited"
+
+
+def test_a_change_by_the_platform_id_alone_finds_its_type(session: Session) -> None:
+    """A stream's delete of a post says nothing of whether it was a comment, reply or quote."""
+    kept, victims, _ = _world()
+    quote = _interaction("cy", "quote", "p1", "2026-11-06T10:00:00Z", external_id="q1", text="hm")
+    ws = create_workspace(session)
+    _ingest(session, ws, [*kept, victims[0]])
+    by_id = [
+        {"platform": "bluesky", "external_id": "c3", "deleted": True},
+        {"platform": "bluesky", "external_id": "c1", "text": "fixed", "edited_at": T_EDIT},
+        {"platform": "bluesky", "external_id": "q1", "deleted": True},
+    ]
+
+    summary = changes.apply(session=session, workspace_id=ws.id, changes=by_id)
+    again = _ingest(session, ws, [victims[0], quote])
+
+    assert (summary.interactions_deleted, summary.interactions_edited) == (1, 1)
+    assert summary.changes_waiting == 1  # q1: not stored yet
+    assert again.interactions_inserted == 0
+    assert _text_of(session, ws, "c1")[0] == "fixed"
+    assert _derived(session, ws) == _derived_of(session, [*kept])
+    missing = changes.apply(
+        session=session, workspace_id=ws.id, changes=[{"platform": "bluesky", "deleted": True}]
+    )
+    assert [r.reason for r in missing.rejects] == ["missing_field"]
+
+
+T_EDIT = "2026-10-03T10:00:00Z"
+
+
+def _derived_of(session: Session, records: list[dict[str, Any]]) -> dict[str, set[tuple[Any, ...]]]:
+    ws = create_workspace(session)
+    _ingest(session, ws, records)
+    changes.apply(
+        session=session,
+        workspace_id=ws.id,
+        changes=[_edit("c1", "fixed", T_EDIT)],
+    )
+    analyse_batch(session=session, workspace_id=ws.id, analyser=VaderAnalyser())
+    return _derived(session, ws)

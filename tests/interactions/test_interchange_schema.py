@@ -134,7 +134,7 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
         rec["follower_count"] = draw(values)
         rec["verified"] = draw(values)
     else:
-        rec["interaction_type"] = draw(names)
+        rec["interaction_type"] = draw(st.one_of(names, st.none()))
         rec["user"] = {"external_user_id": draw(ids), "username": draw(values)}
         rec["occurred_at"] = draw(stamps)
         rec["external_id"] = draw(ids)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -49,9 +50,9 @@ WITH gone AS (
     WHERE c.workspace_id = :ws AND c.platform = u.platform AND c.dedup_key = u.dedup_key
       AND c.deleted_at IS NOT NULL
       AND i.workspace_id = :ws AND i.platform = c.platform AND i.dedup_key = c.dedup_key
-    RETURNING i.dedup_key
+    RETURNING i.platform, i.dedup_key
 )
-SELECT count(*) FROM gone
+SELECT platform, dedup_key FROM gone
 """
 
 APPLY_EDITS = f"""
@@ -69,7 +70,7 @@ SELECT count(*) FROM edited
 """
 
 STORED = f"""
-SELECT count(*) FROM {_BATCH}
+SELECT u.platform, u.dedup_key FROM {_BATCH}
 WHERE EXISTS (SELECT 1 FROM follower_interactions i
               WHERE i.workspace_id = :ws AND i.platform = u.platform
                 AND i.dedup_key = u.dedup_key)
@@ -92,13 +93,20 @@ def record(session: Session, *, workspace_id: uuid.UUID, rows: Sequence[dict[str
     session.execute(text(UPSERT_CHANGES), {"ws": workspace_id, **params})
 
 
+@dataclass
+class Applied:
+    deleted: set[tuple[str, uuid.UUID]]  # (platform, dedup key) of the interactions removed
+    edited: int
+    stored: set[tuple[str, uuid.UUID]]  # of those still stored (edited or not)
+
+
 def apply(
     session: Session, *, workspace_id: uuid.UUID, keys: Sequence[tuple[str, uuid.UUID]]
-) -> tuple[int, int, int]:
+) -> Applied:
     """Delete or edit the stored interactions of these (platform, key) as their recorded
-    changes say: (deleted, edited, still stored)."""
+    changes say."""
     params = {"ws": workspace_id, "platforms": [p for p, _ in keys], "keys": [k for _, k in keys]}
-    deleted = session.execute(text(DELETE_MARKED), params).scalar_one()
+    deleted = {(r[0], r[1]) for r in session.execute(text(DELETE_MARKED), params)}
     edited = session.execute(text(APPLY_EDITS), params).scalar_one()
-    stored = session.execute(text(STORED), params).scalar_one()
-    return deleted, edited, stored
+    stored = {(r[0], r[1]) for r in session.execute(text(STORED), params)}
+    return Applied(deleted=deleted, edited=edited, stored=stored)

@@ -271,45 +271,50 @@ def _store_changes(
 ) -> None:
     """Record the batch's edits and deletes, after its interactions (so an edit or delete in the
     same batch as its interaction reaches it, in either order), and apply them."""
-    rows = _merged_changes(batch)
-    if not rows:
-        return
-    changes_repository.record(session, workspace_id=workspace_id, rows=list(rows.values()))
-    deleted, edited, stored = changes_repository.apply(
-        session, workspace_id=workspace_id, keys=list(rows)
-    )
-    part.interactions_deleted, part.interactions_edited = deleted, edited
-    part.changes_waiting = len(rows) - deleted - stored
-
-
-def _merged_changes(batch: Batch) -> dict[tuple[str, uuid.UUID], dict[str, Any]]:
-    """One change per interaction: a delete wins, else the latest edit. Interaction records with
-    `edited_at` count as edits too."""
-    merged: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
     edits = [
-        ChangeRecord(i.line, i.platform, i.interaction_type, i.external_id, i.key, False,
+        ChangeRecord(i.line, i.platform, i.external_id, [(i.interaction_type, i.key)], False,
                      i.edited_at, i.text, {})
         for i in batch.interactions
         if i.edited_at is not None and i.text is not None
     ]  # fmt: skip
-    for change in [*batch.changes, *edits]:
-        row = merged.setdefault(
-            (change.platform, change.key),
-            {
-                "platform": change.platform,
-                "dedup_key": change.key,
-                "interaction_type": change.interaction_type,
-                "external_id": change.external_id,
-                "deleted": False,
-                "edited_at": None,
-                "edited_text": None,
-            },
-        )
-        row["deleted"] = row["deleted"] or change.deleted
-        if change.edited_at is not None and (
-            row["edited_at"] is None or change.edited_at > row["edited_at"]
-        ):
-            row["edited_at"], row["edited_text"] = change.edited_at, change.text
+    changes = [*batch.changes, *edits]
+    rows = _merged_changes(changes)
+    if not rows:
+        return
+    changes_repository.record(session, workspace_id=workspace_id, rows=list(rows.values()))
+    outcome = changes_repository.apply(session, workspace_id=workspace_id, keys=list(rows))
+    part.interactions_deleted = len(outcome.deleted)
+    part.interactions_edited = outcome.edited
+    found = outcome.deleted | outcome.stored
+    part.changes_waiting = sum(
+        1
+        for change in batch.changes
+        if not any((change.platform, key) in found for _, key in change.candidates)
+    )
+
+
+def _merged_changes(changes: list[ChangeRecord]) -> dict[tuple[str, uuid.UUID], dict[str, Any]]:
+    """One change per interaction: a delete wins, else the latest edit."""
+    merged: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+    for change in changes:
+        for kind, key in change.candidates:
+            row = merged.setdefault(
+                (change.platform, key),
+                {
+                    "platform": change.platform,
+                    "dedup_key": key,
+                    "interaction_type": kind,
+                    "external_id": change.external_id,
+                    "deleted": False,
+                    "edited_at": None,
+                    "edited_text": None,
+                },
+            )
+            row["deleted"] = row["deleted"] or change.deleted
+            if change.edited_at is not None and (
+                row["edited_at"] is None or change.edited_at > row["edited_at"]
+            ):
+                row["edited_at"], row["edited_text"] = change.edited_at, change.text
     return merged
 
 

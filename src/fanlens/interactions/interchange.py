@@ -30,6 +30,13 @@ MIN_INT_ID, MAX_INT_ID = -(2**63), 2**63 - 1
 # every such moment at any offset, and no social platform predates it.
 FIRST_YEAR, LAST_YEAR = 1970, 2099
 KNOWN_METRICS = ("views", "likes", "comments", "shares", "saves")
+# The documented interaction types: a change naming its interaction by the platform's id alone
+# (a stream's delete of a post, which says nothing of whether it was a reply or a quote) applies
+# to whichever of these it is.
+KNOWN_TYPES = (
+    "comment", "reply", "quote", "mention", "like", "repost", "share", "save", "follow",
+    "profile_visit", "link_click",
+)  # fmt: skip
 PROFILE_TEXT = ("username", "display_name", "profile_url", "avatar_url", "bio")
 
 
@@ -82,9 +89,10 @@ class ChangeRecord:
 
     line: int
     platform: str
-    interaction_type: str
     external_id: str | None
-    key: Any  # uuid.UUID, the interaction's dedup key
+    # (interaction type, dedup key) of each interaction it may name: one, or one per known type
+    # when only the platform's id is given
+    candidates: list[tuple[str, Any]]
     deleted: bool
     edited_at: datetime | None
     text: str | None
@@ -214,15 +222,20 @@ def _is_change(obj: dict[str, Any]) -> bool:
 def parse_change(obj: Any, line: int) -> ChangeRecord:
     """An edit or delete of one interaction: `platform`, `interaction_type` and either
     `external_id` or the fields of a key without one (`user`, `external_post_id`,
-    `occurred_at`); then `"deleted": true`, or `edited_at` with the new `text`."""
+    `occurred_at`), or `external_id` alone for any known type; then `"deleted": true`, or
+    `edited_at` with the new `text`."""
     if not isinstance(obj, dict):
         raise Invalid("wrong_type", "each change must be a JSON object")
     if obj.get("type", "interaction") != "interaction":
         raise Invalid("unknown_type", "a change is an interaction record (type 'interaction')")
     platform = _name(obj, "platform")
-    kind = _name(obj, "interaction_type")
     external_id = _id(obj, "external_id")
-    deleted = obj.get("deleted", False)
+    kind = _name(obj, "interaction_type") if obj.get("interaction_type") is not None else None
+    if kind is None and external_id is None:
+        raise Invalid("missing_field", "a change needs 'interaction_type' or 'external_id'")
+    user = _change_user(obj, line)
+    _id(obj, "external_post_id"), _time(obj, "occurred_at")  # checked even where unused
+    deleted = False if obj.get("deleted") is None else obj["deleted"]
     if not isinstance(deleted, bool):
         raise Invalid("wrong_type", "field 'deleted' must be true or false")
     edited_at = _time(obj, "edited_at")
@@ -235,9 +248,8 @@ def parse_change(obj: Any, line: int) -> ChangeRecord:
     return ChangeRecord(
         line=line,
         platform=platform,
-        interaction_type=kind,
         external_id=external_id,
-        key=_change_key(obj, kind, external_id, line),
+        candidates=_candidates(obj, kind, external_id, user),
         deleted=deleted,
         edited_at=None if deleted else edited_at,
         text=None if deleted else text,
@@ -245,24 +257,38 @@ def parse_change(obj: Any, line: int) -> ChangeRecord:
     )
 
 
-def _change_key(obj: dict[str, Any], kind: str, external_id: str | None, line: int) -> Any:
+def _candidates(
+    obj: dict[str, Any], kind: str | None, external_id: str | None, user: FollowerRecord | None
+) -> list[tuple[str, Any]]:
+    """The (type, dedup key) pairs a change may name: its own type, else every known type."""
+    if kind is not None:
+        return [(kind, _change_key(obj, kind, external_id, user))]
+    return [(t, _change_key({}, t, external_id, None)) for t in KNOWN_TYPES]
+
+
+def _change_user(obj: dict[str, Any], line: int) -> FollowerRecord | None:
     user = obj.get("user")
-    if user is not None and not isinstance(user, dict):
+    if user is None:
+        return None
+    if not isinstance(user, dict):
         raise Invalid("wrong_type", "field 'user' must be an object with external_user_id")
+    return _follower({**user, "platform": obj["platform"]}, line, where="user.")
+
+
+def _change_key(
+    obj: dict[str, Any], kind: str, external_id: str | None, user: FollowerRecord | None
+) -> Any:
     if user is None and external_id is None:
         raise Invalid(
             "missing_field",
             "a change needs 'external_id', or 'user' (with external_user_id) to name the "
             "interaction as it was stored",
         )
-    profile = (
-        _follower({**user, "platform": obj["platform"]}, line, where="user.") if user else None
-    )
     return dedup_key(
         interaction_type=kind,
         external_id=external_id,
         external_post_id=_id(obj, "external_post_id"),
-        external_user_id=profile.external_user_id if profile else "",
+        external_user_id=user.external_user_id if user else "",
         occurred_at=_time(obj, "occurred_at"),
     )
 
