@@ -121,17 +121,10 @@ def activity_params(
 OCCURRED_AT = listing.Sort("time", DateTime(timezone=True), nullable=False)
 
 
-def activity_select(shape: ActivityShape) -> Select[Any]:
-    """Interactions with who made them and on what (the columns of ActivityItem), newest or
-    oldest first, in keyset pages.
-
-    The username's followers (looked up first) drive the query from the (follower_id,
-    occurred_at) index: with one follower a newest-first page reads just its rows, in order,
-    and stops at the page's end. Joining on a username instead leaves the planner no ordered
-    path, so it would sort every interaction of a busy follower.
-    """
+def activity_rows() -> Select[*tuple[Any, ...]]:
+    """Interactions joined to who made them and on what: the columns of ActivityItem."""
     fi, f = FollowerInteraction, Follower
-    stmt: Select[*tuple[Any, ...]] = (
+    return (
         select(
             fi.id,
             fi.follower_id,
@@ -148,8 +141,20 @@ def activity_select(shape: ActivityShape) -> Select[Any]:
         .join(f, f.id == fi.follower_id)
         .outerjoin(ContentItem, ContentItem.id == fi.content_id)
         .outerjoin(ContentPost, ContentPost.id == fi.content_post_id)
-        .where(f.workspace_id == param("workspace_id", Uuid))
     )
+
+
+def activity_select(shape: ActivityShape) -> Select[Any]:
+    """Interactions with who made them and on what (the columns of ActivityItem), newest or
+    oldest first, in keyset pages.
+
+    The username's followers (looked up first) drive the query from the (follower_id,
+    occurred_at) index: with one follower a newest-first page reads just its rows, in order,
+    and stops at the page's end. Joining on a username instead leaves the planner no ordered
+    path, so it would sort every interaction of a busy follower.
+    """
+    fi, f = FollowerInteraction, Follower
+    stmt = activity_rows().where(f.workspace_id == param("workspace_id", Uuid))
     if shape.followers == "none" and not shape.follower_id and not shape.content_id:
         # Only without a follower filter: with one, a predicate on fi.workspace_id tempts the
         # planner to walk the (workspace_id, occurred_at) index hoping to fill the LIMIT soon,
@@ -218,22 +223,7 @@ def recent_rejects(session: Session, workspace_id: uuid.UUID, limit: int) -> lis
 # --- read side: the live view ---------------------------------------------------------------------
 
 _LIVE_ROWS = DriverStatement(
-    select(
-        FollowerInteraction.id,
-        FollowerInteraction.follower_id,
-        Follower.username,
-        FollowerInteraction.platform,
-        FollowerInteraction.interaction_type,
-        FollowerInteraction.interaction_value,
-        FollowerInteraction.content_id,
-        ContentItem.title.label("content_title"),
-        ContentPost.url.label("post_url"),
-        FollowerInteraction.occurred_at,
-        FollowerInteraction.time_precision,
-    )
-    .join(Follower, Follower.id == FollowerInteraction.follower_id)
-    .outerjoin(ContentItem, ContentItem.id == FollowerInteraction.content_id)
-    .outerjoin(ContentPost, ContentPost.id == FollowerInteraction.content_post_id)
+    activity_rows()
     .where(
         FollowerInteraction.workspace_id == param("workspace_id", Uuid),
         FollowerInteraction.id == any_(param("ids", ARRAY(Uuid))),

@@ -5,23 +5,18 @@ comes from a trigger).
 A database built by the migrations this one replaced (their last revision "0023") holds the same
 schema; `fanlens.db.migrate.upgrade` moves it to this revision without rebuilding it.
 
-Revision ID: baseline
-Revises:
-Create Date: 2026-12-06 18:00:00
+Created 2026-12-06.
 """
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import op
 
 from fanlens.db import sql
 
-revision: str = "baseline"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "baseline"
+down_revision = None
 
 TABLES = Path(__file__).with_suffix(".sql").read_text(encoding="utf-8")
 

@@ -1,19 +1,13 @@
 """Dashboard users get a scope, as API tokens have: `read` users see the pages, `write` users
 may also use their buttons. Existing users keep what they could do (`write`).
 
-Revision ID: user_scope
-Revises: baseline
-Create Date: 2026-12-06 20:00:00
+Created 2026-12-06.
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "user_scope"
-down_revision: str | None = "baseline"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "user_scope"
+down_revision = "baseline"
 
 
 def upgrade() -> None:

@@ -4,21 +4,15 @@ the tier counts follow inserted, updated and deleted score rows through one stat
 
 The replaced bodies did the same work, so a downgrade keeps the current ones.
 
-Revision ID: scoring_ctes
-Revises: user_scope
-Create Date: 2026-12-06 21:00:00
+Created 2026-12-06.
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 from fanlens.db import sql
 
-revision: str = "scoring_ctes"
-down_revision: str | None = "user_scope"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "scoring_ctes"
+down_revision = "user_scope"
 
 
 def upgrade() -> None:

@@ -1,19 +1,13 @@
 """Finding a person by the start of a handle reads followers' lower-case usernames in byte
 order (text_pattern_ops), so a prefix is an index range under any collation.
 
-Revision ID: handle_prefix_index
-Revises: scoring_ctes
-Create Date: 2026-12-06 21:30:00
+Created 2026-12-06.
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "handle_prefix_index"
-down_revision: str | None = "scoring_ctes"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "handle_prefix_index"
+down_revision = "scoring_ctes"
 
 
 def upgrade() -> None:

@@ -3,21 +3,15 @@ holding each interaction's latest edit or its delete (the tombstone that keeps a
 interaction from being stored again). A text edit drops the comment's sentiment so it is
 analysed again (db/sql/sentiment.sql).
 
-Revision ID: interaction_changes
-Revises: handle_prefix_index
-Create Date: 2026-12-06 22:00:00
+Created 2026-12-06.
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 from fanlens.db import sql
 
-revision: str = "interaction_changes"
-down_revision: str | None = "handle_prefix_index"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "interaction_changes"
+down_revision = "handle_prefix_index"
 
 
 def upgrade() -> None:

@@ -1,19 +1,13 @@
 """Live connections' outages: when each began and ended, and the cursor the reconnect resumed
 from (shown on the data-health page).
 
-Revision ID: live_gaps
-Revises: interaction_changes
-Create Date: 2026-12-06 22:30:00
+Created 2026-12-06.
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "live_gaps"
-down_revision: str | None = "interaction_changes"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "live_gaps"
+down_revision = "interaction_changes"
 
 
 def upgrade() -> None:
