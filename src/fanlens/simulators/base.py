@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -253,6 +254,21 @@ class Simulator:
             entry = {"kind": kind, "n": len(self.writes) + 1, **fields}
             self.writes.append(entry)
         return entry
+
+    async def deliver_webhook(
+        self, url: str, raw: bytes, headers: dict[str, str], payload: Any
+    ) -> JSONResponse:
+        """POST one signed webhook delivery to fanlens over HTTP, as the platform does, and
+        answer the control request with fanlens's status and answer and what was sent."""
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.post(url, content=raw, headers=headers)
+        self.record_write("webhook", status=answer.status_code)
+        try:
+            received: Any = answer.json()
+        except ValueError:
+            received = answer.text
+        answered = {"status": answer.status_code, "response": received, "payload": payload}
+        return JSONResponse(answered)
 
     async def _get_state(self, request: Request) -> Response:
         world = self.world

@@ -32,7 +32,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -641,15 +640,7 @@ class InstagramSimulator(Simulator):
         raw = json.dumps(payload, separators=(",", ":")).encode()
         signature = hmac.new(str(secret).encode(), raw, hashlib.sha256).hexdigest()
         headers = {"content-type": "application/json", "x-hub-signature-256": f"sha256={signature}"}
-        async with httpx.AsyncClient(timeout=30) as client:
-            answer = await client.post(str(url), content=raw, headers=headers)
-        self.record_write("webhook", status=answer.status_code)
-        try:
-            received: Any = answer.json()
-        except ValueError:
-            received = answer.text
-        answered = {"status": answer.status_code, "response": received, "payload": payload}
-        return JSONResponse(answered)
+        return await self.deliver_webhook(str(url), raw, headers, payload)
 
 
 async def _json_object(request: Request) -> dict[str, Any]:

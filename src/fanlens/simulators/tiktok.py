@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -448,13 +447,4 @@ class TikTokSimulator(Simulator):
         if not url:
             return JSONResponse({"error": "no webhook url"}, status_code=400)
         headers = {"content-type": "application/json", "tiktok-signature": f"t={now},s={signature}"}
-        async with httpx.AsyncClient(timeout=30) as client:
-            answer = await client.post(str(url), content=raw, headers=headers)
-        self.record_write("webhook", status=answer.status_code)
-        try:
-            received: Any = answer.json()
-        except ValueError:
-            received = answer.text
-        return JSONResponse(
-            {"status": answer.status_code, "response": received, "payload": payload}
-        )
+        return await self.deliver_webhook(str(url), raw, headers, payload)
