@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from inspect import Parameter, Signature, signature
 from typing import Annotated, Any, TypeVar, get_type_hints
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session as OrmSession
@@ -165,3 +165,9 @@ def live_hub(request: Request) -> live.Hub:
     if hub is None:
         hub = hubs[loop] = live.make_hub(session_factory_of(request))
     return hub
+
+
+def close_live_hubs(app: FastAPI) -> None:
+    """End the app's live streams and their listening connections (the app shuts down)."""
+    for hub in list(getattr(app.state, "live_hubs", {}).values()):
+        hub.close()

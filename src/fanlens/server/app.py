@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fanlens import __version__
 from fanlens.api import errors
+from fanlens.api.dependencies import close_live_hubs
 from fanlens.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from fanlens.api.router import build_api_router
 from fanlens.api.schemas import error_response
@@ -42,6 +43,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     yield
+    close_live_hubs(app)
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
