@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_pk
@@ -16,12 +16,6 @@ class Follower(WorkspaceScoped, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "platform", "external_user_id"),
         Index("ix_followers_workspace_id_lower_username", "workspace_id", text("lower(username)")),
-        # Handles by prefix (finding a person), in byte order whatever the database's collation.
-        Index(
-            "ix_followers_workspace_id_lower_username_pattern",
-            "workspace_id",
-            text("lower(username) text_pattern_ops"),
-        ),
         Index("ix_followers_workspace_id_first_seen_at", "workspace_id", "first_seen_at"),
     )
 
@@ -53,3 +47,12 @@ class FollowerTierCount(WorkspaceScoped, Base):
     tier: Mapped[str] = mapped_column(Text, nullable=False)
     followers: Mapped[int] = mapped_column(BigInteger, nullable=False)
     interactions: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# Handles by prefix (finding a person), in byte order whatever the database's collation.
+Index(
+    "ix_followers_workspace_id_lower_username_pattern",
+    Follower.workspace_id,
+    func.lower(Follower.username).label("lower_username"),
+    postgresql_ops={"lower_username": "text_pattern_ops"},
+)
