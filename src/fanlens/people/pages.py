@@ -176,6 +176,8 @@ def person(person_id: str, request: Request, session: Session, user: CurrentUser
         "view": view,
         "timeline": timeline,
         "first_page": cursor is None,
+        # New interactions go on top only where they surely belong: the newest page, unfiltered.
+        "live": cursor is None and not view.params,
         "presets": presets(view, utcnow().date()),
         "types": service.interaction_types(session=session, workspace_id=ws, person_id=pid),
         "platforms": sorted({i.platform for i in detail.identities}),

@@ -1,13 +1,16 @@
 // Live updates from /analytics/live/events (server-sent events): on the Live page each new
-// interaction becomes the list's first row, on a follower's page each new one of theirs; on any
-// page an element with data-live-count counts them. EventSource reconnects by itself and sends Last-Event-ID, so the server replays what was
-// missed. Without this script the pages show what was stored when they were loaded.
+// interaction becomes the list's first row, on a follower's page each new one of theirs, on a
+// person's page each new one of any of their identities (data-live-person lists the follower ids);
+// on any page an element with data-live-count counts them. EventSource reconnects by itself and
+// sends Last-Event-ID, so the server replays what was missed. Without this script the pages show what was stored when they were loaded.
 (function () {
   "use strict";
   if (!window.EventSource) { return; }
   var counters = document.querySelectorAll("[data-live-count]");
   var list = document.querySelector("#live-list tbody");
   var timeline = document.querySelector("tbody[data-live-follower]");
+  var personal = document.querySelector("tbody[data-live-person]");
+  var identities = personal ? personal.dataset.livePerson.split(" ") : [];
   var status = document.getElementById("live-status");
   var note = document.getElementById("live-note");
   var count = 0;
@@ -43,15 +46,23 @@
     return span;
   }
 
-  function row(item, withWho) {
+  // The columns after "When": the Live page's who and platform ("live"), a person's platform
+  // and handle in one cell ("person"), none on a follower's own page ("follower").
+  function row(item, shape) {
     var tr = document.createElement("tr");
     tr.dataset.id = item.id;
     tr.dataset.precision = item.time_precision;
+    tr.dataset.type = item.interaction_type;
     tr.className = "live-new";
     tr.appendChild(cell(when(item.occurred_at, item.time_precision)));
-    if (withWho) {
+    if (shape === "live") {
       tr.appendChild(cell(link("/analytics/followers/" + item.follower_id, item.username || "–"), "text"));
       tr.appendChild(cell(badge("platform-" + item.platform, item.platform), "text"));
+    } else if (shape === "person") {
+      var who = cell(badge("platform-" + item.platform, item.platform), "text");
+      who.appendChild(document.createTextNode(" "));
+      who.appendChild(link("/analytics/followers/" + item.follower_id, "@" + (item.username || "")));
+      tr.appendChild(who);
     }
     tr.appendChild(cell(badge("type", item.interaction_type), "text"));
     tr.appendChild(cell(item.content_id
@@ -77,10 +88,14 @@
     counted(1);
     if (timeline && timeline.dataset.liveFollower === item.follower_id &&
         !timeline.querySelector('tr[data-id="' + item.id + '"]')) {
-      timeline.insertBefore(row(item, false), timeline.firstChild);
+      timeline.insertBefore(row(item, "follower"), timeline.firstChild);
+    }
+    if (personal && identities.indexOf(item.follower_id) >= 0 &&
+        !personal.querySelector('tr[data-id="' + item.id + '"]')) {
+      personal.insertBefore(row(item, "person"), personal.firstChild);
     }
     if (!list || list.querySelector('tr[data-id="' + item.id + '"]')) { return; }
-    list.insertBefore(row(item, true), list.firstChild);
+    list.insertBefore(row(item, "live"), list.firstChild);
     while (list.rows.length > MAX_ROWS) { list.deleteRow(-1); }
     var empty = document.getElementById("live-empty");
     if (empty) { empty.remove(); }
