@@ -211,10 +211,10 @@ def test_fanlens_serve_stops_at_once_with_a_stream_open(fresh_database_url: str)
         assert wait_for_http(f"{base}/healthz").status_code == 200
         reader = Reader(base, token)
         assert reader.status == 200
-        started = time.monotonic()
         proc.terminate()
+        # uvicorn waits for open responses before it exits: had the stream not ended, the
+        # process would still be serving it when this wait gives up.
         proc.wait(timeout=15)
-        assert time.monotonic() - started < 10
         reader.join(5)  # the stream ended, not cut off mid-event
     finally:
         if proc.poll() is None:
