@@ -13,8 +13,8 @@ from fanlens.config import settings
 from fanlens.connectors import repository
 from fanlens.connectors.models import Account
 from fanlens.connectors.sync import AccountNotActive, SyncBusy, sync_account
-from fanlens.db.engine import get_engine, unit_of_work
-from fanlens.db.queue import defer
+from fanlens.db.engine import unit_of_work
+from fanlens.db.queue import defer_after_commit
 from fanlens.kit.timeutil import parse_rfc3339
 
 log = logging.getLogger(__name__)
@@ -73,13 +73,6 @@ def defer_sync(account_id: uuid.UUID, *, engine: Engine | None = None) -> bool:
     """Queue one account's sync now (a webhook said it has something new); call it after the
     commit. One waiting sync per account is enough, so an already queued one counts. Never
     raises: the next scheduled sync reads the same data."""
-    try:
-        return defer(
-            engine or get_engine(),
-            "sync_account",
-            queueing_lock=f"sync:{account_id}",
-            account_id=str(account_id),
-        )
-    except Exception as exc:
-        log.warning("could not queue a sync of account %s: %s", account_id, exc)
-        return False
+    return defer_after_commit(
+        engine, "sync_account", queueing_lock=f"sync:{account_id}", account_id=str(account_id)
+    )

@@ -7,6 +7,7 @@ the tasks and runs the worker.
 from __future__ import annotations
 
 import contextlib
+import logging
 from datetime import datetime
 
 import psycopg
@@ -16,8 +17,10 @@ from procrastinate.schema import SchemaManager
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from fanlens.db.engine import database_url
+from fanlens.db.engine import database_url, get_engine
 from fanlens.kit import locks
+
+log = logging.getLogger(__name__)
 
 
 def conninfo(url: str | None = None) -> str:
@@ -50,6 +53,20 @@ def defer(
             f"fanlens:{task}", queueing_lock=queueing_lock, schedule_at=schedule_at
         ).defer(**kwargs)
     return True
+
+
+def defer_after_commit(
+    engine: Engine | None, task: str, *, queueing_lock: str, **kwargs: str
+) -> bool:
+    """`defer` for work that follows a commit: the data is stored whatever happens here, so a
+    failure to queue is logged, never raised (the periodic jobs catch up)."""
+    try:
+        return defer(
+            engine or get_engine(), task, queueing_lock=queueing_lock, schedule_at=None, **kwargs
+        )
+    except Exception as exc:
+        log.warning("could not queue %s (%s): %s", task, queueing_lock, exc)
+        return False
 
 
 def ensure_schema(url: str | None = None) -> bool:

@@ -12,8 +12,8 @@ import uuid
 
 from sqlalchemy import Engine
 
-from fanlens.db.engine import get_engine, unit_of_work
-from fanlens.db.queue import defer
+from fanlens.db.engine import unit_of_work
+from fanlens.db.queue import defer_after_commit
 from fanlens.people import service
 from fanlens.people.schemas import SuggestionRun
 
@@ -36,13 +36,7 @@ def defer_refresh(workspace_id: uuid.UUID, *, engine: Engine | None = None) -> b
     """Queue the workspace's refresh for the job worker; call it after the commit. One job
     waits per workspace however many requests queue it. False without a job queue (then the
     periodic people job finds the pairs); never raises, like `refresh_now`."""
-    try:
-        return defer(
-            engine or get_engine(),
-            "refresh_suggestions",
-            queueing_lock=f"people:{workspace_id}",
-            workspace_id=str(workspace_id),
-        )
-    except Exception as exc:
-        log.warning("could not queue the people refresh of %s: %s", workspace_id, exc)
-        return False
+    return defer_after_commit(
+        engine, "refresh_suggestions", queueing_lock=f"people:{workspace_id}",
+        workspace_id=str(workspace_id),
+    )  # fmt: skip

@@ -7,23 +7,20 @@ its comments (FOR UPDATE SKIP LOCKED), so concurrent runs split the work.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import date
 
 from sqlalchemy import Engine
 
 from fanlens.config import settings
-from fanlens.db.engine import get_engine, unit_of_work
-from fanlens.db.queue import defer
+from fanlens.db.engine import unit_of_work
+from fanlens.db.queue import defer_after_commit
 from fanlens.sentiment import service
 from fanlens.sentiment.analysers import Analyser
 from fanlens.sentiment.provider import default_analyser
 from fanlens.sentiment.schemas import AnalysisSummary
 from fanlens.workspaces import repository as workspace_repository
 from fanlens.workspaces import service as workspace_service
-
-log = logging.getLogger(__name__)
 
 
 def analyse_pending(
@@ -113,13 +110,7 @@ def defer_analysis(workspace_id: uuid.UUID, *, engine: Engine | None = None) -> 
     then the periodic catch-up or `fanlens sentiment analyze-pending` does the work. Never
     raises: ingest has committed, and a failed enqueue must not turn it into an error.
     """
-    try:
-        return defer(
-            engine or get_engine(),
-            "analyse_comments",
-            queueing_lock=f"sentiment:{workspace_id}",
-            workspace_id=str(workspace_id),
-        )
-    except Exception as exc:  # the catch-up job will find these comments
-        log.warning("could not queue the sentiment job for %s: %s", workspace_id, exc)
-        return False
+    return defer_after_commit(
+        engine, "analyse_comments", queueing_lock=f"sentiment:{workspace_id}",
+        workspace_id=str(workspace_id),
+    )  # fmt: skip
