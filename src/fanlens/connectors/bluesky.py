@@ -183,34 +183,8 @@ class BlueskyConnector(base.Connector):
         who = _user(post["author"])
         if who["external_user_id"] == self.did:
             return []  # the creator answering fans is not fan activity
-        parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
-        root = item["root"]
-        kind = "comment" if parent in (None, root) else "reply"
-        if self._mentions_creator(record):
-            kind = "mention"
-        return [
-            base.interaction(
-                PLATFORM,
-                kind,
-                who,
-                external_post_id=root,
-                external_id=base.require_text(post["uri"], "uri"),
-                text=record.get("text"),
-                parent_external_id=parent if parent not in (None, root) else None,
-                occurred_at=record["createdAt"],
-            )
-        ]
-
-    def _mentions_creator(self, record: dict[str, Any]) -> bool:
-        """A reply that tags the creator (a mention facet with their DID) is a mention."""
-        for facet in record.get("facets") or []:
-            for feature in facet.get("features") or []:
-                if (
-                    feature.get("$type") == "app.bsky.richtext.facet#mention"
-                    and feature.get("did") == self.did
-                ):
-                    return True
-        return False
+        uri = base.require_text(post["uri"], "uri")
+        return [reply_record(record, item["root"], uri, who, self.did)]
 
     def _list(self, nsid: str, uri: str, key: str) -> list[Any]:
         items: list[Any] = []
@@ -443,3 +417,34 @@ def _post_record(post: dict[str, Any]) -> base.Record:
             "quotes": int(post.get("quoteCount") or 0),
         },
     }
+
+
+def reply_record(
+    record: dict[str, Any], root: str, uri: str, who: base.Record, creator_did: str | None
+) -> base.Record:
+    """A fan's post in the thread of the creator's post `root`: a comment on it, a reply to
+    another reply, or a mention when it tags the creator. The poller and the live stream both
+    build it here, so the two store the same interaction."""
+    parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
+    kind = "comment" if parent in (None, root) else "reply"
+    if _mentions(record, creator_did):
+        kind = "mention"
+    return base.interaction(
+        PLATFORM,
+        kind,
+        who,
+        external_post_id=root,
+        external_id=uri,
+        text=record.get("text"),
+        parent_external_id=parent if parent not in (None, root) else None,
+        occurred_at=record["createdAt"],
+    )
+
+
+def _mentions(record: dict[str, Any], did: str | None) -> bool:
+    """Whether the post tags `did` (a mention facet with that DID)."""
+    return any(
+        feature.get("$type") == "app.bsky.richtext.facet#mention" and feature.get("did") == did
+        for facet in record.get("facets") or []
+        for feature in facet.get("features") or []
+    )

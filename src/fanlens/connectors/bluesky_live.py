@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
 from fanlens.connectors import base
-from fanlens.connectors.bluesky import PLATFORM, BlueskyConnector
+from fanlens.connectors.bluesky import PLATFORM, BlueskyConnector, reply_record
 from fanlens.connectors.live import Disconnected, LiveConnection, LiveEvent, LiveSource
 from fanlens.kit.logging import kv
 
@@ -180,25 +180,9 @@ def _post_records(
 ) -> list[base.Record]:
     """A reply in the thread of one of the creator's posts (as the poller reads threads), or a
     quote of one."""
-    reply = record.get("reply") or {}
-    root = (reply.get("root") or {}).get("uri")
-    parent = (reply.get("parent") or {}).get("uri")
+    root = ((record.get("reply") or {}).get("root") or {}).get("uri")
     if isinstance(root, str) and root.startswith(own_post):
-        kind = "comment" if parent in (None, root) else "reply"
-        if _mentions(record, creator_did):
-            kind = "mention"
-        return [
-            base.interaction(
-                PLATFORM,
-                kind,
-                who,
-                external_post_id=root,
-                external_id=uri,
-                text=record.get("text"),
-                parent_external_id=parent if parent not in (None, root) else None,
-                occurred_at=record["createdAt"],
-            )
-        ]
+        return [reply_record(record, root, uri, who, creator_did)]
     quoted = _quoted(record.get("embed"))
     if quoted is not None and quoted.startswith(own_post):
         return [
@@ -224,15 +208,6 @@ def _quoted(embed: Any) -> str | None:
         ref = ref.get("record") or {}
     uri = ref.get("uri")
     return uri if isinstance(uri, str) else None
-
-
-def _mentions(record: dict[str, Any], creator_did: str) -> bool:
-    return any(
-        feature.get("$type") == "app.bsky.richtext.facet#mention"
-        and feature.get("did") == creator_did
-        for facet in record.get("facets") or []
-        for feature in facet.get("features") or []
-    )
 
 
 def _user_fields(profile: base.Profile) -> dict[str, Any]:
