@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
 from fanlens.content.models import ContentItem, ContentPost
+from fanlens.interactions import keys
+from fanlens.interactions.interchange import KNOWN_TYPES
 from fanlens.interactions.models import FollowerInteraction, IngestReject
 from fanlens.kit import listing
 from fanlens.kit.listing import CursorState
@@ -250,12 +252,25 @@ async def listen(conninfo: str, channel: str) -> psycopg.AsyncConnection[Any]:
 def types_by_external_id(
     session: Session, workspace_id: uuid.UUID, platform: str, external_ids: list[str]
 ) -> dict[str, str]:
-    """The stored interaction type of each of these platform ids that is stored."""
-    rows = session.execute(
-        select(FollowerInteraction.external_id, FollowerInteraction.interaction_type).where(
+    """The stored interaction type of each of these platform ids that is stored. Read through
+    the unique (workspace_id, platform, dedup_key) index: the key of an interaction with a
+    platform id is its type and that id, so each id has one candidate key per known type."""
+    candidates = {
+        keys.dedup_key(
+            interaction_type=kind,
+            external_id=external_id,
+            external_post_id=None,
+            external_user_id="",
+            occurred_at=None,
+        ): (external_id, kind)
+        for external_id in external_ids
+        for kind in KNOWN_TYPES
+    }
+    rows = session.scalars(
+        select(FollowerInteraction.dedup_key).where(
             FollowerInteraction.workspace_id == workspace_id,
             FollowerInteraction.platform == platform,
-            FollowerInteraction.external_id.in_(external_ids),
+            FollowerInteraction.dedup_key.in_(list(candidates)),
         )
     )
-    return {str(external_id): kind for external_id, kind in rows}
+    return dict(candidates[key] for key in rows)
