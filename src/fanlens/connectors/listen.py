@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
@@ -26,20 +27,37 @@ from fanlens.kit.http import HttpOptions
 log = logging.getLogger(__name__)
 
 
+def _bluesky(account: AccountConfig) -> LiveSource:
+    from fanlens.connectors.bluesky import BlueskyConnector
+    from fanlens.connectors.bluesky_live import JetstreamSource
+
+    connector = BlueskyConnector.from_account(account, HttpOptions())
+    return JetstreamSource(settings.bluesky_stream_url or "", connector)
+
+
+@dataclass(frozen=True)
+class LiveKind:
+    """How a platform listens: whether it is configured, and its source for one account."""
+
+    configured: Callable[[], bool]
+    build: Callable[[AccountConfig], LiveSource]
+
+
+# One entry a platform that pushes events; the rest are polled only.
+KINDS: dict[str, LiveKind] = {
+    "bluesky": LiveKind(lambda: bool(settings.bluesky_stream_url), _bluesky),
+}
+
+
 def has_source(platform: str) -> bool:
     """Whether the platform has a live source and it is configured."""
-    return platform == "bluesky" and bool(settings.bluesky_stream_url)
+    kind = KINDS.get(platform)
+    return kind is not None and kind.configured()
 
 
 def source_for(account: AccountConfig) -> LiveSource | None:
     """The account's live source, when its platform has one and it is configured."""
-    if has_source(account.platform) and settings.bluesky_stream_url:
-        from fanlens.connectors.bluesky import BlueskyConnector
-        from fanlens.connectors.bluesky_live import JetstreamSource
-
-        connector = BlueskyConnector.from_account(account, HttpOptions())
-        return JetstreamSource(settings.bluesky_stream_url, connector)
-    return None
+    return KINDS[account.platform].build(account) if has_source(account.platform) else None
 
 
 def runners(
