@@ -8,7 +8,9 @@ with the cursor after it, in one transaction: a crash loses nothing and doubles 
 ingest is idempotent and the cursor never runs ahead of what is stored. A reconnect resumes
 from the stored cursor minus the source's `rewind` (events seen again are stored once).
 The cursor lives in `sync_state` under the source's name, beside the poller's streams.
-Deletes go through `fanlens.interactions.changes` in the same transaction.
+Deletes and edits go through `fanlens.interactions.changes` in the same transaction.
+A source whose platform keeps no replay (Mastodon's streaming API) ignores the cursor: what
+it missed while down is filled by the next poll, and the outage stays in live_gaps.
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ class LiveEvent:
     records: list[Record] = field(default_factory=list)
     # Platform ids of interactions the platform says were deleted (only those stored apply).
     deleted: list[str] = field(default_factory=list)
+    # Edits: {"external_id", "edited_at", "text"} of a platform id (only those stored apply).
+    edited: list[Record] = field(default_factory=list)
+
+    @property
+    def carries_data(self) -> bool:
+        return bool(self.records or self.deleted or self.edited)
 
 
 class LiveConnection(ABC):
@@ -85,6 +93,7 @@ class Counts:
     stored: int = 0
     inserted: int = 0
     deleted: int = 0
+    edited: int = 0
     connects: int = 0
 
 
@@ -139,7 +148,7 @@ class LiveRunner:
                 self._pump(connection, stop)
             except Disconnected as exc:
                 # The outage is a gap the rewound cursor replays; what the stream no longer
-                # keeps is filled by the next poll.
+                # keeps (all of it, for a source without replay) is filled by the next poll.
                 log.warning(kv(event="live_gap", source=self.source.name, since=cursor, error=exc))
                 self._gap(self.stored_cursor(), str(exc))
                 gap_open = True
@@ -148,17 +157,21 @@ class LiveRunner:
                 connection.close()
 
     def _delete(self, session: Session, external_ids: list[str]) -> None:
-        from fanlens.interactions import changes
-
         found = _delete_changes(session, self.workspace_id, self.source.platform, external_ids)
         if found:
-            changes.apply(
-                session=session,
-                workspace_id=self.workspace_id,
-                changes=found,
-                source=self.source.name,
-            )
+            self._apply(session, found)
             self.counts.deleted += len(found)
+
+    def _edit(self, session: Session, edits: list[Record]) -> int:
+        found = _edit_changes(session, self.workspace_id, self.source.platform, edits)
+        return self._apply(session, found).interactions_edited if found else 0
+
+    def _apply(self, session: Session, found: list[Record]) -> IngestSummary:
+        from fanlens.interactions import changes
+
+        return changes.apply(
+            session=session, workspace_id=self.workspace_id, changes=found, source=self.source.name
+        )
 
     def _gap(self, cursor: int | None, error: str) -> None:
         with unit_of_work(self.engine) as session:
@@ -178,7 +191,7 @@ class LiveRunner:
         batch: list[LiveEvent] = []
         first_at = saved_at = time.monotonic()
         while not stop.is_set():
-            kept = [e for e in batch if e.records or e.deleted]
+            kept = [e for e in batch if e.carries_data]
             wait = self.batch_wait - (time.monotonic() - first_at) if kept else 0.5
             try:
                 event = connection.next(max(wait, 0.0))
@@ -186,10 +199,10 @@ class LiveRunner:
                 self._store(batch)  # what arrived before the cut is kept
                 raise
             if event is not None:
-                if (event.records or event.deleted) and not kept:
+                if event.carries_data and not kept:
                     first_at = time.monotonic()
                 batch.append(event)
-                kept = [e for e in batch if e.records or e.deleted]
+                kept = [e for e in batch if e.carries_data]
             due = bool(kept) and (
                 len(kept) >= self.batch_size or time.monotonic() - first_at >= self.batch_wait
             )
@@ -216,12 +229,15 @@ class LiveRunner:
             deleted = [external_id for e in batch for external_id in e.deleted]
             if deleted:
                 self._delete(session, deleted)
+            edits = [edit for e in batch for edit in e.edited]
+            edited = self._edit(session, edits) if edits else 0
             cursor = max(e.cursor for e in batch)
             repository.save_state(session, self.account_id, self.source.name, {"cursor": cursor})
         self.counts.events += len(batch)
         self.counts.stored += summary.stored
         self.counts.inserted += summary.interactions_inserted
-        if summary.interactions_inserted and any(r.get("text") for r in records):
+        self.counts.edited += edited
+        if edited or (summary.interactions_inserted and any(r.get("text") for r in records)):
             from fanlens.sentiment.runner import defer_analysis
 
             defer_analysis(self.workspace_id, engine=self.engine)
@@ -242,6 +258,21 @@ def _delete_changes(
     return [
         {"platform": platform, "interaction_type": kind, "external_id": uri, "deleted": True}
         for uri, kind in kinds.items()
+    ]
+
+
+def _edit_changes(
+    session: Session, workspace_id: uuid.UUID, platform: str, edits: list[Record]
+) -> list[Record]:
+    """Edit changes for the ids that are stored: a stream sends edits of statuses that are
+    not interactions with the creator (a followed account's post), which must not wait as
+    changes of interactions that will never come."""
+    ids = sorted({str(e["external_id"]) for e in edits})
+    kinds = interaction_repository.types_by_external_id(session, workspace_id, platform, ids)
+    return [
+        {"platform": platform, "interaction_type": kinds[e["external_id"]], **e}
+        for e in edits
+        if e["external_id"] in kinds
     ]
 
 
