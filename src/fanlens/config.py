@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         description="Bluesky live events: a Jetstream `subscribe` WebSocket URL (e.g. "
         "wss://jetstream2.us-east.bsky.network/subscribe); unset, Bluesky is only polled.",
     )
+    mastodon_streaming: bool = Field(
+        default=True,
+        description="Mastodon live events: accounts connected with a token keep the streaming "
+        "API's `user` stream open (notifications, edits, deletes); false: Mastodon is only "
+        "polled.",
+    )
     instagram_base_url: str = Field(
         default="https://graph.instagram.com",
         description="Root of the Instagram Graph API (Instagram Login host; the connector adds "

@@ -35,17 +35,30 @@ def _bluesky(account: AccountConfig) -> LiveSource:
     return JetstreamSource(settings.bluesky_stream_url or "", connector)
 
 
+def _mastodon(account: AccountConfig) -> LiveSource | None:
+    from fanlens.connectors.mastodon import MastodonConnector
+    from fanlens.connectors.mastodon_live import MastodonStreamSource
+
+    token = account.credentials.get("access_token")
+    if not token:  # the user stream needs the account's token: polled only
+        return None
+    connector = MastodonConnector.from_account(account, HttpOptions())
+    return MastodonStreamSource(connector, str(account.settings["instance_url"]), str(token))
+
+
 @dataclass(frozen=True)
 class LiveKind:
-    """How a platform listens: whether it is configured, and its source for one account."""
+    """How a platform listens: whether it is configured, and its source for one account
+    (None: this account cannot listen, e.g. it has no token)."""
 
     configured: Callable[[], bool]
-    build: Callable[[AccountConfig], LiveSource]
+    build: Callable[[AccountConfig], LiveSource | None]
 
 
 # One entry a platform that pushes events; the rest are polled only.
 KINDS: dict[str, LiveKind] = {
     "bluesky": LiveKind(lambda: bool(settings.bluesky_stream_url), _bluesky),
+    "mastodon": LiveKind(lambda: settings.mastodon_streaming, _mastodon),
 }
 
 

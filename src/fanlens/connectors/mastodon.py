@@ -142,7 +142,7 @@ class MastodonConnector(base.Connector):
     def _engagement(
         self, status_id: str, _info: dict[str, Any]
     ) -> tuple[list[base.Record], list[base.Reject]]:
-        sources: list[tuple[list[Any], Any]] = [(self._descendants(status_id), self._reply_records)]
+        sources: list[tuple[list[Any], Any]] = [(self._descendants(status_id), self.reply_records)]
         if not self.has_token:
             sources += [
                 (
@@ -166,6 +166,21 @@ class MastodonConnector(base.Connector):
             rejects.extend(rejs)
         return records, rejects
 
+    def thread_root(self, status: dict[str, Any]) -> str | None:
+        """The id of the creator's post at the root of the status's thread (a post whose
+        thread a sync reads), or None: the thread is someone else's, or the status is gone."""
+        try:
+            body, _ = self._get(f"statuses/{status['id']}/context", {})
+        except base.ConnectorError as exc:
+            if exc.reason == "not_found":
+                return None
+            raise
+        ancestors = body.get("ancestors") or []
+        root = ancestors[0] if ancestors and isinstance(ancestors[0], dict) else {}
+        if (root.get("account") or {}).get("id") != self.account_id or root.get("in_reply_to_id"):
+            return None
+        return base.require_text(root.get("id"), "id")
+
     def _descendants(self, status_id: str) -> list[Any]:
         try:
             body, _ = self._get(f"statuses/{status_id}/context", {})
@@ -175,7 +190,7 @@ class MastodonConnector(base.Connector):
             raise
         return [{"root": status_id, "status": s} for s in body.get("descendants") or []]
 
-    def _reply_records(self, item: dict[str, Any]) -> list[base.Record]:
+    def reply_records(self, item: dict[str, Any]) -> list[base.Record]:
         status, root = item["status"], item["root"]
         who = _user(status["account"])
         if who["external_user_id"] == self.account_id:
@@ -189,7 +204,7 @@ class MastodonConnector(base.Connector):
                 who,
                 external_post_id=root,
                 external_id=base.require_text(status["id"], "id"),
-                text=_text(status.get("content")),
+                text=plain_text(status.get("content")),
                 parent_external_id=parent if kind == "reply" else None,
                 occurred_at=status["created_at"],
             )
@@ -208,11 +223,11 @@ class MastodonConnector(base.Connector):
             position=paging.Position(
                 key=lambda n: int(n["id"]), value=lambda n: str(int(n["id"])), load=int
             ),
-            to_records=self._notification_records,
+            to_records=self.notification_records,
             stop_before=int(cursor) + 1 if cursor is not None else None,
         )
 
-    def _notification_records(self, note: dict[str, Any]) -> list[base.Record]:
+    def notification_records(self, note: dict[str, Any]) -> list[base.Record]:
         kind = NOTIFICATION_TYPES.get(note["type"])
         if kind is None:
             return []
@@ -236,7 +251,7 @@ class MastodonConnector(base.Connector):
                     "mention",
                     who,
                     external_id=post_id,
-                    text=_text(status.get("content")),
+                    text=plain_text(status.get("content")),
                     occurred_at=when,
                 )
             ]
@@ -312,7 +327,7 @@ def mastodon_error(response: httpx.Response) -> base.ConnectorError:
     return base.ConnectorError.transient(text, f"http_{status}")
 
 
-def _text(content: Any) -> str | None:
+def plain_text(content: Any) -> str | None:
     if not isinstance(content, str):
         return None
     return html.unescape(TAG.sub("", content.replace("<br>", "\n").replace("</p><p>", "\n\n")))
@@ -325,7 +340,7 @@ def _user(account: dict[str, Any]) -> base.Record:
         display_name=account.get("display_name") or None,
         profile_url=account.get("url"),
         avatar_url=account.get("avatar"),
-        bio=_text(account.get("note")) or None,
+        bio=plain_text(account.get("note")) or None,
         follower_count=account.get("followers_count"),
         verified=None,
     )
@@ -341,7 +356,7 @@ def _profile(account: dict[str, Any]) -> base.Profile | None:
             username=account.get("acct") or account.get("username"),
             display_name=account.get("display_name") or None,
             avatar_url=account.get("avatar"),
-            bio=_text(account.get("note")) or None,
+            bio=plain_text(account.get("note")) or None,
             follower_count=count if isinstance(count, int) else None,
             links=_links(account),
         )
@@ -396,7 +411,7 @@ def _post_record(status: dict[str, Any]) -> base.Record:
         "platform": PLATFORM,
         "external_post_id": base.require_text(status["id"], "id"),
         "url": status.get("url"),
-        "caption": _text(status.get("content")),
+        "caption": plain_text(status.get("content")),
         "posted_at": _created_text(status),
         "metrics": {
             "likes": int(status.get("favourites_count") or 0),

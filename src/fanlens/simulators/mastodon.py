@@ -9,12 +9,21 @@ responses carry ``X-RateLimit-*`` headers (300 requests per 5 minutes, paging re
 The world's comments are replies to the creator's statuses (in the context, and as ``mention``
 notifications); a world mention is a status that mentions the creator without replying
 (notifications only). Likes are favourites, reposts are boosts (reblogs).
+
+`GET /api/v2/instance` names the streaming server (`configuration.urls.streaming`: this same
+server, as ws://), which serves the streaming API (fanlens.simulators.mastodon_streaming).
+Control: `POST /_sim/mastodon/emit` with `{"records": [interchange interactions]}` adds them to
+the world (so a sync sees them too) and streams the `notification` of each; `{"edits": [{"id",
+"text", "edited_at"}]}` edits fan statuses (the REST API shows the edit too) and streams their
+`status.update`; `{"deletes": [status id]}` streams `delete`; `{"events": [{"event",
+"payload"}]}` streams raw events. It answers the events sent.
 """
 
 from __future__ import annotations
 
 import html
 import itertools
+import json
 import re
 import time
 from bisect import bisect_left, bisect_right
@@ -26,7 +35,7 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fanlens.simulators.base import Reject, Simulator, Window, iso_z
 from fanlens.simulators.ids import (
@@ -38,7 +47,15 @@ from fanlens.simulators.ids import (
     mastodon_status_id,
     safe_username,
 )
-from fanlens.simulators.world import EPOCH, SimInteraction, SimPost, SimUser
+from fanlens.simulators.mastodon_streaming import Streaming
+from fanlens.simulators.world import (
+    EPOCH,
+    SimInteraction,
+    SimPost,
+    SimUser,
+    interaction_identity,
+    parse_time,
+)
 
 REPLY_KINDS = ("comment", "reply")
 NOTIFY_KINDS = {"like": "favourite", "repost": "reblog", "follow": "follow"}
@@ -115,6 +132,17 @@ class MastodonSimulator(Simulator):
         self.limits = {"limit": 300, "window": 300, "paging_limit": 300, "paging_window": 900}
         self.buckets: dict[tuple[str, str], Window] = {}
         self._index: Index | None = None
+        self.streaming = Streaming(self._streaming_token_ok)
+        self.edits: dict[int, tuple[str, datetime]] = {}  # status id -> (text, edited_at)
+        self.streaming_url: str | None = options.get("streaming_url")  # None: this server
+        self.instance_v2 = bool(options.get("instance_v2", True))  # False: a server before 4.0
+
+    def stream_routes(self) -> list[BaseRoute]:
+        return [
+            Route("/api/v2/instance", self.instance, methods=["GET"]),
+            Route("/_sim/mastodon/emit", self.emit_endpoint, methods=["POST"]),
+            *self.streaming.routes(),
+        ]
 
     def routes(self) -> list[Route]:
         return [
@@ -224,6 +252,11 @@ class MastodonSimulator(Simulator):
         if name == "notifications" and self.faults.deleted_account:
             return error(401, "The access token is invalid")
         return None
+
+    def _streaming_token_ok(self, token: str | None) -> bool:
+        if token is None or self.faults.token or self.faults.deleted_account:
+            return False
+        return self.tokens is None or token in self.tokens
 
     def on_faults_posted(self, body: dict[str, Any]) -> None:
         budget = body.get("budget")
@@ -392,6 +425,7 @@ class MastodonSimulator(Simulator):
         account = status.account
         parent = index.statuses.get(status.in_reply_to) if status.in_reply_to else None
         mentions: list[dict[str, Any]] = []
+        edited: datetime | None = None
         if status.post is not None:
             post, world = status.post, self.world
             text = post.caption
@@ -403,7 +437,7 @@ class MastodonSimulator(Simulator):
         else:
             item = status.interaction
             assert item is not None
-            text = item.text or ""
+            text, edited = self.edits.get(status.id, (item.text or "", None))
             counts = (len(index.children.get(status.id, [])), 0, 0)
             if parent is not None or item.kind == "mention":
                 target = parent.account if parent is not None else index.accounts[self.creator_id]
@@ -432,7 +466,7 @@ class MastodonSimulator(Simulator):
             "reblogs_count": counts[1],
             "favourites_count": counts[2],
             "quotes_count": 0,
-            "edited_at": None,
+            "edited_at": iso_z(edited) if edited else None,
             "content": f"<p>{html.escape(text)}</p>",
             "reblog": None,
             "application": {"name": "Web", "website": None},
@@ -596,6 +630,82 @@ class MastodonSimulator(Simulator):
         elif entry.kind != "follow":
             body["status"] = self._status(request, index.by_post[item.post_id or ""])
         return body
+
+    # -- streaming -----------------------------------------------------------------------------
+    def instance(self, request: Request) -> Response:
+        """GET /api/v2/instance: the fields a client reads (the streaming server's URL)."""
+        if not self.instance_v2:
+            return error(404, "Not Found")
+        base = self._base(request)
+        host = request.url.netloc
+        streaming = self.streaming_url or base.replace("http", "ws", 1)
+        return JSONResponse(
+            {
+                "domain": host,
+                "title": "fanlens simulator",
+                "version": "4.3.0",
+                "source_url": "https://github.com/mastodon/mastodon",
+                "description": "A simulated Mastodon server.",
+                "languages": ["en"],
+                "configuration": {
+                    "urls": {"streaming": streaming, "status": None},
+                    "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
+                    "statuses": {
+                        "max_characters": 500,
+                        "max_media_attachments": 4,
+                        "characters_reserved_per_url": 23,
+                    },
+                },
+                "registrations": {"enabled": False, "approval_required": False, "message": None},
+                "contact": {"email": f"admin@{request.url.hostname}", "account": None},
+                "rules": [],
+            }
+        )
+
+    async def emit_endpoint(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return error(400, "the body must be JSON")
+        if not isinstance(body, dict):
+            return error(400, "the body must be an object")
+        try:
+            events = [
+                *(self._notify(request, r) for r in _objects(body, "records")),
+                *(self._edit(request, e) for e in _objects(body, "edits")),
+                *(("delete", str(i)) for i in body.get("deletes") or []),
+                *((e["event"], e.get("payload")) for e in _objects(body, "events")),
+            ]
+        except (KeyError, ValueError, TypeError) as exc:
+            return error(400, f"cannot stream that: {exc!r}")
+        return JSONResponse({"events": [self.streaming.publish(n, p) for n, p in events]})
+
+    def _notify(self, request: Request, record: dict[str, Any]) -> tuple[str, str]:
+        """Add an interaction to the world; its notification, as the stream sends it."""
+        kind = record["interaction_type"]
+        note_type = NOTIFY_KINDS.get(kind) or (
+            "mention" if kind in (*REPLY_KINDS, "mention") else None
+        )
+        if note_type is None:
+            raise ValueError(f"no Mastodon notification for a {kind!r}")
+        self.world.add([{**record, "platform": self.platform}])
+        key = interaction_identity(record)
+        for entry in self._idx().notifications:
+            if entry.interaction.key == key and entry.kind == note_type:
+                return "notification", json.dumps(self._notification(request, entry))
+        raise ValueError(f"the {kind} is not on one of the creator's posts")
+
+    def _edit(self, request: Request, edit: dict[str, Any]) -> tuple[str, str]:
+        status = self._idx().statuses.get(int(edit["id"]))
+        edited_at = parse_time(edit.get("edited_at"))
+        if status is None or status.interaction is None or edited_at is None:
+            raise ValueError(f"no fan status {edit['id']!r} to edit at {edit.get('edited_at')!r}")
+        self.edits[status.id] = (str(edit["text"]), edited_at)
+        return "status.update", json.dumps(self._status(request, status))
+
+
+def _objects(body: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    return [o for o in body.get(name) or [] if isinstance(o, dict)]
 
 
 def linkify(text: str) -> str:

@@ -29,6 +29,9 @@ SIMULATORS: dict[str, type[Simulator]] = {
 }
 
 
+EMIT_PATHS = {"bluesky": "/_sim/jetstream/emit", "mastodon": "/_sim/mastodon/emit"}
+
+
 def create_simulator(
     platform: str, records: Iterable[dict[str, Any]] = (), **options: Any
 ) -> Simulator:
@@ -92,8 +95,14 @@ class RunningSimulator:
         return serve_in_thread(self.platform, self.simulator, host, int(port))
 
     def emit(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Stream interactions as live events (Bluesky: Jetstream commits); returns them."""
-        response = httpx.post(f"{self.root_url}/_sim/jetstream/emit", json={"records": records})
+        """Stream interactions as live events (Bluesky: Jetstream commits; Mastodon:
+        notifications); returns them."""
+        return self.emit_body({"records": records})
+
+    def emit_body(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """POST a body to the simulator's emit endpoint; returns the events it streamed."""
+        path = EMIT_PATHS.get(self.platform, "/_sim/jetstream/emit")
+        response = httpx.post(f"{self.root_url}{path}", json=body, timeout=10)
         response.raise_for_status()
         return list(response.json()["events"])
 

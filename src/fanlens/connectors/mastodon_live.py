@@ -1,0 +1,186 @@
+"""Mastodon live: the account's `user` stream of the streaming API, over WebSocket.
+
+The streaming server may live on another host than the REST API: it is found as documented
+(docs.joinmastodon.org/methods/streaming, "Hostname discovery"): `configuration.urls.streaming`
+of `GET /api/v2/instance`, else `GET /api/v1/streaming` on the instance, which redirects to
+the streaming host when there is one (and answers 404 when the instance serves it itself).
+The WebSocket `/api/v1/streaming?stream=user` is opened with the account's token in the
+`Authorization` header. Each text frame is `{"stream": [...], "event", "payload"}`, the
+payload a JSON document cast to a string (a bare status id for `delete`):
+
+- `notification` (a Notification): mention, favourite, reblog and follow, stored as a sync with
+  the token stores the same notification (`MastodonConnector.notification_records`), at the
+  notification's `created_at` (exact); a mention in the thread of one of the creator's posts is
+  also stored as the sync's thread read stores it (`comment` or `reply`, at the status's
+  `created_at`), the thread's root found through `GET /api/v1/statuses/:id/context`;
+- `status.update` (a Status): the stored mention, comment or reply with that id takes the new
+  text, dated by the status's `edited_at`;
+- `delete` (a status id): the stored interaction with that id is deleted.
+
+Mastodon keeps no replay of its streams: the cursor (the newest notification id) is kept for
+the record, and what arrives while the connection is down is filled by the next poll.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import ExitStack
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.sync.client import ClientConnection, connect
+
+from fanlens.connectors import base
+from fanlens.connectors.live import Disconnected, LiveConnection, LiveEvent, LiveSource
+from fanlens.connectors.mastodon import PLATFORM, MastodonConnector, plain_text
+from fanlens.kit.http import RetriesExhausted
+from fanlens.kit.logging import kv
+
+log = logging.getLogger(__name__)
+
+STREAM = "user"  # home timeline and notifications: the only stream with status.update
+OPEN_TIMEOUT = 10.0
+SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
+
+
+class MastodonStreamSource(LiveSource):
+    platform = PLATFORM
+    name = "live:mastodon"
+    rewind = 0  # nothing to rewind: the streaming API does not replay
+
+    def __init__(self, connector: MastodonConnector, instance_url: str, token: str) -> None:
+        self.connector = connector  # the creator's account id, and thread roots
+        self.instance_url = instance_url.rstrip("/")
+        self.token = token
+        self.streaming_url: str | None = None  # found once, at the first connect
+
+    def connect(self, cursor: int | None) -> LiveConnection:
+        try:
+            if self.connector.account_id is None:
+                self.connector.resolve()
+            if self.streaming_url is None:
+                self.streaming_url = self.discover()
+        except base.ConnectorError as exc:
+            raise Disconnected(exc.message) from exc
+        url = f"{self.streaming_url}/api/v1/streaming?stream={STREAM}"
+        headers = {"Authorization": f"Bearer {self.token}"}
+        stack = ExitStack()  # closes the socket with the connection
+        try:
+            socket = stack.enter_context(
+                connect(url, additional_headers=headers, open_timeout=OPEN_TIMEOUT, max_size=2**22)
+            )
+        except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
+        return MastodonConnection(socket, stack, self.connector, cursor or 0)
+
+    def discover(self) -> str:
+        """The streaming server's root as a ws(s) URL."""
+        http = self.connector.http
+        try:
+            response = http.get(f"{self.instance_url}/api/v2/instance")
+            found = None
+            if response.is_success:
+                urls = ((response.json() or {}).get("configuration") or {}).get("urls") or {}
+                found = urls.get("streaming")
+            if not isinstance(found, str) or not found:
+                # Before 4.0: the REST host redirects to the streaming host, or is it.
+                response = http.get(f"{self.instance_url}/api/v1/streaming")
+                found = str(response.url) if response.history else self.instance_url
+        except (RetriesExhausted, httpx.HTTPError, ValueError, AttributeError) as exc:
+            raise base.ConnectorError.transient(
+                f"Mastodon: cannot find the streaming server: {exc}", "unavailable"
+            ) from exc
+        return ws_root(found)
+
+    def enrich(self, records: list[base.Record]) -> list[base.Record]:
+        return records  # a notification carries the whole Account of the fan
+
+
+def ws_root(url: str) -> str:
+    """scheme://host[:port] of a streaming URL, the scheme made ws or wss."""
+    parts = urlsplit(url)
+    scheme = SCHEMES.get(parts.scheme)
+    if scheme is None or not parts.netloc:
+        raise base.ConnectorError.transient(
+            f"Mastodon: {url!r} is not a streaming server URL", "bad_streaming_url"
+        )
+    return urlunsplit((scheme, parts.netloc, "", "", ""))
+
+
+class MastodonConnection(LiveConnection):
+    def __init__(
+        self, socket: ClientConnection, stack: ExitStack, connector: MastodonConnector, cursor: int
+    ) -> None:
+        self.socket = socket
+        self.stack = stack
+        self.connector = connector
+        self.cursor = cursor  # never moves back: events without a notification id keep it
+
+    def next(self, timeout: float) -> LiveEvent | None:
+        try:
+            frame = self.socket.recv(timeout=timeout)
+        except TimeoutError:
+            return None
+        except (ConnectionClosed, OSError) as exc:
+            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
+        try:
+            message = json.loads(frame)
+            name, payload = message.get("event"), message.get("payload")
+        except (ValueError, TypeError, AttributeError):
+            log.warning(kv(event="live_bad_frame", frame=str(frame)[:200]))
+            return None
+        try:
+            return self.event(name, payload)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning(kv(event="live_bad_event", error=exc, frame=str(frame)[:200]))
+        return LiveEvent(self.cursor)
+
+    def event(self, name: Any, payload: Any) -> LiveEvent:
+        if name == "notification":
+            note = json.loads(payload)
+            note_id = str(note.get("id") or "")
+            if note_id.isdigit():  # Mastodon's ids are numbers; other servers' may not be
+                self.cursor = max(self.cursor, int(note_id))
+            return LiveEvent(self.cursor, notification_records(self.connector, note))
+        if name == "status.update":
+            return LiveEvent(self.cursor, edited=edit_of(json.loads(payload)))
+        if name == "delete" and isinstance(payload, str) and payload:
+            return LiveEvent(self.cursor, deleted=[payload])
+        return LiveEvent(self.cursor)  # home timeline updates, filters, announcements
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+def notification_records(connector: MastodonConnector, note: dict[str, Any]) -> list[base.Record]:
+    """What a sync with the token stores of this notification, plus the comment or reply a
+    sync's thread read stores of a mention that answers in one of the creator's threads."""
+    records = connector.notification_records(note)
+    status = note.get("status") or {}
+    if note.get("type") == "mention" and status.get("in_reply_to_id"):
+        try:
+            root = connector.thread_root(status)
+        except base.ConnectorError as exc:  # the next poll reads the thread
+            log.warning(kv(event="live_thread_failed", error=exc.message))
+            return records
+        if root is not None:
+            records += connector.reply_records({"root": root, "status": status})
+    return records
+
+
+def edit_of(status: dict[str, Any]) -> list[base.Record]:
+    """The edit of a status, if it says when it was edited (a change needs its time)."""
+    edited_at = status.get("edited_at")
+    if not isinstance(edited_at, str):
+        return []
+    text = plain_text(status.get("content")) or ""
+    return [
+        {
+            "external_id": base.require_text(status.get("id"), "id"),
+            "edited_at": base.checked_time(edited_at),
+            "text": text,
+        }
+    ]

@@ -1,0 +1,358 @@
+"""Mastodon live over a real WebSocket: the simulator's streaming API sends, the runner stores."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+
+from fanlens.config import settings
+from fanlens.connectors import listen
+from fanlens.connectors.base import AccountConfig
+from fanlens.connectors.live import Disconnected, LiveEvent
+from fanlens.connectors.sync import sync_account
+from fanlens.db.engine import unit_of_work
+from fanlens.demo.generate import World
+from fanlens.sentiment.analysers import VaderAnalyser
+from fanlens.sentiment.service import analyse_batch
+from fanlens.simulators import ids
+from fanlens.simulators.run import RunningSimulator
+from tests.connectors.conftest import add_account, fast_http
+
+FAN = "live-fan-1"
+FAN_ID = ids.mastodon_account_id(FAN)
+TOKEN = "sim-user-token"
+
+
+def _newest_post(world: World) -> str:
+    posts = [r for r in world.records() if r["type"] == "post" and r["platform"] == "mastodon"]
+    return str(max(posts, key=lambda r: r["posted_at"])["external_post_id"])
+
+
+def _interaction(kind: str, post: str | None, when: str, **extra: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "interaction",
+        "platform": "mastodon",
+        "interaction_type": kind,
+        "user": {"external_user_id": FAN, "username": "livefan", "display_name": "Live Fan"},
+        "occurred_at": when,
+        **extra,
+    }
+    if post is not None:
+        record["external_post_id"] = post
+    return record
+
+
+def _rows(db: Engine) -> list[Any]:
+    with db.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT i.interaction_type, i.occurred_at, i.time_precision, i.external_id,"
+                    " i.interaction_value, i.edited_at, f.username, s.label"
+                    " FROM follower_interactions i JOIN followers f ON f.id = i.follower_id"
+                    " LEFT JOIN comment_sentiments s ON s.interaction_id = i.id"
+                    " WHERE f.external_user_id = :id ORDER BY i.interaction_type"
+                ),
+                {"id": FAN_ID},
+            )
+        )
+
+
+def _counts(db: Engine) -> dict[str, int]:
+    with db.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.interaction_type, c.interaction_count FROM follower_interaction_counts c"
+                " JOIN followers f ON f.id = c.follower_id WHERE f.external_user_id = :id"
+            ),
+            {"id": FAN_ID},
+        )
+        return {r.interaction_type: r.interaction_count for r in rows if r.interaction_count}
+
+
+def _gaps(db: Engine) -> list[Any]:
+    with db.connect() as conn:
+        query = "SELECT source, started_at, ended_at, since_cursor FROM live_gaps ORDER BY 2"
+        return list(conn.execute(text(query)))
+
+
+def _wait(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+class Live:
+    def __init__(self, db: Engine, sim: RunningSimulator, account_id: uuid.UUID) -> None:
+        self.db, self.sim, self.account_id = db, sim, account_id
+        self.seen: list[LiveEvent] = []
+        [self.runner] = listen.runners(db, account_id=account_id, on_event=self.seen.append)
+        self.stop = threading.Event()
+        self.threads = listen.start([self.runner], self.stop)
+        _wait(self.runner.connected.is_set, "the stream to connect")
+        _wait(lambda: len(sim.simulator.streaming.subscribers) == 1, "the subscription")
+
+    def emit(self, **body: Any) -> list[dict[str, Any]]:
+        return self.sim.emit_body(body)
+
+    def poll(self) -> int:
+        result = sync_account(account_id=self.account_id, engine=self.db, http=fast_http())
+        assert result.status == "succeeded", result.message
+        return result.inserted
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(world: World, db: Engine, start_sim: Any, secret_key: str) -> Iterator[Live]:
+    sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
+    account_id = add_account(db, "mastodon", sim, token=TOKEN)
+    assert sync_account(account_id=account_id, engine=db, http=fast_http()).status == "succeeded"
+    running = Live(db, sim, account_id)
+    yield running
+    running.close()
+
+
+def test_notifications_are_stored_at_their_exact_time_once_and_a_poll_adds_nothing(
+    live: Live, world: World
+) -> None:
+    post = _newest_post(world)
+    sent = live.emit(
+        records=[
+            _interaction("like", post, "2026-11-23T10:00:00.125Z"),
+            _interaction("repost", post, "2026-11-23T10:00:01.000Z"),
+            _interaction("follow", None, "2026-11-23T10:00:02.000Z"),
+            _interaction("comment", post, "2026-11-23T10:00:03.000Z", external_id="c-1", text="hi"),
+            _interaction("mention", None, "2026-11-23T10:00:04.000Z", external_id="m-1", text="yo"),
+        ]
+    )
+    assert [e["event"] for e in sent] == ["notification"] * 5
+    types = [json.loads(e["payload"])["type"] for e in sent]
+    assert types == ["favourite", "reblog", "follow", "mention", "mention"]
+    # A reply to the fan's own comment mentions the creator too: a sync stores it from the
+    # notification (a mention) and from the thread (a reply), and so does the stream.
+    reply = _interaction(
+        "reply",
+        post,
+        "2026-11-23T10:00:05Z",
+        external_id="r-1",
+        text="me",
+        parent_external_id="c-1",
+    )
+    sent += live.emit(records=[reply])
+
+    _wait(lambda: len(_rows(live.db)) == 7, "seven interactions")
+    by_type = [r.interaction_type for r in _rows(live.db)]
+    assert by_type == ["comment", "follow", "like", "mention", "mention", "reply", "repost"]
+    rows = {r.interaction_type: r for r in _rows(live.db)}
+    assert rows["reply"].external_id == json.loads(sent[5]["payload"])["status"]["id"]
+    assert rows["like"].occurred_at == datetime.fromisoformat("2026-11-23T10:00:00.125+00:00")
+    assert rows["follow"].occurred_at == datetime.fromisoformat("2026-11-23T10:00:02+00:00")
+    assert rows["comment"].occurred_at == datetime.fromisoformat("2026-11-23T10:00:03+00:00")
+    assert {r.time_precision for r in rows.values()} == {"exact"}
+    comment_status = json.loads(sent[3]["payload"])["status"]
+    assert rows["comment"].external_id == comment_status["id"]
+    assert rows["comment"].interaction_value == "@creator hi"
+    assert rows["like"].username == "livefan"  # the notification's account
+    cursor = max(int(json.loads(e["payload"])["id"]) for e in sent)
+    _wait(lambda: live.runner.stored_cursor() == cursor, "the newest notification id as cursor")
+    _wait(lambda: len(live.seen) == 6, "a line per event")
+
+    live.emit(records=[_interaction("like", post, "2026-11-23T10:00:00.125Z")])  # streamed again
+    _wait(lambda: len(live.seen) == 7, "the repeat")
+    assert len(_rows(live.db)) == 7
+
+    assert live.poll() == 0
+    assert len(_rows(live.db)) == 7
+
+
+def test_an_edited_reply_takes_the_new_text_and_goes_back_to_sentiment(
+    live: Live, world: World
+) -> None:
+    post = _newest_post(world)
+    [sent] = live.emit(
+        records=[_interaction("comment", post, "2026-11-23T11:00:00Z", external_id="c-2", text="x")]
+    )
+    status_id = json.loads(sent["payload"])["status"]["id"]
+    _wait(lambda: len(_rows(live.db)) == 1, "the comment")
+    with unit_of_work(live.db) as session:
+        analyse_batch(
+            session=session, workspace_id=live.runner.workspace_id, analyser=VaderAnalyser()
+        )
+    assert _rows(live.db)[0].label is not None
+
+    [update] = live.emit(
+        edits=[{"id": status_id, "text": "I love it", "edited_at": "2026-11-23T11:05:00.250Z"}],
+    )
+    assert update["event"] == "status.update"
+    assert json.loads(update["payload"])["edited_at"] == "2026-11-23T11:05:00.250Z"
+    _wait(lambda: live.runner.counts.edited == 1, "the edit")
+    [row] = _rows(live.db)
+    assert row.interaction_value == "@creator I love it"
+    assert row.edited_at == datetime.fromisoformat("2026-11-23T11:05:00.250+00:00")
+    assert row.label is None  # the old sentiment is gone: the comment waits for analysis again
+    assert row.occurred_at == datetime.fromisoformat("2026-11-23T11:00:00+00:00")
+
+    # An edit of a status fanlens never stored (a followed account's post) leaves no trace.
+    other = {"id": "1", "edited_at": "2026-11-23T11:06:00Z", "content": "<p>elsewhere</p>"}
+    live.emit(events=[{"event": "status.update", "payload": json.dumps(other)}])
+    live.emit(events=[{"event": "filters_changed"}])
+    with live.db.connect() as conn:
+        waiting = conn.execute(text("SELECT count(*) FROM interaction_changes")).scalar_one()
+    assert waiting == 1
+    assert live.poll() == 0
+    assert _rows(live.db)[0].interaction_value == "@creator I love it"
+
+
+def test_a_deleted_reply_leaves_the_log_and_the_score_and_a_poll_does_not_bring_it_back(
+    live: Live, world: World
+) -> None:
+    post = _newest_post(world)
+    sent = live.emit(
+        records=[
+            _interaction("comment", post, "2026-11-23T12:00:00Z", external_id="c-3", text="y"),
+            _interaction("like", post, "2026-11-23T12:00:01Z"),
+        ]
+    )
+    status_id = json.loads(sent[0]["payload"])["status"]["id"]
+    _wait(lambda: len(_rows(live.db)) == 2, "the comment and the like")
+    assert _counts(live.db) == {"comment": 1, "like": 1}
+
+    live.emit(deletes=["42", status_id])  # a status of someone else, then the fan's reply
+    _wait(lambda: live.runner.counts.deleted == 1, "the delete")
+    assert [r.interaction_type for r in _rows(live.db)] == ["like"]
+    assert _counts(live.db) == {"like": 1}
+
+    assert live.poll() == 0  # the simulator still serves the reply: the tombstone holds
+    assert [r.interaction_type for r in _rows(live.db)] == ["like"]
+
+
+def test_a_dropped_stream_reconnects_logs_the_gap_and_the_next_poll_fills_it(
+    live: Live, world: World
+) -> None:
+    post = _newest_post(world)
+    [first] = live.emit(records=[_interaction("like", post, "2026-11-23T13:00:00Z")])
+    first_id = int(json.loads(first["payload"])["id"])
+    _wait(lambda: live.runner.stored_cursor() == first_id, "the first notification's cursor")
+
+    live.sim.stop()
+    _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
+    # Happens while nobody can be connected: the streaming API will not replay it.
+    live.sim.add_records([_interaction("repost", post, "2026-11-23T13:00:05Z")])
+    restarted = live.sim.restart()
+    try:
+        _wait(lambda: live.runner.counts.connects >= 2, "the reconnect")
+        _wait(lambda: _gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
+        [gap] = _gaps(live.db)
+        assert gap.source == "live:mastodon" and gap.since_cursor == first_id
+        assert gap.started_at < gap.ended_at
+        assert [r.interaction_type for r in _rows(live.db)] == ["like"]
+
+        assert live.poll() == 1
+        rows = {r.interaction_type: r for r in _rows(live.db)}
+        assert sorted(rows) == ["like", "repost"]
+        assert rows["repost"].occurred_at == datetime.fromisoformat("2026-11-23T13:00:05+00:00")
+
+        _wait(lambda: len(live.sim.simulator.streaming.subscribers) == 1, "the new subscription")
+        live.emit(records=[_interaction("follow", None, "2026-11-23T13:00:09Z")])
+        _wait(lambda: len(_rows(live.db)) == 3, "a follow after the reconnect")
+    finally:
+        restarted.stop()
+
+
+def test_an_account_without_a_token_is_polled_only(
+    world: World, db: Engine, start_sim: Any, secret_key: str
+) -> None:
+    sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
+    account_id = add_account(db, "mastodon", sim)
+    assert listen.runners(db, account_id=account_id) == []
+
+
+def test_the_setting_turns_mastodon_streaming_off(
+    world: World, db: Engine, start_sim: Any, secret_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
+    account_id = add_account(db, "mastodon", sim, token=TOKEN)
+    monkeypatch.setattr(settings, "mastodon_streaming", False)
+    assert listen.runners(db, account_id=account_id) == []
+    monkeypatch.setattr(settings, "mastodon_streaming", True)
+    [runner] = listen.runners(db, account_id=account_id)
+    assert runner.source.name == "live:mastodon"
+
+
+def test_the_streaming_host_is_found_from_the_instance_or_the_documented_fallback(
+    world: World, start_sim: Any
+) -> None:
+    from fanlens.connectors.mastodon import MastodonConnector
+    from fanlens.connectors.mastodon_live import MastodonStreamSource
+
+    sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
+    config = AccountConfig(
+        id=uuid.uuid4(),
+        platform="mastodon",
+        handle=ids.MASTODON_CREATOR_USERNAME,
+        external_id="x",
+        settings={"instance_url": sim.base_url},
+        credentials={"access_token": TOKEN},
+    )
+    connector = MastodonConnector.from_account(config, fast_http())
+    source = MastodonStreamSource(connector, sim.base_url, TOKEN)
+    assert source.discover() == sim.root_url.replace("http://", "ws://")
+
+    sim.simulator.streaming_url = "wss://streaming.example.social"  # a host of its own
+    assert source.discover() == "wss://streaming.example.social"
+
+    sim.simulator.instance_v2 = False  # before 4.0: the REST host serves the stream itself
+    assert source.discover() == sim.root_url.replace("http://", "ws://")
+
+
+def test_a_wrong_token_is_refused_before_the_stream_opens(world: World, start_sim: Any) -> None:
+    from fanlens.connectors.mastodon import MastodonConnector
+    from fanlens.connectors.mastodon_live import MastodonStreamSource
+
+    sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
+    config = AccountConfig(
+        id=uuid.uuid4(),
+        platform="mastodon",
+        handle=ids.MASTODON_CREATOR_USERNAME,
+        external_id="x",
+        settings={"instance_url": sim.base_url},
+        credentials={},
+    )
+    connector = MastodonConnector.from_account(config, fast_http())
+    with pytest.raises(Disconnected):
+        MastodonStreamSource(connector, sim.base_url, "not-the-token").connect(None)
+    assert sim.simulator.streaming.subscribers == []
+
+
+def test_the_simulator_serves_the_events_as_server_sent_events_too(
+    world: World, start_sim: Any
+) -> None:
+    sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
+    assert httpx.get(f"{sim.root_url}/api/v1/streaming/health").text == "OK"
+    url = f"{sim.root_url}/api/v1/streaming/user/notification"
+    assert httpx.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with httpx.stream("GET", url, headers=auth, timeout=10) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.iter_lines()
+        assert next(lines) == ":)"
+        sim.emit_body({"deletes": ["5"]})  # not a notification: not on this stream
+        [sent] = sim.emit([_interaction("follow", None, "2026-11-23T14:00:00Z")])
+        got = [line for line in itertools.islice(lines, 4) if line]
+    assert got == ["event: notification", f"data: {sent['payload']}"]
