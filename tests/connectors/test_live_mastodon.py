@@ -242,7 +242,7 @@ def test_a_deleted_reply_leaves_the_log_and_the_score_and_a_poll_does_not_bring_
     assert [r.interaction_type for r in _rows(live.db)] == ["like"]
 
 
-def test_a_dropped_stream_reconnects_logs_the_gap_and_the_next_poll_fills_it(
+def test_a_dropped_stream_reconnects_logs_the_gap_and_catches_up_through_the_rest_api(
     live: Live, world: World
 ) -> None:
     post = _newest_post(world)
@@ -252,25 +252,52 @@ def test_a_dropped_stream_reconnects_logs_the_gap_and_the_next_poll_fills_it(
 
     live.sim.stop()
     _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
-    # Happens while nobody can be connected: the streaming API will not replay it.
+    # Happens while nobody can be connected: the streaming API will not replay it, the
+    # notifications list has it.
     live.sim.add_records([_interaction("repost", post, "2026-11-23T13:00:05Z")])
     restarted = live.sim.restart()
     try:
-        _wait(lambda: live.runner.counts.connects >= 2, "the reconnect")
+        _wait(lambda: len(_rows(live.db)) == 2, "the repost of the outage")
+        rows = {r.interaction_type: r for r in _rows(live.db)}
+        assert sorted(rows) == ["like", "repost"]
+        assert rows["repost"].occurred_at == datetime.fromisoformat("2026-11-23T13:00:05+00:00")
+        assert live.runner.counts.connects >= 2
         _wait(lambda: _gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
         [gap] = _gaps(live.db)
         assert gap.source == "live:mastodon" and gap.since_cursor == first_id
         assert gap.started_at < gap.ended_at
-        assert [r.interaction_type for r in _rows(live.db)] == ["like"]
-
-        assert live.poll() == 1
-        rows = {r.interaction_type: r for r in _rows(live.db)}
-        assert sorted(rows) == ["like", "repost"]
-        assert rows["repost"].occurred_at == datetime.fromisoformat("2026-11-23T13:00:05+00:00")
+        assert (live.runner.stored_cursor() or 0) > first_id  # the repost's notification
 
         _wait(lambda: len(live.sim.simulator.streaming.subscribers) == 1, "the new subscription")
         live.emit(records=[_interaction("follow", None, "2026-11-23T13:00:09Z")])
         _wait(lambda: len(_rows(live.db)) == 3, "a follow after the reconnect")
+        assert live.poll() == 0
+    finally:
+        restarted.stop()
+
+
+def test_an_outage_the_catch_up_cannot_read_is_filled_by_the_next_poll(
+    live: Live, world: World
+) -> None:
+    post = _newest_post(world)
+    [first] = live.emit(records=[_interaction("like", post, "2026-11-23T15:00:00Z")])
+    first_id = int(json.loads(first["payload"])["id"])
+    _wait(lambda: live.runner.stored_cursor() == first_id, "the first notification's cursor")
+    # The notifications list failing (a server under load): only the stream comes back.
+    live.sim.set_faults(server_errors={"count": -1, "status": 503, "match": "notifications"})
+
+    live.sim.stop()
+    _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
+    live.sim.add_records([_interaction("repost", post, "2026-11-23T15:00:05Z")])
+    restarted = live.sim.restart()
+    try:
+        _wait(lambda: live.runner.counts.connects >= 2, "the reconnect", seconds=60)
+        _wait(lambda: _gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
+        assert [r.interaction_type for r in _rows(live.db)] == ["like"]
+
+        live.sim.clear_faults()
+        assert live.poll() == 1
+        assert [r.interaction_type for r in _rows(live.db)] == ["like", "repost"]
     finally:
         restarted.stop()
 

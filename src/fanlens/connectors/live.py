@@ -9,8 +9,9 @@ ingest is idempotent and the cursor never runs ahead of what is stored. A reconn
 from the stored cursor minus the source's `rewind` (events seen again are stored once).
 The cursor lives in `sync_state` under the source's name, beside the poller's streams.
 Deletes and edits go through `fanlens.interactions.changes` in the same transaction.
-A source whose platform keeps no replay (Mastodon's streaming API) ignores the cursor: what
-it missed while down is filled by the next poll, and the outage stays in live_gaps.
+A source whose stream keeps no replay catches up otherwise from the cursor (Mastodon reads
+its notifications list after it); what no source can replay is filled by the next poll, and
+every outage stays in live_gaps.
 """
 
 from __future__ import annotations

@@ -227,6 +227,27 @@ class MastodonConnector(base.Connector):
             stop_before=int(cursor) + 1 if cursor is not None else None,
         )
 
+    def notifications_after(self, min_id: int, *, pages: int) -> list[dict[str, Any]]:
+        """The notifications after `min_id`, oldest first, reading at most `pages` pages
+        forward (`min_id` answers the page just after it, newest first)."""
+        found: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": 80, "types[]": list(NOTIFICATION_TYPES)}
+        for _ in range(pages):
+            body, _ = self._get("notifications", {**params, "min_id": str(min_id)})
+            page = (
+                sorted(
+                    (n for n in body if isinstance(n, dict) and str(n.get("id", "")).isdigit()),
+                    key=lambda n: int(n["id"]),
+                )
+                if isinstance(body, list)
+                else []
+            )
+            found.extend(page)
+            if len(page) < params["limit"]:
+                break
+            min_id = int(page[-1]["id"])
+        return found
+
     def notification_records(self, note: dict[str, Any]) -> list[base.Record]:
         kind = NOTIFICATION_TYPES.get(note["type"])
         if kind is None:

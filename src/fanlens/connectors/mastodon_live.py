@@ -17,14 +17,19 @@ payload a JSON document cast to a string (a bare status id for `delete`):
   text, dated by the status's `edited_at`;
 - `delete` (a status id): the stored interaction with that id is deleted.
 
-Mastodon keeps no replay of its streams: the cursor (the newest notification id) is kept for
-the record, and what arrives while the connection is down is filled by the next poll.
+Mastodon keeps no replay of its streams. A reconnect therefore reads the notifications after
+the stored cursor (the newest notification id streamed) through the REST API
+(`GET /api/v1/notifications?min_id=`, up to `CATCH_UP_PAGES` pages) before the stream's own
+events, so the favourites, boosts, follows and mentions of an outage are stored at once; edits
+and deletes made during an outage are lost to the stream, and anything beyond the catch-up is
+filled by the next poll.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from contextlib import ExitStack
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -43,6 +48,7 @@ log = logging.getLogger(__name__)
 
 STREAM = "user"  # home timeline and notifications: the only stream with status.update
 OPEN_TIMEOUT = 10.0
+CATCH_UP_PAGES = 10  # 800 notifications: a longer outage is left to the next poll
 SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 
 
@@ -74,7 +80,17 @@ class MastodonStreamSource(LiveSource):
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
-        return MastodonConnection(socket, stack, self.connector, cursor or 0)
+        # Read after the socket is open, so nothing falls between the catch-up and the stream
+        # (what both see is stored once).
+        missed = self.catch_up(cursor) if cursor else []
+        return MastodonConnection(socket, stack, self.connector, cursor or 0, missed)
+
+    def catch_up(self, cursor: int) -> list[dict[str, Any]]:
+        try:
+            return self.connector.notifications_after(cursor, pages=CATCH_UP_PAGES)
+        except base.ConnectorError as exc:  # the next poll fills the outage
+            log.warning(kv(event="live_catch_up_failed", source=self.name, error=exc.message))
+            return []
 
     def discover(self) -> str:
         """The streaming server's root as a ws(s) URL."""
@@ -112,14 +128,22 @@ def ws_root(url: str) -> str:
 
 class MastodonConnection(LiveConnection):
     def __init__(
-        self, socket: ClientConnection, stack: ExitStack, connector: MastodonConnector, cursor: int
+        self,
+        socket: ClientConnection,
+        stack: ExitStack,
+        connector: MastodonConnector,
+        cursor: int,
+        missed: list[dict[str, Any]],
     ) -> None:
         self.socket = socket
         self.stack = stack
         self.connector = connector
         self.cursor = cursor  # never moves back: events without a notification id keep it
+        self.missed = deque(missed)  # the catch-up's notifications, sent before the stream's
 
     def next(self, timeout: float) -> LiveEvent | None:
+        if self.missed:
+            return self.notification(self.missed.popleft())
         try:
             frame = self.socket.recv(timeout=timeout)
         except TimeoutError:
@@ -140,16 +164,23 @@ class MastodonConnection(LiveConnection):
 
     def event(self, name: Any, payload: Any) -> LiveEvent:
         if name == "notification":
-            note = json.loads(payload)
-            note_id = str(note.get("id") or "")
-            if note_id.isdigit():  # Mastodon's ids are numbers; other servers' may not be
-                self.cursor = max(self.cursor, int(note_id))
-            return LiveEvent(self.cursor, notification_records(self.connector, note))
+            return self.notification(json.loads(payload))
         if name == "status.update":
             return LiveEvent(self.cursor, edited=edit_of(json.loads(payload)))
         if name == "delete" and isinstance(payload, str) and payload:
             return LiveEvent(self.cursor, deleted=[payload])
         return LiveEvent(self.cursor)  # home timeline updates, filters, announcements
+
+    def notification(self, note: dict[str, Any]) -> LiveEvent:
+        try:
+            records = notification_records(self.connector, note)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning(kv(event="live_bad_event", error=exc, notification=str(note)[:200]))
+            records = []
+        note_id = str(note.get("id") or "")
+        if note_id.isdigit():  # Mastodon's ids are numbers; other servers' may not be
+            self.cursor = max(self.cursor, int(note_id))
+        return LiveEvent(self.cursor, records)
 
     def close(self) -> None:
         self.stack.close()
