@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="The Bluesky account's PDS (where replies are written after logging in with "
         "an app password).",
     )
+    bluesky_plc_url: str = Field(
+        default="https://plc.directory",
+        description="The PLC directory resolving a Bluesky fan's did:plc to its PDS (where a "
+        "live delete of a like, repost or follow is checked against the fan's records).",
+    )
     bluesky_stream_url: str | None = Field(
         default=None,
         description="Bluesky live events: a Jetstream `subscribe` WebSocket URL (e.g. "

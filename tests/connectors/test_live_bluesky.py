@@ -100,6 +100,7 @@ def live(
 ) -> Iterator[Live]:
     sim = start_sim("bluesky", list(world.records()))
     monkeypatch.setattr(settings, "bluesky_stream_url", sim.stream_url)
+    monkeypatch.setattr(settings, "bluesky_plc_url", sim.root_url)
     account_id = add_account(db, "bluesky", sim)
     assert sync_account(account_id=account_id, engine=db, http=fast_http()).status == "succeeded"
     running = Live(db, sim, account_id)
@@ -203,7 +204,7 @@ def test_the_live_demo_streams_a_trickle_of_new_fan_actions(
 ) -> None:
     from fanlens.demo.live import trickle
 
-    for name in ("bluesky_stream_url", "bluesky_base_url"):  # restored after the test
+    for name in ("bluesky_stream_url", "bluesky_base_url", "bluesky_plc_url"):  # restored after
         monkeypatch.setattr(settings, name, getattr(settings, name))
         monkeypatch.setenv(f"FANLENS_{name.upper()}", "unset")
     with trickle("tiny", interval=0.05) as sim:

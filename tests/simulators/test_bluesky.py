@@ -153,3 +153,48 @@ def test_documented_errors(sims: dict[str, RunningSimulator]) -> None:
         assert response.status_code == 400
         assert response.json() == {"error": name, "message": message}
     assert get(sim, "app.bsky.feed.getLikes", uri=P1 + "x").json()["likes"] == []
+
+
+def test_a_fans_repo_lists_its_records_and_a_delete_takes_one_out() -> None:
+    from fanlens.simulators.run import start_simulator
+    from tests.simulators.worlds import interaction, small_world
+
+    extra = [f"bl-p{n}" for n in range(3, 7)]
+    records = small_world("bluesky", fans=2) + [
+        {"type": "post", "platform": "bluesky", "external_post_id": p, "posted_at": ts}
+        for p, ts in zip(extra, ("2026-01-03T00:00:00Z",) * 4, strict=True)
+    ]
+    records += [interaction("bluesky", "like", 0, 500 + n, p) for n, p in enumerate(extra)]
+    fan = bluesky_did("blu0000")
+    with start_simulator("bluesky", records) as sim:
+        query = {"repo": fan, "collection": "app.bsky.feed.like"}
+        first = get(sim, "com.atproto.repo.listRecords", **query, limit=2)
+        check_atproto(first.json(), models.ComAtprotoRepoListRecords.Response)
+        likes = pages(sim, "com.atproto.repo.listRecords", "records", **query, limit=2)
+        keys = [like["uri"].rsplit("/", 1)[-1] for like in likes]
+        assert len(set(keys)) == len(keys) == 5 and keys == sorted(keys, reverse=True)
+        oldest_first = pages(
+            sim, "com.atproto.repo.listRecords", "records", **query, reverse="true"
+        )
+        assert [like["uri"] for like in oldest_first] == [like["uri"] for like in likes][::-1]
+        assert {like["value"]["subject"]["uri"] for like in likes} == {
+            bluesky_post_uri(CREATOR, p) for p in ["bl-p1", *extra]
+        }
+        document = httpx.get(f"{sim.root_url}/{fan}", timeout=10).json()
+        assert document["service"] == [
+            {
+                "id": "#atproto_pds",
+                "type": "AtprotoPersonalDataServer",
+                "serviceEndpoint": sim.root_url,
+            }
+        ]
+
+        [event] = sim.delete([interaction("bluesky", "like", 0, 100, "bl-p1")])
+        assert event["did"] == fan and event["commit"]["operation"] == "delete"
+        assert event["commit"]["collection"] == "app.bsky.feed.like"
+        assert "record" not in event["commit"]  # a delete names the record key alone
+        left = pages(sim, "com.atproto.repo.listRecords", "records", **query)
+        assert len(left) == 4
+        assert event["commit"]["rkey"] not in {r["uri"].rsplit("/", 1)[-1] for r in left}
+        likers = pages(sim, "app.bsky.feed.getLikes", "likes", uri=P1)
+        assert fan not in {like["actor"]["did"] for like in likers} and len(likers) == 1

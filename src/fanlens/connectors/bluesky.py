@@ -41,6 +41,7 @@ class BlueskyConnector(base.Connector):
     def __init__(self, account: base.AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
         self.did = account.external_id if account.external_id.startswith("did:") else None
+        self._pds_urls: dict[str, str] = {}  # fans' PDS by DID, resolved once per connector
 
     @classmethod
     def from_account(cls, account: base.AccountConfig, options: HttpOptions) -> BlueskyConnector:
@@ -276,11 +277,59 @@ class BlueskyConnector(base.Connector):
             session = response.json()
             yield pds, str(session["did"]), {"Authorization": f"Bearer {session['accessJwt']}"}
 
+    # -- fans' repos (deletes seen live) --------------------------------------------------
+
+    def record_subjects(
+        self, did: str, collection: str, wanted: set[str], max_pages: int
+    ) -> set[str] | None:
+        """Which of the `wanted` subjects (post at-uris, or DIDs for follows) the fan's records
+        of `collection` still name: com.atproto.repo.listRecords on the fan's PDS, 100 a page,
+        stopping once all are seen; None when `max_pages` pages did not settle it."""
+        pds_url = self.pds_of(did)
+        found: set[str] = set()
+        cursor: str | None = None
+        with HttpClient(
+            base_url=pds_url.rstrip("/") + "/xrpc",
+            budget=budget_for(PLATFORM, pds_url),
+            options=self.http.options,
+        ) as pds:
+            query = {"repo": did, "collection": collection, "limit": PAGE}
+            for _ in range(max_pages):
+                body = self._get(
+                    "com.atproto.repo.listRecords", _with_cursor(query, cursor), client=pds
+                )
+                records = body.get("records") or []
+                found |= {s for r in records if (s := _subject(r)) is not None and s in wanted}
+                cursor = body.get("cursor")
+                if found == wanted or not cursor or not records:
+                    return found
+        return None
+
+    def pds_of(self, did: str) -> str:
+        """The fan's PDS, from the DID document (the PLC directory for did:plc, the domain's
+        /.well-known/did.json for did:web): where its repo's records are listed."""
+        if did not in self._pds_urls:
+            if did.startswith("did:plc:"):
+                url = f"{settings.bluesky_plc_url.rstrip('/')}/{did}"
+            elif did.startswith("did:web:"):
+                url = f"https://{did.removeprefix('did:web:')}/.well-known/did.json"
+            else:
+                raise base.ConnectorError.transient(f"Bluesky: cannot resolve {did}", "bad_did")
+            with HttpClient(budget=budget_for(PLATFORM, "did"), options=self.http.options) as web:
+                document = self._get(url, {}, client=web)
+            self._pds_urls[did] = _pds_endpoint(document, did)
+        return self._pds_urls[did]
+
     # -- HTTP and errors ------------------------------------------------------------------
 
-    def _get(self, nsid: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _get(
+        self, nsid: str, params: dict[str, Any], *, client: HttpClient | None = None
+    ) -> dict[str, Any]:
+        """An XRPC query (or, with a full URL, any JSON document) through `client`, by default
+        the AppView's."""
         try:
-            response = self.http.get(f"/{nsid}", params=params)
+            path = nsid if "://" in nsid else f"/{nsid}"
+            response = (client or self.http).get(path, params=params)
         except RetriesExhausted as exc:
             raise base.ConnectorError.transient(f"Bluesky: {exc}", "unavailable") from exc
         if response.is_success:
@@ -330,6 +379,28 @@ def _existing(pds: HttpClient, did: str, rkey: str, auth: dict[str, str]) -> str
     except RetriesExhausted:
         return None
     return str(response.json()["uri"]) if response.is_success else None
+
+
+def _subject(record: Any) -> str | None:
+    """What a listed like or repost names (a strong ref's uri), or a follow (a DID)."""
+    value = record.get("value") if isinstance(record, dict) else None
+    subject = value.get("subject") if isinstance(value, dict) else None
+    if isinstance(subject, dict):
+        subject = subject.get("uri")
+    return subject if isinstance(subject, str) else None
+
+
+def _pds_endpoint(document: dict[str, Any], did: str) -> str:
+    """The `#atproto_pds` service of a DID document."""
+    for service in document.get("service") or []:
+        if (
+            isinstance(service, dict)
+            and str(service.get("id", "")).endswith("#atproto_pds")
+            and service.get("type") == "AtprotoPersonalDataServer"
+            and isinstance(service.get("serviceEndpoint"), str)
+        ):
+            return str(service["serviceEndpoint"])
+    raise base.ConnectorError.transient(f"Bluesky: {did} names no PDS", "no_pds")
 
 
 def _with_cursor(params: dict[str, Any], cursor: str | None) -> dict[str, Any]:

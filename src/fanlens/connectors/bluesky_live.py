@@ -11,20 +11,29 @@ Times are the record's ``createdAt`` (exact), not ``time_us``: ``time_us`` is wh
 the commit, while ``createdAt`` is the time the poller reads for the same like (getLikes), and a
 like's dedup key holds its time, so both paths must give the same one. Reposts and follows are
 keyed without their time, as the poller sees them without one.
+
+A like, repost or follow keeps its record's at-uri as its external id, so that the record's
+delete (which names only the repo, collection and record key) finds it; the poller lists them
+without one, so they are keyed without it (`unkeyed_ids`) and both paths still store one row.
+An `update` of a reply or quote is an edit of its text, at the event's time (the record keeps
+its `createdAt`, and Jetstream carries no edit time of its own).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sqlalchemy import Engine
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
-from fanlens.connectors import base
+from fanlens.connectors import base, bluesky_deletes
 from fanlens.connectors.bluesky import PLATFORM, BlueskyConnector, reply_record
 from fanlens.connectors.live import Disconnected, LiveConnection, LiveEvent, LiveSource
 from fanlens.kit.logging import kv
@@ -46,6 +55,7 @@ class JetstreamSource(LiveSource):
     name = "live:jetstream"
     rewind = REWIND_US
     untimed_keys = frozenset({"repost", "follow"})
+    unkeyed_ids = frozenset({"like", "repost", "follow"})
 
     def __init__(self, url: str, connector: BlueskyConnector) -> None:
         self.url = url
@@ -86,6 +96,12 @@ class JetstreamSource(LiveSource):
                 who |= _user_fields(profile)
         return records
 
+    def resolve_deletes(
+        self, engine: Engine, workspace_id: uuid.UUID, external_ids: list[str]
+    ) -> list[base.Record]:
+        """Deleted likes, reposts and follows: see fanlens.connectors.bluesky_deletes."""
+        return bluesky_deletes.resolve(self.connector, engine, workspace_id, external_ids)
+
 
 def subscribe_url(url: str, cursor: int | None) -> str:
     """The endpoint with our collections and the cursor added to what the setting names."""
@@ -121,7 +137,7 @@ class JetstreamConnection(LiveConnection):
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             log.warning(kv(event="live_bad_event", error=exc, frame=str(frame)[:200]))
             records = []
-        return LiveEvent(cursor, records, deleted_post(event))
+        return LiveEvent(cursor, records, deleted_records(event))
 
     def close(self) -> None:
         self.stack.close()
@@ -133,12 +149,21 @@ def records_of(event: dict[str, Any], creator_did: str) -> list[base.Record]:
     if event.get("kind") != "commit" or not isinstance(commit, dict):
         return []
     fan = event["did"]
-    if fan == creator_did or commit.get("operation") != "create":
-        return []  # deletes: see deleted_post
+    operation = commit.get("operation")
+    if fan == creator_did or operation not in ("create", "update"):
+        return []  # deletes: see deleted_records
     record = commit.get("record") or {}
     collection = commit.get("collection")
     who = base.user(external_user_id=fan)
     own_post = f"at://{creator_did}/{POST}/"
+    uri = f"at://{fan}/{collection}/{base.require_text(commit.get('rkey'), 'rkey')}"
+    if collection == POST:
+        edited_at = _event_time(event) if operation == "update" else None
+        return _post_records(record, uri, who, creator_did, own_post, edited_at)
+    if operation == "update":
+        # A like, repost or follow holds only its subject and time: a client changes neither
+        # (it deletes the record and creates another), and fanlens keeps nothing else of it.
+        return []
     if collection in (LIKE, REPOST):
         subject = (record.get("subject") or {}).get("uri")
         if not isinstance(subject, str) or not subject.startswith(own_post):
@@ -146,57 +171,73 @@ def records_of(event: dict[str, Any], creator_did: str) -> list[base.Record]:
         kind = "like" if collection == LIKE else "repost"
         return [
             base.interaction(
-                PLATFORM, kind, who, external_post_id=subject, occurred_at=record["createdAt"]
+                PLATFORM,
+                kind,
+                who,
+                external_post_id=subject,
+                external_id=uri,
+                occurred_at=record["createdAt"],
             )
         ]
     if collection == FOLLOW:
         if record.get("subject") != creator_did:
             return []
-        follow = base.interaction(PLATFORM, "follow", who, occurred_at=record["createdAt"])
+        follow = base.interaction(
+            PLATFORM, "follow", who, external_id=uri, occurred_at=record["createdAt"]
+        )
         return [base.follower(PLATFORM, who), follow]
-    if collection == POST:
-        uri = f"at://{fan}/{POST}/{base.require_text(commit.get('rkey'), 'rkey')}"
-        return _post_records(record, uri, who, creator_did, own_post)
     return []
 
 
-def deleted_post(event: dict[str, Any]) -> list[str]:
-    """The at-uri of a deleted post (a reply or quote, when fanlens stored it). A deleted
-    like, repost or follow names only its own record key, not its subject, and fanlens keeps
-    no record key of those: they stay until the platform's counts say otherwise."""
+def deleted_records(event: dict[str, Any]) -> list[str]:
+    """The at-uri of a deleted post, like, repost or follow. A post's is the external id of
+    the reply or quote fanlens stored; a like's, repost's or follow's names only the record,
+    not its subject: JetstreamSource.resolve_deletes finds what it was."""
     commit = event.get("commit")
     if event.get("kind") != "commit" or not isinstance(commit, dict):
         return []
-    if commit.get("operation") != "delete" or commit.get("collection") != POST:
+    if commit.get("operation") != "delete" or commit.get("collection") not in COLLECTIONS:
         return []
     did, rkey = event.get("did"), commit.get("rkey")
     if not isinstance(did, str) or not isinstance(rkey, str):
         return []
-    return [f"at://{did}/{POST}/{rkey}"]
+    return [f"at://{did}/{commit['collection']}/{rkey}"]
+
+
+def _event_time(event: dict[str, Any]) -> str:
+    """When Jetstream saw the commit (`time_us`), as an RFC 3339 time."""
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(event["time_us"]))
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _post_records(
-    record: dict[str, Any], uri: str, who: base.Record, creator_did: str, own_post: str
+    record: dict[str, Any],
+    uri: str,
+    who: base.Record,
+    creator_did: str,
+    own_post: str,
+    edited_at: str | None,
 ) -> list[base.Record]:
     """A reply in the thread of one of the creator's posts (as the poller reads threads), or a
-    quote of one."""
+    quote of one; with `edited_at`, its text is an edit made then."""
     root = ((record.get("reply") or {}).get("root") or {}).get("uri")
     if isinstance(root, str) and root.startswith(own_post):
-        return [reply_record(record, root, uri, who, creator_did)]
-    quoted = _quoted(record.get("embed"))
-    if quoted is not None and quoted.startswith(own_post):
-        return [
-            base.interaction(
-                PLATFORM,
-                "quote",
-                who,
-                external_post_id=quoted,
-                external_id=uri,
-                text=record.get("text"),
-                occurred_at=record["createdAt"],
-            )
-        ]
-    return []
+        found = reply_record(record, root, uri, who, creator_did)
+    elif (quoted := _quoted(record.get("embed"))) is not None and quoted.startswith(own_post):
+        found = base.interaction(
+            PLATFORM,
+            "quote",
+            who,
+            external_post_id=quoted,
+            external_id=uri,
+            text=record.get("text"),
+            occurred_at=record["createdAt"],
+        )
+    else:
+        return []
+    if edited_at is not None and found.get("text") is not None:
+        found["edited_at"] = edited_at
+    return [found]
 
 
 def _quoted(embed: Any) -> str | None:

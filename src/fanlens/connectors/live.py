@@ -8,7 +8,9 @@ with the cursor after it, in one transaction: a crash loses nothing and doubles 
 ingest is idempotent and the cursor never runs ahead of what is stored. A reconnect resumes
 from the stored cursor minus the source's `rewind` (events seen again are stored once).
 The cursor lives in `sync_state` under the source's name, beside the poller's streams.
-Deletes and edits go through `fanlens.interactions.changes` in the same transaction.
+Deletes and edits go through `fanlens.interactions.changes` in the same transaction;
+deletes the stored platform ids cannot name are resolved by the source first
+(`resolve_deletes`), outside it.
 A source whose stream keeps no replay catches up otherwise from the cursor (Mastodon reads
 its notifications list after it); what no source can replay is filled by the next poll, and
 every outage stays in live_gaps.
@@ -77,6 +79,8 @@ class LiveSource(ABC):
     rewind: ClassVar[int]  # how far before the stored cursor a reconnect resumes
     # Interaction types the poller stores without a time, keyed the same way here.
     untimed_keys: ClassVar[frozenset[str]] = frozenset()
+    # Interaction types the poller stores without a platform id: the id is kept, not keyed.
+    unkeyed_ids: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def connect(self, cursor: int | None) -> LiveConnection:
@@ -86,6 +90,14 @@ class LiveSource(ABC):
     def enrich(self, records: list[Record]) -> list[Record]:
         """Optional: complete the records of a batch (e.g. fans' profiles) before storing."""
         return records
+
+    def resolve_deletes(
+        self, engine: Engine, workspace_id: uuid.UUID, external_ids: list[str]
+    ) -> list[Record]:
+        """Optional: delete changes (interchange objects) for deleted ids that name no stored
+        interaction by its own key (e.g. a like the poller stored without its id). Called
+        before the batch's transaction, as it may ask the platform."""
+        return []
 
 
 @dataclass
@@ -157,11 +169,11 @@ class LiveRunner:
                 self.connected.clear()
                 connection.close()
 
-    def _delete(self, session: Session, external_ids: list[str]) -> None:
+    def _delete(self, session: Session, external_ids: list[str], resolved: list[Record]) -> None:
         found = _delete_changes(session, self.workspace_id, self.source.platform, external_ids)
-        if found:
-            self._apply(session, found)
-            self.counts.deleted += len(found)
+        if found or resolved:
+            summary = self._apply(session, [*found, *resolved])
+            self.counts.deleted += summary.interactions_deleted
 
     def _edit(self, session: Session, edits: list[Record]) -> int:
         found = _edit_changes(session, self.workspace_id, self.source.platform, edits)
@@ -217,6 +229,10 @@ class LiveRunner:
         if not batch:
             return
         records = self.source.enrich([r for e in batch for r in e.records])
+        deleted = [external_id for e in batch for external_id in e.deleted]
+        resolved = (
+            self.source.resolve_deletes(self.engine, self.workspace_id, deleted) if deleted else []
+        )
         with unit_of_work(self.engine) as session:
             summary = IngestSummary()
             if records:
@@ -226,12 +242,13 @@ class LiveRunner:
                     records=records,
                     source=self.source.name,
                     untimed_keys=self.source.untimed_keys,
+                    unkeyed_ids=self.source.unkeyed_ids,
                 )
-            deleted = [external_id for e in batch for external_id in e.deleted]
             if deleted:
-                self._delete(session, deleted)
+                self._delete(session, deleted, resolved)
             edits = [edit for e in batch for edit in e.edited]
             edited = self._edit(session, edits) if edits else 0
+            edited += summary.interactions_edited  # records carrying `edited_at` (Bluesky)
             cursor = max(e.cursor for e in batch)
             repository.save_state(session, self.account_id, self.source.name, {"cursor": cursor})
         self.counts.events += len(batch)

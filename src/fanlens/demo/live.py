@@ -39,7 +39,12 @@ def trickle(size: str, seed: int = 7, interval: float = INTERVAL) -> Iterator[Ru
     """Serve the demo's Bluesky simulator and stream a new fan action every `interval` s."""
     records = split_world(size, seed, anchor=datetime.now(UTC).replace(microsecond=0))
     sim = start_simulator("bluesky", records.get("bluesky", []))
-    for name, value in (("bluesky_stream_url", sim.stream_url), ("bluesky_base_url", sim.base_url)):
+    roots = {
+        "bluesky_stream_url": sim.stream_url,
+        "bluesky_base_url": sim.base_url,
+        "bluesky_plc_url": sim.root_url,  # fans' DID documents, naming the simulator their PDS
+    }
+    for name, value in roots.items():
         setattr(settings, name, value)
         os.environ[f"FANLENS_{name.upper()}"] = value
     stop = threading.Event()

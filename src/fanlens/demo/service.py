@@ -109,9 +109,10 @@ def start_simulators(size: str, seed: int) -> dict[str, RunningSimulator]:
     running: dict[str, RunningSimulator] = {}
     for platform in DEMO_PLATFORMS:
         running[platform] = start_simulator(platform, worlds.get(platform, []))
-    # The connectors read these two roots from the settings (in this process only).
+    # The connectors read these roots from the settings (in this process only).
     settings.youtube_base_url = running["youtube"].base_url
     settings.bluesky_base_url = running["bluesky"].base_url
+    settings.bluesky_plc_url = running["bluesky"].root_url
     settings.instagram_base_url = running["instagram"].base_url
     settings.tiktok_base_url = running["tiktok"].base_url
     settings.tiktok_business_base_url = running["tiktok"].root_url + "/open_api/v1.3"

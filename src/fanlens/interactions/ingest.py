@@ -351,29 +351,39 @@ def ingest_records(
     records: Iterable[dict[str, Any]],
     source: str,
     untimed_keys: Collection[str] = (),
+    unkeyed_ids: Collection[str] = (),
 ) -> IngestSummary:
     """Validate and store interchange records (dicts) as one batch: connectors and the API.
 
     `untimed_keys`: interaction types keyed as if they had no time although they carry one —
-    a live event knows when a repost happened, but the poll that may store it too does not."""
+    a live event knows when a repost happened, but the poll that may store it too does not.
+    `unkeyed_ids`: likewise, types keyed as if they had no platform id (the id is stored)."""
     batch = Batch()
     for number, obj in enumerate(records, start=1):
         batch.lines += 1
         try:
             item = parse_object(obj, number)
-            if isinstance(item, InteractionRecord) and item.interaction_type in untimed_keys:
-                item.key = dedup_key(
-                    interaction_type=item.interaction_type,
-                    external_id=item.external_id,
-                    external_post_id=item.external_post_id,
-                    external_user_id=item.user.external_user_id,
-                    occurred_at=None,
-                )
+            if isinstance(item, InteractionRecord):
+                _rekey(item, untimed_keys, unkeyed_ids)
             batch.add(item)
         except Invalid as exc:
             raw = json.dumps(obj, ensure_ascii=False, default=str)
             batch.add(Reject(number, exc.reason, exc.message, raw))
     return store_batch(session, workspace_id=workspace_id, batch=batch, source=source)
+
+
+def _rekey(
+    item: InteractionRecord, untimed_keys: Collection[str], unkeyed_ids: Collection[str]
+) -> None:
+    kind = item.interaction_type
+    if kind in untimed_keys or kind in unkeyed_ids:
+        item.key = dedup_key(
+            interaction_type=kind,
+            external_id=None if kind in unkeyed_ids else item.external_id,
+            external_post_id=item.external_post_id,
+            external_user_id=item.user.external_user_id,
+            occurred_at=None if kind in untimed_keys else item.occurred_at,
+        )
 
 
 class DamagedInput(Exception):

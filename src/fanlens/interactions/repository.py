@@ -274,3 +274,48 @@ def types_by_external_id(
         )
     )
     return dict(candidates[key] for key in rows)
+
+
+@dataclass(frozen=True)
+class FanInteraction:
+    """A stored interaction of a known fan, as a platform's delete of it is matched."""
+
+    external_user_id: str
+    interaction_type: str
+    external_id: str | None
+    external_post_id: str | None
+    occurred_at: datetime
+    time_precision: str
+    dedup_key: uuid.UUID
+
+
+def of_fans(
+    session: Session,
+    workspace_id: uuid.UUID,
+    platform: str,
+    external_user_ids: list[str],
+    types: list[str],
+) -> list[FanInteraction]:
+    """The stored interactions of these types by these platform users (the fans' rows only:
+    read through the followers' unique key and the follower_id index)."""
+    query = (
+        select(
+            Follower.external_user_id,
+            FollowerInteraction.interaction_type,
+            FollowerInteraction.external_id,
+            ContentPost.external_post_id,
+            FollowerInteraction.occurred_at,
+            FollowerInteraction.time_precision,
+            FollowerInteraction.dedup_key,
+        )
+        .join(Follower, Follower.id == FollowerInteraction.follower_id)
+        .outerjoin(ContentPost, ContentPost.id == FollowerInteraction.content_post_id)
+        .where(
+            Follower.workspace_id == workspace_id,
+            Follower.platform == platform,
+            Follower.external_user_id.in_(external_user_ids),
+            FollowerInteraction.workspace_id == workspace_id,
+            FollowerInteraction.interaction_type.in_(types),
+        )
+    )
+    return [FanInteraction(*row) for row in session.execute(query)]

@@ -10,7 +10,11 @@ The account's PDS is served under the same ``/xrpc``: ``com.atproto.server.creat
 (the creator's handle or DID and the app password the simulator was started with, option
 ``app_password``), ``com.atproto.repo.createRecord`` (posts only, recorded in ``/_sim/state``
 ``writes``; a record key already taken answers 400 ``InvalidRequest``) and
-``com.atproto.repo.getRecord`` for the records written here.
+``com.atproto.repo.getRecord`` for the records written here. Every fan's repo is served there
+too: ``com.atproto.repo.listRecords`` lists a fan's likes, reposts, follows and posts (newest
+record key first, ``reverse`` for oldest first; the cursor is the last record key), and
+``GET /<did>`` answers the fan's DID document as the PLC directory does, naming this server as
+the PDS.
 
 Jetstream's ``/subscribe`` WebSocket is served beside it (fanlens.simulators.jetstream).
 
@@ -153,7 +157,7 @@ class BlueskySimulator(Simulator):
         self._index: Index | None = None
         self.app_password = options.get("app_password", "sim-app-pass-word")
         self.sessions: set[str] = set()  # access tokens handed out by createSession
-        self.jetstream = Jetstream(self.jetstream_commit)
+        self.jetstream = Jetstream(self.jetstream_commit, self.jetstream_delete)
 
     def stream_routes(self) -> list[BaseRoute]:
         return self.jetstream.routes()
@@ -178,7 +182,10 @@ class BlueskySimulator(Simulator):
         pds = [self.write_route(f"/{nsid}", nsid, handler) for nsid, handler in writes.items()]
         get_record = "com.atproto.repo.getRecord"
         pds.append(self.api_route(f"/{get_record}", get_record, self.get_record))
-        return reads + pds
+        list_records = "com.atproto.repo.listRecords"
+        pds.append(self.api_route(f"/{list_records}", list_records, self.list_records))
+        plc = Route("/did:plc:{id}", self.did_document, methods=["GET"])
+        return [*reads, *pds, plc]
 
     # -- the PDS: session and records ------------------------------------------------------------
     def create_session(self, request: Request, body: dict[str, Any]) -> Response:
@@ -631,40 +638,109 @@ class BlueskySimulator(Simulator):
     # -- Jetstream -----------------------------------------------------------------------------
     def jetstream_commit(self, record: dict[str, Any]) -> dict[str, Any]:
         """Add an interaction to the world and build the create commit of the fan's record."""
-        kind = record["interaction_type"]
-        if kind not in JETSTREAM_COLLECTIONS:
-            raise ValueError(f"no Bluesky record for a {kind!r}")
+        if record["interaction_type"] not in JETSTREAM_COLLECTIONS:
+            raise ValueError(f"no Bluesky record for a {record['interaction_type']!r}")
         self.world.add([{**record, "platform": "bluesky"}])
-        key = interaction_identity(record)
-        item = self.world.interactions[key]
-        did = bluesky_did(item.user_id)
-        created = iso_z(item.occurred_at)
-        collection = JETSTREAM_COLLECTIONS[kind]
-        if collection == "app.bsky.feed.post":
-            uri = bluesky_post_uri(did, key)
-            fan_post = self._idx().fan_posts.get(uri)
-            if fan_post is None:
-                raise ValueError(f"the post {item.post_id!r} is not in the world")
-            body = self._fan_post_view(fan_post)["record"]
-            rkey = uri.rsplit("/", 1)[-1]
-        elif kind == "follow":
-            body = {"$type": collection, "subject": self.did, "createdAt": created}
-            rkey = bluesky_rkey(key)
-        else:
-            subject = bluesky_post_uri(self.did, record["external_post_id"])
-            body = {
-                "$type": collection,
-                "subject": {"uri": subject, "cid": bluesky_cid(subject)},
-                "createdAt": created,
-            }
-            rkey = bluesky_rkey(key)
-        record_uri = f"at://{did}/{collection}/{rkey}"
+        item = self.world.interactions[interaction_identity(record)]
+        did, collection, rkey, body = self._fan_record(item)
         commit = {
             "rev": rkey,
             "operation": "create",
             "collection": collection,
             "rkey": rkey,
             "record": body,
-            "cid": bluesky_cid(record_uri),
+            "cid": bluesky_cid(f"at://{did}/{collection}/{rkey}"),
         }
         return {"did": did, "kind": "commit", "commit": commit}
+
+    def jetstream_delete(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Take an interaction out of the world and build the delete commit of its record."""
+        item = self.world.interactions.get(interaction_identity(record))
+        if item is None or item.kind not in JETSTREAM_COLLECTIONS:
+            raise ValueError("no such Bluesky interaction in the world")
+        did, collection, rkey, _ = self._fan_record(item)
+        self.world.remove(item.key)
+        commit = {"rev": f"{rkey}-delete", "operation": "delete", "collection": collection}
+        return {"did": did, "kind": "commit", "commit": commit | {"rkey": rkey}}
+
+    def _fan_record(self, item: SimInteraction) -> tuple[str, str, str, dict[str, Any]]:
+        """(repo DID, collection, record key, record) of an interaction in its fan's repo."""
+        did = bluesky_did(item.user_id)
+        created = iso_z(item.occurred_at)
+        collection = JETSTREAM_COLLECTIONS[item.kind]
+        if collection == "app.bsky.feed.post":
+            uri = bluesky_post_uri(did, item.key)
+            fan_post = self._idx().fan_posts.get(uri)
+            if fan_post is None:
+                raise ValueError(f"the post {item.post_id!r} is not in the world")
+            return did, collection, uri.rsplit("/", 1)[-1], self._fan_post_view(fan_post)["record"]
+        if item.kind == "follow":
+            body: dict[str, Any] = {"$type": collection, "subject": self.did, "createdAt": created}
+        else:
+            subject = bluesky_post_uri(self.did, item.post_id or "")
+            body = {
+                "$type": collection,
+                "subject": {"uri": subject, "cid": bluesky_cid(subject)},
+                "createdAt": created,
+            }
+        return did, collection, bluesky_rkey(item.key), body
+
+    # -- fans' repos ---------------------------------------------------------------------------
+    def list_records(self, request: Request) -> Response:
+        repo, collection = request.query_params.get("repo"), request.query_params.get("collection")
+        if not repo or not collection:
+            raise invalid('Error: Params must have the properties "repo" and "collection"')
+        actor = self._idx().actors.get(repo if repo.startswith("did:") else repo.lower())
+        if actor is None:
+            raise invalid(f"Could not find repo: {repo}")
+        limit, cursor = self._limit(request), request.query_params.get("cursor")
+        reverse = request.query_params.get("reverse") == "true"
+        records = sorted(self._repo(actor, collection), key=lambda r: r[0], reverse=not reverse)
+        if cursor:  # the record key the previous page ended with
+            records = [r for r in records if (r[0] > cursor if reverse else r[0] < cursor)]
+        page = records[:limit]
+        body: dict[str, Any] = {"records": [r[1] for r in page]}
+        if len(records) > limit:
+            body["cursor"] = page[-1][0]
+        return JSONResponse(body)
+
+    def _repo(self, actor: Actor, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        """(record key, listed record) of the actor's records in `collection`."""
+        if actor.user is None:
+            return []  # the creator's own repo holds no fan activity
+        found = []
+        for item in list(self.world.interactions.values()):
+            if item.user_id != actor.user.external_user_id:
+                continue
+            if JETSTREAM_COLLECTIONS.get(item.kind) != collection:
+                continue
+            try:
+                did, _, rkey, value = self._fan_record(item)
+            except ValueError:
+                continue  # a reply under a post the world does not hold
+            uri = f"at://{did}/{collection}/{rkey}"
+            found.append((rkey, {"uri": uri, "cid": bluesky_cid(uri), "value": value}))
+        return found
+
+    def did_document(self, request: Request) -> Response:
+        """The DID document the PLC directory would answer: this server is every fan's PDS."""
+        did = f"did:plc:{request.path_params['id']}"
+        actor = self._idx().actors.get(did)
+        if actor is None:
+            return JSONResponse({"message": f"DID not registered: {did}"}, status_code=404)
+        endpoint = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {
+                "@context": ["https://www.w3.org/ns/did/v1"],
+                "id": did,
+                "alsoKnownAs": [f"at://{actor.handle}"],
+                "verificationMethod": [],
+                "service": [
+                    {
+                        "id": "#atproto_pds",
+                        "type": "AtprotoPersonalDataServer",
+                        "serviceEndpoint": endpoint,
+                    }
+                ],
+            }
+        )

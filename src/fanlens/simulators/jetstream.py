@@ -8,8 +8,10 @@ from that time on before going live, as Jetstream replays from its own store.
 
 Control: ``POST /_sim/jetstream/emit`` with ``{"records": [interchange interactions]}`` adds
 them to the world (so the AppView serves them to a poll too) and streams each as the record a
-fan's repo would commit; ``{"events": [...]}`` streams raw events as given (their ``time_us``
-assigned). It answers the events sent, with their ``time_us``.
+fan's repo would commit; ``{"deletes": [interchange interactions]}`` takes them out of the world
+(the AppView and the fan's repo stop showing them) and streams each record's delete;
+``{"events": [...]}`` streams raw events as given (their ``time_us`` assigned). It answers the
+events sent, with their ``time_us``.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ class Subscriber:
 
 
 class Jetstream:
-    def __init__(self, commit_for: Commit) -> None:
+    def __init__(self, commit_for: Commit, delete_for: Commit) -> None:
         self.commit_for = commit_for  # an interchange interaction -> the event of its commit
+        self.delete_for = delete_for  # ... -> the event of its record's delete
         self.events: list[dict[str, Any]] = []  # every event sent, oldest first (the replay)
         self.subscribers: list[Subscriber] = []
         self.last_time_us = 0
@@ -120,9 +123,11 @@ class Jetstream:
         if not isinstance(body, dict):
             return JSONResponse({"error": "the body must be an object"}, status_code=400)
         records = [r for r in body.get("records") or [] if isinstance(r, dict)]
+        deletes = [r for r in body.get("deletes") or [] if isinstance(r, dict)]
         raw = [e for e in body.get("events") or [] if isinstance(e, dict)]
         try:
             events = [self.commit_for(r) for r in records]
+            events += [self.delete_for(r) for r in deletes]
         except (KeyError, ValueError) as exc:
             return JSONResponse({"error": f"cannot stream that record: {exc}"}, status_code=400)
         sent = [self.publish(e) for e in [*events, *raw]]

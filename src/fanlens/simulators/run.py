@@ -106,6 +106,12 @@ class RunningSimulator:
         response.raise_for_status()
         return list(response.json()["events"])
 
+    def delete(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Delete interactions from the world and stream their deletes; returns the events."""
+        response = httpx.post(f"{self.root_url}/_sim/jetstream/emit", json={"deletes": records})
+        response.raise_for_status()
+        return list(response.json()["events"])
+
     @property
     def stream_url(self) -> str:
         return self.root_url.replace("http://", "ws://") + "/subscribe"

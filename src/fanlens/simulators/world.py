@@ -99,6 +99,14 @@ class PlatformWorld:
                 self.version += 1
         return added
 
+    def remove(self, key: str) -> SimInteraction | None:
+        """Take an interaction out of the world (its author deleted it); the removed one."""
+        with self.lock:
+            removed = self.interactions.pop(key, None)
+            if removed is not None:
+                self.version += 1
+        return removed
+
     def _add_one(self, record: dict[str, Any]) -> int:
         kind = record.get("type")
         if kind == "post":

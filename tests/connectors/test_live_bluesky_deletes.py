@@ -1,0 +1,176 @@
+"""Bluesky live deletes and edits over a real WebSocket: likes, reposts and follows the stream
+stored (found by their record) or a poll stored (found by reconciling the fan's repo), and
+updated replies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, text
+
+from fanlens.connectors.sync import sync_account
+from fanlens.demo.generate import World
+from fanlens.simulators import ids
+from tests.connectors.conftest import fast_http
+from tests.connectors.test_live_bluesky import (
+    FAN_DID,
+    Live,
+    _interaction,
+    _post_of,
+    _rows,
+    _wait,
+    live,
+)
+
+__all__ = ["live"]  # the fixture, shared with test_live_bluesky
+
+
+def _score(db: Engine) -> int:
+    with db.connect() as conn:
+        score = conn.execute(
+            text(
+                "SELECT s.engagement_score FROM follower_engagement_scores s"
+                " JOIN followers f ON f.id = s.follower_id WHERE f.external_user_id = :did"
+            ),
+            {"did": FAN_DID},
+        ).scalar()
+    return int(score or 0)
+
+
+def _kinds(db: Engine) -> list[str]:
+    return sorted(r.interaction_type for r in _rows(db))
+
+
+def _raw(live: Live, *events: dict[str, Any]) -> list[dict[str, Any]]:
+    """Stream events as given (the world is left as it is); waits until they are stored."""
+    response = httpx.post(f"{live.sim.root_url}/_sim/jetstream/emit", json={"events": events})
+    sent = list(response.json()["events"])
+    _wait(lambda: (live.cursor() or 0) >= sent[-1]["time_us"], "the events' cursor")
+    return sent
+
+
+def _delete_event(did: str, collection: str, rkey: str) -> dict[str, Any]:
+    commit = {"rev": "3del", "operation": "delete", "collection": collection, "rkey": rkey}
+    return {"did": did, "kind": "commit", "commit": commit}
+
+
+def _poll(live: Live) -> int:
+    """A full poll: every post's likes, reposts and followers are read again."""
+    result = sync_account(account_id=live.account_id, full=True, engine=live.db, http=fast_http())
+    assert result.status == "succeeded", result.message
+    return result.inserted
+
+
+def test_a_like_the_stream_stored_leaves_when_deleted_and_the_score_follows(
+    live: Live, world: World
+) -> None:
+    post = _post_of(world)
+    live.sim.emit([_interaction("comment", post, "2026-04-01T10:00:00Z", external_id="c-d1")])
+    _wait(lambda: len(_rows(live.db)) == 1, "the comment")
+    without_like = _score(live.db)
+    like = _interaction("like", post, "2026-04-01T10:00:01.250Z")
+    [created] = live.sim.emit([like])
+    _wait(lambda: len(_rows(live.db)) == 2, "the like")
+    record_uri = f"at://{FAN_DID}/app.bsky.feed.like/{created['commit']['rkey']}"
+    assert {r.interaction_type: r.external_id for r in _rows(live.db)}["like"] == record_uri
+    assert _score(live.db) > without_like
+
+    [deleted] = live.sim.delete([like])  # the fan unlikes: the world and the stream say so
+    _wait(lambda: (live.cursor() or 0) >= deleted["time_us"], "the delete's cursor")
+    assert _kinds(live.db) == ["comment"]
+    assert _score(live.db) == without_like
+    assert live.runner.counts.deleted == 1
+    assert _poll(live) == 0
+
+
+def test_a_repost_the_stream_stored_stays_deleted_though_the_appview_still_lists_it(
+    live: Live, world: World
+) -> None:
+    [created] = live.sim.emit([_interaction("repost", _post_of(world), "2026-04-02T09:00:00Z")])
+    _wait(lambda: _kinds(live.db) == ["repost"], "the repost")
+    commit = created["commit"]
+    _raw(live, _delete_event(FAN_DID, commit["collection"], commit["rkey"]))
+    assert _rows(live.db) == []
+    assert _poll(live) == 0  # getRepostedBy still names the fan: the tombstone keeps it out
+    assert _rows(live.db) == []
+
+
+def test_a_like_and_a_follow_a_poll_stored_leave_by_reconciling_the_fans_repo(
+    live: Live, world: World
+) -> None:
+    posts = [
+        r["external_post_id"]
+        for r in world.records()
+        if r["type"] == "post" and r["platform"] == "bluesky"
+    ]
+    gone_like = _interaction("like", posts[0], "2026-04-03T08:00:00Z")
+    kept_like = _interaction("like", posts[1], "2026-04-03T08:00:01Z")
+    follow = _interaction("follow", None, "2026-04-03T08:00:02Z")
+    live.sim.add_records([gone_like, kept_like, follow])
+    assert _poll(live) == 3
+    assert {r.external_id for r in _rows(live.db)} == {None}  # the poller knows no record
+
+    deleted = live.sim.delete([gone_like, follow])
+    _wait(lambda: (live.cursor() or 0) >= deleted[-1]["time_us"], "the deletes' cursor")
+    [left] = _rows(live.db)
+    assert left.interaction_type == "like"
+    assert left.occurred_at == datetime(2026, 4, 3, 8, 0, 1, tzinfo=UTC)
+    assert live.runner.counts.deleted == 2
+    assert _poll(live) == 0
+    assert len(_rows(live.db)) == 1
+
+
+def test_deletes_of_unknown_fans_or_records_change_nothing(live: Live, world: World) -> None:
+    like = _interaction("like", _post_of(world), "2026-04-04T07:00:00Z")
+    live.sim.add_records([like])
+    assert _poll(live) == 1
+    stranger = ids.bluesky_did("someone-else")
+    _raw(
+        live,
+        _delete_event(stranger, "app.bsky.feed.like", "3kunknown"),
+        _delete_event(stranger, "app.bsky.graph.follow", "3kunknown"),
+        # The fan deletes a like of someone else's post: its repo still holds the stored one.
+        _delete_event(FAN_DID, "app.bsky.feed.like", "3kelsewhere"),
+        _delete_event(FAN_DID, "app.bsky.feed.repost", "3kelsewhere"),
+    )
+    assert _kinds(live.db) == ["like"]
+    assert live.runner.counts.deleted == 0
+    assert live.runner.connected.is_set()
+
+
+def test_an_updated_reply_has_its_new_text_edited_at_the_events_time(
+    live: Live, world: World
+) -> None:
+    [created] = live.sim.emit(
+        [
+            _interaction(
+                "comment", _post_of(world), "2026-04-05T06:00:00Z", external_id="c-e", text="frist"
+            )
+        ]
+    )
+    _wait(lambda: _kinds(live.db) == ["comment"], "the comment")
+    commit = created["commit"]
+    record = {**commit["record"], "text": "first!"}
+    update = {**commit, "operation": "update", "record": record, "rev": "3upd"}
+    [sent] = _raw(live, {"did": FAN_DID, "kind": "commit", "commit": update})
+    with live.db.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT interaction_value, edited_at, occurred_at FROM follower_interactions"
+                " WHERE external_id = :uri"
+            ),
+            {"uri": ids.bluesky_post_uri(FAN_DID, "c-e")},
+        ).one()
+    assert row.interaction_value == "first!"
+    assert row.edited_at == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+        microseconds=sent["time_us"]
+    )
+    assert row.occurred_at == datetime(2026, 4, 5, 6, tzinfo=UTC)  # still when it was posted
+
+    # A like's update changes nothing fanlens keeps.
+    [like] = live.sim.emit([_interaction("like", _post_of(world), "2026-04-05T06:00:01Z")])
+    _wait(lambda: len(_rows(live.db)) == 2, "the like")
+    _raw(live, {**like, "commit": {**like["commit"], "operation": "update", "rev": "3u2"}})
+    assert _kinds(live.db) == ["comment", "like"]
