@@ -174,3 +174,28 @@ def test_an_updated_reply_has_its_new_text_edited_at_the_events_time(
     _wait(lambda: len(_rows(live.db)) == 2, "the like")
     _raw(live, {**like, "commit": {**like["commit"], "operation": "update", "rev": "3u2"}})
     assert _kinds(live.db) == ["comment", "like"]
+
+
+def test_a_like_created_and_deleted_during_a_cut_is_not_stored_when_replayed(
+    live: Live, world: World
+) -> None:
+    post = _post_of(world)
+    [first] = live.sim.emit(
+        [_interaction("comment", post, "2026-04-06T05:00:00Z", external_id="c-r")]
+    )
+    _wait(lambda: live.cursor() == first["time_us"], "the comment's cursor")
+    live.sim.stop()
+    _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
+    # Both reach the runner in the replay, one after the other: one micro-batch.
+    simulator = live.sim.simulator
+    like = _interaction("like", post, "2026-04-06T05:00:01Z")
+    simulator.jetstream.publish(simulator.jetstream_commit(like))
+    last = simulator.jetstream.publish(simulator.jetstream_delete(like))
+    restarted = live.sim.restart()
+    try:
+        _wait(lambda: live.cursor() == last["time_us"], "the replay's cursor")
+        assert _kinds(live.db) == ["comment"]
+        assert _poll(live) == 0
+        assert _kinds(live.db) == ["comment"]
+    finally:
+        restarted.stop()

@@ -231,7 +231,10 @@ class LiveRunner:
         records = self.source.enrich([r for e in batch for r in e.records])
         deleted = [external_id for e in batch for external_id in e.deleted]
         resolved = (
-            self.source.resolve_deletes(self.engine, self.workspace_id, deleted) if deleted else []
+            self.source.resolve_deletes(self.engine, self.workspace_id, deleted)
+            + _deleted_in_batch(self.source, records, deleted)
+            if deleted
+            else []
         )
         with unit_of_work(self.engine) as session:
             summary = IngestSummary()
@@ -277,6 +280,25 @@ def _delete_changes(
         {"platform": platform, "interaction_type": kind, "external_id": uri, "deleted": True}
         for uri, kind in kinds.items()
     ]
+
+
+def _deleted_in_batch(
+    source: LiveSource, records: list[Record], deleted: list[str]
+) -> list[Record]:
+    """Deletes of interactions created in the same batch (a create and its delete replayed
+    together) whose id is not keyed: `resolve_deletes` runs before they are stored, so they
+    are named here as ingest keys them."""
+    gone = set(deleted)
+    changes = []
+    for record in records:
+        kind = record.get("interaction_type")
+        if kind not in source.unkeyed_ids or record.get("external_id") not in gone:
+            continue
+        fields = ["platform", "interaction_type", "user", "external_post_id", "occurred_at"]
+        if kind in source.untimed_keys:
+            fields.remove("occurred_at")
+        changes.append({k: record[k] for k in fields if k in record} | {"deleted": True})
+    return changes
 
 
 def _edit_changes(
