@@ -199,3 +199,28 @@ def test_a_like_created_and_deleted_during_a_cut_is_not_stored_when_replayed(
         assert _kinds(live.db) == ["comment"]
     finally:
         restarted.stop()
+
+
+def test_a_failing_pds_leaves_the_likes_until_the_fans_next_delete_settles_them(
+    live: Live, world: World
+) -> None:
+    posts = [
+        r["external_post_id"]
+        for r in world.records()
+        if r["type"] == "post" and r["platform"] == "bluesky"
+    ]
+    likes = [_interaction("like", p, f"2026-04-07T04:00:0{n}Z") for n, p in enumerate(posts[:3])]
+    live.sim.add_records(likes)
+    assert _poll(live) == 3
+
+    live.sim.set_faults(gone=["com.atproto.repo.listRecords"])
+    [first] = live.sim.delete([likes[0]])
+    _wait(lambda: (live.cursor() or 0) >= first["time_us"], "the first delete's cursor")
+    assert len(_rows(live.db)) == 3  # unsettled: nothing is deleted on a guess
+    assert live.runner.connected.is_set()
+
+    live.sim.clear_faults()
+    [second] = live.sim.delete([likes[1]])
+    _wait(lambda: (live.cursor() or 0) >= second["time_us"], "the second delete's cursor")
+    [left] = _rows(live.db)
+    assert left.occurred_at == datetime(2026, 4, 7, 4, 0, 2, tzinfo=UTC)

@@ -295,9 +295,13 @@ class BlueskyConnector(base.Connector):
         ) as pds:
             query = {"repo": did, "collection": collection, "limit": PAGE}
             for _ in range(max_pages):
-                body = self._get(
-                    "com.atproto.repo.listRecords", _with_cursor(query, cursor), client=pds
-                )
+                try:
+                    body = self._get(
+                        "com.atproto.repo.listRecords", _with_cursor(query, cursor), client=pds
+                    )
+                except base.ConnectorError:
+                    self._pds_urls.pop(did, None)  # the fan may have moved to another PDS
+                    raise
                 records = body.get("records") or []
                 found |= {s for r in records if (s := _subject(r)) is not None and s in wanted}
                 cursor = body.get("cursor")
