@@ -77,7 +77,9 @@ class Settings(BaseSettings):
     bluesky_stream_url: str | None = Field(
         default=None,
         description="Bluesky live events: a Jetstream `subscribe` WebSocket URL (e.g. "
-        "wss://jetstream2.us-east.bsky.network/subscribe); unset, Bluesky is only polled.",
+        "wss://jetstream2.us-east.bsky.network/subscribe) or a relay's or PDS's firehose (e.g. "
+        "wss://bsky.network/xrpc/com.atproto.sync.subscribeRepos), told apart by the path; "
+        "unset, Bluesky is only polled.",
     )
     mastodon_streaming: bool = Field(
         default=True,

@@ -223,6 +223,18 @@ def _summary(result: Any) -> None:
         err_console.print(f"rejected {reject.stream} item: {reject.error}")
 
 
+def check_live_settings() -> None:
+    """Exit 2 with the message when a live source's setting is wrong (before anything runs)."""
+    from fanlens.connectors import listen
+    from fanlens.connectors.live import SettingError
+
+    try:
+        listen.check_settings()
+    except SettingError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 def _parse_id(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
@@ -250,6 +262,7 @@ def listen_command(
         console.print(describe(event), markup=False, highlight=False, soft_wrap=True)
 
     account_id = _parse_id(account) if account else None
+    check_live_settings()
     live = listen.runners(get_engine(), account_id=account_id, on_event=show)
     if not live:
         console.print(

@@ -29,10 +29,16 @@ log = logging.getLogger(__name__)
 
 def _bluesky(account: AccountConfig) -> LiveSource:
     from fanlens.connectors.bluesky import BlueskyConnector
-    from fanlens.connectors.bluesky_live import JetstreamSource
+    from fanlens.connectors.bluesky_firehose import source_for
 
     connector = BlueskyConnector.from_account(account, HttpOptions())
-    return JetstreamSource(settings.bluesky_stream_url or "", connector)
+    return source_for(settings.bluesky_stream_url or "", connector)
+
+
+def _bluesky_check() -> None:
+    from fanlens.connectors.bluesky_firehose import stream_kind
+
+    stream_kind(settings.bluesky_stream_url or "")  # Jetstream or a firehose, by the path
 
 
 def _mastodon(account: AccountConfig) -> LiveSource | None:
@@ -48,18 +54,27 @@ def _mastodon(account: AccountConfig) -> LiveSource | None:
 
 @dataclass(frozen=True)
 class LiveKind:
-    """How a platform listens: whether it is configured, and its source for one account
-    (None: this account cannot listen, e.g. it has no token)."""
+    """How a platform listens: whether it is configured, its source for one account (None:
+    this account cannot listen, e.g. it has no token), and a check of its settings run when
+    listening starts (raises SettingError)."""
 
     configured: Callable[[], bool]
     build: Callable[[AccountConfig], LiveSource | None]
+    check: Callable[[], None] = lambda: None
 
 
 # One entry a platform that pushes events; the rest are polled only.
 KINDS: dict[str, LiveKind] = {
-    "bluesky": LiveKind(lambda: bool(settings.bluesky_stream_url), _bluesky),
+    "bluesky": LiveKind(lambda: bool(settings.bluesky_stream_url), _bluesky, _bluesky_check),
     "mastodon": LiveKind(lambda: settings.mastodon_streaming, _mastodon),
 }
+
+
+def check_settings() -> None:
+    """Raise SettingError when a configured live source's setting is wrong."""
+    for kind in KINDS.values():
+        if kind.configured():
+            kind.check()
 
 
 def has_source(platform: str) -> bool:
@@ -80,6 +95,7 @@ def runners(
     on_event: Callable[[LiveEvent], None] | None = None,
 ) -> list[LiveRunner]:
     """A runner for each active account (or the one asked for) that has a live source."""
+    check_settings()
     with unit_of_work(engine) as session:
         if account_id is not None:
             accounts: list[Account] = [service.get_or_raise(session=session, account_id=account_id)]
@@ -129,7 +145,9 @@ REFRESH = 60.0  # seconds between looks for accounts connected, removed or flagg
 
 @contextmanager
 def kept_open(engine: Engine, refresh: float = REFRESH) -> Iterator[Listeners]:
-    """Keep every live-capable active account connected while the block runs."""
+    """Keep every live-capable active account connected while the block runs; a wrong live
+    setting raises SettingError before anything starts."""
+    check_settings()
     listeners = Listeners(engine, refresh)
     try:
         yield listeners

@@ -45,6 +45,11 @@ CURSOR_EVERY = 5.0  # seconds: how often a cursor moved only by other people's e
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
+class SettingError(ValueError):
+    """A live source's setting is wrong: the message names the setting, what is wrong and how
+    to fix it. Raised when listening starts."""
+
+
 class Disconnected(Exception):
     """The connection ended (closed, reset, or never opened); the runner reconnects."""
 
@@ -57,6 +62,9 @@ class LiveEvent:
     deleted: list[str] = field(default_factory=list)
     # Edits: {"external_id", "edited_at", "text"} of a platform id (only those stored apply).
     edited: list[Record] = field(default_factory=list)
+    # The stream says it skipped events before this one (e.g. the firehose's OutdatedCursor):
+    # recorded in live_gaps, for the next poll to fill.
+    gap: str | None = None
 
     @property
     def carries_data(self) -> bool:
@@ -190,6 +198,15 @@ class LiveRunner:
         with unit_of_work(self.engine) as session:
             repository.open_gap(session, self.account_id, self.source.name, cursor, error)
 
+    def _skipped(self, error: str) -> None:
+        """A gap the stream reports while it stays connected: it begins and ends now."""
+        log.warning(kv(event="live_gap", source=self.source.name, error=error))
+        cursor = self.stored_cursor()
+        with unit_of_work(self.engine) as session:
+            repository.open_gap(session, self.account_id, self.source.name, cursor, error)
+            session.flush()
+            repository.close_gaps(session, self.account_id, self.source.name)
+
     def _gap_over(self) -> None:
         with unit_of_work(self.engine) as session:
             repository.close_gaps(session, self.account_id, self.source.name)
@@ -211,6 +228,8 @@ class LiveRunner:
             except Disconnected:
                 self._store(batch)  # what arrived before the cut is kept
                 raise
+            if event is not None and event.gap:
+                self._skipped(event.gap)
             if event is not None:
                 if event.carries_data and not kept:
                     first_at = time.monotonic()

@@ -24,11 +24,13 @@ def worker(
     """Run background jobs and the schedule (account syncs, nightly rescore, weekly drop check),
     and keep the accounts' live connections open (see `fanlens listen`)."""
     from fanlens.connectors import listen
+    from fanlens.connectors.cli import check_live_settings
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
     from fanlens.db.queue import ensure_schema
     from fanlens.jobs.app import create_app
 
+    check_live_settings()
     console.print(f"database: {describe_location()}")
     migrate.upgrade(get_engine())
     ensure_schema()

@@ -45,6 +45,7 @@ def serve(
     demo_size: DemoSize = "small",
 ) -> None:
     """Serve the API and dashboard, and run the background jobs and their schedule."""
+    from fanlens.connectors.cli import check_live_settings
     from fanlens.db import migrate
     from fanlens.db.engine import database_url, describe_location, get_engine
     from fanlens.db.queue import ensure_schema
@@ -53,6 +54,8 @@ def serve(
     processes.exit_on_signals()  # from here on, so they stop the embedded server it starts
     bind_host, bind_port = host or settings.host, port or settings.port
     processes.check_port(bind_host, bind_port)  # before the demo's minute of work
+    if job_worker:
+        check_live_settings()  # the worker keeps the live connections open
     live_demo = False
     if with_demo:
         live_demo = run_demo(False, demo_size) and job_worker

@@ -16,7 +16,9 @@ record key first, ``reverse`` for oldest first; the cursor is the last record ke
 ``GET /<did>`` answers the fan's DID document as the PLC directory does, naming this server as
 the PDS.
 
-Jetstream's ``/subscribe`` WebSocket is served beside it (fanlens.simulators.jetstream).
+Jetstream's ``/subscribe`` WebSocket is served beside it (fanlens.simulators.jetstream), and
+a relay's firehose, ``/xrpc/com.atproto.sync.subscribeRepos``, streams the same events as
+CBOR frames (fanlens.simulators.firehose).
 
 The world's comments are replies in the post's thread; a mention is a reply whose text starts
 with the creator's handle and carries a mention facet for the creator's DID.
@@ -44,6 +46,7 @@ from fanlens.simulators.base import (
     newest_first_page,
     sort_key,
 )
+from fanlens.simulators.firehose import Firehose
 from fanlens.simulators.ids import (
     BLUESKY_CREATOR_DID,
     BLUESKY_CREATOR_HANDLE,
@@ -158,9 +161,11 @@ class BlueskySimulator(Simulator):
         self.app_password = options.get("app_password", "sim-app-pass-word")
         self.sessions: set[str] = set()  # access tokens handed out by createSession
         self.jetstream = Jetstream(self.jetstream_commit, self.jetstream_delete)
+        self.firehose = Firehose()
+        self.jetstream.also.append(self.firehose.publish)  # one emit, both streams
 
     def stream_routes(self) -> list[BaseRoute]:
-        return self.jetstream.routes()
+        return [*self.jetstream.routes(), *self.firehose.routes()]
 
     def routes(self) -> list[Route]:
         methods = {

@@ -11,7 +11,8 @@ them to the world (so the AppView serves them to a poll too) and streams each as
 fan's repo would commit; ``{"deletes": [interchange interactions]}`` takes them out of the world
 (the AppView and the fan's repo stop showing them) and streams each record's delete;
 ``{"events": [...]}`` streams raw events as given (their ``time_us`` assigned). It answers the
-events sent, with their ``time_us``.
+events sent, with their ``time_us``. Each event is also sent to the streams in `also` (the
+firehose, fanlens.simulators.firehose).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class Jetstream:
         self.events: list[dict[str, Any]] = []  # every event sent, oldest first (the replay)
         self.subscribers: list[Subscriber] = []
         self.last_time_us = 0
+        # Other streams of the same events (the firehose): each gets every event published.
+        self.also: list[Callable[[dict[str, Any]], object]] = []
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -112,6 +115,8 @@ class Jetstream:
         for subscriber in self.subscribers:
             if subscriber.wants(event):
                 subscriber.queue.put_nowait(event)
+        for stream in self.also:
+            stream(event)
         return event
 
     # -- control -------------------------------------------------------------------------------

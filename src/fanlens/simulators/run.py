@@ -116,6 +116,10 @@ class RunningSimulator:
     def stream_url(self) -> str:
         return self.root_url.replace("http://", "ws://") + "/subscribe"
 
+    @property
+    def firehose_url(self) -> str:
+        return self.root_url.replace("http://", "ws://") + "/xrpc/com.atproto.sync.subscribeRepos"
+
     def __enter__(self) -> RunningSimulator:
         return self
 

@@ -1,0 +1,322 @@
+"""Bluesky live from a firehose (com.atproto.sync.subscribeRepos) over a real WebSocket: the
+simulator's relay streams CBOR frames with CAR blocks, the runner stores the same records as
+from Jetstream, and resumes from the stored seq."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import cbor2
+import httpx
+import libipld
+import pytest
+from atproto_core.car import CAR
+from atproto_firehose import parse_subscribe_repos_message
+from atproto_subscription import Frame
+from sqlalchemy import Engine, text
+from websockets.sync.client import connect
+
+from fanlens.config import settings
+from fanlens.connectors.bluesky_firehose import StreamUrlError, stream_kind
+from fanlens.connectors.sync import sync_account
+from fanlens.demo.generate import World
+from fanlens.simulators import ids
+from fanlens.simulators.run import RunningSimulator
+from tests.connectors.conftest import add_account, fast_http
+from tests.connectors.test_live_bluesky import (
+    FAN_DID,
+    Live,
+    _gaps,
+    _interaction,
+    _post_of,
+    _rows,
+    _wait,
+)
+
+
+@pytest.fixture
+def live(
+    world: World, db: Engine, start_sim: Any, secret_key: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Live]:
+    sim = start_sim("bluesky", list(world.records()))
+    monkeypatch.setattr(settings, "bluesky_stream_url", sim.firehose_url)
+    account_id = add_account(db, "bluesky", sim)
+    assert sync_account(account_id=account_id, engine=db, http=fast_http()).status == "succeeded"
+    running = Live(db, sim, account_id)
+    assert running.runner.source.name == "live:firehose"
+    yield running
+    running.close()
+
+
+def _seq(sim: RunningSimulator) -> int:
+    return int(sim.simulator.firehose.seq)  # type: ignore[attr-defined]
+
+
+def test_firehose_commits_are_stored_as_from_jetstream_and_a_poll_adds_nothing(
+    live: Live, world: World
+) -> None:
+    post = _post_of(world)
+    live.sim.emit(
+        [
+            _interaction("like", post, "2026-04-01T10:00:00.125Z"),
+            _interaction("repost", post, "2026-04-01T10:00:01.000Z"),
+            _interaction("follow", None, "2026-04-01T10:00:02.000Z"),
+            _interaction("comment", post, "2026-04-01T10:00:03.000Z", external_id="c-1", text="hi"),
+            _interaction("quote", post, "2026-04-01T10:00:04.000Z", external_id="q-1", text="so"),
+        ]
+    )
+    _wait(lambda: len(_rows(live.db)) == 5, "five interactions")
+    rows = {r.interaction_type: r for r in _rows(live.db)}
+    assert rows["like"].occurred_at == datetime.fromisoformat("2026-04-01T10:00:00.125+00:00")
+    assert rows["quote"].occurred_at == datetime.fromisoformat("2026-04-01T10:00:04+00:00")
+    assert {r.time_precision for r in rows.values()} == {"exact"}
+    assert rows["comment"].external_id == ids.bluesky_post_uri(FAN_DID, "c-1")
+    assert rows["like"].username == "livefan.bsky.social"
+    _wait(lambda: live.cursor() == _seq(live.sim), "the cursor to be the last seq")
+
+    # The same like again (a relay replaying it): stored once.
+    live.sim.emit([_interaction("like", post, "2026-04-01T10:00:00.125Z")])
+    _wait(lambda: live.cursor() == _seq(live.sim), "the cursor to pass the repeat")
+    assert len(_rows(live.db)) == 5
+
+    poll = sync_account(account_id=live.account_id, engine=live.db, http=fast_http())
+    assert poll.status == "succeeded", poll.message
+    assert poll.inserted == 0  # the poller's dedup keys are the same
+    assert len(_rows(live.db)) == 5
+
+
+def test_a_deleted_reply_leaves(live: Live, world: World) -> None:
+    [comment] = live.sim.emit(
+        [_interaction("comment", _post_of(world), "2026-04-02T12:00:00.000Z", external_id="c-9")]
+    )
+    _wait(lambda: len(_rows(live.db)) == 1, "the comment")
+    delete = {
+        "did": comment["did"],
+        "kind": "commit",
+        "commit": {
+            "rev": "3delete",
+            "operation": "delete",
+            "collection": "app.bsky.feed.post",
+            "rkey": comment["commit"]["rkey"],
+        },
+    }
+    stranger = {**delete, "did": "did:plc:someoneelse"}
+    httpx.post(
+        f"{live.sim.root_url}/_sim/jetstream/emit", json={"events": [stranger, delete]}
+    ).raise_for_status()
+    _wait(lambda: live.cursor() == _seq(live.sim), "the delete's seq")
+    assert _rows(live.db) == []
+    assert live.runner.counts.deleted == 1
+
+
+def _cut(live: Live) -> None:
+    live.sim.stop()
+    _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
+
+
+def test_a_cut_stream_resumes_after_the_stored_seq_losing_and_doubling_nothing(
+    live: Live, world: World
+) -> None:
+    post = _post_of(world)
+    live.sim.emit([_interaction("like", post, "2026-04-03T09:00:00.000Z")])
+    _wait(lambda: len(_rows(live.db)) == 1, "the first like")
+    _wait(lambda: live.cursor() == _seq(live.sim), "the first like's seq")
+    first = _seq(live.sim)
+
+    _cut(live)
+    # Streamed while no client can be connected: only a replay from the cursor brings them.
+    jetstream = live.sim.simulator.jetstream  # type: ignore[attr-defined]
+    for record in (
+        _interaction("comment", post, "2026-04-03T09:00:05.000Z", external_id="c-2"),
+        _interaction("repost", post, "2026-04-03T09:00:06.000Z"),
+    ):
+        jetstream.publish(live.sim.simulator.jetstream_commit(record))  # type: ignore[attr-defined]
+    restarted = live.sim.restart()
+    try:
+        _wait(lambda: len(_rows(live.db)) == 3, "three interactions")
+        _wait(lambda: live.cursor() == first + 2, "the cursor after the cut")
+        assert sorted(r.interaction_type for r in _rows(live.db)) == ["comment", "like", "repost"]
+        assert live.runner.counts.connects >= 2
+        _wait(lambda: _gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
+        [gap] = _gaps(live.db)
+        assert gap.source == "live:firehose" and gap.since_cursor == first
+    finally:
+        restarted.stop()
+
+
+def test_a_cursor_older_than_the_relay_keeps_is_recorded_as_a_gap(live: Live, world: World) -> None:
+    post = _post_of(world)
+    live.sim.emit([_interaction("like", post, "2026-04-04T09:00:00.000Z")])
+    _wait(lambda: live.cursor() == _seq(live.sim), "the first like's seq")
+    stored = _seq(live.sim)
+
+    _cut(live)
+    simulator: Any = live.sim.simulator
+    for minute in range(3):
+        when = f"2026-04-04T09:0{minute + 1}:00.000Z"
+        simulator.jetstream.publish(
+            simulator.jetstream_commit(
+                _interaction("comment", post, when, external_id=f"old-{minute}")
+            )
+        )
+    simulator.firehose.trim(keep=1)  # the relay's window no longer holds the first two
+    restarted = live.sim.restart()
+    try:
+        _wait(lambda: live.cursor() == stored + 3, "the cursor after the outdated replay")
+        comments = [r.external_id for r in _rows(live.db) if r.interaction_type == "comment"]
+        assert comments == [ids.bluesky_post_uri(FAN_DID, "old-2")]  # the rest: the next poll
+        with live.db.connect() as conn:
+            query = "SELECT since_cursor, ended_at FROM live_gaps WHERE error LIKE :outdated"
+            outdated = list(conn.execute(text(query), {"outdated": "%OutdatedCursor%"}))
+        assert len(outdated) == 1
+        assert outdated[0].since_cursor == stored and outdated[0].ended_at is not None
+    finally:
+        restarted.stop()
+
+
+def test_a_frame_encoded_apart_from_the_simulator_is_read(live: Live, world: World) -> None:
+    """A #commit frame built with cbor2 (CBOR tag 42 links, a CAR v1 written here from the
+    spec), not with libipld as the simulator does: fanlens reads the like in it."""
+    other = _interaction("like", _post_of(world), "2026-04-05T08:00:00.000Z")
+    live.sim.emit([{**other, "user": {"external_user_id": "another-fan"}}])  # a cursor to keep
+    _wait(lambda: live.cursor() == _seq(live.sim), "another fan's like")
+    subject = ids.bluesky_post_uri(ids.BLUESKY_CREATOR_DID, _post_of(world))
+    record = {
+        "$type": "app.bsky.feed.like",
+        "createdAt": "2026-04-05T08:30:00.250Z",
+        "subject": {"cid": ids.bluesky_cid(subject), "uri": subject},
+    }
+    block = cbor2.dumps(record, canonical=True)
+    record_cid = bytes([1, 0x71, 0x12, 32]) + hashlib.sha256(block).digest()
+    commit = cbor2.dumps(
+        {"did": FAN_DID, "version": 3, "data": _link(record_cid), "rev": "3lzz", "prev": None,
+         "sig": b"\x00" * 64},
+        canonical=True,
+    )  # fmt: skip
+    commit_cid = bytes([1, 0x71, 0x12, 32]) + hashlib.sha256(commit).digest()
+    header = cbor2.dumps({"version": 1, "roots": [_link(commit_cid)]}, canonical=True)
+    car = _uvarint(len(header)) + header
+    for cid, data in ((commit_cid, commit), (record_cid, block)):
+        car += _uvarint(len(cid) + len(data)) + cid + data
+    seq = _seq(live.sim) + 1
+    body = {
+        "seq": seq, "rebase": False, "tooBig": False, "repo": FAN_DID,
+        "commit": _link(commit_cid), "rev": "3lzz", "since": None, "blocks": car,
+        "ops": [{"action": "create", "path": "app.bsky.feed.like/3lzz", "cid": _link(record_cid)}],
+        "blobs": [], "time": "2026-04-05T08:30:01.000Z",
+    }  # fmt: skip
+    header_bytes = cbor2.dumps({"t": "#commit", "op": 1}, canonical=True)
+    data = header_bytes + cbor2.dumps(body, canonical=True)
+
+    _cut(live)  # sent while the runner is away: the replay from its cursor brings it
+    live.sim.simulator.firehose.send(seq, data)  # type: ignore[attr-defined]
+    restarted = live.sim.restart()
+    try:
+        _wait(lambda: len(_rows(live.db)) == 1, "the like")
+        [row] = _rows(live.db)
+        assert row.interaction_type == "like"
+        assert row.occurred_at == datetime.fromisoformat("2026-04-05T08:30:00.250+00:00")
+        _wait(lambda: live.cursor() == seq, "the frame's seq")
+    finally:
+        restarted.stop()
+
+
+def _link(cid: bytes) -> cbor2.CBORTag:
+    return cbor2.CBORTag(42, b"\x00" + cid)  # DAG-CBOR's CID link: tag 42, identity multibase
+
+
+def _uvarint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    return bytes([*out, value])
+
+
+def test_the_simulator_frames_parse_with_the_atproto_models_and_have_true_cids(
+    world: World, start_sim: Any
+) -> None:
+    sim = start_sim("bluesky", list(world.records()))
+    like = _interaction("like", _post_of(world), "2026-04-06T10:00:00.000Z")
+    with connect(sim.firehose_url) as socket:
+        sim.emit([like])
+        data = socket.recv(timeout=10)
+    assert isinstance(data, bytes)
+    message = parse_subscribe_repos_message(Frame.from_bytes(data))  # lexicon-validated model
+    assert message.seq == 1 and message.repo == FAN_DID and not message.too_big
+    car = CAR.from_bytes(message.blocks)
+    assert car.root == message.commit
+    [op] = message.ops
+    assert op.action == "create" and op.path.startswith("app.bsky.feed.like/")
+    block = libipld.encode_dag_cbor(car.blocks[op.cid])
+    digest = libipld.decode_cid(str(op.cid))["hash"]["digest"]
+    assert digest == hashlib.sha256(block).digest()  # the CID is the record's hash
+    header, _ = _split(data)
+    assert header == {"op": 1, "t": "#commit"}  # cbor2, a second decoder, agrees
+
+
+def _split(data: bytes) -> tuple[Any, Any]:
+    import io
+
+    stream = io.BytesIO(data)
+    decoder = cbor2.CBORDecoder(stream)
+    return decoder.decode(), decoder.decode()
+
+
+def test_a_cursor_ahead_of_the_relay_is_a_future_cursor_error(world: World, start_sim: Any) -> None:
+    sim = start_sim("bluesky", list(world.records()))
+    with connect(sim.firehose_url + "?cursor=99") as socket:
+        header, body = _split(socket.recv(timeout=10))
+    assert header == {"op": -1}
+    assert body["error"] == "FutureCursor"
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("wss://jetstream2.us-east.bsky.network/subscribe", "jetstream"),
+        ("ws://127.0.0.1:8000/subscribe?wantedDids=x", "jetstream"),
+        ("wss://bsky.network/xrpc/com.atproto.sync.subscribeRepos", "firehose"),
+        ("wss://pds.example.com/xrpc/com.atproto.sync.subscribeRepos/", "firehose"),
+    ],
+)
+def test_the_url_path_tells_the_kinds_apart(url: str, kind: str) -> None:
+    assert stream_kind(url) == kind
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://jetstream2.us-east.bsky.network/subscribe",  # not a WebSocket URL
+        "wss://bsky.network/xrpc/com.atproto.sync.subscribeLabels",
+        "wss://bsky.network/",
+        "jetstream",
+    ],
+)
+def test_a_url_of_neither_kind_is_refused(url: str) -> None:
+    with pytest.raises(StreamUrlError, match="FANLENS_BLUESKY_STREAM_URL"):
+        stream_kind(url)
+
+
+def test_listen_and_the_worker_refuse_a_url_of_neither_kind_at_start(
+    db: Engine, fresh_database_url: str, secret_key: str
+) -> None:
+    from tests.helpers import fanlens_env, run_cli
+
+    env = fanlens_env(
+        database_url=fresh_database_url,
+        FANLENS_SECRET_KEY=secret_key,
+        FANLENS_BLUESKY_STREAM_URL="https://bsky.network/xrpc/com.atproto.sync.getRepo",
+        COLUMNS="300",
+    )
+    for command in (["listen", "--account", str(uuid.uuid4())], ["worker"]):
+        result = run_cli(*command, env=env)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "FANLENS_BLUESKY_STREAM_URL" in result.stderr
+        assert "/subscribe" in result.stderr and "subscribeRepos" in result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
+        assert "worker started" not in result.stdout
