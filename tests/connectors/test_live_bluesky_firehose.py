@@ -113,6 +113,31 @@ def test_a_deleted_reply_leaves(live: Live, world: World) -> None:
     assert live.runner.counts.deleted == 1
 
 
+def test_a_deleted_like_leaves_and_an_updated_reply_is_edited(live: Live, world: World) -> None:
+    post = _post_of(world)
+    like = _interaction("like", post, "2026-04-02T13:00:00.000Z")
+    [_, created] = live.sim.emit(
+        [like, _interaction("comment", post, "2026-04-02T13:00:01Z", external_id="c-e", text="a")]
+    )
+    _wait(lambda: len(_rows(live.db)) == 2, "the like and the comment")
+    live.sim.delete([like])  # the fan unlikes: a delete op naming only the like's record
+    commit = created["commit"]
+    update = {**commit, "operation": "update", "record": {**commit["record"], "text": "b"}}
+    httpx.post(
+        f"{live.sim.root_url}/_sim/jetstream/emit",
+        json={"events": [{"did": FAN_DID, "kind": "commit", "commit": update}]},
+    ).raise_for_status()
+    _wait(lambda: live.cursor() == _seq(live.sim), "the delete's and the update's seq")
+    [row] = _rows(live.db)
+    assert row.interaction_type == "comment"
+    with live.db.connect() as conn:
+        query = (
+            "SELECT interaction_value, edited_at FROM follower_interactions WHERE external_id = :u"
+        )
+        edited = conn.execute(text(query), {"u": ids.bluesky_post_uri(FAN_DID, "c-e")}).one()
+    assert edited.interaction_value == "b" and edited.edited_at is not None
+
+
 def _cut(live: Live) -> None:
     live.sim.stop()
     _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
