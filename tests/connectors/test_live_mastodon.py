@@ -30,6 +30,7 @@ from tests.connectors.conftest import add_account, fast_http
 
 FAN = "live-fan-1"
 FAN_ID = ids.mastodon_account_id(FAN)
+OTHER_FAN = "live-fan-2"
 TOKEN = "sim-user-token"
 
 
@@ -50,6 +51,27 @@ def _interaction(kind: str, post: str | None, when: str, **extra: Any) -> dict[s
     if post is not None:
         record["external_post_id"] = post
     return record
+
+
+def _thread(post: str) -> list[dict[str, Any]]:
+    """Another fan's comment on the creator's post and the fan's reply to it. Mastodon puts the
+    creator in such a reply, so it comes as a `mention` notification too: one status, one row."""
+    other = _interaction("comment", post, "2026-11-23T16:00:00Z", external_id="c-o", text="hey")
+    other["user"] = {"external_user_id": OTHER_FAN, "username": "otherfan"}
+    reply = _interaction(
+        "reply",
+        post,
+        "2026-11-23T16:00:05Z",
+        external_id="r-o",
+        text="agreed",
+        parent_external_id="c-o",
+    )
+    return [other, reply]
+
+
+def _mention() -> dict[str, Any]:
+    """A status that mentions the creator outside any thread of theirs."""
+    return _interaction("mention", None, "2026-11-23T16:00:09Z", external_id="m-o", text="look")
 
 
 def _rows(db: Engine) -> list[Any]:
@@ -144,8 +166,8 @@ def test_notifications_are_stored_at_their_exact_time_once_and_a_poll_adds_nothi
     assert [e["event"] for e in sent] == ["notification"] * 5
     types = [json.loads(e["payload"])["type"] for e in sent]
     assert types == ["favourite", "reblog", "follow", "mention", "mention"]
-    # A reply to the fan's own comment mentions the creator too: a sync stores it from the
-    # notification (a mention) and from the thread (a reply), and so does the stream.
+    # A reply to the fan's own comment mentions the creator too: in the creator's thread it is
+    # the thread's reply, as a sync's thread read stores it, and not a mention as well.
     reply = _interaction(
         "reply",
         post,
@@ -156,9 +178,9 @@ def test_notifications_are_stored_at_their_exact_time_once_and_a_poll_adds_nothi
     )
     sent += live.emit(records=[reply])
 
-    _wait(lambda: len(_rows(live.db)) == 7, "seven interactions")
+    _wait(lambda: len(live.seen) == 6, "a line per event")
     by_type = [r.interaction_type for r in _rows(live.db)]
-    assert by_type == ["comment", "follow", "like", "mention", "mention", "reply", "repost"]
+    assert by_type == ["comment", "follow", "like", "mention", "reply", "repost"]
     rows = {r.interaction_type: r for r in _rows(live.db)}
     assert rows["reply"].external_id == json.loads(sent[5]["payload"])["status"]["id"]
     assert rows["like"].occurred_at == datetime.fromisoformat("2026-11-23T10:00:00.125+00:00")
@@ -171,14 +193,13 @@ def test_notifications_are_stored_at_their_exact_time_once_and_a_poll_adds_nothi
     assert rows["like"].username == "livefan"  # the notification's account
     cursor = max(int(json.loads(e["payload"])["id"]) for e in sent)
     _wait(lambda: live.runner.stored_cursor() == cursor, "the newest notification id as cursor")
-    _wait(lambda: len(live.seen) == 6, "a line per event")
 
     live.emit(records=[_interaction("like", post, "2026-11-23T10:00:00.125Z")])  # streamed again
     _wait(lambda: len(live.seen) == 7, "the repeat")
-    assert len(_rows(live.db)) == 7
+    assert len(_rows(live.db)) == 6
 
     assert live.poll() == 0
-    assert len(_rows(live.db)) == 7
+    assert len(_rows(live.db)) == 6
 
 
 def test_an_edited_reply_takes_the_new_text_and_goes_back_to_sentiment(
@@ -240,6 +261,69 @@ def test_a_deleted_reply_leaves_the_log_and_the_score_and_a_poll_does_not_bring_
 
     assert live.poll() == 0  # the simulator still serves the reply: the tombstone holds
     assert [r.interaction_type for r in _rows(live.db)] == ["like"]
+
+
+def test_a_poll_stores_a_reply_to_another_fan_once_and_a_mention_elsewhere_as_a_mention(
+    world: World, db: Engine, start_sim: Any, secret_key: str
+) -> None:
+    records = [*world.records(), *_thread(_newest_post(world)), _mention()]
+    sim = start_sim("mastodon", records, tokens=[TOKEN])
+    account_id = add_account(db, "mastodon", sim, token=TOKEN)
+    assert sync_account(account_id=account_id, engine=db, http=fast_http()).status == "succeeded"
+
+    rows = _rows(db)
+    assert [(r.interaction_type, r.interaction_value) for r in rows] == [
+        ("mention", "@creator look"),
+        ("reply", "@otherfan agreed"),
+    ]
+    assert _counts(db) == {"mention": 1, "reply": 1}
+    again = sync_account(account_id=account_id, engine=db, http=fast_http())
+    assert (again.status, again.inserted) == ("succeeded", 0)
+
+
+def test_a_streamed_reply_to_another_fan_is_one_row_that_edits_and_deletes_reach(
+    live: Live, world: World
+) -> None:
+    sent = live.emit(records=_thread(_newest_post(world)))
+    _wait(lambda: len(live.seen) == 2, "both notifications")
+    [row] = _rows(live.db)
+    assert (row.interaction_type, row.interaction_value) == ("reply", "@otherfan agreed")
+    assert row.external_id == json.loads(sent[1]["payload"])["status"]["id"]
+    assert row.occurred_at == datetime.fromisoformat("2026-11-23T16:00:05+00:00")
+    assert _counts(live.db) == {"reply": 1}
+
+    live.emit(records=[_mention()])
+    _wait(lambda: len(live.seen) == 3, "the mention")
+    assert [r.interaction_type for r in _rows(live.db)] == ["mention", "reply"]
+
+    assert live.poll() == 0  # the thread read and the notifications find both stored
+
+    edit = {"id": row.external_id, "text": "on second thought", "edited_at": "2026-11-23T16:01Z"}
+    live.emit(edits=[edit])
+    _wait(lambda: live.runner.counts.edited == 1, "the edit")
+    assert [r.interaction_value for r in _rows(live.db)] == [
+        "@creator look",
+        "@otherfan on second thought",
+    ]
+    live.emit(deletes=[row.external_id])
+    _wait(lambda: live.runner.counts.deleted == 1, "the delete")
+    assert [r.interaction_type for r in _rows(live.db)] == ["mention"]
+    assert _counts(live.db) == {"mention": 1}
+
+
+def test_a_reply_to_another_fan_polled_first_is_not_stored_again_by_the_stream(
+    live: Live, world: World
+) -> None:
+    thread = _thread(_newest_post(world))
+    live.sim.add_records([*thread, _mention()])
+    assert live.poll() == 3  # the other fan's comment, the reply, the mention
+    assert [r.interaction_type for r in _rows(live.db)] == ["mention", "reply"]
+
+    live.emit(records=[*thread, _mention()])  # the same notifications, streamed after the poll
+    _wait(lambda: len(live.seen) == 3, "the three notifications")
+    assert live.runner.counts.inserted == 0
+    assert [r.interaction_type for r in _rows(live.db)] == ["mention", "reply"]
+    assert _counts(live.db) == {"mention": 1, "reply": 1}
 
 
 def test_a_dropped_stream_reconnects_logs_the_gap_and_catches_up_through_the_rest_api(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -50,6 +50,9 @@ class MastodonConnector(base.Connector):
         super().__init__(account, http)
         self.account_id: str | None = None
         self.has_token = bool(account.credentials.get("access_token"))
+        # Status id -> the creator's post at the root of its thread, as this sync's thread
+        # reads found it: a mention among them needs no request to know its thread.
+        self.roots: dict[str, str] = {}
 
     @classmethod
     def from_account(cls, account: base.AccountConfig, options: HttpOptions) -> MastodonConnector:
@@ -110,7 +113,7 @@ class MastodonConnector(base.Connector):
                 ENGAGEMENT, state, posts, full=full, read_post=self._engagement
             )
         elif stream is NOTIFICATIONS and self.has_token:
-            yield from self._notifications(state, full=full)
+            yield from self._notifications(state, full=full, posts=posts)
 
     def fetch_profiles(self, external_user_ids: list[str]) -> list[base.Profile]:
         profiles = (self._profile(account_id) for account_id in external_user_ids)
@@ -166,6 +169,19 @@ class MastodonConnector(base.Connector):
             rejects.extend(rejs)
         return records, rejects
 
+    def thread_of(self, status: dict[str, Any], posts: Container[str] = ()) -> str | None:
+        """The id of the creator's post at the root of the status's thread, or None for a
+        status outside the creator's threads. `posts` holds the creator's posts a sync knows
+        (the posts stream's): a comment on one of them, or a status this sync's thread reads
+        saw, is placed without a request; any other reply through its context."""
+        parent = status.get("in_reply_to_id")
+        if not parent:
+            return None  # a status of its own, not a reply: no one's thread
+        if parent in posts:
+            return str(parent)
+        known = self.roots.get(str(status.get("id"))) or self.roots.get(str(parent))
+        return known or self.thread_root(status)
+
     def thread_root(self, status: dict[str, Any]) -> str | None:
         """The id of the creator's post at the root of the status's thread (a post whose
         thread a sync reads), or None: the thread is someone else's, or the status is gone."""
@@ -188,7 +204,9 @@ class MastodonConnector(base.Connector):
             if exc.reason == "not_found":  # deleted since the posts stream saw it
                 return []
             raise
-        return [{"root": status_id, "status": s} for s in body.get("descendants") or []]
+        found = body.get("descendants") or []
+        self.roots.update({str(s.get("id")): status_id for s in found if isinstance(s, dict)})
+        return [{"root": status_id, "status": s} for s in found]
 
     def reply_records(self, item: dict[str, Any]) -> list[base.Record]:
         status, root = item["status"], item["root"]
@@ -212,7 +230,9 @@ class MastodonConnector(base.Connector):
 
     # -- notifications (token only) -------------------------------------------------------
 
-    def _notifications(self, state: base.State, *, full: bool) -> Iterator[base.Page]:
+    def _notifications(
+        self, state: base.State, *, full: bool, posts: Container[str]
+    ) -> Iterator[base.Page]:
         cursor = state.get("cursor")
         params: dict[str, Any] = {"limit": 80, "types[]": list(NOTIFICATION_TYPES)}
         yield from paging.cursor_pass(
@@ -223,7 +243,7 @@ class MastodonConnector(base.Connector):
             position=paging.Position(
                 key=lambda n: int(n["id"]), value=lambda n: str(int(n["id"])), load=int
             ),
-            to_records=self.notification_records,
+            to_records=lambda note: self.notification_records(note, posts=posts),
             stop_before=int(cursor) + 1 if cursor is not None else None,
         )
 
@@ -248,7 +268,11 @@ class MastodonConnector(base.Connector):
             min_id = int(page[-1]["id"])
         return found
 
-    def notification_records(self, note: dict[str, Any]) -> list[base.Record]:
+    def notification_records(
+        self, note: dict[str, Any], *, posts: Container[str] = ()
+    ) -> list[base.Record]:
+        """What a notification stores, for a sync and the live stream alike. May ask for a
+        mention's thread (`thread_of`), so it raises ConnectorError when that request fails."""
         kind = NOTIFICATION_TYPES.get(note["type"])
         if kind is None:
             return []
@@ -262,10 +286,12 @@ class MastodonConnector(base.Connector):
             ]
         post_id = base.require_text(status.get("id"), "status.id")
         if kind == "mention":
-            if status.get("in_reply_to_account_id") == self.account_id and status.get(
-                "in_reply_to_id"
-            ):
-                return []  # a reply to the creator: already stored from the thread
+            # One status, one interaction: in one of the creator's threads (where Mastodon
+            # mentions the creator in every reply, to them or to a fan) it is the thread's
+            # comment or reply, keyed as the thread read keys it, whichever reads it first.
+            root = self.thread_of(status, posts)
+            if root is not None:
+                return self.reply_records({"root": root, "status": status})
             return [
                 base.interaction(
                     PLATFORM,

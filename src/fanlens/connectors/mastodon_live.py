@@ -9,10 +9,10 @@ The WebSocket `/api/v1/streaming?stream=user` is opened with the account's token
 payload a JSON document cast to a string (a bare status id for `delete`):
 
 - `notification` (a Notification): mention, favourite, reblog and follow, stored as a sync with
-  the token stores the same notification (`MastodonConnector.notification_records`), at the
-  notification's `created_at` (exact); a mention in the thread of one of the creator's posts is
-  also stored as the sync's thread read stores it (`comment` or `reply`, at the status's
-  `created_at`), the thread's root found through `GET /api/v1/statuses/:id/context`;
+  the token stores the same notification (`MastodonConnector.notification_records`): a mention
+  in the thread of one of the creator's posts as that thread's `comment` or `reply` (its root
+  found through `GET /api/v1/statuses/:id/context`), any other as a `mention`; a notification
+  whose thread cannot be read now is left to the next poll;
 - `status.update` (a Status): the stored mention, comment or reply with that id takes the new
   text, dated by the status's `edited_at`;
 - `delete` (a status id): the stored interaction with that id is deleted.
@@ -172,11 +172,13 @@ class MastodonConnection(LiveConnection):
         return LiveEvent(self.cursor)  # home timeline updates, filters, announcements
 
     def notification(self, note: dict[str, Any]) -> LiveEvent:
+        records: list[base.Record] = []
         try:
-            records = notification_records(self.connector, note)
+            records = self.connector.notification_records(note)
+        except base.ConnectorError as exc:  # the thread unread: the next poll stores it
+            log.warning(kv(event="live_thread_failed", error=exc.message))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             log.warning(kv(event="live_bad_event", error=exc, notification=str(note)[:200]))
-            records = []
         note_id = str(note.get("id") or "")
         if note_id.isdigit():  # Mastodon's ids are numbers; other servers' may not be
             self.cursor = max(self.cursor, int(note_id))
@@ -184,22 +186,6 @@ class MastodonConnection(LiveConnection):
 
     def close(self) -> None:
         self.stack.close()
-
-
-def notification_records(connector: MastodonConnector, note: dict[str, Any]) -> list[base.Record]:
-    """What a sync with the token stores of this notification, plus the comment or reply a
-    sync's thread read stores of a mention that answers in one of the creator's threads."""
-    records = connector.notification_records(note)
-    status = note.get("status") or {}
-    if note.get("type") == "mention" and status.get("in_reply_to_id"):
-        try:
-            root = connector.thread_root(status)
-        except base.ConnectorError as exc:  # the next poll reads the thread
-            log.warning(kv(event="live_thread_failed", error=exc.message))
-            return records
-        if root is not None:
-            records += connector.reply_records({"root": root, "status": status})
-    return records
 
 
 def edit_of(status: dict[str, Any]) -> list[base.Record]:
