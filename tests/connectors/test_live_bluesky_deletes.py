@@ -224,3 +224,28 @@ def test_a_failing_pds_leaves_the_likes_until_the_fans_next_delete_settles_them(
     _wait(lambda: (live.cursor() or 0) >= second["time_us"], "the second delete's cursor")
     [left] = _rows(live.db)
     assert left.occurred_at == datetime(2026, 4, 7, 4, 0, 2, tzinfo=UTC)
+
+
+def test_a_fan_who_unfollows_and_follows_again_is_a_follower_again(live: Live) -> None:
+    follow = _interaction("follow", None, "2026-04-08T03:00:00Z")
+    live.sim.emit([follow])
+    _wait(lambda: _kinds(live.db) == ["follow"], "the follow")
+    [unfollow] = live.sim.delete([follow])
+    _wait(lambda: (live.cursor() or 0) >= unfollow["time_us"], "the unfollow's cursor")
+    assert _rows(live.db) == []
+
+    # Made after the unfollow was recorded: a new follow, though keyed as the old one.
+    again = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    refollow = _interaction("follow", None, again.isoformat().replace("+00:00", "Z"))
+    live.sim.emit([refollow])
+    _wait(lambda: _kinds(live.db) == ["follow"], "the new follow")
+    assert _rows(live.db)[0].occurred_at == again
+    assert _poll(live) == 0
+
+    # The old follow's create, replayed (a reconnect rewinds), does not bring back a deleted one.
+    [unfollow_again] = live.sim.delete([refollow])
+    _wait(lambda: (live.cursor() or 0) >= unfollow_again["time_us"], "the second unfollow")
+    assert _rows(live.db) == []
+    old_create = live.sim.simulator.jetstream.events[0]
+    _raw(live, {k: v for k, v in old_create.items() if k != "time_us"})
+    assert _rows(live.db) == []

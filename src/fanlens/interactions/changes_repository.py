@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session
 _BATCH = """unnest(CAST(:platforms AS text[]), CAST(:keys AS uuid[]))
     AS u(platform, dedup_key)"""
 
-# A delete is for good; an edit replaces the stored one only when it is newer, so events that
+# A delete is for good (unless a later interaction under the same key lifts it: REVIVE); an
+# edit replaces the stored one only when it is newer, so events that
 # arrive out of order (a stream replaying, a poll behind it) end at the latest text.
 UPSERT_CHANGES = """
 INSERT INTO interaction_changes AS c (
@@ -75,6 +77,33 @@ WHERE EXISTS (SELECT 1 FROM follower_interactions i
               WHERE i.workspace_id = :ws AND i.platform = u.platform
                 AND i.dedup_key = u.dedup_key)
 """
+
+
+# A tombstone recorded before the interaction's (exact) time is of an earlier one under the
+# same key: a type keyed without its time (a fan who unfollowed and followed again).
+REVIVE = """
+DELETE FROM interaction_changes c
+USING unnest(CAST(:platforms AS text[]), CAST(:keys AS uuid[]), CAST(:times AS timestamptz[]))
+    AS u(platform, dedup_key, occurred_at)
+WHERE c.workspace_id = :ws AND c.platform = u.platform AND c.dedup_key = u.dedup_key
+  AND c.deleted_at < u.occurred_at
+"""
+
+
+def revive(
+    session: Session,
+    *,
+    workspace_id: uuid.UUID,
+    items: Sequence[tuple[str, uuid.UUID, datetime]],
+) -> None:
+    """Lift the tombstones of these (platform, key) recorded before the given time."""
+    params = {
+        "ws": workspace_id,
+        "platforms": [p for p, _, _ in items],
+        "keys": [k for _, k, _ in items],
+        "times": [t for _, _, t in items],
+    }
+    session.execute(text(REVIVE), params)
 
 
 def record(session: Session, *, workspace_id: uuid.UUID, rows: Sequence[dict[str, Any]]) -> None:

@@ -21,6 +21,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any
 
 import psycopg
@@ -357,18 +358,25 @@ def ingest_records(
 
     `untimed_keys`: interaction types keyed as if they had no time although they carry one —
     a live event knows when a repost happened, but the poll that may store it too does not.
-    `unkeyed_ids`: likewise, types keyed as if they had no platform id (the id is stored)."""
+    `unkeyed_ids`: likewise, types keyed as if they had no platform id (the id is stored).
+    An untimed one made after its key's delete was recorded is a new one (a fan who unfollowed
+    and followed again): the tombstone is lifted and it is stored."""
     batch = Batch()
+    renewed: list[tuple[str, uuid.UUID, datetime]] = []
     for number, obj in enumerate(records, start=1):
         batch.lines += 1
         try:
             item = parse_object(obj, number)
             if isinstance(item, InteractionRecord):
                 _rekey(item, untimed_keys, unkeyed_ids)
+                if item.interaction_type in untimed_keys and item.occurred_at is not None:
+                    renewed.append((item.platform, item.key, item.occurred_at))
             batch.add(item)
         except Invalid as exc:
             raw = json.dumps(obj, ensure_ascii=False, default=str)
             batch.add(Reject(number, exc.reason, exc.message, raw))
+    if renewed:
+        changes_repository.revive(session, workspace_id=workspace_id, items=renewed)
     return store_batch(session, workspace_id=workspace_id, batch=batch, source=source)
 
 
