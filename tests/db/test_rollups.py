@@ -5,6 +5,7 @@ relinked posts, deleted interactions, followers and content, and a deleted works
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -14,13 +15,13 @@ from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.scoring import service as scoring
 from fanlens.scoring.schemas import ScoringConfigChange
-from tests.fixtures.builders import create_follower, create_workspace
+from tests.fixtures.builders import create_follower, create_workspace, interact
 from tests.helpers import row_set
 
 TIERS = (
     "SELECT platform, tier, followers, interactions FROM follower_tier_counts "
-    "WHERE workspace_id = :ws AND followers <> 0"
-)
+    "WHERE workspace_id = :ws"
+)  # no filter: an empty tier holds no row, as in a workspace that never had it
 
 
 TIERS_TRUTH = (
@@ -115,3 +116,13 @@ def test_rollups_follow_every_change(session: Session) -> None:
         ).scalar()
         assert left == 0
     _check(session, other.id)  # untouched by all of the above
+
+
+def test_a_tier_emptied_by_new_scores_holds_no_row(session: Session) -> None:
+    """The one follower scoring as a lurker empties the inactive tier: its row goes, as in a
+    workspace whose follower arrived with the share and never counted as inactive."""
+    ws = create_workspace(session)
+    fan = create_follower(session, ws, platform="bluesky")
+    interact(session, fan, "share", occurred_at=datetime(2026, 11, 2, tzinfo=UTC))
+    _check(session, ws.id)
+    assert row_set(session, TIERS, ws.id) == {("bluesky", "lurker", 1, 1)}

@@ -87,13 +87,14 @@ BEGIN
         SET followers = t.followers + EXCLUDED.followers,
             interactions = t.interactions + EXCLUDED.interactions
     $q$, moves);
-    IF TG_OP <> 'INSERT' THEN
-        -- A tier left empty (a deleted interaction moving its follower back) holds no row, as
-        -- in a workspace that never had it; an insert's own upsert brings the row back.
+    -- A tier left empty holds no row, as in a workspace that never had it: a deleted
+    -- interaction can empty the tier its follower leaves, and a first score the inactive tier.
+    -- The next upsert into that tier brings its row back.
+    EXECUTE format($q$
         DELETE FROM follower_tier_counts t
-        USING (SELECT DISTINCT workspace_id FROM old_rows) w
-        WHERE t.workspace_id = w.workspace_id AND t.followers = 0 AND t.interactions = 0;
-    END IF;
+        USING (SELECT DISTINCT workspace_id FROM %I) w
+        WHERE t.workspace_id = w.workspace_id AND t.followers = 0 AND t.interactions = 0$q$,
+        CASE TG_OP WHEN 'INSERT' THEN 'new_rows' ELSE 'old_rows' END);
     RETURN NULL;
 END
 $$;
