@@ -133,6 +133,41 @@ class Settings(BaseSettings):
         le=24 * 30,
         description="How recent a TikTok account's newest video must be for the faster sync.",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The address platforms reach fanlens at (e.g. https://fanlens.example.com): "
+        "YouTube's WebSub hub calls back <public url>/webhooks/youtube. Unset: fanlens does not "
+        "subscribe to YouTube push notifications.",
+    )
+    youtube_hub_url: str = Field(
+        default="https://pubsubhubbub.appspot.com/subscribe",
+        description="The WebSub hub YouTube publishes new videos through (subscriptions are "
+        "POSTed here).",
+    )
+    youtube_websub_cron: str = Field(
+        default="7 * * * *",
+        description="When `fanlens worker` subscribes YouTube accounts to new-video "
+        "notifications and renews leases ending within a day (cron, UTC).",
+    )
+    youtube_recent_cron: str = Field(
+        default="*/5 * * * *",
+        description="When `fanlens worker` polls the comments of YouTube videos published in the "
+        "last FANLENS_YOUTUBE_RECENT_HOURS (cron, UTC): YouTube pushes new videos, not comments.",
+    )
+    youtube_recent_hours: int = Field(
+        default=48,
+        ge=1,
+        le=24 * 30,
+        description="How recent a YouTube video must be for its comments to be polled faster.",
+    )
+    youtube_recent_quota: int = Field(
+        default=6_000,
+        ge=0,
+        le=10_000,
+        description="Quota units of the day (of the 10 000 YouTube allows, reset at midnight "
+        "Pacific) up to which an account's faster polls run; the rest is left to the regular "
+        "sync, profile refreshes and replies.",
+    )
     rescore_cron: str = Field(
         default="0 3 * * *",
         description="When the worker runs the nightly full rescore (cron in UTC).",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fanlens.config import settings
 from fanlens.connectors import repository, service
-from fanlens.connectors.scheduling import on_schedule, recent_tiktok_account_ids
+from fanlens.connectors.scheduling import on_schedule, recent_account_ids
 from fanlens.connectors.sync import sync_account
 from fanlens.demo.generate import World
 from tests.connectors.conftest import add_account, fast_http
@@ -49,10 +49,10 @@ def test_tiktok_accounts_with_a_video_in_the_last_hours_get_the_faster_sync(
         for r in records
         if r["type"] == "post"
     )
-    assert recent_tiktok_account_ids(newest, engine=db) == []  # not synced: no video known
+    assert recent_account_ids("tiktok", newest, engine=db) == []  # not synced: no video known
 
     assert sync_account(account_id=account_id, engine=db, http=fast_http()).status == "succeeded"
     monkeypatch.setattr(settings, "tiktok_recent_hours", 2)
 
-    assert recent_tiktok_account_ids(newest + timedelta(hours=1), engine=db) == [account_id]
-    assert recent_tiktok_account_ids(newest + timedelta(hours=3), engine=db) == []
+    assert recent_account_ids("tiktok", newest + timedelta(hours=1), engine=db) == [account_id]
+    assert recent_account_ids("tiktok", newest + timedelta(hours=3), engine=db) == []

@@ -15,7 +15,10 @@ from sqlalchemy.pool import NullPool
 
 from fanlens.config import settings
 from fanlens.connectors import credentials
+from fanlens.connectors import repository as connector_repository
 from fanlens.connectors.models import Account
+from fanlens.connectors.youtube import YouTubeConnector
+from fanlens.kit.timeutil import utcnow
 from fanlens.outreach import delivery, service
 from fanlens.outreach.schemas import SegmentFilters
 from fanlens.simulators.run import RunningSimulator, start_simulator
@@ -76,8 +79,12 @@ def test_youtube_reply_and_mastodon_mention(
         for c_id in ids.values():
             service.schedule(session=s, workspace_id=ws.id, ref=str(c_id))
         s.commit()
+        yt_id = yt.id
     for c_id in ids.values():
         assert delivery.deliver_until_idle(c_id, engine=engine).sent == 1
+    with Session(engine) as s:  # comments.insert costs 50 units of YouTube's daily quota
+        day = YouTubeConnector.quota_day(utcnow())
+        assert connector_repository.quota_used(s, [yt_id], day=day) == {yt_id: 50}
     engine.dispose()
 
     assert [(w["parent_id"], w["text"]) for w in _writes(sims["youtube"])] == [

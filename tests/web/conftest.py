@@ -28,8 +28,10 @@ from fanlens.config import settings
 from fanlens.connectors import repository as connector_repository
 from fanlens.connectors import service as connectors
 from fanlens.connectors.base import RetiredMetric
+from fanlens.connectors.youtube import YouTubeConnector
 from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
+from fanlens.kit.timeutil import utcnow
 from fanlens.sentiment.runner import analyse_pending
 from fanlens.server import processes
 from fanlens.server.app import create_app
@@ -100,6 +102,10 @@ def _load(session: Session, site: Site) -> None:
         session, run_id, status="succeeded", api_calls=17, quota_used=0, last_error=None
     )
     connector_repository.save_state(session, account.id, "posts", {"cursor": "x"})
+    channel = connectors.add(session=session, workspace_id=a.id, platform="youtube", handle="UCq")
+    today = YouTubeConnector.quota_day(utcnow())
+    connector_repository.add_quota(session, channel.id, day=today, units=1_200)
+    connector_repository.add_quota(session, channel.id, day=today, units=34)
     retired = RetiredMetric("impressions", "FEED", "(#100) the impressions metric is retired")
     connector_repository.record_retired_metrics(session, account.id, [retired])
     connector_repository.open_gap(

@@ -233,8 +233,14 @@ def _read(path: Any) -> str:
 def test_health_page_shows_syncs_and_rejects(tab: Tab, site: Site) -> None:
     tab.page.goto(f"{site.base}/analytics/health")
     api = site.api("/sync-health")
-    assert len(api["accounts"]) == 1 and api["rejects"]
-    assert num(tab.page.locator("#accounts td[data-col=api_calls]").text_content() or "") == 17
+    assert len(api["accounts"]) == 2 and api["rejects"]
+    bluesky = tab.page.locator("#accounts tr[data-platform=bluesky] td[data-col=api_calls]")
+    assert num(bluesky.text_content() or "") == 17
+    quotas = {a["platform"]: a["quota"] for a in api["accounts"]}
+    assert quotas["bluesky"] is None
+    assert (quotas["youtube"]["used"], quotas["youtube"]["limit"]) == (1_234, 10_000)
+    quota = tab.page.locator("#quota").text_content() or ""
+    assert "quota used today: 1,234 of 10,000 units" in quota
     assert tab.page.locator("#reject-groups tbody tr").count() == len(api["rejects"])
     assert "test:bad" in tab.page.locator("#reject-groups").text_content() or ""
     assert "posts" in tab.page.locator("#streams").text_content() or ""

@@ -14,7 +14,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from fanlens.kit.http import HttpClient, HttpOptions
@@ -137,6 +137,11 @@ class Connector(ABC):
     streams: ClassVar[tuple[Stream, ...]]
     # How many users one profile lookup call serves; 0 = the platform offers none here.
     profiles_per_call: ClassVar[int] = 0
+    # Cost units the platform allows a day (0: no daily quota); fanlens counts what it spends.
+    daily_quota: ClassVar[int] = 0
+    # Streams a faster poll of recent posts reads: the posts, then the engagement of the
+    # posts published inside the window only (connectors.sync, `recent_since`).
+    recent_streams: ClassVar[tuple[Stream, ...]] = ()
 
     def __init__(self, account: AccountConfig, http: HttpClient) -> None:
         self.account = account
@@ -163,6 +168,21 @@ class Connector(ABC):
 
         `posts` is what the posts stream has seen (post id -> time and counts signature), so
         an engagement stream re-reads only the posts whose counts changed."""
+
+    @classmethod
+    def recent_hours(cls) -> int:
+        """How recent a post must be for the faster poll (with `recent_streams`)."""
+        return 0
+
+    @classmethod
+    def recent_quota_budget(cls) -> int | None:
+        """The day's quota count up to which faster polls run (None: no daily quota)."""
+        return None
+
+    @staticmethod
+    def quota_day(now: datetime) -> str:
+        """The day a daily quota counts `now` in (ISO date; the platform's own day)."""
+        return now.astimezone(UTC).date().isoformat()
 
     def fetch_profiles(self, external_user_ids: list[str]) -> list[Profile]:
         """Optional: the current profiles of these users (unknown ones are left out). Only

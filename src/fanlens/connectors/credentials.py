@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -33,6 +35,14 @@ def _fernet() -> Fernet:
             "FANLENS_SECRET_KEY is not a valid Fernet key (32 url-safe base64 bytes); "
             "generate one with `fanlens account keygen`."
         ) from exc
+
+
+def derived_secret(purpose: str) -> str:
+    """A secret of its own for `purpose` (e.g. one webhook subscription), made from
+    FANLENS_SECRET_KEY, so it needs no storage and no one can guess it without the key."""
+    _fernet()  # the key is checked (and a clear error raised) as for credentials
+    key = settings.secret_key.get_secret_value().strip()  # type: ignore[union-attr]
+    return hmac.new(key.encode(), purpose.encode(), hashlib.sha256).hexdigest()
 
 
 def encrypt(credentials: dict[str, Any]) -> bytes:

@@ -22,9 +22,15 @@ from fanlens.api.errors import error_response
 from fanlens.api.params import NO_NUL
 from fanlens.api.schemas import error_response as documented
 from fanlens.config import settings
-from fanlens.connectors import webhooks
-from fanlens.connectors.schemas import TikTokWebhookResult, WebhookProblem, WebhookResult
+from fanlens.connectors import webhooks, websub
+from fanlens.connectors.schemas import (
+    TikTokWebhookResult,
+    WebhookProblem,
+    WebhookResult,
+    YouTubeWebhookResult,
+)
 from fanlens.db.engine import committed
+from fanlens.kit.timeutil import utcnow
 
 router = APIRouter(
     prefix="/webhooks",
@@ -144,6 +150,105 @@ async def tiktok_delivery(request: Request, background: BackgroundTasks) -> Resp
         problems=[_problem(p) for p in outcome.problems],
     )
     return JSONResponse(result.model_dump())
+
+
+YOUTUBE_OFF = "YouTube push notifications are off: set FANLENS_PUBLIC_URL"
+AccountParam = Annotated[uuid.UUID | None, Query(description="The subscription's account")]
+
+
+@router.get(
+    "/youtube",
+    summary="YouTube WebSub subscription check",
+    responses={200: CHALLENGE, 404: documented("Not a subscription fanlens asked for")},
+)
+def youtube_verify(
+    request: Request,
+    account: AccountParam = None,
+    mode: Annotated[HubParam, Query(alias="hub.mode")] = None,
+    topic: Annotated[HubParam, Query(alias="hub.topic")] = None,
+    challenge: Annotated[HubParam, Query(alias="hub.challenge")] = None,
+    lease_seconds: Annotated[HubParam, Query(alias="hub.lease_seconds")] = None,
+    reason: Annotated[HubParam, Query(alias="hub.reason")] = None,
+) -> Response:
+    """The hub's check of a subscription (WebSub intent verification): `hub.challenge` is
+    echoed as plain text when `hub.mode` is `subscribe` and `hub.topic` is the channel feed
+    fanlens asked about for `account`; anything else is answered 404. `hub.mode=denied` is
+    kept as the subscription's error."""
+    if not settings.public_url or account is None:
+        return _youtube_off()
+    with committed(session_factory_of(request)) as session:
+        if mode == "denied":
+            known = websub.deny(session, account_id=account, topic=topic, reason=reason)
+            return PlainTextResponse("") if known else _no_subscription(account)
+        confirmed = challenge is not None and websub.confirm(
+            session,
+            account_id=account,
+            mode=mode,
+            topic=topic,
+            lease_seconds=lease_seconds,
+            now=utcnow(),
+        )
+    return PlainTextResponse(challenge or "") if confirmed else _no_subscription(account)
+
+
+@router.post(
+    "/youtube",
+    response_model=YouTubeWebhookResult,
+    summary="YouTube WebSub notification",
+    responses={
+        401: documented("Missing or wrong X-Hub-Signature"),
+        404: documented("Not a subscription fanlens holds"),
+        413: documented("Body over 1 MiB"),
+    },
+)
+async def youtube_delivery(
+    request: Request, background: BackgroundTasks, account: AccountParam = None
+) -> Response:
+    """An Atom notification of the subscription of `account`, signed with its `hub.secret`:
+    each `<entry>` (a new or changed video) is stored as the account's post with its exact
+    `published` time and a sync of the account is queued for its counts and comments; each
+    `<at:deleted-entry>` is counted (the post and its comments stay)."""
+    if not settings.public_url or account is None:
+        return _youtube_off()
+    body = await request.body()
+    secret = websub.secret_for(account)
+    if not websub.signature_ok(body, request.headers.get("x-hub-signature"), secret):
+        message = "X-Hub-Signature is missing or does not match the body"
+        return error_response(401, "bad_signature", message)
+
+    def store() -> websub.Notification | None:
+        with committed(session_factory_of(request)) as session:
+            subscribed = websub.subscribed_account(session, account)
+            if subscribed is None:
+                return None
+            return websub.notification(session, subscribed, body)
+
+    outcome = await run_in_threadpool(store)
+    if outcome is None:
+        return _no_subscription(account)
+    for account_id in outcome.to_sync:  # after the commit, like every job a request queues
+        from fanlens.connectors.scheduling import defer_sync
+
+        background.add_task(defer_sync, account_id, engine=request.app.state.engine)
+    result = YouTubeWebhookResult(
+        videos=outcome.videos,
+        stored=outcome.stored,
+        deleted=outcome.deleted,
+        rejected=outcome.rejected,
+        sync_requested=bool(outcome.to_sync),
+    )
+    return JSONResponse(result.model_dump())
+
+
+def _youtube_off() -> Response:
+    if not settings.public_url:
+        return error_response(404, "not_found", YOUTUBE_OFF)
+    return error_response(404, "not_found", "no subscription: the callback names no account")
+
+
+def _no_subscription(account: uuid.UUID) -> Response:
+    message = f"fanlens holds no YouTube subscription of account {account} for this topic"
+    return error_response(404, "not_found", message)
 
 
 def _after_store(background: BackgroundTasks, request: Request, workspace_id: uuid.UUID) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fanlens.connectors.base import Page, Record, State, Stream, convert
+from fanlens.kit.timeutil import parse_rfc3339
 
 Fetch = Callable[[Any], tuple[list[Any], Any]]  # page token -> (items, next token or None)
 
@@ -136,6 +138,20 @@ def posts_to_visit(posts: dict[str, Any], seen: dict[str, Any], *, full: bool) -
     changed since they were last read — newest first."""
     order = sorted(posts.items(), key=lambda kv: (kv[1].get("at") or "", kv[0]), reverse=True)
     return [pid for pid, info in order if full or seen.get(pid) != info.get("sig")]
+
+
+def post_time(info: dict[str, Any]) -> datetime | None:
+    """When a post the posts stream remembered was published (None: it could not be dated)."""
+    try:
+        return parse_rfc3339(info["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def posts_since(posts: dict[str, Any], since: datetime) -> dict[str, Any]:
+    """The remembered posts published at or after `since` (a faster poll's window)."""
+    times = {pid: post_time(info) for pid, info in posts.items()}
+    return {pid: posts[pid] for pid, at in times.items() if at is not None and at >= since}
 
 
 def engagement_pass(

@@ -102,6 +102,45 @@ def save_state(
     )
 
 
+# The sync_state row (under this name, beside the streams') where an account's units spent
+# against its platform's daily quota are counted: {"day": "<the platform's day>", "units": N}.
+QUOTA_STATE = "quota"
+# Where a YouTube account's WebSub subscription is kept (connectors.websub).
+WEBSUB_STATE = "websub"
+ACCOUNT_STATES = (QUOTA_STATE, WEBSUB_STATE)  # sync_state rows that are not stream cursors
+_ADD_QUOTA = text(
+    "INSERT INTO sync_state (account_id, stream, cursor) "
+    "VALUES (:account_id, :stream, jsonb_build_object('day', CAST(:day AS text), 'units', :units)) "
+    "ON CONFLICT (account_id, stream) DO UPDATE SET updated_at = now(), cursor = "
+    "CASE WHEN sync_state.cursor->>'day' = CAST(:day AS text) "
+    "THEN jsonb_build_object('day', CAST(:day AS text), "
+    "'units', COALESCE((sync_state.cursor->>'units')::int, 0) + :units) "
+    "ELSE EXCLUDED.cursor END"
+)
+
+
+def add_quota(session: Session, account_id: uuid.UUID, *, day: str, units: int) -> None:
+    """Add units to the account's count of `day`; a count of an earlier day starts over.
+    One statement, so syncs and profile refreshes adding at once both count."""
+    session.execute(
+        _ADD_QUOTA, {"account_id": account_id, "stream": QUOTA_STATE, "day": day, "units": units}
+    )
+
+
+def quota_used(session: Session, account_ids: list[uuid.UUID], *, day: str) -> dict[uuid.UUID, int]:
+    """Units each account spent on `day` (accounts without a count that day: 0)."""
+    rows = session.execute(
+        select(SyncState.account_id, SyncState.cursor).where(
+            SyncState.account_id.in_(account_ids), SyncState.stream == QUOTA_STATE
+        )
+    )
+    used = dict.fromkeys(account_ids, 0)
+    for account_id, cursor in rows:
+        if cursor.get("day") == day:
+            used[account_id] = int(cursor.get("units") or 0)
+    return used
+
+
 def close_interrupted_runs(session: Session, account_id: uuid.UUID) -> int:
     """Runs still 'running' while we hold the account's sync lock died with their process."""
     result = session.execute(
@@ -216,10 +255,11 @@ def release_sync_lock(connection: Connection, account_id: uuid.UUID) -> None:
 
 
 def stream_states(session: Session, account_ids: list[uuid.UUID]) -> list[SyncState]:
+    """The streams' cursors (not the other rows kept beside them: quota, subscriptions)."""
     return list(
         session.scalars(
             select(SyncState)
-            .where(SyncState.account_id.in_(account_ids))
+            .where(SyncState.account_id.in_(account_ids), SyncState.stream.not_in(ACCOUNT_STATES))
             .order_by(SyncState.account_id, SyncState.stream)
         )
     )

@@ -30,6 +30,18 @@ class SyncRunOut(BaseModel):
     last_error: str | None
 
 
+class DailyQuota(BaseModel):
+    """Units of a platform's daily quota (YouTube: 10 000, reset at midnight Pacific) that
+    fanlens spent today for the account: syncs, faster polls and profile refreshes."""
+
+    day: str = Field(description="The platform's day the count is for (ISO date).")
+    used: int
+    limit: int
+    recent_budget: int | None = Field(
+        default=None, description="The count up to which faster polls of recent posts run."
+    )
+
+
 class AccountHealth(BaseModel):
     id: uuid.UUID
     platform: str
@@ -40,6 +52,9 @@ class AccountHealth(BaseModel):
     last_error: str | None
     last_run: SyncRunOut | None
     streams: list[StreamState]
+    quota: DailyQuota | None = Field(
+        default=None, description="Its platform's daily quota and what fanlens spent of it today."
+    )
 
 
 class RejectGroup(BaseModel):
@@ -132,3 +147,16 @@ class TikTokWebhookResult(BaseModel):
     accounts: int
     action: str
     problems: list[WebhookProblem]
+
+
+class YouTubeWebhookResult(BaseModel):
+    """What one YouTube notification did: `videos` announced (uploads and title or
+    description changes), `stored` posts new to fanlens, `deleted` videos (acknowledged: the
+    post and its comments stay), `rejected` entries (kept in the ingest rejects) and whether a
+    sync of the account was queued to read the videos' counts and comments."""
+
+    videos: int
+    stored: int
+    deleted: int
+    rejected: int
+    sync_requested: bool

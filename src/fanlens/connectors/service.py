@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from fanlens.connectors import credentials as secrets
 from fanlens.connectors import repository
-from fanlens.connectors.base import AccountConfig
+from fanlens.connectors.base import AccountConfig, Connector
 from fanlens.connectors.models import Account, SyncRun
+from fanlens.connectors.registry import CONNECTORS
 from fanlens.connectors.schemas import (
     AccountHealth,
+    DailyQuota,
     LiveGapOut,
     RejectGroup,
     RejectOut,
@@ -24,6 +26,7 @@ from fanlens.connectors.schemas import (
 )
 from fanlens.interactions import repository as interaction_repository
 from fanlens.kit.errors import Conflict, InvalidInput, NotFound
+from fanlens.kit.timeutil import utcnow
 
 PLATFORMS = ("youtube", "bluesky", "mastodon", "instagram", "tiktok")
 
@@ -122,6 +125,14 @@ def config(account: Account) -> AccountConfig:
     )
 
 
+def count_quota(*, session: Session, connector: Connector, units: int) -> None:
+    """Add units the connector spent to its account's count for the platform's day (platforms
+    with a daily quota only)."""
+    if connector.daily_quota and units > 0:
+        day = connector.quota_day(utcnow())
+        repository.add_quota(session, connector.account.id, day=day, units=units)
+
+
 RECENT_RUNS = 20
 LATEST_REJECTS = 20
 RECENT_GAPS = 20
@@ -137,8 +148,12 @@ def health(*, session: Session, workspace_id: uuid.UUID) -> SyncHealth:
         streams.setdefault(state.account_id, []).append(
             StreamState(stream=state.stream, updated_at=state.updated_at)
         )
+    quotas = _quotas(session, accounts)
     return SyncHealth(
-        accounts=[_account_health(a, last.get(a.id), streams.get(a.id, [])) for a in accounts],
+        accounts=[
+            _account_health(a, last.get(a.id), streams.get(a.id, []), quotas.get(a.id))
+            for a in accounts
+        ],
         recent_runs=[
             SyncRunOut.model_validate(r) for r in repository.recent_runs(session, ids, RECENT_RUNS)
         ],
@@ -159,8 +174,29 @@ def health(*, session: Session, workspace_id: uuid.UUID) -> SyncHealth:
     )
 
 
+def _quotas(session: Session, accounts: list[Account]) -> dict[uuid.UUID, DailyQuota]:
+    """Today's quota count of each account whose platform has a daily quota."""
+    quotas = {}
+    for account in accounts:
+        connector = CONNECTORS.get(account.platform)
+        if connector is None or not connector.daily_quota:
+            continue
+        day = connector.quota_day(utcnow())
+        used = repository.quota_used(session, [account.id], day=day)[account.id]
+        quotas[account.id] = DailyQuota(
+            day=day,
+            used=used,
+            limit=connector.daily_quota,
+            recent_budget=connector.recent_quota_budget(),
+        )
+    return quotas
+
+
 def _account_health(
-    account: Account, run: SyncRun | None, streams: list[StreamState]
+    account: Account,
+    run: SyncRun | None,
+    streams: list[StreamState],
+    quota: DailyQuota | None,
 ) -> AccountHealth:
     return AccountHealth(
         id=account.id,
@@ -172,4 +208,5 @@ def _account_health(
         last_error=account.last_error,
         last_run=SyncRunOut.model_validate(run) if run else None,
         streams=streams,
+        quota=quota,
     )

@@ -13,12 +13,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from fanlens.connectors import repository, service
+from fanlens.connectors import paging, repository, service
 from fanlens.connectors.base import Connector, ConnectorError, Page, Reject, Stream
 from fanlens.connectors.registry import CONNECTORS
 from fanlens.db.engine import get_engine, unit_of_work
@@ -26,6 +27,7 @@ from fanlens.interactions.ingest import IngestSummary, ingest_records
 from fanlens.kit.errors import Conflict, FanlensError
 from fanlens.kit.http import HttpOptions
 from fanlens.kit.logging import kv
+from fanlens.kit.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 MAX_REJECTS_KEPT = 100
@@ -41,6 +43,12 @@ class AccountNotActive(FanlensError):
     code = "account_not_active"
 
 
+class QuotaBudgetSpent(FanlensError):
+    """A faster poll is not started: the account's daily quota use has reached its budget."""
+
+    code = "quota_budget_spent"
+
+
 @dataclass
 class SyncResult:
     run_id: uuid.UUID
@@ -52,6 +60,7 @@ class SyncResult:
     reject_count: int = 0
     api_calls: int = 0
     quota_used: int = 0
+    quota_counted: int = 0  # of quota_used, what is added to the account's daily count
     message: str | None = None
 
 
@@ -62,24 +71,42 @@ def sync_account(
     engine: Engine | None = None,
     http: HttpOptions | None = None,
     progress: Progress | None = None,
+    recent_since: datetime | None = None,
+    quota_budget: int | None = None,
 ) -> SyncResult:
-    """Sync an account from where its streams stopped (`full` re-reads everything)."""
+    """Sync an account from where its streams stopped (`full` re-reads everything).
+
+    With `recent_since` it is a faster poll: the connector's `recent_streams` only, and the
+    engagement of posts published since then only. With `quota_budget`, a platform with a
+    daily quota is not polled once the account's count for the day has reached it, and the
+    poll stops before a request would take the count past it."""
     engine = engine or get_engine()
     with engine.connect() as lock_connection:
         if not repository.try_sync_lock(lock_connection, account_id):
             raise SyncBusy(f"account {account_id} is already being synced by another worker")
         lock_connection.commit()  # the lock is session-level: no transaction left open
         try:
-            return _sync_locked(engine, account_id, full, http or HttpOptions(), progress)
+            poll = Poll(full, recent_since, quota_budget)
+            return _sync_locked(engine, account_id, poll, http or HttpOptions(), progress)
         finally:
             repository.release_sync_lock(lock_connection, account_id)
             lock_connection.commit()
 
 
+@dataclass(frozen=True)
+class Poll:
+    """What one sync reads: everything again (`full`), or only the recent posts' engagement
+    (`recent_since`), within a share of the daily quota (`quota_budget`)."""
+
+    full: bool = False
+    recent_since: datetime | None = None
+    quota_budget: int | None = None
+
+
 def _sync_locked(
     engine: Engine,
     account_id: uuid.UUID,
-    full: bool,
+    poll: Poll,
     http: HttpOptions,
     progress: Progress | None,
 ) -> SyncResult:
@@ -94,12 +121,15 @@ def _sync_locked(
         workspace_id = account.workspace_id
         connector = CONNECTORS[account.platform].from_account(service.config(account), http)
         connector.save_credentials = lambda creds: _save_credentials(engine, account_id, creds)
+        if poll.quota_budget is not None and connector.daily_quota:
+            _limit_quota(session, connector, poll.quota_budget)
         repository.close_interrupted_runs(session, account_id)
         result = SyncResult(
-            run_id=repository.start_run(session, account_id, full=full), account_id=account_id
+            run_id=repository.start_run(session, account_id, full=poll.full),
+            account_id=account_id,
         )
     try:
-        _run_streams(engine, connector, workspace_id, result, full, progress)
+        _run_streams(engine, connector, workspace_id, result, poll, progress)
         result.status = "succeeded"
     except ConnectorError as exc:
         result.status = exc.account_status or "failed"
@@ -124,6 +154,27 @@ def _sync_locked(
     return result
 
 
+def _limit_quota(session: Session, connector: Connector, budget: int) -> None:
+    """Refuse the poll when the day's count has reached `budget`, else cap its spending."""
+    account_id, day = connector.account.id, connector.quota_day(utcnow())
+    used = repository.quota_used(session, [account_id], day=day)[account_id]
+    if used >= budget:
+        connector.close()
+        raise QuotaBudgetSpent(
+            f"{connector.platform} account {account_id} has spent {used} of its "
+            f"{connector.daily_quota} quota units on {day} (the platform's day); faster polls "
+            f"stop at {budget} units and start again when the quota resets"
+        )
+    connector.http.quota_limit = budget - used
+
+
+def _count_quota(session: Session, connector: Connector, result: SyncResult) -> None:
+    """Add what the connector spent since the last count to the account's daily count."""
+    units = connector.http.quota_used - result.quota_counted
+    service.count_quota(session=session, connector=connector, units=units)
+    result.quota_counted += units
+
+
 def _auto_link(engine: Engine, workspace_id: uuid.UUID) -> None:
     """Posts this sync stored may be cross-posts of other platforms' posts: link those beyond
     doubt, in a transaction of their own once every page has committed."""
@@ -145,18 +196,22 @@ def _run_streams(
     connector: Connector,
     workspace_id: uuid.UUID,
     result: SyncResult,
-    full: bool,
+    poll: Poll,
     progress: Progress | None,
 ) -> None:
     display_name = connector.resolve()
     if display_name:
         with unit_of_work(engine) as session:
             repository.set_display_name(session, result.account_id, display_name)
-    for stream in connector.streams:
+    since = poll.recent_since
+    for stream in connector.streams if since is None else connector.recent_streams:
         with unit_of_work(engine) as session:
             states = repository.load_states(session, result.account_id)
         posts = states.get("posts", {}).get("posts", {})
-        pages = connector.read(stream, states.get(stream.name, {}), full=full, posts=posts)
+        if since is not None:
+            posts = paging.posts_since(posts, since)
+        state = states.get(stream.name, {})
+        pages = connector.read(stream, state, full=poll.full, posts=posts)
         for page in pages:
             _store_page(engine, connector, workspace_id, stream, page, result)
             if progress is not None:
@@ -175,6 +230,7 @@ def _store_page(
         summary = _ingest(session, workspace_id, page, connector, stream)
         rejects = page.rejects + _ingest_rejects(stream, summary)
         repository.save_state(session, result.account_id, stream.name, page.state)
+        _count_quota(session, connector, result)
         if page.retired_metrics:
             repository.record_retired_metrics(session, result.account_id, page.retired_metrics)
         repository.add_to_run(
@@ -232,6 +288,7 @@ def _finish(engine: Engine, connector: Connector, result: SyncResult) -> None:
             repository.set_account_status(
                 session, result.account_id, status="active", last_error=result.message
             )
+        _count_quota(session, connector, result)
         repository.finish_run(
             session,
             result.run_id,

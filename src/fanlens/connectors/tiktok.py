@@ -47,6 +47,11 @@ EXPIRY_MARGIN = timedelta(minutes=5)
 class TikTokConnector(base.Connector):
     platform = PLATFORM
     streams = (POSTS, COMMENTS)
+    recent_streams = (POSTS, COMMENTS)  # TikTok pushes no comments
+
+    @classmethod
+    def recent_hours(cls) -> int:
+        return settings.tiktok_recent_hours
 
     def __init__(self, account: base.AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)

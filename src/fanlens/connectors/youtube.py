@@ -7,14 +7,21 @@ interactions collected are comments and replies, each with its own `publishedAt`
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from fanlens.config import settings
 from fanlens.connectors import base, paging
-from fanlens.kit.http import HttpClient, HttpOptions, RetriesExhausted, budget_for
+from fanlens.kit.http import (
+    HttpClient,
+    HttpOptions,
+    QuotaLimitReached,
+    RetriesExhausted,
+    budget_for,
+)
 from fanlens.kit.timeutil import parse_rfc3339, to_rfc3339, utcnow
 
 PLATFORM = "youtube"
@@ -24,7 +31,10 @@ COMMENTS = base.Stream("comments", ("external_id",), None)
 CHANNEL_COMMENTS = base.Stream(
     "channel_comments", ("external_id",), "published_at", None, timedelta(days=2)
 )
-# Quota units per call (https://developers.google.com/youtube/v3/determine_quota_cost).
+# Quota units per call (https://developers.google.com/youtube/v3/determine_quota_cost), out of
+# DAILY_QUOTA a Google Cloud project gets a day, reset at midnight Pacific time.
+DAILY_QUOTA = 10_000
+PACIFIC = ZoneInfo("America/Los_Angeles")
 COST = {"channels": 1, "playlistItems": 1, "videos": 1, "commentThreads": 1, "comments": 1}
 # Credential problems: the key or token is bad whatever we ask. ("required"/"forbidden" only
 # mean credentials when the status says so; a 400 "required" is a missing parameter.)
@@ -32,6 +42,7 @@ REAUTH_REASONS = {"authError", "keyInvalid", "API_KEY_INVALID", "accessNotConfig
 REAUTH_IF_UNAUTHORIZED = {"required", "forbidden", "badRequest"}
 GONE_REASONS = {"channelNotFound", "playlistNotFound", "channelClosed", "channelSuspended"}
 SKIP_VIDEO_REASONS = {"videoNotFound", "commentsDisabled"}
+QUOTA_BUDGET = "quota_budget"  # the reason of a poll stopped at its budget
 PROFILES_PER_CALL = 50  # channels.list takes up to 50 ids
 THUMBNAIL_SIZES = ("high", "medium", "default")  # largest first
 
@@ -39,7 +50,22 @@ THUMBNAIL_SIZES = ("high", "medium", "default")  # largest first
 class YouTubeConnector(base.Connector):
     platform = PLATFORM
     streams = (POSTS, CHANNEL_COMMENTS, COMMENTS)
+    recent_streams = (POSTS, COMMENTS)
     profiles_per_call = PROFILES_PER_CALL
+    daily_quota = DAILY_QUOTA
+
+    @classmethod
+    def recent_hours(cls) -> int:
+        return settings.youtube_recent_hours
+
+    @classmethod
+    def recent_quota_budget(cls) -> int | None:
+        return settings.youtube_recent_quota
+
+    @staticmethod
+    def quota_day(now: datetime) -> str:
+        """Google resets the quota at midnight Pacific time."""
+        return now.astimezone(PACIFIC).date().isoformat()
 
     def __init__(self, account: base.AccountConfig, http: HttpClient) -> None:
         super().__init__(account, http)
@@ -240,6 +266,9 @@ class YouTubeConnector(base.Connector):
             response = self.http.get(resource, params={**params, **self._auth}, cost=COST[resource])
         except RetriesExhausted as exc:
             raise base.ConnectorError.transient(f"YouTube: {exc}", "unavailable") from exc
+        except QuotaLimitReached as exc:
+            message = f"YouTube: stopped at the quota budget of this poll ({exc})"
+            raise base.ConnectorError.transient(message, QUOTA_BUDGET) from exc
         if response.is_success:
             return _json(response)
         raise youtube_error(response)

@@ -54,37 +54,64 @@ def sync_active_accounts(timestamp: int) -> list[str]:
     return _queue_syncs(active_account_ids())
 
 
-def _queue_syncs(account_ids: list[uuid.UUID]) -> list[str]:
+def _queue_syncs(account_ids: list[uuid.UUID], *, recent: str | None = None) -> list[str]:
+    """Queue a sync per account (a faster poll of `recent`'s platform when named). One of
+    each kind may wait per account; both kinds run one at a time per account."""
     from procrastinate.exceptions import AlreadyEnqueued
 
     queued = []
+    waiting = "sync-recent" if recent else "sync"
     for account_id in account_ids:
         try:
             sync_account.configure(
-                queueing_lock=f"sync:{account_id}", lock=f"sync:{account_id}"
-            ).defer(account_id=str(account_id))
+                queueing_lock=f"{waiting}:{account_id}", lock=f"sync:{account_id}"
+            ).defer(account_id=str(account_id), **({"recent": recent} if recent else {}))
             queued.append(str(account_id))
         except AlreadyEnqueued:  # its previous sync is still waiting: one is enough
-            log.info("sync of account %s already queued", account_id)
+            log.info("%s of account %s already queued", waiting, account_id)
     return queued
+
+
+def _queue_recent(platform: str, timestamp: int) -> list[str]:
+    """Queue the faster poll of each account of `platform` with a recent post."""
+    from fanlens.connectors.scheduling import recent_account_ids
+
+    now = datetime.fromtimestamp(timestamp, UTC)
+    return _queue_syncs(recent_account_ids(platform, now), recent=platform)
 
 
 @blueprint.periodic(cron=settings.tiktok_recent_cron, periodic_id="sync_recent_tiktok")
 @blueprint.task(name="sync_recent_tiktok", queueing_lock="sync_recent_tiktok")
 def sync_recent_tiktok(timestamp: int) -> list[str]:
-    """Queue a sync of each TikTok account with a recent video (one waiting sync per account)."""
-    from fanlens.connectors.scheduling import recent_tiktok_account_ids
+    """TikTok pushes no comments: its accounts with a recent video are polled faster."""
+    return _queue_recent("tiktok", timestamp)
 
-    return _queue_syncs(recent_tiktok_account_ids(datetime.fromtimestamp(timestamp, UTC)))
+
+@blueprint.periodic(cron=settings.youtube_recent_cron, periodic_id="sync_recent_youtube")
+@blueprint.task(name="sync_recent_youtube", queueing_lock="sync_recent_youtube")
+def sync_recent_youtube(timestamp: int) -> list[str]:
+    """YouTube pushes new videos only: its accounts with a recent video are polled faster,
+    inside FANLENS_YOUTUBE_RECENT_QUOTA units of the day's quota."""
+    return _queue_recent("youtube", timestamp)
+
+
+@blueprint.periodic(cron=settings.youtube_websub_cron, periodic_id="youtube_websub")
+@blueprint.task(name="youtube_websub", queueing_lock="youtube_websub")
+def youtube_websub(timestamp: int) -> list[dict[str, Any]]:
+    """Subscribe YouTube accounts to new-video notifications; renew leases before they end."""
+    from fanlens.connectors.websub import subscribe_due
+
+    return subscribe_due(datetime.fromtimestamp(timestamp, UTC))
 
 
 @blueprint.task(name="sync_account")
-def sync_account(account_id: str) -> dict[str, Any]:
-    """One account's incremental sync. The per-account lock (and the sync's own advisory lock)
-    keep two workers from syncing one account at once."""
+def sync_account(account_id: str, recent: str | None = None) -> dict[str, Any]:
+    """One account's incremental sync, or with `recent` (its platform) the faster poll of its
+    recent posts. The per-account lock (and the sync's own advisory lock) keep two workers
+    from syncing one account at once."""
     from fanlens.connectors.scheduling import run_sync
 
-    return run_sync(uuid.UUID(account_id))
+    return run_sync(uuid.UUID(account_id), recent=recent)
 
 
 @blueprint.periodic(cron=settings.alert_cron, periodic_id="weekly")

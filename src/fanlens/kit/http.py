@@ -127,10 +127,16 @@ class RetriesExhausted(Exception):
         self.response = response
 
 
+class QuotaLimitReached(Exception):
+    """A request would spend past the client's `quota_limit`: it was not sent."""
+
+
 class HttpClient:
     """One connection pool. `budget` paces every request; without one (webhooks, whose
     receivers set no published limit) requests are not paced. `base_url` may be empty when
-    each call names a full URL."""
+    each call names a full URL. `quota_limit`, when set, is the most cost units this client
+    may spend: a request that would go past it raises QuotaLimitReached instead of waiting,
+    because a daily quota frees up only the next day."""
 
     def __init__(
         self,
@@ -144,6 +150,7 @@ class HttpClient:
         self.budget = budget
         self.api_calls = 0
         self.quota_used = 0
+        self.quota_limit: int | None = None
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=self.options.timeout,
@@ -228,6 +235,11 @@ class HttpClient:
         return self._send("POST", url, json=json, content=content, params=params, headers=headers)
 
     def _spend(self, cost: int, budget: Budget | None) -> None:
+        if self.quota_limit is not None and self.quota_used + cost > self.quota_limit:
+            raise QuotaLimitReached(
+                f"{self.quota_used} of the {self.quota_limit} units allowed are spent; "
+                f"the next request costs {cost}"
+            )
         if budget is not None:
             budget.acquire(cost)
         self.api_calls += 1

@@ -19,6 +19,8 @@ from fanlens.outreach.models import OutreachCampaign
 class ReplyChannel:
     def __init__(self, campaign: OutreachCampaign, engine: Engine | None = None) -> None:
         self.connector = _connector(campaign, engine)
+        self.engine = engine
+        self.counted = 0  # quota units already added to the account's daily count
         # A repeat is safe only where the platform recognises it (Mastodon, Bluesky);
         # elsewhere a reply interrupted by a crash is failed for review, never made twice.
         self.resend_uncertain = self.connector.idempotent_replies
@@ -34,7 +36,23 @@ class ReplyChannel:
             raise DeliveryError(str(exc), permanent=True) from exc
         except ConnectorError as exc:
             raise DeliveryError(exc.message, permanent=exc.permanent) from exc
+        finally:
+            self._count_quota()
         return {"reply_id": made}
+
+    def _count_quota(self) -> None:
+        """A reply spends the platform's daily quota too (YouTube: 50 units)."""
+        from fanlens.connectors import service
+        from fanlens.db.engine import unit_of_work
+
+        if not self.connector.daily_quota:
+            return
+        units, self.counted = (
+            self.connector.http.quota_used - self.counted,
+            self.connector.http.quota_used,
+        )
+        with unit_of_work(self.engine) as session:
+            service.count_quota(session=session, connector=self.connector, units=units)
 
 
 def _connector(campaign: OutreachCampaign, engine: Engine | None) -> Connector:

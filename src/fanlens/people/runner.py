@@ -59,6 +59,8 @@ def enrich_account(
         repository.store_profiles(
             session, workspace_id=workspace_id, platform=platform, asked=ids, profiles=profiles
         )
+        units = connector.http.quota_used
+        connector_service.count_quota(session=session, connector=connector, units=units)
     return EnrichResult(platform=platform, asked=len(ids), refreshed=len(profiles))
 
 

@@ -260,6 +260,11 @@ class Simulator:
     ) -> JSONResponse:
         """POST one signed webhook delivery to fanlens over HTTP, as the platform does, and
         answer the control request with fanlens's status and answer and what was sent."""
+        answered = await self.send_webhook(url, raw, headers)
+        return JSONResponse({**answered, "payload": payload})
+
+    async def send_webhook(self, url: str, raw: bytes, headers: dict[str, str]) -> dict[str, Any]:
+        """POST one delivery; fanlens's status and answer (JSON when it is JSON)."""
         async with httpx.AsyncClient(timeout=30) as client:
             answer = await client.post(url, content=raw, headers=headers)
         self.record_write("webhook", status=answer.status_code)
@@ -267,8 +272,7 @@ class Simulator:
             received: Any = answer.json()
         except ValueError:
             received = answer.text
-        answered = {"status": answer.status_code, "response": received, "payload": payload}
-        return JSONResponse(answered)
+        return {"status": answer.status_code, "response": received}
 
     async def _get_state(self, request: Request) -> Response:
         world = self.world

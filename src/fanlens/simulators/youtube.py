@@ -4,6 +4,9 @@ Served under ``/youtube/v3`` like ``https://www.googleapis.com/youtube/v3``. Sha
 discovery document google-api-python-client ships (the tests validate against it); errors use
 Google's error envelope; every call is charged to a daily quota (10 000 units, reset at midnight
 Pacific time), and running out answers 403 ``quotaExceeded``. Likes are counts only.
+
+Push notifications of new videos go through a WebSub hub served beside the API
+(``POST /hub/subscribe``, ``POST /_sim/hub/publish``; see ``fanlens.simulators.websub``).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from fanlens.simulators.ids import (
     digest,
     youtube_uploads_playlist,
 )
+from fanlens.simulators.websub import Hub, Video
 from fanlens.simulators.world import EPOCH, SimInteraction, SimPost, SimUser
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -138,6 +142,8 @@ class YouTubeSimulator(Simulator):
         self.quota_used = 0
         self.quota_day = self._today()
         self.costs = dict(COSTS)
+        self.videos_asked: list[str] = []  # commentThreads.list videoId values, in order
+        self.hub = Hub()
         self._index: Index | None = None
 
     def routes(self) -> list[Route]:
@@ -148,7 +154,34 @@ class YouTubeSimulator(Simulator):
             self.api_route("/commentThreads", "commentThreads", self.comment_threads),
             self.api_route("/comments", "comments", self.comments),
             self.write_route("/comments", "comments.insert", self.insert_comment),
+            Route("/hub/subscribe", self.hub.subscribe, methods=["POST"]),
+            Route("/_sim/hub/publish", self.hub_publish, methods=["POST"]),
         ]
+
+    async def hub_publish(self, request: Request) -> Response:
+        """Push a notification of one of the channel's videos to the hub's subscribers."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "the body is a JSON object"}, status_code=400)
+        found = body.get("records")
+        records: list[Any] = found if isinstance(found, list) else []
+        self.world.add(records)
+        posts = [r for r in records if isinstance(r, dict) and r.get("type") == "post"]
+        video_id = body.get("video_id") or (posts[0]["external_post_id"] if posts else None)
+        post = self.world.posts.get(str(video_id))
+        if post is None:
+            return JSONResponse({"error": f"no video {video_id!r} in the world"}, status_code=400)
+        video = Video(post.external_post_id, self.channel_id, post.title, post.posted_at)
+        secret = body.get("secret")
+        return await self.hub.publish(
+            video,
+            deleted=bool(body.get("deleted")),
+            secret=str(secret) if secret is not None else None,
+            send=self.send_webhook,
+        )
 
     def insert_comment(self, request: Request, body: dict[str, Any]) -> Response:
         """comments.insert: a reply to a comment (needs OAuth; an API key alone cannot write)."""
@@ -234,7 +267,9 @@ class YouTubeSimulator(Simulator):
 
     def state(self) -> dict[str, Any]:
         return {
-            "quota": {"limit": self.quota_limit, "used": self.quota_used, "day": self.quota_day}
+            "quota": {"limit": self.quota_limit, "used": self.quota_used, "day": self.quota_day},
+            "videos_asked": list(self.videos_asked),
+            "hub": self.hub.state(),
         }
 
     def corrupt(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -603,6 +638,7 @@ class YouTubeSimulator(Simulator):
             return self._threads_page(request, found, None, len(found))
         if "videoId" in params:
             video_id = params["videoId"]
+            self.videos_asked.append(video_id)
             if video_id not in self.world.posts or self.faults.deleted_account:
                 message = 'The video identified by the <code><a href="/youtube/v3/docs/'
                 message += 'commentThreads/list#videoId">videoId</a></code> parameter could not '
