@@ -4,6 +4,8 @@ videos arrive as signed Atom notifications."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from fanlens.config import settings
 from fanlens.connectors import repository
-from fanlens.connectors.websub import LEASE_SECONDS, subscribe_due, topic_for
+from fanlens.connectors.websub import LEASE_SECONDS, secret_for, subscribe_due, topic_for
 from fanlens.db.engine import unit_of_work
 from fanlens.demo.generate import World
 from fanlens.kit.timeutil import parse_rfc3339
@@ -187,3 +189,44 @@ def test_a_deleted_video_is_acknowledged_and_its_post_kept(youtube: Any, db: Eng
     response = answer["deliveries"][0]["response"]
     assert (response["deleted"], response["videos"], response["sync_requested"]) == (1, 0, False)
     assert len(posts(db, "vidWebSub0001")) == 1  # the post and its comments stay
+
+
+def signed_post(callback: str, account_id: Any, body: bytes) -> httpx.Response:
+    digest = hmac.new(secret_for(account_id).encode(), body, hashlib.sha256).hexdigest()
+    return httpx.post(callback, content=body, headers={"x-hub-signature": f"sha256={digest}"})
+
+
+def test_a_signed_body_that_is_not_atom_is_a_clear_error_and_a_foreign_entry_is_rejected(
+    youtube: Any, db: Engine
+) -> None:
+    state = subscribed(youtube, db)
+    foreign = publish(youtube, records=[NEW_VIDEO])["payload"].replace(
+        ids.YOUTUBE_CREATOR_CHANNEL_ID + "</yt:channelId>", "UCsomeoneelse</yt:channelId>"
+    )
+
+    garbage = signed_post(state["callback"], youtube.account_id, b"<feed><entry>")
+    other = signed_post(state["callback"], youtube.account_id, foreign.encode())
+
+    assert garbage.status_code == 422 and "not XML" in garbage.json()["error"]["message"]
+    assert other.status_code == 200
+    assert other.json() == {
+        "videos": 1, "stored": 0, "deleted": 0, "rejected": 1, "sync_requested": False,
+    }  # fmt: skip
+    with db.connect() as conn:
+        reasons = conn.execute(
+            text("SELECT message FROM ingest_rejects WHERE source LIKE 'webhook:youtube:%'")
+        ).scalars()
+        assert any("UCsomeoneelse" in r for r in reasons)
+
+
+def test_the_hub_refuses_a_bad_request_and_a_denial_is_kept(youtube: Any, db: Engine) -> None:
+    hub = f"{youtube.root_url}/hub/subscribe"
+    bad = httpx.post(hub, data={"hub.mode": "subscribe", "hub.topic": TOPIC})  # no callback
+    assert (bad.status_code, bad.text) == (400, "Invalid parameter: hub.callback")
+    state = subscribed(youtube, db)
+
+    denial = {"hub.mode": "denied", "hub.topic": TOPIC, "hub.reason": "topic not allowed"}
+    denied = httpx.get(httpx.URL(state["callback"]).copy_merge_params(denial))
+
+    assert denied.status_code == 200
+    assert "topic not allowed" in subscription(db, youtube.account_id)["error"]
