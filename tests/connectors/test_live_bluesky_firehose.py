@@ -5,9 +5,11 @@ from Jetstream, and resumes from the stored seq."""
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -345,3 +347,49 @@ def test_listen_and_the_worker_refuse_a_url_of_neither_kind_at_start(
         assert "/subscribe" in result.stderr and "subscribeRepos" in result.stderr
         assert "Traceback" not in result.stdout + result.stderr
         assert "worker started" not in result.stdout
+
+
+RECORDED = Path(__file__).parent / "data" / "pds_firehose_frames.json"
+
+
+def _recorded_rows(db: Engine, fan: str) -> dict[str, Any]:
+    with db.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT i.interaction_type, i.occurred_at, i.interaction_value, i.edited_at"
+                " FROM follower_interactions i JOIN followers f ON f.id = i.follower_id"
+                " WHERE f.external_user_id = :did"
+            ),
+            {"did": fan},
+        )
+        return {r.interaction_type: r for r in rows}
+
+
+def test_frames_recorded_from_a_real_pds_are_stored_deleted_and_edited(
+    db: Engine, start_sim: Any, secret_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frames a real PDS (@atproto/pds) sent, streamed as recorded (see the file's `source`):
+    the fan's like, repost, reply, quote and follow, the reply's and the like's deletes and the
+    quote's edit."""
+    recorded = json.loads(RECORDED.read_text())
+    frames = [bytes.fromhex(frame) for frame in recorded["frames"]]
+    sim = start_sim("bluesky", [], did=recorded["creator"], handle=ids.BLUESKY_CREATOR_HANDLE)
+    monkeypatch.setattr(settings, "bluesky_stream_url", sim.firehose_url)
+    live = Live(db, sim, add_account(db, "bluesky", sim))
+    try:
+        for data in frames[:14]:  # up to the follow
+            httpx.post(f"{sim.root_url}/_sim/firehose/frame", content=data).raise_for_status()
+        _wait(lambda: live.cursor() == 14, "the follow's seq")
+        rows = _recorded_rows(db, recorded["fan"])
+        assert sorted(rows) == ["comment", "follow", "like", "quote", "repost"]
+        assert rows["like"].occurred_at == datetime.fromisoformat("2026-12-06T20:01:00.125+00:00")
+        assert rows["comment"].interaction_value == "nice"
+        for data in frames[14:]:
+            httpx.post(f"{sim.root_url}/_sim/firehose/frame", content=data).raise_for_status()
+        _wait(lambda: live.cursor() == 17, "the edit's seq")
+        rows = _recorded_rows(db, recorded["fan"])
+        assert sorted(rows) == ["follow", "quote", "repost"]  # the reply and the like deleted
+        assert rows["quote"].interaction_value == "look again" and rows["quote"].edited_at
+        assert rows["quote"].occurred_at == datetime.fromisoformat("2026-12-06T20:04:00+00:00")
+    finally:
+        live.close()

@@ -16,6 +16,9 @@ Every event the Jetstream simulator streams (`Jetstream.publish`, so ``POST
 oldest kept frame is answered by ``#info`` ``OutdatedCursor`` before the replay from the oldest
 (`trim` drops old frames, as a relay's window ends), and a cursor ahead of the last seq by the
 error ``FutureCursor``, after which the server closes.
+
+Control: ``POST /_sim/firehose/frame`` with a frame's bytes as the body streams it as given
+(frames encoded elsewhere, e.g. recorded from a real PDS); its ``seq`` must follow the last.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import libipld
-from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 PATH = "/xrpc/com.atproto.sync.subscribeRepos"
@@ -100,7 +105,23 @@ class Firehose:
         self.subscribers: list[asyncio.Queue[bytes]] = []
 
     def routes(self) -> list[BaseRoute]:
-        return [WebSocketRoute(PATH, self.subscribe)]
+        return [
+            WebSocketRoute(PATH, self.subscribe),
+            Route("/_sim/firehose/frame", self.frame_endpoint, methods=["POST"]),
+        ]
+
+    async def frame_endpoint(self, request: Request) -> Response:
+        """Stream one frame encoded elsewhere (the request body, as given), under its ``seq``."""
+        data = await request.body()
+        try:
+            header, body = libipld.decode_dag_cbor_multi(data)
+            seq, kind = int(body["seq"]), str(header["t"])
+        except (ValueError, TypeError, KeyError) as exc:
+            return JSONResponse({"error": f"not a frame with a seq: {exc}"}, status_code=400)
+        if seq <= self.seq:
+            return JSONResponse({"error": f"seq {seq} is not after {self.seq}"}, status_code=400)
+        self.send(seq, data)
+        return JSONResponse({"seq": seq, "type": kind})
 
     def publish(self, event: dict[str, Any]) -> int | None:
         """Send a Jetstream-shaped event as its firehose frame; its seq (None: no frame)."""
