@@ -169,6 +169,8 @@ def print_summary(console: Console, s: IngestSummary, *, unit: str = "lines") ->
     table.add_row(f"{unit} read", f"{s.lines:,}")
     table.add_row("interactions inserted", f"{s.interactions_inserted:,}")
     table.add_row("interactions already present", f"{s.interactions_already_present:,}")
+    if s.interactions_upgraded:
+        table.add_row("  given their exact time", f"{s.interactions_upgraded:,}")
     table.add_row("followers created", f"{s.followers_created:,}")
     table.add_row("followers updated", f"{s.followers_updated:,}")
     table.add_row("posts created", f"{s.posts_created:,}")

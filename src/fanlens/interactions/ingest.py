@@ -120,6 +120,7 @@ class IngestSummary:
     followers_updated: int = 0
     interactions_inserted: int = 0
     interactions_already_present: int = 0
+    interactions_upgraded: int = 0  # stored with an observed time, now the platform's exact one
     interactions_deleted: int = 0
     interactions_edited: int = 0
     changes_waiting: int = 0  # edits and deletes of interactions not stored (yet, or any more)
@@ -142,6 +143,7 @@ class IngestSummary:
             "followers_updated",
             "interactions_inserted",
             "interactions_already_present",
+            "interactions_upgraded",
             "interactions_deleted",
             "interactions_edited",
             "changes_waiting",
@@ -160,6 +162,7 @@ class IngestSummary:
             "interactions": {
                 "inserted": self.interactions_inserted,
                 "already_present": self.interactions_already_present,
+                "upgraded": self.interactions_upgraded,
                 "deleted": self.interactions_deleted,
                 "edited": self.interactions_edited,
             },
@@ -263,8 +266,18 @@ def _store_records(
         part.interactions_inserted = row.inserted
         part.followers_touched = row.followers
         part.interactions_already_present = len(batch.interactions) - row.inserted
+        if part.interactions_already_present and _any_exact(batch):
+            part.interactions_upgraded = staging_repository.upgrade_observed_times(
+                session, workspace_id=workspace_id
+            )
     _store_changes(session, workspace_id, batch, part)
     summary.merge(part)  # only once every statement succeeded: a refused batch counts nothing
+
+
+def _any_exact(batch: Batch) -> bool:
+    """Whether a record of the batch brings a platform time: only then can a stored observed
+    time be upgraded (a batch that stored every interaction anew skips the look-up)."""
+    return any(i.occurred_at is not None for i in batch.interactions)
 
 
 def _store_changes(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ActivityItem(BaseModel):
@@ -36,6 +36,10 @@ class IngestResult(BaseModel):
     followers_updated: int
     interactions_inserted: int
     interactions_already_present: int
+    interactions_upgraded: int = Field(
+        description="Of those already present: stored with an observed time, now set to the "
+        "exact time the record brought"
+    )
     interactions_deleted: int
     interactions_edited: int
     changes_waiting: int

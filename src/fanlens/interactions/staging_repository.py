@@ -344,6 +344,24 @@ FROM counted
 """
 
 
+# A stored interaction with an observed time gets the platform's exact time when a record of
+# it brings one (a webhook comment, then the poll that reads its `timestamp`); the UPDATE
+# triggers move every derived row with it. Exact times are never replaced: the first exact
+# time stored is the platform's, a re-read gives the same one, and keeping it makes storing a
+# record twice a no-op even when a source rounds or shifts times. Within a batch the first
+# line's time wins, as across batches.
+UPGRADE_OBSERVED_TIMES = """
+UPDATE follower_interactions i
+SET occurred_at = s.occurred_at, time_precision = 'exact'
+FROM (SELECT DISTINCT ON (platform, dedup_key) platform, dedup_key, occurred_at
+      FROM stage_interactions
+      WHERE occurred_at IS NOT NULL
+      ORDER BY platform, dedup_key, line) s
+WHERE i.workspace_id = :ws AND i.platform = s.platform AND i.dedup_key = s.dedup_key
+  AND i.time_precision = 'observed'
+"""
+
+
 def _run(session: Session, sql: str, workspace_id: uuid.UUID) -> Any:
     return session.execute(text(sql), {"ws": workspace_id})
 
@@ -367,6 +385,12 @@ def insert_interactions(session: Session, *, workspace_id: uuid.UUID) -> Row[Any
     _run(session, INSERT_PLACEHOLDER_POSTS, workspace_id)
     _run(session, LOCK_REFERENCED_POSTS, workspace_id)
     return _run(session, INSERT_INTERACTIONS, workspace_id).one()
+
+
+def upgrade_observed_times(session: Session, *, workspace_id: uuid.UUID) -> int:
+    """Stored observed-time interactions of the staged records that bring an exact time, set to
+    that time: how many."""
+    return int(getattr(_run(session, UPGRADE_OBSERVED_TIMES, workspace_id), "rowcount", 0))
 
 
 def insert_rejects(session: Session, rows: list[dict[str, Any]]) -> None:
