@@ -1,5 +1,7 @@
 """Instagram webhooks over real sockets: the simulator signs and POSTs Graph webhook
-notifications to fanlens served by uvicorn, which stores them through the ingest pipeline."""
+notifications to fanlens served by uvicorn, which stores them through the ingest pipeline (and
+reads each mention back from the simulator's Graph API); a later poll gives a webhook comment
+its exact time."""
 
 from __future__ import annotations
 
@@ -17,12 +19,17 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, text
 
 from fanlens.config import settings
+from fanlens.connectors import service
 from fanlens.connectors.sync import sync_account
+from fanlens.db.engine import unit_of_work
 from fanlens.demo.generate import World
 from fanlens.server.app import create_app
 from fanlens.simulators import ids
+from fanlens.workspaces import service as workspaces
+from fanlens.workspaces.models import Workspace
 from tests.connectors.asgi_server import serve
 from tests.connectors.conftest import add_account, fast_http
+from tests.interactions.test_changes import _derived
 
 SECRET = "meta-app-secret"
 VERIFY = "my-verify-token"
@@ -239,6 +246,180 @@ def test_a_body_that_is_not_an_instagram_delivery_is_a_clear_error(fanlens_url: 
         )
         assert answer.status_code == 422, answer.text
         assert answer.json()["error"]["code"] == "invalid_input"
+
+
+# -- Instagram mentions, and webhook comments made exact by the poll ------------------------
+
+
+AT = "2026-11-02T10:11:12Z"
+
+
+def mention(key: str, where: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "in": where,
+        "record": {
+            "interaction_type": "mention",
+            "user": {"external_user_id": "mentioning-fan", "username": "mentioning_fan"},
+            "external_id": key,
+            "text": "You have to see @creator here",
+            "occurred_at": AT,
+            **extra,
+        },
+    }
+
+
+def mentions(db: Engine) -> list[Any]:
+    with db.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT i.external_id, i.occurred_at, i.time_precision, i.content_post_id, "
+                    "i.interaction_value, f.external_user_id, f.username "
+                    "FROM follower_interactions i JOIN followers f ON f.id = i.follower_id "
+                    "WHERE i.platform = 'instagram' AND i.interaction_type = 'mention' "
+                    "ORDER BY i.external_id"
+                )
+            )
+        )
+
+
+def test_a_comment_mention_is_stored_with_its_exact_time(instagram: Any, db: Engine) -> None:
+    answer = deliver(instagram, "mention", mention("m-comment", "comment"))
+
+    assert answer["status"] == 200
+    assert answer["response"]["stored"] == 1, answer["response"]
+    value = answer["payload"]["entry"][0]["changes"][0]
+    assert value["field"] == "mentions"
+    assert set(value["value"]) == {"media_id", "comment_id"}  # ids only, as Meta sends them
+    [row] = mentions(db)
+    assert row.external_id == ids.instagram_comment_id("m-comment")
+    assert (row.occurred_at, row.time_precision) == (
+        datetime(2026, 11, 2, 10, 11, 12, tzinfo=UTC),
+        "exact",
+    )
+    assert row.content_post_id is None  # another account's media, not the creator's content
+    assert row.interaction_value == "You have to see @creator here"
+    # the fan's Instagram-scoped id, as their comments carry it
+    assert row.external_user_id == ids.instagram_user_id("mentioning-fan")
+
+    again = deliver(instagram, "mention", mention("m-comment", "comment"))
+    assert again["response"]["stored"] == 0
+    assert len(mentions(db)) == 1
+
+
+def test_a_caption_mention_is_stored_with_its_exact_time(instagram: Any, db: Engine) -> None:
+    answer = deliver(instagram, "mention", mention("m-caption", "caption"))
+
+    assert answer["response"]["stored"] == 1, answer["response"]
+    assert set(answer["payload"]["entry"][0]["changes"][0]["value"]) == {"media_id"}
+    [row] = mentions(db)
+    assert row.external_id == ids.instagram_media_id("m-caption")
+    assert (row.occurred_at, row.time_precision) == (
+        datetime(2026, 11, 2, 10, 11, 12, tzinfo=UTC),
+        "exact",
+    )
+    assert row.interaction_value == "You have to see @creator here"
+    assert row.external_user_id == row.username == "mentioning_fan"  # a caption names no id
+
+
+def test_a_mention_that_cannot_be_read_is_rejected_alone(instagram: Any, db: Engine) -> None:
+    payload = deliver(instagram, "mention", mention("m-good", "comment"))["payload"]
+    unknown = {"field": "mentions", "value": {"media_id": "17900000000000001",
+                                              "comment_id": "17800000000000009"}}  # fmt: skip
+    payload["entry"][0]["changes"] = [unknown, {"field": "mentions", "value": {}}]
+
+    answer = deliver(instagram, "deliver", {"payload": payload})
+
+    assert answer["status"] == 200
+    assert (answer["response"]["stored"], answer["response"]["rejected"]) == (0, 2)
+    with db.connect() as conn:
+        reasons = sorted(
+            conn.execute(
+                text("SELECT message FROM ingest_rejects WHERE source LIKE 'webhook:instagram:%'")
+            ).scalars()
+        )
+    unreadable, malformed = sorted(reasons, key=lambda r: "media_id must" in r)
+    assert "could not be read from Instagram" in unreadable and "does not exist" in unreadable
+    assert "media_id must be a non-empty string" in malformed
+    assert len(mentions(db)) == 1
+
+
+def test_a_mention_with_a_bad_signature_is_refused_and_nothing_stored(
+    instagram: Any,
+    db: Engine,
+    fanlens_url: str,
+) -> None:
+    before = (count(db, "follower_interactions"), count(db, "ingest_rejects"))
+    forged = deliver(instagram, "mention", {**mention("m-forged", "comment"), "secret": "guess"})
+    assert forged["status"] == 401
+    assert forged["response"]["error"]["code"] == "bad_signature"
+    unsigned = httpx.post(
+        f"{fanlens_url}/webhooks/instagram",
+        content=json.dumps(forged["payload"]).encode(),
+        headers={"content-type": "application/json"},
+    )
+    assert unsigned.status_code == 401
+    assert (count(db, "follower_interactions"), count(db, "ingest_rejects")) == before
+
+
+def _times(db: Engine, external_id: str) -> set[tuple[Any, str]]:
+    """(occurred_at, time_precision) of the interaction in every workspace that holds it."""
+    with db.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT occurred_at, time_precision FROM follower_interactions "
+                "WHERE platform = 'instagram' AND external_id = :id"
+            ),
+            {"id": external_id},
+        )
+        return {(r.occurred_at, r.time_precision) for r in rows}
+
+
+def _polled_only(db: Engine) -> tuple[Any, Any]:
+    """The same Instagram account connected in a workspace of its own: (account, workspace)."""
+    with unit_of_work(db) as session:
+        ws = workspaces.create(session=session, name="polled-only")
+        account = service.add(
+            session=session,
+            workspace_id=ws.id,
+            platform="instagram",
+            handle=ids.INSTAGRAM_CREATOR_USERNAME,
+            external_id=ids.INSTAGRAM_CREATOR_ID,
+            credentials={"access_token": "IGQV-test"},
+        )
+        return account.id, ws.id
+
+
+def _derived_of(db: Engine, account_id: Any) -> dict[str, Any]:
+    with unit_of_work(db) as session:
+        account = service.get_or_raise(session=session, account_id=account_id)
+        workspace = session.get(Workspace, account.workspace_id)
+        assert workspace is not None
+        return _derived(session, workspace)
+
+
+def test_a_webhook_comment_takes_its_exact_time_from_the_next_poll(
+    instagram: Any, db: Engine
+) -> None:
+    written = datetime(2026, 11, 3, 8, 9, 10, tzinfo=UTC)
+    late = comment(instagram.post, "wh-late", occurred_at="2026-11-03T08:09:10Z")
+    deliver(instagram, "comment", late)
+    comment_id = ids.instagram_comment_id("wh-late")
+    assert {p for _, p in _times(db, comment_id)} == {"observed"}
+
+    run = sync_account(account_id=instagram.account_id, engine=db, http=fast_http(), full=True)
+
+    assert run.status == "succeeded", run.message
+    assert _times(db, comment_id) == {(written, "exact")}
+    # every derived row is what a workspace that only ever polled holds
+    other, _ = _polled_only(db)
+    polled = sync_account(account_id=other, engine=db, http=fast_http(), full=True)
+    assert polled.status == "succeeded", polled.message
+    assert _derived_of(db, instagram.account_id) == _derived_of(db, other)
+
+    # a webhook copy after the poll never takes the exact time away
+    assert deliver(instagram, "comment", late)["response"]["stored"] == 0
+    assert _times(db, comment_id) == {(written, "exact")}
 
 
 # -- TikTok ----------------------------------------------------------------------------------

@@ -87,10 +87,11 @@ def instagram_verify(
     },
 )
 async def instagram_delivery(request: Request, background: BackgroundTasks) -> Response:
-    """A signed delivery of the `comments` field: each comment is stored as an interaction of
-    the connected account whose Instagram id is the entry's `id` (observed time: the
-    notification carries none). Other fields are ignored; entries of no connected account are
-    listed in `problems`."""
+    """A signed delivery of the `comments` and `mentions` fields, stored under every connected
+    account whose Instagram id is the entry's `id`: a comment with an observed time (the
+    notification carries none; the next sync gives it its exact time), a mention with its exact
+    `timestamp`, read from the Graph API. Other fields are ignored; entries of no connected
+    account are listed in `problems`."""
     secret = settings.instagram_app_secret
     if secret is None:
         return error_response(404, "not_found", OFF)

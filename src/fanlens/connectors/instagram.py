@@ -9,6 +9,11 @@ type) for the data-health page instead of losing every metric.
 The Business Use Case usage headers say how much of the budget is spent; at 100 % the
 connector stops calling until the platform's estimate of regained access has passed. The
 long-lived token is refreshed well before it expires and the new one stored at once.
+
+Mentions (a fan @mentioning the creator in a comment or a caption, usually on someone else's
+media) are not listed by any edge: a `mentions` webhook names the ids, and `mention_record`
+reads the text, author and `timestamp` of one from the creator's node
+(`mentioned_comment.comment_id(...)` or `mentioned_media.media_id(...)`).
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ REPLY_FIELDS = "id,text,timestamp,username,like_count,from{id,username},parent_i
 # only for the rest, so a post with thousands of comments does not cost a call per comment.
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
 PAGE = 50
+# IG Comment fields of a mentioned comment (`from` as on comments, so the fan is the same
+# follower), IG Media fields of a mentioned caption (no author id: the media is not ours).
+MENTIONED_COMMENT_FIELDS = "id,text,timestamp,username,from{id,username}"
+MENTIONED_MEDIA_FIELDS = "id,caption,timestamp,username"
 # Metrics asked per media product type; each is its own request (see the module docstring).
 INSIGHTS = {
     "FEED": ("views", "reach", "saved", "shares", "total_interactions"),
@@ -208,6 +217,32 @@ class InstagramConnector(base.Connector):
             if after is None:
                 return
 
+    # -- mentions -------------------------------------------------------------------------
+
+    def mention_record(self, value: dict[str, Any]) -> base.Record:
+        """The `mention` of a `mentions` webhook value (`media_id`, and `comment_id` for a
+        mention in a comment), read once from the Graph API with its exact `timestamp`. A
+        throttled or failing read raises at once: a webhook is answered in seconds."""
+        media_id = base.require_text(value.get("media_id"), "media_id")
+        comment_id = value.get("comment_id")
+        if comment_id is not None:
+            comment_id = base.require_text(comment_id, "comment_id")
+            edge = f"mentioned_comment.comment_id({comment_id}){{{MENTIONED_COMMENT_FIELDS}}}"
+        else:
+            edge = f"mentioned_media.media_id({media_id}){{{MENTIONED_MEDIA_FIELDS}}}"
+        body = self._get(self.account.external_id, {"fields": edge}, tries=1)
+        found = body.get("mentioned_comment" if comment_id else "mentioned_media")
+        if not isinstance(found, dict):
+            raise ValueError(
+                f"Instagram answered no mentioned {'comment' if comment_id else 'media'}"
+            )
+        return mention_record(
+            found,
+            external_id=comment_id or media_id,
+            text=found.get("text") if comment_id else found.get("caption"),
+            creator_id=self.account.external_id,
+        )
+
     # -- tokens ---------------------------------------------------------------------------
 
     def _refresh_token_if_due(self) -> None:
@@ -239,13 +274,20 @@ class InstagramConnector(base.Connector):
         after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
         return list(body.get("data") or []), after
 
-    def _get(self, path: str, params: dict[str, Any], *, versioned: bool = True) -> dict[str, Any]:
+    def _get(
+        self,
+        path: str,
+        params: dict[str, Any],
+        *,
+        versioned: bool = True,
+        tries: int = THROTTLE_TRIES,
+    ) -> dict[str, Any]:
         url = f"{API_VERSION}/{path}" if versioned else path
         token = str(self.credentials.get("access_token", ""))
         headers = {"Authorization": f"Bearer {token}"}
         if not versioned:  # the refresh endpoint takes the token as a parameter only
             params, headers = {**params, "access_token": token}, {}
-        for attempt in range(THROTTLE_TRIES):
+        for attempt in range(tries):
             try:
                 response = self.http.get(url, params=params, headers=headers)
             except RetriesExhausted as exc:
@@ -254,7 +296,7 @@ class InstagramConnector(base.Connector):
                 self._pace(response)
                 return _json(response)
             error = graph_error(response)
-            if error.reason != "throttled":
+            if error.reason != "throttled" or tries == 1:  # one try: no wait either
                 raise error
             self._wait(response, attempt)
         raise base.ConnectorError.transient("Instagram: still throttled after waiting", "throttled")
@@ -296,6 +338,27 @@ def comment_record(
         text=comment.get("text"),
         parent_external_id=parent,
         occurred_at=graph_time(timestamp) if timestamp is not None else None,
+    )
+
+
+def mention_record(
+    found: dict[str, Any], *, external_id: str, text: Any, creator_id: str
+) -> base.Record:
+    """A fan's @mention of the creator: no post (the media is usually another account's, not
+    the creator's content), the comment's or the media's id, the platform's time. A caption
+    names its author by `username` only, so that is the follower's id there."""
+    author = found.get("from") or {}
+    username = found.get("username") or author.get("username")
+    user_id = base.require_text(author.get("id") or username, "from.id")
+    if user_id == creator_id:
+        return {}
+    return base.interaction(
+        PLATFORM,
+        "mention",
+        base.user(external_user_id=user_id, username=username),
+        external_id=external_id,
+        text=text if isinstance(text, str) else None,
+        occurred_at=graph_time(found.get("timestamp")),
     )
 
 

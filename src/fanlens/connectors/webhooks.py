@@ -8,7 +8,12 @@ sha256=<hex HMAC-SHA256 of the raw body keyed with the app secret>`. The comment
 time of its own and `entry.time` is when Meta sent the notification, not when the fan wrote, so
 a comment from a webhook is stored with its observed time (the ingest pipeline's `observed`
 precision). Its type and id are the ones the poller gives the same comment, so whichever stores
-it first makes the other's copy a duplicate.
+it first makes the other's copy a duplicate, and the poll's copy then gives it its exact time
+(see fanlens.interactions.ingest). A `mentions` change (`{"media_id", "comment_id"}` for a
+mention in a comment, `{"media_id"}` for one in a caption) carries ids only: the mention's
+text, author and exact `timestamp` are read from the Graph API
+(fanlens.connectors.instagram.InstagramConnector.mention_record) with an active account's
+token, and it is stored as a `mention`.
 
 TikTok (developers.tiktok.com/doc/webhooks-events): a delivery is one event, `{"client_key",
 "event", "create_time", "user_openid", "content": "<JSON string>"}`, signed with `TikTok-Signature:
@@ -35,10 +40,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fanlens.connectors import instagram, repository
-from fanlens.connectors.base import Record, Reject, Stream, convert, require_text
+from fanlens.connectors import instagram, repository, service
+from fanlens.connectors.base import (
+    ConnectorError,
+    Record,
+    Reject,
+    Stream,
+    convert,
+    require_text,
+)
+from fanlens.connectors.models import Account
 from fanlens.interactions.ingest import ingest_records
 from fanlens.kit.errors import InvalidInput
+from fanlens.kit.http import HttpOptions
 from fanlens.kit.logging import kv
 
 log = logging.getLogger(__name__)
@@ -54,8 +68,9 @@ REMOVED_REASONS = {  # authorization.removed `reason`, as TikTok documents it
     5: "the developer revoked the authorization",
 }
 
-INSTAGRAM_FIELDS = ("comments",)  # what the poller collects too; the rest is ignored
+INSTAGRAM_FIELDS = ("comments", "mentions")  # the rest is ignored
 WEBHOOK_COMMENTS = Stream("webhook_comments", ("external_id",), None)
+WEBHOOK_MENTIONS = Stream("webhook_mentions", ("external_id",), None)
 
 
 @dataclass
@@ -138,7 +153,14 @@ def _instagram_entry(session: Session, number: int, entry: Any, delivery: Delive
         return
     wanted = [c for c in changes if isinstance(c, dict) and c.get("field") in INSTAGRAM_FIELDS]
     delivery.ignored += len(changes) - len(wanted)
-    records, rejects = convert(WEBHOOK_COMMENTS, wanted, lambda c: _comment_records(c, account_id))
+    comments = [c for c in wanted if c["field"] == "comments"]
+    records, rejects = convert(
+        WEBHOOK_COMMENTS, comments, lambda c: _comment_records(c, account_id)
+    )
+    mentions = [c for c in wanted if c["field"] == "mentions"]
+    if mentions:
+        found, failed = _mention_records(accounts, mentions)
+        records, rejects = [*records, *found], [*rejects, *failed]
     delivery.rejected += len(rejects)
     for account in accounts:
         source = f"webhook:instagram:{account.id}"
@@ -156,6 +178,31 @@ def _comment_records(change: dict[str, Any], creator_id: str) -> list[Record]:
         parent=require_text(parent, "parent_id") if parent is not None else None,
         timestamp=None,  # the comment value has no time: stored as observed
     )
+    return [record] if record else []
+
+
+def _mention_records(
+    accounts: list[Account], changes: list[dict[str, Any]]
+) -> tuple[list[Record], list[Reject]]:
+    """The mentions of an entry, read with the first active account's token (every account of
+    the entry is the same Instagram user, so one read serves every workspace)."""
+    account = next((a for a in accounts if a.status == "active"), None)
+    if account is None:
+        error = "no active account to read the mention with; reconnect the Instagram account"
+        return [], [Reject(WEBHOOK_MENTIONS.name, json.dumps(c), error) for c in changes]
+    options = HttpOptions(max_retries=1)
+    connector = instagram.InstagramConnector.from_account(service.config(account), options)
+    try:
+        return convert(WEBHOOK_MENTIONS, changes, lambda c: _mention(connector, c))
+    finally:
+        connector.close()
+
+
+def _mention(connector: instagram.InstagramConnector, change: dict[str, Any]) -> list[Record]:
+    try:
+        record = connector.mention_record(change["value"])
+    except ConnectorError as exc:  # kept as a reject with the platform's reason
+        raise ValueError(f"the mention could not be read from Instagram: {exc.message}") from exc
     return [record] if record else []
 
 

@@ -13,8 +13,16 @@ Webhooks: ``POST /_sim/webhooks/comment`` with an interchange comment or reply (
 ``url`` and ``secret`` when the simulator was not started with ``webhook_url`` and
 ``app_secret``) adds it to the world and POSTs the Graph webhook notification of it to that URL,
 signed as Meta signs it (``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>``); ``POST
-/_sim/webhooks/deliver`` signs and POSTs any ``payload`` as given. Both answer what the receiver
-answered.
+/_sim/webhooks/deliver`` signs and POSTs any ``payload`` as given. ``POST /_sim/webhooks/mention``
+with an interchange mention (``user``, ``external_id``, ``text``, ``occurred_at``) and ``"in":
+"comment"`` or ``"caption"`` keeps it as a comment or a caption on another account's media that
+@mentions the creator, and POSTs the `mentions` notification of it (``value``: ``media_id`` and
+``comment_id``, or ``media_id`` alone for a caption); the node then answers
+``fields=mentioned_comment.comment_id(<id>){...}`` (IG Comment fields: ``id``, ``text``,
+``timestamp``, ``like_count``, ``username``, ``from``, ``media``) and
+``fields=mentioned_media.media_id(<id>){...}`` (IG Media fields: ``id``, ``caption``,
+``timestamp``, ``username``, ``media_type``, ``like_count``, ``comments_count``), an unknown id
+with the Graph "does not exist" error. All answer what the receiver answered.
 
 Insights: asking for any metric the media does not support, or one the platform retired,
 fails the whole request (code 100). Instagram lists no likers: likes are counts only.
@@ -25,10 +33,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +45,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from fanlens.kit.timeutil import parse_rfc3339
 from fanlens.simulators.base import (
     Key,
     Reject,
@@ -92,6 +102,8 @@ TITLES = {
 }
 NESTED_REPLIES = 25  # replies shown inside a comment's `replies` field
 REPLY_FIELDS = {"id", "text", "timestamp", "username", "like_count", "from", "parent_id"}
+# `mentioned_comment.comment_id(<id>){<fields>}` and `mentioned_media.media_id(<id>){<fields>}`
+MENTIONED = re.compile(r"mentioned_(comment|media)\.(?:comment|media)_id\(([^)]*)\)(?:\{(.*)\})?")
 THROTTLE_LIMIT = 4_800  # calls per window for the simulated account
 THROTTLE_WINDOW = 3_600
 
@@ -154,6 +166,19 @@ class Comment:
 
 
 @dataclass
+class Mention:
+    """A comment or a caption on another account's media that @mentions the creator."""
+
+    id: str  # the comment's id, or the media's for a caption
+    media_id: str
+    in_caption: bool
+    user_id: str
+    username: str
+    text: str
+    created: datetime
+
+
+@dataclass
 class Index:
     version: int
     media: dict[str, SimPost]  # by Instagram media id
@@ -179,12 +204,14 @@ class InstagramSimulator(Simulator):
         self.retired: set[str] = set(RETIRED) | set(options.get("retired_metrics", ()))
         self.usage = Window(int(options.get("call_limit", THROTTLE_LIMIT)), THROTTLE_WINDOW)
         self.refreshed: list[str] = []
+        self.mentions: dict[str, Mention] = {}  # by comment id, or media id for captions
         self._index: Index | None = None
 
     def routes(self) -> list[Route]:
         return [
             Route("/_sim/webhooks/comment", self.webhook_comment, methods=["POST"]),
             Route("/_sim/webhooks/deliver", self.webhook_deliver, methods=["POST"]),
+            Route("/_sim/webhooks/mention", self.webhook_mention, methods=["POST"]),
             Route("/refresh_access_token", self.guard("refresh", self.refresh), methods=["GET"]),
             self.api_route("/{node}", "node", self.node),
             self.api_route("/{node}/media", "media", self.media),
@@ -481,6 +508,8 @@ class InstagramSimulator(Simulator):
         node = request.path_params["node"]
         if not self._is_creator(node):
             return not_found(node)
+        if mentioned := MENTIONED.search(request.query_params.get("fields") or ""):
+            return self._mentioned(*mentioned.groups())
         fields = top_fields(request.query_params.get("fields")) or {"id"}
         full = {
             "id": self.user_id,
@@ -623,6 +652,71 @@ class InstagramSimulator(Simulator):
         change = {"field": "comments", "value": value}
         entry = {"id": self.user_id, "time": int(time.time()), "changes": [change]}
         return {"object": "instagram", "entry": [entry]}
+
+    async def webhook_mention(self, request: Request) -> Response:
+        body = await _json_object(request)
+        nested = body.get("record")
+        record: dict[str, Any] = nested if isinstance(nested, dict) else body
+        try:
+            mention = self._mention_of(record, in_caption=body.get("in") == "caption")
+        except (KeyError, TypeError, ValueError) as exc:
+            return JSONResponse({"error": f"bad record: {exc!r}"}, status_code=400)
+        self.mentions[mention.id] = mention
+        return await self._deliver(body, self.mention_notification(mention))
+
+    def _mention_of(self, record: dict[str, Any], *, in_caption: bool) -> Mention:
+        key = str(record["external_id"])
+        user = record["user"]
+        when = record.get("occurred_at")
+        return Mention(
+            id=instagram_media_id(key) if in_caption else instagram_comment_id(key),
+            media_id=instagram_media_id(f"elsewhere-{key}") if not in_caption else "",
+            in_caption=in_caption,
+            user_id=instagram_user_id(str(user["external_user_id"])),
+            username=safe_username(str(user.get("username") or user["external_user_id"])).lower(),
+            text=str(record.get("text") or ""),
+            created=parse_rfc3339(when) if when else datetime.now(UTC),
+        )
+
+    def mention_notification(self, mention: Mention) -> dict[str, Any]:
+        """The `mentions` field notification: the ids only, as the webhooks reference shapes
+        it (`media_id` and `comment_id` for a comment, `media_id` alone for a caption)."""
+        if mention.in_caption:
+            value = {"media_id": mention.id}
+        else:
+            value = {"media_id": mention.media_id, "comment_id": mention.id}
+        change = {"field": "mentions", "value": value}
+        entry = {"id": self.user_id, "time": int(time.time()), "changes": [change]}
+        return {"object": "instagram", "entry": [entry]}
+
+    def _mentioned(self, kind: str, wanted: str, raw_fields: str | None) -> Response:
+        """The creator's node with `mentioned_comment` or `mentioned_media` expanded."""
+        mention = self.mentions.get(wanted.strip())
+        if mention is None or mention.in_caption != (kind == "media"):
+            return not_found(wanted)
+        fields = top_fields(raw_fields) or {"id"}
+        common = {"id": mention.id, "timestamp": graph_time(mention.created)}
+        full: dict[str, Any]
+        if kind == "comment":
+            full = {
+                **common,
+                "text": mention.text,
+                "like_count": digest(mention.id, 1)[0] % 7,
+                "username": mention.username,
+                "from": {"id": mention.user_id, "username": mention.username},
+                "media": {"id": mention.media_id},
+            }
+        else:
+            full = {
+                **common,
+                "caption": mention.text,
+                "username": mention.username,
+                "media_type": "IMAGE",
+                "like_count": digest(mention.id, 1)[0] % 50,
+                "comments_count": digest(mention.id, 2)[1] % 9,
+            }
+        found = {k: v for k, v in full.items() if k in fields or k == "id"}
+        return JSONResponse({f"mentioned_{kind}": found, "id": self.user_id})
 
     def _find(self, comment_id: str) -> Comment | None:
         index = self._idx()
