@@ -266,18 +266,24 @@ def _store_records(
         part.interactions_inserted = row.inserted
         part.followers_touched = row.followers
         part.interactions_already_present = len(batch.interactions) - row.inserted
-        if part.interactions_already_present and _any_exact(batch):
+        kinds = _timed_kinds(batch) if part.interactions_already_present else set()
+        if kinds:
             part.interactions_upgraded = staging_repository.upgrade_observed_times(
-                session, workspace_id=workspace_id
+                session, workspace_id=workspace_id, kinds=kinds
             )
     _store_changes(session, workspace_id, batch, part)
     summary.merge(part)  # only once every statement succeeded: a refused batch counts nothing
 
 
-def _any_exact(batch: Batch) -> bool:
-    """Whether a record of the batch brings a platform time: only then can a stored observed
-    time be upgraded (a batch that stored every interaction anew skips the look-up)."""
-    return any(i.occurred_at is not None for i in batch.interactions)
+def _timed_kinds(batch: Batch) -> set[tuple[str, str]]:
+    """The (platform, type) pairs the batch brings with a platform id and time: only those can
+    give a stored observed-time copy its exact time (a batch that stored every interaction
+    anew skips the look-up)."""
+    return {
+        (i.platform, i.interaction_type)
+        for i in batch.interactions
+        if i.occurred_at is not None and i.external_id
+    }
 
 
 def _store_changes(

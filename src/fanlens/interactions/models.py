@@ -152,6 +152,20 @@ COMMENTS_INDEX = Index(
     postgresql_where=text("interaction_type = 'comment'"),
 )
 
+# Ingest looks up a batch's copies of stored observed-time interactions with a platform id to
+# give them the exact time they bring (staging_repository.OBSERVED_KINDS, OBSERVED_TO_UPGRADE):
+# first whether the workspace holds such rows of a type at all, then the copies. Partial, so it
+# stays small and a batch with nothing to upgrade probes it instead of reading each stored row
+# it re-sends.
+OBSERVED_INDEX = Index(
+    "ix_follower_interactions_observed_dedup_key",
+    FollowerInteraction.workspace_id,
+    FollowerInteraction.platform,
+    FollowerInteraction.interaction_type,
+    FollowerInteraction.dedup_key,
+    postgresql_where=text("time_precision = 'observed' AND external_id IS NOT NULL"),
+)
+
 
 class InteractionPlatformDay(WorkspaceScoped, Base):
     """Derived: interactions per platform and UTC day (interaction_daily_counts summed over

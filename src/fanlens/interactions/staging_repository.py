@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -350,15 +350,36 @@ FROM counted
 # time stored is the platform's, a re-read gives the same one, and keeping it makes storing a
 # record twice a no-op even when a source rounds or shifts times. Within a batch the first
 # line's time wins, as across batches.
+#
+# Only observed rows with a platform id can be a copy of an exact record (without an id, the
+# time is part of the identity). The partial index of those rows answers first which of the
+# batch's types the workspace holds any of (a probe per type), then the copies of those types
+# only; the UPDATE, whose statement triggers cost even when no row changes, runs only for what
+# was found. A re-sent batch with nothing to upgrade costs a probe per type.
+OBSERVED_KINDS = """
+SELECT k.platform, k.interaction_type
+FROM unnest(CAST(:platforms AS text[]), CAST(:types AS text[])) AS k(platform, interaction_type)
+WHERE EXISTS (SELECT 1 FROM follower_interactions o
+              WHERE o.workspace_id = :ws AND o.platform = k.platform
+                AND o.interaction_type = k.interaction_type
+                AND o.time_precision = 'observed' AND o.external_id IS NOT NULL)
+"""
+OBSERVED_TO_UPGRADE = """
+SELECT DISTINCT ON (i.id) i.id, s.occurred_at
+FROM unnest(CAST(:platforms AS text[]), CAST(:types AS text[])) AS k(platform, interaction_type)
+JOIN stage_interactions s ON s.platform = k.platform AND s.interaction_type = k.interaction_type
+JOIN follower_interactions i ON i.workspace_id = :ws AND i.platform = s.platform
+                            AND i.interaction_type = s.interaction_type
+                            AND i.dedup_key = s.dedup_key
+                            AND i.time_precision = 'observed' AND i.external_id IS NOT NULL
+WHERE s.occurred_at IS NOT NULL AND s.external_id IS NOT NULL
+ORDER BY i.id, s.line
+"""
 UPGRADE_OBSERVED_TIMES = """
 UPDATE follower_interactions i
-SET occurred_at = s.occurred_at, time_precision = 'exact'
-FROM (SELECT DISTINCT ON (platform, dedup_key) platform, dedup_key, occurred_at
-      FROM stage_interactions
-      WHERE occurred_at IS NOT NULL
-      ORDER BY platform, dedup_key, line) s
-WHERE i.workspace_id = :ws AND i.platform = s.platform AND i.dedup_key = s.dedup_key
-  AND i.time_precision = 'observed'
+SET occurred_at = u.occurred_at, time_precision = 'exact'
+FROM unnest(CAST(:ids AS uuid[]), CAST(:times AS timestamptz[])) AS u(id, occurred_at)
+WHERE i.id = u.id AND i.time_precision = 'observed'
 """
 
 
@@ -387,10 +408,25 @@ def insert_interactions(session: Session, *, workspace_id: uuid.UUID) -> Row[Any
     return _run(session, INSERT_INTERACTIONS, workspace_id).one()
 
 
-def upgrade_observed_times(session: Session, *, workspace_id: uuid.UUID) -> int:
+def upgrade_observed_times(
+    session: Session, *, workspace_id: uuid.UUID, kinds: Collection[tuple[str, str]]
+) -> int:
     """Stored observed-time interactions of the staged records that bring an exact time, set to
-    that time: how many."""
-    return int(getattr(_run(session, UPGRADE_OBSERVED_TIMES, workspace_id), "rowcount", 0))
+    that time: how many. `kinds`: the (platform, type) pairs staged with an id and a time."""
+    params = {
+        "ws": workspace_id,
+        "platforms": [p for p, _ in kinds],
+        "types": [t for _, t in kinds],
+    }
+    held = session.execute(text(OBSERVED_KINDS), params).all()
+    if not held:
+        return 0
+    params = {"ws": workspace_id, "platforms": [r[0] for r in held], "types": [r[1] for r in held]}
+    found = session.execute(text(OBSERVED_TO_UPGRADE), params).all()
+    if not found:
+        return 0
+    params = {"ids": [r.id for r in found], "times": [r.occurred_at for r in found]}
+    return int(getattr(session.execute(text(UPGRADE_OBSERVED_TIMES), params), "rowcount", 0))
 
 
 def insert_rejects(session: Session, rows: list[dict[str, Any]]) -> None:
