@@ -304,6 +304,11 @@ def test_a_comment_mention_is_stored_with_its_exact_time(instagram: Any, db: Eng
 
     again = deliver(instagram, "mention", mention("m-comment", "comment"))
     assert again["response"]["stored"] == 0
+    # on the creator's own media the comment is stored as a comment; it is not a mention too
+    own = deliver(
+        instagram, "mention", mention("m-own", "comment", external_post_id=instagram.post)
+    )
+    assert (own["response"]["stored"], own["response"]["rejected"]) == (0, 0)
     assert len(mentions(db)) == 1
 
 

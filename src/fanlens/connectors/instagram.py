@@ -44,8 +44,9 @@ REPLY_FIELDS = "id,text,timestamp,username,like_count,from{id,username},parent_i
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
 PAGE = 50
 # IG Comment fields of a mentioned comment (`from` as on comments, so the fan is the same
-# follower), IG Media fields of a mentioned caption (no author id: the media is not ours).
-MENTIONED_COMMENT_FIELDS = "id,text,timestamp,username,from{id,username}"
+# follower; the media's `owner`, returned only when the creator made the media), IG Media
+# fields of a mentioned caption (no author id: the media is not the creator's).
+MENTIONED_COMMENT_FIELDS = "id,text,timestamp,username,from{id,username},media{id,owner}"
 MENTIONED_MEDIA_FIELDS = "id,caption,timestamp,username"
 # Metrics asked per media product type; each is its own request (see the module docstring).
 INSIGHTS = {
@@ -344,13 +345,16 @@ def comment_record(
 def mention_record(
     found: dict[str, Any], *, external_id: str, text: Any, creator_id: str
 ) -> base.Record:
-    """A fan's @mention of the creator: no post (the media is usually another account's, not
-    the creator's content), the comment's or the media's id, the platform's time. A caption
-    names its author by `username` only, so that is the follower's id there."""
+    """A fan's @mention of the creator: no post (the media is another account's, not the
+    creator's content), the comment's or the media's id, the platform's time. A caption names
+    its author by `username` only, so that is the follower's id there. A mention in a comment
+    on the creator's own media is left out: the poller and the `comments` webhook store that
+    comment already, and it would count twice."""
     author = found.get("from") or {}
     username = found.get("username") or author.get("username")
     user_id = base.require_text(author.get("id") or username, "from.id")
-    if user_id == creator_id:
+    owner = ((found.get("media") or {}).get("owner") or {}).get("id")
+    if creator_id in (user_id, owner):  # on the creator's media it is stored as a comment
         return {}
     return base.interaction(
         PLATFORM,

@@ -15,14 +15,16 @@ Webhooks: ``POST /_sim/webhooks/comment`` with an interchange comment or reply (
 signed as Meta signs it (``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>``); ``POST
 /_sim/webhooks/deliver`` signs and POSTs any ``payload`` as given. ``POST /_sim/webhooks/mention``
 with an interchange mention (``user``, ``external_id``, ``text``, ``occurred_at``) and ``"in":
-"comment"`` or ``"caption"`` keeps it as a comment or a caption on another account's media that
-@mentions the creator, and POSTs the `mentions` notification of it (``value``: ``media_id`` and
-``comment_id``, or ``media_id`` alone for a caption); the node then answers
+"comment"`` or ``"caption"`` keeps it as a comment or a caption on another account's media (a
+comment on the creator's media named by ``external_post_id``) that @mentions the creator, and
+POSTs the `mentions` notification of it (``value``: ``media_id`` and ``comment_id``, or
+``media_id`` alone for a caption); the node then answers
 ``fields=mentioned_comment.comment_id(<id>){...}`` (IG Comment fields: ``id``, ``text``,
-``timestamp``, ``like_count``, ``username``, ``from``, ``media``) and
-``fields=mentioned_media.media_id(<id>){...}`` (IG Media fields: ``id``, ``caption``,
-``timestamp``, ``username``, ``media_type``, ``like_count``, ``comments_count``), an unknown id
-with the Graph "does not exist" error. All answer what the receiver answered.
+``timestamp``, ``like_count``, ``username``, ``from``, ``media``, whose ``owner`` is given only
+for the creator's media) and ``fields=mentioned_media.media_id(<id>){...}`` (IG Media fields:
+``id``, ``caption``, ``timestamp``, ``username``, ``media_type``, ``like_count``,
+``comments_count``), an unknown id with the Graph "does not exist" error. All answer what the
+receiver answered.
 
 Insights: asking for any metric the media does not support, or one the platform retired,
 fails the whole request (code 100). Instagram lists no likers: likes are counts only.
@@ -666,11 +668,12 @@ class InstagramSimulator(Simulator):
 
     def _mention_of(self, record: dict[str, Any], *, in_caption: bool) -> Mention:
         key = str(record["external_id"])
+        post = record.get("external_post_id")  # a comment on the creator's media; else another's
         user = record["user"]
         when = record.get("occurred_at")
         return Mention(
             id=instagram_media_id(key) if in_caption else instagram_comment_id(key),
-            media_id=instagram_media_id(f"elsewhere-{key}") if not in_caption else "",
+            media_id="" if in_caption else instagram_media_id(post or f"elsewhere-{key}"),
             in_caption=in_caption,
             user_id=instagram_user_id(str(user["external_user_id"])),
             username=safe_username(str(user.get("username") or user["external_user_id"])).lower(),
@@ -704,7 +707,7 @@ class InstagramSimulator(Simulator):
                 "like_count": digest(mention.id, 1)[0] % 7,
                 "username": mention.username,
                 "from": {"id": mention.user_id, "username": mention.username},
-                "media": {"id": mention.media_id},
+                "media": self._mentioned_media(mention.media_id),
             }
         else:
             full = {
@@ -717,6 +720,12 @@ class InstagramSimulator(Simulator):
             }
         found = {k: v for k, v in full.items() if k in fields or k == "id"}
         return JSONResponse({f"mentioned_{kind}": found, "id": self.user_id})
+
+    def _mentioned_media(self, media_id: str) -> dict[str, Any]:
+        """A mentioned comment's media: `owner` only when the creator made it, as documented."""
+        if media_id in self._idx().media:
+            return {"id": media_id, "owner": {"id": self.user_id}}
+        return {"id": media_id}
 
     def _find(self, comment_id: str) -> Comment | None:
         index = self._idx()
