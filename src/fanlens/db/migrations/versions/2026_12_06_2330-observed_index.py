@@ -8,7 +8,7 @@ Created 2026-12-06.
 from alembic import op
 
 revision = "observed_index"
-down_revision = "live_gaps"
+down_revision = "tier_counts_no_empty_rows"
 
 
 def upgrade() -> None:
