@@ -1,0 +1,221 @@
+"""Every table can be distributed by `workspace_id` on Citus, or is a small reference table.
+
+Citus places the rows of one workspace on one node when a table is distributed by
+`workspace_id`. It can then enforce a primary key, a unique constraint or a foreign key only when
+the key holds `workspace_id`, so that the rows it compares are on one node; a foreign key from a
+distributed table may also point at a reference table (copied to every node), and a reference
+table may point only at other reference tables. This test reads the rules off the migrated
+catalog, so a new table or constraint that breaks them fails here (docs/scale-out.md).
+
+No Citus runs on this machine: the catalog is checked, the distribution itself is not run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.pool import NullPool
+
+pytestmark = pytest.mark.conformance
+
+# Tables every node needs whole, small and written rarely. Sign-in finds a user, a session or an
+# API token by a global key (username, key hash, token hash) before any workspace is known, and
+# the login throttle counts attempts per username; workspaces is the parent of every key.
+REFERENCE = frozenset(
+    {"workspaces", "users", "dashboard_sessions", "login_throttles", "api_tokens"}
+)
+
+# Not fanlens's data: Alembic's revision row, and procrastinate's queue, which stays on the
+# coordinator (it holds no workspace rows and no key points at it).
+OWN_TABLES = "(c.relname = 'alembic_version' OR c.relname LIKE 'procrastinate%')"
+
+# What does not conform yet, each break exactly: fixing one removes it here, and any new break
+# fails the test. Tables without `workspace_id` are reached through their account.
+NOT_YET = frozenset(
+    {
+        "accounts.pk_accounts",
+        "comment_sentiments.pk_comment_sentiments",
+        "connector_retired_metrics.fk_connector_retired_metrics_account_id_accounts",
+        "connector_retired_metrics: no workspace_id",
+        "content_engagement_totals.fk_content_engagement_totals_content_id_content_items",
+        "content_engagement_totals.pk_content_engagement_totals",
+        "content_items.pk_content_items",
+        "content_link_decisions.fk_content_link_decisions_other_post_id_content_posts",
+        "content_link_decisions.fk_content_link_decisions_post_id_content_posts",
+        "content_link_decisions.pk_content_link_decisions",
+        "content_posts.fk_content_posts_content_id_content_items",
+        "content_posts.pk_content_posts",
+        "content_tags.fk_content_tags_content_id_content_items",
+        "content_tags.pk_content_tags",
+        "content_tags.uq_content_tags_content_id_tag_type_tag_value",
+        "engagement_alerts.pk_engagement_alerts",
+        "follower_active_periods.pk_follower_active_periods",
+        "follower_active_periods.uq_follower_active_periods_follower_id_grain_period",
+        "follower_engagement_scores.fk_follower_engagement_scores_follower_id_followers",
+        "follower_engagement_scores.pk_follower_engagement_scores",
+        "follower_interaction_counts.fk_follower_interaction_counts_follower_id_followers",
+        "follower_interaction_counts.pk_follower_interaction_counts",
+        "follower_interactions.pk_follower_interactions",
+        "follower_tier_changes.fk_follower_tier_changes_follower_id_followers",
+        "follower_tier_changes.pk_follower_tier_changes",
+        "follower_tier_counts.pk_follower_tier_counts",
+        "followers.pk_followers",
+        "identity_profiles.fk_identity_profiles_follower_id_followers",
+        "identity_profiles.pk_identity_profiles",
+        "ingest_rejects.pk_ingest_rejects",
+        "interaction_changes.pk_interaction_changes",
+        "interaction_daily_counts.pk_interaction_daily_counts",
+        "interaction_platform_days.pk_interaction_platform_days",
+        "live_gaps.fk_live_gaps_account_id_accounts",
+        "live_gaps: no workspace_id",
+        "outreach_addresses.fk_outreach_addresses_person_id_people",
+        "outreach_addresses.pk_outreach_addresses",
+        "outreach_campaigns.fk_outreach_campaigns_segment_id_outreach_segments",
+        "outreach_campaigns.pk_outreach_campaigns",
+        "outreach_events.fk_outreach_events_campaign_id_outreach_campaigns",
+        "outreach_events.fk_outreach_events_recipient_id_outreach_recipients",
+        "outreach_events.pk_outreach_events",
+        "outreach_opt_outs.fk_outreach_opt_outs_person_id_people",
+        "outreach_opt_outs.pk_outreach_opt_outs",
+        "outreach_recipients.fk_outreach_recipients_campaign_id_outreach_campaigns",
+        "outreach_recipients.fk_outreach_recipients_follower_id_followers",
+        "outreach_recipients.fk_outreach_recipients_person_id_people",
+        "outreach_recipients.pk_outreach_recipients",
+        "outreach_recipients.uq_outreach_recipients_campaign_id_person_id",
+        "outreach_segments.pk_outreach_segments",
+        "outreach_settings.pk_outreach_settings",
+        "people.fk_people_merged_into_id_people",
+        "people.pk_people",
+        "person_identities.fk_person_identities_follower_id_followers",
+        "person_identities.fk_person_identities_person_id_people",
+        "person_identities.pk_person_identities",
+        "person_merges.fk_person_merges_source_person_id_people",
+        "person_merges.fk_person_merges_suggestion_id_person_suggestions",
+        "person_merges.fk_person_merges_target_person_id_people",
+        "person_merges.pk_person_merges",
+        "person_suggestions.fk_person_suggestions_follower_a_id_followers",
+        "person_suggestions.fk_person_suggestions_follower_b_id_followers",
+        "person_suggestions.pk_person_suggestions",
+        "retention_cells.pk_retention_cells",
+        "scoring_configs.pk_scoring_configs",
+        "scoring_runs.pk_scoring_runs",
+        "sentiment_alerts.fk_sentiment_alerts_content_id_content_items",
+        "sentiment_alerts.pk_sentiment_alerts",
+        "sync_runs.fk_sync_runs_account_id_accounts",
+        "sync_runs: no workspace_id",
+        "sync_state.fk_sync_state_account_id_accounts",
+        "sync_state: no workspace_id",
+    }
+)
+
+TABLES = f"""
+SELECT c.oid::regclass::text AS name, EXISTS (
+    SELECT 1 FROM pg_attribute a
+    WHERE a.attrelid = c.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped
+) AS has_workspace
+FROM pg_class c
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT {OWN_TABLES}
+"""
+
+# Primary keys, unique constraints and exclusion constraints, and unique indexes that back no
+# constraint: each with the names of its columns (an expression counts as no column).
+UNIQUE_KEYS = """
+SELECT i.indrelid::regclass::text, coalesce(k.conname, i.indexrelid::regclass::text),
+    ARRAY(SELECT a.attname::text FROM pg_attribute a
+          WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey))
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indrelid
+LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')
+WHERE c.relnamespace = 'public'::regnamespace AND (i.indisunique OR k.contype = 'x')
+"""
+
+# Foreign keys, each with its column pairs (referencing column, referenced column).
+FOREIGN_KEYS = """
+SELECT k.conrelid::regclass::text, k.conname, k.confrelid::regclass::text,
+    ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
+          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i),
+    ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(n, i)
+          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i)
+FROM pg_constraint k
+WHERE k.connamespace = 'public'::regnamespace AND k.contype = 'f'
+"""
+
+
+def breaks(conn: Connection) -> set[str]:
+    """Each place the catalog breaks the rules, as `table.constraint` or `table: reason`."""
+    tables: dict[str, bool] = {name: has for name, has in conn.execute(text(TABLES))}
+    distributed = {name for name, has_workspace in tables.items() if has_workspace}
+    distributed -= REFERENCE
+    found = {f"{name}: no workspace_id" for name in tables.keys() - distributed - REFERENCE}
+    found |= {f"{name}: no primary key" for name in distributed - _with_primary_key(conn)}
+    for table, key, columns in conn.execute(text(UNIQUE_KEYS)):
+        if table in distributed and "workspace_id" not in columns:
+            found.add(f"{table}.{key}")
+    for table, key, target, columns, targets in conn.execute(text(FOREIGN_KEYS)):
+        if table in tables and not _foreign_key_fits(table, target, columns, targets, distributed):
+            found.add(f"{table}.{key}")
+    return found
+
+
+def _with_primary_key(conn: Connection) -> set[str]:
+    query = "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'p'"
+    return set(conn.execute(text(query)).scalars())
+
+
+def _foreign_key_fits(
+    table: str, target: str, columns: list[str], targets: list[str], distributed: set[str]
+) -> bool:
+    if target in REFERENCE:
+        return True  # every node holds the referenced rows
+    if table not in distributed or target not in distributed:
+        return False  # a reference table or a table of no workspace points into a workspace
+    return ("workspace_id", "workspace_id") in zip(columns, targets, strict=True)
+
+
+@contextmanager
+def _connect(url: str) -> Iterator[Connection]:
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        yield conn
+    engine.dispose()
+
+
+def test_every_table_is_distributed_by_workspace_or_a_reference_table(
+    fresh_database_url: str,
+) -> None:
+    with _connect(fresh_database_url) as conn:
+        tables = set(conn.execute(text(TABLES)).scalars())
+        assert tables >= REFERENCE and "followers" in tables
+        assert breaks(conn) == NOT_YET
+
+
+def test_a_table_that_breaks_the_rules_is_found(fresh_database_url: str) -> None:
+    with _connect(fresh_database_url) as conn:
+        before = breaks(conn)
+        conn.execute(
+            text("""
+            CREATE TABLE fan_lists (id uuid PRIMARY KEY, workspace_id uuid NOT NULL);
+            CREATE TABLE fan_notes (
+                id uuid,
+                workspace_id uuid NOT NULL REFERENCES workspaces (id),
+                list_id uuid REFERENCES fan_lists (id),
+                note text UNIQUE,
+                PRIMARY KEY (workspace_id, id)
+            );
+            CREATE UNIQUE INDEX fan_notes_by_list ON fan_notes (list_id) WHERE note > '';
+            CREATE TABLE loose_notes (id uuid PRIMARY KEY, note text);
+            ALTER TABLE users ADD COLUMN list_id uuid REFERENCES fan_lists (id);
+            """)
+        )
+        assert breaks(conn) - before == {
+            "fan_lists.fan_lists_pkey",
+            "fan_notes.fan_notes_note_key",
+            "fan_notes.fan_notes_by_list",
+            "fan_notes.fan_notes_list_id_fkey",
+            "loose_notes: no workspace_id",
+            "users.users_list_id_fkey",
+        }
+        conn.rollback()
