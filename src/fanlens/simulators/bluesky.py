@@ -29,6 +29,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -160,7 +161,13 @@ class BlueskySimulator(Simulator):
         self._index: Index | None = None
         self.app_password = options.get("app_password", "sim-app-pass-word")
         self.sessions: set[str] = set()  # access tokens handed out by createSession
-        self.jetstream = Jetstream(self.jetstream_commit, self.jetstream_delete)
+        log = options.get("jetstream_log")  # a file that keeps the stream across restarts
+        self.jetstream = Jetstream(
+            self.jetstream_commit,
+            self.jetstream_delete,
+            self.jetstream_stream,
+            Path(log) if log else None,
+        )
         self.firehose = Firehose()
         self.jetstream.also.append(self.firehose.publish)  # one emit, both streams
 
@@ -647,7 +654,17 @@ class BlueskySimulator(Simulator):
             raise ValueError(f"no Bluesky record for a {record['interaction_type']!r}")
         self.world.add([{**record, "platform": "bluesky"}])
         item = self.world.interactions[interaction_identity(record)]
-        did, collection, rkey, body = self._fan_record(item)
+        return self._create(item)
+
+    def jetstream_stream(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The create commit of an interaction's record, the world left as it is (so the
+        AppView's indexes are not rebuilt for every event of a load)."""
+        if record["interaction_type"] not in JETSTREAM_COLLECTIONS:
+            raise ValueError(f"no Bluesky record for a {record['interaction_type']!r}")
+        return self._create(self.world.interaction_of(record), kept=False)
+
+    def _create(self, item: SimInteraction, kept: bool = True) -> dict[str, Any]:
+        did, collection, rkey, body = self._fan_record(item, kept)
         commit = {
             "rev": rkey,
             "operation": "create",
@@ -668,14 +685,17 @@ class BlueskySimulator(Simulator):
         commit = {"rev": f"{rkey}-delete", "operation": "delete", "collection": collection}
         return {"did": did, "kind": "commit", "commit": commit | {"rkey": rkey}}
 
-    def _fan_record(self, item: SimInteraction) -> tuple[str, str, str, dict[str, Any]]:
-        """(repo DID, collection, record key, record) of an interaction in its fan's repo."""
+    def _fan_record(
+        self, item: SimInteraction, kept: bool = True
+    ) -> tuple[str, str, str, dict[str, Any]]:
+        """(repo DID, collection, record key, record) of an interaction in its fan's repo
+        (`kept`: in the world)."""
         did = bluesky_did(item.user_id)
         created = iso_z(item.occurred_at)
         collection = JETSTREAM_COLLECTIONS[item.kind]
         if collection == "app.bsky.feed.post":
             uri = bluesky_post_uri(did, item.key)
-            fan_post = self._idx().fan_posts.get(uri)
+            fan_post = self._idx().fan_posts.get(uri) if kept else self._fan_post_of(uri, item)
             if fan_post is None:
                 raise ValueError(f"the post {item.post_id!r} is not in the world")
             return did, collection, uri.rsplit("/", 1)[-1], self._fan_post_view(fan_post)["record"]
@@ -689,6 +709,13 @@ class BlueskySimulator(Simulator):
                 "createdAt": created,
             }
         return did, collection, bluesky_rkey(item.key), body
+
+    def _fan_post_of(self, uri: str, item: SimInteraction) -> FanPost | None:
+        """A fan's reply to (or quote of) one of the creator's posts that is not in the world."""
+        if item.post_id not in self.world.posts or item.parent_id:
+            return None
+        root = bluesky_post_uri(self.did, item.post_id)
+        return FanPost(uri, item, root, root if item.kind != "quote" else None)
 
     # -- fans' repos ---------------------------------------------------------------------------
     def list_records(self, request: Request) -> Response:

@@ -13,6 +13,16 @@ fan's repo would commit; ``{"deletes": [interchange interactions]}`` takes them 
 ``{"events": [...]}`` streams raw events as given (their ``time_us`` assigned). It answers the
 events sent, with their ``time_us``. Each event is also sent to the streams in `also` (the
 firehose, fanlens.simulators.firehose).
+
+With ``"rate": N`` the records are streamed at N a second, one at a time (requests queue
+behind each other on one schedule), each with its ``occurred_at`` (the record's ``createdAt``)
+set to the moment it is sent, to the millisecond and never twice the same: a load generator
+that measures latency per event. Those records are streamed only, not added to the world (the
+AppView's indexes would be rebuilt for every event). It answers the events sent, with their
+``time_us``, once the last one is sent.
+
+With a ``log`` file, every event sent is appended to it before it goes out, and read back on
+start: a simulator killed and started again replays from a cursor as Jetstream does.
 """
 
 from __future__ import annotations
@@ -22,7 +32,9 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,6 +42,9 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 Commit = Callable[[dict[str, Any]], dict[str, Any]]
+# An interchange interaction -> the event of its commit, without adding it to the world.
+Stream = Callable[[dict[str, Any]], dict[str, Any]]
+MAX_RATE = 10_000.0  # events a second
 
 
 @dataclass
@@ -47,12 +62,23 @@ class Subscriber:
 
 
 class Jetstream:
-    def __init__(self, commit_for: Commit, delete_for: Commit) -> None:
+    def __init__(
+        self, commit_for: Commit, delete_for: Commit, stream_for: Stream, log: Path | None = None
+    ) -> None:
         self.commit_for = commit_for  # an interchange interaction -> the event of its commit
         self.delete_for = delete_for  # ... -> the event of its record's delete
+        self.stream_for = stream_for  # ... -> the event of its commit, the world left as it is
         self.events: list[dict[str, Any]] = []  # every event sent, oldest first (the replay)
         self.subscribers: list[Subscriber] = []
         self.last_time_us = 0
+        self.next_slot = 0.0  # the event loop's time of the next paced event
+        self.last_stamp = 0  # unix ms of the last paced event
+        self.log: IO[str] | None = None
+        if log is not None:
+            self.events = _read_log(log)
+            self.last_time_us = max((e["time_us"] for e in self.events), default=0)
+            self.last_stamp = max((_stamp_of(e) for e in self.events), default=0)
+            self.log = log.open("a", encoding="utf-8")
         # Other streams of the same events (the firehose): each gets every event published.
         self.also: list[Callable[[dict[str, Any]], object]] = []
 
@@ -111,6 +137,9 @@ class Jetstream:
         # Jetstream's time_us is when it saw the event: strictly increasing here.
         self.last_time_us = max(time.time_ns() // 1000, self.last_time_us + 1)
         event = {**event, "time_us": self.last_time_us}
+        if self.log is not None:  # written through before it is sent: a kill -9 keeps it
+            self.log.write(json.dumps(event) + "\n")
+            self.log.flush()
         self.events.append(event)
         for subscriber in self.subscribers:
             if subscriber.wants(event):
@@ -130,10 +159,65 @@ class Jetstream:
         records = [r for r in body.get("records") or [] if isinstance(r, dict)]
         deletes = [r for r in body.get("deletes") or [] if isinstance(r, dict)]
         raw = [e for e in body.get("events") or [] if isinstance(e, dict)]
+        rate = body.get("rate")
+        if rate is not None and (
+            not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 < rate <= MAX_RATE
+        ):
+            return JSONResponse(
+                {"error": f"rate must be a number of events a second, above 0 and at most "
+                          f"{MAX_RATE:.0f}"},
+                status_code=400,
+            )  # fmt: skip
         try:
+            if rate is not None:
+                [self.stream_for(r) for r in records]  # each can be sent
+                return JSONResponse({"events": await self._paced(records, float(rate))})
             events = [self.commit_for(r) for r in records]
             events += [self.delete_for(r) for r in deletes]
         except (KeyError, ValueError) as exc:
             return JSONResponse({"error": f"cannot stream that record: {exc}"}, status_code=400)
         sent = [self.publish(e) for e in [*events, *raw]]
         return JSONResponse({"events": sent})
+
+    async def _paced(self, records: list[dict[str, Any]], rate: float) -> list[dict[str, Any]]:
+        """Stream the records at `rate` a second on the simulator's one schedule, each stamped
+        with the moment it is sent."""
+        loop = asyncio.get_running_loop()
+        start = max(loop.time(), self.next_slot)
+        self.next_slot = start + len(records) / rate  # taken now: a later request queues behind
+        sent = []
+        for i, record in enumerate(records):
+            await asyncio.sleep(max(0.0, start + i / rate - loop.time()))
+            stamped = {**record, "occurred_at": self._stamp()}
+            sent.append(self.publish(self.stream_for(stamped)))
+        return sent
+
+    def _stamp(self) -> str:
+        """Now, to the millisecond, and after every event sent so far (so it names one)."""
+        self.last_stamp = max(time.time_ns() // 1_000_000, self.last_stamp + 1)
+        moment = datetime.fromtimestamp(self.last_stamp / 1000, UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _stamp_of(event: dict[str, Any]) -> int:
+    """The unix ms of an event's createdAt (0 without one)."""
+    created = ((event.get("commit") or {}).get("record") or {}).get("createdAt")
+    try:
+        return round(datetime.fromisoformat(str(created).replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return 0
+
+
+def _read_log(path: Path) -> list[dict[str, Any]]:
+    """The events of a log; a line cut short by a kill is left out."""
+    if not path.exists():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and isinstance(event.get("time_us"), int):
+            events.append(event)
+    return events

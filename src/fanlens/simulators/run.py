@@ -157,8 +157,9 @@ def serve_in_thread(platform: str, simulator: Simulator, host: str, port: int) -
     return RunningSimulator(platform, root, base_url_for(platform, root), simulator, server, thread)
 
 
-def serve(platform: str, records: Iterable[dict[str, Any]], host: str, port: int) -> None:
+def serve(
+    platform: str, records: Iterable[dict[str, Any]], host: str, port: int, **options: Any
+) -> None:
     """Serve in the foreground until interrupted (the `fanlens simulate` command)."""
-    uvicorn.run(
-        create_simulator(platform, records).app(), host=host, port=port, log_level="warning"
-    )
+    simulator = create_simulator(platform, records, **options)
+    uvicorn.run(simulator.app(), host=host, port=port, log_level="warning")

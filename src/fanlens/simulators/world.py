@@ -131,15 +131,22 @@ class PlatformWorld:
         user.merge(record)
         return user
 
+    def interaction_of(self, record: dict[str, Any]) -> SimInteraction:
+        """The interaction a record means, without adding it (or its user) to the world."""
+        with self.lock:
+            return self._build(record, str(record["user"]["external_user_id"]))
+
     def _interaction(self, record: dict[str, Any]) -> SimInteraction:
-        user = self._user(record["user"])
+        return self._build(record, self._user(record["user"]).external_user_id)
+
+    def _build(self, record: dict[str, Any], user_id: str) -> SimInteraction:
         kind = record["interaction_type"]
         post_id = record.get("external_post_id")
         occurred = parse_time(record.get("occurred_at"))
         identity = interaction_identity(record)
         return SimInteraction(
             kind=kind,
-            user_id=user.external_user_id,
+            user_id=user_id,
             key=identity,
             post_id=post_id,
             text=record.get("text"),
