@@ -31,7 +31,9 @@ def _bluesky(account: AccountConfig) -> LiveSource:
     from fanlens.connectors.bluesky import BlueskyConnector
     from fanlens.connectors.bluesky_firehose import source_for
 
-    connector = BlueskyConnector.from_account(account, HttpOptions())
+    # A live batch waits for its fans' profiles: one quick retry, not the poller's 7.5 s of
+    # them (without profiles the records are stored by DID, and the next poll completes them).
+    connector = BlueskyConnector.from_account(account, HttpOptions(max_retries=1))
     return source_for(settings.bluesky_stream_url or "", connector)
 
 
