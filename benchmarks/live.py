@@ -85,6 +85,8 @@ class Bench:
     def __init__(self, work: Path, args: argparse.Namespace) -> None:
         self.work, self.args = work, args
         self.log = work / "jetstream.jsonl"
+        self.world = work / "bluesky-world.json"
+        self.first = 0  # the first event shown: those before it are not counted
         self.seen = Seen()
         self.sent: dict[int, float] = {}  # the events the emitter was told were sent
         self.sent_lock = threading.Lock()
@@ -140,7 +142,8 @@ class Bench:
         assert login is not None, "the benchmark's database is new: the demo must be built"
         print(f"demo world ({self.args.size}) built in {time.perf_counter() - started:.0f} s")
         self.secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
-        world = split_world(self.args.size, SEED)["bluesky"]
+        world = split_world(self.args.size, SEED)["bluesky"]  # the demo's, but for its times
+        self.world.write_text(json.dumps(world), encoding="utf-8")
         posts = sorted({r["external_post_id"] for r in world if r["type"] == "post"})
         users = sorted({r["user"]["external_user_id"] for r in world if "user" in r})
         return login.token, posts, users
@@ -148,13 +151,14 @@ class Bench:
     def start_simulator(self) -> float:
         """Start the simulator (again, after a kill); returns when it answers."""
         # What `fanlens simulate bluesky --jetstream-log FILE` runs, without importing the
-        # whole CLI (seconds on a loaded machine: the platform's restart is not fanlens's).
+        # whole CLI or generating the world again (tens of seconds on a loaded machine: the
+        # platform's own restart, not fanlens's reconnect).
         code = (
-            "import sys; from fanlens.simulators.run import serve, world_records; "
-            "serve('bluesky', world_records(sys.argv[1], int(sys.argv[2]), 'bluesky'), "
-            "'127.0.0.1', int(sys.argv[3]), jetstream_log=sys.argv[4])"
+            "import json, sys; from fanlens.simulators.run import serve; "
+            "serve('bluesky', json.load(open(sys.argv[1])), '127.0.0.1', int(sys.argv[2]), "
+            "jetstream_log=sys.argv[3])"
         )
-        command = [sys.executable, "-c", code, self.args.size, str(SEED), str(self.sim_port),
+        command = [sys.executable, "-c", code, str(self.world), str(self.sim_port),
                    str(self.log)]  # fmt: skip
         out = open(self.work / "simulator.log", "ab")  # noqa: SIM115 (held by the child)
         self.sim = subprocess.Popen(command, stdout=out, stderr=out)
@@ -220,8 +224,8 @@ class Bench:
         client = httpx.Client(base_url=self.base, headers=self.headers, timeout=30)
         newest = int(self.started_at * 1000)
         while not self.stop.is_set():
-            with self.sent_lock:
-                pending = [k for k in self.sent if k not in self.seen.api]
+            with self.sent_lock:  # (events sent before the stream was first read never show)
+                pending = [k for k in self.sent if k >= self.first and k not in self.seen.api]
             since = min(pending) if pending else newest
             cursor = None
             while True:
@@ -232,7 +236,8 @@ class Bench:
                 try:
                     page = client.get(API + "/activity", params=params).json()
                 except (httpx.HTTPError, ValueError) as exc:
-                    print(f"API: {exc}")
+                    if not self.stop.is_set():
+                        print(f"API: {exc}")
                     break
                 at = time.time()
                 with self.seen.lock:
