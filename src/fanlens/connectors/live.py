@@ -177,11 +177,11 @@ class LiveRunner:
                 self.connected.clear()
                 connection.close()
 
-    def _delete(self, session: Session, external_ids: list[str], resolved: list[Record]) -> None:
+    def _delete(self, session: Session, external_ids: list[str], resolved: list[Record]) -> int:
         found = _delete_changes(session, self.workspace_id, self.source.platform, external_ids)
-        if found or resolved:
-            summary = self._apply(session, [*found, *resolved])
-            self.counts.deleted += summary.interactions_deleted
+        if not (found or resolved):
+            return 0
+        return self._apply(session, [*found, *resolved]).interactions_deleted
 
     def _edit(self, session: Session, edits: list[Record]) -> int:
         found = _edit_changes(session, self.workspace_id, self.source.platform, edits)
@@ -266,14 +266,15 @@ class LiveRunner:
                     untimed_keys=self.source.untimed_keys,
                     unkeyed_ids=self.source.unkeyed_ids,
                 )
-            if deleted:
-                self._delete(session, deleted, resolved)
+            removed = self._delete(session, deleted, resolved) if deleted else 0
             edits = [edit for e in batch for edit in e.edited]
             edited = self._edit(session, edits) if edits else 0
             edited += summary.interactions_edited  # records carrying `edited_at` (Bluesky)
             cursor = max(e.cursor for e in batch)
             repository.save_state(session, self.account_id, self.source.name, {"cursor": cursor})
+        # Counted once committed: a reader who waits on the counts then sees the rows.
         self.counts.events += len(batch)
+        self.counts.deleted += removed
         self.counts.stored += summary.stored
         self.counts.inserted += summary.interactions_inserted
         self.counts.edited += edited
