@@ -18,6 +18,21 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL >= 15 URL. Unset: an embedded PostgreSQL under data_dir.",
     )
+    database_replica_url: SecretStr | None = Field(
+        default=None,
+        description="A streaming replica of database_url: GET and HEAD requests read there "
+        "(docs/scale-out.md). Unset: every request uses database_url.",
+    )
+    replica_sticky_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="For this long after a client's write, its reads go to the primary.",
+    )
+    replica_max_lag_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="A replica further behind than this is left aside: reads go to the primary.",
+    )
     data_dir: Path = Field(
         default=Path(".fanlens"),
         description="Where the embedded database and other local state live.",
@@ -318,6 +333,10 @@ class Settings(BaseSettings):
 
     def database_url_or_none(self) -> str | None:
         return self.database_url.get_secret_value() if self.database_url else None
+
+    def replica_url_or_none(self) -> str | None:
+        replica = self.database_replica_url
+        return replica.get_secret_value() if replica else None
 
 
 def _entries(value: str) -> list[str]:

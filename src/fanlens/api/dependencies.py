@@ -7,6 +7,9 @@
 - `in_one_hop`: the same, called directly by an `async` endpoint that first awaits its body.
 - `Session`: the request's SQLAlchemy session for the dashboard pages; committed once when the
   route returns (before the response is sent), rolled back on any error. Services only flush.
+
+With a read replica configured, a GET or HEAD request's session reads there (`request_factory`,
+see fanlens.api.replicas); `session_factory_of` is always the primary's (writes, LISTEN).
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from fanlens.api.replicas import RecentWriters, read_factory
 from fanlens.auth import service as auth_service
 from fanlens.auth.service import Principal
-from fanlens.db.engine import committed, session_factory
+from fanlens.db.engine import Replica, committed, session_factory
 from fanlens.interactions import live
 from fanlens.kit.errors import Forbidden, Unauthorized
 
@@ -37,8 +41,24 @@ def session_factory_of(request: Request) -> sessionmaker[OrmSession]:
     return factory
 
 
+def replica_of(request: Request) -> Replica | None:
+    """The app's read replica, bound to the primary on the first request; None without one."""
+    state = request.app.state
+    replica: Replica | None = state.replica
+    if replica is None and state.replica_engine is not None:
+        primary = session_factory_of(request).kw["bind"]
+        replica = state.replica = Replica(state.replica_engine, primary)
+    return replica
+
+
+def request_factory(request: Request) -> Callable[[], OrmSession]:
+    """What opens this request's session: the replica's for a read, else the primary's."""
+    writers: RecentWriters = request.app.state.recent_writers
+    return read_factory(request, session_factory_of(request), replica_of(request), writers)
+
+
 def get_session(request: Request) -> Iterator[OrmSession]:
-    with committed(session_factory_of(request)) as session:
+    with committed(request_factory(request)) as session:
         yield session
 
 
@@ -93,12 +113,12 @@ async def in_one_hop(
     each, more than the hot reads themselves. Same commit point and rollback rules as
     `get_session`. The token check's `last_used_at` stamp and the commit run in the same
     thread, so a request holding that row lock never waits on the event loop to release it."""
-    factory = session_factory_of(request)
+    factory = request_factory(request)
     return await run_in_threadpool(_unit, factory, credentials, work, write)
 
 
 def _unit(
-    factory: sessionmaker[OrmSession],
+    factory: Callable[[], OrmSession],
     credentials: HTTPAuthorizationCredentials | None,
     work: Callable[[OrmSession, Principal], T],
     write: bool,

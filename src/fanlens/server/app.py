@@ -18,12 +18,13 @@ from fanlens import __version__
 from fanlens.api import errors
 from fanlens.api.dependencies import close_live_hubs
 from fanlens.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from fanlens.api.replicas import RecentWriters, WriteMarkMiddleware
 from fanlens.api.router import build_api_router
 from fanlens.api.schemas import error_response
 from fanlens.config import settings
 from fanlens.connectors.endpoints import router as webhooks_router
 from fanlens.db import status as db_status
-from fanlens.db.engine import get_engine, session_factory
+from fanlens.db.engine import configured_replica, get_engine, session_factory
 from fanlens.interactions.endpoints import MAX_INGEST_BYTES
 from fanlens.web import router as web
 
@@ -46,8 +47,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     close_live_hubs(app)
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """The app; `engine` binds it to one database (tests), else the configured one on first use."""
+def create_app(engine: Engine | None = None, replica: Engine | None = None) -> FastAPI:
+    """The app; `engine` binds it to one database (tests), else the configured one on first use.
+    `replica` (with `engine`; else FANLENS_DATABASE_REPLICA_URL) serves GET and HEAD reads."""
     app = FastAPI(
         title="fanlens",
         version=__version__,
@@ -63,8 +65,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.session_factory = session_factory(engine) if engine is not None else None
     app.state.engine = engine
+    app.state.replica_engine = replica if engine is not None else configured_replica()
+    app.state.replica = None  # bound to the primary on the first request
+    app.state.recent_writers = RecentWriters()
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, ingest_limit=MAX_INGEST_BYTES)
+    if app.state.replica_engine is not None:  # reads-your-writes marks, only with a replica
+        app.add_middleware(WriteMarkMiddleware, writers=app.state.recent_writers)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(build_api_router())
     app.include_router(webhooks_router)  # signed by the platforms, not behind API tokens
