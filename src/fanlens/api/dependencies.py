@@ -44,17 +44,22 @@ def session_factory_of(request: Request) -> sessionmaker[OrmSession]:
 def replica_of(request: Request) -> Replica | None:
     """The app's read replica, bound to the primary on the first request; None without one."""
     state = request.app.state
+    engine = getattr(state, "replica_engine", None)  # an app not made by create_app has none
+    if engine is None:
+        return None
     replica: Replica | None = state.replica
-    if replica is None and state.replica_engine is not None:
-        primary = session_factory_of(request).kw["bind"]
-        replica = state.replica = Replica(state.replica_engine, primary)
+    if replica is None:
+        replica = state.replica = Replica(engine, session_factory_of(request).kw["bind"])
     return replica
 
 
 def request_factory(request: Request) -> Callable[[], OrmSession]:
     """What opens this request's session: the replica's for a read, else the primary's."""
+    primary, replica = session_factory_of(request), replica_of(request)
+    if replica is None:
+        return primary
     writers: RecentWriters = request.app.state.recent_writers
-    return read_factory(request, session_factory_of(request), replica_of(request), writers)
+    return read_factory(request, primary, replica, writers)
 
 
 def get_session(request: Request) -> Iterator[OrmSession]:
