@@ -314,6 +314,16 @@ class Settings(BaseSettings):
         default="* * * * *",
         description="When the worker resumes campaigns that are due or were interrupted (cron).",
     )
+    worker_stalled_after: float = Field(
+        default=30,
+        ge=3,
+        description="Seconds without a heartbeat after which a worker counts as dead and its "
+        "running jobs go back to the queue; workers send one every third of this.",
+    )
+    stalled_cron: str = Field(
+        default="* * * * *",
+        description="When the worker puts the jobs of dead workers back in the queue (cron).",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -6,8 +6,11 @@ embedded database.
 
 from __future__ import annotations
 
+from typing import Any
+
 from procrastinate import App, PsycopgConnector
 
+from fanlens.config import settings
 from fanlens.db.queue import conninfo
 
 _worker_app: App | None = None
@@ -25,3 +28,13 @@ def create_app(url: str | None = None) -> App:
         _worker_app = App(connector=PsycopgConnector(conninfo=conninfo(url)))
         _worker_app.add_tasks_from(blueprint, namespace="fanlens")
     return _worker_app
+
+
+def run_worker(app: App, **options: Any) -> None:
+    """Run a worker until it is stopped, sending heartbeats so that the others can tell when
+    it died (retry_stalled_jobs then queues its jobs again)."""
+    app.run_worker(
+        update_heartbeat_interval=settings.worker_stalled_after / 3,
+        stalled_worker_timeout=settings.worker_stalled_after,
+        **options,
+    )

@@ -28,7 +28,7 @@ def worker(
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
     from fanlens.db.queue import ensure_schema
-    from fanlens.jobs.app import create_app
+    from fanlens.jobs.app import create_app, run_worker
 
     check_live_settings()
     console.print(f"database: {describe_location()}")
@@ -37,4 +37,4 @@ def worker(
     console.print("worker started")
     sys.stdout.flush()
     with listen.kept_open(get_engine()):
-        create_app().run_worker(queues=queue or None, concurrency=concurrency, name=name)
+        run_worker(create_app(), queues=queue or None, concurrency=concurrency, name=name)

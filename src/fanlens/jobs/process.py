@@ -91,7 +91,7 @@ def _run(url: str, concurrency: int, secret_key: str | None) -> None:
 
     from fanlens.connectors import listen
     from fanlens.db.engine import engine_for
-    from fanlens.jobs.app import create_app
+    from fanlens.jobs.app import create_app, run_worker
     from fanlens.kit import logging as kit_logging
 
     kit_logging.setup(settings.log_level)
@@ -103,7 +103,7 @@ def _run(url: str, concurrency: int, secret_key: str | None) -> None:
         os.setpgrp()
     threading.Thread(target=_stop_with_parent, args=(os.getppid(),), daemon=True).start()
     with listen.kept_open(engine_for(url)):
-        create_app(url).run_worker(name=NAME, concurrency=concurrency)
+        run_worker(create_app(url), name=NAME, concurrency=concurrency)
 
 
 def _stop_with_parent(parent: int) -> None:

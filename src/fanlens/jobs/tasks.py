@@ -1,5 +1,11 @@
 """Jobs and their schedule. Each task is a thin shell: runners own the commit points.
 
+Any number of workers share the queue. A worker killed in the middle of a job stops sending
+heartbeats; retry_stalled_jobs puts its jobs back in the queue and another worker runs them
+again. So every task is safe to run twice: syncs resume from their cursor under a per-account
+lock and store each item once, analyses and refreshes only fill in what is missing, rescores
+recompute, and outreach claims each message before sending it (fanlens.outreach.delivery).
+
 Nightly rescore, never twice: procrastinate defers each periodic tick once however many workers
 run (procrastinate_periodic_defers), the queueing lock keeps at most one waiting, the `lock`
 runs them one at a time, and rescore_workspace claims (workspace, tick) in scoring_runs in
@@ -14,7 +20,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from procrastinate import Blueprint
+from procrastinate import Blueprint, JobContext
+from procrastinate.exceptions import ConnectorException
 
 from fanlens.config import settings
 
@@ -195,3 +202,24 @@ def outreach_resume(timestamp: int) -> list[str]:
         except AlreadyEnqueued:
             pass
     return queued
+
+
+@blueprint.periodic(cron=settings.stalled_cron, periodic_id="stalled")
+@blueprint.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
+async def retry_stalled_jobs(context: JobContext, timestamp: int) -> list[int]:
+    """Queue again the jobs of workers that sent no heartbeat for FANLENS_WORKER_STALLED_AFTER
+    seconds (killed, or their machine gone). No `lock`: a run of this task whose own worker
+    died would hold it, and no later run could start to free it."""
+    manager = context.app.job_manager
+    retried = []
+    stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=settings.worker_stalled_after)
+    for job in stalled:
+        assert job.id is not None  # read from the table
+        try:
+            await manager.retry_job(job)
+        except ConnectorException:  # finished meanwhile (its worker was only slow)
+            log.info("job %s was no longer running; not retried", job.id)
+            continue
+        log.warning("job %s (%s) of a dead worker is queued again", job.id, job.task_name)
+        retried.append(job.id)
+    return retried
