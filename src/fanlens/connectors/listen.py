@@ -3,6 +3,8 @@
 `fanlens listen` runs them in the foreground; `fanlens worker` (and the worker `fanlens serve`
 starts) keeps them running in threads beside the job worker, looking for accounts added,
 removed or flagged every minute. One thread per account: each blocks on its own connection.
+However many workers run, one listens to each account: the one holding the account's advisory
+lock (see Listeners).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from fanlens.config import settings
 from fanlens.connectors import repository, service
@@ -158,10 +160,16 @@ def kept_open(engine: Engine, refresh: float = REFRESH) -> Iterator[Listeners]:
 
 
 class Listeners:
+    """This process's live runners. A runner starts only under the account's advisory lock,
+    taken on `self.locks`, a connection kept for that: the other workers skip the account,
+    and one of them takes it over at its next look once this process (or its machine) is
+    gone and PostgreSQL has ended the connection."""
+
     def __init__(self, engine: Engine, refresh: float) -> None:
         self.engine = engine
         self.refresh = refresh
         self.running: dict[uuid.UUID, tuple[LiveRunner, threading.Event, threading.Thread]] = {}
+        self.locks: Connection | None = None
         self.closing = threading.Event()
         self.thread = threading.Thread(target=self._watch, name="live-accounts", daemon=True)
         self.thread.start()
@@ -175,16 +183,37 @@ class Listeners:
             self.closing.wait(self.refresh)
 
     def update(self) -> None:
+        locks = self._lock_connection()
         wanted = {runner.account_id: runner for runner in runners(self.engine)}
         for account_id in set(self.running) - set(wanted):
-            _, stop, _ = self.running.pop(account_id)
-            stop.set()
+            self._stop(account_id)
+            repository.release_live_lock(locks, account_id)
         for account_id, runner in wanted.items():
-            if account_id not in self.running:
-                stop = threading.Event()
-                [thread] = start([runner], stop)
-                self.running[account_id] = (runner, stop, thread)
-                log.info("live: listening to account %s", account_id)
+            if account_id in self.running or not repository.try_live_lock(locks, account_id):
+                continue  # listened to here already, or by another worker
+            stop = threading.Event()
+            [thread] = start([runner], stop)
+            self.running[account_id] = (runner, stop, thread)
+            log.info("live: listening to account %s", account_id)
+        locks.commit()  # session-level locks: no transaction is left open
+
+    def _lock_connection(self) -> Connection:
+        """The connection holding the locks. When it is lost (the database restarted), the
+        locks went with it: every runner stops, and the accounts are locked again afresh."""
+        if self.locks is not None and repository.still_connected(self.locks):
+            return self.locks
+        if self.locks is not None:
+            log.warning("live: lost the connection holding the accounts' locks; starting over")
+            for account_id in list(self.running):
+                self._stop(account_id)
+            self.locks.invalidate()  # never back to the pool
+            self.locks.close()
+        self.locks = self.engine.connect()
+        return self.locks
+
+    def _stop(self, account_id: uuid.UUID) -> None:
+        _, stop, _ = self.running.pop(account_id)
+        stop.set()
 
     def close(self) -> None:
         self.closing.set()
@@ -193,3 +222,7 @@ class Listeners:
             stop.set()
         for _, _, thread in self.running.values():
             thread.join(timeout=10)
+        if self.locks is not None:
+            self.locks.invalidate()  # its locks end with it, not kept in the pool
+            self.locks.close()
+            self.locks = None

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from fanlens.connectors import models
@@ -248,6 +249,33 @@ def release_sync_lock(connection: Connection, account_id: uuid.UUID) -> None:
     connection.execute(
         text("SELECT pg_advisory_unlock(:cls, hashtext(:account))"),
         {"cls": locks.ACCOUNT_SYNC, "account": str(account_id)},
+    )
+
+
+def try_live_lock(connection: Connection, account_id: uuid.UUID) -> bool:
+    """Held by the worker that listens to the account, for as long as its connection lives:
+    the other workers leave the account alone, and take it over when that worker dies."""
+    return bool(
+        connection.execute(
+            text("SELECT pg_try_advisory_lock(:cls, hashtext(:account))"),
+            {"cls": locks.ACCOUNT_LIVE, "account": str(account_id)},
+        ).scalar_one()
+    )
+
+
+def still_connected(connection: Connection) -> bool:
+    """Whether the server still answers on this connection (its session locks live on)."""
+    try:
+        connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:  # cut, or left unusable by a statement cut short
+        return False
+    return True
+
+
+def release_live_lock(connection: Connection, account_id: uuid.UUID) -> None:
+    connection.execute(
+        text("SELECT pg_advisory_unlock(:cls, hashtext(:account))"),
+        {"cls": locks.ACCOUNT_LIVE, "account": str(account_id)},
     )
 
 

@@ -14,3 +14,4 @@ OUTREACH_CHANNEL = 7_310_013  # a workspace's channel: its rate and daily cap
 CONTENT_AUTO_LINK = 7_310_021  # one auto-link run per workspace
 PEOPLE_REFRESH = 7_310_031  # one suggestion refresh (and its auto-merges) per workspace
 ACCOUNT_SYNC = 0x66616E6C  # "fanl": one sync per connected account (session-level)
+ACCOUNT_LIVE = 7_310_041  # one live listener per connected account, across workers (session)
