@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 100
 BATCH_WAIT = 0.2  # seconds: the most a stored event waits for its batch
 CURSOR_EVERY = 5.0  # seconds: how often a cursor moved only by other people's events is saved
-BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+# Seconds between tries to reconnect; at most 5 s, so a stream back after an outage is read
+# again within 5 s (issue #25: back within 10 s of the platform's restart).
+BACKOFF = (1.0, 2.0, 5.0)
 
 
 class SettingError(ValueError):
