@@ -110,6 +110,8 @@ def test_weekly_check_posts_each_alert_once_to_the_webhook(
     with Session(engine) as session:
         alert = session.scalars(select(EngagementAlert)).one()
         assert alert.notified_at is not None
+    # Both attempts carry the alert's id as their key: a receiver can drop a repeat.
+    assert handler.keys == [str(alert.id), str(alert.id)]
     engine.dispose()
 
 

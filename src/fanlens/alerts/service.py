@@ -136,8 +136,14 @@ def notify(
         return False
     alert, workspace_name = claimed
     try:
-        # One attempt: a failed alert stays pending and the next run sends it.
-        client.write_once(url, json=webhook_payload(alert, workspace_name)).raise_for_status()
+        # One attempt: a failed alert stays pending and the next run sends it. A worker killed
+        # after the receiver accepted but before the commit sends it again with the same key,
+        # so the receiver can drop the repeat.
+        client.write_once(
+            url,
+            json=webhook_payload(alert, workspace_name),
+            headers={"Idempotency-Key": str(alert_id)},
+        ).raise_for_status()
     except HttpError as exc:
         log.error("alert webhook failed for alert %s: %s", alert_id, exc)
         return False
