@@ -14,6 +14,7 @@ import pwd
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
@@ -34,6 +36,7 @@ from fanlens.db import migrate
 from fanlens.server.app import create_app
 from fanlens.users import service as users
 from tests.fixtures.builders import create_content, create_workspace
+from tests.helpers import fanlens_env, free_port, wait_for_http
 
 # One worker runs the module: it starts a primary and a replica of its own.
 pytestmark = pytest.mark.xdist_group(name="read-replica")
@@ -175,8 +178,10 @@ def cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture
-def paused(cluster: Cluster) -> Iterator[Cluster]:
-    """The replica with its replay paused and a content item committed on the primary only."""
+def paused(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster]:
+    """The replica with its replay paused and a content item committed on the primary only.
+    Its lag grows from the pause on: a slow machine must not leave it aside."""
+    monkeypatch.setattr(settings, "replica_max_lag_seconds", 3600.0)
     cluster.pause_replay()
     with Session(cluster.primary) as session:
         session.execute(
@@ -269,6 +274,36 @@ def test_a_replica_further_behind_than_the_bound_is_left_aside(
     monkeypatch.setattr(settings, "replica_max_lag_seconds", 0.0)  # paused with WAL waiting
     with _client(paused, paused.tokens["reader"]) as client:
         assert PRIMARY_ONLY in _titles(client)
+
+
+def test_fanlens_serve_reads_the_replica_and_the_cookie_alone_reads_writes(paused: Cluster) -> None:
+    port = free_port()
+    env = fanlens_env(
+        database_url=paused.primary.url.render_as_string(hide_password=False),
+        FANLENS_DATABASE_REPLICA_URL=paused.replica.url.render_as_string(hide_password=False),
+        FANLENS_REPLICA_MAX_LAG_SECONDS="3600",  # the paused replay's lag grows while it starts
+    )
+    command = [sys.executable, "-m", "fanlens", "serve", "--no-migrate", "--no-worker",
+               "--port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}{API}"
+    name = f"served {uuid.uuid4().hex[:6]}"
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        writer = {"Authorization": f"Bearer {paused.tokens['writer']}"}
+        body = {"name": name, "filters": {}}
+        created = httpx.post(f"{base}/outreach/segments", json=body, headers=writer, timeout=30)
+        assert created.status_code == 201, created.text
+        # Another token, so the process's memory of the writer's token plays no part.
+        other = {"Authorization": f"Bearer {paused.tokens['other']}"}
+        with_cookie = httpx.get(f"{base}/outreach/segments", headers=other,
+                                cookies=created.cookies, timeout=30)  # fmt: skip
+        assert name in {segment["name"] for segment in with_cookie.json()}
+        without = httpx.get(f"{base}/outreach/segments", headers=other, timeout=30)
+        assert name not in {segment["name"] for segment in without.json()}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 def test_gets_answer_from_the_primary_when_the_replica_stops(cluster: Cluster) -> None:
