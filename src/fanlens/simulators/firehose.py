@@ -34,6 +34,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from fanlens.simulators.websocket import send_queued
+
 PATH = "/xrpc/com.atproto.sync.subscribeRepos"
 DAG_CBOR = 0x71
 SHA2_256 = 0x12
@@ -173,27 +175,8 @@ class Firehose:
                 await websocket.send_bytes(frame("#info", info))
             for data in backlog:
                 await websocket.send_bytes(data)
-            await _live(websocket, queue)
+            await send_queued(websocket, queue, websocket.send_bytes)
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass  # the client left, or the server is shutting down
         finally:
             self.subscribers.remove(queue)
-
-
-async def _live(websocket: WebSocket, queue: asyncio.Queue[bytes]) -> None:
-    """Send queued frames until the client disconnects (its frames are read and dropped, so a
-    close is noticed while nothing flows)."""
-    receiving = asyncio.ensure_future(websocket.receive())
-    try:
-        while True:
-            getting = asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({receiving, getting}, return_when=asyncio.FIRST_COMPLETED)
-            if receiving in done:
-                getting.cancel()
-                if receiving.result().get("type") == "websocket.disconnect":
-                    return
-                receiving = asyncio.ensure_future(websocket.receive())
-            if getting in done:
-                await websocket.send_bytes(getting.result())
-    finally:
-        receiving.cancel()

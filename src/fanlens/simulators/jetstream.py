@@ -41,6 +41,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from fanlens.simulators.websocket import send_queued
+
 Commit = Callable[[dict[str, Any]], dict[str, Any]]
 # An interchange interaction -> the event of its commit, without adding it to the world.
 Stream = Callable[[dict[str, Any]], dict[str, Any]]
@@ -107,31 +109,13 @@ class Jetstream:
             for event in backlog:
                 if subscriber.wants(event):
                     await websocket.send_text(json.dumps(event))
-            await self._live(websocket, subscriber)
+            await send_queued(
+                websocket, subscriber.queue, lambda e: websocket.send_text(json.dumps(e))
+            )
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass  # the client left, or the server is shutting down
         finally:
             self.subscribers.remove(subscriber)
-
-    async def _live(self, websocket: WebSocket, subscriber: Subscriber) -> None:
-        """Send queued events until the client disconnects (its frames are read and dropped,
-        so a close is noticed while no event flows)."""
-        receiving = asyncio.ensure_future(websocket.receive())
-        try:
-            while True:
-                getting = asyncio.ensure_future(subscriber.queue.get())
-                done, _ = await asyncio.wait(
-                    {receiving, getting}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if receiving in done:
-                    getting.cancel()
-                    if receiving.result().get("type") == "websocket.disconnect":
-                        return
-                    receiving = asyncio.ensure_future(websocket.receive())
-                if getting in done:
-                    await websocket.send_text(json.dumps(getting.result()))
-        finally:
-            receiving.cancel()
 
     def publish(self, event: dict[str, Any]) -> dict[str, Any]:
         # Jetstream's time_us is when it saw the event: strictly increasing here.

@@ -23,6 +23,8 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from fanlens.simulators.websocket import send_queued
+
 STREAMS = {"user": None, "user:notification": {"notification"}}  # None: every user event
 PATHS = {
     "/api/v1/streaming/user": "user",
@@ -69,32 +71,11 @@ class Streaming:
             return
         subscriber = self._subscribe(stream)
         try:
-            await self._live(websocket, subscriber)
+            await send_queued(websocket, subscriber.queue, lambda e: _send(websocket, stream, e))
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass  # the client left, or the server is shutting down
         finally:
             self.subscribers.remove(subscriber)
-
-    async def _live(self, websocket: WebSocket, subscriber: Subscriber) -> None:
-        """Send queued events until the client disconnects (subscribe/unsubscribe messages
-        are read and dropped, so a close is noticed while no event flows)."""
-        receiving = asyncio.ensure_future(websocket.receive())
-        try:
-            while True:
-                getting = asyncio.ensure_future(subscriber.queue.get())
-                done, _ = await asyncio.wait(
-                    {receiving, getting}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if receiving in done:
-                    getting.cancel()
-                    if receiving.result().get("type") == "websocket.disconnect":
-                        return
-                    receiving = asyncio.ensure_future(websocket.receive())
-                if getting in done:
-                    event = getting.result()
-                    await websocket.send_text(json.dumps({"stream": [subscriber.stream], **event}))
-        finally:
-            receiving.cancel()
 
     # -- server-sent events --------------------------------------------------------------------
     async def server_sent(self, request: Request) -> Response:
@@ -138,6 +119,11 @@ class Streaming:
             if subscriber.wants(event):
                 subscriber.queue.put_nowait(event)
         return event
+
+
+async def _send(websocket: WebSocket, stream: str, event: dict[str, Any]) -> None:
+    """An event as Mastodon frames it over a WebSocket: with the stream's name."""
+    await websocket.send_text(json.dumps({"stream": [stream], **event}))
 
 
 def _ws_token(websocket: WebSocket) -> str | None:
