@@ -31,7 +31,6 @@ stream is trusted as the relay or PDS serves it over TLS.
 from __future__ import annotations
 
 import logging
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -40,17 +39,16 @@ from atproto_core.car import CAR
 from atproto_core.cid import CID
 from atproto_core.exceptions import AtProtocolError
 from atproto_subscription import ErrorFrame, Frame, MessageFrame
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from fanlens.connectors import base
 from fanlens.connectors.bluesky import BlueskyConnector
 from fanlens.connectors.bluesky_live import (
     COLLECTIONS,
-    OPEN_TIMEOUT,
     JetstreamSource,
     deleted_records,
     records_of,
+    resolved_did,
 )
 from fanlens.connectors.live import (
     Disconnected,
@@ -59,6 +57,7 @@ from fanlens.connectors.live import (
     LiveSource,
     SettingError,
 )
+from fanlens.connectors.live_socket import SocketConnection, open_socket
 from fanlens.kit.logging import kv
 
 log = logging.getLogger(__name__)
@@ -110,27 +109,12 @@ class FirehoseSource(JetstreamSource):
         self.start_live = False  # set by a FutureCursor: the stored seq means nothing here
 
     def connect(self, cursor: int | None) -> LiveConnection:
-        creator_did = _creator_did(self.connector)
+        creator_did = resolved_did(self.connector)
         if self.start_live:
             cursor, self.start_live = None, False
         url = subscribe_url(self.url, cursor)
-        stack = ExitStack()  # closes the socket with the connection
-        try:
-            opened = connect(url, open_timeout=OPEN_TIMEOUT, max_size=MAX_FRAME)
-            socket = stack.enter_context(opened)
-        except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
-        return FirehoseConnection(socket, stack, creator_did, cursor, self)
-
-
-def _creator_did(connector: BlueskyConnector) -> str:
-    if connector.did is None:  # the account was added by handle
-        try:
-            connector.resolve()
-        except base.ConnectorError as exc:
-            raise Disconnected(exc.message) from exc
-    assert connector.did is not None
-    return connector.did
+        socket = open_socket(url, max_size=MAX_FRAME)
+        return FirehoseConnection(socket, creator_did, cursor, self)
 
 
 def subscribe_url(url: str, cursor: int | None) -> str:
@@ -141,28 +125,23 @@ def subscribe_url(url: str, cursor: int | None) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-class FirehoseConnection(LiveConnection):
+class FirehoseConnection(SocketConnection):
     def __init__(
         self,
         socket: ClientConnection,
-        stack: ExitStack,
         creator_did: str,
         cursor: int | None,
         source: FirehoseSource,
     ) -> None:
-        self.socket = socket
-        self.stack = stack
+        super().__init__(socket)
         self.creator_did = creator_did
         self.seq = cursor or 0  # the last seq seen: what an #info frame (it has none) carries
         self.source = source
 
     def next(self, timeout: float) -> LiveEvent | None:
-        try:
-            data = self.socket.recv(timeout=timeout)
-        except TimeoutError:
+        data = self.receive(timeout)
+        if data is None:
             return None
-        except (ConnectionClosed, OSError) as exc:
-            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
         if isinstance(data, str):
             log.warning(kv(event="live_bad_frame", source="firehose", frame=data[:200]))
             return None
@@ -201,9 +180,6 @@ class FirehoseConnection(LiveConnection):
                 log.warning(kv(event="live_bad_event", source="firehose", seq=seq, error=exc))
             deleted += deleted_records(event)
         return LiveEvent(seq, records, deleted)
-
-    def close(self) -> None:
-        self.stack.close()
 
 
 def commit_events(body: dict[str, Any]) -> list[dict[str, Any]]:

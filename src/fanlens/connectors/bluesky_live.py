@@ -24,18 +24,17 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Engine
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from fanlens.connectors import base, bluesky_deletes
 from fanlens.connectors.bluesky import PLATFORM, BlueskyConnector, reply_record
 from fanlens.connectors.live import Disconnected, LiveConnection, LiveEvent, LiveSource
+from fanlens.connectors.live_socket import SocketConnection, open_socket
 from fanlens.kit.logging import kv
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,6 @@ FOLLOW = "app.bsky.graph.follow"
 COLLECTIONS = (LIKE, REPOST, POST, FOLLOW)
 QUOTE_EMBEDS = {"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"}
 REWIND_US = 5_000_000  # a reconnect replays the last 5 s: the cut may have lost frames in flight
-OPEN_TIMEOUT = 10.0
 
 
 class JetstreamSource(LiveSource):
@@ -62,19 +60,9 @@ class JetstreamSource(LiveSource):
         self.connector = connector  # the creator's DID, and fans' profiles
 
     def connect(self, cursor: int | None) -> LiveConnection:
-        if self.connector.did is None:  # the account was added by handle
-            try:
-                self.connector.resolve()
-            except base.ConnectorError as exc:
-                raise Disconnected(exc.message) from exc
-        assert self.connector.did is not None
+        creator_did = resolved_did(self.connector)
         url = subscribe_url(self.url, cursor)
-        stack = ExitStack()  # closes the socket with the connection
-        try:
-            socket = stack.enter_context(connect(url, open_timeout=OPEN_TIMEOUT, max_size=2**22))
-        except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
-        return JetstreamConnection(socket, stack, self.connector.did)
+        return JetstreamConnection(open_socket(url, max_size=2**22), creator_did)
 
     def enrich(self, records: list[base.Record]) -> list[base.Record]:
         """Fans' handles and names, fetched once per batch (25 a call); without them (the
@@ -103,6 +91,17 @@ class JetstreamSource(LiveSource):
         return bluesky_deletes.resolve(self.connector, engine, workspace_id, external_ids)
 
 
+def resolved_did(connector: BlueskyConnector) -> str:
+    """The creator's DID, resolved from the handle when the account was added by handle."""
+    if connector.did is None:
+        try:
+            connector.resolve()
+        except base.ConnectorError as exc:
+            raise Disconnected(exc.message) from exc
+    assert connector.did is not None
+    return connector.did
+
+
 def subscribe_url(url: str, cursor: int | None) -> str:
     """The endpoint with our collections and the cursor added to what the setting names."""
     parts = urlsplit(url)
@@ -113,19 +112,15 @@ def subscribe_url(url: str, cursor: int | None) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-class JetstreamConnection(LiveConnection):
-    def __init__(self, socket: ClientConnection, stack: ExitStack, creator_did: str) -> None:
-        self.socket = socket
-        self.stack = stack
+class JetstreamConnection(SocketConnection):
+    def __init__(self, socket: ClientConnection, creator_did: str) -> None:
+        super().__init__(socket)
         self.creator_did = creator_did
 
     def next(self, timeout: float) -> LiveEvent | None:
-        try:
-            frame = self.socket.recv(timeout=timeout)
-        except TimeoutError:
+        frame = self.receive(timeout)
+        if frame is None:
             return None
-        except (ConnectionClosed, OSError) as exc:
-            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
         try:
             event = json.loads(frame)
             cursor = int(event["time_us"])
@@ -138,9 +133,6 @@ class JetstreamConnection(LiveConnection):
             log.warning(kv(event="live_bad_event", error=exc, frame=str(frame)[:200]))
             records = []
         return LiveEvent(cursor, records, deleted_records(event))
-
-    def close(self) -> None:
-        self.stack.close()
 
 
 def records_of(event: dict[str, Any], creator_did: str) -> list[base.Record]:

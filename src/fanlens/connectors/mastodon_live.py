@@ -30,16 +30,15 @@ from __future__ import annotations
 import json
 import logging
 from collections import deque
-from contextlib import ExitStack
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from fanlens.connectors import base
 from fanlens.connectors.live import Disconnected, LiveConnection, LiveEvent, LiveSource
+from fanlens.connectors.live_socket import SocketConnection, open_socket
 from fanlens.connectors.mastodon import PLATFORM, MastodonConnector, plain_text
 from fanlens.kit.http import RetriesExhausted
 from fanlens.kit.logging import kv
@@ -47,7 +46,6 @@ from fanlens.kit.logging import kv
 log = logging.getLogger(__name__)
 
 STREAM = "user"  # home timeline and notifications: the only stream with status.update
-OPEN_TIMEOUT = 10.0
 CATCH_UP_PAGES = 10  # 800 notifications: a longer outage is left to the next poll
 SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 
@@ -73,17 +71,11 @@ class MastodonStreamSource(LiveSource):
             raise Disconnected(exc.message) from exc
         url = f"{self.streaming_url}/api/v1/streaming?stream={STREAM}"
         headers = {"Authorization": f"Bearer {self.token}"}
-        stack = ExitStack()  # closes the socket with the connection
-        try:
-            socket = stack.enter_context(
-                connect(url, additional_headers=headers, open_timeout=OPEN_TIMEOUT, max_size=2**22)
-            )
-        except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
+        socket = open_socket(url, headers=headers, max_size=2**22)
         # Read after the socket is open, so nothing falls between the catch-up and the stream
         # (what both see is stored once).
         missed = self.catch_up(cursor) if cursor else []
-        return MastodonConnection(socket, stack, self.connector, cursor or 0, missed)
+        return MastodonConnection(socket, self.connector, cursor or 0, missed)
 
     def catch_up(self, cursor: int) -> list[dict[str, Any]]:
         try:
@@ -126,17 +118,15 @@ def ws_root(url: str) -> str:
     return urlunsplit((scheme, parts.netloc, "", "", ""))
 
 
-class MastodonConnection(LiveConnection):
+class MastodonConnection(SocketConnection):
     def __init__(
         self,
         socket: ClientConnection,
-        stack: ExitStack,
         connector: MastodonConnector,
         cursor: int,
         missed: list[dict[str, Any]],
     ) -> None:
-        self.socket = socket
-        self.stack = stack
+        super().__init__(socket)
         self.connector = connector
         self.cursor = cursor  # never moves back: events without a notification id keep it
         self.missed = deque(missed)  # the catch-up's notifications, sent before the stream's
@@ -144,12 +134,9 @@ class MastodonConnection(LiveConnection):
     def next(self, timeout: float) -> LiveEvent | None:
         if self.missed:
             return self.notification(self.missed.popleft())
-        try:
-            frame = self.socket.recv(timeout=timeout)
-        except TimeoutError:
+        frame = self.receive(timeout)
+        if frame is None:
             return None
-        except (ConnectionClosed, OSError) as exc:
-            raise Disconnected(f"{type(exc).__name__}: {exc}") from exc
         try:
             message = json.loads(frame)
             name, payload = message.get("event"), message.get("payload")
@@ -183,9 +170,6 @@ class MastodonConnection(LiveConnection):
         if note_id.isdigit():  # Mastodon's ids are numbers; other servers' may not be
             self.cursor = max(self.cursor, int(note_id))
         return LiveEvent(self.cursor, records)
-
-    def close(self) -> None:
-        self.stack.close()
 
 
 def edit_of(status: dict[str, Any]) -> list[base.Record]:
