@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import threading
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,37 +13,27 @@ from sqlalchemy import Engine, text
 
 from fanlens.config import settings
 from fanlens.connectors import listen
-from fanlens.connectors.live import LiveEvent
-from fanlens.connectors.sync import sync_account
 from fanlens.demo.generate import World
 from fanlens.simulators import ids
-from fanlens.simulators.run import RunningSimulator
-from tests.connectors.conftest import add_account, fast_http
+from tests.connectors.conftest import add_account
+from tests.connectors.live_helpers import (
+    FAN,
+    Live,
+    gaps,
+    interaction,
+    polled_account,
+    posts_of,
+    wait,
+)
 
-FAN = "live-fan-1"
 FAN_DID = ids.bluesky_did(FAN)
 
 
+_interaction = partial(interaction, "bluesky")
+
+
 def _post_of(world: World) -> str:
-    return next(
-        r["external_post_id"]
-        for r in world.records()
-        if r["type"] == "post" and r["platform"] == "bluesky"
-    )
-
-
-def _interaction(kind: str, post: str | None, when: str, **extra: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "type": "interaction",
-        "platform": "bluesky",
-        "interaction_type": kind,
-        "user": {"external_user_id": FAN, "username": "livefan", "display_name": "Live Fan"},
-        "occurred_at": when,
-        **extra,
-    }
-    if post is not None:
-        record["external_post_id"] = post
-    return record
+    return posts_of(world, "bluesky")[0]
 
 
 def _rows(db: Engine) -> list[Any]:
@@ -62,38 +51,6 @@ def _rows(db: Engine) -> list[Any]:
         )
 
 
-def _gaps(db: Engine) -> list[Any]:
-    with db.connect() as conn:
-        query = "SELECT source, started_at, ended_at, since_cursor FROM live_gaps ORDER BY 2"
-        return list(conn.execute(text(query)))
-
-
-def _wait(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-class Live:
-    def __init__(self, db: Engine, sim: RunningSimulator, account_id: uuid.UUID) -> None:
-        self.db, self.sim, self.account_id = db, sim, account_id
-        self.seen: list[LiveEvent] = []
-        [self.runner] = listen.runners(db, account_id=account_id, on_event=self.seen.append)
-        self.stop = threading.Event()
-        self.threads = listen.start([self.runner], self.stop)
-        _wait(self.runner.connected.is_set, "the stream to connect")
-
-    def cursor(self) -> int | None:
-        return self.runner.stored_cursor()
-
-    def close(self) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(timeout=10)
-
-
 @pytest.fixture
 def live(
     world: World, db: Engine, start_sim: Any, secret_key: str, monkeypatch: pytest.MonkeyPatch
@@ -101,9 +58,7 @@ def live(
     sim = start_sim("bluesky", list(world.records()))
     monkeypatch.setattr(settings, "bluesky_stream_url", sim.stream_url)
     monkeypatch.setattr(settings, "bluesky_plc_url", sim.root_url)
-    account_id = add_account(db, "bluesky", sim)
-    assert sync_account(account_id=account_id, engine=db, http=fast_http()).status == "succeeded"
-    running = Live(db, sim, account_id)
+    running = Live(db, sim, polled_account(db, "bluesky", sim))
     yield running
     running.close()
 
@@ -121,26 +76,24 @@ def test_events_are_stored_with_their_exact_time_once_and_a_poll_adds_nothing(
             _interaction("quote", post, "2026-03-01T10:00:04.000Z", external_id="q-1", text="so"),
         ]
     )
-    _wait(lambda: len(_rows(live.db)) == 5, "five interactions")
+    wait(lambda: len(_rows(live.db)) == 5, "five interactions")
     rows = {r.interaction_type: r for r in _rows(live.db)}
     assert rows["like"].occurred_at == datetime.fromisoformat("2026-03-01T10:00:00.125+00:00")
     assert rows["follow"].occurred_at == datetime.fromisoformat("2026-03-01T10:00:02+00:00")
     assert {r.time_precision for r in rows.values()} == {"exact"}
     assert rows["comment"].external_id == ids.bluesky_post_uri(FAN_DID, "c-1")
     assert rows["like"].username == "livefan.bsky.social"  # the profile fetched for the batch
-    _wait(lambda: len(live.seen) == 5, "a line per event")  # told after the commit
+    wait(lambda: len(live.seen) == 5, "a line per event")  # told after the commit
     assert sorted(e.records[-1]["interaction_type"] for e in live.seen) == [
         "comment", "follow", "like", "quote", "repost"
     ]  # fmt: skip
 
     again = live.sim.emit([_interaction("like", post, "2026-03-01T10:00:00.125Z")])
     assert again[0]["commit"] == events[0]["commit"]  # the very same commit, streamed twice
-    _wait(lambda: (live.cursor() or 0) >= again[0]["time_us"], "the cursor to pass the repeat")
+    wait(lambda: (live.cursor() or 0) >= again[0]["time_us"], "the cursor to pass the repeat")
     assert len(_rows(live.db)) == 5
 
-    poll = sync_account(account_id=live.account_id, engine=live.db, http=fast_http())
-    assert poll.status == "succeeded", poll.message
-    assert poll.inserted == 0
+    assert live.poll() == 0
     assert len(_rows(live.db)) == 5
 
 
@@ -149,10 +102,10 @@ def test_a_cut_stream_resumes_from_the_stored_cursor_losing_and_doubling_nothing
 ) -> None:
     post = _post_of(world)
     first = live.sim.emit([_interaction("like", post, "2026-03-02T09:00:00.000Z")])
-    _wait(lambda: live.cursor() == first[0]["time_us"], "the first like's cursor")
+    wait(lambda: live.cursor() == first[0]["time_us"], "the first like's cursor")
 
     live.sim.stop()
-    _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
+    wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
     # Streamed while no client can be connected: only a replay from the cursor brings them.
     jetstream = live.sim.simulator.jetstream
     later = [
@@ -164,13 +117,13 @@ def test_a_cut_stream_resumes_from_the_stored_cursor_losing_and_doubling_nothing
     ]
     restarted = live.sim.restart()
     try:
-        _wait(lambda: len(_rows(live.db)) == 3, "three interactions")
-        _wait(lambda: live.cursor() == later[-1]["time_us"], "the cursor after the cut")
+        wait(lambda: len(_rows(live.db)) == 3, "three interactions")
+        wait(lambda: live.cursor() == later[-1]["time_us"], "the cursor after the cut")
         assert live.runner.counts.connects >= 2
         kinds = sorted(r.interaction_type for r in _rows(live.db))
         assert kinds == ["comment", "like", "repost"]
-        _wait(lambda: _gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
-        [gap] = _gaps(live.db)
+        wait(lambda: gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
+        [gap] = gaps(live.db)
         assert gap.source == "live:jetstream" and gap.since_cursor == first[0]["time_us"]
         assert gap.started_at < gap.ended_at
     finally:
@@ -185,18 +138,18 @@ def test_the_worker_keeps_new_accounts_connected_and_lets_removed_ones_go(
     with listen.kept_open(db, refresh=0.1) as listeners:
         assert listeners.running == {}
         account_id = add_account(db, "bluesky", sim)  # connected while the worker runs
-        _wait(lambda: account_id in listeners.running, "the new account's runner")
+        wait(lambda: account_id in listeners.running, "the new account's runner")
         runner = listeners.running[account_id][0]
-        _wait(runner.connected.is_set, "its connection")
+        wait(runner.connected.is_set, "its connection")
         sim.emit([_interaction("like", _post_of(world), "2026-03-03T08:00:00.000Z")])
-        _wait(lambda: len(_rows(db)) == 1, "the like")
+        wait(lambda: len(_rows(db)) == 1, "the like")
 
         with db.begin() as conn:
             conn.execute(
                 text("UPDATE accounts SET status = 'gone' WHERE id = :id"), {"id": account_id}
             )
-        _wait(lambda: account_id not in listeners.running, "the flagged account to be let go")
-        _wait(lambda: not runner.connected.is_set(), "its connection to close")
+        wait(lambda: account_id not in listeners.running, "the flagged account to be let go")
+        wait(lambda: not runner.connected.is_set(), "its connection to close")
 
 
 def test_the_live_demo_streams_a_trickle_of_new_fan_actions(
@@ -213,7 +166,7 @@ def test_the_live_demo_streams_a_trickle_of_new_fan_actions(
         stop = threading.Event()
         threads = listen.start([runner], stop)
         try:
-            _wait(lambda: runner.counts.inserted >= 5, "five demo actions stored")
+            wait(lambda: runner.counts.inserted >= 5, "five demo actions stored")
         finally:
             stop.set()
             for thread in threads:
@@ -249,7 +202,7 @@ def test_fanlens_listen_prints_a_line_per_event_stored(
         assert proc.stdout is not None
         assert "listening on 1 account(s)" in proc.stdout.readline()
         subscribers = sim.simulator.jetstream.subscribers
-        _wait(lambda: len(subscribers) == 1, "the listener to connect")
+        wait(lambda: len(subscribers) == 1, "the listener to connect")
         sim.emit([_interaction("like", _post_of(world), "2026-03-04T07:00:00.500Z")])
         line = proc.stdout.readline()
         assert "2026-03-04T07:00:00.500Z" in line and "bluesky" in line and "like" in line
@@ -268,7 +221,7 @@ def test_a_deleted_reply_leaves_and_a_poll_does_not_bring_it_back(live: Live, wo
     [comment] = live.sim.emit(
         [_interaction("comment", post, "2026-03-05T12:00:00.000Z", external_id="c-9", text="x")]
     )
-    _wait(lambda: len(_rows(live.db)) == 1, "the comment")
+    wait(lambda: len(_rows(live.db)) == 1, "the comment")
     delete = {
         "did": comment["did"],
         "kind": "commit",
@@ -284,10 +237,9 @@ def test_a_deleted_reply_leaves_and_a_poll_does_not_bring_it_back(live: Live, wo
         f"{live.sim.root_url}/_sim/jetstream/emit", json={"events": [stranger, delete]}
     )
     sent = response.json()["events"]
-    _wait(lambda: (live.cursor() or 0) >= sent[-1]["time_us"], "the delete's cursor")
+    wait(lambda: (live.cursor() or 0) >= sent[-1]["time_us"], "the delete's cursor")
     assert _rows(live.db) == []
     assert live.runner.counts.deleted == 1
 
-    poll = sync_account(account_id=live.account_id, engine=live.db, http=fast_http())
-    assert poll.status == "succeeded", poll.message
+    live.poll()
     assert _rows(live.db) == []  # the simulator's AppView still serves it: the tombstone holds

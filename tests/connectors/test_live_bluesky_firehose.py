@@ -24,20 +24,12 @@ from websockets.sync.client import connect
 
 from fanlens.config import settings
 from fanlens.connectors.bluesky_firehose import StreamUrlError, stream_kind
-from fanlens.connectors.sync import sync_account
 from fanlens.demo.generate import World
 from fanlens.simulators import ids
 from fanlens.simulators.run import RunningSimulator
-from tests.connectors.conftest import add_account, fast_http
-from tests.connectors.test_live_bluesky import (
-    FAN_DID,
-    Live,
-    _gaps,
-    _interaction,
-    _post_of,
-    _rows,
-    _wait,
-)
+from tests.connectors.conftest import add_account
+from tests.connectors.live_helpers import Live, gaps, polled_account, wait
+from tests.connectors.test_live_bluesky import FAN_DID, _interaction, _post_of, _rows
 
 
 @pytest.fixture
@@ -46,9 +38,7 @@ def live(
 ) -> Iterator[Live]:
     sim = start_sim("bluesky", list(world.records()))
     monkeypatch.setattr(settings, "bluesky_stream_url", sim.firehose_url)
-    account_id = add_account(db, "bluesky", sim)
-    assert sync_account(account_id=account_id, engine=db, http=fast_http()).status == "succeeded"
-    running = Live(db, sim, account_id)
+    running = Live(db, sim, polled_account(db, "bluesky", sim))
     assert running.runner.source.name == "live:firehose"
     yield running
     running.close()
@@ -71,23 +61,21 @@ def test_firehose_commits_are_stored_as_from_jetstream_and_a_poll_adds_nothing(
             _interaction("quote", post, "2026-04-01T10:00:04.000Z", external_id="q-1", text="so"),
         ]
     )
-    _wait(lambda: len(_rows(live.db)) == 5, "five interactions")
+    wait(lambda: len(_rows(live.db)) == 5, "five interactions")
     rows = {r.interaction_type: r for r in _rows(live.db)}
     assert rows["like"].occurred_at == datetime.fromisoformat("2026-04-01T10:00:00.125+00:00")
     assert rows["quote"].occurred_at == datetime.fromisoformat("2026-04-01T10:00:04+00:00")
     assert {r.time_precision for r in rows.values()} == {"exact"}
     assert rows["comment"].external_id == ids.bluesky_post_uri(FAN_DID, "c-1")
     assert rows["like"].username == "livefan.bsky.social"
-    _wait(lambda: live.cursor() == _seq(live.sim), "the cursor to be the last seq")
+    wait(lambda: live.cursor() == _seq(live.sim), "the cursor to be the last seq")
 
     # The same like again (a relay replaying it): stored once.
     live.sim.emit([_interaction("like", post, "2026-04-01T10:00:00.125Z")])
-    _wait(lambda: live.cursor() == _seq(live.sim), "the cursor to pass the repeat")
+    wait(lambda: live.cursor() == _seq(live.sim), "the cursor to pass the repeat")
     assert len(_rows(live.db)) == 5
 
-    poll = sync_account(account_id=live.account_id, engine=live.db, http=fast_http())
-    assert poll.status == "succeeded", poll.message
-    assert poll.inserted == 0  # the poller's dedup keys are the same
+    assert live.poll() == 0  # the poller's dedup keys are the same
     assert len(_rows(live.db)) == 5
 
 
@@ -95,7 +83,7 @@ def test_a_deleted_reply_leaves(live: Live, world: World) -> None:
     [comment] = live.sim.emit(
         [_interaction("comment", _post_of(world), "2026-04-02T12:00:00.000Z", external_id="c-9")]
     )
-    _wait(lambda: len(_rows(live.db)) == 1, "the comment")
+    wait(lambda: len(_rows(live.db)) == 1, "the comment")
     delete = {
         "did": comment["did"],
         "kind": "commit",
@@ -110,7 +98,7 @@ def test_a_deleted_reply_leaves(live: Live, world: World) -> None:
     httpx.post(
         f"{live.sim.root_url}/_sim/jetstream/emit", json={"events": [stranger, delete]}
     ).raise_for_status()
-    _wait(lambda: live.cursor() == _seq(live.sim), "the delete's seq")
+    wait(lambda: live.cursor() == _seq(live.sim), "the delete's seq")
     assert _rows(live.db) == []
     assert live.runner.counts.deleted == 1
 
@@ -121,7 +109,7 @@ def test_a_deleted_like_leaves_and_an_updated_reply_is_edited(live: Live, world:
     [_, created] = live.sim.emit(
         [like, _interaction("comment", post, "2026-04-02T13:00:01Z", external_id="c-e", text="a")]
     )
-    _wait(lambda: len(_rows(live.db)) == 2, "the like and the comment")
+    wait(lambda: len(_rows(live.db)) == 2, "the like and the comment")
     live.sim.delete([like])  # the fan unlikes: a delete op naming only the like's record
     commit = created["commit"]
     update = {**commit, "operation": "update", "record": {**commit["record"], "text": "b"}}
@@ -129,7 +117,7 @@ def test_a_deleted_like_leaves_and_an_updated_reply_is_edited(live: Live, world:
         f"{live.sim.root_url}/_sim/jetstream/emit",
         json={"events": [{"did": FAN_DID, "kind": "commit", "commit": update}]},
     ).raise_for_status()
-    _wait(lambda: live.cursor() == _seq(live.sim), "the delete's and the update's seq")
+    wait(lambda: live.cursor() == _seq(live.sim), "the delete's and the update's seq")
     [row] = _rows(live.db)
     assert row.interaction_type == "comment"
     with live.db.connect() as conn:
@@ -142,7 +130,7 @@ def test_a_deleted_like_leaves_and_an_updated_reply_is_edited(live: Live, world:
 
 def _cut(live: Live) -> None:
     live.sim.stop()
-    _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
+    wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
 
 
 def test_a_cut_stream_resumes_after_the_stored_seq_losing_and_doubling_nothing(
@@ -150,8 +138,8 @@ def test_a_cut_stream_resumes_after_the_stored_seq_losing_and_doubling_nothing(
 ) -> None:
     post = _post_of(world)
     live.sim.emit([_interaction("like", post, "2026-04-03T09:00:00.000Z")])
-    _wait(lambda: len(_rows(live.db)) == 1, "the first like")
-    _wait(lambda: live.cursor() == _seq(live.sim), "the first like's seq")
+    wait(lambda: len(_rows(live.db)) == 1, "the first like")
+    wait(lambda: live.cursor() == _seq(live.sim), "the first like's seq")
     first = _seq(live.sim)
 
     _cut(live)
@@ -164,12 +152,12 @@ def test_a_cut_stream_resumes_after_the_stored_seq_losing_and_doubling_nothing(
         jetstream.publish(live.sim.simulator.jetstream_commit(record))  # type: ignore[attr-defined]
     restarted = live.sim.restart()
     try:
-        _wait(lambda: len(_rows(live.db)) == 3, "three interactions")
-        _wait(lambda: live.cursor() == first + 2, "the cursor after the cut")
+        wait(lambda: len(_rows(live.db)) == 3, "three interactions")
+        wait(lambda: live.cursor() == first + 2, "the cursor after the cut")
         assert sorted(r.interaction_type for r in _rows(live.db)) == ["comment", "like", "repost"]
         assert live.runner.counts.connects >= 2
-        _wait(lambda: _gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
-        [gap] = _gaps(live.db)
+        wait(lambda: gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
+        [gap] = gaps(live.db)
         assert gap.source == "live:firehose" and gap.since_cursor == first
     finally:
         restarted.stop()
@@ -178,7 +166,7 @@ def test_a_cut_stream_resumes_after_the_stored_seq_losing_and_doubling_nothing(
 def test_a_cursor_older_than_the_relay_keeps_is_recorded_as_a_gap(live: Live, world: World) -> None:
     post = _post_of(world)
     live.sim.emit([_interaction("like", post, "2026-04-04T09:00:00.000Z")])
-    _wait(lambda: live.cursor() == _seq(live.sim), "the first like's seq")
+    wait(lambda: live.cursor() == _seq(live.sim), "the first like's seq")
     stored = _seq(live.sim)
 
     _cut(live)
@@ -193,7 +181,7 @@ def test_a_cursor_older_than_the_relay_keeps_is_recorded_as_a_gap(live: Live, wo
     simulator.firehose.trim(keep=1)  # the relay's window no longer holds the first two
     restarted = live.sim.restart()
     try:
-        _wait(lambda: live.cursor() == stored + 3, "the cursor after the outdated replay")
+        wait(lambda: live.cursor() == stored + 3, "the cursor after the outdated replay")
         comments = [r.external_id for r in _rows(live.db) if r.interaction_type == "comment"]
         assert comments == [ids.bluesky_post_uri(FAN_DID, "old-2")]  # the rest: the next poll
         with live.db.connect() as conn:
@@ -210,7 +198,7 @@ def test_a_frame_encoded_apart_from_the_simulator_is_read(live: Live, world: Wor
     spec), not with libipld as the simulator does: fanlens reads the like in it."""
     other = _interaction("like", _post_of(world), "2026-04-05T08:00:00.000Z")
     live.sim.emit([{**other, "user": {"external_user_id": "another-fan"}}])  # a cursor to keep
-    _wait(lambda: live.cursor() == _seq(live.sim), "another fan's like")
+    wait(lambda: live.cursor() == _seq(live.sim), "another fan's like")
     subject = ids.bluesky_post_uri(ids.BLUESKY_CREATOR_DID, _post_of(world))
     record = {
         "$type": "app.bsky.feed.like",
@@ -243,11 +231,11 @@ def test_a_frame_encoded_apart_from_the_simulator_is_read(live: Live, world: Wor
     live.sim.simulator.firehose.send(seq, data)  # type: ignore[attr-defined]
     restarted = live.sim.restart()
     try:
-        _wait(lambda: len(_rows(live.db)) == 1, "the like")
+        wait(lambda: len(_rows(live.db)) == 1, "the like")
         [row] = _rows(live.db)
         assert row.interaction_type == "like"
         assert row.occurred_at == datetime.fromisoformat("2026-04-05T08:30:00.250+00:00")
-        _wait(lambda: live.cursor() == seq, "the frame's seq")
+        wait(lambda: live.cursor() == seq, "the frame's seq")
     finally:
         restarted.stop()
 
@@ -379,14 +367,14 @@ def test_frames_recorded_from_a_real_pds_are_stored_deleted_and_edited(
     try:
         for data in frames[:14]:  # up to the follow
             httpx.post(f"{sim.root_url}/_sim/firehose/frame", content=data).raise_for_status()
-        _wait(lambda: live.cursor() == 14, "the follow's seq")
+        wait(lambda: live.cursor() == 14, "the follow's seq")
         rows = _recorded_rows(db, recorded["fan"])
         assert sorted(rows) == ["comment", "follow", "like", "quote", "repost"]
         assert rows["like"].occurred_at == datetime.fromisoformat("2026-12-06T20:01:00.125+00:00")
         assert rows["comment"].interaction_value == "nice"
         for data in frames[14:]:
             httpx.post(f"{sim.root_url}/_sim/firehose/frame", content=data).raise_for_status()
-        _wait(lambda: live.cursor() == 17, "the edit's seq")
+        wait(lambda: live.cursor() == 17, "the edit's seq")
         rows = _recorded_rows(db, recorded["fan"])
         assert sorted(rows) == ["follow", "quote", "repost"]  # the reply and the like deleted
         assert rows["quote"].interaction_value == "look again" and rows["quote"].edited_at

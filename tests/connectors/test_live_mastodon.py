@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -18,7 +17,7 @@ from sqlalchemy import Engine, text
 from fanlens.config import settings
 from fanlens.connectors import listen
 from fanlens.connectors.base import AccountConfig
-from fanlens.connectors.live import Disconnected, LiveEvent
+from fanlens.connectors.live import Disconnected
 from fanlens.connectors.sync import sync_account
 from fanlens.db.engine import unit_of_work
 from fanlens.demo.generate import World
@@ -27,8 +26,15 @@ from fanlens.sentiment.service import analyse_batch
 from fanlens.simulators import ids
 from fanlens.simulators.run import RunningSimulator
 from tests.connectors.conftest import add_account, fast_http
+from tests.connectors.live_helpers import (
+    FAN,
+    Live,
+    gaps,
+    interaction,
+    polled_account,
+    wait,
+)
 
-FAN = "live-fan-1"
 FAN_ID = ids.mastodon_account_id(FAN)
 OTHER_FAN = "live-fan-2"
 TOKEN = "sim-user-token"
@@ -39,18 +45,7 @@ def _newest_post(world: World) -> str:
     return str(max(posts, key=lambda r: r["posted_at"])["external_post_id"])
 
 
-def _interaction(kind: str, post: str | None, when: str, **extra: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "type": "interaction",
-        "platform": "mastodon",
-        "interaction_type": kind,
-        "user": {"external_user_id": FAN, "username": "livefan", "display_name": "Live Fan"},
-        "occurred_at": when,
-        **extra,
-    }
-    if post is not None:
-        record["external_post_id"] = post
-    return record
+_interaction = partial(interaction, "mastodon")
 
 
 def _thread(post: str) -> list[dict[str, Any]]:
@@ -102,56 +97,27 @@ def _counts(db: Engine) -> dict[str, int]:
         return {r.interaction_type: r.interaction_count for r in rows if r.interaction_count}
 
 
-def _gaps(db: Engine) -> list[Any]:
-    with db.connect() as conn:
-        query = "SELECT source, started_at, ended_at, since_cursor FROM live_gaps ORDER BY 2"
-        return list(conn.execute(text(query)))
+class MastodonLive(Live):
+    """Connected, and subscribed: the streaming API sends only what comes after that."""
 
-
-def _wait(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-class Live:
     def __init__(self, db: Engine, sim: RunningSimulator, account_id: uuid.UUID) -> None:
-        self.db, self.sim, self.account_id = db, sim, account_id
-        self.seen: list[LiveEvent] = []
-        [self.runner] = listen.runners(db, account_id=account_id, on_event=self.seen.append)
-        self.stop = threading.Event()
-        self.threads = listen.start([self.runner], self.stop)
-        _wait(self.runner.connected.is_set, "the stream to connect")
-        _wait(lambda: len(sim.simulator.streaming.subscribers) == 1, "the subscription")
+        super().__init__(db, sim, account_id)
+        wait(lambda: len(sim.simulator.streaming.subscribers) == 1, "the subscription")
 
     def emit(self, **body: Any) -> list[dict[str, Any]]:
         return self.sim.emit_body(body)
 
-    def poll(self) -> int:
-        result = sync_account(account_id=self.account_id, engine=self.db, http=fast_http())
-        assert result.status == "succeeded", result.message
-        return result.inserted
-
-    def close(self) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(timeout=10)
-
 
 @pytest.fixture
-def live(world: World, db: Engine, start_sim: Any, secret_key: str) -> Iterator[Live]:
+def live(world: World, db: Engine, start_sim: Any, secret_key: str) -> Iterator[MastodonLive]:
     sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
-    account_id = add_account(db, "mastodon", sim, token=TOKEN)
-    assert sync_account(account_id=account_id, engine=db, http=fast_http()).status == "succeeded"
-    running = Live(db, sim, account_id)
+    running = MastodonLive(db, sim, polled_account(db, "mastodon", sim, token=TOKEN))
     yield running
     running.close()
 
 
 def test_notifications_are_stored_at_their_exact_time_once_and_a_poll_adds_nothing(
-    live: Live, world: World
+    live: MastodonLive, world: World
 ) -> None:
     post = _newest_post(world)
     sent = live.emit(
@@ -178,7 +144,7 @@ def test_notifications_are_stored_at_their_exact_time_once_and_a_poll_adds_nothi
     )
     sent += live.emit(records=[reply])
 
-    _wait(lambda: len(live.seen) == 6, "a line per event")
+    wait(lambda: len(live.seen) == 6, "a line per event")
     by_type = [r.interaction_type for r in _rows(live.db)]
     assert by_type == ["comment", "follow", "like", "mention", "reply", "repost"]
     rows = {r.interaction_type: r for r in _rows(live.db)}
@@ -192,10 +158,10 @@ def test_notifications_are_stored_at_their_exact_time_once_and_a_poll_adds_nothi
     assert rows["comment"].interaction_value == "@creator hi"
     assert rows["like"].username == "livefan"  # the notification's account
     cursor = max(int(json.loads(e["payload"])["id"]) for e in sent)
-    _wait(lambda: live.runner.stored_cursor() == cursor, "the newest notification id as cursor")
+    wait(lambda: live.runner.stored_cursor() == cursor, "the newest notification id as cursor")
 
     live.emit(records=[_interaction("like", post, "2026-11-23T10:00:00.125Z")])  # streamed again
-    _wait(lambda: len(live.seen) == 7, "the repeat")
+    wait(lambda: len(live.seen) == 7, "the repeat")
     assert len(_rows(live.db)) == 6
 
     assert live.poll() == 0
@@ -203,14 +169,14 @@ def test_notifications_are_stored_at_their_exact_time_once_and_a_poll_adds_nothi
 
 
 def test_an_edited_reply_takes_the_new_text_and_goes_back_to_sentiment(
-    live: Live, world: World
+    live: MastodonLive, world: World
 ) -> None:
     post = _newest_post(world)
     [sent] = live.emit(
         records=[_interaction("comment", post, "2026-11-23T11:00:00Z", external_id="c-2", text="x")]
     )
     status_id = json.loads(sent["payload"])["status"]["id"]
-    _wait(lambda: len(_rows(live.db)) == 1, "the comment")
+    wait(lambda: len(_rows(live.db)) == 1, "the comment")
     with unit_of_work(live.db) as session:
         analyse_batch(
             session=session, workspace_id=live.runner.workspace_id, analyser=VaderAnalyser()
@@ -222,7 +188,7 @@ def test_an_edited_reply_takes_the_new_text_and_goes_back_to_sentiment(
     )
     assert update["event"] == "status.update"
     assert json.loads(update["payload"])["edited_at"] == "2026-11-23T11:05:00.250Z"
-    _wait(lambda: live.runner.counts.edited == 1, "the edit")
+    wait(lambda: live.runner.counts.edited == 1, "the edit")
     [row] = _rows(live.db)
     assert row.interaction_value == "@creator I love it"
     assert row.edited_at == datetime.fromisoformat("2026-11-23T11:05:00.250+00:00")
@@ -241,7 +207,7 @@ def test_an_edited_reply_takes_the_new_text_and_goes_back_to_sentiment(
 
 
 def test_a_deleted_reply_leaves_the_log_and_the_score_and_a_poll_does_not_bring_it_back(
-    live: Live, world: World
+    live: MastodonLive, world: World
 ) -> None:
     post = _newest_post(world)
     sent = live.emit(
@@ -251,11 +217,11 @@ def test_a_deleted_reply_leaves_the_log_and_the_score_and_a_poll_does_not_bring_
         ]
     )
     status_id = json.loads(sent[0]["payload"])["status"]["id"]
-    _wait(lambda: len(_rows(live.db)) == 2, "the comment and the like")
+    wait(lambda: len(_rows(live.db)) == 2, "the comment and the like")
     assert _counts(live.db) == {"comment": 1, "like": 1}
 
     live.emit(deletes=["42", status_id])  # a status of someone else, then the fan's reply
-    _wait(lambda: live.runner.counts.deleted == 1, "the delete")
+    wait(lambda: live.runner.counts.deleted == 1, "the delete")
     assert [r.interaction_type for r in _rows(live.db)] == ["like"]
     assert _counts(live.db) == {"like": 1}
 
@@ -282,10 +248,10 @@ def test_a_poll_stores_a_reply_to_another_fan_once_and_a_mention_elsewhere_as_a_
 
 
 def test_a_streamed_reply_to_another_fan_is_one_row_that_edits_and_deletes_reach(
-    live: Live, world: World
+    live: MastodonLive, world: World
 ) -> None:
     sent = live.emit(records=_thread(_newest_post(world)))
-    _wait(lambda: len(live.seen) == 2, "both notifications")
+    wait(lambda: len(live.seen) == 2, "both notifications")
     [row] = _rows(live.db)
     assert (row.interaction_type, row.interaction_value) == ("reply", "@otherfan agreed")
     assert row.external_id == json.loads(sent[1]["payload"])["status"]["id"]
@@ -293,26 +259,26 @@ def test_a_streamed_reply_to_another_fan_is_one_row_that_edits_and_deletes_reach
     assert _counts(live.db) == {"reply": 1}
 
     live.emit(records=[_mention()])
-    _wait(lambda: len(live.seen) == 3, "the mention")
+    wait(lambda: len(live.seen) == 3, "the mention")
     assert [r.interaction_type for r in _rows(live.db)] == ["mention", "reply"]
 
     assert live.poll() == 0  # the thread read and the notifications find both stored
 
     edit = {"id": row.external_id, "text": "on second thought", "edited_at": "2026-11-23T16:01Z"}
     live.emit(edits=[edit])
-    _wait(lambda: live.runner.counts.edited == 1, "the edit")
+    wait(lambda: live.runner.counts.edited == 1, "the edit")
     assert [r.interaction_value for r in _rows(live.db)] == [
         "@creator look",
         "@otherfan on second thought",
     ]
     live.emit(deletes=[row.external_id])
-    _wait(lambda: live.runner.counts.deleted == 1, "the delete")
+    wait(lambda: live.runner.counts.deleted == 1, "the delete")
     assert [r.interaction_type for r in _rows(live.db)] == ["mention"]
     assert _counts(live.db) == {"mention": 1}
 
 
 def test_a_reply_to_another_fan_polled_first_is_not_stored_again_by_the_stream(
-    live: Live, world: World
+    live: MastodonLive, world: World
 ) -> None:
     thread = _thread(_newest_post(world))
     live.sim.add_records([*thread, _mention()])
@@ -320,63 +286,63 @@ def test_a_reply_to_another_fan_polled_first_is_not_stored_again_by_the_stream(
     assert [r.interaction_type for r in _rows(live.db)] == ["mention", "reply"]
 
     live.emit(records=[*thread, _mention()])  # the same notifications, streamed after the poll
-    _wait(lambda: len(live.seen) == 3, "the three notifications")
+    wait(lambda: len(live.seen) == 3, "the three notifications")
     assert live.runner.counts.inserted == 0
     assert [r.interaction_type for r in _rows(live.db)] == ["mention", "reply"]
     assert _counts(live.db) == {"mention": 1, "reply": 1}
 
 
 def test_a_dropped_stream_reconnects_logs_the_gap_and_catches_up_through_the_rest_api(
-    live: Live, world: World
+    live: MastodonLive, world: World
 ) -> None:
     post = _newest_post(world)
     [first] = live.emit(records=[_interaction("like", post, "2026-11-23T13:00:00Z")])
     first_id = int(json.loads(first["payload"])["id"])
-    _wait(lambda: live.runner.stored_cursor() == first_id, "the first notification's cursor")
+    wait(lambda: live.runner.stored_cursor() == first_id, "the first notification's cursor")
 
     live.sim.stop()
-    _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
+    wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
     # Happens while nobody can be connected: the streaming API will not replay it, the
     # notifications list has it.
     live.sim.add_records([_interaction("repost", post, "2026-11-23T13:00:05Z")])
     restarted = live.sim.restart()
     try:
-        _wait(lambda: len(_rows(live.db)) == 2, "the repost of the outage")
+        wait(lambda: len(_rows(live.db)) == 2, "the repost of the outage")
         rows = {r.interaction_type: r for r in _rows(live.db)}
         assert sorted(rows) == ["like", "repost"]
         assert rows["repost"].occurred_at == datetime.fromisoformat("2026-11-23T13:00:05+00:00")
         assert live.runner.counts.connects >= 2
-        _wait(lambda: _gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
-        [gap] = _gaps(live.db)
+        wait(lambda: gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
+        [gap] = gaps(live.db)
         assert gap.source == "live:mastodon" and gap.since_cursor == first_id
         assert gap.started_at < gap.ended_at
         assert (live.runner.stored_cursor() or 0) > first_id  # the repost's notification
 
-        _wait(lambda: len(live.sim.simulator.streaming.subscribers) == 1, "the new subscription")
+        wait(lambda: len(live.sim.simulator.streaming.subscribers) == 1, "the new subscription")
         live.emit(records=[_interaction("follow", None, "2026-11-23T13:00:09Z")])
-        _wait(lambda: len(_rows(live.db)) == 3, "a follow after the reconnect")
+        wait(lambda: len(_rows(live.db)) == 3, "a follow after the reconnect")
         assert live.poll() == 0
     finally:
         restarted.stop()
 
 
 def test_an_outage_the_catch_up_cannot_read_is_filled_by_the_next_poll(
-    live: Live, world: World
+    live: MastodonLive, world: World
 ) -> None:
     post = _newest_post(world)
     [first] = live.emit(records=[_interaction("like", post, "2026-11-23T15:00:00Z")])
     first_id = int(json.loads(first["payload"])["id"])
-    _wait(lambda: live.runner.stored_cursor() == first_id, "the first notification's cursor")
+    wait(lambda: live.runner.stored_cursor() == first_id, "the first notification's cursor")
     # The notifications list failing (a server under load): only the stream comes back.
     live.sim.set_faults(server_errors={"count": -1, "status": 503, "match": "notifications"})
 
     live.sim.stop()
-    _wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
+    wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
     live.sim.add_records([_interaction("repost", post, "2026-11-23T15:00:05Z")])
     restarted = live.sim.restart()
     try:
-        _wait(lambda: live.runner.counts.connects >= 2, "the reconnect", seconds=60)
-        _wait(lambda: _gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
+        wait(lambda: live.runner.counts.connects >= 2, "the reconnect", seconds=60)
+        wait(lambda: gaps(live.db)[-1].ended_at is not None, "the gap to be closed")
         assert [r.interaction_type for r in _rows(live.db)] == ["like"]
 
         live.sim.clear_faults()

@@ -14,7 +14,8 @@ from fanlens.connectors import listen
 from fanlens.demo.generate import World
 from fanlens.kit import locks
 from tests.connectors.conftest import add_account
-from tests.connectors.test_live_bluesky import _interaction, _post_of, _rows, _wait
+from tests.connectors.live_helpers import wait
+from tests.connectors.test_live_bluesky import _interaction, _post_of, _rows
 
 
 def _holder(db: Engine) -> Any:
@@ -39,23 +40,23 @@ def test_two_workers_listen_to_an_account_once_and_the_second_takes_over(
     account_id = add_account(db, "bluesky", sim)
     other_db = create_engine(fresh_database_url, poolclass=NullPool)  # another worker's
     with listen.kept_open(db, refresh=0.1) as first:
-        _wait(lambda: account_id in first.running, "the first worker's runner")
+        wait(lambda: account_id in first.running, "the first worker's runner")
         with listen.kept_open(other_db, refresh=0.1) as second:
             second.update()  # a look of its own, after the first took the account
             assert second.running == {}
 
             first.close()  # the first worker stops: its lock goes with its connection
-            _wait(lambda: account_id in second.running, "the second worker to take over")
+            wait(lambda: account_id in second.running, "the second worker to take over")
             runner, _, thread = second.running[account_id]
-            _wait(runner.connected.is_set, "its connection")
+            wait(runner.connected.is_set, "its connection")
             sim.emit([_interaction("like", _post_of(world), "2026-03-03T08:00:00.000Z")])
-            _wait(lambda: len(_rows(db)) == 1, "the like, stored by the second worker")
+            wait(lambda: len(_rows(db)) == 1, "the like, stored by the second worker")
 
             # Its lock connection ends (the database restarted, or cut it): it stops its
             # runner and locks the account afresh, so one runner listens again.
             with db.connect() as conn:
                 conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": _holder(db)})
-            _wait(lambda: not thread.is_alive(), "the runner without a lock to stop")
-            _wait(lambda: account_id in second.running, "the account to be locked again")
+            wait(lambda: not thread.is_alive(), "the runner without a lock to stop")
+            wait(lambda: account_id in second.running, "the account to be locked again")
             assert second.running[account_id][0] is not runner
     other_db.dispose()
