@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Date, DateTime, Numeric, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key
 
 
 class EngagementAlert(WorkspaceScoped, Base):
@@ -18,9 +18,12 @@ class EngagementAlert(WorkspaceScoped, Base):
     """
 
     __tablename__ = "engagement_alerts"
-    __table_args__ = (UniqueConstraint("workspace_id", "platform", "week"),)
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint("workspace_id", "platform", "week"),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     week: Mapped[date] = mapped_column(Date, nullable=False)  # Monday of the week, UTC
     current_value: Mapped[int] = mapped_column(BigInteger, nullable=False)

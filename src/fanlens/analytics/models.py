@@ -13,7 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key
 
 
 class FollowerActivePeriod(Base):
@@ -24,11 +24,14 @@ class FollowerActivePeriod(Base):
 
     __tablename__ = "follower_active_periods"
     __table_args__ = (
-        UniqueConstraint("follower_id", "grain", "period"),
+        workspace_key("id"),
+        UniqueConstraint(
+            "follower_id", "grain", "period", "workspace_id", name="uq_follower_active_periods_key"
+        ),
         CheckConstraint("grain IN ('week', 'month')", name="grain"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     follower_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     grain: Mapped[str] = mapped_column(Text, nullable=False)
     period: Mapped[date] = mapped_column(Date, nullable=False)
@@ -42,11 +45,12 @@ class RetentionCell(WorkspaceScoped, Base):
 
     __tablename__ = "retention_cells"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint("workspace_id", "platform", "grain", "cohort", "period"),
         CheckConstraint("grain IN ('week', 'month')", name="grain"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     grain: Mapped[str] = mapped_column(Text, nullable=False)
     cohort: Mapped[date] = mapped_column(Date, nullable=False)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, DateTime, Index, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_id, uuid_pk, workspace_key
 
 
 class Follower(WorkspaceScoped, TimestampMixin, Base):
@@ -40,9 +40,12 @@ class FollowerTierCount(WorkspaceScoped, Base):
     (db/sql/rollups.sql), so tier charts and per-platform totals read a few rows."""
 
     __tablename__ = "follower_tier_counts"
-    __table_args__ = (UniqueConstraint("workspace_id", "platform", "tier"),)
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint("workspace_id", "platform", "tier"),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     tier: Mapped[str] = mapped_column(Text, nullable=False)
     followers: Mapped[int] = mapped_column(BigInteger, nullable=False)

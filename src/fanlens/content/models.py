@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_id, uuid_pk, workspace_key
 
 
 class ContentItem(WorkspaceScoped, TimestampMixin, Base):
@@ -74,7 +74,10 @@ class ContentPost(WorkspaceScoped, TimestampMixin, Base):
 class ContentTag(WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "content_tags"
     __table_args__ = (
-        UniqueConstraint("content_id", "tag_type", "tag_value"),
+        workspace_key("id"),
+        UniqueConstraint(
+            "content_id", "tag_type", "tag_value", "workspace_id", name="uq_content_tags_key"
+        ),
         Index(
             "ix_content_tags_workspace_id_tag_type_tag_value",
             "workspace_id",
@@ -83,7 +86,7 @@ class ContentTag(WorkspaceScoped, TimestampMixin, Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     content_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False
     )
@@ -97,6 +100,7 @@ class ContentEngagementTotals(WorkspaceScoped, Base):
 
     __tablename__ = "content_engagement_totals"
     __table_args__ = (
+        workspace_key("content_id"),
         Index(
             "ix_content_engagement_totals_workspace_id_total_engagement",
             "workspace_id",
@@ -106,7 +110,7 @@ class ContentEngagementTotals(WorkspaceScoped, Base):
     )
 
     content_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
+        UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE")
     )
     platform_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     platforms: Mapped[list[str]] = mapped_column(
@@ -131,11 +135,12 @@ class ContentLinkDecision(WorkspaceScoped, Base):
 
     __tablename__ = "content_link_decisions"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint("workspace_id", "post_id", "other_post_id"),
         CheckConstraint("decision IN ('accepted', 'rejected')", name="decision"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     post_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("content_posts.id", ondelete="CASCADE"), nullable=False
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, func, text
+from sqlalchemy import DateTime, ForeignKey, MetaData, PrimaryKeyConstraint, func, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -28,6 +29,18 @@ def uuid_pk() -> Mapped[uuid.UUID]:
     )
 
 
+def uuid_id() -> Mapped[uuid.UUID]:
+    """A row's id, the key together with `workspace_id` (workspace_key)."""
+    return mapped_column(UUID(as_uuid=True), server_default=text("gen_random_uuid()"))
+
+
+def workspace_key(*columns: str) -> PrimaryKeyConstraint:
+    """A workspace table's primary key: its own columns, then `workspace_id`, so that Citus can
+    enforce it on the node holding the workspace (docs/scale-out.md). The own columns lead, so
+    a lookup by them alone keeps its index."""
+    return PrimaryKeyConstraint(*columns, "workspace_id")
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
@@ -47,3 +60,11 @@ class WorkspaceScoped:
             ForeignKey("workspaces.id", ondelete="CASCADE"),
             nullable=False,
         )
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        """The ORM knows a row by its own key: `session.get(Model, id)` stays as it was when
+        the table's primary key also holds `workspace_id` (workspace_key)."""
+        table = cls.__table__  # type: ignore[attr-defined]
+        own = [c for c in table.primary_key.columns if c.name != "workspace_id"]
+        return {"primary_key": own}

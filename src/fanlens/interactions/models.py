@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key
 
 
 class FollowerInteraction(Base):
@@ -36,6 +36,7 @@ class FollowerInteraction(Base):
 
     __tablename__ = "follower_interactions"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint("workspace_id", "platform", "dedup_key"),
         CheckConstraint("time_precision IN ('exact', 'observed')", name="time_precision"),
         Index("ix_follower_interactions_follower_id_occurred_at", "follower_id", "occurred_at"),
@@ -44,7 +45,7 @@ class FollowerInteraction(Base):
         Index("ix_follower_interactions_workspace_id_occurred_at", "workspace_id", "occurred_at"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     workspace_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     follower_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     content_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -75,9 +76,12 @@ class InteractionChange(WorkspaceScoped, Base):
     """
 
     __tablename__ = "interaction_changes"
-    __table_args__ = (UniqueConstraint("workspace_id", "platform", "dedup_key"),)
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint("workspace_id", "platform", "dedup_key"),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     dedup_key: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     interaction_type: Mapped[str] = mapped_column(Text, nullable=False)
@@ -95,11 +99,12 @@ class IngestReject(WorkspaceScoped, Base):
 
     __tablename__ = "ingest_rejects"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint("workspace_id", "source", "line_number", "raw_hash"),
         Index("ix_ingest_rejects_workspace_id_created_at", "workspace_id", "created_at"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     source: Mapped[str] = mapped_column(Text, nullable=False)
     line_number: Mapped[int] = mapped_column(Integer, nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
@@ -121,6 +126,7 @@ class InteractionDailyCount(WorkspaceScoped, Base):
 
     __tablename__ = "interaction_daily_counts"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint(
             "workspace_id", "content_id", "platform", "day", "interaction_type",
             name="uq_interaction_daily_counts_key", postgresql_nulls_not_distinct=True,
@@ -134,7 +140,7 @@ class InteractionDailyCount(WorkspaceScoped, Base):
         ),
     )  # fmt: skip
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     content_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     day: Mapped[date | None] = mapped_column(Date)
@@ -174,10 +180,11 @@ class InteractionPlatformDay(WorkspaceScoped, Base):
 
     __tablename__ = "interaction_platform_days"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint("workspace_id", "platform", "day", postgresql_nulls_not_distinct=True),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     day: Mapped[date | None] = mapped_column(Date)
     interaction_count: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, uuid_pk, workspace_key
 
 CHANNELS = ("webhook", "email", "csv", "youtube_reply", "bluesky_reply", "mastodon_mention")
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "done")
@@ -44,13 +44,14 @@ class OutreachSettings(WorkspaceScoped, Base):
 
     __tablename__ = "outreach_settings"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint("workspace_id"),
         CheckConstraint("cooldown_days >= 0", name="cooldown_days"),
         CheckConstraint("negative_share > 0 AND negative_share <= 1", name="negative_share"),
         CheckConstraint("(quiet_start IS NULL) = (quiet_end IS NULL)", name="quiet_hours"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     time_zone: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'UTC'"))
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
@@ -153,9 +154,12 @@ class OutreachOptOut(WorkspaceScoped, Base):
     """Do not contact this person on this channel ('*': on any channel)."""
 
     __tablename__ = "outreach_opt_outs"
-    __table_args__ = (UniqueConstraint("workspace_id", "person_id", "channel"),)
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint("workspace_id", "person_id", "channel"),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     person_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("people.id", ondelete="CASCADE"), nullable=False
     )
@@ -169,9 +173,12 @@ class OutreachAddress(WorkspaceScoped, Base):
     """An e-mail address set by hand; it wins over one found in profiles."""
 
     __tablename__ = "outreach_addresses"
-    __table_args__ = (UniqueConstraint("workspace_id", "person_id"),)
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint("workspace_id", "person_id"),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     person_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("people.id", ondelete="CASCADE"), nullable=False
     )
@@ -184,11 +191,12 @@ class OutreachEvent(WorkspaceScoped, Base):
 
     __tablename__ = "outreach_events"
     __table_args__ = (
+        workspace_key("id"),
         Index("ix_outreach_events_recipient_id", "recipient_id"),
         Index("ix_outreach_events_campaign_id_at", "campaign_id", "at"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     campaign_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), nullable=False
     )

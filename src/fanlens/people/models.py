@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_id, uuid_pk, workspace_key
 
 SUGGESTION_KINDS = ("link", "same_handle", "similar_handle")
 SUGGESTION_STATUSES = ("pending", "merged", "rejected")
@@ -48,7 +48,10 @@ class PersonIdentity(Base):
     """Which person a follower belongs to: one row per follower (the primary key)."""
 
     __tablename__ = "person_identities"
-    __table_args__ = (Index("ix_person_identities_person_id", "person_id"),)
+    __table_args__ = (
+        workspace_key("follower_id"),
+        Index("ix_person_identities_person_id", "person_id"),
+    )
 
     # The follower's workspace, copied by the trigger. No foreign key of its own: deleting the
     # workspace deletes the follower, which deletes this row, and every foreign key check is
@@ -56,7 +59,7 @@ class PersonIdentity(Base):
     workspace_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
 
     follower_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE"), primary_key=True
+        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE")
     )
     person_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("people.id", ondelete="CASCADE"), nullable=False
@@ -99,13 +102,14 @@ class PersonMerge(WorkspaceScoped, Base):
 
     __tablename__ = "person_merges"
     __table_args__ = (
+        workspace_key("id"),
         CheckConstraint("method IN ('auto', 'manual')", name="method"),
         CheckConstraint("target_person_id <> source_person_id", name="distinct_people"),
         Index("ix_person_merges_target_person_id", "target_person_id"),
         Index("ix_person_merges_source_person_id", "source_person_id"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     target_person_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("people.id", ondelete="CASCADE"), nullable=False
     )
@@ -131,9 +135,10 @@ class IdentityProfile(WorkspaceScoped, Base):
     """What the platform's profile endpoint said last (links; the rest lands on followers)."""
 
     __tablename__ = "identity_profiles"
+    __table_args__ = (workspace_key("follower_id"),)
 
     follower_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE"), primary_key=True
+        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE")
     )
     links: Mapped[list[str]] = mapped_column(
         JSONB, nullable=False, server_default=text("'[]'::jsonb")

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key
 
 
 def _count() -> Mapped[int]:
@@ -32,11 +32,12 @@ class FollowerInteractionCount(WorkspaceScoped, Base):
     """Derived: how often a follower did each interaction type (kept by triggers)."""
 
     __tablename__ = "follower_interaction_counts"
+    __table_args__ = (workspace_key("follower_id", "interaction_type"),)
 
     follower_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE"), primary_key=True
+        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE")
     )
-    interaction_type: Mapped[str] = mapped_column(Text, primary_key=True)
+    interaction_type: Mapped[str] = mapped_column(Text)
     interaction_count: Mapped[int] = _count()
     first_interaction_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_interaction_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -47,6 +48,7 @@ class FollowerEngagementScore(WorkspaceScoped, Base):
 
     __tablename__ = "follower_engagement_scores"
     __table_args__ = (
+        workspace_key("follower_id"),
         Index(
             "ix_follower_engagement_scores_workspace_id_engagement_score",
             "workspace_id",
@@ -61,7 +63,7 @@ class FollowerEngagementScore(WorkspaceScoped, Base):
     )
 
     follower_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE"), primary_key=True
+        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE")
     )
     engagement_score: Mapped[Decimal] = mapped_column(
         Numeric, nullable=False, server_default=text("0")
@@ -94,6 +96,7 @@ class ScoringConfig(WorkspaceScoped, Base):
 
     __tablename__ = "scoring_configs"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint("workspace_id", "version"),
         CheckConstraint(
             "super_fan_threshold > active_threshold AND active_threshold > lurker_threshold "
@@ -108,7 +111,7 @@ class ScoringConfig(WorkspaceScoped, Base):
         CheckConstraint("jsonb_typeof(weights) = 'object'", name="weights_object"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     weights: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     super_fan_threshold: Mapped[Decimal] = mapped_column(
@@ -138,13 +141,14 @@ class FollowerTierChange(WorkspaceScoped, Base):
 
     __tablename__ = "follower_tier_changes"
     __table_args__ = (
+        workspace_key("id"),
         CheckConstraint("kind IN ('behaviour', 'config')", name="kind"),
         CheckConstraint("time_precision IN ('exact', 'observed')", name="time_precision"),
         Index("ix_follower_tier_changes_follower_id_changed_at", "follower_id", "changed_at"),
         Index("ix_follower_tier_changes_workspace_id_changed_at", "workspace_id", "changed_at"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     follower_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE"), nullable=False
     )
@@ -164,9 +168,12 @@ class ScoringRun(WorkspaceScoped, Base):
     once per workspace however many workers see it."""
 
     __tablename__ = "scoring_runs"
-    __table_args__ = (UniqueConstraint("workspace_id", "kind", "scheduled_for"),)
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint("workspace_id", "kind", "scheduled_for"),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     kind: Mapped[str] = mapped_column(Text, nullable=False)
     scheduled_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     config_version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key
 from fanlens.interactions.models import FollowerInteraction
 
 # Interaction types that carry a fan's own words.
@@ -42,6 +42,7 @@ class CommentSentiment(WorkspaceScoped, Base):
 
     __tablename__ = "comment_sentiments"
     __table_args__ = (
+        workspace_key("interaction_id"),
         CheckConstraint(
             "label IN ('positive', 'neutral', 'negative', 'unsupported_language')", name="label"
         ),
@@ -57,7 +58,7 @@ class CommentSentiment(WorkspaceScoped, Base):
         ),
     )
 
-    interaction_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    interaction_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     label: Mapped[str] = mapped_column(Text, nullable=False)
     score: Mapped[float] = mapped_column(Float, nullable=False)
     language: Mapped[str] = mapped_column(Text, nullable=False)
@@ -79,9 +80,12 @@ class SentimentAlert(WorkspaceScoped, Base):
     """
 
     __tablename__ = "sentiment_alerts"
-    __table_args__ = (UniqueConstraint("workspace_id", "content_id", "day"),)
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint("workspace_id", "content_id", "day"),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     content_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False
     )

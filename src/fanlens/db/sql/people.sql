@@ -45,6 +45,7 @@ CREATE OR REPLACE VIEW person_engagement AS
            max(f.follower_count) AS max_reach,
            max(f.last_seen_at) AS last_interaction_at
     FROM person_identities pi
-    JOIN followers f ON f.id = pi.follower_id
-    LEFT JOIN follower_engagement_scores s ON s.follower_id = pi.follower_id
+    JOIN followers f ON f.id = pi.follower_id AND f.workspace_id = pi.workspace_id
+    LEFT JOIN follower_engagement_scores s
+        ON s.follower_id = pi.follower_id AND s.workspace_id = pi.workspace_id
     GROUP BY pi.workspace_id, pi.person_id;

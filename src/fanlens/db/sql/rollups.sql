@@ -32,7 +32,8 @@ BEGIN
     SET followers = t.followers - 1,
         interactions = t.interactions - coalesce(s.interaction_count, 0)
     FROM (SELECT 1) one
-    LEFT JOIN follower_engagement_scores s ON s.follower_id = OLD.id
+    LEFT JOIN follower_engagement_scores s
+        ON s.follower_id = OLD.id AND s.workspace_id = OLD.workspace_id
     WHERE t.workspace_id = OLD.workspace_id AND t.platform = OLD.platform
       AND t.tier = coalesce(s.engagement_tier, 'inactive');
     RETURN OLD;
@@ -79,7 +80,7 @@ BEGIN
     INSERT INTO follower_tier_counts AS t (workspace_id, platform, tier, followers, interactions)
     SELECT d.workspace_id, f.platform, d.tier, sum(d.followers), sum(d.interactions)
     FROM (%s) d
-    JOIN followers f ON f.id = d.follower_id
+    JOIN followers f ON f.id = d.follower_id AND f.workspace_id = d.workspace_id
     GROUP BY 1, 2, 3
     HAVING sum(d.followers) <> 0 OR sum(d.interactions) <> 0
     ORDER BY 1, 2, 3

@@ -326,7 +326,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 AND o.config_version <> n.config_version
                 AND o.engagement_tier <> n.tier) AS rules_moved
         FROM scored n
-        FULL JOIN old o ON o.follower_id = n.follower_id
+        FULL JOIN old o ON o.follower_id = n.follower_id AND o.workspace_id = n.workspace_id
         WHERE (o.engagement_score, o.engagement_tier, o.config_version, o.interaction_count,
                o.comment_count, o.like_count, o.share_count, o.save_count,
                o.profile_visit_count, o.link_click_count,
@@ -651,12 +651,12 @@ BEGIN
     INSERT INTO follower_interaction_counts AS c (
         follower_id, interaction_type, workspace_id, interaction_count,
         first_interaction_at, last_interaction_at)
-    SELECT n.follower_id, n.interaction_type, min(n.workspace_id::text)::uuid, count(*),
+    SELECT n.follower_id, n.interaction_type, n.workspace_id, count(*),
            min(n.occurred_at), max(n.occurred_at)
     FROM new_rows n
-    GROUP BY n.follower_id, n.interaction_type
+    GROUP BY n.follower_id, n.interaction_type, n.workspace_id
     ORDER BY 1, 2
-    ON CONFLICT (follower_id, interaction_type) DO UPDATE SET
+    ON CONFLICT (follower_id, interaction_type, workspace_id) DO UPDATE SET
         interaction_count = c.interaction_count + EXCLUDED.interaction_count,
         first_interaction_at = least(c.first_interaction_at, EXCLUDED.first_interaction_at),
         last_interaction_at = greatest(c.last_interaction_at, EXCLUDED.last_interaction_at);
@@ -685,18 +685,20 @@ DECLARE
 BEGIN
     IF TG_OP = 'DELETE' THEN
         SELECT array_agg(DISTINCT o.follower_id) INTO touched
-        FROM old_rows o JOIN followers f ON f.id = o.follower_id;
+        FROM old_rows o
+        JOIN followers f ON f.id = o.follower_id AND f.workspace_id = o.workspace_id;
     ELSE
         -- Only changes that move counts or times matter (not a content relink or a text edit).
         EXECUTE $q$
         SELECT array_agg(DISTINCT x.follower_id)
-        FROM (SELECT o.follower_id, n.follower_id AS new_follower_id
-              FROM old_rows o JOIN new_rows n ON n.id = o.id
+        FROM (SELECT o.workspace_id, o.follower_id, n.follower_id AS new_follower_id
+              FROM old_rows o
+              JOIN new_rows n ON n.id = o.id AND n.workspace_id = o.workspace_id
               WHERE (o.follower_id, o.interaction_type, o.occurred_at, o.time_precision)
                     IS DISTINCT FROM
                     (n.follower_id, n.interaction_type, n.occurred_at, n.time_precision)) d
         CROSS JOIN LATERAL (VALUES (d.follower_id), (d.new_follower_id)) AS x(follower_id)
-        JOIN followers f ON f.id = x.follower_id
+        JOIN followers f ON f.id = x.follower_id AND f.workspace_id = d.workspace_id
         $q$ INTO touched;
     END IF;
     IF touched IS NULL THEN

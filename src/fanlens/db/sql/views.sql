@@ -24,7 +24,7 @@ SELECT ci.workspace_id,
        coalesce(max(i.share_interactions), 0) AS share_interactions,
        coalesce(max(i.unique_followers), 0) AS unique_followers
 FROM content_items ci
-JOIN content_posts p ON p.content_id = ci.id
+JOIN content_posts p ON p.content_id = ci.id AND p.workspace_id = ci.workspace_id
 LEFT JOIN LATERAL (
     SELECT count(*) AS interaction_count,
            count(*) FILTER (WHERE fi.interaction_type = 'comment') AS comment_interactions,
@@ -32,7 +32,7 @@ LEFT JOIN LATERAL (
            count(*) FILTER (WHERE fi.interaction_type = 'share') AS share_interactions,
            count(DISTINCT fi.follower_id) AS unique_followers
     FROM follower_interactions fi
-    WHERE fi.content_id = ci.id AND fi.platform = p.platform
+    WHERE fi.content_id = ci.id AND fi.workspace_id = ci.workspace_id AND fi.platform = p.platform
 ) i ON true
 GROUP BY ci.workspace_id, ci.id, ci.title, p.platform;
 
@@ -76,7 +76,7 @@ SELECT f.workspace_id,
        f.first_seen_at AS first_interaction_at,
        f.last_seen_at AS last_interaction_at
 FROM follower_engagement_scores s
-JOIN followers f ON f.id = s.follower_id
+JOIN followers f ON f.id = s.follower_id AND f.workspace_id = s.workspace_id
 ORDER BY s.engagement_score DESC, f.id;
 
 CREATE OR REPLACE VIEW follower_activity_timeline AS
@@ -94,9 +94,9 @@ SELECT fi.workspace_id,
        fi.occurred_at,
        fi.time_precision
 FROM follower_interactions fi
-JOIN followers f ON f.id = fi.follower_id
-LEFT JOIN content_items ci ON ci.id = fi.content_id
-LEFT JOIN content_posts p ON p.id = fi.content_post_id;
+JOIN followers f ON f.id = fi.follower_id AND f.workspace_id = fi.workspace_id
+LEFT JOIN content_items ci ON ci.id = fi.content_id AND ci.workspace_id = fi.workspace_id
+LEFT JOIN content_posts p ON p.id = fi.content_post_id AND p.workspace_id = fi.workspace_id;
 
 -- Cohorts by the week a follower was first seen; active_30d = seen in the last 30 days.
 CREATE OR REPLACE VIEW follower_cohorts AS
@@ -110,6 +110,6 @@ SELECT f.workspace_id,
        count(*) FILTER (WHERE s.engagement_tier = 'lurker') AS lurkers,
        round(avg(coalesce(s.engagement_score, 0)), 2) AS avg_engagement_score
 FROM followers f
-LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
+LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id AND s.workspace_id = f.workspace_id
 WHERE f.first_seen_at IS NOT NULL
 GROUP BY f.workspace_id, date_trunc('week', f.first_seen_at)::date, f.platform;
