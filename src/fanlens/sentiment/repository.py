@@ -199,7 +199,7 @@ def upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     analysed = ("label", "score", "language", "analyser", "analyser_version", "is_question")
     session.execute(
         stmt.on_conflict_do_update(
-            index_elements=["interaction_id", "workspace_id"],
+            constraint="pk_comment_sentiments",
             set_={
                 **{c: stmt.excluded[c] for c in analysed},
                 "analysed_at": stmt.excluded.analysed_at,

@@ -2,15 +2,16 @@
 -- interaction log, which has no foreign keys, and the upsert the derived tables are written by.
 
 -- An upsert whose rows replace the stored ones, built as text: `INSERT INTO table (columns)`,
--- the rows (a SELECT), then `ON CONFLICT (key, workspace_id) DO UPDATE SET` each other column to
--- the proposed value, so a statement lists its columns once. With p_changed_only a stored row equal to the
+-- the rows (a SELECT), then `ON CONFLICT ON CONSTRAINT pk_<table>` (the key and workspace_id)
+-- `DO UPDATE SET` each other column to the proposed value, so a statement lists its columns once. With p_changed_only a stored row equal to the
 -- proposed one is left alone: no dead row, no trigger, for a refresh that changes nothing.
 CREATE OR REPLACE FUNCTION fanlens_upsert(
     p_table text, p_key text, p_columns text[], p_rows text, p_changed_only boolean
 ) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT format(E'INSERT INTO %I (%s)\n%s\nON CONFLICT (%I, workspace_id) DO UPDATE SET %s%s',
-                  p_table, string_agg(quote_ident(u.col), ', ' ORDER BY u.n), p_rows, p_key,
+    SELECT format(E'INSERT INTO %I (%s)\n%s\nON CONFLICT ON CONSTRAINT %I DO UPDATE SET %s%s',
+                  p_table, string_agg(quote_ident(u.col), ', ' ORDER BY u.n), p_rows,
+                  'pk_' || p_table,
                   string_agg(format('%1$I = EXCLUDED.%1$I', u.col), ', ' ORDER BY u.n)
                       FILTER (WHERE u.col NOT IN (p_key, 'workspace_id')),
                   CASE WHEN p_changed_only THEN format(

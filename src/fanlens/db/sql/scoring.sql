@@ -656,7 +656,7 @@ BEGIN
     FROM new_rows n
     GROUP BY n.follower_id, n.interaction_type, n.workspace_id
     ORDER BY 1, 2
-    ON CONFLICT (follower_id, interaction_type, workspace_id) DO UPDATE SET
+    ON CONFLICT ON CONSTRAINT pk_follower_interaction_counts DO UPDATE SET
         interaction_count = c.interaction_count + EXCLUDED.interaction_count,
         first_interaction_at = least(c.first_interaction_at, EXCLUDED.first_interaction_at),
         last_interaction_at = greatest(c.last_interaction_at, EXCLUDED.last_interaction_at);

@@ -1,10 +1,8 @@
 """Primary keys and unique constraints of the tables no foreign key points at hold
 `workspace_id`, after the row's own key, so that Citus can enforce them on the node holding the
-workspace (docs/scale-out.md). The upserts on those keys name `workspace_id` in their conflict
-target (fanlens.db.sql applied again).
-
-A downgrade restores the keys without `workspace_id`; the upserts of fanlens.db.sql then need
-the functions of the revision before this one.
+workspace (docs/scale-out.md). The upserts on those keys name the primary key constraint, which
+holds before and after this revision (fanlens.db.sql applied again), so a downgrade restores the
+keys alone.
 
 Created 2026-12-06.
 """
