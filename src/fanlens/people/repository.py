@@ -511,7 +511,8 @@ FROM followers f
 LEFT JOIN src s ON s.external_user_id = f.external_user_id
 WHERE f.workspace_id = :ws AND f.platform = :platform
   AND f.external_user_id = ANY (CAST(:asked AS text[]))
-ON CONFLICT ON CONSTRAINT pk_identity_profiles DO UPDATE SET links = EXCLUDED.links, refreshed_at = now()
+ON CONFLICT ON CONSTRAINT pk_identity_profiles
+DO UPDATE SET links = EXCLUDED.links, refreshed_at = now()
 """
 )
 
