@@ -313,7 +313,7 @@ def rescore_changed(
                workspace_id, interaction_count, first_interaction_at, last_interaction_at)
            SELECT u.id, 'comment', :ws, 1, now(), now()
            FROM unnest(CAST(:ids AS uuid[])) AS u(id) ORDER BY u.id
-           ON CONFLICT (follower_id, interaction_type) DO UPDATE
+           ON CONFLICT ON CONSTRAINT pk_follower_interaction_counts DO UPDATE
            SET interaction_count = c.interaction_count + 1, last_interaction_at = now()"""
     )
     times: list[float] = []
