@@ -51,6 +51,29 @@ def _rows(db: Engine) -> list[Any]:
         )
 
 
+def _every_kind(post: str, day: str) -> list[dict[str, Any]]:
+    """A like, repost, follow, comment and quote of FAN on `day`, a second apart."""
+    at = f"{day}T10:00:0"
+    return [
+        _interaction("like", post, f"{at}0.125Z"),
+        _interaction("repost", post, f"{at}1.000Z"),
+        _interaction("follow", None, f"{at}2.000Z"),
+        _interaction("comment", post, f"{at}3.000Z", external_id="c-1", text="hi"),
+        _interaction("quote", post, f"{at}4.000Z", external_id="q-1", text="so"),
+    ]
+
+
+def _every_kind_stored(live: Live, day: str) -> dict[str, Any]:
+    """The rows of `_every_kind`, once all five are stored, by type (checked as exact)."""
+    wait(lambda: len(_rows(live.db)) == 5, "five interactions")
+    rows = {r.interaction_type: r for r in _rows(live.db)}
+    assert rows["like"].occurred_at == datetime.fromisoformat(f"{day}T10:00:00.125+00:00")
+    assert {r.time_precision for r in rows.values()} == {"exact"}
+    assert rows["comment"].external_id == ids.bluesky_post_uri(FAN_DID, "c-1")
+    assert rows["like"].username == "livefan.bsky.social"  # the profile fetched for the batch
+    return rows
+
+
 @pytest.fixture
 def live(
     world: World, db: Engine, start_sim: Any, secret_key: str, monkeypatch: pytest.MonkeyPatch
@@ -67,22 +90,9 @@ def test_events_are_stored_with_their_exact_time_once_and_a_poll_adds_nothing(
     live: Live, world: World
 ) -> None:
     post = _post_of(world)
-    events = live.sim.emit(
-        [
-            _interaction("like", post, "2026-03-01T10:00:00.125Z"),
-            _interaction("repost", post, "2026-03-01T10:00:01.000Z"),
-            _interaction("follow", None, "2026-03-01T10:00:02.000Z"),
-            _interaction("comment", post, "2026-03-01T10:00:03.000Z", external_id="c-1", text="hi"),
-            _interaction("quote", post, "2026-03-01T10:00:04.000Z", external_id="q-1", text="so"),
-        ]
-    )
-    wait(lambda: len(_rows(live.db)) == 5, "five interactions")
-    rows = {r.interaction_type: r for r in _rows(live.db)}
-    assert rows["like"].occurred_at == datetime.fromisoformat("2026-03-01T10:00:00.125+00:00")
+    events = live.sim.emit(_every_kind(post, "2026-03-01"))
+    rows = _every_kind_stored(live, "2026-03-01")
     assert rows["follow"].occurred_at == datetime.fromisoformat("2026-03-01T10:00:02+00:00")
-    assert {r.time_precision for r in rows.values()} == {"exact"}
-    assert rows["comment"].external_id == ids.bluesky_post_uri(FAN_DID, "c-1")
-    assert rows["like"].username == "livefan.bsky.social"  # the profile fetched for the batch
     wait(lambda: len(live.seen) == 5, "a line per event")  # told after the commit
     assert sorted(e.records[-1]["interaction_type"] for e in live.seen) == [
         "comment", "follow", "like", "quote", "repost"

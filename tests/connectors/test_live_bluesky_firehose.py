@@ -29,7 +29,14 @@ from fanlens.simulators import ids
 from fanlens.simulators.run import RunningSimulator
 from tests.connectors.conftest import add_account
 from tests.connectors.live_helpers import Live, gaps, polled_account, wait
-from tests.connectors.test_live_bluesky import FAN_DID, _interaction, _post_of, _rows
+from tests.connectors.test_live_bluesky import (
+    FAN_DID,
+    _every_kind,
+    _every_kind_stored,
+    _interaction,
+    _post_of,
+    _rows,
+)
 
 
 @pytest.fixture
@@ -52,22 +59,9 @@ def test_firehose_commits_are_stored_as_from_jetstream_and_a_poll_adds_nothing(
     live: Live, world: World
 ) -> None:
     post = _post_of(world)
-    live.sim.emit(
-        [
-            _interaction("like", post, "2026-04-01T10:00:00.125Z"),
-            _interaction("repost", post, "2026-04-01T10:00:01.000Z"),
-            _interaction("follow", None, "2026-04-01T10:00:02.000Z"),
-            _interaction("comment", post, "2026-04-01T10:00:03.000Z", external_id="c-1", text="hi"),
-            _interaction("quote", post, "2026-04-01T10:00:04.000Z", external_id="q-1", text="so"),
-        ]
-    )
-    wait(lambda: len(_rows(live.db)) == 5, "five interactions")
-    rows = {r.interaction_type: r for r in _rows(live.db)}
-    assert rows["like"].occurred_at == datetime.fromisoformat("2026-04-01T10:00:00.125+00:00")
+    live.sim.emit(_every_kind(post, "2026-04-01"))
+    rows = _every_kind_stored(live, "2026-04-01")
     assert rows["quote"].occurred_at == datetime.fromisoformat("2026-04-01T10:00:04+00:00")
-    assert {r.time_precision for r in rows.values()} == {"exact"}
-    assert rows["comment"].external_id == ids.bluesky_post_uri(FAN_DID, "c-1")
-    assert rows["like"].username == "livefan.bsky.social"
     wait(lambda: live.cursor() == _seq(live.sim), "the cursor to be the last seq")
 
     # The same like again (a relay replaying it): stored once.

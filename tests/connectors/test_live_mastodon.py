@@ -108,6 +108,14 @@ class MastodonLive(Live):
         return self.sim.emit_body(body)
 
 
+def _stream_a_like(live: MastodonLive, post: str, when: str) -> int:
+    """A like streamed and stored: its notification's id, now the stored cursor."""
+    [sent] = live.emit(records=[_interaction("like", post, when)])
+    note_id = int(json.loads(sent["payload"])["id"])
+    wait(lambda: live.runner.stored_cursor() == note_id, "the like's notification id as cursor")
+    return note_id
+
+
 @pytest.fixture
 def live(world: World, db: Engine, start_sim: Any, secret_key: str) -> Iterator[MastodonLive]:
     sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
@@ -296,9 +304,7 @@ def test_a_dropped_stream_reconnects_logs_the_gap_and_catches_up_through_the_res
     live: MastodonLive, world: World
 ) -> None:
     post = _newest_post(world)
-    [first] = live.emit(records=[_interaction("like", post, "2026-11-23T13:00:00Z")])
-    first_id = int(json.loads(first["payload"])["id"])
-    wait(lambda: live.runner.stored_cursor() == first_id, "the first notification's cursor")
+    first_id = _stream_a_like(live, post, "2026-11-23T13:00:00Z")
 
     live.sim.stop()
     wait(lambda: not live.runner.connected.is_set(), "the runner to see the cut")
@@ -330,9 +336,7 @@ def test_an_outage_the_catch_up_cannot_read_is_filled_by_the_next_poll(
     live: MastodonLive, world: World
 ) -> None:
     post = _newest_post(world)
-    [first] = live.emit(records=[_interaction("like", post, "2026-11-23T15:00:00Z")])
-    first_id = int(json.loads(first["payload"])["id"])
-    wait(lambda: live.runner.stored_cursor() == first_id, "the first notification's cursor")
+    _stream_a_like(live, post, "2026-11-23T15:00:00Z")
     # The notifications list failing (a server under load): only the stream comes back.
     live.sim.set_faults(server_errors={"count": -1, "status": 503, "match": "notifications"})
 
