@@ -453,14 +453,9 @@ def _iso(key: int) -> str:
 
 
 def _emitted(log: Path) -> list[int]:
-    keys = []
-    for line in log.read_text(encoding="utf-8").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        keys.append(_key(event["commit"]["record"]["createdAt"]))
-    return sorted(set(keys))
+    from fanlens.simulators.jetstream import read_log
+
+    return sorted({_key(e["commit"]["record"]["createdAt"]) for e in read_log(log)})
 
 
 def _stored(url: str, since_ms: int) -> dict[int, int]:

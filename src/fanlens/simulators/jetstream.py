@@ -77,7 +77,7 @@ class Jetstream:
         self.last_stamp = 0  # unix ms of the last paced event
         self.log: IO[str] | None = None
         if log is not None:
-            self.events = _read_log(log)
+            self.events = read_log(log)
             self.last_time_us = max((e["time_us"] for e in self.events), default=0)
             self.last_stamp = max((_stamp_of(e) for e in self.events), default=0)
             self.log = log.open("a", encoding="utf-8")
@@ -192,7 +192,7 @@ def _stamp_of(event: dict[str, Any]) -> int:
         return 0
 
 
-def _read_log(path: Path) -> list[dict[str, Any]]:
+def read_log(path: Path) -> list[dict[str, Any]]:
     """The events of a log; a line cut short by a kill is left out."""
     if not path.exists():
         return []
