@@ -51,6 +51,12 @@ def _rows(db: Engine) -> list[Any]:
         )
 
 
+def _delete_event(did: str, collection: str, rkey: str) -> dict[str, Any]:
+    """Jetstream's event of a record's delete (it names only the repo, collection and key)."""
+    commit = {"rev": "3del", "operation": "delete", "collection": collection, "rkey": rkey}
+    return {"did": did, "kind": "commit", "commit": commit}
+
+
 def _every_kind(post: str, day: str) -> list[dict[str, Any]]:
     """A like, repost, follow, comment and quote of FAN on `day`, a second apart."""
     at = f"{day}T10:00:0"
@@ -232,16 +238,7 @@ def test_a_deleted_reply_leaves_and_a_poll_does_not_bring_it_back(live: Live, wo
         [_interaction("comment", post, "2026-03-05T12:00:00.000Z", external_id="c-9", text="x")]
     )
     wait(lambda: len(_rows(live.db)) == 1, "the comment")
-    delete = {
-        "did": comment["did"],
-        "kind": "commit",
-        "commit": {
-            "rev": "3delete",
-            "operation": "delete",
-            "collection": "app.bsky.feed.post",
-            "rkey": comment["commit"]["rkey"],
-        },
-    }
+    delete = _delete_event(comment["did"], "app.bsky.feed.post", comment["commit"]["rkey"])
     stranger = {**delete, "did": "did:plc:someoneelse"}  # a delete that is not the creator's
     response = httpx.post(
         f"{live.sim.root_url}/_sim/jetstream/emit", json={"events": [stranger, delete]}

@@ -13,7 +13,14 @@ from sqlalchemy import Engine, text
 from fanlens.demo.generate import World
 from fanlens.simulators import ids
 from tests.connectors.live_helpers import Live, posts_of, wait
-from tests.connectors.test_live_bluesky import FAN_DID, _interaction, _post_of, _rows, live
+from tests.connectors.test_live_bluesky import (
+    FAN_DID,
+    _delete_event,
+    _interaction,
+    _post_of,
+    _rows,
+    live,
+)
 
 __all__ = ["live"]  # the fixture, shared with test_live_bluesky
 
@@ -40,11 +47,6 @@ def _raw(live: Live, *events: dict[str, Any]) -> list[dict[str, Any]]:
     sent = list(response.json()["events"])
     wait(lambda: (live.cursor() or 0) >= sent[-1]["time_us"], "the events' cursor")
     return sent
-
-
-def _delete_event(did: str, collection: str, rkey: str) -> dict[str, Any]:
-    commit = {"rev": "3del", "operation": "delete", "collection": collection, "rkey": rkey}
-    return {"did": did, "kind": "commit", "commit": commit}
 
 
 def _poll(live: Live) -> int:

@@ -31,6 +31,7 @@ from tests.connectors.conftest import add_account
 from tests.connectors.live_helpers import Live, gaps, polled_account, wait
 from tests.connectors.test_live_bluesky import (
     FAN_DID,
+    _delete_event,
     _every_kind,
     _every_kind_stored,
     _interaction,
@@ -78,16 +79,7 @@ def test_a_deleted_reply_leaves(live: Live, world: World) -> None:
         [_interaction("comment", _post_of(world), "2026-04-02T12:00:00.000Z", external_id="c-9")]
     )
     wait(lambda: len(_rows(live.db)) == 1, "the comment")
-    delete = {
-        "did": comment["did"],
-        "kind": "commit",
-        "commit": {
-            "rev": "3delete",
-            "operation": "delete",
-            "collection": "app.bsky.feed.post",
-            "rkey": comment["commit"]["rkey"],
-        },
-    }
+    delete = _delete_event(comment["did"], "app.bsky.feed.post", comment["commit"]["rkey"])
     stranger = {**delete, "did": "did:plc:someoneelse"}
     httpx.post(
         f"{live.sim.root_url}/_sim/jetstream/emit", json={"events": [stranger, delete]}

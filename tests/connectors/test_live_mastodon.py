@@ -18,6 +18,7 @@ from fanlens.config import settings
 from fanlens.connectors import listen
 from fanlens.connectors.base import AccountConfig
 from fanlens.connectors.live import Disconnected
+from fanlens.connectors.mastodon import MastodonConnector
 from fanlens.connectors.sync import sync_account
 from fanlens.db.engine import unit_of_work
 from fanlens.demo.generate import World
@@ -114,6 +115,18 @@ def _stream_a_like(live: MastodonLive, post: str, when: str) -> int:
     note_id = int(json.loads(sent["payload"])["id"])
     wait(lambda: live.runner.stored_cursor() == note_id, "the like's notification id as cursor")
     return note_id
+
+
+def _connector(sim: RunningSimulator, credentials: dict[str, Any]) -> MastodonConnector:
+    config = AccountConfig(
+        id=uuid.uuid4(),
+        platform="mastodon",
+        handle=ids.MASTODON_CREATOR_USERNAME,
+        external_id="x",
+        settings={"instance_url": sim.base_url},
+        credentials=credentials,
+    )
+    return MastodonConnector.from_account(config, fast_http())
 
 
 @pytest.fixture
@@ -379,19 +392,10 @@ def test_the_setting_turns_mastodon_streaming_off(
 def test_the_streaming_host_is_found_from_the_instance_or_the_documented_fallback(
     world: World, start_sim: Any
 ) -> None:
-    from fanlens.connectors.mastodon import MastodonConnector
     from fanlens.connectors.mastodon_live import MastodonStreamSource
 
     sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
-    config = AccountConfig(
-        id=uuid.uuid4(),
-        platform="mastodon",
-        handle=ids.MASTODON_CREATOR_USERNAME,
-        external_id="x",
-        settings={"instance_url": sim.base_url},
-        credentials={"access_token": TOKEN},
-    )
-    connector = MastodonConnector.from_account(config, fast_http())
+    connector = _connector(sim, credentials={"access_token": TOKEN})
     source = MastodonStreamSource(connector, sim.base_url, TOKEN)
     assert source.discover() == sim.root_url.replace("http://", "ws://")
 
@@ -403,19 +407,10 @@ def test_the_streaming_host_is_found_from_the_instance_or_the_documented_fallbac
 
 
 def test_a_wrong_token_is_refused_before_the_stream_opens(world: World, start_sim: Any) -> None:
-    from fanlens.connectors.mastodon import MastodonConnector
     from fanlens.connectors.mastodon_live import MastodonStreamSource
 
     sim = start_sim("mastodon", list(world.records()), tokens=[TOKEN])
-    config = AccountConfig(
-        id=uuid.uuid4(),
-        platform="mastodon",
-        handle=ids.MASTODON_CREATOR_USERNAME,
-        external_id="x",
-        settings={"instance_url": sim.base_url},
-        credentials={},
-    )
-    connector = MastodonConnector.from_account(config, fast_http())
+    connector = _connector(sim, credentials={})
     with pytest.raises(Disconnected):
         MastodonStreamSource(connector, sim.base_url, "not-the-token").connect(None)
     assert sim.simulator.streaming.subscribers == []
