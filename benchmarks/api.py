@@ -216,6 +216,7 @@ class Stats:
     latencies: list[float]
     errors: int
     elapsed: float
+    cpu: tuple[float, float] = (float("nan"), float("nan"))  # (server, database) seconds
 
     def row(self) -> dict[str, float]:
         if len(self.latencies) < 2:  # a baseline slower than the whole run
@@ -227,16 +228,21 @@ class Stats:
             "p99": q[98] * 1000,
             "rps": len(self.latencies) / self.elapsed,
             "errors": self.errors,
+            "server_cpu": self.cpu[0] / len(self.latencies) * 1000,  # ms per request
+            "db_cpu": self.cpu[1] / len(self.latencies) * 1000,
         }
 
 
 Ask = Callable[[int, random.Random], Awaitable[bool]]
+CpuClock = Callable[[], Awaitable[tuple[float, float]]]
 Result = tuple[str, dict[str, float], dict[str, float]]
 
 
-async def load(clients: int, seconds: float, warmup: float, ask: Ask) -> Stats:
+async def load(
+    clients: int, seconds: float, warmup: float, ask: Ask, clock: CpuClock | None = None
+) -> Stats:
     """`clients` tasks asking back to back; answers that arrive in the first `warmup` seconds
-    are not recorded."""
+    are not recorded. `clock`, when given, is read as the measured window opens and closes."""
     latencies: list[float] = []
     errors = 0
     start = time.perf_counter()
@@ -251,8 +257,16 @@ async def load(clients: int, seconds: float, warmup: float, ask: Ask) -> Stats:
                 latencies.append(t1 - t0)
                 errors += 0 if ok else 1
 
+    async def opening() -> tuple[float, float]:
+        await asyncio.sleep(warmup)
+        return await clock() if clock else (float("nan"), float("nan"))
+
+    opened = asyncio.create_task(opening())
     await asyncio.gather(*(client(i) for i in range(clients)))
-    return Stats(latencies, errors, time.perf_counter() - measure_from)
+    first = await opened
+    last = await clock() if clock else (float("nan"), float("nan"))
+    cpu = (last[0] - first[0], last[1] - first[1])
+    return Stats(latencies, errors, time.perf_counter() - measure_from, cpu)
 
 
 @dataclass(frozen=True)
@@ -315,8 +329,25 @@ def questions(
     ]
 
 
+async def ask_http(
+    args: argparse.Namespace, base: str, token: str, q: Question, clock: CpuClock | None
+) -> Stats:
+    # Connected per question: uvicorn closes a keep-alive connection after 5 s idle, as these
+    # are while a baseline runs.
+    clients = [await RawHttp.connect(base, token) for _ in range(args.clients)]
+
+    async def http(i: int, r: random.Random) -> bool:
+        return await clients[i].get(q.path(r)) == 200
+
+    try:
+        return await load(args.clients, args.seconds, args.warmup, http, clock)
+    finally:
+        for client in clients:
+            client.close()
+
+
 async def measure(
-    args: argparse.Namespace, base: str, token: str, dsn: str, asked: list[Question]
+    args: argparse.Namespace, server: int, base: str, token: str, dsn: str, asked: list[Question]
 ) -> list[Result]:
     results = []
     conns = [
@@ -325,14 +356,6 @@ async def measure(
     for conn in conns:  # the views can take minutes at this size: bound each query
         await conn.execute(f"SET statement_timeout = {int(args.sql_timeout * 1000)}")
     for q in asked:
-        # Connected per question: uvicorn closes a keep-alive connection after 5 s idle, as
-        # these are while the baseline runs.
-        clients = [await RawHttp.connect(base, token) for _ in range(args.clients)]
-
-        async def http(
-            i: int, r: random.Random, q: Question = q, clients: list[RawHttp] = clients
-        ) -> bool:
-            return await clients[i].get(q.path(r)) == 200
 
         async def sql(i: int, r: random.Random, q: Question = q) -> bool:
             try:
@@ -342,14 +365,40 @@ async def measure(
                 return False  # counted as an error, its latency as the timeout
             return True
 
-        api = await load(args.clients, args.seconds, args.warmup, http)
-        for client in clients:
-            client.close()
+        api = await ask_http(args, base, token, q, cpu_clock(server, conns[0]))
         base_sql = await load(args.clients, args.seconds, args.warmup, sql)
         results.append((q.name, api.row(), base_sql.row()))
     for conn in conns:
         await conn.close()
     return results
+
+
+FloorRow = tuple[str, str, dict[str, float]]  # question, "app" or "floor", figures
+
+
+async def measure_floor(
+    args: argparse.Namespace,
+    servers: dict[str, tuple[int, str]],
+    token: str,
+    dsn: str,
+    asked: list[Question],
+) -> list[FloorRow]:
+    """Each question asked of the app and of its floor in turn, `--rounds` times, after a warm-
+    up second of each on each: FastAPI builds its routes' handlers on a worker's first request,
+    a one-time cost that is not a read's."""
+    conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+    for q in asked:
+        for _, base in servers.values():
+            await ask_http(argparse.Namespace(**{**vars(args), "seconds": 0, "warmup": 1}),
+                           base, token, q, None)  # fmt: skip
+    rows = []
+    for q in asked:
+        for _ in range(args.rounds):
+            for side, (pid, base) in servers.items():
+                stats = await ask_http(args, base, token, q, cpu_clock(pid, conn))
+                rows.append((q.name, side, stats.row()))
+    await conn.close()
+    return rows
 
 
 class RawHttp:
@@ -390,19 +439,108 @@ def report(
     print(f"\n{args.clients} clients, {args.seconds:.0f}s per question; latency in ms\n")
     print(
         f"{'question':<16} {'side':<4} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7} "
-        f"{'errors':>6} {'API p95 / SQL p95':>18}"
+        f"{'errors':>6} {'API p95 / SQL p95':>18} {'server CPU':>10} {'db CPU':>7}"
     )
     for name, api, base_sql in results:
         for side, m in (("API", api), ("SQL", base_sql)):
             ratio = f"{api['p95'] / base_sql['p95']:.2f}" if side == "API" else ""
+            cpu = f"{m['server_cpu']:10.2f} {m['db_cpu']:7.2f}" if side == "API" else ""
             print(
                 f"{name:<16} {side:<4} {m['p50']:7.1f} {m['p95']:7.1f} {m['p99']:7.1f} "
-                f"{m['rps']:7.0f} {int(m['errors']):6d} {ratio:>18}"
+                f"{m['rps']:7.0f} {int(m['errors']):6d} {ratio:>18} {cpu}"
             )
+    print("\nserver CPU: uvicorn's processes, db CPU: their PostgreSQL backends; ms per request")
+
+
+def report_floor(args: argparse.Namespace, rows: list[FloorRow]) -> None:
+    print(f"\n{args.clients} clients, {args.seconds:.0f}s per question and side; ms\n")
+    print(
+        f"{'question':<16} {'side':<5} {'p50':>6} {'p95':>6} {'req/s':>6} {'errors':>6} "
+        f"{'server CPU':>10} {'db CPU':>7}"
+    )
+    for name, side, m in rows:
+        print(
+            f"{name:<16} {side:<5} {m['p50']:6.1f} {m['p95']:6.1f} {m['rps']:6.0f} "
+            f"{int(m['errors']):6d} {m['server_cpu']:10.2f} {m['db_cpu']:7.2f}"
+        )
+    print(
+        "\nCPU per request, medians over the rounds (ms); app / floor\n\n"
+        f"{'question':<16} {'app':>6} {'floor':>6} {'ratio':>6}  "
+        f"{'app+db':>6} {'floor+db':>8} {'ratio':>6}"
+    )
+    for name in dict.fromkeys(r[0] for r in rows):
+
+        def median(side: str, key: str, name: str = name) -> float:
+            return statistics.median(
+                m["server_cpu"] + (m["db_cpu"] if key == "total" else 0)
+                for n, s, m in rows
+                if n == name and s == side
+            )
+
+        app, floor = median("app", "server"), median("floor", "server")
+        app_all, floor_all = median("app", "total"), median("floor", "total")
+        print(
+            f"{name:<16} {app:6.2f} {floor:6.2f} {app / floor:6.2f}  "
+            f"{app_all:6.2f} {floor_all:8.2f} {app_all / floor_all:6.2f}"
+        )
+
+
+# --- CPU per request ---------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process on this machine as pid -> (parent pid, CPU seconds of all its threads)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:  # after the command name: state, ppid, ... utime (12th), stime (13th)
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while listed
+        found[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
+    return found
+
+
+def tree_cpu(root: int, processes: dict[int, tuple[int, float]]) -> float:
+    """CPU seconds used by `root` and its descendants (uvicorn's worker processes)."""
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in processes.items():
+        children.setdefault(parent, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += processes.get(pid, (0, 0.0))[1]
+        todo += children.get(pid, [])
+    return total
+
+
+def cpu_clock(server: int, conn: psycopg.AsyncConnection[Any]) -> CpuClock:
+    """A clock of (the server's process tree, the database's other backends) CPU seconds.
+
+    Both read /proc: user + system time of every thread, in clock ticks. The backends are the
+    server's pooled connections to the benchmark's database (pool_size covers the clients, so
+    none closes during a run); idle ones add nothing. The database part reads 0 when the
+    database server runs on another machine."""
+
+    async def read() -> tuple[float, float]:
+        cur = await conn.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = [row[0] for row in await cur.fetchall()]
+        processes = _processes()
+        database = sum(processes.get(pid, (0, 0.0))[1] for pid in backends)
+        return tree_cpu(server, processes), database
+
+    return read
 
 
 FLOOR_QUESTIONS = ("leaderboard", "follower detail", "activity", "content detail")
 FLOOR_APP = "benchmarks.api_floor:create_app"
+SIDES = ("app", "floor")
 
 
 def serve(url: str, workers: int, floor: bool = False) -> tuple[subprocess.Popen[bytes], str]:
@@ -457,8 +595,9 @@ def main() -> None:
     ap.add_argument(
         "--floor",
         action="store_true",
-        help="serve the goal questions' service calls without FastAPI (benchmarks/api_floor.py)",
+        help="compare the app with the same service calls without FastAPI (api_floor.py)",
     )
+    ap.add_argument("--rounds", type=int, default=3, help="app/floor turns per question")
     args = ap.parse_args()
 
     admin = admin_url()
@@ -491,13 +630,21 @@ def main() -> None:
             asked = [q for q in asked if q.name in wanted]
         if args.floor:
             asked = [q for q in asked if q.name in FLOOR_QUESTIONS]
-        server, base = serve(url, args.workers, args.floor)
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        started = [serve(url, args.workers)]
         try:
-            dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-            report(args, asyncio.run(measure(args, base, token, dsn, asked)))
+            if args.floor:  # both served at once, asked in turn
+                started.append(serve(url, args.workers, floor=True))
+                pids = {side: (p.pid, base) for side, (p, base) in zip(SIDES, started, strict=True)}
+                report_floor(args, asyncio.run(measure_floor(args, pids, token, dsn, asked)))
+            else:
+                server, base = started[0]
+                report(args, asyncio.run(measure(args, server.pid, base, token, dsn, asked)))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server, _ in started:
+                server.terminate()
+            for server, _ in started:
+                server.wait(timeout=30)
     finally:
         engine.dispose()
         if args.keep or args.database:
