@@ -20,10 +20,15 @@ At the medium size the origin's content views aggregate the whole interaction lo
 error with that latency.
 
 `--keep` leaves the database in place and prints its URL; `--database URL` reuses one (it is
-migrated to head first, so a kept world also measures a newer schema). `--floor` serves the
-leaderboard, follower detail, activity and content detail questions from
-benchmarks/api_floor.py instead: the same service calls behind a bare Starlette app, the bound
-of what the web layer can win.
+migrated to head first, so a kept world also measures a newer schema). `--floor` also serves
+benchmarks/api_floor.py (the leaderboard, follower detail, activity and content detail service
+calls behind a bare Starlette app, the bound of what the web layer can win) and asks those
+questions of the app and the floor in turn, `--rounds` times.
+
+Besides latency, each run prints the CPU time per request of the server's processes and of
+their PostgreSQL backends, read from /proc as each measured window opens and closes: wall
+times on a shared machine swing 2-3x, CPU time far less. With `--floor` it prints the app's
+CPU per request over the floor's.
 """
 
 from __future__ import annotations
