@@ -147,10 +147,10 @@ def _synced(session: Session, ws: Workspace, platform: str, finished: datetime) 
     ).scalar_one()
     session.execute(
         text(
-            "INSERT INTO sync_runs (account_id, started_at, finished_at, status) "
-            "VALUES (:a, :f - interval '1 minute', :f, 'succeeded')"
+            "INSERT INTO sync_runs (account_id, workspace_id, started_at, finished_at, status) "
+            "VALUES (:a, :ws, :f - interval '1 minute', :f, 'succeeded')"
         ),
-        {"a": account_id, "f": finished},
+        {"a": account_id, "ws": ws.id, "f": finished},
     )
 
 

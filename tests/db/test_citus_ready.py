@@ -38,7 +38,6 @@ NOT_YET = frozenset(
     {
         "accounts.pk_accounts",
         "connector_retired_metrics.fk_connector_retired_metrics_account_id_accounts",
-        "connector_retired_metrics: no workspace_id",
         "content_engagement_totals.fk_content_engagement_totals_content_id_content_items",
         "content_items.pk_content_items",
         "content_link_decisions.fk_content_link_decisions_other_post_id_content_posts",
@@ -52,7 +51,6 @@ NOT_YET = frozenset(
         "followers.pk_followers",
         "identity_profiles.fk_identity_profiles_follower_id_followers",
         "live_gaps.fk_live_gaps_account_id_accounts",
-        "live_gaps: no workspace_id",
         "outreach_addresses.fk_outreach_addresses_person_id_people",
         "outreach_campaigns.fk_outreach_campaigns_segment_id_outreach_segments",
         "outreach_campaigns.pk_outreach_campaigns",
@@ -77,9 +75,7 @@ NOT_YET = frozenset(
         "person_suggestions.pk_person_suggestions",
         "sentiment_alerts.fk_sentiment_alerts_content_id_content_items",
         "sync_runs.fk_sync_runs_account_id_accounts",
-        "sync_runs: no workspace_id",
         "sync_state.fk_sync_state_account_id_accounts",
-        "sync_state: no workspace_id",
     }
 )
 

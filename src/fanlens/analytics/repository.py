@@ -514,8 +514,8 @@ _SPANS = text(
     synced AS (
         SELECT a.platform, min((r.finished_at AT TIME ZONE 'UTC')::date) AS first_day,
                max((r.finished_at AT TIME ZONE 'UTC')::date) AS last_day
-        FROM sync_runs r JOIN accounts a ON a.id = r.account_id
-        WHERE a.workspace_id = :ws AND r.status = 'succeeded' AND r.finished_at IS NOT NULL
+        FROM sync_runs r JOIN accounts a ON a.id = r.account_id AND a.workspace_id = r.workspace_id
+        WHERE r.workspace_id = :ws AND r.status = 'succeeded' AND r.finished_at IS NOT NULL
         GROUP BY a.platform)
     SELECT coalesce(e.platform, s.platform) AS platform,
            coalesce(e.first_day, s.first_day) AS first_day,

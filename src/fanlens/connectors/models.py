@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_pk
+from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_id, uuid_pk, workspace_key
 
 ACCOUNT_STATUSES = ("active", "needs_reauth", "gone")
 RUN_STATUSES = ("running", "succeeded", "failed", "needs_reauth", "gone")
@@ -53,13 +53,16 @@ class Account(WorkspaceScoped, TimestampMixin, Base):
         return f"Account(id={self.id}, platform={self.platform!r}, handle={self.handle!r})"
 
 
-class SyncState(Base):
+class SyncState(WorkspaceScoped, Base):
     """Where one stream of one account stopped: the cursor a sync resumes from."""
 
     __tablename__ = "sync_state"
-    __table_args__ = (UniqueConstraint("account_id", "stream"),)
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint("account_id", "stream", "workspace_id", name="uq_sync_state_key"),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     account_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
     )
@@ -72,11 +75,12 @@ class SyncState(Base):
     )
 
 
-class SyncRun(Base):
+class SyncRun(WorkspaceScoped, Base):
     """One sync of one account: what it fetched, what it cost and how it ended."""
 
     __tablename__ = "sync_runs"
     __table_args__ = (
+        workspace_key("id"),
         CheckConstraint(
             "status IN ('running', 'succeeded', 'failed', 'needs_reauth', 'gone')",
             name="status",
@@ -84,7 +88,7 @@ class SyncRun(Base):
         Index("ix_sync_runs_account_id_started_at", "account_id", "started_at"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     account_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
     )
@@ -103,14 +107,23 @@ class SyncRun(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class RetiredMetric(Base):
+class RetiredMetric(WorkspaceScoped, Base):
     """A metric the platform refused for one account's media of one type (retired, or not
     offered for that type): shown on the data-health page, skipped once per sync."""
 
     __tablename__ = "connector_retired_metrics"
-    __table_args__ = (UniqueConstraint("account_id", "metric", "media_type"),)
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint(
+            "account_id",
+            "metric",
+            "media_type",
+            "workspace_id",
+            name="uq_connector_retired_metrics_key",
+        ),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     account_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
     )
@@ -125,14 +138,17 @@ class RetiredMetric(Base):
     )
 
 
-class LiveGap(Base):
+class LiveGap(WorkspaceScoped, Base):
     """A time a live connection was down. The reconnect replays from `since_cursor` as far as
     the stream keeps events; what it no longer keeps, the next sync fills."""
 
     __tablename__ = "live_gaps"
-    __table_args__ = (Index("ix_live_gaps_account_id_started_at", "account_id", "started_at"),)
+    __table_args__ = (
+        workspace_key("id"),
+        Index("ix_live_gaps_account_id_started_at", "account_id", "started_at"),
+    )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     account_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
     )

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, ScalarSelect, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -16,6 +16,12 @@ from fanlens.connectors.base import Reject, RetiredMetric
 from fanlens.connectors.models import Account, SyncRun, SyncState
 from fanlens.interactions.models import IngestReject
 from fanlens.kit import locks
+
+
+def account_workspace(account_id: uuid.UUID) -> ScalarSelect[uuid.UUID]:
+    """The account's workspace, as a subquery: the tables an account's syncs write hold
+    `workspace_id` too (docs/scale-out.md), and their writers know the account alone."""
+    return select(Account.workspace_id).where(Account.id == account_id).scalar_subquery()
 
 
 def get_account(session: Session, account_id: uuid.UUID) -> Account | None:
@@ -94,10 +100,15 @@ def load_states(session: Session, account_id: uuid.UUID) -> dict[str, dict[str, 
 def save_state(
     session: Session, account_id: uuid.UUID, stream: str, cursor: dict[str, Any]
 ) -> None:
-    stmt = insert(SyncState).values(account_id=account_id, stream=stream, cursor=cursor)
+    stmt = insert(SyncState).values(
+        account_id=account_id,
+        workspace_id=account_workspace(account_id),
+        stream=stream,
+        cursor=cursor,
+    )
     session.execute(
         stmt.on_conflict_do_update(
-            index_elements=["account_id", "stream"],
+            constraint="uq_sync_state_key",
             set_={"cursor": stmt.excluded.cursor, "updated_at": func.now()},
         )
     )
@@ -110,9 +121,10 @@ QUOTA_STATE = "quota"
 WEBSUB_STATE = "websub"
 ACCOUNT_STATES = (QUOTA_STATE, WEBSUB_STATE)  # sync_state rows that are not stream cursors
 _ADD_QUOTA = text(
-    "INSERT INTO sync_state (account_id, stream, cursor) "
-    "VALUES (:account_id, :stream, jsonb_build_object('day', CAST(:day AS text), 'units', :units)) "
-    "ON CONFLICT (account_id, stream) DO UPDATE SET updated_at = now(), cursor = "
+    "INSERT INTO sync_state (account_id, workspace_id, stream, cursor) "
+    "VALUES (:account_id, (SELECT workspace_id FROM accounts WHERE id = :account_id), :stream, "
+    "jsonb_build_object('day', CAST(:day AS text), 'units', :units)) "
+    "ON CONFLICT ON CONSTRAINT uq_sync_state_key DO UPDATE SET updated_at = now(), cursor = "
     "CASE WHEN sync_state.cursor->>'day' = CAST(:day AS text) "
     "THEN jsonb_build_object('day', CAST(:day AS text), "
     "'units', COALESCE((sync_state.cursor->>'units')::int, 0) + :units) "
@@ -157,10 +169,12 @@ def close_interrupted_runs(session: Session, account_id: uuid.UUID) -> int:
 
 
 def start_run(session: Session, account_id: uuid.UUID, *, full: bool) -> uuid.UUID:
-    run = SyncRun(account_id=account_id, full=full)
-    session.add(run)
-    session.flush()
-    return run.id
+    # An INSERT, not session.add: a flush sorts tables by their foreign keys, and the one to
+    # `workspaces` names a table a process that never imports its model does not know.
+    stmt = insert(SyncRun).values(
+        account_id=account_id, workspace_id=account_workspace(account_id), full=full
+    )
+    return session.execute(stmt.returning(SyncRun.id)).scalar_one()
 
 
 def add_to_run(
@@ -311,6 +325,7 @@ def record_retired_metrics(
     rows = {
         (r.metric, r.media_type): {
             "account_id": account_id,
+            "workspace_id": account_workspace(account_id),
             "metric": r.metric,
             "media_type": r.media_type,
             "message": r.message,
@@ -320,7 +335,7 @@ def record_retired_metrics(
     stmt = insert(models.RetiredMetric).values(list(rows.values()))
     session.execute(
         stmt.on_conflict_do_update(
-            index_elements=["account_id", "metric", "media_type"],
+            constraint="uq_connector_retired_metrics_key",
             set_={"message": stmt.excluded.message, "last_seen_at": func.now()},
         )
     )
@@ -341,9 +356,13 @@ def retired_metrics(session: Session, account_ids: list[uuid.UUID]) -> list[mode
 def open_gap(
     session: Session, account_id: uuid.UUID, source: str, since_cursor: int | None, error: str
 ) -> None:
-    session.add(
-        models.LiveGap(
-            account_id=account_id, source=source, since_cursor=since_cursor, error=error[:1000]
+    session.execute(  # an INSERT, not session.add: see start_run
+        insert(models.LiveGap).values(
+            account_id=account_id,
+            workspace_id=account_workspace(account_id),
+            source=source,
+            since_cursor=since_cursor,
+            error=error[:1000],
         )
     )
 
