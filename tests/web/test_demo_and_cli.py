@@ -22,7 +22,7 @@ TOP_ITEMS_PLATFORMS = """
     ORDER BY sum(coalesce(likes, 0) + coalesce(comments, 0) + coalesce(shares, 0)
                  + coalesce(saves, 0)) DESC, content_id
     LIMIT 20"""
-# Interactions with the platform's own time per week, over the weeks from the first to the last.
+# Interactions with the platform's own time per calendar week, from the first week to the last.
 WEEKLY_EXACT = """
     SELECT count(i.id) FROM generate_series(
         (SELECT date_trunc('week', min(occurred_at)) FROM follower_interactions
@@ -32,7 +32,7 @@ WEEKLY_EXACT = """
         interval '1 week') AS w(week)
     LEFT JOIN follower_interactions i
       ON i.time_precision = 'exact' AND date_trunc('week', i.occurred_at) = w.week
-    GROUP BY w.week"""
+    GROUP BY w.week ORDER BY w.week"""
 # Super fans whose behaviour tier history falls outside the span of their own interactions.
 SUPER_FANS_HISTORY_OUTSIDE = """
     SELECT count(*) FROM follower_engagement_scores s
@@ -91,7 +91,10 @@ def test_demo_syncs_through_the_simulators_then_reuses_the_data(
     assert len(top) == 8 and sum(1 for n in top if n >= 2) >= 0.6 * len(top)
     # A recent account: its interactions run up to the hours before the demo was made.
     assert started - timedelta(hours=3) <= latest <= datetime.now(UTC)
-    assert max(weekly) <= 3 * statistics.median(weekly) and alerts == 0
+    # Steady weeks: the first and last calendar weeks are cut by the world's ends (the last
+    # holds minutes when the demo is made early on a Monday), so only the whole ones compare.
+    whole = weekly[1:-1]
+    assert len(whole) >= 2 and max(whole) <= 3 * statistics.median(whole) and alerts == 0
     # Tier history at behaviour time: a super fan's changes lie within their own interactions.
     assert super_fans > 0 and history_outside == 0
     assert (
