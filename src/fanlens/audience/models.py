@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, DateTime, Index, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_id, uuid_pk, workspace_key
+from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_id, workspace_key
 
 
 class Follower(WorkspaceScoped, TimestampMixin, Base):
@@ -14,12 +14,13 @@ class Follower(WorkspaceScoped, TimestampMixin, Base):
 
     __tablename__ = "followers"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint("workspace_id", "platform", "external_user_id"),
         Index("ix_followers_workspace_id_lower_username", "workspace_id", text("lower(username)")),
         Index("ix_followers_workspace_id_first_seen_at", "workspace_id", "first_seen_at"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     external_user_id: Mapped[str] = mapped_column(Text, nullable=False)
     username: Mapped[str | None] = mapped_column(Text)

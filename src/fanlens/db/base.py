@@ -6,7 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, PrimaryKeyConstraint, func, text
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    MetaData,
+    PrimaryKeyConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -39,6 +47,17 @@ def workspace_key(*columns: str) -> PrimaryKeyConstraint:
     enforce it on the node holding the workspace (docs/scale-out.md). The own columns lead, so
     a lookup by them alone keeps its index."""
     return PrimaryKeyConstraint(*columns, "workspace_id")
+
+
+def workspace_reference(column: str, parent: str, *, ondelete: str) -> ForeignKeyConstraint:
+    """A foreign key to a workspace table: (column, workspace_id) to the parent's
+    (id, workspace_id), so that both rows are in one workspace and Citus can enforce it on one
+    node (docs/scale-out.md). SET NULL empties the column alone: workspace_id is the row's own."""
+    if ondelete == "SET NULL":
+        ondelete = f"SET NULL ({column})"
+    return ForeignKeyConstraint(
+        [column, "workspace_id"], [f"{parent}.id", f"{parent}.workspace_id"], ondelete=ondelete
+    )
 
 
 class TimestampMixin:

@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
     Text,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_id, uuid_pk, workspace_key
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key, workspace_reference
 
 CHANNELS = ("webhook", "email", "csv", "youtube_reply", "bluesky_reply", "mastodon_mention")
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "done")
@@ -69,9 +68,9 @@ class OutreachSegment(WorkspaceScoped, Base):
     """A saved filter over people (see schemas.SegmentFilters for the keys)."""
 
     __tablename__ = "outreach_segments"
-    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    __table_args__ = (workspace_key("id"), UniqueConstraint("workspace_id", "name"))
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     name: Mapped[str] = mapped_column(Text, nullable=False)
     filters: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[datetime] = _now()
@@ -80,16 +79,16 @@ class OutreachSegment(WorkspaceScoped, Base):
 class OutreachCampaign(WorkspaceScoped, Base):
     __tablename__ = "outreach_campaigns"
     __table_args__ = (
+        workspace_key("id"),
+        workspace_reference("segment_id", "outreach_segments", ondelete="RESTRICT"),
         UniqueConstraint("workspace_id", "name"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(_in("status", CAMPAIGN_STATUSES), name="status"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     name: Mapped[str] = mapped_column(Text, nullable=False)
-    segment_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("outreach_segments.id", ondelete="RESTRICT"), nullable=False
-    )
+    segment_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     channel: Mapped[str] = mapped_column(Text, nullable=False)
     subject: Mapped[str | None] = mapped_column(Text)
     template: Mapped[str] = mapped_column(Text, nullable=False)
@@ -113,7 +112,13 @@ class OutreachRecipient(WorkspaceScoped, Base):
 
     __tablename__ = "outreach_recipients"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "person_id"),
+        workspace_key("id"),
+        workspace_reference("campaign_id", "outreach_campaigns", ondelete="CASCADE"),
+        workspace_reference("person_id", "people", ondelete="CASCADE"),
+        workspace_reference("follower_id", "followers", ondelete="SET NULL"),
+        UniqueConstraint(
+            "campaign_id", "person_id", "workspace_id", name="uq_outreach_recipients_key"
+        ),
         CheckConstraint(_in("status", RECIPIENT_STATUSES), name="status"),
         Index("ix_outreach_recipients_campaign_id_status", "campaign_id", "status"),
         Index(
@@ -125,17 +130,11 @@ class OutreachRecipient(WorkspaceScoped, Base):
         Index("ix_outreach_recipients_follower_id", "follower_id"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
-    campaign_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), nullable=False
-    )
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("people.id", ondelete="CASCADE"), nullable=False
-    )
+    id: Mapped[uuid.UUID] = uuid_id()
+    campaign_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     # The identity addressed (cooldown follows it to whichever person it belongs to later).
-    follower_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="SET NULL")
-    )
+    follower_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     channel: Mapped[str] = mapped_column(Text, nullable=False)
     address: Mapped[str | None] = mapped_column(Text)
     subject: Mapped[str | None] = mapped_column(Text)
@@ -156,13 +155,12 @@ class OutreachOptOut(WorkspaceScoped, Base):
     __tablename__ = "outreach_opt_outs"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("person_id", "people", ondelete="CASCADE"),
         UniqueConstraint("workspace_id", "person_id", "channel"),
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("people.id", ondelete="CASCADE"), nullable=False
-    )
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     channel: Mapped[str] = mapped_column(Text, nullable=False)
     reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(Text, nullable=False)
@@ -175,13 +173,12 @@ class OutreachAddress(WorkspaceScoped, Base):
     __tablename__ = "outreach_addresses"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("person_id", "people", ondelete="CASCADE"),
         UniqueConstraint("workspace_id", "person_id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("people.id", ondelete="CASCADE"), nullable=False
-    )
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     email: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = _now()
 
@@ -192,17 +189,15 @@ class OutreachEvent(WorkspaceScoped, Base):
     __tablename__ = "outreach_events"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("campaign_id", "outreach_campaigns", ondelete="CASCADE"),
+        workspace_reference("recipient_id", "outreach_recipients", ondelete="CASCADE"),
         Index("ix_outreach_events_recipient_id", "recipient_id"),
         Index("ix_outreach_events_campaign_id_at", "campaign_id", "at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    campaign_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), nullable=False
-    )
-    recipient_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("outreach_recipients.id", ondelete="CASCADE")
-    )
+    campaign_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    recipient_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     event: Mapped[str] = mapped_column(Text, nullable=False)
     detail: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, server_default=text("'{}'::jsonb")

@@ -9,7 +9,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key, workspace_reference
 
 
 def _count() -> Mapped[int]:
@@ -32,11 +31,12 @@ class FollowerInteractionCount(WorkspaceScoped, Base):
     """Derived: how often a follower did each interaction type (kept by triggers)."""
 
     __tablename__ = "follower_interaction_counts"
-    __table_args__ = (workspace_key("follower_id", "interaction_type"),)
-
-    follower_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE")
+    __table_args__ = (
+        workspace_key("follower_id", "interaction_type"),
+        workspace_reference("follower_id", "followers", ondelete="CASCADE"),
     )
+
+    follower_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     interaction_type: Mapped[str] = mapped_column(Text)
     interaction_count: Mapped[int] = _count()
     first_interaction_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -49,6 +49,7 @@ class FollowerEngagementScore(WorkspaceScoped, Base):
     __tablename__ = "follower_engagement_scores"
     __table_args__ = (
         workspace_key("follower_id"),
+        workspace_reference("follower_id", "followers", ondelete="CASCADE"),
         Index(
             "ix_follower_engagement_scores_workspace_id_engagement_score",
             "workspace_id",
@@ -62,9 +63,7 @@ class FollowerEngagementScore(WorkspaceScoped, Base):
         ),
     )
 
-    follower_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE")
-    )
+    follower_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     engagement_score: Mapped[Decimal] = mapped_column(
         Numeric, nullable=False, server_default=text("0")
     )
@@ -142,6 +141,7 @@ class FollowerTierChange(WorkspaceScoped, Base):
     __tablename__ = "follower_tier_changes"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("follower_id", "followers", ondelete="CASCADE"),
         CheckConstraint("kind IN ('behaviour', 'config')", name="kind"),
         CheckConstraint("time_precision IN ('exact', 'observed')", name="time_precision"),
         Index("ix_follower_tier_changes_follower_id_changed_at", "follower_id", "changed_at"),
@@ -149,9 +149,7 @@ class FollowerTierChange(WorkspaceScoped, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    follower_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("followers.id", ondelete="CASCADE"), nullable=False
-    )
+    follower_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     from_tier: Mapped[str | None] = mapped_column(Text)
     to_tier: Mapped[str] = mapped_column(Text, nullable=False)
     score: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
