@@ -138,7 +138,7 @@ def follower_summary_select(
             func.coalesce(s.share_count, 0).label("share_count"),
             func.coalesce(s.interaction_count, 0).label("interaction_count"),
         )
-        .outerjoin(s, s.follower_id == f.id)
+        .outerjoin(s, (s.follower_id == f.id) & (s.workspace_id == f.workspace_id))
         .where(f.workspace_id == _WS)
     )
     if scored_only:
@@ -208,7 +208,7 @@ def leaderboard_select(*, on_platform: bool, on_username: bool) -> Select[Any]:
             # counts observed ones, which carry the time a sync saw them.
             f.last_seen_at.label("last_interaction_at"),
         )
-        .join(f, f.id == s.follower_id)
+        .join(f, (f.id == s.follower_id) & (f.workspace_id == s.workspace_id))
         .where(s.workspace_id == _WS)
         .order_by(s.engagement_score.desc(), s.follower_id)
         .limit(param("limit", Integer))
@@ -265,7 +265,11 @@ _DETAIL_PARTS = {
 _DETAIL_HEAD = DriverStatement(
     select(*(c.label(prefix + c.key) for prefix, t in _DETAIL_PARTS.items() for c in t.c))
     .select_from(Follower)
-    .outerjoin(FollowerEngagementScore, FollowerEngagementScore.follower_id == Follower.id)
+    .outerjoin(
+        FollowerEngagementScore,
+        (FollowerEngagementScore.follower_id == Follower.id)
+        & (FollowerEngagementScore.workspace_id == Follower.workspace_id),
+    )
     .outerjoin(
         ScoringConfig,
         and_(

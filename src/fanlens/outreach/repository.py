@@ -32,7 +32,7 @@ WITH pe AS (
                             coalesce(cfg.active_threshold, 100),
                             coalesce(cfg.lurker_threshold, 10)) AS tier
     FROM person_engagement e
-    JOIN people p ON p.id = e.person_id
+    JOIN people p ON p.id = e.person_id AND p.workspace_id = e.workspace_id
     LEFT JOIN current_scoring_configs cfg ON cfg.workspace_id = e.workspace_id
     WHERE e.workspace_id = :ws AND p.merged_into_id IS NULL
 )
@@ -41,7 +41,7 @@ SELECT person_id, engagement_score, tier, last_interaction_at FROM pe WHERE true
 
 _ANY_IDENTITY = (
     " AND EXISTS (SELECT 1 FROM person_identities pi {join} WHERE pi.person_id = pe.person_id"
-    " AND {cond})"
+    " AND pi.workspace_id = :ws AND {cond})"
 )
 
 
@@ -76,11 +76,14 @@ def _filter_clauses(f: SegmentFilters) -> tuple[list[str], dict[str, Any]]:
         clauses.append(" AND last_interaction_at >= now() - make_interval(days => :active_days)")
         params["active_days"] = f.active_within_days
     if f.platforms:
-        join = "JOIN followers f ON f.id = pi.follower_id"
+        join = "JOIN followers f ON f.id = pi.follower_id AND f.workspace_id = pi.workspace_id"
         clauses.append(_ANY_IDENTITY.format(join=join, cond="f.platform = ANY(:platforms)"))
         params["platforms"] = list(f.platforms)
     if f.rising_within_days:
-        join = "JOIN follower_tier_changes c ON c.follower_id = pi.follower_id"
+        join = (
+            "JOIN follower_tier_changes c"
+            " ON c.follower_id = pi.follower_id AND c.workspace_id = pi.workspace_id"
+        )
         cond = (
             # behaviour at a known time: a new scoring config is not a fan rising
             "c.kind = 'behaviour' AND c.time_precision = 'exact' AND c.from_tier IS NOT NULL"
@@ -91,8 +94,9 @@ def _filter_clauses(f: SegmentFilters) -> tuple[list[str], dict[str, Any]]:
         params["rising"] = f.rising_within_days
     if f.tags:
         join = (
-            "JOIN follower_interactions i ON i.follower_id = pi.follower_id "
-            "JOIN content_tags t ON t.content_id = i.content_id"
+            "JOIN follower_interactions i"
+            " ON i.follower_id = pi.follower_id AND i.workspace_id = pi.workspace_id "
+            "JOIN content_tags t ON t.content_id = i.content_id AND t.workspace_id = i.workspace_id"
         )
         cond = "i.workspace_id = :ws AND t.tag_value = ANY(:tags)"
         clauses.append(_ANY_IDENTITY.format(join=join, cond=cond))
@@ -101,9 +105,11 @@ def _filter_clauses(f: SegmentFilters) -> tuple[list[str], dict[str, Any]]:
         bounds = {"positive": "> 0.05", "negative": "< -0.05", "neutral": "BETWEEN -0.05 AND 0.05"}
         clauses.append(
             " AND (SELECT avg(cs.score) FROM person_identities pi"
-            " JOIN follower_interactions i ON i.follower_id = pi.follower_id"
-            " JOIN comment_sentiments cs ON cs.interaction_id = i.id"
-            " WHERE pi.person_id = pe.person_id AND i.workspace_id = :ws"
+            " JOIN follower_interactions i"
+            " ON i.follower_id = pi.follower_id AND i.workspace_id = pi.workspace_id"
+            " JOIN comment_sentiments cs"
+            " ON cs.interaction_id = i.id AND cs.workspace_id = i.workspace_id"
+            " WHERE pi.person_id = pe.person_id AND pi.workspace_id = :ws"
             " AND i.occurred_at >= now() - make_interval(days => :sentiment_days)) "
             + bounds[f.sentiment]
         )
@@ -118,10 +124,13 @@ def identities(session: Session, *, person_ids: Sequence[uuid.UUID]) -> Sequence
             "SELECT pi.person_id, f.id AS follower_id, f.platform, f.username, f.display_name,"
             " f.bio, p.display_name AS person_name, coalesce(s.engagement_score, 0) AS score,"
             " coalesce(ip.links, '[]'::jsonb) AS links"
-            " FROM person_identities pi JOIN followers f ON f.id = pi.follower_id"
-            " JOIN people p ON p.id = pi.person_id"
-            " LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id"
-            " LEFT JOIN identity_profiles ip ON ip.follower_id = f.id"
+            " FROM person_identities pi"
+            " JOIN followers f ON f.id = pi.follower_id AND f.workspace_id = pi.workspace_id"
+            " JOIN people p ON p.id = pi.person_id AND p.workspace_id = pi.workspace_id"
+            " LEFT JOIN follower_engagement_scores s"
+            " ON s.follower_id = f.id AND s.workspace_id = f.workspace_id"
+            " LEFT JOIN identity_profiles ip"
+            " ON ip.follower_id = f.id AND ip.workspace_id = f.workspace_id"
             " WHERE pi.person_id = ANY(:ids)"
             " ORDER BY pi.person_id, score DESC, f.platform, f.id"
         ),
@@ -135,7 +144,8 @@ def interaction_counts(session: Session, *, person_ids: Sequence[uuid.UUID]) -> 
             "SELECT pi.person_id, c.interaction_type, sum(c.interaction_count)::bigint AS n,"
             " min(c.first_interaction_at) AS first_at"
             " FROM person_identities pi"
-            " JOIN follower_interaction_counts c ON c.follower_id = pi.follower_id"
+            " JOIN follower_interaction_counts c"
+            " ON c.follower_id = pi.follower_id AND c.workspace_id = pi.workspace_id"
             " WHERE pi.person_id = ANY(:ids) GROUP BY 1, 2"
         ),
         {"ids": list(person_ids)},
@@ -150,9 +160,10 @@ def top_content(
         text(
             "SELECT DISTINCT ON (pi.person_id) pi.person_id, ci.title, ci.slug, count(*) AS n"
             " FROM person_identities pi"
-            " JOIN follower_interactions i ON i.follower_id = pi.follower_id"
-            " JOIN content_items ci ON ci.id = i.content_id"
-            " WHERE pi.person_id = ANY(:ids) AND i.workspace_id = :ws"
+            " JOIN follower_interactions i"
+            " ON i.follower_id = pi.follower_id AND i.workspace_id = pi.workspace_id"
+            " JOIN content_items ci ON ci.id = i.content_id AND ci.workspace_id = i.workspace_id"
+            " WHERE pi.person_id = ANY(:ids) AND pi.workspace_id = :ws"
             " GROUP BY pi.person_id, ci.id ORDER BY pi.person_id, n DESC, ci.slug"
         ),
         {"ids": list(person_ids), "ws": workspace_id},
@@ -168,9 +179,11 @@ def latest_comments(
             "SELECT DISTINCT ON (pi.person_id) pi.person_id, i.follower_id, i.external_id,"
             " cp.external_post_id"
             " FROM person_identities pi"
-            " JOIN follower_interactions i ON i.follower_id = pi.follower_id"
-            " LEFT JOIN content_posts cp ON cp.id = i.content_post_id"
-            " WHERE pi.person_id = ANY(:ids) AND i.workspace_id = :ws AND i.platform = :platform"
+            " JOIN follower_interactions i"
+            " ON i.follower_id = pi.follower_id AND i.workspace_id = pi.workspace_id"
+            " LEFT JOIN content_posts cp"
+            " ON cp.id = i.content_post_id AND cp.workspace_id = i.workspace_id"
+            " WHERE pi.person_id = ANY(:ids) AND pi.workspace_id = :ws AND i.platform = :platform"
             " AND i.interaction_type IN ('comment', 'reply', 'mention')"
             " AND i.external_id IS NOT NULL"
             " ORDER BY pi.person_id, i.occurred_at DESC"
@@ -197,7 +210,8 @@ def last_contacts(
             "SELECT coalesce(pi.person_id, r.person_id) AS person_id,"
             " max(coalesce(r.sent_at, r.sending_at)) AS at"
             " FROM outreach_recipients r"
-            " LEFT JOIN person_identities pi ON pi.follower_id = r.follower_id"
+            " LEFT JOIN person_identities pi"
+            " ON pi.follower_id = r.follower_id AND pi.workspace_id = r.workspace_id"
             " WHERE r.workspace_id = :ws AND r.status IN ('sent', 'sending')"
             " AND coalesce(r.sent_at, r.sending_at) >= :since"
             " AND r.campaign_id IS DISTINCT FROM :campaign AND r.id IS DISTINCT FROM :recipient"
@@ -219,7 +233,7 @@ WITH RECURSIVE chain(src, cur) AS (
     SELECT o.person_id, o.person_id FROM outreach_opt_outs o WHERE o.workspace_id = :ws
     UNION
     SELECT chain.src, p.merged_into_id FROM chain JOIN people p ON p.id = chain.cur
-    WHERE p.merged_into_id IS NOT NULL)
+    WHERE p.workspace_id = :ws AND p.merged_into_id IS NOT NULL)
 SELECT DISTINCT ON (chain.cur) chain.cur AS person_id, o.channel, o.reason
 FROM chain JOIN outreach_opt_outs o ON o.person_id = chain.src
 WHERE o.workspace_id = :ws AND chain.cur = ANY(:ids) AND o.channel IN ('*', :ch)
@@ -241,9 +255,9 @@ SELECT pi.person_id,
     count(*) FILTER (WHERE coalesce(cs.corrected_label, cs.label) = 'negative') AS negative,
     count(*) AS judged
 FROM person_identities pi
-JOIN follower_interactions i ON i.follower_id = pi.follower_id
-JOIN comment_sentiments cs ON cs.interaction_id = i.id
-WHERE pi.person_id = ANY(:ids) AND i.workspace_id = :ws AND i.occurred_at >= :since
+JOIN follower_interactions i ON i.follower_id = pi.follower_id AND i.workspace_id = pi.workspace_id
+JOIN comment_sentiments cs ON cs.interaction_id = i.id AND cs.workspace_id = i.workspace_id
+WHERE pi.person_id = ANY(:ids) AND pi.workspace_id = :ws AND i.occurred_at >= :since
     AND coalesce(cs.corrected_label, cs.label) <> 'unsupported_language'
 GROUP BY 1
 """

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Text, func, select, text, update
+from sqlalchemy import ColumnElement, Text, func, select, text, update
 from sqlalchemy.orm import Session
 
 from fanlens.audience.models import Follower
@@ -82,6 +82,11 @@ def move_identities(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _same_follower(row: Any, follower: type[Follower]) -> ColumnElement[bool]:
+    """A row of the follower: by its id and workspace, so that Citus joins on one node."""
+    return (row.follower_id == follower.id) & (row.workspace_id == follower.workspace_id)
+
+
 def identities(session: Session, *, person_id: uuid.UUID) -> Sequence[Any]:
     f, s = Follower, FollowerEngagementScore
     return session.execute(
@@ -102,8 +107,8 @@ def identities(session: Session, *, person_id: uuid.UUID) -> Sequence[Any]:
             s.interaction_count,
             s.last_interaction_at,
         )
-        .join(PersonIdentity, PersonIdentity.follower_id == f.id)
-        .outerjoin(s, s.follower_id == f.id)
+        .join(PersonIdentity, _same_follower(PersonIdentity, f))
+        .outerjoin(s, _same_follower(s, f))
         .where(PersonIdentity.person_id == person_id)
         .order_by(f.platform, f.id)
     ).all()
@@ -111,7 +116,8 @@ def identities(session: Session, *, person_id: uuid.UUID) -> Sequence[Any]:
 
 _HANDLE_COLUMNS = (
     "SELECT f.id AS follower_id, f.platform, f.username, f.display_name, pi.person_id "
-    "FROM followers f JOIN person_identities pi ON pi.follower_id = f.id "
+    "FROM followers f JOIN person_identities pi"
+    " ON pi.follower_id = f.id AND pi.workspace_id = f.workspace_id "
     "WHERE f.workspace_id = :ws AND "
 )
 # Byte-order operators, so the text_pattern_ops index reads a prefix as one range, in order:
@@ -146,7 +152,11 @@ def interaction_types(
     total = func.sum(c.interaction_count)
     return session.execute(
         select(c.interaction_type, total.label("count"))
-        .join(PersonIdentity, PersonIdentity.follower_id == c.follower_id)
+        .join(
+            PersonIdentity,
+            (PersonIdentity.follower_id == c.follower_id)
+            & (PersonIdentity.workspace_id == c.workspace_id),
+        )
         .where(PersonIdentity.workspace_id == workspace_id, PersonIdentity.person_id == person_id)
         .group_by(c.interaction_type)
         .order_by(total.desc(), c.interaction_type)
@@ -172,7 +182,8 @@ def platforms_and_names(
             "  FILTER (WHERE coalesce(f.display_name, f.username) IS NOT NULL))[1] AS name, "
             + _HANDLES
             + " AS handles "
-            "FROM person_identities pi JOIN followers f ON f.id = pi.follower_id "
+            "FROM person_identities pi"
+            " JOIN followers f ON f.id = pi.follower_id AND f.workspace_id = pi.workspace_id "
             "WHERE pi.person_id = ANY (CAST(:ids AS uuid[])) GROUP BY pi.person_id"
         ),
         {"ids": list(person_ids)},
@@ -207,7 +218,7 @@ SELECT e.person_id, e.identity_count, e.engagement_score, e.interaction_count, e
        fanlens_tier_for(e.engagement_score, cfg.super_fan_threshold, cfg.active_threshold,
                         cfg.lurker_threshold) AS engagement_tier
 FROM person_engagement e
-JOIN people p ON p.id = e.person_id
+JOIN people p ON p.id = e.person_id AND p.workspace_id = e.workspace_id
 LEFT JOIN current_scoring_configs cfg ON cfg.workspace_id = e.workspace_id
 WHERE e.workspace_id = :ws AND p.merged_into_id IS NULL
 """
@@ -278,10 +289,12 @@ def suggestions(
            s.follower_b_id, fb.platform AS platform_b, fb.username AS username_b,
            fb.display_name AS display_name_b, pb.person_id AS person_b_id
     FROM person_suggestions s
-    JOIN followers fa ON fa.id = s.follower_a_id
-    JOIN followers fb ON fb.id = s.follower_b_id
-    JOIN person_identities pa ON pa.follower_id = s.follower_a_id
-    JOIN person_identities pb ON pb.follower_id = s.follower_b_id
+    JOIN followers fa ON fa.id = s.follower_a_id AND fa.workspace_id = s.workspace_id
+    JOIN followers fb ON fb.id = s.follower_b_id AND fb.workspace_id = s.workspace_id
+    JOIN person_identities pa
+        ON pa.follower_id = s.follower_a_id AND pa.workspace_id = s.workspace_id
+    JOIN person_identities pb
+        ON pb.follower_id = s.follower_b_id AND pb.workspace_id = s.workspace_id
     WHERE s.workspace_id = :ws
       AND (CAST(:status AS text) IS NULL OR s.status = :status)
       AND (CAST(:pid AS uuid) IS NULL OR CAST(:pid AS uuid) IN (pa.person_id, pb.person_id))
@@ -344,7 +357,7 @@ WHERE f.workspace_id = :ws AND (f.bio LIKE '%/%' OR f.bio LIKE '%@%@%')
 UNION ALL
 SELECT f.id, f.platform, l.value, 'links'
 FROM identity_profiles p
-JOIN followers f ON f.id = p.follower_id
+JOIN followers f ON f.id = p.follower_id AND f.workspace_id = p.workspace_id
 CROSS JOIN LATERAL jsonb_array_elements_text(p.links) l(value)
 WHERE p.workspace_id = :ws
 """
@@ -429,10 +442,10 @@ SELECT i.occurred_at, i.time_precision, i.platform, i.interaction_type, i.intera
        f.username, i.content_id, c.slug AS content_slug,
        coalesce(c.title, p.caption) AS content_title
 FROM follower_interactions i
-JOIN person_identities pi ON pi.follower_id = i.follower_id
-JOIN followers f ON f.id = i.follower_id
-LEFT JOIN content_items c ON c.id = i.content_id
-LEFT JOIN content_posts p ON p.id = i.content_post_id
+JOIN person_identities pi ON pi.follower_id = i.follower_id AND pi.workspace_id = i.workspace_id
+JOIN followers f ON f.id = i.follower_id AND f.workspace_id = i.workspace_id
+LEFT JOIN content_items c ON c.id = i.content_id AND c.workspace_id = i.workspace_id
+LEFT JOIN content_posts p ON p.id = i.content_post_id AND p.workspace_id = i.workspace_id
 WHERE pi.person_id = :pid AND i.workspace_id = :ws
 ORDER BY i.occurred_at DESC NULLS LAST, i.id
 LIMIT :n
@@ -475,7 +488,7 @@ _STALEST_IDENTITIES = text(
     """
 SELECT f.external_user_id
 FROM followers f
-LEFT JOIN identity_profiles p ON p.follower_id = f.id
+LEFT JOIN identity_profiles p ON p.follower_id = f.id AND p.workspace_id = f.workspace_id
 WHERE f.workspace_id = :ws AND f.platform = :platform
 ORDER BY p.refreshed_at NULLS FIRST, f.id
 LIMIT :n
