@@ -71,3 +71,13 @@ def test_a_seed_always_gives_the_same_world() -> None:
     assert one == list(generate_world("tiny", seed=5, anchor=ANCHOR).jsonl_lines())
     shifted = list(generate_world("tiny", seed=5, anchor=ANCHOR + timedelta(days=1)).records())
     assert len(shifted) == len(one)
+
+
+def test_a_wide_world_spreads_the_same_activity_over_more_followers() -> None:
+    deep = list(generate_world("tiny", seed=2).records())
+    wide = list(generate_world("tiny", seed=2, followers=600).records())
+    followers = {r["user"]["external_user_id"] for r in wide if r["type"] == "interaction"}
+    assert sum(r["type"] == "follower" for r in wide) == 600
+    assert len(followers) > 3 * len({r["user"]["external_user_id"] for r in deep if "user" in r})
+    interactions = [sum(r["type"] == "interaction" for r in w) for w in (deep, wide)]
+    assert 0.5 < interactions[1] / interactions[0] < 2

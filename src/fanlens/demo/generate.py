@@ -233,6 +233,9 @@ class World:
     # unlinked: posts carry no content.key, so which posts are one content item is known only
     # to the world (planted_links), as when the posts arrive through the platforms' APIs.
     unlinked: bool = False
+    # followers: the size's interactions spread over this many followers instead (a wide world:
+    # many fans acting a handful of times each)
+    followers: int | None = None
     spec: dict[str, int] = field(init=False)
     posts: list[Post] = field(init=False, default_factory=list)
     fans: list[Fan] = field(init=False, default_factory=list)
@@ -240,7 +243,9 @@ class World:
     def __post_init__(self) -> None:
         if self.size not in SIZES:
             raise ValueError(f"unknown world size {self.size!r}; choose one of {', '.join(SIZES)}")
-        self.spec = SIZES[self.size]
+        self.spec = dict(SIZES[self.size])
+        if self.followers is not None:
+            self.spec["followers"] = self.followers
         rng = random.Random(f"{self.seed}:catalog")
         span = timedelta(days=self.spec["days"])
         self.posts = _make_posts(rng, self.spec["content"], self.anchor, span)
@@ -303,10 +308,18 @@ class World:
 
 
 def generate_world(
-    size: str = "small", seed: int = 0, *, unlinked: bool = False, anchor: datetime | None = None
+    size: str = "small",
+    seed: int = 0,
+    *,
+    unlinked: bool = False,
+    anchor: datetime | None = None,
+    followers: int | None = None,
 ) -> World:
-    """`anchor` is when the world ends (the demo passes the moment it is made)."""
-    return World(size=size, seed=seed, unlinked=unlinked, anchor=anchor or ANCHOR)
+    """`anchor` is when the world ends (the demo passes the moment it is made); `followers`
+    replaces the size's follower count, keeping its interactions."""
+    return World(
+        size=size, seed=seed, unlinked=unlinked, anchor=anchor or ANCHOR, followers=followers
+    )
 
 
 CAPTION_STYLES = {
