@@ -117,7 +117,9 @@ def _filter_clauses(f: SegmentFilters) -> tuple[list[str], dict[str, Any]]:
     return clauses, params
 
 
-def identities(session: Session, *, person_ids: Sequence[uuid.UUID]) -> Sequence[Any]:
+def identities(
+    session: Session, *, workspace_id: uuid.UUID, person_ids: Sequence[uuid.UUID]
+) -> Sequence[Any]:
     """Every identity of these people, the highest scored first, with profile links."""
     return session.execute(
         text(
@@ -131,14 +133,16 @@ def identities(session: Session, *, person_ids: Sequence[uuid.UUID]) -> Sequence
             " ON s.follower_id = f.id AND s.workspace_id = f.workspace_id"
             " LEFT JOIN identity_profiles ip"
             " ON ip.follower_id = f.id AND ip.workspace_id = f.workspace_id"
-            " WHERE pi.person_id = ANY(:ids)"
+            " WHERE pi.workspace_id = :ws AND pi.person_id = ANY(:ids)"
             " ORDER BY pi.person_id, score DESC, f.platform, f.id"
         ),
-        {"ids": list(person_ids)},
+        {"ws": workspace_id, "ids": list(person_ids)},
     ).all()
 
 
-def interaction_counts(session: Session, *, person_ids: Sequence[uuid.UUID]) -> Sequence[Any]:
+def interaction_counts(
+    session: Session, *, workspace_id: uuid.UUID, person_ids: Sequence[uuid.UUID]
+) -> Sequence[Any]:
     return session.execute(
         text(
             "SELECT pi.person_id, c.interaction_type, sum(c.interaction_count)::bigint AS n,"
@@ -146,9 +150,9 @@ def interaction_counts(session: Session, *, person_ids: Sequence[uuid.UUID]) -> 
             " FROM person_identities pi"
             " JOIN follower_interaction_counts c"
             " ON c.follower_id = pi.follower_id AND c.workspace_id = pi.workspace_id"
-            " WHERE pi.person_id = ANY(:ids) GROUP BY 1, 2"
+            " WHERE pi.workspace_id = :ws AND pi.person_id = ANY(:ids) GROUP BY 1, 2"
         ),
-        {"ids": list(person_ids)},
+        {"ws": workspace_id, "ids": list(person_ids)},
     ).all()
 
 

@@ -341,11 +341,11 @@ def _prospects(
     if not ids:
         return []
     by_person: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in repository.identities(session, person_ids=ids):
+    for row in repository.identities(session, workspace_id=workspace_id, person_ids=ids):
         by_person[row.person_id].append(row)
     counts: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
     first: dict[uuid.UUID, datetime] = {}
-    for row in repository.interaction_counts(session, person_ids=ids):
+    for row in repository.interaction_counts(session, workspace_id=workspace_id, person_ids=ids):
         counts[row.person_id][row.interaction_type] = int(row.n)
         if row.first_at and (row.person_id not in first or row.first_at < first[row.person_id]):
             first[row.person_id] = row.first_at

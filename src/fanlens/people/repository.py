@@ -87,7 +87,7 @@ def _same_follower(row: Any, follower: type[Follower]) -> ColumnElement[bool]:
     return (row.follower_id == follower.id) & (row.workspace_id == follower.workspace_id)
 
 
-def identities(session: Session, *, person_id: uuid.UUID) -> Sequence[Any]:
+def identities(session: Session, *, workspace_id: uuid.UUID, person_id: uuid.UUID) -> Sequence[Any]:
     f, s = Follower, FollowerEngagementScore
     return session.execute(
         select(
@@ -109,7 +109,7 @@ def identities(session: Session, *, person_id: uuid.UUID) -> Sequence[Any]:
         )
         .join(PersonIdentity, _same_follower(PersonIdentity, f))
         .outerjoin(s, _same_follower(s, f))
-        .where(PersonIdentity.person_id == person_id)
+        .where(PersonIdentity.workspace_id == workspace_id, PersonIdentity.person_id == person_id)
         .order_by(f.platform, f.id)
     ).all()
 
@@ -171,7 +171,7 @@ _HANDLES = (
 
 
 def platforms_and_names(
-    session: Session, *, person_ids: Sequence[uuid.UUID]
+    session: Session, *, workspace_id: uuid.UUID, person_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[list[str], str | None, list[dict[str, Any]]]]:
     """Per person: their platforms, a name to show (the first identity's) and every identity's
     handle (a name alone does not tell two people apart), in one query."""
@@ -184,18 +184,24 @@ def platforms_and_names(
             + " AS handles "
             "FROM person_identities pi"
             " JOIN followers f ON f.id = pi.follower_id AND f.workspace_id = pi.workspace_id "
-            "WHERE pi.person_id = ANY (CAST(:ids AS uuid[])) GROUP BY pi.person_id"
+            "WHERE pi.workspace_id = :ws AND pi.person_id = ANY (CAST(:ids AS uuid[]))"
+            " GROUP BY pi.person_id"
         ),
-        {"ids": list(person_ids)},
+        {"ws": workspace_id, "ids": list(person_ids)},
     )
     return {r.person_id: (list(r.platforms), r.name, list(r.handles)) for r in rows}
 
 
-def handles_of(session: Session, *, follower_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+def handles_of(
+    session: Session, *, workspace_id: uuid.UUID, follower_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
     """The identities' handles, ordered by platform (ids of deleted followers are left out)."""
     found = session.execute(
-        text("SELECT " + _HANDLES + " FROM followers f WHERE f.id = ANY (CAST(:ids AS uuid[]))"),
-        {"ids": list(follower_ids)},
+        text(
+            "SELECT " + _HANDLES + " FROM followers f"
+            " WHERE f.workspace_id = :ws AND f.id = ANY (CAST(:ids AS uuid[]))"
+        ),
+        {"ws": workspace_id, "ids": list(follower_ids)},
     ).scalar_one()
     return list(found or [])
 

@@ -70,7 +70,7 @@ def identities(
     *, session: Session, workspace_id: uuid.UUID, person_id: uuid.UUID
 ) -> list[Identity]:
     person = get(session=session, workspace_id=workspace_id, person_id=person_id)
-    rows = repository.identities(session, person_id=person.id)
+    rows = repository.identities(session, workspace_id=workspace_id, person_id=person.id)
     return [Identity.model_validate(r, from_attributes=True) for r in rows]
 
 
@@ -89,7 +89,9 @@ def find_by_handle(
     none does, those whose handle starts with it. Each comes with its person and their name."""
     wanted = _handle(handle)
     exact, rows = _holders(session, workspace_id, wanted, limit) if wanted else (True, [])
-    names = repository.platforms_and_names(session, person_ids=[r.person_id for r in rows])
+    names = repository.platforms_and_names(
+        session, workspace_id=workspace_id, person_ids=[r.person_id for r in rows]
+    )
     matches = [
         HandleMatch.model_validate(r).model_copy(update={"person_name": names[r.person_id][1]})
         for r in rows
@@ -148,7 +150,9 @@ def leaderboard(
     rows = repository.leaderboard(
         session, workspace_id=workspace_id, limit=limit, min_reach=min_reach
     )
-    about = repository.platforms_and_names(session, person_ids=[r.person_id for r in rows])
+    about = repository.platforms_and_names(
+        session, workspace_id=workspace_id, person_ids=[r.person_id for r in rows]
+    )
     return [
         PersonEntry(
             **PersonScore.model_validate(row, from_attributes=True).model_dump(),
@@ -182,7 +186,7 @@ def detail(
     person = repository.get_person(session, workspace_id=workspace_id, person_id=person_id)
     if person is None:
         raise NotFound(f"no person {person_id} in this workspace")
-    ids = repository.identities(session, person_id=person.id)
+    ids = repository.identities(session, workspace_id=workspace_id, person_id=person.id)
     row = repository.person_score(session, workspace_id=workspace_id, person_id=person.id)
     merges = repository.merges_of(session, workspace_id=workspace_id, person_id=person.id)
     found = repository.suggestions(
@@ -202,7 +206,7 @@ def detail(
         score=None if row is None else PersonScore.model_validate(row, from_attributes=True),
         identities=[Identity.model_validate(r, from_attributes=True) for r in ids],
         suggestions=[Suggestion.model_validate(s, from_attributes=True) for s in found],
-        merges=_with_moved(session, merges),
+        merges=_with_moved(session, workspace_id, merges),
         timeline=[TimelineEntry.model_validate(e, from_attributes=True) for e in events],
     )
 
@@ -301,18 +305,22 @@ def recent_merges(
 ) -> list[MergeEntry]:
     """The merges in force, newest first, each with the identities it moved."""
     rows = repository.active_merges(session, workspace_id=workspace_id, limit=limit)
-    return _with_moved(session, rows)
+    return _with_moved(session, workspace_id, rows)
 
 
-def _with_moved(session: Session, merges: Sequence[PersonMerge]) -> list[MergeEntry]:
+def _with_moved(
+    session: Session, workspace_id: uuid.UUID, merges: Sequence[PersonMerge]
+) -> list[MergeEntry]:
     targets = [m.target_person_id for m in merges]
-    about = repository.platforms_and_names(session, person_ids=targets)
+    about = repository.platforms_and_names(session, workspace_id=workspace_id, person_ids=targets)
     return [
         MergeEntry(
             **Merge.model_validate(m).model_dump(),
             moved=[
                 Handle.model_validate(h)
-                for h in repository.handles_of(session, follower_ids=m.follower_ids)
+                for h in repository.handles_of(
+                    session, workspace_id=workspace_id, follower_ids=m.follower_ids
+                )
             ],
             target_name=about[m.target_person_id][1] if m.target_person_id in about else None,
         )
