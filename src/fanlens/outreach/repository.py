@@ -168,7 +168,7 @@ def top_content(
             " ON i.follower_id = pi.follower_id AND i.workspace_id = pi.workspace_id"
             " JOIN content_items ci ON ci.id = i.content_id AND ci.workspace_id = i.workspace_id"
             " WHERE pi.person_id = ANY(:ids) AND pi.workspace_id = :ws"
-            " GROUP BY pi.person_id, ci.id ORDER BY pi.person_id, n DESC, ci.slug"
+            " GROUP BY pi.person_id, ci.id, ci.workspace_id ORDER BY pi.person_id, n DESC, ci.slug"
         ),
         {"ids": list(person_ids), "ws": workspace_id},
     ).all()
