@@ -81,18 +81,32 @@ def write_world(size: str, seed: int, shape: str, directory: Path) -> tuple[Path
     return full, half, lines
 
 
-# Runs `fanlens import` in a child and prints its wall time and the child's peak RSS (KiB).
-IMPORT_CHILD = (
-    "import resource, subprocess, sys, time; t = time.perf_counter(); "
-    "subprocess.run([sys.executable, '-m', 'fanlens', 'import', sys.argv[1]], "
-    "check=True, stdout=subprocess.DEVNULL); "
-    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-)
+# Runs `fanlens import` in a child; prints its wall time, when its summary table appeared (the
+# load done; linking and the people refresh follow) and the child's peak RSS (KiB).
+IMPORT_CHILD = """
+import resource, subprocess, sys, time
+start, loaded = time.perf_counter(), None
+child = subprocess.Popen([sys.executable, "-m", "fanlens", "import", sys.argv[1]],
+                         stdout=subprocess.PIPE, text=True)
+for line in child.stdout:
+    if loaded is None and "import summary" in line:
+        loaded = time.perf_counter() - start
+if child.wait():
+    sys.exit(child.returncode)
+end = time.perf_counter() - start
+print(end, loaded or end, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
 
 
-def run_import(url: str, path: Path) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of `fanlens import PATH` in its own process."""
-    env = {**os.environ, "FANLENS_DATABASE_URL": url, "FANLENS_LOG_LEVEL": "WARNING"}
+def run_import(url: str, path: Path) -> tuple[float, float, float]:
+    """Seconds, seconds until the load was done (the summary printed) and peak RSS (MB) of
+    `fanlens import PATH` in its own process."""
+    env = {
+        **os.environ,
+        "FANLENS_DATABASE_URL": url,
+        "FANLENS_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
     checkpoint(url)
     out = subprocess.run(
         [sys.executable, "-c", IMPORT_CHILD, str(path)],
@@ -101,8 +115,8 @@ def run_import(url: str, path: Path) -> tuple[float, float]:
         capture_output=True,
         text=True,
     )
-    seconds, kib = out.stdout.split()
-    return float(seconds), int(kib) / 1024
+    seconds, loaded, kib = out.stdout.split()
+    return float(seconds), float(loaded), int(kib) / 1024
 
 
 def libpq(url: str) -> str:
@@ -360,12 +374,16 @@ def measure_shape(args: argparse.Namespace, shape: str, directory: Path) -> dict
         return {}
 
     url = fresh_database(f"import_{shape}")
-    seconds, rss_full = run_import(url, full)
+    seconds, loaded, rss_full = run_import(url, full)
     interactions, followers = stored_counts(url)
     print(f"stored: {interactions:,} interactions of {followers:,} followers")
     print(
         f"fanlens import:   {seconds:8.1f}s  {interactions / seconds:10,.0f} interactions/s  "
         f"{lines / seconds:10,.0f} lines/s"
+    )
+    print(
+        f"  of which the load {loaded:.1f}s, then {seconds - loaded:.1f}s "
+        "(content linking, people refresh)"
     )
     copy_file = directory / f"{shape}.copy"
     export_rows(url, copy_file)
@@ -381,12 +399,13 @@ def measure_shape(args: argparse.Namespace, shape: str, directory: Path) -> dict
         f"per-row path:     {row_seconds:8.1f}s  {row_rate:10,.0f} interactions/s "
         f"(sample of {sampled:,}, extrapolated: {interactions / row_rate:,.0f}s for all)"
     )
-    _, rss_half = run_import(fresh_database(f"rsshalf_{shape}"), half)
+    *_, rss_half = run_import(fresh_database(f"rsshalf_{shape}"), half)
     result = {
         "shape": shape,
         "interactions": interactions,
         "followers": followers,
         "import_s": round(seconds, 1),
+        "load_s": round(loaded, 1),
         "copy_s": round(copy_seconds, 1),
         "import_vs_copy": round(copy_seconds / seconds, 3),
         "import_vs_per_row": round(interactions / seconds / row_rate, 1),
