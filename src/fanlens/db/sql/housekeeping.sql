@@ -47,17 +47,21 @@ CREATE OR REPLACE TRIGGER trg_followers_updated_at BEFORE UPDATE ON followers
     FOR EACH ROW EXECUTE FUNCTION fanlens_set_updated_at();
 
 -- follower_interactions has no FOREIGN KEY constraints (per-row checks dominated ingest cost);
--- these statement-level triggers give the same ON DELETE CASCADE, set-based. Deleting a
+-- these statement-level triggers give the same ON DELETE CASCADE, set-based, matching rows by
+-- id and workspace_id as a foreign key on (id, workspace_id) would. Deleting a
 -- workspace or content item reaches them through the foreign keys of followers and posts.
 CREATE OR REPLACE FUNCTION fanlens_cascade_interactions() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_TABLE_NAME = 'followers' THEN
-        DELETE FROM follower_interactions WHERE follower_id IN (SELECT id FROM old_rows);
+        DELETE FROM follower_interactions
+        WHERE (follower_id, workspace_id) IN (SELECT id, workspace_id FROM old_rows);
     ELSIF TG_TABLE_NAME = 'content_posts' THEN
-        DELETE FROM follower_interactions WHERE content_post_id IN (SELECT id FROM old_rows);
+        DELETE FROM follower_interactions
+        WHERE (content_post_id, workspace_id) IN (SELECT id, workspace_id FROM old_rows);
     ELSE
-        DELETE FROM follower_interactions WHERE content_id IN (SELECT id FROM old_rows);
+        DELETE FROM follower_interactions
+        WHERE (content_id, workspace_id) IN (SELECT id, workspace_id FROM old_rows);
     END IF;
     RETURN NULL;
 END
@@ -83,8 +87,9 @@ BEGIN
     EXECUTE $q$
     UPDATE follower_interactions fi
     SET content_id = n.content_id
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE fi.content_post_id = n.id AND n.content_id IS DISTINCT FROM o.content_id
+    FROM new_rows n JOIN old_rows o ON o.id = n.id AND o.workspace_id = n.workspace_id
+    WHERE fi.content_post_id = n.id AND fi.workspace_id = n.workspace_id
+      AND n.content_id IS DISTINCT FROM o.content_id
     $q$;
     RETURN NULL;
 END

@@ -63,13 +63,14 @@ DECLARE
     moved uuid[];
 BEGIN
     SELECT array_agg(DISTINCT n.follower_id) INTO moved
-    FROM (SELECT follower_id, g.grain,
+    FROM (SELECT workspace_id, follower_id, g.grain,
                  min(date_trunc(g.grain, occurred_at AT TIME ZONE 'UTC')::date) AS first_period
           FROM new_rows CROSS JOIN (VALUES ('week'), ('month')) g (grain)
           WHERE time_precision = 'exact'
-          GROUP BY 1, 2) n
+          GROUP BY 1, 2, 3) n
     WHERE n.first_period < (SELECT min(a.period) FROM follower_active_periods a
-                            WHERE a.follower_id = n.follower_id AND a.grain = n.grain);
+                            WHERE a.follower_id = n.follower_id AND a.grain = n.grain
+                              AND a.workspace_id = n.workspace_id);
     IF moved IS NOT NULL THEN
         PERFORM fanlens_retention_apply(moved, -1);
     END IF;
@@ -85,10 +86,11 @@ BEGIN
     -- MATERIALIZED: probed once per follower and grain. Inlined, the planner may put the probe
     -- inside a nested loop over `added` and run it once per pair of rows (quadratic).
     known AS MATERIALIZED (  -- one index probe per follower and grain, not a read of their history
-        SELECT k.follower_id, k.grain,
+        SELECT k.follower_id, k.grain, k.workspace_id,
                (SELECT min(a.period) FROM follower_active_periods a
-                WHERE a.follower_id = k.follower_id AND a.grain = k.grain) AS cohort
-        FROM (SELECT DISTINCT follower_id, grain FROM fresh) k
+                WHERE a.follower_id = k.follower_id AND a.grain = k.grain
+                  AND a.workspace_id = k.workspace_id) AS cohort
+        FROM (SELECT DISTINCT follower_id, grain, workspace_id FROM fresh) k
         WHERE k.follower_id <> ALL (moved)),
     added AS (
         INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
@@ -98,9 +100,11 @@ BEGIN
     INSERT INTO retention_cells AS c (workspace_id, platform, grain, cohort, period, followers)
     SELECT x.workspace_id, x.platform, x.grain, x.cohort, x.period, count(*)
     FROM (SELECT a.workspace_id, a.platform, a.grain, a.period,
-                 coalesce(k.cohort, min(a.period) OVER (PARTITION BY a.follower_id, a.grain))
-                     AS cohort
-          FROM added a LEFT JOIN known k ON k.follower_id = a.follower_id AND k.grain = a.grain
+                 coalesce(k.cohort, min(a.period) OVER (
+                     PARTITION BY a.follower_id, a.workspace_id, a.grain)) AS cohort
+          FROM added a
+          LEFT JOIN known k ON k.follower_id = a.follower_id AND k.grain = a.grain
+                           AND k.workspace_id = a.workspace_id
           WHERE a.follower_id <> ALL (moved)) x
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5

@@ -337,7 +337,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     scores_removed AS (
         DELETE FROM follower_engagement_scores s
         USING changed c
-        WHERE c.new_id IS NULL AND s.follower_id = c.follower_id),
+        WHERE c.new_id IS NULL AND s.follower_id = c.follower_id
+          AND s.workspace_id = c.workspace_id),
     scores_written AS (
         %s)
     $q$, fanlens_upsert('follower_engagement_scores', 'follower_id', ARRAY[
@@ -457,24 +458,25 @@ CREATE OR REPLACE FUNCTION fanlens_workspace_counts_ctes() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT $q$
     fresh AS MATERIALIZED (
-        SELECT i.follower_id, i.interaction_type, count(*) AS n,
+        SELECT i.follower_id, i.workspace_id, i.interaction_type, count(*) AS n,
                min(i.occurred_at) AS first_at, max(i.occurred_at) AS last_at
         FROM follower_interactions i
         WHERE i.workspace_id = $1
-        GROUP BY i.follower_id, i.interaction_type),
+        GROUP BY i.follower_id, i.workspace_id, i.interaction_type),
     diff AS (
         SELECT coalesce(f.follower_id, c.follower_id) AS follower_id,
                coalesce(f.interaction_type, c.interaction_type) AS interaction_type,
                f.n, f.first_at, f.last_at, c.follower_id IS NULL AS is_new
         FROM fresh f
         FULL JOIN (SELECT * FROM follower_interaction_counts WHERE workspace_id = $1) c
-          ON c.follower_id = f.follower_id AND c.interaction_type = f.interaction_type
+          ON c.follower_id = f.follower_id AND c.workspace_id = f.workspace_id
+         AND c.interaction_type = f.interaction_type
         WHERE (f.n, f.first_at, f.last_at) IS DISTINCT FROM
               (c.interaction_count, c.first_interaction_at, c.last_interaction_at)),
     counts_removed AS (
         DELETE FROM follower_interaction_counts c
         USING diff d
-        WHERE d.n IS NULL AND c.follower_id = d.follower_id
+        WHERE d.n IS NULL AND c.follower_id = d.follower_id AND c.workspace_id = $1
           AND c.interaction_type = d.interaction_type),
     counts_updated AS (
         UPDATE follower_interaction_counts c
@@ -482,7 +484,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
             last_interaction_at = d.last_at
         FROM diff d
         WHERE d.n IS NOT NULL AND NOT d.is_new AND c.follower_id = d.follower_id
-          AND c.interaction_type = d.interaction_type),
+          AND c.workspace_id = $1 AND c.interaction_type = d.interaction_type),
     counts_added AS (
         INSERT INTO follower_interaction_counts (
             follower_id, interaction_type, workspace_id, interaction_count,
@@ -562,15 +564,15 @@ BEGIN
     WHERE workspace_id = p_workspace_id;
     EXECUTE format($q$
         WITH log AS (
-            SELECT i.follower_id, sum(%s) AS score, count(*) AS total,
+            SELECT i.follower_id, i.workspace_id, sum(%s) AS score, count(*) AS total,
                    min(i.occurred_at) AS first_at, max(i.occurred_at) AS last_at
             FROM follower_interactions i
             WHERE i.workspace_id = $1
-            GROUP BY i.follower_id)
+            GROUP BY i.follower_id, i.workspace_id)
         SELECT array_agg(coalesce(l.follower_id, s.follower_id))
         FROM log l
         FULL JOIN (SELECT * FROM follower_engagement_scores WHERE workspace_id = $1) s
-          ON s.follower_id = l.follower_id
+          ON s.follower_id = l.follower_id AND s.workspace_id = l.workspace_id
         WHERE (s.engagement_score, s.interaction_count, s.first_interaction_at,
                s.last_interaction_at, s.config_version)
               IS DISTINCT FROM

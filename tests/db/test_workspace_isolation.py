@@ -1,0 +1,134 @@
+"""The triggers that stand in for follower_interactions' foreign keys, and the upkeep they set
+off, touch rows of their own workspace only: a follower, post or content item deleted (or a
+post relinked) in one workspace leaves another workspace's rows as they were, even where the
+other workspace's rows carry the same ids (a follower's key is (id, workspace_id); the log has
+no foreign keys, so its post and content ids are not checked)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from fanlens.interactions.ingest import ingest_records
+from tests.fixtures.builders import create_content, create_post, create_workspace
+
+T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
+# Every derived row of a workspace, without surrogate ids (a rebuild may renumber them).
+SNAPSHOT = {
+    "follower_interactions": "follower_id, content_post_id, content_id, interaction_type, "
+    "occurred_at",
+    "follower_interaction_counts": "follower_id, interaction_type, interaction_count, "
+    "first_interaction_at, last_interaction_at",
+    "follower_engagement_scores": "follower_id, engagement_score, engagement_tier, "
+    "interaction_count",
+    "follower_tier_changes": "follower_id, from_tier, to_tier, score, kind",
+    "follower_active_periods": "follower_id, grain, period",
+    "retention_cells": "platform, grain, cohort, period, followers",
+    "followers": "id, first_seen_at, last_seen_at",
+}
+
+
+def _snapshot(session: Session, workspace_id: uuid.UUID) -> dict[str, list[Any]]:
+    return {
+        table: [
+            tuple(row)
+            for row in session.execute(
+                text(f"SELECT {columns} FROM {table} WHERE workspace_id = :ws ORDER BY {columns}"),
+                {"ws": workspace_id},
+            )
+        ]
+        for table, columns in SNAPSHOT.items()
+    }
+
+
+def _ingest_fan(
+    session: Session, workspace_id: uuid.UUID, fan_id: uuid.UUID, post_id: str, user: str
+) -> None:
+    """A follower with the given id (inserted first, so the ingest finds it) and three of their
+    interactions, a week apart, on the given post."""
+    session.execute(
+        text(
+            "INSERT INTO followers (id, workspace_id, platform, external_user_id, username) "
+            "VALUES (:id, :ws, 'tiktok', :user, :user)"
+        ),
+        {"id": fan_id, "ws": workspace_id, "user": user},
+    )
+    records = [
+        {
+            "type": "interaction",
+            "platform": "tiktok",
+            "interaction_type": kind,
+            "user": {"external_user_id": user},
+            "external_post_id": post_id,
+            "external_id": f"{user}-{n}",
+            "occurred_at": (T0 + timedelta(days=7 * n)).isoformat(),
+        }
+        for n, kind in enumerate(("comment", "share", "like"))
+    ]
+    summary = ingest_records(session, workspace_id=workspace_id, records=records, source="test")
+    assert summary.interactions_inserted == 3
+
+
+def test_deleting_a_follower_leaves_another_workspaces_follower_with_the_same_id(
+    session: Session,
+) -> None:
+    fan_id = uuid.uuid4()
+    worlds = []
+    for name in ("a", "b"):
+        ws = create_workspace(session)
+        post = create_post(session, create_content(session, ws), platform="tiktok")
+        _ingest_fan(session, ws.id, fan_id, post.external_post_id, f"fan_{name}")
+        worlds.append(ws.id)
+    a, b = worlds
+    before = _snapshot(session, b)
+    assert before["follower_interactions"] and before["follower_active_periods"]
+
+    session.execute(
+        text("DELETE FROM followers WHERE id = :id AND workspace_id = :ws"), {"id": fan_id, "ws": a}
+    )
+
+    assert _snapshot(session, a)["follower_interactions"] == []
+    assert _snapshot(session, b) == before
+
+
+def test_deleting_or_relinking_a_post_or_content_leaves_another_workspaces_interactions(
+    session: Session,
+) -> None:
+    a, b = create_workspace(session), create_workspace(session)
+    content_a = create_content(session, a)
+    post_a = create_post(session, content_a, platform="tiktok")
+    other_content_a = create_content(session, a)
+    post_b = create_post(session, create_content(session, b), platform="tiktok")
+    _ingest_fan(session, a.id, uuid.uuid4(), post_a.external_post_id, "fan_a")
+    _ingest_fan(session, b.id, uuid.uuid4(), post_b.external_post_id, "fan_b")
+    # The log has no foreign keys: b's interactions can name a's post and content item.
+    session.execute(
+        text(
+            "UPDATE follower_interactions SET content_post_id = :p, content_id = :c "
+            "WHERE workspace_id = :ws"
+        ),
+        {"p": post_a.id, "c": content_a.id, "ws": b.id},
+    )
+    before = _snapshot(session, b.id)
+    a_rows = (
+        "SELECT count(*) FROM follower_interactions WHERE workspace_id = :ws AND content_id = :c"
+    )
+
+    session.execute(
+        text("UPDATE content_posts SET content_id = :c WHERE id = :p"),
+        {"c": other_content_a.id, "p": post_a.id},
+    )
+    assert session.scalar(text(a_rows), {"ws": a.id, "c": other_content_a.id}) == 3
+    assert _snapshot(session, b.id) == before
+
+    session.execute(text("DELETE FROM content_posts WHERE id = :p"), {"p": post_a.id})
+    assert _snapshot(session, a.id)["follower_interactions"] == []
+    assert _snapshot(session, b.id) == before
+
+    session.execute(text("DELETE FROM content_items WHERE id = :c"), {"c": content_a.id})
+    assert _snapshot(session, b.id) == before
