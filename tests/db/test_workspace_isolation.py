@@ -132,3 +132,54 @@ def test_deleting_or_relinking_a_post_or_content_leaves_another_workspaces_inter
 
     session.execute(text("DELETE FROM content_items WHERE id = :c"), {"c": content_a.id})
     assert _snapshot(session, b.id) == before
+
+
+def test_interactions_added_changed_or_deleted_for_a_follower_leave_their_namesake_alone(
+    session: Session,
+) -> None:
+    """Counts, first/last seen, scores, tier history and retention are kept per (follower,
+    workspace): a batch for a follower in one workspace leaves the follower with the same id in
+    another workspace as it was."""
+    fan_id = uuid.uuid4()
+    a, b = create_workspace(session), create_workspace(session)
+    post_a = create_post(session, create_content(session, a), platform="tiktok")
+    post_b = create_post(session, create_content(session, b), platform="tiktok")
+    _ingest_fan(session, a.id, fan_id, post_a.external_post_id, "fan_a")
+    _ingest_fan(session, b.id, fan_id, post_b.external_post_id, "fan_b")
+    before = _snapshot(session, b.id)
+
+    earlier = {  # before the follower's first interaction: their cohort and first seen move
+        "type": "interaction",
+        "platform": "tiktok",
+        "interaction_type": "share",
+        "user": {"external_user_id": "fan_a"},
+        "external_post_id": post_a.external_post_id,
+        "external_id": "fan_a-early",
+        "occurred_at": (T0 - timedelta(days=60)).isoformat(),
+    }
+    ingest_records(session, workspace_id=a.id, records=[earlier], source="test")
+    assert _snapshot(session, a.id)["followers"][0][1] == T0 - timedelta(days=60)
+    assert _snapshot(session, b.id) == before
+
+    moved = {"ws": a.id, "f": fan_id}
+    session.execute(
+        text(
+            "UPDATE follower_interactions SET occurred_at = occurred_at - interval '90 days' "
+            "WHERE workspace_id = :ws AND follower_id = :f AND interaction_type = 'like'"
+        ),
+        moved,
+    )
+    assert _snapshot(session, b.id) == before
+
+    session.execute(
+        text(
+            "DELETE FROM follower_interactions "
+            "WHERE workspace_id = :ws AND follower_id = :f AND interaction_type = 'comment'"
+        ),
+        moved,
+    )
+    assert _snapshot(session, a.id)["follower_interaction_counts"] == [
+        (fan_id, "like", 1, T0 + timedelta(days=14 - 90), T0 + timedelta(days=14 - 90)),
+        (fan_id, "share", 2, T0 - timedelta(days=60), T0 + timedelta(days=7)),
+    ]
+    assert _snapshot(session, b.id) == before

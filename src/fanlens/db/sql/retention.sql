@@ -5,15 +5,20 @@
 -- anyone "return" in the sync week.
 
 -- Add (p_sign = 1) or remove (p_sign = -1) the given followers' whole contribution to the
--- matrix. A follower's cohort is their earliest active period.
-CREATE OR REPLACE FUNCTION fanlens_retention_apply(p_follower_ids uuid[], p_sign integer)
-RETURNS void
+-- matrix. A follower's cohort is their earliest active period. Followers come as ids and their
+-- workspaces in the same order (a pair per position); `= ANY` on the ids keeps the index.
+CREATE OR REPLACE FUNCTION fanlens_retention_apply(
+    p_follower_ids uuid[], p_workspace_ids uuid[], p_sign integer
+) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO retention_cells AS c (workspace_id, platform, grain, cohort, period, followers)
     SELECT a.workspace_id, a.platform, a.grain, a.cohort, a.period, p_sign * count(*)
     FROM (SELECT workspace_id, platform, grain, period,
-                 min(period) OVER (PARTITION BY follower_id, grain) AS cohort
-          FROM follower_active_periods WHERE follower_id = ANY (p_follower_ids)) a
+                 min(period) OVER (PARTITION BY follower_id, workspace_id, grain) AS cohort
+          FROM follower_active_periods
+          WHERE follower_id = ANY (p_follower_ids)
+            AND (follower_id, workspace_id) IN (
+                SELECT * FROM unnest(p_follower_ids, p_workspace_ids))) a
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5  -- a fixed lock order, so concurrent batches cannot deadlock here
     ON CONFLICT (workspace_id, platform, grain, cohort, period)
@@ -21,18 +26,26 @@ LANGUAGE sql AS $$
 $$;
 
 -- Rebuild the given followers' active periods from the log (after deletes and updates).
-CREATE OR REPLACE FUNCTION fanlens_retention_rebuild(p_follower_ids uuid[]) RETURNS void
+CREATE OR REPLACE FUNCTION fanlens_retention_rebuild(
+    p_follower_ids uuid[], p_workspace_ids uuid[]
+) RETURNS void
 LANGUAGE sql AS $$
-    SELECT fanlens_retention_apply(p_follower_ids, -1);
-    DELETE FROM follower_active_periods WHERE follower_id = ANY (p_follower_ids);
+    SELECT fanlens_retention_apply(p_follower_ids, p_workspace_ids, -1);
+    DELETE FROM follower_active_periods
+    WHERE follower_id = ANY (p_follower_ids)
+      AND (follower_id, workspace_id) IN (SELECT * FROM unnest(p_follower_ids, p_workspace_ids));
     INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
     SELECT DISTINCT i.follower_id, g.grain,
            date_trunc(g.grain, i.occurred_at AT TIME ZONE 'UTC')::date,
            i.workspace_id, i.platform
     FROM follower_interactions i CROSS JOIN (VALUES ('week'), ('month')) g (grain)
-    WHERE i.follower_id = ANY (p_follower_ids) AND i.time_precision = 'exact';
-    SELECT fanlens_retention_apply(p_follower_ids, 1);
-    DELETE FROM retention_cells WHERE followers = 0;
+    WHERE i.follower_id = ANY (p_follower_ids)
+      AND (i.follower_id, i.workspace_id) IN (
+          SELECT * FROM unnest(p_follower_ids, p_workspace_ids))
+      AND i.time_precision = 'exact';
+    SELECT fanlens_retention_apply(p_follower_ids, p_workspace_ids, 1);
+    DELETE FROM retention_cells
+    WHERE followers = 0 AND workspace_id IN (SELECT unnest(p_workspace_ids));
 $$;
 
 -- A whole workspace at once, set-based (bulk loads that ran with the trigger off).
@@ -60,21 +73,25 @@ $$;
 CREATE OR REPLACE FUNCTION fanlens_retention_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    moved uuid[];
+    moved uuid[];  -- followers whose cohort moves, and their workspaces in the same order
+    moved_ws uuid[];
 BEGIN
-    SELECT array_agg(DISTINCT n.follower_id) INTO moved
-    FROM (SELECT workspace_id, follower_id, g.grain,
-                 min(date_trunc(g.grain, occurred_at AT TIME ZONE 'UTC')::date) AS first_period
-          FROM new_rows CROSS JOIN (VALUES ('week'), ('month')) g (grain)
-          WHERE time_precision = 'exact'
-          GROUP BY 1, 2, 3) n
-    WHERE n.first_period < (SELECT min(a.period) FROM follower_active_periods a
-                            WHERE a.follower_id = n.follower_id AND a.grain = n.grain
-                              AND a.workspace_id = n.workspace_id);
+    SELECT array_agg(m.follower_id), array_agg(m.workspace_id) INTO moved, moved_ws
+    FROM (SELECT DISTINCT n.follower_id, n.workspace_id
+          FROM (SELECT workspace_id, follower_id, g.grain,
+                       min(date_trunc(g.grain, occurred_at AT TIME ZONE 'UTC')::date)
+                           AS first_period
+                FROM new_rows CROSS JOIN (VALUES ('week'), ('month')) g (grain)
+                WHERE time_precision = 'exact'
+                GROUP BY 1, 2, 3) n
+          WHERE n.first_period < (SELECT min(a.period) FROM follower_active_periods a
+                                  WHERE a.follower_id = n.follower_id AND a.grain = n.grain
+                                    AND a.workspace_id = n.workspace_id)) m;
     IF moved IS NOT NULL THEN
-        PERFORM fanlens_retention_apply(moved, -1);
+        PERFORM fanlens_retention_apply(moved, moved_ws, -1);
     END IF;
     moved := coalesce(moved, '{}');
+    moved_ws := coalesce(moved_ws, '{}');
 
     -- The CTE `known` reads the table as it was before this statement's INSERT.
     WITH fresh AS (
@@ -91,7 +108,7 @@ BEGIN
                 WHERE a.follower_id = k.follower_id AND a.grain = k.grain
                   AND a.workspace_id = k.workspace_id) AS cohort
         FROM (SELECT DISTINCT follower_id, grain, workspace_id FROM fresh) k
-        WHERE k.follower_id <> ALL (moved)),
+        WHERE (k.follower_id, k.workspace_id) NOT IN (SELECT * FROM unnest(moved, moved_ws))),
     added AS (
         INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
         SELECT * FROM fresh ORDER BY 1, 2, 3
@@ -105,14 +122,15 @@ BEGIN
           FROM added a
           LEFT JOIN known k ON k.follower_id = a.follower_id AND k.grain = a.grain
                            AND k.workspace_id = a.workspace_id
-          WHERE a.follower_id <> ALL (moved)) x
+          WHERE (a.follower_id, a.workspace_id) NOT IN (
+              SELECT * FROM unnest(moved, moved_ws))) x
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (workspace_id, platform, grain, cohort, period)
     DO UPDATE SET followers = c.followers + EXCLUDED.followers;
 
     IF cardinality(moved) > 0 THEN
-        PERFORM fanlens_retention_apply(moved, 1);
+        PERFORM fanlens_retention_apply(moved, moved_ws, 1);
         DELETE FROM retention_cells WHERE followers = 0 AND workspace_id IN (
             SELECT DISTINCT workspace_id FROM new_rows);
     END IF;
@@ -126,27 +144,33 @@ $$;
 CREATE OR REPLACE FUNCTION fanlens_retention_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    touched uuid[];
+    touched uuid[];  -- the touched followers' ids, and their workspaces in the same order
+    touched_ws uuid[];
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         -- Only a change of follower, time, precision or platform moves periods (not a post
         -- relinked to another content item, which updates every interaction of the post); an
         -- interaction moved to another follower changes both.
         EXECUTE $q$
-        SELECT array_agg(DISTINCT x.follower_id)
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        JOIN workspaces w ON w.id = n.workspace_id
-        CROSS JOIN LATERAL (VALUES (o.follower_id), (n.follower_id)) AS x (follower_id)
-        WHERE (o.follower_id, o.occurred_at, o.time_precision, o.platform, o.workspace_id)
-              IS DISTINCT FROM
-              (n.follower_id, n.occurred_at, n.time_precision, n.platform, n.workspace_id)
-        $q$ INTO touched;
+        SELECT array_agg(t.follower_id), array_agg(t.workspace_id)
+        FROM (SELECT DISTINCT x.follower_id, x.workspace_id
+              FROM old_rows o JOIN new_rows n ON n.id = o.id
+              CROSS JOIN LATERAL (VALUES (o.follower_id, o.workspace_id),
+                                         (n.follower_id, n.workspace_id))
+                  AS x (follower_id, workspace_id)
+              JOIN workspaces w ON w.id = x.workspace_id
+              WHERE (o.follower_id, o.occurred_at, o.time_precision, o.platform, o.workspace_id)
+                    IS DISTINCT FROM
+                    (n.follower_id, n.occurred_at, n.time_precision, n.platform, n.workspace_id)
+             ) t
+        $q$ INTO touched, touched_ws;
     ELSE
-        SELECT array_agg(DISTINCT o.follower_id) INTO touched
-        FROM old_rows o JOIN workspaces w ON w.id = o.workspace_id;
+        SELECT array_agg(t.follower_id), array_agg(t.workspace_id) INTO touched, touched_ws
+        FROM (SELECT DISTINCT o.follower_id, o.workspace_id
+              FROM old_rows o JOIN workspaces w ON w.id = o.workspace_id) t;
     END IF;
     IF touched IS NOT NULL THEN
-        PERFORM fanlens_retention_rebuild(touched);
+        PERFORM fanlens_retention_rebuild(touched, touched_ws);
     END IF;
     RETURN NULL;
 END

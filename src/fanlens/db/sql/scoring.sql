@@ -418,7 +418,7 @@ BEGIN
     INTO moved
     USING p_follower_ids, p_workspace_id, fanlens_needs_recency(p_follower_ids, p_workspace_id);
     IF moved IS NOT NULL THEN
-        PERFORM fanlens_replay_tier_history(moved, NULL);
+        PERFORM fanlens_replay_tier_history(moved, p_workspace_id);
     END IF;
 END
 $$;
@@ -435,18 +435,25 @@ BEGIN
 END
 $$;
 
--- Rebuild the per-type counts of the given followers from the interaction log.
-CREATE OR REPLACE FUNCTION fanlens_rebuild_counts(p_follower_ids uuid[]) RETURNS void
+-- Rebuild the per-type counts of the given followers from the interaction log: follower ids
+-- and their workspaces in the same order, a (follower, workspace) pair per position. `= ANY`
+-- on the ids keeps the follower_id index; the pair keeps each follower to their workspace.
+CREATE OR REPLACE FUNCTION fanlens_rebuild_counts(p_follower_ids uuid[], p_workspace_ids uuid[])
+RETURNS void
 LANGUAGE sql AS $$
-    DELETE FROM follower_interaction_counts WHERE follower_id = ANY (p_follower_ids);
+    DELETE FROM follower_interaction_counts
+    WHERE follower_id = ANY (p_follower_ids)
+      AND (follower_id, workspace_id) IN (SELECT * FROM unnest(p_follower_ids, p_workspace_ids));
     INSERT INTO follower_interaction_counts (
         follower_id, interaction_type, workspace_id, interaction_count,
         first_interaction_at, last_interaction_at)
-    SELECT i.follower_id, i.interaction_type, min(i.workspace_id::text)::uuid, count(*),
+    SELECT i.follower_id, i.interaction_type, i.workspace_id, count(*),
            min(i.occurred_at), max(i.occurred_at)
     FROM follower_interactions i
     WHERE i.follower_id = ANY (p_follower_ids)
-    GROUP BY i.follower_id, i.interaction_type;
+      AND (i.follower_id, i.workspace_id) IN (
+          SELECT * FROM unnest(p_follower_ids, p_workspace_ids))
+    GROUP BY i.follower_id, i.workspace_id, i.interaction_type;
 $$;
 
 -- The per-type counts of one workspace ($1) rebuilt from the log, as the leading CTEs of a
@@ -607,9 +614,10 @@ BEGIN
             written := fanlens_rebuild_workspace(p_workspace_id);
             replay_all := true;
         ELSIF cardinality(drifted) > 0 THEN
-            PERFORM fanlens_rebuild_counts(drifted);
-            PERFORM fanlens_score_followers(drifted, NULL);
-            PERFORM fanlens_replay_tier_history(drifted, NULL);
+            PERFORM fanlens_rebuild_counts(
+                drifted, array_fill(p_workspace_id, ARRAY[cardinality(drifted)]));
+            PERFORM fanlens_score_followers(drifted, p_workspace_id);
+            PERFORM fanlens_replay_tier_history(drifted, p_workspace_id);
         END IF;
     ELSE
         IF p_rebuild_counts THEN
@@ -638,17 +646,24 @@ $$;
 -- would otherwise lock them in whatever order its join produced), and so scoring sees the
 -- other batch's committed counts. Then the per-type counts get the batch's delta (a batch
 -- costs what it holds), first/last seen move (exact rows only), and the touched followers are
--- rescored.
+-- rescored, each workspace's under its own id. Followers are matched by id and workspace_id.
 CREATE OR REPLACE FUNCTION fanlens_interactions_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    touched uuid[];
+    touched uuid[];  -- the touched followers' ids, and their workspaces in the same order
+    touched_ws uuid[];
+    ws uuid;
+    ids uuid[];
 BEGIN
-    SELECT array_agg(DISTINCT follower_id) INTO touched FROM new_rows;
+    SELECT array_agg(t.follower_id), array_agg(t.workspace_id) INTO touched, touched_ws
+    FROM (SELECT DISTINCT follower_id, workspace_id FROM new_rows) t;
     IF touched IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM 1 FROM followers f WHERE f.id = ANY (touched) ORDER BY f.id FOR NO KEY UPDATE;
+    PERFORM 1 FROM followers f
+    WHERE f.id = ANY (touched)
+      AND (f.id, f.workspace_id) IN (SELECT * FROM unnest(touched, touched_ws))
+    ORDER BY f.id, f.workspace_id FOR NO KEY UPDATE;
 
     INSERT INTO follower_interaction_counts AS c (
         follower_id, interaction_type, workspace_id, interaction_count,
@@ -666,13 +681,17 @@ BEGIN
     UPDATE followers f
     SET first_seen_at = least(f.first_seen_at, t.first_at),
         last_seen_at = greatest(f.last_seen_at, t.last_at)
-    FROM (SELECT follower_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
-          FROM new_rows WHERE time_precision = 'exact' GROUP BY follower_id) t
-    WHERE f.id = t.follower_id
+    FROM (SELECT follower_id, workspace_id, min(occurred_at) AS first_at,
+                 max(occurred_at) AS last_at
+          FROM new_rows WHERE time_precision = 'exact' GROUP BY follower_id, workspace_id) t
+    WHERE f.id = t.follower_id AND f.workspace_id = t.workspace_id
       AND (f.first_seen_at IS NULL OR f.last_seen_at IS NULL
            OR t.first_at < f.first_seen_at OR t.last_at > f.last_seen_at);
 
-    PERFORM fanlens_score_followers(touched, NULL);
+    FOR ws, ids IN SELECT t.workspace_id, array_agg(t.id)
+                   FROM unnest(touched, touched_ws) AS t (id, workspace_id) GROUP BY 1 LOOP
+        PERFORM fanlens_score_followers(ids, ws);
+    END LOOP;
     RETURN NULL;
 END
 $$;
@@ -683,42 +702,55 @@ $$;
 CREATE OR REPLACE FUNCTION fanlens_interactions_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    touched uuid[];
+    touched uuid[];  -- the touched followers' ids, and their workspaces in the same order
+    touched_ws uuid[];
+    ws uuid;
+    ids uuid[];
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        SELECT array_agg(DISTINCT o.follower_id) INTO touched
-        FROM old_rows o
-        JOIN followers f ON f.id = o.follower_id AND f.workspace_id = o.workspace_id;
+        SELECT array_agg(t.id), array_agg(t.workspace_id) INTO touched, touched_ws
+        FROM (SELECT DISTINCT f.id, f.workspace_id
+              FROM old_rows o
+              JOIN followers f ON f.id = o.follower_id AND f.workspace_id = o.workspace_id) t;
     ELSE
         -- Only changes that move counts or times matter (not a content relink or a text edit).
         EXECUTE $q$
-        SELECT array_agg(DISTINCT x.follower_id)
-        FROM (SELECT o.workspace_id, o.follower_id, n.follower_id AS new_follower_id
-              FROM old_rows o
-              JOIN new_rows n ON n.id = o.id AND n.workspace_id = o.workspace_id
-              WHERE (o.follower_id, o.interaction_type, o.occurred_at, o.time_precision)
-                    IS DISTINCT FROM
-                    (n.follower_id, n.interaction_type, n.occurred_at, n.time_precision)) d
-        CROSS JOIN LATERAL (VALUES (d.follower_id), (d.new_follower_id)) AS x(follower_id)
-        JOIN followers f ON f.id = x.follower_id AND f.workspace_id = d.workspace_id
-        $q$ INTO touched;
+        SELECT array_agg(t.id), array_agg(t.workspace_id)
+        FROM (SELECT DISTINCT f.id, f.workspace_id
+              FROM (SELECT o.workspace_id, o.follower_id, n.follower_id AS new_follower_id
+                    FROM old_rows o
+                    JOIN new_rows n ON n.id = o.id AND n.workspace_id = o.workspace_id
+                    WHERE (o.follower_id, o.interaction_type, o.occurred_at, o.time_precision)
+                          IS DISTINCT FROM
+                          (n.follower_id, n.interaction_type, n.occurred_at, n.time_precision)
+                   ) d
+              CROSS JOIN LATERAL (VALUES (d.follower_id), (d.new_follower_id)) AS x(follower_id)
+              JOIN followers f ON f.id = x.follower_id AND f.workspace_id = d.workspace_id) t
+        $q$ INTO touched, touched_ws;
     END IF;
     IF touched IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM 1 FROM followers f WHERE f.id = ANY (touched) ORDER BY f.id FOR NO KEY UPDATE;
-    PERFORM fanlens_rebuild_counts(touched);
+    PERFORM 1 FROM followers f
+    WHERE f.id = ANY (touched)
+      AND (f.id, f.workspace_id) IN (SELECT * FROM unnest(touched, touched_ws))
+    ORDER BY f.id, f.workspace_id FOR NO KEY UPDATE;
+    PERFORM fanlens_rebuild_counts(touched, touched_ws);
     UPDATE followers f
     SET first_seen_at = t.first_at, last_seen_at = t.last_at
-    FROM (SELECT u.id, s.first_at, s.last_at
-          FROM unnest(touched) AS u(id)
+    FROM (SELECT u.id, u.workspace_id, s.first_at, s.last_at
+          FROM unnest(touched, touched_ws) AS u(id, workspace_id)
           CROSS JOIN LATERAL (
               SELECT min(i.occurred_at) AS first_at, max(i.occurred_at) AS last_at
               FROM follower_interactions i
-              WHERE i.follower_id = u.id AND i.time_precision = 'exact') s) t
-    WHERE f.id = t.id
+              WHERE i.follower_id = u.id AND i.workspace_id = u.workspace_id
+                AND i.time_precision = 'exact') s) t
+    WHERE f.id = t.id AND f.workspace_id = t.workspace_id
       AND (f.first_seen_at IS DISTINCT FROM t.first_at OR f.last_seen_at IS DISTINCT FROM t.last_at);
-    PERFORM fanlens_score_followers(touched, NULL);
+    FOR ws, ids IN SELECT t.workspace_id, array_agg(t.id)
+                   FROM unnest(touched, touched_ws) AS t (id, workspace_id) GROUP BY 1 LOOP
+        PERFORM fanlens_score_followers(ids, ws);
+    END LOOP;
     RETURN NULL;
 END
 $$;
