@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -22,7 +21,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_id, uuid_pk, workspace_key
+from fanlens.db.base import (
+    Base,
+    TimestampMixin,
+    WorkspaceScoped,
+    uuid_id,
+    workspace_key,
+    workspace_reference,
+)
 
 ACCOUNT_STATUSES = ("active", "needs_reauth", "gone")
 RUN_STATUSES = ("running", "succeeded", "failed", "needs_reauth", "gone")
@@ -33,11 +39,12 @@ class Account(WorkspaceScoped, TimestampMixin, Base):
 
     __tablename__ = "accounts"
     __table_args__ = (
+        workspace_key("id"),
         UniqueConstraint("workspace_id", "platform", "external_id"),
         CheckConstraint("status IN ('active', 'needs_reauth', 'gone')", name="status"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     handle: Mapped[str] = mapped_column(Text, nullable=False)
     external_id: Mapped[str] = mapped_column(Text, nullable=False)
@@ -59,13 +66,12 @@ class SyncState(WorkspaceScoped, Base):
     __tablename__ = "sync_state"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("account_id", "accounts", ondelete="CASCADE"),
         UniqueConstraint("account_id", "stream", "workspace_id", name="uq_sync_state_key"),
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    )
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     stream: Mapped[str] = mapped_column(Text, nullable=False)
     cursor: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
@@ -81,6 +87,7 @@ class SyncRun(WorkspaceScoped, Base):
     __tablename__ = "sync_runs"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("account_id", "accounts", ondelete="CASCADE"),
         CheckConstraint(
             "status IN ('running', 'succeeded', 'failed', 'needs_reauth', 'gone')",
             name="status",
@@ -89,9 +96,7 @@ class SyncRun(WorkspaceScoped, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    )
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     started_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
@@ -114,6 +119,7 @@ class RetiredMetric(WorkspaceScoped, Base):
     __tablename__ = "connector_retired_metrics"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("account_id", "accounts", ondelete="CASCADE"),
         UniqueConstraint(
             "account_id",
             "metric",
@@ -124,9 +130,7 @@ class RetiredMetric(WorkspaceScoped, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    )
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     metric: Mapped[str] = mapped_column(Text, nullable=False)
     media_type: Mapped[str] = mapped_column(Text, nullable=False)
     message: Mapped[str] = mapped_column(Text, nullable=False)
@@ -145,13 +149,12 @@ class LiveGap(WorkspaceScoped, Base):
     __tablename__ = "live_gaps"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("account_id", "accounts", ondelete="CASCADE"),
         Index("ix_live_gaps_account_id_started_at", "account_id", "started_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    )
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     source: Mapped[str] = mapped_column(Text, nullable=False)
     started_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -22,16 +21,23 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, TimestampMixin, WorkspaceScoped, uuid_id, uuid_pk, workspace_key
+from fanlens.db.base import (
+    Base,
+    TimestampMixin,
+    WorkspaceScoped,
+    uuid_id,
+    workspace_key,
+    workspace_reference,
+)
 
 
 class ContentItem(WorkspaceScoped, TimestampMixin, Base):
     """One canonical piece of content, published as posts on several platforms."""
 
     __tablename__ = "content_items"
-    __table_args__ = (UniqueConstraint("workspace_id", "slug"),)
+    __table_args__ = (workspace_key("id"), UniqueConstraint("workspace_id", "slug"))
 
-    id: Mapped[uuid.UUID] = uuid_pk()
+    id: Mapped[uuid.UUID] = uuid_id()
     slug: Mapped[str] = mapped_column(Text, nullable=False)
     title: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
@@ -42,15 +48,15 @@ class ContentPost(WorkspaceScoped, TimestampMixin, Base):
 
     __tablename__ = "content_posts"
     __table_args__ = (
+        workspace_key("id"),
+        workspace_reference("content_id", "content_items", ondelete="CASCADE"),
         UniqueConstraint("workspace_id", "platform", "external_post_id"),
         Index("ix_content_posts_content_id", "content_id"),
         Index("ix_content_posts_workspace_id_posted_at", "workspace_id", "posted_at"),
     )
 
-    id: Mapped[uuid.UUID] = uuid_pk()
-    content_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False
-    )
+    id: Mapped[uuid.UUID] = uuid_id()
+    content_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     external_post_id: Mapped[str] = mapped_column(Text, nullable=False)
     url: Mapped[str | None] = mapped_column(Text)
@@ -75,6 +81,7 @@ class ContentTag(WorkspaceScoped, TimestampMixin, Base):
     __tablename__ = "content_tags"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("content_id", "content_items", ondelete="CASCADE"),
         UniqueConstraint(
             "content_id", "tag_type", "tag_value", "workspace_id", name="uq_content_tags_key"
         ),
@@ -87,9 +94,7 @@ class ContentTag(WorkspaceScoped, TimestampMixin, Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    content_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False
-    )
+    content_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     tag_type: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'topic'"))
     tag_value: Mapped[str] = mapped_column(Text, nullable=False)
 
@@ -101,6 +106,7 @@ class ContentEngagementTotals(WorkspaceScoped, Base):
     __tablename__ = "content_engagement_totals"
     __table_args__ = (
         workspace_key("content_id"),
+        workspace_reference("content_id", "content_items", ondelete="CASCADE"),
         Index(
             "ix_content_engagement_totals_workspace_id_total_engagement",
             "workspace_id",
@@ -109,9 +115,7 @@ class ContentEngagementTotals(WorkspaceScoped, Base):
         ),
     )
 
-    content_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE")
-    )
+    content_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     platform_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     platforms: Mapped[list[str]] = mapped_column(
         ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")
@@ -136,17 +140,15 @@ class ContentLinkDecision(WorkspaceScoped, Base):
     __tablename__ = "content_link_decisions"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("post_id", "content_posts", ondelete="CASCADE"),
+        workspace_reference("other_post_id", "content_posts", ondelete="CASCADE"),
         UniqueConstraint("workspace_id", "post_id", "other_post_id"),
         CheckConstraint("decision IN ('accepted', 'rejected')", name="decision"),
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    post_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("content_posts.id", ondelete="CASCADE"), nullable=False
-    )
-    other_post_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("content_posts.id", ondelete="CASCADE"), nullable=False
-    )
+    post_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    other_post_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     decision: Mapped[str] = mapped_column(Text, nullable=False)
     moved_post_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     previous_content_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key, workspace_reference
 from fanlens.interactions.models import FollowerInteraction
 
 # Interaction types that carry a fan's own words.
@@ -82,13 +81,12 @@ class SentimentAlert(WorkspaceScoped, Base):
     __tablename__ = "sentiment_alerts"
     __table_args__ = (
         workspace_key("id"),
+        workspace_reference("content_id", "content_items", ondelete="CASCADE"),
         UniqueConstraint("workspace_id", "content_id", "day"),
     )
 
     id: Mapped[uuid.UUID] = uuid_id()
-    content_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False
-    )
+    content_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     day: Mapped[date] = mapped_column(Date, nullable=False)  # UTC
     negative_count: Mapped[int] = mapped_column(Integer, nullable=False)
     comment_count: Mapped[int] = mapped_column(Integer, nullable=False)
