@@ -42,10 +42,12 @@ def run_import(
             total.merge(_import_one(path, workspace_id, batch_size, console, rejects_out))
     except OSError as exc:
         console.print(f"[red]error:[/red] reading failed: {exc}")
+        catch_up(workspace_id, console)
         return None
     finally:
         if rejects_out:
             rejects_out.close()
+    catch_up(workspace_id, console)
     print_summary(console, total)
     if total.posts_created:
         auto_link_posts(workspace_id, console)
@@ -71,6 +73,16 @@ def _unreadable(path: str) -> str | None:
         return f"cannot read {path}: permission denied"
     except OSError as exc:
         return f"cannot read {path}: {exc.strerror or exc}"
+
+
+def catch_up(workspace_id: uuid.UUID, console: Console) -> None:
+    """Bring the derived rows the bulk batches left (and any an earlier import left) up to
+    date: the import returns only when they are current."""
+    from fanlens.interactions.upkeep import catch_up
+
+    caught = catch_up(workspace_id)
+    if caught:
+        console.print(f"scores, counts and retention brought up to date ({caught:,} interactions)")
 
 
 def auto_link_posts(workspace_id: uuid.UUID, console: Console) -> None:
@@ -161,6 +173,7 @@ def _import_one(
             session_scope=unit_of_work,
             batch_size=batch_size,
             on_batch=on_batch,
+            bulk=True,
         )
 
 

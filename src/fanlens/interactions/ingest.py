@@ -5,7 +5,7 @@ start reaches exactly the state a clean import reaches. Validation keeps out eve
 database cannot hold; should the database refuse a batch anyway, the batch is split until the
 refused lines are found, and they are rejected while the rest is stored: an import never
 aborts on data. The statement triggers on follower_interactions rescore exactly the followers a
-batch touched.
+batch touched; a bulk import's large batches leave that to its catch-up (upkeep.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from fanlens.interactions import changes_repository, staging_repository
+from fanlens.interactions import changes_repository, staging_repository, upkeep_repository
 from fanlens.interactions.interchange import (
     ChangeRecord,
     FollowerRecord,
@@ -480,6 +480,12 @@ def prefetch(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
         yield item
 
 
+# A bulk import's batch of at least this many interactions leaves the followers' derived rows
+# to the catch-up after the load (fanlens.interactions.upkeep); smaller batches, connector
+# syncs, live events and the API keep them current in their own transaction.
+BULK_INTERACTIONS = 1_000
+
+
 def import_stream(
     stream: IO[bytes],
     *,
@@ -488,17 +494,24 @@ def import_stream(
     session_scope: Callable[[], Any],
     batch_size: int,
     on_batch: Callable[[Batch, IngestSummary], None] | None = None,
+    bulk: bool = False,
 ) -> IngestSummary:
     """Import a JSONL stream batch by batch, each batch in its own committed transaction.
 
     A stream that breaks part way is not an error here: its complete lines are stored and
-    `damaged` in the summary says where it broke.
+    `damaged` in the summary says where it broke. `bulk`: batches of BULK_INTERACTIONS or more
+    defer their followers' upkeep; the caller then runs the catch-up.
     """
     total = IngestSummary()
     try:
         for batch in prefetch(iter_batches(stream, batch_size)):
             with session_scope() as session:
+                deferred = bulk and len(batch.interactions) >= BULK_INTERACTIONS
+                if deferred:
+                    upkeep_repository.defer(session)
                 result = store_batch(session, workspace_id=workspace_id, batch=batch, source=source)
+                if deferred:
+                    upkeep_repository.resume(session)
             total.merge(result)
             if on_batch is not None:
                 on_batch(batch, result)

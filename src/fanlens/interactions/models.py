@@ -188,3 +188,19 @@ class InteractionPlatformDay(WorkspaceScoped, Base):
     platform: Mapped[str] = mapped_column(Text, nullable=False)
     day: Mapped[date | None] = mapped_column(Date)
     interaction_count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class UpkeepBacklog(WorkspaceScoped, Base):
+    """Followers whose derived rows (per-type counts, first and last seen, score, tier history,
+    retention) wait for a bulk import's catch-up, with how many interactions they wait for.
+
+    A bulk batch records them in its own transaction instead of updating those rows
+    (db/sql/upkeep.sql), so the log and this backlog commit together; the catch-up deletes a
+    follower's row in the transaction that brings their rows up to date. No foreign key, as on
+    follower_interactions: a deleted follower's row is dropped by the catch-up."""
+
+    __tablename__ = "upkeep_backlog"
+    __table_args__ = (workspace_key("follower_id"),)
+
+    follower_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    interactions: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -28,12 +28,15 @@ def worker(
     from fanlens.db import migrate
     from fanlens.db.engine import describe_location, get_engine
     from fanlens.db.queue import ensure_schema
+    from fanlens.interactions.upkeep import catch_up
     from fanlens.jobs.app import create_app, run_worker
 
     check_live_settings()
     console.print(f"database: {describe_location()}")
     migrate.upgrade(get_engine())
     ensure_schema()
+    if caught := catch_up(engine=get_engine()):
+        console.print(f"derived rows brought up to date ({caught:,} interactions waited)")
     console.print("worker started")
     sys.stdout.flush()
     with listen.kept_open(get_engine()):

@@ -91,6 +91,7 @@ def _run(url: str, concurrency: int, secret_key: str | None) -> None:
 
     from fanlens.connectors import listen
     from fanlens.db.engine import engine_for
+    from fanlens.interactions.upkeep import catch_up
     from fanlens.jobs.app import create_app, run_worker
     from fanlens.kit import logging as kit_logging
 
@@ -102,6 +103,7 @@ def _run(url: str, concurrency: int, secret_key: str | None) -> None:
         # stops this worker once (procrastinate aborts running jobs on a second signal).
         os.setpgrp()
     threading.Thread(target=_stop_with_parent, args=(os.getppid(),), daemon=True).start()
+    catch_up(engine=engine_for(url))  # what a bulk import cut short left waiting
     with listen.kept_open(engine_for(url)):
         run_worker(create_app(url), name=NAME, concurrency=concurrency)
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from fanlens.db.engine import unit_of_work
+from fanlens.interactions.upkeep import catch_up
 from fanlens.scoring import service
 from fanlens.scoring.schemas import RescoreResult
 from fanlens.workspaces import repository as workspace_repository
@@ -34,6 +35,9 @@ def rescore_all(
             ids = [w.id for w in workspace_repository.list_all(session)]
     results = []
     for workspace_id in ids:
+        # A bulk import cut short left followers waiting: bring them up to date first (the
+        # rescore rebuilds counts and scores, not retention nor first and last seen).
+        catch_up(workspace_id, engine=engine)
         with unit_of_work(engine) as session:
             result = service.rescore_workspace(
                 session=session,

@@ -19,6 +19,7 @@ GROUPS = (
     "counts",  # content totals and interactions per content and day
     "rollups",  # followers per tier and interactions per platform and day
     "retention",  # active periods and retention cells
+    "upkeep",  # what a bulk import defers: the backlog and its catch-up
     "people",  # one person per follower to start with, people's engagement
     "sentiment",  # comment sentiments follow their interaction
     "views",  # the reporting views

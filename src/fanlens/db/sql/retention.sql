@@ -76,6 +76,9 @@ DECLARE
     moved uuid[];  -- followers whose cohort moves, and their workspaces in the same order
     moved_ws uuid[];
 BEGIN
+    IF fanlens_upkeep_deferred() THEN  -- a bulk batch: its followers wait in upkeep_backlog
+        RETURN NULL;
+    END IF;
     SELECT array_agg(m.follower_id), array_agg(m.workspace_id) INTO moved, moved_ws
     FROM (SELECT DISTINCT n.follower_id, n.workspace_id
           FROM (SELECT workspace_id, follower_id, g.grain,

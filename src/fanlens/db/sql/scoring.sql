@@ -647,6 +647,7 @@ $$;
 -- other batch's committed counts. Then the per-type counts get the batch's delta (a batch
 -- costs what it holds), first/last seen move (exact rows only), and the touched followers are
 -- rescored, each workspace's under its own id. Followers are matched by id and workspace_id.
+-- A bulk batch records its followers in upkeep_backlog instead (upkeep.sql).
 CREATE OR REPLACE FUNCTION fanlens_interactions_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -655,6 +656,14 @@ DECLARE
     ws uuid;
     ids uuid[];
 BEGIN
+    IF fanlens_upkeep_deferred() THEN  -- a bulk batch: the catch-up does the rest (upkeep.sql)
+        INSERT INTO upkeep_backlog AS b (follower_id, workspace_id, interactions)
+        SELECT n.follower_id, n.workspace_id, count(*) FROM new_rows n
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT ON CONSTRAINT pk_upkeep_backlog
+        DO UPDATE SET interactions = b.interactions + EXCLUDED.interactions;
+        RETURN NULL;
+    END IF;
     SELECT array_agg(t.follower_id), array_agg(t.workspace_id) INTO touched, touched_ws
     FROM (SELECT DISTINCT follower_id, workspace_id FROM new_rows) t;
     IF touched IS NULL THEN

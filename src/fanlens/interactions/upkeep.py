@@ -1,0 +1,56 @@
+"""Deferred upkeep of a bulk import: its batches leave the followers' derived rows to a catch-up
+after the load (db/sql/upkeep.sql). `fanlens import` runs the catch-up before it returns; a
+catch-up cut short (a killed import) is completed by the next import, `fanlens score` or a
+worker's start, each through `catch_up`.
+
+Each chunk of followers is one transaction that also deletes their backlog rows, so a catch-up
+killed part way resumes where its last commit left it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from fanlens.config import settings
+from fanlens.db.engine import unit_of_work
+from fanlens.interactions import upkeep_repository
+
+log = logging.getLogger(__name__)
+
+
+def catch_up(
+    workspace_id: uuid.UUID | None = None,
+    *,
+    engine: Engine | None = None,
+    session_scope: Callable[[], AbstractContextManager[Session]] | None = None,
+    chunk: int | None = None,
+) -> int:
+    """Bring the derived rows of every waiting follower (of one workspace, or of all) up to
+    date, a chunk per transaction of `session_scope` (default: a unit of work on `engine`);
+    returns how many interactions were waited for. A chunk holds `chunk` followers, by default
+    FANLENS_INGEST_BATCH_SIZE (a transaction about as large as an ingest batch), each rebuilt
+    from the log set-based; readers see the backlog shrink chunk by chunk."""
+    chunk = chunk or settings.ingest_batch_size
+    scope = session_scope or (lambda: unit_of_work(engine))
+    if workspace_id is None:
+        with scope() as session:
+            workspaces = upkeep_repository.workspaces_waiting(session)
+    else:
+        workspaces = [workspace_id]
+    total = 0
+    for ws in workspaces:
+        while True:
+            with scope() as session:
+                caught = upkeep_repository.catch_up(session, workspace_id=ws, followers=chunk)
+            if caught is None:
+                break
+            total += caught
+    if total:
+        log.info("caught up the derived rows of %s interactions", total)
+    return total
