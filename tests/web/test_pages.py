@@ -254,6 +254,32 @@ def test_health_page_shows_syncs_and_rejects(tab: Tab, site: Site) -> None:
     assert tab.problems == []
 
 
+def test_health_says_catching_up_while_a_bulk_import_backlog_waits(tab: Tab, site: Site) -> None:
+    from sqlalchemy import text
+
+    assert site.api("/sync-health")["derived_rows"] == {"waiting": 0, "status": "current"}
+    with site.engine.begin() as conn:  # what a bulk import's batches leave for its catch-up
+        conn.execute(
+            text(
+                "INSERT INTO upkeep_backlog (workspace_id, follower_id, interactions)"
+                " SELECT workspace_id, id, 1200 FROM followers WHERE workspace_id = :ws LIMIT 2"
+            ),
+            {"ws": site.ids["a"]},
+        )
+    try:
+        api = site.api("/sync-health")["derived_rows"]
+        assert api == {"waiting": 2_400, "status": "catching up (2,400 interactions)"}
+        tab.page.goto(f"{site.base}/analytics/health")
+        shown = tab.page.locator("#derived-rows").text_content() or ""
+        assert "catching up (2,400 interactions)" in shown
+        assert tab.problems == []
+    finally:
+        with site.engine.begin() as conn:
+            conn.execute(text("DELETE FROM upkeep_backlog"))
+    tab.page.goto(f"{site.base}/analytics/health")
+    assert "current" in (tab.page.locator("#derived-rows").text_content() or "")
+
+
 @pytest.mark.parametrize(
     "path",
     [

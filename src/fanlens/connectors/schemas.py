@@ -104,7 +104,18 @@ class LiveGapOut(BaseModel):
     error: str
 
 
+class DerivedRows(BaseModel):
+    """Whether counts, scores, tiers and retention are current with the interaction log."""
+
+    waiting: int = Field(
+        description="Interactions stored by a bulk import whose followers' counts, scores, tier "
+        "history and retention wait for its catch-up (0: all current)."
+    )
+    status: str = Field(description="`current`, or `catching up (N interactions)`.")
+
+
 class SyncHealth(BaseModel):
+    derived_rows: DerivedRows
     accounts: list[AccountHealth]
     recent_runs: list[SyncRunOut] = Field(description="The latest sync runs, newest first.")
     rejects: list[RejectGroup] = Field(description="Rejected lines per source and reason.")

@@ -16,6 +16,7 @@ from fanlens.connectors.registry import CONNECTORS
 from fanlens.connectors.schemas import (
     AccountHealth,
     DailyQuota,
+    DerivedRows,
     LiveGapOut,
     RejectGroup,
     RejectOut,
@@ -25,6 +26,7 @@ from fanlens.connectors.schemas import (
     SyncRunOut,
 )
 from fanlens.interactions import repository as interaction_repository
+from fanlens.interactions import upkeep_repository
 from fanlens.kit.errors import Conflict, InvalidInput, NotFound
 from fanlens.kit.timeutil import utcnow
 
@@ -149,7 +151,12 @@ def health(*, session: Session, workspace_id: uuid.UUID) -> SyncHealth:
             StreamState(stream=state.stream, updated_at=state.updated_at)
         )
     quotas = _quotas(session, accounts)
+    waiting = upkeep_repository.waiting(session, workspace_id=workspace_id)
     return SyncHealth(
+        derived_rows=DerivedRows(
+            waiting=waiting,
+            status=f"catching up ({waiting:,} interactions)" if waiting else "current",
+        ),
         accounts=[
             _account_health(a, last.get(a.id), streams.get(a.id, []), quotas.get(a.id))
             for a in accounts
