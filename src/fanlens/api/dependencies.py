@@ -71,14 +71,6 @@ def get_session(request: Request) -> Iterator[OrmSession]:
 # success for work that then fails to commit. Streamed exports read on a connection of their own.
 Session = Annotated[OrmSession, Depends(get_session, scope="function")]
 
-_bearer = HTTPBearer(
-    auto_error=False, description="A workspace API token (`fanlens token create`)."
-)
-
-
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-
-
 _MISSING = "missing bearer token (Authorization: Bearer <token>)"
 
 
@@ -90,12 +82,24 @@ def _authenticate(
     return auth_service.authenticate(session=session, secret=credentials.credentials)
 
 
-async def bearer_token(credentials: Credentials) -> HTTPAuthorizationCredentials:
+class _Bearer(HTTPBearer):
     """The bearer token, checked against the database later, in the endpoint's hop: a request
-    without one is refused before its parameters are validated."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized(_MISSING)
-    return credentials
+    without one is refused before its parameters are validated. One dependency that reads the
+    header itself (FastAPI solves each level of dependencies on every request) and declares
+    the HTTPBearer security scheme in the OpenAPI document."""
+
+    async def __call__(self, request: Request) -> HTTPAuthorizationCredentials:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        if credentials is None:
+            raise Unauthorized(_MISSING)
+        return credentials
+
+
+bearer_token = _Bearer(
+    scheme_name="HTTPBearer",
+    auto_error=False,
+    description="A workspace API token (`fanlens token create`).",
+)
 
 
 BearerToken = Annotated[HTTPAuthorizationCredentials, Depends(bearer_token)]

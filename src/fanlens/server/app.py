@@ -16,10 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fanlens import __version__
 from fanlens.api import errors
+from fanlens.api import router as api_router
 from fanlens.api.dependencies import close_live_hubs
 from fanlens.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from fanlens.api.replicas import RecentWriters, WriteMarkMiddleware
-from fanlens.api.router import build_api_router
 from fanlens.api.schemas import error_response
 from fanlens.config import settings
 from fanlens.connectors.endpoints import router as webhooks_router
@@ -62,6 +62,9 @@ def create_app(engine: Engine | None = None, replica: Engine | None = None) -> F
         # as one (FastAPI's default appends the path and method). The generated-client test
         # keeps them unique and every model to one schema (no "-Input"/"-Output" twins).
         generate_unique_id_function=_operation_id,
+        # fanlens's metrics are Prometheus's (/metrics). FastAPI's native OpenTelemetry would
+        # look up the global tracer, meter and logger providers on every request to find none.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.session_factory = session_factory(engine) if engine is not None else None
     app.state.engine = engine
@@ -73,8 +76,8 @@ def create_app(engine: Engine | None = None, replica: Engine | None = None) -> F
     if app.state.replica_engine is not None:  # reads-your-writes marks, only with a replica
         app.add_middleware(WriteMarkMiddleware, writers=app.state.recent_writers)
     app.add_middleware(RequestContextMiddleware)
-    app.include_router(build_api_router())
-    app.include_router(webhooks_router)  # signed by the platforms, not behind API tokens
+    api_router.install(app)
+    api_router.add_routes(app, webhooks_router)  # signed by the platforms, not behind API tokens
     _ops_routes(app)
     web.install(app)  # after the API: its HTML error pages wrap the API's JSON handlers
     return app
