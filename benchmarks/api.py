@@ -67,16 +67,21 @@ class Size:
     followers: int
     interactions: int
     content: int
+    platforms: int = 3  # the first n of PLATFORMS; each content item has a post on each
+
+
+PLATFORMS = ("tiktok", "instagram", "youtube", "bluesky", "mastodon")
 
 
 SIZES = {
     "tiny": Size(2_000, 50_000, 100),
     "small": Size(20_000, 400_000, 300),
     "medium": Size(100_000, 5_000_000, 2_000),
-    "large": Size(500_000, 25_000_000, 5_000),
+    "large": Size(1_000_000, 20_000_000, 5_000, 5),
 }
 CHUNK = 1_000_000  # interactions per INSERT statement
 INSERT_TRIGGER = "trg_follower_interactions_inserted"
+RETENTION_TRIGGER = "trg_follower_interactions_retention_inserted"
 SERVER_LOG = Path(tempfile.gettempdir()) / "fanlens-bench-api-server.log"
 
 
@@ -114,12 +119,12 @@ INSERT INTO content_posts (workspace_id, content_id, platform, external_post_id,
 SELECT :ws, ci.id, pl, pl || '-' || ci.slug, now() - (random() * 365) * interval '1 day',
        (random() * 100000)::bigint, (random() * 5000)::bigint, (random() * 500)::bigint,
        (random() * 100)::bigint, (random() * 100)::bigint
-FROM content_items ci CROSS JOIN unnest(ARRAY['tiktok','instagram','youtube']) pl
+FROM content_items ci CROSS JOIN unnest(CAST(:platforms AS text[])) pl
 WHERE ci.workspace_id = :ws"""
 
 FOLLOWERS = """
 INSERT INTO followers (workspace_id, platform, external_user_id, username)
-SELECT :ws, (ARRAY['tiktok','instagram','youtube'])[1 + n % 3], 'u' || n, 'fan_' || n
+SELECT :ws, (CAST(:platforms AS text[]))[1 + n % :np], 'u' || n, 'fan_' || n
 FROM generate_series(1, :f) n"""
 
 MAPS = [
@@ -170,6 +175,7 @@ DERIVED = [
        WHERE f.id = c.follower_id""",
     "ANALYZE",
     "SELECT fanlens_rescore_workspace(:ws, false)",
+    "SELECT fanlens_retention_rebuild_workspace(:ws)",
     "ANALYZE",
 ]
 
@@ -185,30 +191,46 @@ def _secondary_indexes(conn: Connection) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def build_world(engine: Engine, size: Size) -> uuid.UUID:
-    """Bulk SQL into an empty database. The interaction log is loaded with its insert trigger
-    off and its secondary indexes dropped (rebuilt after), then the per-follower counts,
-    first/last seen times and scores are derived once, set-based: what ingest would leave."""
+def build_world(engine: Engine, size: Size, progress: bool = False) -> uuid.UUID:
+    """Bulk SQL into an empty database. The interaction log is loaded with its insert and
+    retention triggers off and its secondary indexes dropped (rebuilt after), then the
+    per-follower counts, first/last seen times, scores, active periods and retention cells are
+    derived once, set-based: what ingest would leave. `progress` prints each step's time."""
+    started = time.perf_counter()
+
+    def step(what: str) -> None:
+        if progress:
+            print(f"  {time.perf_counter() - started:7.0f} s  {what}", flush=True)
+
+    triggers = (INSERT_TRIGGER, RETENTION_TRIGGER)
     with engine.connect() as conn:  # one connection: the temp maps live in its session
         conn.execute(text("SELECT setseed(0.42)"))
         ws = conn.execute(text("INSERT INTO workspaces (name) VALUES ('bench') RETURNING id"))
-        p = {"ws": ws.scalar_one(), "c": size.content, "f": size.followers}
+        platforms = list(PLATFORMS[: size.platforms])
+        p = {"ws": ws.scalar_one(), "c": size.content, "f": size.followers,
+             "platforms": platforms, "np": len(platforms)}  # fmt: skip
         for sql in (CONTENT, POSTS, FOLLOWERS, *MAPS):
             conn.execute(text(sql), p)
         indexes = _secondary_indexes(conn)
         for name, _ in indexes:
             conn.execute(text(f'DROP INDEX "{name}"'))
-        conn.execute(text(f"ALTER TABLE follower_interactions DISABLE TRIGGER {INSERT_TRIGGER}"))
+        for trigger in triggers:
+            conn.execute(text(f"ALTER TABLE follower_interactions DISABLE TRIGGER {trigger}"))
         conn.commit()
+        step("content, posts, followers")
         for start in range(0, size.interactions, CHUNK):
             conn.execute(text(INTERACTIONS), {**p, "size": min(CHUNK, size.interactions - start)})
             conn.commit()
+            step(f"{min(start + CHUNK, size.interactions):,} interactions")
         conn.execute(text("SET maintenance_work_mem = '256MB'"))
         for _, create in indexes:
             conn.execute(text(create))
-        conn.execute(text(f"ALTER TABLE follower_interactions ENABLE TRIGGER {INSERT_TRIGGER}"))
+        step("indexes")
+        for trigger in triggers:
+            conn.execute(text(f"ALTER TABLE follower_interactions ENABLE TRIGGER {trigger}"))
         for sql in DERIVED:
             conn.execute(text(sql), p)
+            step(sql.split("(")[0].split("\n")[0][:60])
         conn.commit()
     return uuid.UUID(str(p["ws"]))
 
@@ -622,10 +644,10 @@ def main() -> None:
             size = Size(followers, 0, 0)
         else:
             t0 = time.perf_counter()
-            ws = build_world(engine, size)
+            ws = build_world(engine, size, progress=True)
             print(
                 f"world ({args.size}): {size.followers:,} followers, {size.interactions:,} "
-                f"interactions, {size.content:,} content x 3 platforms, "
+                f"interactions, {size.content:,} content x {size.platforms} platforms, "
                 f"built in {time.perf_counter() - t0:.0f}s"
             )
         follower_ids, content_ids, token = sample_ids(engine, ws)

@@ -2,6 +2,8 @@
 
     .venv/bin/python -m benchmarks.pages [--followers 100000] [--interactions 1000000]
                                          [--content 2000] [--requests 20]
+    .venv/bin/python -m benchmarks.pages --size large [--keep]   # the API benchmark's sizes
+    .venv/bin/python -m benchmarks.pages --database URL          # a kept world
 
 Builds a world with the API benchmark's bulk SQL in a database of its own (on
 FANLENS_DATABASE_URL's server, or the embedded one under .fanlens-bench/), serves it with
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 from tests.helpers import free_port
 
 from benchmarks._db import largest_workspace
-from benchmarks.api import Size, admin_url, build_world, create_db, drop_db
+from benchmarks.api import SIZES, Size, admin_url, build_world, create_db, drop_db
 from fanlens.auth import service as tokens
 from fanlens.db import migrate
 from fanlens.server.app import create_app
@@ -59,6 +61,11 @@ def main() -> None:
     ap.add_argument("--interactions", type=int, default=1_000_000)
     ap.add_argument("--content", type=int, default=2_000)
     ap.add_argument("--requests", type=int, default=20)
+    ap.add_argument(
+        "--size",
+        choices=sorted(SIZES),
+        help="build the API benchmark's world of that size (instead of the three counts)",
+    )
     ap.add_argument("--keep", action="store_true", help="Keep the database (prints its URL).")
     ap.add_argument(
         "--database",
@@ -93,12 +100,12 @@ def run(engine: object, args: argparse.Namespace) -> None:
     eng = engine  # typed loosely: the bench is a script
     migrate.upgrade(eng)  # type: ignore[arg-type]
     started = time.perf_counter()
-    size = Size(args.followers, args.interactions, args.content)
-    ws = build_world(eng, size)  # type: ignore[arg-type]
+    size = SIZES[args.size] if args.size else Size(args.followers, args.interactions, args.content)
+    ws = build_world(eng, size, progress=True)  # type: ignore[arg-type]
     built = time.perf_counter() - started
     print(
-        f"world: {args.followers:,} followers, {args.interactions:,} interactions, "
-        f"{args.content:,} content items x 3 platforms, built in {built:.0f}s"
+        f"world: {size.followers:,} followers, {size.interactions:,} interactions, "
+        f"{size.content:,} content items x {size.platforms} platforms, built in {built:.0f}s"
     )
     serve_and_measure(eng, ws, args.requests)
 
@@ -154,6 +161,9 @@ def measure(
         ("/analytics/followers?tier=active&q=fan_1", "/followers?tier=active&q=fan_1"),
         (f"/analytics/followers/{follower_id}", f"/followers/{follower_id}"),
         ("/analytics/health", "/sync-health"),
+        ("/analytics/retention?periods=52", "/retention?periods=52"),
+        ("/analytics/insights", "/best-time"),
+        ("/analytics/insights", "/tier-movement"),
     ]  # fmt: skip
     print(f"{'page':<58} {'p50':>7} {'p95':>7} | {'API p50':>7} {'p95':>7} | ratio  goal")
     for path, api_path in cases:
