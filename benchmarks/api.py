@@ -44,6 +44,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,48 +192,95 @@ def _secondary_indexes(conn: Connection) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
+LOADERS = 2  # connections loading interaction chunks at once (one per core of a 2-core machine)
+
+
 def build_world(engine: Engine, size: Size, progress: bool = False) -> uuid.UUID:
     """Bulk SQL into an empty database. The interaction log is loaded with its insert and
-    retention triggers off and its secondary indexes dropped (rebuilt after), then the
-    per-follower counts, first/last seen times, scores, active periods and retention cells are
-    derived once, set-based: what ingest would leave. `progress` prints each step's time."""
+    retention triggers off and its secondary indexes dropped (rebuilt after), in chunks on
+    LOADERS connections at once, then the per-follower counts, first/last seen times, scores,
+    active periods and retention cells are derived once, set-based: what ingest would leave.
+    `progress` prints each step's time."""
     started = time.perf_counter()
 
     def step(what: str) -> None:
         if progress:
             print(f"  {time.perf_counter() - started:7.0f} s  {what}", flush=True)
 
-    triggers = (INSERT_TRIGGER, RETENTION_TRIGGER)
-    with engine.connect() as conn:  # one connection: the temp maps live in its session
+    p, indexes = prepare_world(engine, size)
+    step("content, posts, followers")
+    chunks = [min(CHUNK, size.interactions - s) for s in range(0, size.interactions, CHUNK)]
+    with ThreadPoolExecutor(LOADERS) as pool:
+        done = [pool.submit(load_interactions, engine, p, chunks[i::LOADERS], 0.42 + i / 100, step)
+                for i in range(LOADERS)]  # fmt: skip
+        for future in done:
+            future.result()
+    finish_world(engine, p, indexes, step)
+    return uuid.UUID(str(p["ws"]))
+
+
+def prepare_world(engine: Engine, size: Size) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The workspace, content, posts and followers; the log's secondary indexes dropped and its
+    insert and retention triggers off. Returns the build's parameters and the dropped indexes."""
+    with engine.connect() as conn:
         conn.execute(text("SELECT setseed(0.42)"))
         ws = conn.execute(text("INSERT INTO workspaces (name) VALUES ('bench') RETURNING id"))
         platforms = list(PLATFORMS[: size.platforms])
         p = {"ws": ws.scalar_one(), "c": size.content, "f": size.followers,
              "platforms": platforms, "np": len(platforms)}  # fmt: skip
-        for sql in (CONTENT, POSTS, FOLLOWERS, *MAPS):
+        for sql in (CONTENT, POSTS, FOLLOWERS):
             conn.execute(text(sql), p)
         indexes = _secondary_indexes(conn)
         for name, _ in indexes:
             conn.execute(text(f'DROP INDEX "{name}"'))
-        for trigger in triggers:
+        for trigger in (INSERT_TRIGGER, RETENTION_TRIGGER):
             conn.execute(text(f"ALTER TABLE follower_interactions DISABLE TRIGGER {trigger}"))
         conn.commit()
-        step("content, posts, followers")
-        for start in range(0, size.interactions, CHUNK):
-            conn.execute(text(INTERACTIONS), {**p, "size": min(CHUNK, size.interactions - start)})
+    return p, indexes
+
+
+def load_interactions(
+    engine: Engine, p: dict[str, Any], chunks: list[int], seed: float, step: Callable[[str], None]
+) -> None:
+    """Insert chunks of generated interactions on one connection (its temp maps live in its
+    session), each committed alone; `seed` makes its picks the same on every build."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT setseed(:seed)"), {"seed": seed})
+        for sql in MAPS:
+            conn.execute(text(sql), p)
+        for size in chunks:
+            conn.execute(text(INTERACTIONS), {**p, "size": size})
             conn.commit()
-            step(f"{min(start + CHUNK, size.interactions):,} interactions")
-        conn.execute(text("SET maintenance_work_mem = '256MB'"))
-        for _, create in indexes:
-            conn.execute(text(create))
-        step("indexes")
-        for trigger in triggers:
+            step(f"{size:,} interactions")
+
+
+def finish_world(
+    engine: Engine,
+    p: dict[str, Any],
+    indexes: list[tuple[str, str]],
+    step: Callable[[str], None],
+) -> None:
+    """The dropped indexes rebuilt (LOADERS at once), the triggers back on, the derived rows."""
+
+    def create(statements: list[str]) -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SET maintenance_work_mem = '256MB'"))
+            for statement in statements:
+                conn.execute(text(statement))
+                conn.commit()
+
+    statements = [create for _, create in indexes]
+    with ThreadPoolExecutor(LOADERS) as pool:
+        for future in [pool.submit(create, statements[i::LOADERS]) for i in range(LOADERS)]:
+            future.result()
+    step("indexes")
+    with engine.connect() as conn:
+        for trigger in (INSERT_TRIGGER, RETENTION_TRIGGER):
             conn.execute(text(f"ALTER TABLE follower_interactions ENABLE TRIGGER {trigger}"))
         for sql in DERIVED:
             conn.execute(text(sql), p)
             step(sql.split("(")[0].split("\n")[0][:60])
         conn.commit()
-    return uuid.UUID(str(p["ws"]))
 
 
 # --- the load --------------------------------------------------------------------------------
