@@ -15,10 +15,8 @@ LANGUAGE sql AS $$
     SELECT a.workspace_id, a.platform, a.grain, a.cohort, a.period, p_sign * count(*)
     FROM (SELECT workspace_id, platform, grain, period,
                  min(period) OVER (PARTITION BY follower_id, workspace_id, grain) AS cohort
-          FROM follower_active_periods
-          WHERE follower_id = ANY (p_follower_ids)
-            AND (follower_id, workspace_id) IN (
-                SELECT * FROM unnest(p_follower_ids, p_workspace_ids))) a
+          FROM (SELECT DISTINCT * FROM unnest(p_follower_ids, p_workspace_ids)) u(id, ws)
+          JOIN follower_active_periods p ON p.follower_id = u.id AND p.workspace_id = u.ws) a
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5  -- a fixed lock order, so concurrent batches cannot deadlock here
     ON CONFLICT (workspace_id, platform, grain, cohort, period)
@@ -31,21 +29,22 @@ CREATE OR REPLACE FUNCTION fanlens_retention_rebuild(
 ) RETURNS void
 LANGUAGE sql AS $$
     SELECT fanlens_retention_apply(p_follower_ids, p_workspace_ids, -1);
-    DELETE FROM follower_active_periods
-    WHERE follower_id = ANY (p_follower_ids)
-      AND (follower_id, workspace_id) IN (SELECT * FROM unnest(p_follower_ids, p_workspace_ids));
+    DELETE FROM follower_active_periods p
+    USING unnest(p_follower_ids, p_workspace_ids) AS u(id, ws)
+    WHERE p.follower_id = u.id AND p.workspace_id = u.ws;
+    -- Joins with the pairs, not `= ANY (ids)` beside them: with thousands of ids (a bulk
+    -- import's catch-up) that filter searched the whole array once per row.
     INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
     SELECT DISTINCT i.follower_id, g.grain,
            date_trunc(g.grain, i.occurred_at AT TIME ZONE 'UTC')::date,
            i.workspace_id, i.platform
-    FROM follower_interactions i CROSS JOIN (VALUES ('week'), ('month')) g (grain)
-    WHERE i.follower_id = ANY (p_follower_ids)
-      AND (i.follower_id, i.workspace_id) IN (
-          SELECT * FROM unnest(p_follower_ids, p_workspace_ids))
-      AND i.time_precision = 'exact';
+    FROM (SELECT DISTINCT * FROM unnest(p_follower_ids, p_workspace_ids)) u(id, ws)
+    JOIN follower_interactions i ON i.follower_id = u.id AND i.workspace_id = u.ws
+    CROSS JOIN (VALUES ('week'), ('month')) g (grain)
+    WHERE i.time_precision = 'exact';
     SELECT fanlens_retention_apply(p_follower_ids, p_workspace_ids, 1);
     DELETE FROM retention_cells
-    WHERE followers = 0 AND workspace_id IN (SELECT unnest(p_workspace_ids));
+    WHERE followers = 0 AND workspace_id IN (SELECT DISTINCT unnest(p_workspace_ids));
 $$;
 
 -- A whole workspace at once, set-based (bulk loads that ran with the trigger off).

@@ -441,18 +441,18 @@ $$;
 CREATE OR REPLACE FUNCTION fanlens_rebuild_counts(p_follower_ids uuid[], p_workspace_ids uuid[])
 RETURNS void
 LANGUAGE sql AS $$
-    DELETE FROM follower_interaction_counts
-    WHERE follower_id = ANY (p_follower_ids)
-      AND (follower_id, workspace_id) IN (SELECT * FROM unnest(p_follower_ids, p_workspace_ids));
+    DELETE FROM follower_interaction_counts c
+    USING unnest(p_follower_ids, p_workspace_ids) AS u(id, workspace_id)
+    WHERE c.follower_id = u.id AND c.workspace_id = u.workspace_id;
+    -- A join with the pairs, not `= ANY (ids)` beside them: with thousands of ids (a bulk
+    -- import's catch-up) that filter searched the whole array once per row of the log.
     INSERT INTO follower_interaction_counts (
         follower_id, interaction_type, workspace_id, interaction_count,
         first_interaction_at, last_interaction_at)
     SELECT i.follower_id, i.interaction_type, i.workspace_id, count(*),
            min(i.occurred_at), max(i.occurred_at)
-    FROM follower_interactions i
-    WHERE i.follower_id = ANY (p_follower_ids)
-      AND (i.follower_id, i.workspace_id) IN (
-          SELECT * FROM unnest(p_follower_ids, p_workspace_ids))
+    FROM (SELECT DISTINCT * FROM unnest(p_follower_ids, p_workspace_ids)) AS u(id, workspace_id)
+    JOIN follower_interactions i ON i.follower_id = u.id AND i.workspace_id = u.workspace_id
     GROUP BY i.follower_id, i.workspace_id, i.interaction_type;
 $$;
 
