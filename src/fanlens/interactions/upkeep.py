@@ -14,7 +14,9 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from fanlens.config import settings
@@ -46,11 +48,32 @@ def catch_up(
     total = 0
     for ws in workspaces:
         while True:
-            with scope() as session:
-                caught = upkeep_repository.catch_up(session, workspace_id=ws, followers=chunk)
+            caught = _chunk(scope, ws, chunk)
             if caught is None:
                 break
             total += caught
     if total:
         log.info("caught up the derived rows of %s interactions", total)
     return total
+
+
+# A chunk locks its followers in id order; a content relink running at the same time locks
+# them in its own order, and PostgreSQL aborts one of the two. The chunk rolled back whole, so
+# it is simply run again.
+_DEADLOCK_RETRIES = 5
+
+
+def _chunk(
+    scope: Callable[[], AbstractContextManager[Session]], workspace_id: uuid.UUID, followers: int
+) -> int | None:
+    for attempt in range(_DEADLOCK_RETRIES):
+        try:
+            with scope() as session:
+                return upkeep_repository.catch_up(
+                    session, workspace_id=workspace_id, followers=followers
+                )
+        except OperationalError as exc:
+            if not isinstance(exc.orig, DeadlockDetected) or attempt + 1 == _DEADLOCK_RETRIES:
+                raise
+            log.warning("catch-up chunk deadlocked with another writer; running it again")
+    return None
