@@ -216,11 +216,18 @@ def content_summary(
     content_id: uuid.UUID,
     bucket: Bucket = "day",
     question_limit: int = 100,
+    with_trend: bool = True,
 ) -> ContentSentiment:
+    """The item's sentiment; `with_trend=False` leaves the trend empty (a pass over the item's
+    comments that the content page does not show)."""
     _content_or_raise(session, workspace_id, content_id)
     totals = repository.content_totals(session, workspace_id=workspace_id, content_id=content_id)
-    trend = repository.content_trend(
-        session, workspace_id=workspace_id, content_id=content_id, bucket=bucket
+    trend = (
+        repository.content_trend(
+            session, workspace_id=workspace_id, content_id=content_id, bucket=bucket
+        )
+        if with_trend
+        else []
     )
     return ContentSentiment(
         content_id=content_id,

@@ -202,7 +202,9 @@ def content_detail(
         filters=ActivityFilters(content_id=cid, interaction_type="comment"),
         limit=PAGE_SIZE,
     )
-    mood = sentiment.content_summary(session=session, workspace_id=ws, content_id=cid)
+    mood = sentiment.content_summary(
+        session=session, workspace_id=ws, content_id=cid, with_trend=False
+    )
     return render(
         request,
         "content_detail.html",
