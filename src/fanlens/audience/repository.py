@@ -289,7 +289,8 @@ _DETAIL_HEAD = DriverStatement(
 
 def seen_by(session: Session, *, follower_id: uuid.UUID) -> datetime | None:
     """When fanlens last saw one of the follower's observed-time interactions (they acted on
-    or before it), from the follower's own (follower_id, occurred_at) index entries."""
+    or before it): the newest entry of the partial index of observed-time interactions by
+    follower (ix_follower_interactions_observed_follower_id), not the follower's whole history."""
     fi = FollowerInteraction
     return session.scalar(
         select(func.max(fi.occurred_at)).where(

@@ -172,6 +172,15 @@ OBSERVED_INDEX = Index(
     postgresql_where=text("time_precision = 'observed' AND external_id IS NOT NULL"),
 )
 
+# A follower's newest observed-time interaction ("seen by" on the follower detail): partial, so
+# the top fan's detail probes a few entries instead of reading every one of their interactions.
+OBSERVED_BY_FOLLOWER_INDEX = Index(
+    "ix_follower_interactions_observed_follower_id",
+    FollowerInteraction.follower_id,
+    FollowerInteraction.occurred_at,
+    postgresql_where=text("time_precision = 'observed'"),
+)
+
 
 class InteractionPlatformDay(WorkspaceScoped, Base):
     """Derived: interactions per platform and UTC day (interaction_daily_counts summed over
