@@ -18,6 +18,7 @@ from sqlalchemy import (
     Uuid,
     and_,
     func,
+    literal_column,
     select,
 )
 from sqlalchemy.orm import Session
@@ -290,11 +291,13 @@ _DETAIL_HEAD = DriverStatement(
 def seen_by(session: Session, *, follower_id: uuid.UUID) -> datetime | None:
     """When fanlens last saw one of the follower's observed-time interactions (they acted on
     or before it): the newest entry of the partial index of observed-time interactions by
-    follower (ix_follower_interactions_observed_follower_id), not the follower's whole history."""
+    follower (ix_follower_interactions_observed_follower_id), not the follower's whole history.
+    'observed' is written as a literal: a prepared statement's generic plan cannot match a
+    bound value to the index's predicate and would read the whole history again."""
     fi = FollowerInteraction
     return session.scalar(
         select(func.max(fi.occurred_at)).where(
-            fi.follower_id == follower_id, fi.time_precision == "observed"
+            fi.follower_id == follower_id, fi.time_precision == literal_column("'observed'")
         )
     )
 
