@@ -6,11 +6,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from fanlens.analytics import insights
-from fanlens.analytics.retention import midnight, shift
+from fanlens.analytics import insights, repository
+from fanlens.analytics.retention import midnight, shift, window
 from fanlens.demo.generate import generate_world
 from fanlens.interactions.ingest import ingest_records
 from fanlens.kit.errors import InvalidInput, NotFound
@@ -153,3 +153,48 @@ def test_tier_movement_sums_match_the_history(session: Session) -> None:
             sum(mv.followers for p in m.periods for mv in p.moves if mv.direction != "held")
             == history
         )
+
+
+# The held followers as first written: per period, each follower's last change before it, then
+# no change inside it. The one-pass statement in analytics.repository must agree with it.
+_HELD_PER_PERIOD = text(
+    """
+    SELECT p.start AS period, last.to_tier AS tier, count(*)::bigint AS followers
+    FROM unnest(CAST(:starts AS date[]), CAST(:ends AS date[])) AS p (start, stop)
+    CROSS JOIN LATERAL (
+        SELECT DISTINCT ON (c.follower_id) c.follower_id, c.to_tier
+        FROM follower_tier_changes c
+        WHERE c.workspace_id = :ws AND c.changed_at < p.start::timestamp AT TIME ZONE 'UTC'
+          AND c.kind = 'behaviour'
+        ORDER BY c.follower_id, c.changed_at DESC, c.id DESC) last
+    WHERE NOT EXISTS (
+        SELECT 1 FROM follower_tier_changes m
+        WHERE m.follower_id = last.follower_id AND m.kind = 'behaviour'
+          AND m.changed_at >= p.start::timestamp AT TIME ZONE 'UTC'
+          AND m.changed_at < p.stop::timestamp AT TIME ZONE 'UTC')
+    GROUP BY 1, 2
+    """
+)
+
+
+def test_tier_held_matches_the_per_period_statement(session: Session) -> None:
+    ws = create_workspace(session)
+    world = generate_world("tiny", seed=5)
+    ingest_records(session, workspace_id=ws.id, records=world.records(), source="test")
+    a, b = create_follower(session, ws), create_follower(session, ws)
+    _change(session, ws.id, a.id, None, "lurker", at(2))
+    _change(session, ws.id, a.id, "lurker", "active", at(2))  # same moment: the later id wins
+    _change(session, ws.id, b.id, None, "active", at(9, 0))  # on a week's first instant
+    session.flush()
+    for grain in ("week", "month"):
+        for periods in (1, 3, 12):
+            first = window(grain, periods, None)[0]
+            starts = [shift(first, grain, n) for n in range(periods)]
+            ends = [shift(s, grain, 1) for s in starts]
+            params = {"ws": ws.id, "starts": starts, "ends": ends}
+            expected = sorted(tuple(r) for r in session.execute(_HELD_PER_PERIOD, params))
+            got = sorted(
+                tuple(r) for r in repository.tier_held(session, ws.id, starts=starts, ends=ends)
+            )
+            assert expected, (grain, periods)
+            assert got == expected, (grain, periods)

@@ -406,22 +406,34 @@ _TIER_MOVES = text(
     GROUP BY 1, 2, 3, 4
     """
 )
-# Held: followers whose last known tier before the period stayed unchanged through it.
+# Held: followers whose last known tier before the period stayed unchanged through it. One pass
+# over the changes: each is a span from its time to the follower's next change, and a span
+# holds through period n when it began before the period's start and its end (the next
+# change; none is open) is not before the period's stop. width_bucket turns both times into
+# period numbers, so the spans collapse to a few (tier, after, upto) rows before the periods.
 _TIER_HELD = text(
     """
-    SELECT p.start AS period, last.to_tier AS tier, count(*)::bigint AS followers
-    FROM unnest(CAST(:starts AS date[]), CAST(:ends AS date[])) AS p (start, stop)
-    CROSS JOIN LATERAL (
-        SELECT DISTINCT ON (c.follower_id) c.follower_id, c.to_tier
+    WITH bounds AS (
+        SELECT array_agg(b.start::timestamp AT TIME ZONE 'UTC' ORDER BY b.n) AS starts,
+               array_agg(b.stop::timestamp AT TIME ZONE 'UTC' ORDER BY b.n) AS stops
+        FROM unnest(CAST(:starts AS date[]), CAST(:ends AS date[]))
+             WITH ORDINALITY AS b (start, stop, n)),
+    spans AS (
+        SELECT c.to_tier, c.changed_at,
+               lead(c.changed_at) OVER (
+                   PARTITION BY c.follower_id ORDER BY c.changed_at, c.id) AS next_at
         FROM follower_tier_changes c
-        WHERE c.workspace_id = :ws AND c.changed_at < p.start::timestamp AT TIME ZONE 'UTC'
-          AND c.kind = 'behaviour'
-        ORDER BY c.follower_id, c.changed_at DESC, c.id DESC) last
-    WHERE NOT EXISTS (
-        SELECT 1 FROM follower_tier_changes m
-        WHERE m.follower_id = last.follower_id AND m.kind = 'behaviour'
-          AND m.changed_at >= p.start::timestamp AT TIME ZONE 'UTC'
-          AND m.changed_at < p.stop::timestamp AT TIME ZONE 'UTC')
+        WHERE c.workspace_id = :ws AND c.kind = 'behaviour'
+          AND c.changed_at < CAST(:last_stop AS date)::timestamp AT TIME ZONE 'UTC'),
+    ranges AS (
+        SELECT s.to_tier, width_bucket(s.changed_at, b.starts) AS after,
+               coalesce(width_bucket(s.next_at, b.stops), cardinality(b.stops)) AS upto,
+               count(*) AS followers
+        FROM spans s CROSS JOIN bounds b
+        GROUP BY 1, 2, 3)
+    SELECT p.start AS period, r.to_tier AS tier, sum(r.followers)::bigint AS followers
+    FROM unnest(CAST(:starts AS date[])) WITH ORDINALITY AS p (start, n)
+    JOIN ranges r ON p.n > r.after AND p.n <= r.upto
     GROUP BY 1, 2
     """
 )
@@ -442,7 +454,9 @@ def tier_moves(
 def tier_held(
     session: Session, workspace_id: uuid.UUID, *, starts: list[date], ends: list[date]
 ) -> Sequence[Row[Any]]:
-    return session.execute(_TIER_HELD, {"ws": workspace_id, "starts": starts, "ends": ends}).all()
+    """Periods given by ascending starts and their ends."""
+    params = {"ws": workspace_id, "starts": starts, "ends": ends, "last_stop": ends[-1]}
+    return session.execute(_TIER_HELD, params).all()
 
 
 # --- best platform ---------------------------------------------------------------------------
