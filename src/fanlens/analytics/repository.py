@@ -366,6 +366,7 @@ def retention_people(
 # Engagement a post drew in its first 24 hours: the exact-time interactions stored for it in that
 # window (reported metrics and observed-time interactions carry no time of the action, so they
 # cannot say when the engagement came).
+# Read from ix_follower_interactions_exact_content_post_id_occurred_at: the window's range only.
 _BEST_TIME = text(
     """
     SELECT p.platform,

@@ -181,6 +181,15 @@ OBSERVED_BY_FOLLOWER_INDEX = Index(
     postgresql_where=text("time_precision = 'observed'"),
 )
 
+# A post's exact-time interactions by time (best time to post counts each post's first 24 hours):
+# the count reads the index's range instead of every interaction of the post.
+EXACT_BY_POST_INDEX = Index(
+    "ix_follower_interactions_exact_content_post_id_occurred_at",
+    FollowerInteraction.content_post_id,
+    FollowerInteraction.occurred_at,
+    postgresql_where=text("time_precision = 'exact'"),
+)
+
 
 class InteractionPlatformDay(WorkspaceScoped, Base):
     """Derived: interactions per platform and UTC day (interaction_daily_counts summed over
