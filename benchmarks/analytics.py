@@ -30,7 +30,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from benchmarks.api import SIZES, admin_url, build_world, create_db, drop_db
+from benchmarks.api import SIZES, admin_url, build_world, create_db, drop_db, kept_workspace
 from fanlens.analytics import retention
 from fanlens.db import migrate
 from fanlens.db.engine import normalize_url
@@ -140,13 +140,7 @@ def main() -> None:
     engine = create_engine(url, poolclass=NullPool)
     try:
         migrate.upgrade(engine)
-        if args.database:
-            with engine.connect() as conn:
-                ws = conn.execute(
-                    text("SELECT id FROM workspaces WHERE name = 'bench'")
-                ).scalar_one()
-        else:
-            ws = build(engine, args.size)
+        ws = kept_workspace(engine) if args.database else build(engine, args.size)
         measure(engine, ws, args.runs)
         trigger_cost(engine, ws, 5)
     finally:

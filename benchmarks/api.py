@@ -107,6 +107,13 @@ def drop_db(admin: str, url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
 
+def kept_workspace(engine: Engine) -> uuid.UUID:
+    """The benchmark workspace of a world kept by an earlier `--keep` run."""
+    with engine.connect() as conn:
+        ws = conn.execute(text("SELECT id FROM workspaces WHERE name = 'bench'")).scalar_one()
+    return uuid.UUID(str(ws))
+
+
 # --- the world -------------------------------------------------------------------------------
 
 CONTENT = """
@@ -682,10 +689,8 @@ def main() -> None:
         migrate.upgrade(engine)
         size = SIZES[args.size]
         if args.database:
+            ws = kept_workspace(engine)
             with engine.connect() as conn:
-                ws = conn.execute(
-                    text("SELECT id FROM workspaces WHERE name = 'bench'")
-                ).scalar_one()
                 followers = conn.execute(
                     text("SELECT count(*) FROM followers WHERE workspace_id = :ws"), {"ws": ws}
                 ).scalar_one()

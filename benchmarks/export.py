@@ -27,7 +27,16 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from benchmarks.api import API, SIZES, admin_url, build_world, create_db, drop_db, serve
+from benchmarks.api import (
+    API,
+    SIZES,
+    admin_url,
+    build_world,
+    create_db,
+    drop_db,
+    kept_workspace,
+    serve,
+)
 from fanlens.auth import service as auth_service
 from fanlens.db import migrate
 from fanlens.db.engine import normalize_url
@@ -117,10 +126,7 @@ def main() -> None:
     try:
         migrate.upgrade(engine)
         if args.database:
-            with engine.connect() as conn:
-                ws = conn.execute(
-                    text("SELECT id FROM workspaces WHERE name = 'bench'")
-                ).scalar_one()
+            ws = kept_workspace(engine)
         else:
             ws = build_world(engine, SIZES[args.size], progress=True)
         with Session(engine) as session:
