@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -198,7 +199,8 @@ def clean(
     world: Path, admin_url: str, template_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, set[tuple[Any, ...]]]]:
     """The derived rows of an import nobody killed (after the same pre-created follower)."""
-    name = f"{template_database}_bulk_clean"
+    # A name of its own: should the module's tests be split over two workers, each makes one.
+    name = f"{template_database}_bulk_clean_{uuid.uuid4().hex[:6]}"
     url = create_database(admin_url, name, template=template_database)
     try:
         _pre_create(url, tmp_path_factory.mktemp("pre"), 5_000)
