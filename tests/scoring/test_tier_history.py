@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fanlens.analytics import insights
+from fanlens.analytics import service as analytics_service
 from fanlens.audience.models import Follower
 from fanlens.interactions.ingest import ingest_records
 from fanlens.interactions.models import FollowerInteraction
@@ -311,3 +312,50 @@ def test_history_follows_the_log_when_interactions_go(session: Session) -> None:
     assert _history(session, ws) == _replay(kept, {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)
     session.execute(text("DELETE FROM follower_interactions WHERE follower_id = :f"), {"f": fan_id})
     assert [c for c in _history(session, ws) if c.user == "fan"] == []
+
+
+def _answers(session: Session, ws: Workspace) -> tuple[Any, ...]:
+    """What a workspace's tier history shows: the history, the weekly tier movement and the
+    followers per tier."""
+    movement = insights.tier_movement(
+        session=session, workspace_id=ws.id, grain="week", periods=WEEKS, as_of=AS_OF
+    )
+    tiers = analytics_service.tier_distribution(session=session, workspace_id=ws.id)
+    return _history(session, ws), movement, tiers
+
+
+def test_a_batch_with_older_and_newer_interactions_replays_the_history(session: Session) -> None:
+    """A per-batch ingest whose batch holds a follower's interaction between two of their tier
+    changes together with one after their last interaction (their tier stays): the history is
+    re-dated as if the log had come in time order, and the answers built on it agree."""
+    live, ordered = create_workspace(session), create_workspace(session)
+    events = sorted(_world(), key=lambda e: e.at or MONDAY)
+    middle = Event("fan", "comment", MONDAY + timedelta(days=8))  # moves the active date only
+    newest = Event("fan", "like", max(e.at for e in events if e.at) + timedelta(days=3))
+    start = 0
+    for batch in [events[n : n + 7] for n in range(0, len(events), 7)] + [[middle, newest]]:
+        _ingest(session, live, batch, start)
+        start += len(batch)
+    everything = sorted([*events, middle, newest], key=lambda e: e.at or MONDAY)
+    for n in range(0, len(everything), 7):
+        _ingest(session, ordered, everything[n : n + 7], n)
+
+    expected = _replay(_numbered(everything), {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)
+    assert expected != _replay(_numbered(events), {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)
+    assert _history(session, live) == expected
+    assert _answers(session, live) == _answers(session, ordered)
+
+
+def test_deleting_an_old_interaction_replays_the_history(session: Session) -> None:
+    """A delete of an interaction between two of a follower's tier changes (their tier stays)
+    re-dates the history as if it had never been stored."""
+    ws = create_workspace(session)
+    events = sorted(_world(), key=lambda e: e.at or MONDAY)
+    middle = Event("fan", "comment", MONDAY + timedelta(days=8))
+    _ingest(session, ws, [*events, middle])
+    assert _history(session, ws) != _replay(_numbered(events), {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)
+    session.execute(
+        text("DELETE FROM follower_interactions WHERE workspace_id = :ws AND occurred_at = :at"),
+        {"ws": ws.id, "at": middle.at},
+    )
+    assert _history(session, ws) == _replay(_numbered(events), {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)

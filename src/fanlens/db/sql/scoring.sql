@@ -369,11 +369,14 @@ $$;
 -- Tier moves: a follower whose stored score was computed under an older config version and
 -- whose tier differs now was moved by the rules (a 'config' row). The behaviour history is
 -- replayed (few followers per batch) for any other move, a first score, a follower left without
--- interactions, and a follower whose log changed without a new latest interaction (interactions
--- deleted, or arriving late: their dates may fall between earlier changes) or with one older
--- than their first.
-CREATE OR REPLACE FUNCTION fanlens_score_followers(p_follower_ids uuid[], p_workspace_id uuid)
-RETURNS void
+-- interactions, and the followers of `p_replay`: the callers name those whose log changed at
+-- or before their last tier change (a late interaction, a delete, a new time), which can
+-- re-date their history while score and tier stay. Anyone else only gained interactions after
+-- their last change without changing tier, and the running score only rises, so their
+-- history stands.
+CREATE OR REPLACE FUNCTION fanlens_score_followers(
+    p_follower_ids uuid[], p_workspace_id uuid, p_replay uuid[]
+) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     moved uuid[];
@@ -410,14 +413,14 @@ BEGIN
     SELECT array_agg(c.follower_id)
     FROM changed c
     WHERE NOT c.rules_moved
-      AND (c.new_id IS NULL
-           OR c.old_tier IS DISTINCT FROM c.tier
-           OR c.first_at < c.old_first_at
-           OR (c.config_version = c.old_version AND c.last_at <= c.old_last_at))
+      AND (c.new_id IS NULL OR c.old_tier IS DISTINCT FROM c.tier)
     $s$, fanlens_score_ctes())
     INTO moved
     USING p_follower_ids, p_workspace_id, fanlens_needs_recency(p_follower_ids, p_workspace_id);
-    IF moved IS NOT NULL THEN
+    IF p_replay IS NOT NULL THEN  -- a follower's score row may not even change (a new time)
+        moved := ARRAY(SELECT DISTINCT u.id FROM unnest(moved || p_replay) AS u(id));
+    END IF;
+    IF cardinality(moved) > 0 THEN
         PERFORM fanlens_replay_tier_history(moved, p_workspace_id);
     END IF;
 END
@@ -431,7 +434,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM followers f WHERE f.id = ANY (p_follower_ids) ORDER BY f.id
         FOR NO KEY UPDATE;
-    PERFORM fanlens_score_followers(p_follower_ids, NULL);
+    PERFORM fanlens_score_followers(p_follower_ids, NULL, NULL);
 END
 $$;
 
@@ -616,14 +619,13 @@ BEGIN
         ELSIF cardinality(drifted) > 0 THEN
             PERFORM fanlens_rebuild_counts(
                 drifted, array_fill(p_workspace_id, ARRAY[cardinality(drifted)]));
-            PERFORM fanlens_score_followers(drifted, p_workspace_id);
-            PERFORM fanlens_replay_tier_history(drifted, p_workspace_id);
+            PERFORM fanlens_score_followers(drifted, p_workspace_id, drifted);
         END IF;
     ELSE
         IF p_rebuild_counts THEN
             written := fanlens_rebuild_workspace_counts(p_workspace_id);
         END IF;
-        PERFORM fanlens_score_followers(NULL, p_workspace_id);
+        PERFORM fanlens_score_followers(NULL, p_workspace_id, NULL);
     END IF;
     IF replay_all OR fanlens_tier_history_outdated(p_workspace_id) THEN
         written := written + fanlens_replay_tier_history(NULL, p_workspace_id);
@@ -647,6 +649,8 @@ $$;
 -- other batch's committed counts. Then the per-type counts get the batch's delta (a batch
 -- costs what it holds), first/last seen move (exact rows only), and the touched followers are
 -- rescored, each workspace's under its own id. Followers are matched by id and workspace_id.
+-- A follower with an interaction at or before their last behaviour tier change (one arriving
+-- late) has their history replayed, found by one index probe of the history per follower.
 -- A bulk batch records its followers in upkeep_backlog instead (upkeep.sql).
 CREATE OR REPLACE FUNCTION fanlens_interactions_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -655,6 +659,7 @@ DECLARE
     touched_ws uuid[];
     ws uuid;
     ids uuid[];
+    late uuid[];
 BEGIN
     IF fanlens_upkeep_deferred() THEN  -- a bulk batch: the catch-up does the rest (upkeep.sql)
         INSERT INTO upkeep_backlog AS b (follower_id, workspace_id, interactions)
@@ -697,17 +702,26 @@ BEGIN
       AND (f.first_seen_at IS NULL OR f.last_seen_at IS NULL
            OR t.first_at < f.first_seen_at OR t.last_at > f.last_seen_at);
 
-    FOR ws, ids IN SELECT t.workspace_id, array_agg(t.id)
-                   FROM unnest(touched, touched_ws) AS t (id, workspace_id) GROUP BY 1 LOOP
-        PERFORM fanlens_score_followers(ids, ws);
+    FOR ws, ids, late IN
+        SELECT t.workspace_id, array_agg(t.follower_id),
+               array_agg(t.follower_id) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM follower_tier_changes c
+                   WHERE c.follower_id = t.follower_id AND c.workspace_id = t.workspace_id
+                     AND c.changed_at >= t.first_at AND c.kind = 'behaviour'))
+        FROM (SELECT n.follower_id, n.workspace_id, min(n.occurred_at) AS first_at
+              FROM new_rows n GROUP BY 1, 2) t
+        GROUP BY 1
+    LOOP
+        PERFORM fanlens_score_followers(ids, ws, late);
     END LOOP;
     RETURN NULL;
 END
 $$;
 
 -- Deleted or changed interactions are rare (corrections, cascades): the touched followers are
--- locked as for inserts, their counts rebuilt from the log rather than subtracted, and first/
--- last seen read from their exact rows (the per-type counts mix in observed times).
+-- locked as for inserts, their counts rebuilt from the log rather than subtracted, first/
+-- last seen read from their exact rows (the per-type counts mix in observed times), and their
+-- tier history replayed (a change anywhere in the log may re-date it).
 CREATE OR REPLACE FUNCTION fanlens_interactions_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -758,7 +772,7 @@ BEGIN
       AND (f.first_seen_at IS DISTINCT FROM t.first_at OR f.last_seen_at IS DISTINCT FROM t.last_at);
     FOR ws, ids IN SELECT t.workspace_id, array_agg(t.id)
                    FROM unnest(touched, touched_ws) AS t (id, workspace_id) GROUP BY 1 LOOP
-        PERFORM fanlens_score_followers(ids, ws);
+        PERFORM fanlens_score_followers(ids, ws, ids);
     END LOOP;
     RETURN NULL;
 END

@@ -67,8 +67,7 @@ BEGIN
                      GROUP BY i.follower_id) s ON s.follower_id = u.id) t
     WHERE f.id = t.id AND f.workspace_id = p_workspace_id
       AND (f.first_seen_at IS DISTINCT FROM t.first_at OR f.last_seen_at IS DISTINCT FROM t.last_at);
-    PERFORM fanlens_score_followers(chunk, p_workspace_id);
-    PERFORM fanlens_replay_tier_history(chunk, p_workspace_id);
+    PERFORM fanlens_score_followers(chunk, p_workspace_id, chunk);
     PERFORM fanlens_retention_rebuild(chunk, chunk_ws);
     RETURN caught;
 END
