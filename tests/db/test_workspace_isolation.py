@@ -6,14 +6,21 @@ no foreign keys, so its post and content ids are not checked)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fanlens.analytics import retention
+from fanlens.analytics import service as analytics_service
+from fanlens.content.models import ContentItem, ContentPost
+from fanlens.interactions import activity
 from fanlens.interactions.ingest import ingest_records
+from fanlens.interactions.repository import ActivityFilters
+from fanlens.workspaces.models import Workspace
 from tests.fixtures.builders import create_content, create_post, create_workspace
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -183,3 +190,128 @@ def test_interactions_added_changed_or_deleted_for_a_follower_leave_their_namesa
         (fan_id, "share", 2, T0 - timedelta(days=60), T0 + timedelta(days=7)),
     ]
     assert _snapshot(session, b.id) == before
+
+
+def _store_world(
+    session: Session, workspace: Workspace, ids: dict[str, uuid.UUID], name: str
+) -> None:
+    """A content item with a post, a follower acting on it, and a follower known only from an
+    interaction without a platform time, all under the given ids; `b` acts more, on other
+    days, and touched another item first."""
+    item = ContentItem(
+        id=ids["content"], workspace_id=workspace.id, slug=f"s-{name}", title=f"item {name}"
+    )
+    session.add(item)
+    session.flush()
+    session.add(
+        ContentPost(
+            id=ids["post"],
+            workspace_id=workspace.id,
+            content_id=item.id,
+            platform="tiktok",
+            external_post_id=f"post-{name}",
+            url=f"https://example.com/{name}",
+        )
+    )
+    session.flush()
+    for key, user in (("fan", f"fan_{name}"), ("seen", f"seen_{name}")):
+        session.execute(
+            text(
+                "INSERT INTO followers (id, workspace_id, platform, external_user_id, username) "
+                "VALUES (:id, :ws, 'tiktok', :user, :user)"
+            ),
+            {"id": ids[key], "ws": workspace.id, "user": user},
+        )
+    ws = workspace.id
+    days = [0, 1] if name == "a" else [3, 8, 15, 22, 29, 36]
+    records: list[dict[str, Any]] = [
+        {
+            "type": "interaction",
+            "platform": "tiktok",
+            "interaction_type": "comment",
+            "user": {"external_user_id": f"fan_{name}"},
+            "external_post_id": f"post-{name}",
+            "external_id": f"{name}-{day}",
+            "occurred_at": (T0 + timedelta(days=day)).isoformat(),
+        }
+        for day in days
+    ]
+    records.append(
+        {
+            "type": "interaction",
+            "platform": "tiktok",
+            "interaction_type": "like",
+            "user": {"external_user_id": f"seen_{name}"},
+            "external_post_id": f"post-{name}",
+            "external_id": f"{name}-seen",
+        }
+    )
+    if name == "b":
+        other = create_post(session, create_content(session, workspace), platform="tiktok")
+        records.append(
+            {
+                "type": "interaction",
+                "platform": "tiktok",
+                "interaction_type": "share",
+                "user": {"external_user_id": "fan_b"},
+                "external_post_id": other.external_post_id,
+                "external_id": "b-first",
+                "occurred_at": (T0 - timedelta(days=1)).isoformat(),
+            }
+        )
+    summary = ingest_records(session, workspace_id=ws, records=records, source="test")
+    assert summary.rejected_total == 0
+
+
+def _reads(session: Session, ws: uuid.UUID, ids: dict[str, uuid.UUID]) -> dict[str, Any]:
+    """The activity feed's and analytics' answers that join interactions, followers, scores,
+    active periods and content."""
+    newest = functools.partial(activity.newest, session=session, workspace_id=ws, limit=50)
+    cohort = retention.period_start(T0.date(), "week")
+    window = {"grain": "week", "periods": 8, "as_of": date(2026, 12, 13), "types": ["comment"]}
+    return {
+        "feed": newest(filters=ActivityFilters()),
+        "feed of a follower": newest(filters=ActivityFilters(follower_id=ids["fan"])),
+        "feed of a username": newest(filters=ActivityFilters(username="fan_a")),
+        "feed of an item": newest(
+            filters=ActivityFilters(content_id=ids["content"], interaction_type="comment")
+        ),
+        "tiers of a search": analytics_service.tier_breakdown(
+            session=session, workspace_id=ws, username="fan_"
+        ),
+        "cohorts": analytics_service.cohorts(
+            session=session, workspace_id=ws, platform=None, since=None, include_time_unknown=True
+        ),
+        "retention": retention.matrix(session=session, workspace_id=ws, **window),
+        "retention by first touch": retention.matrix(
+            session=session, workspace_id=ws, first_touch_content_id=ids["content"], **window
+        ),
+        "retention people": [
+            retention.people(
+                session=session,
+                workspace_id=ws,
+                cohort=cohort,
+                period=period,
+                grain="week",
+                types=["comment"],
+                as_of=date(2026, 12, 13),
+            )
+            for period in range(4)
+        ],
+    }
+
+
+def test_reads_of_a_workspace_leave_out_another_workspaces_rows_with_the_same_ids(
+    session: Session,
+) -> None:
+    """Every join of the activity feed and of analytics carries workspace_id: another
+    workspace's follower, content item and post under the same ids (and their interactions,
+    scores and active periods) change none of the first workspace's answers."""
+    ids = {key: uuid.uuid4() for key in ("content", "post", "fan", "seen")}
+    a, b = create_workspace(session), create_workspace(session)
+    _store_world(session, a, ids, "a")
+    alone = _reads(session, a.id, ids)
+    assert alone["feed of a follower"].items and alone["retention people"][0]
+    _store_world(session, b, ids, "b")
+    after = _reads(session, a.id, ids)
+    assert [read for read in alone if after[read] != alone[read]] == []

@@ -104,7 +104,7 @@ def _time_unknown_cohorts(workspace_id: uuid.UUID, platform: str | None) -> Sele
             func.count().filter(s.engagement_tier == "lurker").label("lurkers"),
             func.round(func.avg(s.engagement_score), 2).label("avg_engagement_score"),
         )
-        .join(s, s.follower_id == f.id)
+        .join(s, (s.follower_id == f.id) & (s.workspace_id == f.workspace_id))
         .where(
             f.workspace_id == workspace_id,
             f.first_seen_at.is_(None),
@@ -167,7 +167,8 @@ _TIERS_OF_USERNAMES = text(
     r"""
     SELECT f.platform, coalesce(s.engagement_tier, 'inactive') AS tier, count(*) AS followers
     FROM followers f
-    LEFT JOIN follower_engagement_scores s ON s.follower_id = f.id
+    LEFT JOIN follower_engagement_scores s
+      ON s.follower_id = f.id AND s.workspace_id = f.workspace_id
     WHERE f.workspace_id = :ws AND lower(f.username) LIKE :q ESCAPE '\'
     GROUP BY 1, 2
     """
@@ -224,7 +225,8 @@ _RETENTION_CELLS = text(
                CASE WHEN f.last_seen_at < :to_ts
                     THEN date_trunc(:grain, f.last_seen_at AT TIME ZONE 'UTC')::date
                     ELSE (SELECT max(a.period) FROM follower_active_periods a
-                          WHERE a.follower_id = f.id AND a.grain = :grain AND a.period <= :last)
+                          WHERE a.follower_id = f.id AND a.workspace_id = f.workspace_id
+                            AND a.grain = :grain AND a.period <= :last)
                END AS period,
                count(*)::bigint AS last_active
         FROM followers f
@@ -240,13 +242,15 @@ _RETENTION_CELLS = text(
 # Chosen interaction types or one first-touch content item: computed from the log, for the
 # cohorts asked about only, up to the end of the current period.
 _RETENTION_FANS = """
-    SELECT f.id, date_trunc(:grain, f.first_seen_at AT TIME ZONE 'UTC')::date AS cohort
+    SELECT f.id, f.workspace_id,
+           date_trunc(:grain, f.first_seen_at AT TIME ZONE 'UTC')::date AS cohort
     FROM followers f
     WHERE f.workspace_id = :ws AND f.first_seen_at >= :from_ts AND f.first_seen_at < :to_ts
       AND (CAST(:platform AS text) IS NULL OR f.platform = :platform)
       AND (CAST(:content AS uuid) IS NULL OR (
           SELECT i.content_id FROM follower_interactions i
-          WHERE i.follower_id = f.id AND i.content_id IS NOT NULL
+          WHERE i.follower_id = f.id AND i.workspace_id = f.workspace_id
+            AND i.content_id IS NOT NULL
             AND i.time_precision = 'exact'
           ORDER BY i.occurred_at, i.id LIMIT 1) = CAST(:content AS uuid))
 """
@@ -256,7 +260,8 @@ _RETENTION_LOG = text(
     acts AS (
         SELECT DISTINCT i.follower_id,
                date_trunc(:grain, i.occurred_at AT TIME ZONE 'UTC')::date AS period
-        FROM follower_interactions i JOIN fans ON fans.id = i.follower_id
+        FROM follower_interactions i
+        JOIN fans ON fans.id = i.follower_id AND fans.workspace_id = i.workspace_id
         WHERE i.time_precision = 'exact' AND i.occurred_at < :to_ts  -- nothing after as_of's day
           AND (CAST(:types AS text[]) IS NULL
                OR i.interaction_type = ANY (CAST(:types AS text[])))),
@@ -336,10 +341,11 @@ _RETENTION_PEOPLE = text(
     WITH fans AS ({_RETENTION_FANS})
     SELECT f.id, f.platform, f.external_user_id, f.username, f.display_name, f.first_seen_at,
            f.last_seen_at
-    FROM fans JOIN followers f ON f.id = fans.id
+    FROM fans JOIN followers f ON f.id = fans.id AND f.workspace_id = fans.workspace_id
     WHERE EXISTS (
         SELECT 1 FROM follower_interactions i
-        WHERE i.follower_id = f.id AND i.occurred_at >= :period_from
+        WHERE i.follower_id = f.id AND i.workspace_id = f.workspace_id
+          AND i.occurred_at >= :period_from
           AND i.time_precision = 'exact'
           AND (CAST(:period_to AS timestamptz) IS NULL OR i.occurred_at < :period_to)
           AND (CAST(:cut AS timestamptz) IS NULL OR i.occurred_at < :cut)
