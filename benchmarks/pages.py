@@ -4,6 +4,7 @@
                                          [--content 2000] [--requests 20]
     .venv/bin/python -m benchmarks.pages --size large [--keep]   # the API benchmark's sizes
     .venv/bin/python -m benchmarks.pages --database URL          # a kept world
+    .venv/bin/python -m benchmarks.pages --database URL --only content/,q=   # some pages
 
 Builds a world with the API benchmark's bulk SQL in a database of its own (on
 FANLENS_DATABASE_URL's server, or the embedded one under .fanlens-bench/), serves it with
@@ -72,14 +73,21 @@ def main() -> None:
         help="serve this database (migrated to head) and its largest workspace instead of "
         "building a world (e.g. one kept by benchmarks.api --keep)",
     )
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated parts of page paths: measure only the pages whose path contains "
+        "one ('content/' is the content detail)",
+    )
     args = ap.parse_args()
+    only = [part for part in args.only.split(",") if part]
     if args.database:
         engine = create_engine(args.database, pool_size=10)
         try:
             migrate.upgrade(engine)
             with engine.connect() as conn:
                 ws = largest_workspace(conn)
-            serve_and_measure(engine, ws, args.requests)
+            serve_and_measure(engine, ws, args.requests, only)
         finally:
             engine.dispose()
         return
@@ -87,7 +95,7 @@ def main() -> None:
     url = create_db(admin)
     engine = create_engine(url, pool_size=10)
     try:
-        run(engine, args)
+        run(engine, args, only)
     finally:
         engine.dispose()
         if args.keep:
@@ -96,7 +104,7 @@ def main() -> None:
             drop_db(admin, url)
 
 
-def run(engine: object, args: argparse.Namespace) -> None:
+def run(engine: object, args: argparse.Namespace, only: list[str]) -> None:
     eng = engine  # typed loosely: the bench is a script
     migrate.upgrade(eng)  # type: ignore[arg-type]
     started = time.perf_counter()
@@ -107,10 +115,10 @@ def run(engine: object, args: argparse.Namespace) -> None:
         f"world: {size.followers:,} followers, {size.interactions:,} interactions, "
         f"{size.content:,} content items x {size.platforms} platforms, built in {built:.0f}s"
     )
-    serve_and_measure(eng, ws, args.requests)
+    serve_and_measure(eng, ws, args.requests, only)
 
 
-def serve_and_measure(eng: Any, ws: uuid.UUID, requests: int) -> None:
+def serve_and_measure(eng: Any, ws: uuid.UUID, requests: int, only: list[str]) -> None:
     username = f"bench_{uuid.uuid4().hex[:6]}"
     with Session(eng) as session:
         users.create(session=session, workspace_id=ws, username=username, password="bench-pass")
@@ -134,13 +142,19 @@ def serve_and_measure(eng: Any, ws: uuid.UUID, requests: int) -> None:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     try:
-        measure(base, token, content_id, follower_id, requests, username)
+        measure(base, token, content_id, follower_id, requests, username, only)
     finally:
         server.should_exit = True
 
 
 def measure(
-    base: str, token: str, content_id: object, follower_id: object, n: int, username: str
+    base: str,
+    token: str,
+    content_id: object,
+    follower_id: object,
+    n: int,
+    username: str,
+    only: list[str],
 ) -> None:
     page = httpx.Client(base_url=base, timeout=60)
     form = page.get("/login").text
@@ -167,6 +181,8 @@ def measure(
     ]  # fmt: skip
     print(f"{'page':<58} {'p50':>7} {'p95':>7} | {'API p50':>7} {'p95':>7} | ratio  goal")
     for path, api_path in cases:
+        if only and not any(part in path for part in only):
+            continue
         shown = timed(lambda path=path: page.get(path), n)  # type: ignore[misc]
         base_times = timed(lambda api_path=api_path: api.get(api_path), n)  # type: ignore[misc]
         p50, a50 = statistics.median(shown), statistics.median(base_times)

@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from fanlens.alerts import runner as alerts_runner
 from fanlens.config import settings
+from fanlens.content import service as content
 from fanlens.sentiment import runner, service
 from fanlens.sentiment.analysers import VaderAnalyser, Verdict
 from fanlens.sentiment.models import CommentSentiment
@@ -281,3 +282,28 @@ def test_a_negative_spike_reaches_the_webhook_once(
     assert payload["day"] == (T0 + days(14)).date().isoformat()
     assert len(handler.received) == 2  # one failed attempt, one delivery
     engine.dispose()
+
+
+def test_the_detail_reuses_the_summary_counts_as_if_counted(session: Session) -> None:
+    """The content page reads the item's sentiment once and hands it to the detail: the
+    detail's label counts equal those it counts itself, before and after analysis."""
+    ws = create_workspace(session)
+    post = content_with_post(session, ws)
+    scope = {"session": session, "workspace_id": ws.id, "content_id": post.content_id}
+
+    def both() -> tuple[object, object]:
+        mood = service.content_summary(**scope, with_trend=False)
+        return content.get_detail(**scope, mood=mood).sentiment, content.get_detail(
+            **scope
+        ).sentiment
+
+    assert both() == (None, None)  # no comments yet
+    fan = create_follower(session, ws, platform="youtube")
+    comment(session, fan, post, POSITIVE)
+    comment(session, fan, post, NEGATIVE, kind="reply")
+    pending, counted = both()
+    assert pending == counted and counted is not None and counted.pending == 2
+    _analyse_all(session, ws.id)
+    analysed, counted = both()
+    assert analysed == counted and counted is not None
+    assert (counted.positive, counted.negative, counted.pending) == (1, 1, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -42,7 +43,7 @@ def _score(item: Row[Any], base: Row[Any] | None, followers: int) -> PlatformSco
     follower. The platform's own rate on the same basis is the yardstick."""
     if item.views:
         basis, rate = "views", _ratio(item.engagement, item.views)
-        platform_rate = _ratio(base.viewed_engagement, base.views) if base else None
+        platform_rate = _ratio(base.viewed_engagement, base.viewed_views) if base else None
     elif followers:
         basis, rate = "followers", _ratio(item.engagement / item.posts, followers)
         platform_rate = (
@@ -65,15 +66,21 @@ def _score(item: Row[Any], base: Row[Any] | None, followers: int) -> PlatformSco
 
 
 def best_platform(
-    *, session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    content_id: uuid.UUID,
+    post_totals: Sequence[Row[Any]] | None = None,
 ) -> BestPlatform:
+    """`post_totals`: the workspace's per-platform post totals when the caller has read them
+    already (`service.post_totals`), so a page that also shows the platforms' rates reads the
+    posts once."""
     rows = repository.item_platforms(session, workspace_id, content_id)
     if not rows and not content_exists(session, workspace_id, content_id):
         raise NotFound(f"no content item {content_id} in this workspace")
-    bases = {
-        b.platform: b
-        for b in repository.platform_bases(session, workspace_id, [r.platform for r in rows])
-    }
+    if post_totals is None:
+        post_totals = repository.post_totals(session, workspace_id)
+    bases = {b.platform: b for b in post_totals}
     followers = repository.followers_per_platform(session, workspace_id, [r.platform for r in rows])
     scores = [_score(r, bases.get(r.platform), followers.get(r.platform, 0)) for r in rows]
     plain = _most_engagement(scores)

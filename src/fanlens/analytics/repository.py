@@ -118,13 +118,21 @@ def _time_unknown_cohorts(workspace_id: uuid.UUID, platform: str | None) -> Sele
 
 
 # --- overview --------------------------------------------------------------------------------
+# Per platform: the posts and their summed reported metrics; `viewed_*` only over the posts that
+# report views (the best-platform comparison's bases). One pass over the workspace's posts, read
+# once per request by the pages that need both (the content page's rates and comparison).
 _POST_TOTALS = text(
     """
     SELECT platform, count(*)::bigint AS posts, sum(views)::bigint AS views,
            sum(likes)::bigint AS likes, sum(comments)::bigint AS comments,
            sum(shares)::bigint AS shares, sum(saves)::bigint AS saves,
            (coalesce(sum(likes), 0) + coalesce(sum(comments), 0) + coalesce(sum(shares), 0)
-            + coalesce(sum(saves), 0))::bigint AS engagement
+            + coalesce(sum(saves), 0))::bigint AS engagement,
+           sum(views) FILTER (WHERE views > 0)::bigint AS viewed_views,
+           (coalesce(sum(likes) FILTER (WHERE views > 0), 0)
+            + coalesce(sum(comments) FILTER (WHERE views > 0), 0)
+            + coalesce(sum(shares) FILTER (WHERE views > 0), 0)
+            + coalesce(sum(saves) FILTER (WHERE views > 0), 0))::bigint AS viewed_engagement
     FROM content_posts WHERE workspace_id = :ws GROUP BY platform
     """
 )
@@ -478,33 +486,12 @@ _ITEM_PLATFORMS = text(
     ORDER BY p.platform
     """
 )
-_PLATFORM_BASES = text(
-    """
-    SELECT p.platform, count(*)::bigint AS posts,
-           sum(p.views) FILTER (WHERE p.views > 0)::bigint AS views,
-           (coalesce(sum(p.likes) FILTER (WHERE p.views > 0), 0)
-            + coalesce(sum(p.comments) FILTER (WHERE p.views > 0), 0)
-            + coalesce(sum(p.shares) FILTER (WHERE p.views > 0), 0)
-            + coalesce(sum(p.saves) FILTER (WHERE p.views > 0), 0))::bigint AS viewed_engagement,
-           (coalesce(sum(p.likes), 0) + coalesce(sum(p.comments), 0) + coalesce(sum(p.shares), 0)
-            + coalesce(sum(p.saves), 0))::bigint AS engagement
-    FROM content_posts p
-    WHERE p.workspace_id = :ws AND p.platform = ANY (CAST(:platforms AS text[]))
-    GROUP BY p.platform
-    """
-)
 
 
 def item_platforms(
     session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
 ) -> Sequence[Row[Any]]:
     return session.execute(_ITEM_PLATFORMS, {"ws": workspace_id, "content": content_id}).all()
-
-
-def platform_bases(
-    session: Session, workspace_id: uuid.UUID, platforms: list[str]
-) -> Sequence[Row[Any]]:
-    return session.execute(_PLATFORM_BASES, {"ws": workspace_id, "platforms": platforms}).all()
 
 
 # From the tier rollup: a handful of rows rather than a count of the workspace's followers.

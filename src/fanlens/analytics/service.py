@@ -125,12 +125,22 @@ def _all_platforms(rows: list[PlatformTotals]) -> PlatformTotals:
     )
 
 
-def post_rates(*, session: Session, workspace_id: uuid.UUID) -> dict[str, float | None]:
+def post_totals(*, session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """Per platform: the workspace's posts and their summed metrics (one pass over the posts),
+    for a page that passes them to `post_rates` and `insights.best_platform`."""
+    return repository.post_totals(session, workspace_id)
+
+
+def post_rates(
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    post_totals: Sequence[Row[Any]] | None = None,
+) -> dict[str, float | None]:
     """Each platform's engagement rate over all the workspace's posts (the normalising base)."""
-    return {
-        r.platform: _rate(r.engagement, r.views)
-        for r in repository.post_totals(session, workspace_id)
-    }
+    if post_totals is None:
+        post_totals = repository.post_totals(session, workspace_id)
+    return {r.platform: _rate(r.engagement, r.views) for r in post_totals}
 
 
 def post_platforms(*, session: Session, workspace_id: uuid.UUID) -> list[str]:

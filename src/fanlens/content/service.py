@@ -19,6 +19,7 @@ from fanlens.kit import listing
 from fanlens.kit.errors import NotFound
 from fanlens.kit.pagination import Order, Page
 from fanlens.sentiment import service as sentiment
+from fanlens.sentiment.schemas import ContentSentiment
 
 
 def list_query(
@@ -59,8 +60,14 @@ TOP_COMMENTERS = 10
 
 
 def get_detail(
-    *, session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    content_id: uuid.UUID,
+    mood: ContentSentiment | None = None,
 ) -> ContentDetail:
+    """`mood`: the item's sentiment summary when the caller has read it already (the content
+    page shows it), so the item's comments are counted once."""
     head = repository.detail_head(session, workspace_id=workspace_id, content_id=content_id)
     if head is None:
         raise NotFound(f"no content item {content_id} in this workspace")
@@ -75,7 +82,11 @@ def get_detail(
             "interactions_per_day": [d for d in days if d["day"] is not None],
             "interactions_time_unknown": next((d for d in days if d["day"] is None), None),
             "top_commenters": repository.top_commenters(session, **scope, limit=TOP_COMMENTERS),
-            "sentiment": sentiment.label_counts(session=session, **scope),
+            "sentiment": (
+                sentiment.label_counts_of(mood)
+                if mood is not None
+                else sentiment.label_counts(session=session, **scope)
+            ),
         }
     )
 

@@ -234,9 +234,7 @@ def content_summary(
         **_counts(totals),
         unsupported_language=totals.unsupported_language,
         questions=totals.questions,
-        unanswered_questions=unanswered_questions(
-            session=session, workspace_id=workspace_id, content_id=content_id, limit=question_limit
-        ),
+        unanswered_questions=_unanswered(session, workspace_id, content_id, question_limit),
         trend=[TrendPoint(period=r.period, **_counts(r)) for r in trend],
     )
 
@@ -249,10 +247,23 @@ def label_counts(
     return LabelCounts(**_counts(totals)) if totals.total or totals.pending else None
 
 
+def label_counts_of(summary: ContentSentiment) -> LabelCounts | None:
+    """`label_counts` taken from the item's summary already read (no second count)."""
+    if not summary.total and not summary.pending:
+        return None
+    return LabelCounts(**summary.model_dump(include=set(LabelCounts.model_fields)))
+
+
 def unanswered_questions(
     *, session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID, limit: int = 100
 ) -> list[UnansweredQuestion]:
     _content_or_raise(session, workspace_id, content_id)
+    return _unanswered(session, workspace_id, content_id, limit)
+
+
+def _unanswered(
+    session: Session, workspace_id: uuid.UUID, content_id: uuid.UUID, limit: int
+) -> list[UnansweredQuestion]:
     rows = repository.unanswered(
         session, workspace_id=workspace_id, content_id=content_id, limit=limit
     )

@@ -191,8 +191,14 @@ def content_detail(
     content_id: str, request: Request, session: Session, user: CurrentUser
 ) -> HTMLResponse:
     ws, cid = user.workspace_id, _uuid(content_id, "content item")
-    item = content.get_detail(session=session, workspace_id=ws, content_id=cid)
-    averages = analytics.post_rates(session=session, workspace_id=ws)
+    # Read once and shared: the item's sentiment (detail and card), the platforms' post totals
+    # (rates and the best-platform comparison); each is a pass over many rows.
+    mood = sentiment.content_summary(
+        session=session, workspace_id=ws, content_id=cid, with_trend=False
+    )
+    item = content.get_detail(session=session, workspace_id=ws, content_id=cid, mood=mood)
+    post_totals = analytics.post_totals(session=session, workspace_id=ws)
+    averages = analytics.post_rates(session=session, workspace_id=ws, post_totals=post_totals)
     days = [d.day for d in item.interactions_per_day]
     types = sorted({t for d in item.interactions_per_day for t in d.by_type})
     per_type = {t: [d.by_type.get(t, 0) for d in item.interactions_per_day] for t in types}
@@ -202,9 +208,6 @@ def content_detail(
         filters=ActivityFilters(content_id=cid, interaction_type="comment"),
         limit=PAGE_SIZE,
     )
-    mood = sentiment.content_summary(
-        session=session, workspace_id=ws, content_id=cid, with_trend=False
-    )
     return render(
         request,
         "content_detail.html",
@@ -213,7 +216,9 @@ def content_detail(
             "active": "content",
             "item": item,
             "averages": averages,
-            "best": insights.best_platform(session=session, workspace_id=ws, content_id=cid),
+            "best": insights.best_platform(
+                session=session, workspace_id=ws, content_id=cid, post_totals=post_totals
+            ),
             "types": types,
             "per_type": per_type,
             "day_chart": chart(
