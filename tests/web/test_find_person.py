@@ -19,7 +19,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from fanlens.analytics import service as analytics
+from fanlens.auth import service as tokens
 from fanlens.interactions.ingest import ingest_records
+from fanlens.kit.pagination import MAX_LIMIT
 from fanlens.people import service as people
 from fanlens.users import service as users
 from fanlens.workspaces import service as workspace_service
@@ -293,3 +296,58 @@ def test_the_followers_search_narrows_the_leaderboard_and_the_tier_chart(
     assert "No scored follower's username holds" in none.text
     chart = none.text.split('id="tier-table"')[1].split("</table>")[0]
     assert set(re.findall(r"<td>([\d,]+)</td>", chart)) == {"0"}
+
+
+def test_a_common_search_caps_the_tier_counts_and_says_so(site: Site) -> None:
+    """More matches than the cap: the page and GET /tiers say the counts are lower bounds; a
+    narrower search gets the exact counts; the list of followers stays exact either way."""
+    cap = analytics.SEARCH_COUNT_CAP
+    name = f"crowd-{uuid.uuid4().hex[:6]}"
+    with Session(site.engine) as session:
+        ws = workspace_service.create(session=session, name=name)
+        users.create(session=session, workspace_id=ws.id, username=name, password=PASSWORD)
+        token = tokens.create(session=session, workspace_id=ws.id, name="t", scope="read").secret
+        session.execute(
+            text(
+                "INSERT INTO followers (workspace_id, platform, external_user_id, username) "
+                "SELECT :ws, 'tiktok', 'c' || n, 'crowd_' || n FROM generate_series(1, :n) n"
+            ),
+            {"ws": ws.id, "n": cap + 1},
+        )
+        session.commit()
+    api = httpx.Client(
+        base_url=f"{site.base}/api/social-analytics",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    with api, _client(site) as client:
+        assert _login(client, name, PASSWORD).status_code == 303
+        common = api.get("/tiers", params={"q": "crowd"}).json()
+        assert (common["capped"], common["cap"]) == (True, cap)
+        assert sum(t["followers"] for t in common["tiers"]) == cap + 1
+        page = client.get("/analytics/followers", params={"q": "crowd"}).text
+        assert 'id="tiers-capped"' in page
+        table = page.split('id="tier-table"')[1].split("</table>")[0]
+        assert re.findall(r'data-tier="inactive">.*?<td data-capped="true">([\d,]+)\+', table) == [
+            f"{cap + 1:,}"
+        ]
+
+        # crowd_1, crowd_10..19, crowd_100..199, crowd_1000 and crowd_1001: under the cap.
+        narrow = api.get("/tiers", params={"q": "crowd_1"}).json()
+        assert narrow["capped"] is False
+        assert {t["tier"]: t["followers"] for t in narrow["tiers"] if t["followers"]} == {
+            "inactive": 113
+        }
+        page = client.get("/analytics/followers", params={"q": "crowd_1"}).text
+        assert 'id="tiers-capped"' not in page and "data-capped" not in page
+        table = page.split('id="tier-table"')[1].split("</table>")[0]
+        assert re.findall(r'data-tier="inactive">.*?<td>([\d,]+)</td>', table) == ["113"]
+
+        listed, cursor = 0, None
+        while True:
+            params = {"q": "crowd", "limit": MAX_LIMIT, **({"cursor": cursor} if cursor else {})}
+            got = api.get("/followers", params=params).json()
+            listed, cursor = listed + len(got["items"]), got["next_cursor"]
+            if not cursor:
+                break
+        assert listed == cap + 1

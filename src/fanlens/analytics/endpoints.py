@@ -22,12 +22,13 @@ from fanlens.analytics.schemas import (
     RetentionMatrix,
     RetentionMode,
     RetentionPeople,
+    SearchTiers,
     TierMoveCsvRow,
     TierMovement,
 )
 from fanlens.api.csv import csv_response, wants_csv
 from fanlens.api.dependencies import workspace_endpoint
-from fanlens.api.params import NO_NUL, FormatParam, Platform
+from fanlens.api.params import NO_NUL, FormatParam, Platform, Text
 from fanlens.api.schemas import BAD_BODY, CSV_RESPONSE, error_response
 from fanlens.auth.service import Principal
 from fanlens.connectors import service as connector_service
@@ -190,6 +191,20 @@ def get_retention_people(
         limit=limit,
     )
     return RetentionPeople(items=items)
+
+
+@router.get("/tiers", response_model=SearchTiers, summary="Followers per tier")
+@workspace_endpoint
+def get_tiers(
+    session: OrmSession, principal: Principal, platform: Platform = None, q: Text = None
+) -> SearchTiers:
+    """Followers per engagement tier, of one `platform` or all, as the followers page counts
+    them. `q` counts only the followers whose username holds it (case and a leading '@'
+    ignored), up to `cap` of them: beyond, `capped` is true and each count is a lower bound. The
+    matching followers themselves, exact: GET /followers?q=."""
+    return service.search_tiers(
+        session=session, workspace_id=principal.workspace_id, platform=platform, q=q
+    )
 
 
 @router.get(

@@ -61,6 +61,18 @@ class TierCount(BaseModel):
     followers: int
 
 
+class SearchTiers(BaseModel):
+    tiers: list[TierCount] = Field(description="Every tier, highest first (0 when empty).")
+    q: str | None = Field(description="The username search the counts are narrowed to.")
+    platform: str | None
+    capped: bool = Field(
+        description="True when more than `cap` followers match `q`: counting stopped after "
+        "`cap` + 1 matches, so each tier's count is a lower bound (at least that many; show "
+        "it as e.g. '412+'). False: every count is exact. Without `q` never capped."
+    )
+    cap: int = Field(description="How many matching followers a search counts at most.")
+
+
 class Overview(BaseModel):
     platforms: list[PlatformTotals]
     totals: PlatformTotals = Field(description="Every platform summed (platform = 'all').")

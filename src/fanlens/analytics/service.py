@@ -16,6 +16,7 @@ from fanlens.analytics.schemas import (
     Overview,
     PlatformCount,
     PlatformTotals,
+    SearchTiers,
     TierCount,
     WeeklyPoint,
 )
@@ -57,12 +58,21 @@ TIER_ORDER = ("super_fan", "active", "lurker", "inactive")
 TREND_WEEKS = 12
 
 
+# A username search counts its followers per tier up to this many matches (then "1 000+"):
+# a common search term matches a large share of a big audience, and counting them all is a pass
+# over every follower. The list of followers itself stays exact.
+SEARCH_COUNT_CAP = 1_000
+
+
 @dataclass(frozen=True)
 class TierBreakdown:
-    """Followers per tier (of one platform or all) and every platform that has followers."""
+    """Followers per tier (of one platform or all) and every platform that has followers.
+    `capped`: a username search matched more than `SEARCH_COUNT_CAP` followers, so counting
+    stopped and each tier's count is a lower bound (at least that many)."""
 
     tiers: list[TierCount]
     platforms: list[str]
+    capped: bool = False
 
 
 def tier_breakdown(
@@ -72,14 +82,18 @@ def tier_breakdown(
     platform: str | None = None,
     rows: Sequence[Row[Any]] | None = None,
     username: str | None = None,
+    cap: int = SEARCH_COUNT_CAP,
 ) -> TierBreakdown:
     """With `username`, the tiers count only the followers whose username holds it (as the
-    followers search does); the platforms stay every platform with followers."""
+    followers search does), up to `cap` of them; the platforms stay every platform with
+    followers."""
     rows = repository.tier_counts(session, workspace_id) if rows is None else rows
+    wanted = platform.lower() if platform else None
     counted = rows
     if username:
-        counted = repository.tier_counts_of_usernames(session, workspace_id, username)
-    wanted = platform.lower() if platform else None
+        counted = repository.tier_counts_of_usernames(
+            session, workspace_id, username, platform=wanted, cap=cap
+        )
     counts: dict[str, int] = {}
     for r in counted:
         if wanted is None or r.platform == wanted:
@@ -87,6 +101,23 @@ def tier_breakdown(
     return TierBreakdown(
         tiers=[TierCount(tier=t, followers=counts.get(t, 0)) for t in TIER_ORDER],
         platforms=sorted({r.platform for r in rows}),
+        capped=bool(username) and sum(counts.values()) > cap,
+    )
+
+
+def search_tiers(
+    *,
+    session: Session,
+    workspace_id: uuid.UUID,
+    platform: str | None = None,
+    q: str | None = None,
+) -> SearchTiers:
+    """Followers per tier as the followers page counts them (`q`: a username search)."""
+    found = tier_breakdown(
+        session=session, workspace_id=workspace_id, platform=platform, username=q
+    )
+    return SearchTiers(
+        tiers=found.tiers, q=q, platform=platform, capped=found.capped, cap=SEARCH_COUNT_CAP
     )
 
 

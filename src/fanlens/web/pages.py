@@ -125,12 +125,12 @@ def overview(request: Request, session: Session, user: CurrentUser) -> HTMLRespo
     )
 
 
-def _tier_chart(tiers: list[Any]) -> dict[str, Any]:
+def _tier_chart(tiers: list[Any], *, capped: bool = False) -> dict[str, Any]:
     return chart(
         "bar",
         [t.tier for t in tiers],
         {"followers": [t.followers for t in tiers]},
-        title="Followers per tier",
+        title="Followers per tier" + (" (at least: counting stopped)" if capped else ""),
         y_title="followers",
         colors_by_x=True,
     )
@@ -309,8 +309,10 @@ def followers(request: Request, session: Session, user: CurrentUser) -> HTMLResp
             "platforms": breakdown.platforms,
             "sorts": FOLLOWER_SORTS,
             "tiers": breakdown.tiers,
+            "tiers_capped": breakdown.capped,
+            "search_cap": analytics.SEARCH_COUNT_CAP,
             "tier_names": TIERS,
-            "tier_chart": _tier_chart(breakdown.tiers),
+            "tier_chart": _tier_chart(breakdown.tiers, capped=breakdown.capped),
             "leaderboard": audience.leaderboard(
                 session=session,
                 workspace_id=ws,
