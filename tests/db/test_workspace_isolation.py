@@ -35,7 +35,7 @@ SNAPSHOT = {
     "interaction_count",
     "follower_tier_changes": "follower_id, from_tier, to_tier, score, kind",
     "follower_active_periods": "follower_id, grain, period",
-    "retention_cells": "platform, grain, cohort, period, followers",
+    "retention_cells": "platform, grain, cohort, period, followers, last_active",
     "followers": "id, first_seen_at, last_seen_at",
 }
 

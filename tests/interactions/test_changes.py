@@ -50,8 +50,8 @@ DERIVED = {
     "active_periods": """SELECT f.external_user_id, a.grain, a.period, a.platform
                          FROM follower_active_periods a JOIN followers f ON f.id = a.follower_id
                          WHERE a.workspace_id = :ws""",
-    "retention": """SELECT platform, grain, cohort, period, followers FROM retention_cells
-                    WHERE workspace_id = :ws""",
+    "retention": """SELECT platform, grain, cohort, period, followers, last_active
+                    FROM retention_cells WHERE workspace_id = :ws""",
     "content_totals": """SELECT ci.slug, t.platform_count, t.total_engagement,
                                 t.engagement_rate, t.best_platform
                          FROM content_engagement_totals t JOIN content_items ci

@@ -40,8 +40,10 @@ class FollowerActivePeriod(Base):
 
 
 class RetentionCell(WorkspaceScoped, Base):
-    """Followers of one first-seen cohort active in one period (any interaction type): the
-    bounded retention matrix, kept current per inserted batch so reading it costs a few rows."""
+    """Followers of one first-seen cohort active in one period (any interaction type), and how
+    many of them were last active in it: the retention matrix, bounded ("on") and unbounded ("on
+    or after", the sum of last_active over this and later periods), kept current per inserted
+    batch so reading it costs a few rows."""
 
     __tablename__ = "retention_cells"
     __table_args__ = (
@@ -56,3 +58,4 @@ class RetentionCell(WorkspaceScoped, Base):
     cohort: Mapped[date] = mapped_column(Date, nullable=False)
     period: Mapped[date] = mapped_column(Date, nullable=False)
     followers: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_active: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")

@@ -221,11 +221,24 @@ def tier_counts(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]
 # active in a period, and how many of them were last active in it (the unbounded count is
 # the sum of last_active over this and later periods).
 
-# Any interaction type, no first-touch filter: the matrix kept by the triggers, plus one pass
-# over the cohort's followers for the "on or after" counts. A follower's last active period is
-# the last one up to the current period (`:last`): last_seen_at gives it when it lies before the
-# window's end (so unless times lie in the future); otherwise one index probe of their active
-# periods, since later activity must not move them out of earlier cells.
+# Any interaction type, no first-touch filter: the matrix kept by the triggers. A follower is
+# last active in their latest active period; the unbounded read counts them in the latest one up
+# to the current period (`:last`), so activity after it must not move them out of earlier cells.
+_RETENTION_KEPT = text(
+    """
+    SELECT cohort, period, sum(followers)::bigint AS active,
+           sum(last_active)::bigint AS last_active
+    FROM retention_cells
+    WHERE workspace_id = :ws AND grain = :grain AND cohort BETWEEN :first AND :last
+      AND (CAST(:platform AS text) IS NULL OR platform = :platform)
+    GROUP BY 1, 2
+    """
+)
+
+# When a cohort's follower was last active after the current period (times in the future), the
+# kept counts place them there: one pass over the cohorts' followers instead. last_seen_at gives
+# the last period when it lies before the window's end; otherwise one index probe of their
+# active periods.
 _RETENTION_CELLS = text(
     """
     WITH cells AS (
@@ -341,9 +354,12 @@ def retention_rows(session: Session, q: RetentionQuery, *, unbounded: bool) -> S
     # The kept cells hold whole periods: a cut inside one (a past as_of) reads the log.
     if q.types is not None or q.content_id is not None or q.cut is not None:
         return session.execute(_RETENTION_LOG, q.params()).all()
-    return session.execute(
-        _RETENTION_CELLS if unbounded else _RETENTION_CELLS_ONLY, q.params()
-    ).all()
+    if not unbounded:
+        return session.execute(_RETENTION_CELLS_ONLY, q.params()).all()
+    rows = session.execute(_RETENTION_KEPT, q.params()).all()
+    if any(r.period > q.last and r.last_active for r in rows):
+        return session.execute(_RETENTION_CELLS, q.params()).all()
+    return rows
 
 
 def cohort_sizes(session: Session, q: RetentionQuery) -> dict[date, int]:

@@ -1,26 +1,31 @@
 -- Retention: the weeks and months each follower was active in (follower_active_periods), and
--- the bounded retention matrix (retention_cells: followers per first-seen cohort and active
--- period), kept per batch. The periods come from exact-time interactions only, so a follower
+-- the retention matrix (retention_cells: followers per first-seen cohort and active period, and
+-- how many of them were last active in that period), kept per batch. The periods come from exact-time interactions only, so a follower
 -- known only from observed interactions has no cohort, and a sync's observed rows do not make
 -- anyone "return" in the sync week.
 
 -- Add (p_sign = 1) or remove (p_sign = -1) the given followers' whole contribution to the
--- matrix. A follower's cohort is their earliest active period. Followers come as ids and their
+-- matrix. A follower's cohort is their earliest active period, and they are last active in their
+-- latest (one row per follower, grain and period, so that row's platform). Followers come as ids and their
 -- workspaces in the same order (a pair per position); `= ANY` on the ids keeps the index.
 CREATE OR REPLACE FUNCTION fanlens_retention_apply(
     p_follower_ids uuid[], p_workspace_ids uuid[], p_sign integer
 ) RETURNS void
 LANGUAGE sql AS $$
-    INSERT INTO retention_cells AS c (workspace_id, platform, grain, cohort, period, followers)
-    SELECT a.workspace_id, a.platform, a.grain, a.cohort, a.period, p_sign * count(*)
+    INSERT INTO retention_cells AS c (
+        workspace_id, platform, grain, cohort, period, followers, last_active)
+    SELECT a.workspace_id, a.platform, a.grain, a.cohort, a.period, p_sign * count(*),
+           p_sign * count(*) FILTER (WHERE a.period = a.latest)
     FROM (SELECT workspace_id, platform, grain, period,
-                 min(period) OVER (PARTITION BY follower_id, workspace_id, grain) AS cohort
+                 min(period) OVER w AS cohort, max(period) OVER w AS latest
           FROM (SELECT DISTINCT * FROM unnest(p_follower_ids, p_workspace_ids)) u(id, ws)
-          JOIN follower_active_periods p ON p.follower_id = u.id AND p.workspace_id = u.ws) a
+          JOIN follower_active_periods p ON p.follower_id = u.id AND p.workspace_id = u.ws
+          WINDOW w AS (PARTITION BY follower_id, workspace_id, grain)) a
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5  -- a fixed lock order, so concurrent batches cannot deadlock here
     ON CONFLICT (workspace_id, platform, grain, cohort, period)
-    DO UPDATE SET followers = c.followers + EXCLUDED.followers;
+    DO UPDATE SET followers = c.followers + EXCLUDED.followers,
+                  last_active = c.last_active + EXCLUDED.last_active;
 $$;
 
 -- Rebuild the given followers' active periods from the log (after deletes and updates).
@@ -58,16 +63,20 @@ LANGUAGE sql AS $$
            i.workspace_id, i.platform
     FROM follower_interactions i CROSS JOIN (VALUES ('week'), ('month')) g (grain)
     WHERE i.workspace_id = p_workspace_id AND i.time_precision = 'exact';
-    INSERT INTO retention_cells (workspace_id, platform, grain, cohort, period, followers)
-    SELECT p_workspace_id, a.platform, a.grain, a.cohort, a.period, count(*)
+    INSERT INTO retention_cells (
+        workspace_id, platform, grain, cohort, period, followers, last_active)
+    SELECT p_workspace_id, a.platform, a.grain, a.cohort, a.period, count(*),
+           count(*) FILTER (WHERE a.period = a.latest)
     FROM (SELECT platform, grain, period,
-                 min(period) OVER (PARTITION BY follower_id, grain) AS cohort
-          FROM follower_active_periods WHERE workspace_id = p_workspace_id) a
+                 min(period) OVER w AS cohort, max(period) OVER w AS latest
+          FROM follower_active_periods WHERE workspace_id = p_workspace_id
+          WINDOW w AS (PARTITION BY follower_id, grain)) a
     GROUP BY 1, 2, 3, 4, 5;
 $$;
 
 -- New interactions cost what the batch holds: periods already recorded add nothing, a new
--- period adds one to its cell. Only a follower whose cohort moves earlier (history back-filled
+-- period adds one to its cell, and a new latest period moves the follower's last-active count
+-- there from their previous latest. Only a follower whose cohort moves earlier (history back-filled
 -- after newer activity) is recounted whole: removed, updated, added again.
 CREATE OR REPLACE FUNCTION fanlens_retention_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -104,32 +113,56 @@ BEGIN
         WHERE n.time_precision = 'exact'),
     -- MATERIALIZED: probed once per follower and grain. Inlined, the planner may put the probe
     -- inside a nested loop over `added` and run it once per pair of rows (quadratic).
-    known AS MATERIALIZED (  -- one index probe per follower and grain, not a read of their history
-        SELECT k.follower_id, k.grain, k.workspace_id,
-               (SELECT min(a.period) FROM follower_active_periods a
-                WHERE a.follower_id = k.follower_id AND a.grain = k.grain
-                  AND a.workspace_id = k.workspace_id) AS cohort
+    -- Two index probes per follower and grain (earliest and latest), not a read of their history.
+    known AS MATERIALIZED (
+        SELECT k.follower_id, k.grain, k.workspace_id, lo.period AS cohort,
+               hi.period AS latest, hi.platform AS latest_platform
         FROM (SELECT DISTINCT follower_id, grain, workspace_id FROM fresh) k
+        LEFT JOIN LATERAL (
+            SELECT a.period FROM follower_active_periods a
+            WHERE a.follower_id = k.follower_id AND a.grain = k.grain
+              AND a.workspace_id = k.workspace_id
+            ORDER BY a.period LIMIT 1) lo ON true
+        LEFT JOIN LATERAL (
+            SELECT a.period, a.platform FROM follower_active_periods a
+            WHERE a.follower_id = k.follower_id AND a.grain = k.grain
+              AND a.workspace_id = k.workspace_id
+            ORDER BY a.period DESC LIMIT 1) hi ON true
         WHERE (k.follower_id, k.workspace_id) NOT IN (SELECT * FROM unnest(moved, moved_ws))),
     added AS (
         INSERT INTO follower_active_periods (follower_id, grain, period, workspace_id, platform)
         SELECT * FROM fresh ORDER BY 1, 2, 3
         ON CONFLICT DO NOTHING
-        RETURNING follower_id, grain, period, workspace_id, platform)
-    INSERT INTO retention_cells AS c (workspace_id, platform, grain, cohort, period, followers)
-    SELECT x.workspace_id, x.platform, x.grain, x.cohort, x.period, count(*)
-    FROM (SELECT a.workspace_id, a.platform, a.grain, a.period,
-                 coalesce(k.cohort, min(a.period) OVER (
-                     PARTITION BY a.follower_id, a.workspace_id, a.grain)) AS cohort
-          FROM added a
-          LEFT JOIN known k ON k.follower_id = a.follower_id AND k.grain = a.grain
-                           AND k.workspace_id = a.workspace_id
-          WHERE (a.follower_id, a.workspace_id) NOT IN (
-              SELECT * FROM unnest(moved, moved_ws))) x
+        RETURNING follower_id, grain, period, workspace_id, platform),
+    -- The added periods are new, so the follower's latest is now the later of the latest known
+    -- and the latest added (`top`).
+    placed AS (
+        SELECT a.follower_id, a.workspace_id, a.platform, a.grain, a.period,
+               coalesce(k.cohort, min(a.period) OVER w) AS cohort,
+               max(a.period) OVER w AS top, k.latest, k.latest_platform
+        FROM added a
+        LEFT JOIN known k ON k.follower_id = a.follower_id AND k.grain = a.grain
+                         AND k.workspace_id = a.workspace_id
+        WHERE (a.follower_id, a.workspace_id) NOT IN (SELECT * FROM unnest(moved, moved_ws))
+        WINDOW w AS (PARTITION BY a.follower_id, a.workspace_id, a.grain)),
+    deltas AS (
+        SELECT workspace_id, platform, grain, cohort, period, 1 AS followers,
+               CASE WHEN period = top AND (latest IS NULL OR top > latest) THEN 1 ELSE 0 END
+                   AS last_active
+        FROM placed
+        UNION ALL  -- no longer last active in their previous latest period
+        SELECT DISTINCT ON (follower_id, workspace_id, grain)
+               workspace_id, latest_platform, grain, cohort, latest, 0, -1
+        FROM placed WHERE top > latest)
+    INSERT INTO retention_cells AS c (
+        workspace_id, platform, grain, cohort, period, followers, last_active)
+    SELECT workspace_id, platform, grain, cohort, period, sum(followers), sum(last_active)
+    FROM deltas
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (workspace_id, platform, grain, cohort, period)
-    DO UPDATE SET followers = c.followers + EXCLUDED.followers;
+    DO UPDATE SET followers = c.followers + EXCLUDED.followers,
+                  last_active = c.last_active + EXCLUDED.last_active;
 
     IF cardinality(moved) > 0 THEN
         PERFORM fanlens_retention_apply(moved, moved_ws, 1);
