@@ -83,6 +83,8 @@ SIZES = {
 CHUNK = 1_000_000  # interactions per INSERT statement
 INSERT_TRIGGER = "trg_follower_interactions_inserted"
 RETENTION_TRIGGER = "trg_follower_interactions_retention_inserted"
+FIRST_DAY_TRIGGER = "trg_follower_interactions_first_day_inserted"
+LOAD_TRIGGERS = (INSERT_TRIGGER, RETENTION_TRIGGER, FIRST_DAY_TRIGGER)  # off while loading
 SERVER_LOG = Path(tempfile.gettempdir()) / "fanlens-bench-api-server.log"
 
 
@@ -184,6 +186,7 @@ DERIVED = [
     "ANALYZE",
     "SELECT fanlens_rescore_workspace(:ws, false)",
     "SELECT fanlens_retention_rebuild_workspace(:ws)",
+    "SELECT fanlens_first_day_recount(NULL, :ws)",
     "ANALYZE",
 ]
 
@@ -203,10 +206,11 @@ LOADERS = 2  # connections loading interaction chunks at once (one per core of a
 
 
 def build_world(engine: Engine, size: Size, progress: bool = False) -> uuid.UUID:
-    """Bulk SQL into an empty database. The interaction log is loaded with its insert and
-    retention triggers off and its secondary indexes dropped (rebuilt after), in chunks on
-    LOADERS connections at once, then the per-follower counts, first/last seen times, scores,
-    active periods and retention cells are derived once, set-based: what ingest would leave.
+    """Bulk SQL into an empty database. The interaction log is loaded with its insert,
+    retention and first-day triggers off and its secondary indexes dropped (rebuilt after), in
+    chunks on LOADERS connections at once, then the per-follower counts, first/last seen times,
+    scores (with the tier history and its rollups), active periods, retention cells and posts'
+    first-day engagement are derived once, set-based: what ingest would leave.
     `progress` prints each step's time."""
     started = time.perf_counter()
 
@@ -228,7 +232,8 @@ def build_world(engine: Engine, size: Size, progress: bool = False) -> uuid.UUID
 
 def prepare_world(engine: Engine, size: Size) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """The workspace, content, posts and followers; the log's secondary indexes dropped and its
-    insert and retention triggers off. Returns the build's parameters and the dropped indexes."""
+    insert, retention and first-day triggers off. Returns the build's parameters and the
+    dropped indexes."""
     with engine.connect() as conn:
         conn.execute(text("SELECT setseed(0.42)"))
         ws = conn.execute(text("INSERT INTO workspaces (name) VALUES ('bench') RETURNING id"))
@@ -240,7 +245,7 @@ def prepare_world(engine: Engine, size: Size) -> tuple[dict[str, Any], list[tupl
         indexes = _secondary_indexes(conn)
         for name, _ in indexes:
             conn.execute(text(f'DROP INDEX "{name}"'))
-        for trigger in (INSERT_TRIGGER, RETENTION_TRIGGER):
+        for trigger in LOAD_TRIGGERS:
             conn.execute(text(f"ALTER TABLE follower_interactions DISABLE TRIGGER {trigger}"))
         conn.commit()
     return p, indexes
@@ -282,7 +287,7 @@ def finish_world(
             future.result()
     step("indexes")
     with engine.connect() as conn:
-        for trigger in (INSERT_TRIGGER, RETENTION_TRIGGER):
+        for trigger in LOAD_TRIGGERS:
             conn.execute(text(f"ALTER TABLE follower_interactions ENABLE TRIGGER {trigger}"))
         for sql in DERIVED:
             conn.execute(text(sql), p)

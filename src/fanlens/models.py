@@ -1,7 +1,13 @@
 """Imports every model so the metadata (Alembic, tests) sees the whole schema."""
 
 from fanlens.alerts.models import EngagementAlert
-from fanlens.analytics.models import FollowerActivePeriod, RetentionCell
+from fanlens.analytics.models import (
+    FollowerActivePeriod,
+    PostFirstDayEngagement,
+    RetentionCell,
+    TierChangeDay,
+    TierHoldDay,
+)
 from fanlens.audience.models import Follower
 from fanlens.auth.models import ApiToken
 from fanlens.connectors.models import Account, RetiredMetric, SyncRun, SyncState
@@ -74,6 +80,7 @@ __all__ = [
     "PersonIdentity",
     "PersonMerge",
     "PersonSuggestion",
+    "PostFirstDayEngagement",
     "RetentionCell",
     "RetiredMetric",
     "ScoringConfig",
@@ -81,6 +88,8 @@ __all__ = [
     "SentimentAlert",
     "SyncRun",
     "SyncState",
+    "TierChangeDay",
+    "TierHoldDay",
     "User",
     "Workspace",
 ]

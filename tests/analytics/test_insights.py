@@ -194,7 +194,8 @@ def test_tier_held_matches_the_per_period_statement(session: Session) -> None:
             params = {"ws": ws.id, "starts": starts, "ends": ends}
             expected = sorted(tuple(r) for r in session.execute(_HELD_PER_PERIOD, params))
             got = sorted(
-                tuple(r) for r in repository.tier_held(session, ws.id, starts=starts, ends=ends)
+                tuple(r)
+                for r in repository.tier_held(session, ws.id, grain=grain, starts=starts, ends=ends)
             )
             assert expected, (grain, periods)
             assert got == expected, (grain, periods)

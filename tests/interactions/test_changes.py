@@ -57,6 +57,14 @@ DERIVED = {
                          FROM content_engagement_totals t JOIN content_items ci
                            ON ci.id = t.content_id
                          WHERE ci.workspace_id = :ws""",
+    "first_day": """SELECT p.platform, p.external_post_id, e.engagement
+                   FROM post_first_day_engagement e JOIN content_posts p
+                     ON p.id = e.content_post_id
+                   WHERE e.workspace_id = :ws""",
+    "tier_change_days": """SELECT day, from_tier, to_tier, time_precision, changes
+                          FROM tier_change_days WHERE workspace_id = :ws""",
+    "tier_hold_days": """SELECT day, tier, entered, exited, exited_held_week, exited_held_month
+                        FROM tier_hold_days WHERE workspace_id = :ws""",
     "sentiments": """SELECT i.dedup_key, s.label FROM comment_sentiments s
                      JOIN follower_interactions i ON i.id = s.interaction_id
                      WHERE s.workspace_id = :ws""",

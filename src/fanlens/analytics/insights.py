@@ -13,7 +13,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from fanlens.analytics import repository
-from fanlens.analytics.retention import midnight, shift, window
+from fanlens.analytics.retention import shift, window
 from fanlens.analytics.schemas import (
     BestPlatform,
     BestTime,
@@ -177,7 +177,7 @@ def tier_movement(
     moves: dict[date, list[TierMove]] = defaultdict(list)
     unknown: dict[date, int] = defaultdict(int)
     for r in repository.tier_moves(
-        session, workspace_id, grain=grain, from_ts=midnight(first), to_ts=midnight(ends[-1])
+        session, workspace_id, grain=grain, from_day=first, to_day=ends[-1]
     ):
         if r.time_precision == "observed":
             unknown[r.period] += r.followers
@@ -186,7 +186,7 @@ def tier_movement(
         moves[r.period].append(
             TierMove(from_tier=r.from_tier, to_tier=r.to_tier, direction=d, followers=r.followers)
         )
-    for r in repository.tier_held(session, workspace_id, starts=starts, ends=ends):
+    for r in repository.tier_held(session, workspace_id, grain=grain, starts=starts, ends=ends):
         moves[r.period].append(
             TierMove(from_tier=r.tier, to_tier=r.tier, direction="held", followers=r.followers)
         )

@@ -4,6 +4,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     Integer,
@@ -13,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key
+from fanlens.db.base import Base, WorkspaceScoped, uuid_id, workspace_key, workspace_reference
 
 
 class FollowerActivePeriod(Base):
@@ -59,3 +60,63 @@ class RetentionCell(WorkspaceScoped, Base):
     period: Mapped[date] = mapped_column(Date, nullable=False)
     followers: Mapped[int] = mapped_column(Integer, nullable=False)
     last_active: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
+
+class PostFirstDayEngagement(WorkspaceScoped, Base):
+    """Derived: the exact-time interactions a post drew in its first 24 hours (from posted_at),
+    for best time to post; no row when there are none. Kept by triggers on the log and on the
+    post's posted_at (db/sql/insights.sql). Observed-time interactions never count: their time
+    is when fanlens saw them, not when the fan acted."""
+
+    __tablename__ = "post_first_day_engagement"
+    __table_args__ = (
+        workspace_key("content_post_id"),
+        workspace_reference("content_post_id", "content_posts", ondelete="CASCADE"),
+    )
+
+    content_post_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    engagement: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class TierChangeDay(WorkspaceScoped, Base):
+    """Derived: behaviour tier changes per UTC day, (from, to) pair and time precision, for
+    tier movement. Kept by triggers on follower_tier_changes (db/sql/insights.sql)."""
+
+    __tablename__ = "tier_change_days"
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint(
+            "workspace_id", "day", "from_tier", "to_tier", "time_precision",
+            name="uq_tier_change_days_key", postgresql_nulls_not_distinct=True,
+        ),
+    )  # fmt: skip
+
+    id: Mapped[uuid.UUID] = uuid_id()
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    from_tier: Mapped[str | None] = mapped_column(Text)
+    to_tier: Mapped[str] = mapped_column(Text, nullable=False)
+    time_precision: Mapped[str] = mapped_column(Text, nullable=False)
+    changes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class TierHoldDay(WorkspaceScoped, Base):
+    """Derived: per UTC day and tier, the followers' behaviour tier spans (a change to the next
+    change of the same follower) that began (`entered`) and ended (`exited`) that day, and of
+    the ended ones those that began before the day's week or month (`exited_held_week`,
+    `exited_held_month`). A period's held followers are the spans begun before it, less those
+    ended before it, less those that ended in it having begun before it. Kept by triggers on
+    follower_tier_changes (db/sql/insights.sql)."""
+
+    __tablename__ = "tier_hold_days"
+    __table_args__ = (
+        workspace_key("id"),
+        UniqueConstraint("workspace_id", "day", "tier"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_id()
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    tier: Mapped[str] = mapped_column(Text, nullable=False)
+    entered: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    exited: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    exited_held_week: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    exited_held_month: Mapped[int] = mapped_column(BigInteger, nullable=False)

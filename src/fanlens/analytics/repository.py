@@ -401,21 +401,18 @@ def retention_people(
 # --- best time to post -----------------------------------------------------------------------
 # Engagement a post drew in its first 24 hours: the exact-time interactions stored for it in that
 # window (reported metrics and observed-time interactions carry no time of the action, so they
-# cannot say when the engagement came).
-# Read from ix_follower_interactions_exact_content_post_id_occurred_at: the window's range only.
+# cannot say when the engagement came), kept per post in post_first_day_engagement
+# (db/sql/insights.sql; a post without a row drew none).
 _BEST_TIME = text(
     """
     SELECT p.platform,
            extract(isodow FROM p.posted_at AT TIME ZONE :tz)::int AS weekday,
            extract(hour FROM p.posted_at AT TIME ZONE :tz)::int AS hour,
            count(*)::bigint AS posts,
-           sum(e.n)::bigint AS engagement
+           coalesce(sum(e.engagement), 0)::bigint AS engagement
     FROM content_posts p
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS n FROM follower_interactions i
-        WHERE i.content_post_id = p.id AND i.time_precision = 'exact'
-          AND i.occurred_at >= p.posted_at
-          AND i.occurred_at < p.posted_at + interval '24 hours') e
+    LEFT JOIN post_first_day_engagement e
+      ON e.content_post_id = p.id AND e.workspace_id = p.workspace_id
     WHERE p.workspace_id = :ws AND p.posted_at IS NOT NULL
       AND (CAST(:platform AS text) IS NULL OR p.platform = :platform)
     GROUP BY 1, 2, 3
@@ -432,46 +429,36 @@ def best_time(
 
 # --- tier movement ---------------------------------------------------------------------------
 # Behaviour only: a new scoring config moves no fan. A change dated by an observed time
-# (reached by then, moment unknown) is its own part, `time_precision` = 'observed'.
+# (reached by then, moment unknown) is its own part, `time_precision` = 'observed'. Read from
+# the changes per UTC day (tier_change_days); periods start at UTC midnights.
 _TIER_MOVES = text(
     """
-    SELECT date_trunc(:grain, changed_at AT TIME ZONE 'UTC')::date AS period,
-           from_tier, to_tier, time_precision, count(*)::bigint AS followers
-    FROM follower_tier_changes
-    WHERE workspace_id = :ws AND changed_at >= :from_ts AND changed_at < :to_ts
-      AND kind = 'behaviour'
+    SELECT date_trunc(:grain, d.day::timestamp)::date AS period,
+           d.from_tier, d.to_tier, d.time_precision, sum(d.changes)::bigint AS followers
+    FROM tier_change_days d
+    WHERE d.workspace_id = :ws AND d.day >= :from_day AND d.day < :to_day
     GROUP BY 1, 2, 3, 4
     """
 )
-# Held: followers whose last known tier before the period stayed unchanged through it. One pass
-# over the changes: each is a span from its time to the follower's next change, and a span
-# holds through period n when it began before the period's start and its end (the next
-# change; none is open) is not before the period's stop. width_bucket turns both times into
-# period numbers, so the spans collapse to a few (tier, after, upto) rows before the periods.
+# Held: followers whose last known tier before the period stayed unchanged through it. From
+# the tier spans per day (tier_hold_days, db/sql/insights.sql): the spans begun before the
+# period's start less those ended before it are the holders at its start; of those, the ones
+# that ended inside the period (having begun before the period: `exited_held_<grain>`) did not
+# hold through it.
 _TIER_HELD = text(
     """
-    WITH bounds AS (
-        SELECT array_agg(b.start::timestamp AT TIME ZONE 'UTC' ORDER BY b.n) AS starts,
-               array_agg(b.stop::timestamp AT TIME ZONE 'UTC' ORDER BY b.n) AS stops
-        FROM unnest(CAST(:starts AS date[]), CAST(:ends AS date[]))
-             WITH ORDINALITY AS b (start, stop, n)),
-    spans AS (
-        SELECT c.to_tier, c.changed_at,
-               lead(c.changed_at) OVER (
-                   PARTITION BY c.follower_id ORDER BY c.changed_at, c.id) AS next_at
-        FROM follower_tier_changes c
-        WHERE c.workspace_id = :ws AND c.kind = 'behaviour'
-          AND c.changed_at < CAST(:last_stop AS date)::timestamp AT TIME ZONE 'UTC'),
-    ranges AS (
-        SELECT s.to_tier, width_bucket(s.changed_at, b.starts) AS after,
-               coalesce(width_bucket(s.next_at, b.stops), cardinality(b.stops)) AS upto,
-               count(*) AS followers
-        FROM spans s CROSS JOIN bounds b
-        GROUP BY 1, 2, 3)
-    SELECT p.start AS period, r.to_tier AS tier, sum(r.followers)::bigint AS followers
-    FROM unnest(CAST(:starts AS date[])) WITH ORDINALITY AS p (start, n)
-    JOIN ranges r ON p.n > r.after AND p.n <= r.upto
+    SELECT p.start AS period, h.tier,
+           (sum(h.entered - h.exited) FILTER (WHERE h.day < p.start)
+            - coalesce(sum(CASE WHEN :grain = 'week' THEN h.exited_held_week
+                                ELSE h.exited_held_month END)
+                       FILTER (WHERE h.day >= p.start), 0))::bigint AS followers
+    FROM unnest(CAST(:starts AS date[]), CAST(:ends AS date[])) AS p (start, stop)
+    JOIN tier_hold_days h ON h.workspace_id = :ws AND h.day < p.stop
     GROUP BY 1, 2
+    HAVING sum(h.entered - h.exited) FILTER (WHERE h.day < p.start)
+           - coalesce(sum(CASE WHEN :grain = 'week' THEN h.exited_held_week
+                               ELSE h.exited_held_month END)
+                      FILTER (WHERE h.day >= p.start), 0) > 0
     """
 )
 
@@ -481,18 +468,23 @@ def tier_moves(
     workspace_id: uuid.UUID,
     *,
     grain: str,
-    from_ts: datetime,
-    to_ts: datetime,
+    from_day: date,
+    to_day: date,
 ) -> Sequence[Row[Any]]:
-    params = {"ws": workspace_id, "grain": grain, "from_ts": from_ts, "to_ts": to_ts}
+    params = {"ws": workspace_id, "grain": grain, "from_day": from_day, "to_day": to_day}
     return session.execute(_TIER_MOVES, params).all()
 
 
 def tier_held(
-    session: Session, workspace_id: uuid.UUID, *, starts: list[date], ends: list[date]
+    session: Session,
+    workspace_id: uuid.UUID,
+    *,
+    grain: str,
+    starts: list[date],
+    ends: list[date],
 ) -> Sequence[Row[Any]]:
-    """Periods given by ascending starts and their ends."""
-    params = {"ws": workspace_id, "starts": starts, "ends": ends, "last_stop": ends[-1]}
+    """Periods of `grain` given by ascending starts and their ends."""
+    params = {"ws": workspace_id, "grain": grain, "starts": starts, "ends": ends}
     return session.execute(_TIER_HELD, params).all()
 
 

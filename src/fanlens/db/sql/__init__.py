@@ -18,12 +18,19 @@ GROUPS = (
     "scoring",  # weights, tiers, per-type counts, scores and tier history
     "counts",  # content totals and interactions per content and day
     "rollups",  # followers per tier and interactions per platform and day
+    "insights",  # posts' first-day engagement, tier changes and spans per day
     "retention",  # active periods and retention cells
     "upkeep",  # what a bulk import defers: the backlog and its catch-up
     "people",  # one person per follower to start with, people's engagement
     "sentiment",  # comment sentiments follow their interaction
     "views",  # the reporting views
 )
+
+
+# Groups whose triggers write tables of their own: migrations older than those tables apply the
+# files too, and a statement trigger fires even on a statement that touches no row, so such a
+# group is applied only once its tables exist (its own migration applies it after creating them).
+REQUIRES = {"insights": ("post_first_day_engagement", "tier_change_days", "tier_hold_days")}
 
 
 def read(group: str) -> str:
@@ -43,8 +50,14 @@ def apply(connection: Connection) -> None:
     (each of those applies them again)."""
     run(connection, "SET check_function_bodies = off")
     for group in GROUPS:
-        run(connection, read(group))
+        if all(_exists(connection, table) for table in REQUIRES.get(group, ())):
+            run(connection, read(group))
     run(connection, "RESET check_function_bodies")
+
+
+def _exists(connection: Connection, table: str) -> bool:
+    found = connection.exec_driver_sql("SELECT to_regclass(%(t)s)", {"t": table}).scalar()
+    return found is not None
 
 
 def drop(connection: Connection) -> None:
