@@ -359,3 +359,27 @@ def test_deleting_an_old_interaction_replays_the_history(session: Session) -> No
         {"ws": ws.id, "at": middle.at},
     )
     assert _history(session, ws) == _replay(_numbered(events), {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)
+
+
+def test_a_new_time_for_an_interaction_between_changes_replays_the_history(
+    session: Session,
+) -> None:
+    """An interaction whose time moves between two of the follower's changes (their score row,
+    first and last times stay as they were) re-dates the history."""
+    ws = create_workspace(session)
+    events = sorted(_world(), key=lambda e: e.at or MONDAY)
+    _ingest(session, ws, events)
+    late = next(e for e in reversed(events) if e.user == "fan" and e.kind == "comment")
+    moved = late._replace(at=MONDAY + timedelta(days=8))
+    session.execute(
+        text(
+            "UPDATE follower_interactions SET occurred_at = :to "
+            "WHERE workspace_id = :ws AND occurred_at = :at AND interaction_type = 'comment'"
+        ),
+        {"ws": ws.id, "at": late.at, "to": moved.at},
+    )
+    expected = _replay(
+        _numbered([moved if e is late else e for e in events]), {}, DEFAULT_WEIGHTS, DEFAULT_TIERS
+    )
+    assert expected != _replay(_numbered(events), {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)
+    assert _history(session, ws) == expected
