@@ -65,6 +65,9 @@ DERIVED = {
                           FROM tier_change_days WHERE workspace_id = :ws""",
     "tier_hold_days": """SELECT day, tier, entered, exited, exited_held_week, exited_held_month
                         FROM tier_hold_days WHERE workspace_id = :ws""",
+    "platform_posts": """SELECT platform, posts, views, views_reported, likes, comments, shares,
+                                saves, viewed_posts, viewed_views, viewed_engagement
+                         FROM platform_post_totals WHERE workspace_id = :ws""",
     "sentiments": """SELECT i.dedup_key, s.label FROM comment_sentiments s
                      JOIN follower_interactions i ON i.id = s.interaction_id
                      WHERE s.workspace_id = :ws""",

@@ -118,22 +118,21 @@ def _time_unknown_cohorts(workspace_id: uuid.UUID, platform: str | None) -> Sele
 
 
 # --- overview --------------------------------------------------------------------------------
-# Per platform: the posts and their summed reported metrics; `viewed_*` only over the posts that
-# report views (the best-platform comparison's bases). One pass over the workspace's posts, read
-# once per request by the pages that need both (the content page's rates and comparison).
+# Per platform: the posts and their summed reported metrics (a metric no post reports is NULL);
+# `viewed_*` only over the posts that report views (the best-platform comparison's bases). From
+# the rollup the triggers keep (platform_post_totals): a few rows, not every post.
 _POST_TOTALS = text(
     """
-    SELECT platform, count(*)::bigint AS posts, sum(views)::bigint AS views,
-           sum(likes)::bigint AS likes, sum(comments)::bigint AS comments,
-           sum(shares)::bigint AS shares, sum(saves)::bigint AS saves,
-           (coalesce(sum(likes), 0) + coalesce(sum(comments), 0) + coalesce(sum(shares), 0)
-            + coalesce(sum(saves), 0))::bigint AS engagement,
-           sum(views) FILTER (WHERE views > 0)::bigint AS viewed_views,
-           (coalesce(sum(likes) FILTER (WHERE views > 0), 0)
-            + coalesce(sum(comments) FILTER (WHERE views > 0), 0)
-            + coalesce(sum(shares) FILTER (WHERE views > 0), 0)
-            + coalesce(sum(saves) FILTER (WHERE views > 0), 0))::bigint AS viewed_engagement
-    FROM content_posts WHERE workspace_id = :ws GROUP BY platform
+    SELECT platform, posts,
+           CASE WHEN views_reported > 0 THEN views END AS views,
+           CASE WHEN likes_reported > 0 THEN likes END AS likes,
+           CASE WHEN comments_reported > 0 THEN comments END AS comments,
+           CASE WHEN shares_reported > 0 THEN shares END AS shares,
+           CASE WHEN saves_reported > 0 THEN saves END AS saves,
+           likes + comments + shares + saves AS engagement,
+           CASE WHEN viewed_posts > 0 THEN viewed_views END AS viewed_views,
+           viewed_engagement
+    FROM platform_post_totals WHERE workspace_id = :ws
     """
 )
 # Exact-time interactions per UTC week (Monday) and platform from `first_week` on, read from the

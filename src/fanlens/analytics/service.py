@@ -157,8 +157,8 @@ def _all_platforms(rows: list[PlatformTotals]) -> PlatformTotals:
 
 
 def post_totals(*, session: Session, workspace_id: uuid.UUID) -> Sequence[Row[Any]]:
-    """Per platform: the workspace's posts and their summed metrics (one pass over the posts),
-    for a page that passes them to `post_rates` and `insights.best_platform`."""
+    """Per platform: the workspace's posts and their summed metrics (the kept rollup), for a
+    page that passes them to `post_rates` and `insights.best_platform`."""
     return repository.post_totals(session, workspace_id)
 
 

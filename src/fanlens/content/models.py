@@ -133,6 +133,45 @@ class ContentEngagementTotals(WorkspaceScoped, Base):
     best_platform: Mapped[str | None] = mapped_column(Text)
 
 
+class PlatformPostTotals(WorkspaceScoped, Base):
+    """Derived: per platform, the workspace's posts and their summed reported metrics (kept by
+    triggers on content_posts, db/sql/counts.sql), so the platforms' rates and the
+    best-platform comparison read a few rows. `*_reported`: posts that report the metric (its
+    sum means nothing without any); `viewed_*`: over the posts with views > 0."""
+
+    __tablename__ = "platform_post_totals"
+    __table_args__ = (workspace_key("id"), UniqueConstraint("workspace_id", "platform"))
+
+    id: Mapped[uuid.UUID] = uuid_id()
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    posts: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    views: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    views_reported: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=text("0")
+    )
+    likes: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    likes_reported: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=text("0")
+    )
+    comments: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    comments_reported: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=text("0")
+    )
+    shares: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    shares_reported: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=text("0")
+    )
+    saves: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    saves_reported: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=text("0")
+    )
+    viewed_posts: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    viewed_views: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    viewed_engagement: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=text("0")
+    )
+
+
 class ContentLinkDecision(WorkspaceScoped, Base):
     """A user's answer to a suggestion that two posts are one content item. Rejected pairs are
     never suggested again; an accepted one remembers where the moved post came from (unlink)."""

@@ -191,8 +191,8 @@ def content_detail(
     content_id: str, request: Request, session: Session, user: CurrentUser
 ) -> HTMLResponse:
     ws, cid = user.workspace_id, _uuid(content_id, "content item")
-    # Read once and shared: the item's sentiment (detail and card), the platforms' post totals
-    # (rates and the best-platform comparison); each is a pass over many rows.
+    # Read once and shared: the item's sentiment (detail and card: a pass over its comments),
+    # the platforms' post totals (rates and the best-platform comparison).
     mood = sentiment.content_summary(
         session=session, workspace_id=ws, content_id=cid, with_trend=False
     )
