@@ -23,8 +23,15 @@ def test_retention_page_equals_the_api_and_lists_a_cells_people(tab: Tab, site: 
         assert shown == [c["followers"] for c in cohort["cells"]], cohort["cohort"]
     assert tab.page.locator("#retention-table tbody td.incomplete").count() == len(api["cohorts"])
     busy = max(api["cohorts"], key=lambda c: c["size"])
-    tab.page.click(f"#retention-table tr[data-cohort='{busy['cohort']}'] td[data-period='1'] a")
+    # a click on the heat-map's cell follows the table cell's link
+    row = [c["cohort"] for c in api["cohorts"]].index(busy["cohort"])
+    tab.page.evaluate(
+        "([row, n]) => document.getElementById('retention-chart')"
+        ".emit('plotly_click', {points: [{pointIndex: [row, n]}]})",
+        [row, 1],
+    )
     tab.page.wait_for_selector("#people")
+    assert f"cohort={busy['cohort']}" in tab.page.url and "period=1" in tab.page.url
     people = site.api(
         "/retention/people", cohort=busy["cohort"], period=1, mode="on_or_after", limit=1000
     )["items"]

@@ -37,8 +37,10 @@
   }
 
   // A heat-map: spec.z is rows of values (null = no cell), spec.y the row labels; each cell shows
-  // spec.cell_text (a Plotly text template) or spec.text; a click on a cell follows
-  // spec.links[row][column] when given (the page lists that cell's people).
+  // spec.cell_text (a Plotly text template) or spec.text; a click on a cell follows the link of
+  // the same cell in the table whose id is spec.cell_links, when given: its body holds a row per
+  // heat-map row, each cell a td[data-period] with its column's number (the page lists that
+  // cell's people).
   function heatmap(spec) {
     var zmax = spec.zmax || largest(spec.z) || 1;
     return [{
@@ -105,11 +107,12 @@
       el.style.minWidth = heatmapMinWidth(spec) + "px";
     }
     window.Plotly.newPlot(el, traces(spec), frame, { displaylogo: false, responsive: true });
-    if (spec.links) {
+    if (spec.cell_links) {
       el.on("plotly_click", function (event) {
         var p = event.points[0];
-        var href = spec.links[p.pointIndex[0]] && spec.links[p.pointIndex[0]][p.pointIndex[1]];
-        if (href) { window.location.href = href; }
+        var row = document.getElementById(spec.cell_links).tBodies[0].rows[p.pointIndex[0]];
+        var link = row && row.querySelector('td[data-period="' + p.pointIndex[1] + '"] a');
+        if (link) { window.location.href = link.href; }
       });
     }
     el.setAttribute("data-drawn", "true");
