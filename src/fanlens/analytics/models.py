@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
+    DateTime,
+    Index,
     Integer,
     Text,
     UniqueConstraint,
@@ -63,18 +65,21 @@ class RetentionCell(WorkspaceScoped, Base):
 
 
 class PostFirstDayEngagement(WorkspaceScoped, Base):
-    """Derived: the exact-time interactions a post drew in its first 24 hours (from posted_at),
-    for best time to post; no row when there are none. Kept by triggers on the log and on the
-    post's posted_at (db/sql/insights.sql). Observed-time interactions never count: their time
-    is when fanlens saw them, not when the fan acted."""
+    """Derived: one row per post with a posted_at, its platform and posted_at beside the
+    exact-time interactions it drew in its first 24 hours, so best time to post reads this table
+    alone. Kept by triggers on the log and on posts (db/sql/insights.sql). Observed-time
+    interactions never count: their time is when fanlens saw them, not when the fan acted."""
 
     __tablename__ = "post_first_day_engagement"
     __table_args__ = (
         workspace_key("content_post_id"),
         workspace_reference("content_post_id", "content_posts", ondelete="CASCADE"),
+        Index("ix_post_first_day_engagement_workspace_id_platform", "workspace_id", "platform"),
     )
 
     content_post_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     engagement: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 

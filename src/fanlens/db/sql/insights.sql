@@ -4,14 +4,18 @@
 -- every post's first day of the log (about 5 s on the large world) or a window pass over every
 -- tier change (about 3 s).
 
--- post_first_day_engagement: the exact-time interactions stored for a post from its posted_at
--- to 24 hours later (an observed time is when fanlens saw the interaction, not when the fan
--- acted, so it cannot say when the engagement came). Inserted interactions add, deleted ones
--- subtract, and an update moves a row out under its old values and in under its new ones
--- (a corrected time, an observed time upgraded to exact, another post); the signed rows are
--- summed per post without joining the two transition tables (no statistics; a nested loop over
--- large batches ran for minutes in the score rollup). Rows of a workspace being deleted are
--- skipped (a write naming it would fail its foreign key); a post left at 0 holds no row.
+-- post_first_day_engagement: a row per post with a posted_at (its platform and posted_at
+-- copied beside it, so best time to post reads this table alone), counting the exact-time
+-- interactions stored for the post from its posted_at to 24 hours later (an observed time is
+-- when fanlens saw the interaction, not when the fan acted, so it cannot say when the
+-- engagement came). Inserted interactions add, deleted ones subtract, and an update moves a
+-- row out under its old values and in under its new ones (a corrected time, an observed time
+-- upgraded to exact, another post); the signed rows are summed per post without joining the
+-- two transition tables (no statistics; a nested loop over large batches ran for minutes in
+-- the score rollup). The post's row exists already (posts' triggers below), so the upsert
+-- only updates, in key order: concurrent batches cannot deadlock here. Rows of a post or a
+-- workspace being deleted are skipped (their row goes by the cascade, and a write naming them
+-- would fail its foreign key).
 CREATE OR REPLACE FUNCTION fanlens_first_day_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -22,30 +26,28 @@ DECLARE
     END;
 BEGIN
     EXECUTE format($q$
-    INSERT INTO post_first_day_engagement AS e (workspace_id, content_post_id, engagement)
-    SELECT p.workspace_id, p.id, sum(x.sign)
+    INSERT INTO post_first_day_engagement AS e (
+        workspace_id, content_post_id, platform, posted_at, engagement)
+    SELECT p.workspace_id, p.content_post_id, p.platform, p.posted_at, sum(x.sign)
     FROM (%s) x
-    JOIN content_posts p ON p.id = x.content_post_id AND p.workspace_id = x.workspace_id
+    JOIN post_first_day_engagement p
+      ON p.content_post_id = x.content_post_id AND p.workspace_id = x.workspace_id
+    JOIN content_posts cp ON cp.id = p.content_post_id AND cp.workspace_id = p.workspace_id
     JOIN workspaces w ON w.id = p.workspace_id
     WHERE x.time_precision = 'exact'
       AND x.occurred_at >= p.posted_at AND x.occurred_at < p.posted_at + interval '24 hours'
-    GROUP BY 1, 2
+    GROUP BY 1, 2, 3, 4
     HAVING sum(x.sign) <> 0
     ORDER BY 1, 2
     ON CONFLICT (content_post_id, workspace_id) DO UPDATE
         SET engagement = e.engagement + EXCLUDED.engagement
     $q$, signed);
-    IF TG_OP <> 'INSERT' THEN
-        DELETE FROM post_first_day_engagement e
-        USING (SELECT DISTINCT workspace_id FROM old_rows) w
-        WHERE e.workspace_id = w.workspace_id AND e.engagement = 0;
-    END IF;
     RETURN NULL;
 END
 $$;
 
--- Recount these posts' first day from the log: the partial index
--- ix_follower_interactions_exact_content_post_id_occurred_at reads each post's window only.
+-- Recount these posts' rows from the log (posts without a posted_at have none): the partial
+-- index ix_follower_interactions_exact_content_post_id_occurred_at reads each post's window.
 CREATE OR REPLACE FUNCTION fanlens_first_day_recount(p_post_ids uuid[], p_workspace_id uuid)
 RETURNS void
 LANGUAGE plpgsql AS $$
@@ -53,8 +55,9 @@ BEGIN
     DELETE FROM post_first_day_engagement e
     WHERE (p_post_ids IS NULL OR e.content_post_id = ANY (p_post_ids))
       AND (p_workspace_id IS NULL OR e.workspace_id = p_workspace_id);
-    INSERT INTO post_first_day_engagement (workspace_id, content_post_id, engagement)
-    SELECT p.workspace_id, p.id, c.n
+    INSERT INTO post_first_day_engagement (
+        workspace_id, content_post_id, platform, posted_at, engagement)
+    SELECT p.workspace_id, p.id, p.platform, p.posted_at, c.n
     FROM content_posts p
     CROSS JOIN LATERAL (
         SELECT count(*) AS n FROM follower_interactions i
@@ -64,22 +67,29 @@ BEGIN
           AND i.occurred_at < p.posted_at + interval '24 hours') c
     WHERE (p_post_ids IS NULL OR p.id = ANY (p_post_ids))
       AND (p_workspace_id IS NULL OR p.workspace_id = p_workspace_id)
-      AND p.posted_at IS NOT NULL AND c.n > 0
+      AND p.posted_at IS NOT NULL
     ORDER BY 1, 2;
 END
 $$;
 
--- A post whose posted_at changed (set, corrected or cleared) has another first day: recount
--- it. Posts are compared by set difference, not by joining the transition tables.
+-- Posts inserted, or whose posted_at or platform changed (set, corrected or cleared): recount
+-- their rows. Posts are compared by set difference, not by joining the transition tables.
+-- A deleted post's row goes by its foreign key.
 CREATE OR REPLACE FUNCTION fanlens_first_day_post_moved() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     moved uuid[];
 BEGIN
-    SELECT array_agg(d.id) INTO moved
-    FROM (SELECT n.id, n.workspace_id, n.posted_at FROM new_rows n
-          EXCEPT
-          SELECT o.id, o.workspace_id, o.posted_at FROM old_rows o) d;
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(n.id) INTO moved FROM new_rows n WHERE n.posted_at IS NOT NULL;
+    ELSE
+        EXECUTE $q$
+        SELECT array_agg(d.id)
+        FROM (SELECT n.id, n.workspace_id, n.platform, n.posted_at FROM new_rows n
+              EXCEPT
+              SELECT o.id, o.workspace_id, o.platform, o.posted_at FROM old_rows o) d
+        $q$ INTO moved;
+    END IF;
     IF moved IS NOT NULL THEN
         PERFORM fanlens_first_day_recount(moved, NULL);
     END IF;
@@ -238,6 +248,10 @@ CREATE OR REPLACE TRIGGER trg_follower_interactions_first_day_deleted
     AFTER DELETE ON follower_interactions
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fanlens_first_day_changed();
+
+CREATE OR REPLACE TRIGGER trg_content_posts_first_day_inserted AFTER INSERT ON content_posts
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fanlens_first_day_post_moved();
 
 CREATE OR REPLACE TRIGGER trg_content_posts_first_day_updated AFTER UPDATE ON content_posts
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows

@@ -34,11 +34,17 @@ def upgrade() -> None:
         "CREATE TABLE post_first_day_engagement ("
         + _workspace("post_first_day_engagement")
         + " content_post_id uuid NOT NULL,"
+        " platform text NOT NULL,"
+        " posted_at timestamptz NOT NULL,"
         " engagement bigint NOT NULL,"
         " CONSTRAINT pk_post_first_day_engagement PRIMARY KEY (content_post_id, workspace_id),"
         " CONSTRAINT fk_post_first_day_engagement_content_post_id_content_posts"
         "  FOREIGN KEY (content_post_id, workspace_id)"
         "  REFERENCES content_posts (id, workspace_id) ON DELETE CASCADE)"
+    )
+    op.execute(
+        "CREATE INDEX ix_post_first_day_engagement_workspace_id_platform"
+        " ON post_first_day_engagement (workspace_id, platform)"
     )
     op.execute(
         "CREATE TABLE tier_change_days ("
