@@ -81,3 +81,13 @@ def test_a_wide_world_spreads_the_same_activity_over_more_followers() -> None:
     assert len(followers) > 3 * len({r["user"]["external_user_id"] for r in deep if "user" in r})
     interactions = [sum(r["type"] == "interaction" for r in w) for w in (deep, wide)]
     assert 0.5 < interactions[1] / interactions[0] < 2
+
+
+def test_a_wide_world_has_family_names_and_keeps_one_name_per_person() -> None:
+    world = generate_world("tiny", seed=2, followers=600)
+    names = {fan.display_name for fan in world.fans}
+    assert len(names) > 100  # not just the 26 first names
+    by_person: dict[int, set[str]] = {}
+    for fan in world.fans:
+        by_person.setdefault(fan.person, set()).add(fan.display_name)
+    assert all(len(n) == 1 for n in by_person.values())

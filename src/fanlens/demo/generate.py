@@ -200,6 +200,16 @@ HOOK_WORDS = [
     "rainy", "sunday", "office", "camping", "travel", "grandma", "barista", "science",
 ]  # fmt: skip
 WORDS = ["coffee", "brew", "bean", "latte", "daily", "cozy", "morning", "roast", "cup", "foam"]
+# A wide world's fans also have a family name: tens of thousands of fans all called one of 26
+# first names would make most of them look like one person under two handles, which real
+# audiences do not (the people refresh compares handles within one display name).
+SURNAMES = [
+    "adams", "baker", "chen", "diaz", "evans", "fischer", "garcia", "hansen", "ito", "jones",
+    "khan", "lopez", "moreau", "novak", "okafor", "patel", "quiroga", "rossi", "silva", "tanaka",
+    "ueda", "varga", "weber", "xu", "yilmaz", "zhang", "berg", "costa", "dubois", "eriksen",
+    "ferreira", "gruber", "horvat", "ivanova", "janssen", "kowalski", "larsen", "mensah",
+    "nakamura", "olsen",
+]  # fmt: skip
 
 
 @dataclass
@@ -249,7 +259,12 @@ class World:
         rng = random.Random(f"{self.seed}:catalog")
         span = timedelta(days=self.spec["days"])
         self.posts = _make_posts(rng, self.spec["content"], self.anchor, span)
-        self.fans = _make_fans(rng, self.spec["followers"], self.spec["interactions"])
+        self.fans = _make_fans(
+            rng,
+            self.spec["followers"],
+            self.spec["interactions"],
+            surnames=self.followers is not None,
+        )
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Posts, then followers, then interactions (shuffled in windows, as a sync delivers)."""
@@ -391,7 +406,9 @@ def _pick_platforms(rng: random.Random, n: int) -> list[str]:
     return chosen
 
 
-def _make_fans(rng: random.Random, n_fans: int, n_interactions: int) -> list[Fan]:
+def _make_fans(
+    rng: random.Random, n_fans: int, n_interactions: int, *, surnames: bool = False
+) -> list[Fan]:
     # Lognormal activity, scaled so the world's total is near its target: the median fan acts
     # about twice, the busiest a few thousand times.
     sigma = 2.3
@@ -400,15 +417,14 @@ def _make_fans(rng: random.Random, n_fans: int, n_interactions: int) -> list[Fan
     person = 0
     while len(fans) < n_fans:
         base = f"{rng.choice(NAMES)}_{rng.choice(WORDS)}{rng.randrange(1000)}"
+        name = base.split("_")[0].title()
+        if surnames:
+            name = f"{name} {rng.choice(SURNAMES).title()}"
         n_ids = rng.choices([1, 2, 3], weights=[90, 8, 2])[0]
         for platform in _pick_platforms(rng, n_ids):
             n = min(5_000, max(1, round(math.exp(rng.gauss(mu, sigma)))))
             uid = f"{platform[:2]}u{len(fans):07d}"
-            fans.append(
-                Fan(
-                    platform, uid, _handle_variant(rng, base), base.split("_")[0].title(), person, n
-                )
-            )
+            fans.append(Fan(platform, uid, _handle_variant(rng, base), name, person, n))
         person += 1
     return fans[:n_fans]
 
