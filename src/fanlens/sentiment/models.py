@@ -99,10 +99,20 @@ class SentimentAlert(WorkspaceScoped, Base):
 
 
 # Indexes on the interaction log that only this domain needs, declared here so the model
-# metadata matches the migrations. Both are partial, so ingest of likes, shares etc. pays
+# metadata matches the migrations. They are partial, so ingest of likes, shares etc. pays
 # nothing for them.
 PENDING_INDEX = Index(
     "ix_follower_interactions_text_workspace_id_id",
+    FollowerInteraction.workspace_id,
+    FollowerInteraction.id,
+    postgresql_where=text(TEXT_FILTER),
+)
+# A content item's text interactions, read from the index alone (their ids, to join their
+# sentiments): the item's sentiment counts (the content page's card and detail) without reading
+# every interaction of the item (4 000 rows of a busy item on the large world, 20 ms).
+CONTENT_TEXT_INDEX = Index(
+    "ix_follower_interactions_text_content_id",
+    FollowerInteraction.content_id,
     FollowerInteraction.workspace_id,
     FollowerInteraction.id,
     postgresql_where=text(TEXT_FILTER),
