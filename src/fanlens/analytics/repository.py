@@ -444,21 +444,26 @@ _TIER_MOVES = text(
 # the tier spans per day (tier_hold_days, db/sql/insights.sql): the spans begun before the
 # period's start less those ended before it are the holders at its start; of those, the ones
 # that ended inside the period (having begun before the period: `exited_held_<grain>`) did not
-# hold through it.
+# hold through it. The days are first summed per period (width_bucket: 0 before the first), so
+# the periods read a few dozen sums instead of every day before them.
 _TIER_HELD = text(
     """
-    SELECT p.start AS period, h.tier,
-           (sum(h.entered - h.exited) FILTER (WHERE h.day < p.start)
-            - coalesce(sum(CASE WHEN :grain = 'week' THEN h.exited_held_week
-                                ELSE h.exited_held_month END)
-                       FILTER (WHERE h.day >= p.start), 0))::bigint AS followers
-    FROM unnest(CAST(:starts AS date[]), CAST(:ends AS date[])) AS p (start, stop)
-    JOIN tier_hold_days h ON h.workspace_id = :ws AND h.day < p.stop
+    WITH sums AS (
+        SELECT h.tier, width_bucket(h.day, CAST(:starts AS date[])) AS n,
+               sum(h.entered - h.exited) AS net,
+               sum(CASE WHEN :grain = 'week' THEN h.exited_held_week
+                        ELSE h.exited_held_month END) AS left_held
+        FROM tier_hold_days h
+        WHERE h.workspace_id = :ws AND h.day < :last_stop
+        GROUP BY 1, 2)
+    SELECT p.start AS period, s.tier,
+           (sum(s.net) FILTER (WHERE s.n < p.n)
+            - coalesce(sum(s.left_held) FILTER (WHERE s.n = p.n), 0))::bigint AS followers
+    FROM unnest(CAST(:starts AS date[])) WITH ORDINALITY AS p (start, n)
+    JOIN sums s ON s.n <= p.n
     GROUP BY 1, 2
-    HAVING sum(h.entered - h.exited) FILTER (WHERE h.day < p.start)
-           - coalesce(sum(CASE WHEN :grain = 'week' THEN h.exited_held_week
-                               ELSE h.exited_held_month END)
-                      FILTER (WHERE h.day >= p.start), 0) > 0
+    HAVING sum(s.net) FILTER (WHERE s.n < p.n)
+           - coalesce(sum(s.left_held) FILTER (WHERE s.n = p.n), 0) > 0
     """
 )
 
@@ -484,7 +489,7 @@ def tier_held(
     ends: list[date],
 ) -> Sequence[Row[Any]]:
     """Periods of `grain` given by ascending starts and their ends."""
-    params = {"ws": workspace_id, "grain": grain, "starts": starts, "ends": ends}
+    params = {"ws": workspace_id, "grain": grain, "starts": starts, "last_stop": ends[-1]}
     return session.execute(_TIER_HELD, params).all()
 
 
@@ -551,6 +556,6 @@ def coverage_spans(session: Session, workspace_id: uuid.UUID) -> Sequence[Row[An
     return session.execute(_SPANS, {"ws": workspace_id}).all()
 
 
-def time_zone_exists(session: Session, tz: str) -> bool:
-    stmt = text("SELECT 1 FROM pg_timezone_names WHERE name = :tz")
-    return session.execute(stmt, {"tz": tz}).first() is not None
+def time_zone_names(session: Session) -> set[str]:
+    """The database's time zone names (pg_timezone_names reads every zone file: about 100 ms)."""
+    return set(session.execute(text("SELECT name FROM pg_timezone_names")).scalars())
