@@ -312,7 +312,12 @@ def profile(url: str, path: Path, *, triggers: bool) -> dict[str, float]:
     start = time.perf_counter()
     with timed_statements(totals), path.open("rb") as stream:
         ingest.import_stream(
-            stream, workspace_id=ws, source=str(path), session_scope=scope, batch_size=20_000
+            stream,
+            workspace_id=ws,
+            source=str(path),
+            session_scope=scope,
+            batch_size=20_000,
+            bulk=True,
         )
     totals["whole import_stream"] = time.perf_counter() - start
     engine.dispose()
