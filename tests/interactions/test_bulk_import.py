@@ -112,11 +112,26 @@ def test_readers_mid_import_see_derived_rows_behind_the_log_never_ahead(session:
     assert sum(counted.values()) < sum(log_per_follower.values())
     waiting = upkeep_repository.waiting(session, workspace_id=ws.id)
     assert sum(counted.values()) + waiting == sum(log_per_follower.values())
-    # Follower rows are where the first half left them; per-content rollups are current.
+    # Follower rows and the per-content daily rollups are where the first half left them; the
+    # bulk batches' daily additions wait beside the log.
     after = _derived(session, ws)
-    for name in ("counts", "scores", "tier_history", "seen", "tier_counts", "retention"):
+    for name in (
+        "counts", "scores", "tier_history", "seen", "tier_counts", "retention", "daily",
+        "platform_days",
+    ):  # fmt: skip
         assert after[name] == current[name], name
-    assert after["daily"] != current["daily"]
+    pending = session.scalar(
+        text("SELECT sum(interaction_count) FROM upkeep_daily_backlog WHERE workspace_id = :ws"),
+        {"ws": ws.id},
+    )
+    daily = session.scalar(
+        text(
+            "SELECT sum(interaction_count) FROM interaction_daily_counts WHERE workspace_id = :ws"
+        ),
+        {"ws": ws.id},
+    )
+    assert pending > 0
+    assert daily + pending == sum(log_per_follower.values())
     _catch_up(session, ws)
     whole = create_workspace(session)
     _import(session, whole, bulk=False, lines=again)
@@ -159,3 +174,62 @@ def test_small_imports_and_api_ingests_keep_their_upkeep_in_their_transaction(
             {"ws": ws.id},
         ),
     )
+
+
+RECOUNT = {
+    "daily": """SELECT content_id, platform, fanlens_interaction_day(occurred_at, time_precision),
+                       interaction_type, count(*)
+                FROM follower_interactions WHERE workspace_id = :ws GROUP BY 1, 2, 3, 4""",
+    "kept_daily": """SELECT content_id, platform, day, interaction_type, interaction_count
+                     FROM interaction_daily_counts WHERE workspace_id = :ws""",
+    "platform_days": """SELECT platform, fanlens_interaction_day(occurred_at, time_precision),
+                               count(*)
+                        FROM follower_interactions WHERE workspace_id = :ws GROUP BY 1, 2""",
+    "kept_platform_days": """SELECT platform, day, interaction_count
+                             FROM interaction_platform_days WHERE workspace_id = :ws""",
+}
+
+
+def test_deletes_and_updates_before_the_catch_up_leave_daily_counts_equal_to_the_log(
+    session: Session,
+) -> None:
+    """Interactions whose daily additions still wait are deleted, moved to another day and
+    relinked to another content item: each change adds the waiting additions before it
+    subtracts, so after the catch-up the daily rollups equal a recount of the log."""
+    ws = create_workspace(session)
+    params = {"ws": ws.id}
+    pending = text("SELECT count(*) FROM upkeep_daily_backlog WHERE workspace_id = :ws")
+    _import(session, ws, bulk=True, lines=LINES[:600])
+    assert session.scalar(pending, params)
+    session.execute(
+        text(
+            "UPDATE follower_interactions SET occurred_at = occurred_at - interval '3 days'"
+            " WHERE id IN (SELECT id FROM follower_interactions WHERE workspace_id = :ws"
+            " AND time_precision = 'exact' ORDER BY id LIMIT 30)"
+        ),
+        params,
+    )
+    assert not session.scalar(pending, params)
+    _import(session, ws, bulk=True, lines=LINES[600:])
+    assert session.scalar(pending, params)
+    session.execute(
+        text(
+            "DELETE FROM follower_interactions WHERE id IN (SELECT id FROM follower_interactions"
+            " WHERE workspace_id = :ws ORDER BY id DESC LIMIT 40)"
+        ),
+        params,
+    )
+    _import(session, ws, bulk=True, lines=LINES[600:] + LINES[300:600])  # the deleted again
+    session.execute(
+        text(
+            "UPDATE follower_interactions SET content_id = (SELECT max(content_id::text)::uuid"
+            " FROM follower_interactions WHERE workspace_id = :ws)"
+            " WHERE workspace_id = :ws AND content_id = (SELECT min(content_id::text)::uuid"
+            " FROM follower_interactions WHERE workspace_id = :ws)"
+        ),
+        params,
+    )
+    _catch_up(session, ws)
+    rows = {name: row_set(session, sql, ws.id) for name, sql in RECOUNT.items()}
+    assert rows["kept_daily"] == rows["daily"]
+    assert rows["kept_platform_days"] == rows["platform_days"]

@@ -222,3 +222,23 @@ class UpkeepBacklog(WorkspaceScoped, Base):
 
     follower_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     interactions: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class UpkeepDailyBacklog(WorkspaceScoped, Base):
+    """A bulk batch's additions to interaction_daily_counts, waiting for the catch-up: its
+    interactions grouped as that table groups them, with how many each group gains.
+
+    A bulk batch writes these rows instead of updating the daily counts (db/sql/counts.sql), in
+    its own transaction, so the log and its pending additions commit together; the catch-up, or
+    the first delete or update of the workspace's interactions, adds them to the daily counts
+    and deletes them in one transaction (db/sql/upkeep.sql). Several rows may name one group."""
+
+    __tablename__ = "upkeep_daily_backlog"
+    __table_args__ = (workspace_key("id"),)
+
+    id: Mapped[uuid.UUID] = uuid_id()
+    content_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    platform: Mapped[str] = mapped_column(Text, nullable=False)
+    day: Mapped[date | None] = mapped_column(Date)
+    interaction_type: Mapped[str] = mapped_column(Text, nullable=False)
+    interaction_count: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -39,4 +39,11 @@ def waiting(session: Session, *, workspace_id: uuid.UUID) -> int:
 
 
 def workspaces_waiting(session: Session) -> list[uuid.UUID]:
-    return list(session.execute(text("SELECT DISTINCT workspace_id FROM upkeep_backlog")).scalars())
+    return list(
+        session.execute(
+            text(
+                "SELECT workspace_id FROM upkeep_backlog"
+                " UNION SELECT workspace_id FROM upkeep_daily_backlog"
+            )
+        ).scalars()
+    )

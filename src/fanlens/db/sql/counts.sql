@@ -221,6 +221,11 @@ $$;
 -- another content item, a corrected time, precision or type): the old groups lose them and the
 -- new ones gain them. Rows that reach zero go. One subtracting and one adding statement serve
 -- all three, each over the rows that move (`moved`).
+--
+-- A bulk batch (upkeep.sql) writes its additions to upkeep_daily_backlog instead: plain rows,
+-- no upsert into the counts and no platform-days trigger per batch; the catch-up adds them.
+-- Deletes and updates add the pending additions of their workspaces first, so they subtract
+-- from counts that hold the rows they remove.
 CREATE OR REPLACE FUNCTION fanlens_daily_counts_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -234,8 +239,21 @@ DECLARE
                   (n.workspace_id, n.content_id, n.platform, n.occurred_at, n.time_precision,
                    n.interaction_type)$q$
     END;
+    ws uuid;
 BEGIN
+    IF TG_OP = 'INSERT' AND fanlens_upkeep_deferred() THEN
+        INSERT INTO upkeep_daily_backlog (
+            workspace_id, content_id, platform, day, interaction_type, interaction_count)
+        SELECT n.workspace_id, n.content_id, n.platform,
+               fanlens_interaction_day(n.occurred_at, n.time_precision), n.interaction_type, count(*)
+        FROM new_rows n
+        GROUP BY 1, 2, 3, 4, 5;
+        RETURN NULL;
+    END IF;
     IF TG_OP <> 'INSERT' THEN
+        FOR ws IN SELECT DISTINCT o.workspace_id FROM old_rows o LOOP
+            PERFORM fanlens_daily_backlog_merge(ws);
+        END LOOP;
         EXECUTE format($q$
         UPDATE interaction_daily_counts d SET interaction_count = d.interaction_count - g.n
         FROM (SELECT o.workspace_id, o.content_id, o.platform,
@@ -268,6 +286,35 @@ BEGIN
         WHERE d.workspace_id = w.workspace_id AND d.interaction_count <= 0;
     END IF;
     RETURN NULL;
+END
+$$;
+
+-- Add a workspace's pending bulk additions (upkeep_daily_backlog) to its daily counts. The rows
+-- are claimed by deleting them, so two callers at once (a catch-up and a delete) add each once;
+-- groups are written in the batches' lock order. A workspace being deleted is skipped (its
+-- rows go by the cascade). The table is named in dynamic SQL: the function outlives the table
+-- when the migration that made it is undone.
+CREATE OR REPLACE FUNCTION fanlens_daily_backlog_merge(p_workspace_id uuid) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regclass('upkeep_daily_backlog') IS NULL
+       OR NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.id = p_workspace_id) THEN
+        RETURN;
+    END IF;
+    EXECUTE $q$
+    WITH claimed AS (
+        DELETE FROM upkeep_daily_backlog b WHERE b.workspace_id = $1
+        RETURNING b.workspace_id, b.content_id, b.platform, b.day, b.interaction_type,
+                  b.interaction_count)
+    INSERT INTO interaction_daily_counts AS d (
+        workspace_id, content_id, platform, day, interaction_type, interaction_count)
+    SELECT workspace_id, content_id, platform, day, interaction_type, sum(interaction_count)
+    FROM claimed
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (workspace_id, content_id, platform, day, interaction_type) DO UPDATE
+        SET interaction_count = d.interaction_count + EXCLUDED.interaction_count
+    $q$ USING p_workspace_id;
 END
 $$;
 

@@ -2,13 +2,14 @@
 -- BULK_INTERACTIONS interactions) stores its batches with `SET LOCAL fanlens.defer_upkeep = on`.
 -- Its insert triggers then leave the followers' derived rows (per-type counts, first and last
 -- seen, scores and with them follower_tier_counts, tier history, retention) as they were and
--- record the followers in upkeep_backlog instead, in the batch's own transaction: the log and
--- the backlog commit together, so derived rows lag the log but never run ahead of it, and a
--- killed import leaves a backlog that says exactly what is missing. The per-content rollups
--- (interaction_daily_counts, interaction_platform_days) and content totals stay current in
--- the batch: they cost what the batch holds. Updates and deletes of the log keep their
--- in-transaction upkeep: they rebuild the followers they touch from the log, which is right
--- whether or not those followers wait in the backlog.
+-- record the followers in upkeep_backlog instead, and the batch's additions to the per-content
+-- daily counts (interaction_daily_counts, and through it interaction_platform_days) in
+-- upkeep_daily_backlog (counts.sql), in the batch's own transaction: the log and the backlogs
+-- commit together, so derived rows lag the log but never run ahead of it, and a killed import
+-- leaves backlogs that say exactly what is missing. Content totals stay current in the batch
+-- (they come from posts). Updates and deletes of the log keep their in-transaction upkeep: they
+-- rebuild the followers they touch from the log, which is right whether or not those followers
+-- wait in the backlog, and add their workspace's pending daily additions before subtracting.
 
 -- Is this transaction a bulk batch?
 CREATE OR REPLACE FUNCTION fanlens_upkeep_deferred() RETURNS boolean
@@ -18,7 +19,8 @@ $$;
 
 -- Bring the derived rows of up to p_followers (NULL: all) backlog followers of a workspace up
 -- to date, rebuilt set-based from the log (whatever was applied to them meanwhile), and delete
--- their backlog rows in the same transaction, so a catch-up killed part way resumes where its
+-- their backlog rows in the same transaction (the workspace's pending daily additions are
+-- added first, in the first chunk), so a catch-up killed part way resumes where its
 -- last commit left it. The chunk's followers are locked first, in the order a batch's follower
 -- upsert locks them: a batch storing interactions of one of them holds that lock until it
 -- commits, so the rebuild sees every committed interaction of theirs and none half-applied.
@@ -32,6 +34,7 @@ DECLARE
     chunk_ws uuid[];  -- the chunk's workspace, once per follower (the rebuilds take pairs)
     caught bigint;
 BEGIN
+    PERFORM fanlens_daily_backlog_merge(p_workspace_id);
     IF NOT EXISTS (SELECT 1 FROM upkeep_backlog b WHERE b.workspace_id = p_workspace_id) THEN
         RETURN NULL;
     END IF;
