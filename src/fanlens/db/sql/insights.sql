@@ -138,14 +138,29 @@ BEGIN
     FROM (%s) x JOIN workspaces w ON w.id = x.workspace_id
     WHERE x.kind = 'behaviour'
     $q$, signed) INTO followers, workspaces;
-    IF followers IS NOT NULL THEN
-        before_rows := now_rows
-            || CASE WHEN TG_OP <> 'DELETE' THEN $q$
-            AND NOT EXISTS (SELECT 1 FROM new_rows n
-                            WHERE n.id = c.id AND n.workspace_id = c.workspace_id)$q$ ELSE '' END
-            || CASE WHEN TG_OP <> 'INSERT' THEN $q$
-        UNION ALL
-        SELECT o.* FROM old_rows o WHERE o.kind = 'behaviour'$q$ ELSE '' END;
+    IF followers IS NULL THEN
+        NULL;
+    ELSIF TG_OP = 'DELETE' AND NOT EXISTS (
+            SELECT 1 FROM follower_tier_changes c
+            WHERE c.workspace_id = ANY (workspaces) AND c.kind = 'behaviour') THEN
+        -- No behaviour history left (a workspace's replay deletes it all first): nothing holds.
+        DELETE FROM tier_hold_days h WHERE h.workspace_id = ANY (workspaces);
+    ELSE
+        -- A kept rollup is empty exactly when its workspace had no behaviour history, so an
+        -- insert into an empty one (the replay's second half) has no history before it to read.
+        IF TG_OP = 'INSERT' AND NOT EXISTS (
+                SELECT 1 FROM tier_hold_days h WHERE h.workspace_id = ANY (workspaces)) THEN
+            before_rows := 'SELECT c.* FROM follower_tier_changes c WHERE false';
+        ELSE
+            before_rows := now_rows
+                || CASE WHEN TG_OP <> 'DELETE' THEN $q$
+                AND NOT EXISTS (SELECT 1 FROM new_rows n
+                                WHERE n.id = c.id AND n.workspace_id = c.workspace_id)$q$
+                   ELSE '' END
+                || CASE WHEN TG_OP <> 'INSERT' THEN $q$
+            UNION ALL
+            SELECT o.* FROM old_rows o WHERE o.kind = 'behaviour'$q$ ELSE '' END;
+        END IF;
         EXECUTE format($q$
         INSERT INTO tier_hold_days AS h (
             workspace_id, day, tier, entered, exited, exited_held_week, exited_held_month)
