@@ -233,3 +233,20 @@ def test_deletes_and_updates_before_the_catch_up_leave_daily_counts_equal_to_the
     rows = {name: row_set(session, sql, ws.id) for name, sql in RECOUNT.items()}
     assert rows["kept_daily"] == rows["daily"]
     assert rows["kept_platform_days"] == rows["platform_days"]
+
+
+def test_a_catch_up_of_a_tenth_of_the_log_or_more_analyzes_the_tables_it_reads(
+    session: Session,
+) -> None:
+    """Right after a load autovacuum may not have analyzed it yet: the catch-up does, when its
+    backlog is a tenth of what the statistics count in the log or more."""
+    analyzed = text(
+        "SELECT pg_stat_get_analyze_count('upkeep_backlog'::regclass)"
+        " + pg_stat_get_analyze_count('follower_interactions'::regclass)"
+    )
+    ws = create_workspace(session)
+    _import(session, ws, bulk=True)
+    before = session.scalar(analyzed)
+    _catch_up(session, ws)
+    session.execute(text("SELECT pg_stat_clear_snapshot()"))  # read the counters anew
+    assert session.scalar(analyzed) == before + 2

@@ -47,3 +47,22 @@ def workspaces_waiting(session: Session) -> list[uuid.UUID]:
             )
         ).scalars()
     )
+
+
+# The tables a catch-up reads to pick and rebuild its followers.
+_CAUGHT_UP_FROM = ("follower_interactions", "followers", "upkeep_backlog", "upkeep_daily_backlog")
+
+
+def statistics_lag(session: Session, *, workspace_id: uuid.UUID) -> bool:
+    """Do the log's statistics miss a tenth of it or more (what autovacuum's analyze waits for)?
+    The waiting interactions are compared with the rows the statistics count in the log."""
+    counted = session.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = 'follower_interactions'::regclass")
+    ).scalar_one()
+    backlog = waiting(session, workspace_id=workspace_id)
+    return backlog > 0 and backlog * 10 >= counted
+
+
+def analyze(session: Session) -> None:
+    """Statistics of the tables the catch-up reads, taken now (a sample of each table)."""
+    session.execute(text(f"ANALYZE {', '.join(_CAUGHT_UP_FROM)}"))
