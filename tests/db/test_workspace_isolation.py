@@ -16,10 +16,18 @@ from sqlalchemy.orm import Session
 
 from fanlens.analytics import retention
 from fanlens.analytics import service as analytics_service
+from fanlens.content import linking_repository
+from fanlens.content import repository as content_repository
+from fanlens.content import service as content_service
 from fanlens.content.models import ContentItem, ContentPost
+from fanlens.content.repository import ContentFilters
 from fanlens.interactions import activity
 from fanlens.interactions.ingest import ingest_records
 from fanlens.interactions.repository import ActivityFilters
+from fanlens.scoring import service as scoring_service
+from fanlens.scoring.schemas import ScoringConfigChange
+from fanlens.sentiment import repository as sentiment_repository
+from fanlens.sentiment import service as sentiment_service
 from fanlens.workspaces.models import Workspace
 from tests.fixtures.builders import create_content, create_post, create_workspace
 
@@ -211,6 +219,7 @@ def _store_world(
             platform="tiktok",
             external_post_id=f"post-{name}",
             url=f"https://example.com/{name}",
+            posted_at=T0,
         )
     )
     session.flush()
@@ -233,6 +242,7 @@ def _store_world(
             "external_post_id": f"post-{name}",
             "external_id": f"{name}-{day}",
             "occurred_at": (T0 + timedelta(days=day)).isoformat(),
+            "text": f"Will you make more like this, {name}?",
         }
         for day in days
     ]
@@ -314,4 +324,147 @@ def test_reads_of_a_workspace_leave_out_another_workspaces_rows_with_the_same_id
     assert alone["feed of a follower"].items and alone["retention people"][0]
     _store_world(session, b, ids, "b")
     after = _reads(session, a.id, ids)
+    assert [read for read in alone if after[read] != alone[read]] == []
+
+
+_TEXT = "interaction_type = 'comment' AND interaction_value IS NOT NULL"
+
+
+def _judge(session: Session, judged: uuid.UUID, of: uuid.UUID, label: str, skip: int = 0) -> None:
+    """Sentiments in workspace `judged` under the ids of `of`'s comments (all but the newest
+    `skip`), each a question with a person's correction."""
+    session.execute(
+        text(
+            "INSERT INTO comment_sentiments (interaction_id, workspace_id, label, score, "
+            "language, analyser, analyser_version, is_question, corrected_label, corrected_by, "
+            "corrected_at) "
+            "SELECT id, :judged, :label, 0.5, 'en', 'test', '1', true, :label, 'me', "
+            "occurred_at FROM follower_interactions "
+            f"WHERE workspace_id = :of AND {_TEXT} ORDER BY occurred_at DESC OFFSET :skip"
+        ),
+        {"judged": judged, "of": of, "label": label, "skip": skip},
+    )
+
+
+def _content_reads(session: Session, ws: uuid.UUID, ids: dict[str, uuid.UUID]) -> dict[str, Any]:
+    """The content list and detail, cross-post linking, comment sentiments and a recency
+    rescore: the reads that join content items, followers, interactions and sentiments."""
+    scoring_service.rescore_workspace(session=session, workspace_id=ws)
+    listed = content_service.list_query(
+        workspace_id=ws, filters=ContentFilters(), sort="total_engagement", order="desc",
+        cursor=None,
+    )  # fmt: skip
+    scope = {"session": session, "workspace_id": ws}
+    text_ids = list(
+        session.scalars(
+            text(f"SELECT id FROM follower_interactions WHERE workspace_id = :ws AND {_TEXT}"),
+            {"ws": ws},
+        )
+    )
+    return {
+        "content list": content_service.list_content(session=session, query=listed, limit=10),
+        "content detail": content_service.get_detail(**scope, content_id=ids["content"]),
+        "top commenters": content_repository.top_commenters(
+            **scope, content_id=ids["content"], limit=10
+        ),
+        "linkable posts": [tuple(r) for r in linking_repository.linkable_posts(session, ws)],
+        "posts by id": [
+            tuple(r) for r in linking_repository.posts_by_id(session, ws, [ids["post"]])
+        ],
+        "sentiment of an item": sentiment_service.content_summary(
+            **scope, content_id=ids["content"], bucket="day"
+        ),
+        "sentiment totals": tuple(
+            sentiment_repository.content_totals(**scope, content_id=ids["content"])
+        ),
+        "sentiment trend": [
+            tuple(r)
+            for r in sentiment_repository.content_trend(
+                **scope, content_id=ids["content"], bucket="week"
+            )
+        ],
+        "unanswered": [
+            tuple(r)
+            for r in sentiment_repository.unanswered(**scope, content_id=ids["content"], limit=9)
+        ],
+        "mood of a follower": sentiment_service.follower_mood(**scope, follower_id=ids["fan"]),
+        "platforms": sentiment_service.platform_summary(**scope, since=T0 - timedelta(days=9)),
+        "negative days": [
+            tuple(r)
+            for r in sentiment_repository.daily_negative(session, workspace_id=ws, day=T0.date())
+        ],
+        "corrections": sentiment_service.export_labels(**scope),
+        "alerts": [
+            (a.content_id, title)
+            for a, title in sentiment_repository.alerts_with_titles(**scope, limit=5)
+        ],
+        "pending": sentiment_repository.still_pending(session, workspace_id=ws, ids=text_ids),
+        "sentiments": session.execute(
+            text(
+                "SELECT interaction_id, label FROM comment_sentiments WHERE workspace_id = :ws "
+                "ORDER BY 1"
+            ),
+            {"ws": ws},
+        ).all(),
+        "scores": session.execute(
+            text(
+                "SELECT follower_id, engagement_score FROM follower_engagement_scores "
+                "WHERE workspace_id = :ws ORDER BY 1"
+            ),
+            {"ws": ws},
+        ).all(),
+    }
+
+
+def test_content_and_sentiment_reads_leave_out_another_workspaces_rows_with_the_same_ids(
+    session: Session,
+) -> None:
+    """The content list and detail (top commenters), cross-post linking, the comment
+    sentiments and a recency-weighted rescore join on (id, workspace_id): another workspace's
+    content item, post and follower under the same ids, its interactions under the first
+    workspace's interaction ids, sentiments judged under those ids and an edit of their texts
+    change none of the first workspace's answers."""
+    ids = {key: uuid.uuid4() for key in ("content", "post", "fan", "seen")}
+    a, b = create_workspace(session), create_workspace(session)
+    _store_world(session, a, ids, "a")
+    window = {"mode": "window", "days": 3650}
+    scoring_service.update_config(
+        session=session, workspace_id=a.id, change=ScoringConfigChange(recency=window)
+    )
+    _judge(session, a.id, a.id, "negative", skip=1)  # the newest comment stays pending
+    session.execute(
+        text(
+            "INSERT INTO sentiment_alerts (content_id, workspace_id, day, negative_count, "
+            "comment_count, negative_share, baseline_share) "
+            "VALUES (:c, :ws, :day, 1, 2, 0.5, 0)"
+        ),
+        {"c": ids["content"], "ws": a.id, "day": T0.date()},
+    )
+    alone = _content_reads(session, a.id, ids)
+    assert alone["content detail"].top_commenters and alone["pending"]
+    assert alone["sentiment of an item"].unanswered_questions and alone["corrections"]
+
+    _store_world(session, b, ids, "b")
+    columns = (
+        "content_id, content_post_id, platform, interaction_type, interaction_value, "
+        "external_id, parent_external_id, occurred_at, time_precision, observed_at, dedup_key"
+    )
+    session.execute(  # b's own comments under a's interaction ids, by b's fan
+        text(
+            f"INSERT INTO follower_interactions (id, workspace_id, follower_id, {columns}) "
+            f"SELECT id, :b, follower_id, {columns.replace('dedup_key', 'gen_random_uuid()')} "
+            f"FROM follower_interactions WHERE workspace_id = :a AND {_TEXT}"
+        ),
+        {"a": a.id, "b": b.id},
+    )
+    _judge(session, b.id, a.id, "positive")
+    session.execute(  # an edit in b drops b's verdicts only
+        text(
+            "UPDATE follower_interactions SET interaction_value = 'edited' "
+            f"WHERE workspace_id = :b AND id IN (SELECT id FROM follower_interactions "
+            f"WHERE workspace_id = :a AND {_TEXT})"
+        ),
+        {"a": a.id, "b": b.id},
+    )
+    after = _content_reads(session, a.id, ids)
     assert [read for read in alone if after[read] != alone[read]] == []

@@ -167,7 +167,7 @@ def content_summary_select(
             t.engagement_rate,
             t.best_platform,
         )
-        .join(ci, ci.id == t.content_id)
+        .join(ci, (ci.id == t.content_id) & (ci.workspace_id == t.workspace_id))
         .where(t.workspace_id == workspace_id)
     )
     if content_id is not None:
@@ -188,7 +188,7 @@ def _filter_content(stmt: Select[Any], shape: ContentShape) -> Select[Any]:
     if shape.platform:
         stmt = stmt.where(
             exists().where(
-                ContentPost.workspace_id == _WS,
+                ContentPost.workspace_id == ci.workspace_id,
                 ContentPost.content_id == ci.id,
                 ContentPost.platform == param("platform", Text),
             )
@@ -196,7 +196,7 @@ def _filter_content(stmt: Select[Any], shape: ContentShape) -> Select[Any]:
     if shape.tag:
         stmt = stmt.where(
             exists().where(
-                ContentTag.workspace_id == _WS,
+                ContentTag.workspace_id == ci.workspace_id,
                 ContentTag.content_id == ci.id,
                 func.lower(ContentTag.tag_value) == param("tag", Text),
             )
@@ -338,7 +338,9 @@ def _top_commenters_select() -> Select[Any]:
             func.count().label("comment_count"),
             func.max(fi.occurred_at).label("last_comment_at"),
         )
-        .where(fi.content_id == _CONTENT, fi.interaction_type == "comment")
+        .where(
+            fi.workspace_id == _WS, fi.content_id == _CONTENT, fi.interaction_type == "comment"
+        )
         .group_by(fi.follower_id)
         .order_by(func.count().desc(), fi.follower_id)
         .limit(param("limit", Integer))

@@ -35,7 +35,7 @@ _CLAIM_PENDING = text(
     f"""
 SELECT i.id, i.interaction_value AS text, i.occurred_at
 FROM follower_interactions i
-LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
+LEFT JOIN comment_sentiments s ON s.interaction_id = i.id AND s.workspace_id = i.workspace_id
 WHERE i.workspace_id = :ws AND {_TEXT_OF_I}
   AND i.id > :after AND s.interaction_id IS NULL
 ORDER BY i.id
@@ -61,7 +61,8 @@ FOR UPDATE OF i SKIP LOCKED
 _STILL_PENDING = text(
     """
 SELECT u.id FROM unnest(CAST(:ids AS uuid[])) AS u(id)
-WHERE NOT EXISTS (SELECT 1 FROM comment_sentiments s WHERE s.interaction_id = u.id)
+WHERE NOT EXISTS (SELECT 1 FROM comment_sentiments s
+                  WHERE s.interaction_id = u.id AND s.workspace_id = :ws)
 """
 )
 
@@ -82,8 +83,9 @@ WITH creator AS ({_CREATOR_FOLLOWERS})
 SELECT q.id AS interaction_id, q.follower_id, f.username, q.platform, q.interaction_type,
        q.interaction_value AS text, q.occurred_at, s.language
 FROM follower_interactions q
-JOIN comment_sentiments s ON s.interaction_id = q.id AND s.is_question
-JOIN followers f ON f.id = q.follower_id
+JOIN comment_sentiments s
+  ON s.interaction_id = q.id AND s.workspace_id = q.workspace_id AND s.is_question
+JOIN followers f ON f.id = q.follower_id AND f.workspace_id = q.workspace_id
 WHERE q.workspace_id = :ws AND q.content_id = :content
   AND q.follower_id NOT IN (SELECT id FROM creator)
   AND (q.interaction_type IN ('comment', 'mention', 'quote')
@@ -107,7 +109,7 @@ SELECT {_COUNTS},
        count(*) FILTER (WHERE {_EFFECTIVE} = 'unsupported_language') AS unsupported_language,
        count(*) FILTER (WHERE s.is_question) AS questions
 FROM follower_interactions i
-LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
+LEFT JOIN comment_sentiments s ON s.interaction_id = i.id AND s.workspace_id = i.workspace_id
 WHERE i.workspace_id = :ws AND i.content_id = :content AND {_TEXT_OF_I}
 """
 )
@@ -116,7 +118,7 @@ _CONTENT_TREND = text(
     f"""
 SELECT date_trunc(:bucket, i.occurred_at AT TIME ZONE 'UTC')::date AS period, {_COUNTS}
 FROM follower_interactions i
-LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
+LEFT JOIN comment_sentiments s ON s.interaction_id = i.id AND s.workspace_id = i.workspace_id
 WHERE i.workspace_id = :ws AND i.content_id = :content AND {_TEXT_OF_I}
 GROUP BY 1 ORDER BY 1
 """
@@ -126,11 +128,11 @@ GROUP BY 1 ORDER BY 1
 _FOLLOWER_MOOD = text(
     f"""
 SELECT {_COUNTS}, max(i.occurred_at) AS last_comment_at
-FROM (SELECT i.id, i.occurred_at
+FROM (SELECT i.id, i.workspace_id, i.occurred_at
       FROM follower_interactions i
       WHERE i.workspace_id = :ws AND i.follower_id = :follower AND {_TEXT_OF_I}
       ORDER BY i.occurred_at DESC LIMIT :n) i
-LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
+LEFT JOIN comment_sentiments s ON s.interaction_id = i.id AND s.workspace_id = i.workspace_id
 """
 )
 
@@ -138,7 +140,7 @@ _PLATFORMS = text(
     f"""
 SELECT i.platform, {_COUNTS}
 FROM follower_interactions i
-LEFT JOIN comment_sentiments s ON s.interaction_id = i.id
+LEFT JOIN comment_sentiments s ON s.interaction_id = i.id AND s.workspace_id = i.workspace_id
 WHERE i.workspace_id = :ws AND i.occurred_at >= :since AND {_TEXT_OF_I}
 GROUP BY i.platform ORDER BY i.platform
 """
@@ -152,7 +154,7 @@ WITH daily AS (
            count(*) FILTER (WHERE {_EFFECTIVE} = 'negative') AS negative,
            count(*) FILTER (WHERE {_EFFECTIVE} <> 'unsupported_language') AS judged
     FROM follower_interactions i
-    JOIN comment_sentiments s ON s.interaction_id = i.id
+    JOIN comment_sentiments s ON s.interaction_id = i.id AND s.workspace_id = i.workspace_id
     WHERE i.workspace_id = :ws AND i.content_id IS NOT NULL
       AND i.occurred_at >= :start AND i.occurred_at < :end
     GROUP BY 1, 2)
@@ -172,7 +174,7 @@ SELECT s.interaction_id, i.platform, i.interaction_type, i.interaction_value AS 
        s.language, s.label AS analyser_label, s.score, s.analyser, s.analyser_version,
        s.corrected_label AS label, s.corrected_by, s.corrected_at
 FROM comment_sentiments s
-JOIN follower_interactions i ON i.id = s.interaction_id
+JOIN follower_interactions i ON i.id = s.interaction_id AND i.workspace_id = s.workspace_id
 WHERE s.workspace_id = :ws AND s.corrected_label IS NOT NULL
 ORDER BY s.corrected_at, s.interaction_id
 """
@@ -187,8 +189,10 @@ def claim(
     return session.execute(stmt, {"ws": workspace_id, "after": after, "n": limit}).all()
 
 
-def still_pending(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    return set(session.scalars(_STILL_PENDING, {"ids": ids}))
+def still_pending(
+    session: Session, *, workspace_id: uuid.UUID, ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    return set(session.scalars(_STILL_PENDING, {"ws": workspace_id, "ids": ids}))
 
 
 def upsert(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -339,7 +343,11 @@ def alerts_with_titles(
     """Newest spike alerts with the title of their content item (for the overview page)."""
     return session.execute(
         select(SentimentAlert, ContentItem.title)
-        .join(ContentItem, ContentItem.id == SentimentAlert.content_id)
+        .join(
+            ContentItem,
+            (ContentItem.id == SentimentAlert.content_id)
+            & (ContentItem.workspace_id == SentimentAlert.workspace_id),
+        )
         .where(SentimentAlert.workspace_id == workspace_id)
         .order_by(SentimentAlert.day.desc(), SentimentAlert.content_id)
         .limit(limit)

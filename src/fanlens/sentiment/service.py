@@ -58,7 +58,9 @@ def analyse_batch(
     rows = repository.claim(session, workspace_id=workspace_id, after=after, limit=limit, redo=redo)
     outcome = BatchOutcome(claimed=len(rows), last_id=rows[-1].id if rows else after)
     if not redo and rows:
-        pending = repository.still_pending(session, [r.id for r in rows])
+        pending = repository.still_pending(
+            session, workspace_id=workspace_id, ids=[r.id for r in rows]
+        )
         rows = [r for r in rows if r.id in pending]
     if not rows:
         return outcome

@@ -79,7 +79,7 @@ BEGIN
     ELSE
         EXECUTE $q$
         SELECT array_agg(DISTINCT x.content_id)
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        FROM old_rows o JOIN new_rows n ON n.id = o.id AND n.workspace_id = o.workspace_id
         CROSS JOIN LATERAL (VALUES (o.content_id), (n.content_id)) AS x(content_id)
         WHERE (o.content_id, o.workspace_id, o.platform, o.posted_at, o.views, o.likes,
                o.comments, o.shares, o.saves)
@@ -232,7 +232,7 @@ DECLARE
     moved text := CASE TG_OP
         WHEN 'INSERT' THEN 'new_rows n'
         WHEN 'DELETE' THEN 'old_rows o'
-        ELSE $q$old_rows o JOIN new_rows n ON n.id = o.id
+        ELSE $q$old_rows o JOIN new_rows n ON n.id = o.id AND n.workspace_id = o.workspace_id
             WHERE (o.workspace_id, o.content_id, o.platform, o.occurred_at, o.time_precision,
                    o.interaction_type)
                   IS DISTINCT FROM

@@ -189,7 +189,7 @@ BEGIN
         EXECUTE $q$
         SELECT array_agg(t.follower_id), array_agg(t.workspace_id)
         FROM (SELECT DISTINCT x.follower_id, x.workspace_id
-              FROM old_rows o JOIN new_rows n ON n.id = o.id
+              FROM old_rows o JOIN new_rows n ON n.id = o.id AND n.workspace_id = o.workspace_id
               CROSS JOIN LATERAL (VALUES (o.follower_id, o.workspace_id),
                                          (n.follower_id, n.workspace_id))
                   AS x (follower_id, workspace_id)

@@ -168,7 +168,7 @@ LANGUAGE sql STABLE AS $$
             WHEN 'none' THEN c.interaction_count::numeric
             WHEN 'window' THEN (
                 SELECT count(*)::numeric FROM follower_interactions i
-                WHERE i.follower_id = c.follower_id
+                WHERE i.follower_id = c.follower_id AND i.workspace_id = c.workspace_id
                   AND i.interaction_type = c.interaction_type
                   AND i.occurred_at > now() - cfg.recency_days * interval '1 day')
             ELSE (
@@ -177,7 +177,7 @@ LANGUAGE sql STABLE AS $$
                            * greatest(extract(epoch FROM now() - i.occurred_at)::float8, 0)
                            / (86400.0 * cfg.recency_days::float8))), 0)::numeric, 4)
                 FROM follower_interactions i
-                WHERE i.follower_id = c.follower_id
+                WHERE i.follower_id = c.follower_id AND i.workspace_id = c.workspace_id
                   AND i.interaction_type = c.interaction_type)
             END AS effective) e
     WHERE (p_follower_ids IS NULL OR c.follower_id = ANY (p_follower_ids))

@@ -24,8 +24,9 @@ CREATE OR REPLACE FUNCTION fanlens_interactions_edit_sentiments() RETURNS trigge
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM comment_sentiments
-    WHERE interaction_id IN (
-        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+    WHERE (interaction_id, workspace_id) IN (
+        SELECT n.id, n.workspace_id FROM new_rows n
+        JOIN old_rows o ON o.id = n.id AND o.workspace_id = n.workspace_id
         WHERE n.interaction_value IS DISTINCT FROM o.interaction_value);
     RETURN NULL;
 END;
