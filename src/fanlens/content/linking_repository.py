@@ -17,7 +17,8 @@ _POST_COLUMNS = """p.id, p.platform, p.external_post_id, p.caption, p.posted_at,
 _LINKABLE = text(
     f"""
     SELECT {_POST_COLUMNS}
-    FROM content_posts p JOIN content_items ci ON ci.id = p.content_id AND ci.workspace_id = p.workspace_id
+    FROM content_posts p
+    JOIN content_items ci ON ci.id = p.content_id AND ci.workspace_id = p.workspace_id
     WHERE p.workspace_id = :ws AND p.posted_at IS NOT NULL AND NOT p.is_placeholder
     ORDER BY p.posted_at, p.id
     """

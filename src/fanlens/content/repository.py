@@ -327,10 +327,8 @@ def interactions_per_day(
 
 
 def _top_commenters_select() -> Select[Any]:
-    """Counted from the partial comments index alone (content_id, follower_id, occurred_at),
-    then joined to the followers it keeps: 1.5 ms for an item with 300 commenters, against 6.5
-    ms when a workspace_id condition on the interactions sent every row to the table. The
-    follower join scopes the answer to the workspace (the caller has found the item in it)."""
+    """Counted from the partial comments index alone (content_id, workspace_id, follower_id,
+    occurred_at), then joined to the followers it keeps, both within the workspace."""
     fi, f = FollowerInteraction, Follower
     counted = (
         select(
@@ -338,9 +336,7 @@ def _top_commenters_select() -> Select[Any]:
             func.count().label("comment_count"),
             func.max(fi.occurred_at).label("last_comment_at"),
         )
-        .where(
-            fi.workspace_id == _WS, fi.content_id == _CONTENT, fi.interaction_type == "comment"
-        )
+        .where(fi.workspace_id == _WS, fi.content_id == _CONTENT, fi.interaction_type == "comment")
         .group_by(fi.follower_id)
         .order_by(func.count().desc(), fi.follower_id)
         .limit(param("limit", Integer))

@@ -148,11 +148,12 @@ class InteractionDailyCount(WorkspaceScoped, Base):
     interaction_count: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
-# Top commenters of an item group its comments by follower from this index alone; it is
-# partial, so only comments pay for it at ingest.
+# Top commenters of an item group its comments in the workspace by follower from this index
+# alone; it is partial, so only comments pay for it at ingest.
 COMMENTS_INDEX = Index(
-    "ix_follower_interactions_comments_content_id_follower_id",
+    "ix_follower_interactions_comments_content_id_workspace_id",
     FollowerInteraction.content_id,
+    FollowerInteraction.workspace_id,
     FollowerInteraction.follower_id,
     FollowerInteraction.occurred_at,
     postgresql_where=text("interaction_type = 'comment'"),
