@@ -4,10 +4,13 @@ the statements that read the log did, after every kind of change to what they de
 
 from __future__ import annotations
 
+import io
 import uuid
+from contextlib import nullcontext
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -15,7 +18,8 @@ from fanlens.analytics import insights
 from fanlens.analytics.retention import shift, window
 from fanlens.content.linking_repository import move_post
 from fanlens.demo.generate import generate_world
-from fanlens.interactions.ingest import ingest_records
+from fanlens.interactions import ingest, upkeep, upkeep_repository
+from fanlens.interactions.ingest import import_stream, ingest_records
 from fanlens.scoring import service as scoring
 from fanlens.scoring.schemas import ScoringConfigChange
 from tests.fixtures.builders import create_workspace
@@ -280,3 +284,25 @@ def test_rebuild_equals_kept(session: Session) -> None:
     _run(session, "SELECT fanlens_insights_rebuild_workspace(:ws)", ws=ws.id)
     assert kept == {sql: row_set(session, sql, ws.id) for sql in kept}
     assert all(kept.values())
+
+
+def test_a_bulk_import_ends_at_the_recount(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk import keeps the first days in its batches and the tier rollups in its catch-up."""
+    monkeypatch.setattr(ingest, "BULK_INTERACTIONS", 100)  # the tiny world's batches are bulk
+    ws = create_workspace(session)
+    lines = list(generate_world("tiny", seed=5).jsonl_lines())
+    import_stream(
+        io.BytesIO(("\n".join(lines) + "\n").encode("utf-8")),
+        workspace_id=ws.id,
+        source="world.jsonl",
+        session_scope=lambda: nullcontext(session),
+        batch_size=300,
+        bulk=True,
+    )
+    assert upkeep_repository.waiting(session, workspace_id=ws.id) > 0  # deferred
+    assert row_set(session, FIRST_DAY, ws.id) == row_set(session, FIRST_DAY_TRUTH, ws.id)
+    upkeep.catch_up(ws.id, session_scope=lambda: nullcontext(session), chunk=7)
+    assert upkeep_repository.waiting(session, workspace_id=ws.id) == 0
+    _check(session, ws.id)
