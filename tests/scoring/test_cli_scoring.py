@@ -42,9 +42,15 @@ def test_scoring_set_show_score_and_explain(fresh_database_url: str) -> None:
     assert "next tier: active, 83 points away" in explained.stdout
     assert "last 36500 days" in explained.stdout
 
+    behaviour = "SELECT count(*) FROM follower_tier_changes WHERE kind = 'behaviour'"
+    with engine.begin() as conn:
+        replayed = conn.execute(text(behaviour)).scalar_one()
+        conn.execute(text("DELETE FROM follower_tier_changes WHERE kind = 'behaviour'"))
     full = invoke_cli("score", "--full", env=env)
     assert full.returncode == 0, full.stderr
     assert "followers rescored under config v2" in full.stdout
+    with engine.connect() as conn:  # the history lost, scores intact: --full replays it
+        assert replayed > 0 and conn.execute(text(behaviour)).scalar_one() == replayed
 
     bad = invoke_cli("scoring", "set", "--tier", "lurker=900", env=env)
     assert bad.returncode == 1 and "super_fan > active > lurker" in bad.stderr

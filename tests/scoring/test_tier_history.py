@@ -383,3 +383,42 @@ def test_a_new_time_for_an_interaction_between_changes_replays_the_history(
     )
     assert expected != _replay(_numbered(events), {}, DEFAULT_WEIGHTS, DEFAULT_TIERS)
     assert _history(session, ws) == expected
+
+
+def _damage(session: Session, ws: Workspace) -> None:
+    """What a per-batch insert left before every batch with a follower's older interactions
+    replayed them: a change dated later than the interaction that made it, one missing."""
+    session.execute(
+        text(
+            "UPDATE follower_tier_changes SET changed_at = changed_at + interval '2 days' "
+            "WHERE workspace_id = :ws AND to_tier = 'active'"
+        ),
+        {"ws": ws.id},
+    )
+    session.execute(
+        text("DELETE FROM follower_tier_changes WHERE workspace_id = :ws AND to_tier = 'lurker'"),
+        {"ws": ws.id},
+    )
+
+
+def test_score_full_replays_a_damaged_history_as_a_clean_rebuild(session: Session) -> None:
+    """`fanlens score --full` replays the tier history: a history left wrong (its scores
+    right, so the score drift check finds nothing) ends equal to a clean rebuild's, and so do
+    the tier movement and tier counts read from it."""
+    damaged, clean = create_workspace(session), create_workspace(session)
+    events = _world()
+    _ingest(session, damaged, events)
+    _ingest(session, clean, events)
+    _damage(session, damaged)
+    assert _answers(session, damaged) != _answers(session, clean)
+
+    service.rescore_workspace(session=session, workspace_id=damaged.id, rebuild_counts=True)
+    assert _answers(session, damaged) != _answers(session, clean)  # the nightly rescore
+
+    service.rescore_workspace(
+        session=session, workspace_id=damaged.id, rebuild_counts=True, replay_history=True
+    )
+    assert _answers(session, damaged) == _answers(session, clean)
+    assert _history(session, damaged) == _replay(
+        _numbered(events), {}, DEFAULT_WEIGHTS, DEFAULT_TIERS
+    )

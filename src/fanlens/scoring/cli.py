@@ -22,7 +22,10 @@ app.add_typer(scoring_app, name="scoring")
 def score(
     ctx: typer.Context,
     full: Annotated[
-        bool, typer.Option("--full", help="Also rebuild the per-type counts from the log.")
+        bool,
+        typer.Option(
+            "--full", help="Also rebuild the per-type counts and replay the tier history."
+        ),
     ] = False,
     workspace: Annotated[
         str | None, typer.Option("--workspace", "-w", help="Only this workspace (default: all).")
@@ -33,7 +36,7 @@ def score(
         return
     from fanlens.scoring.runner import rescore_all
 
-    for result in rescore_all(workspace_name=workspace, rebuild_counts=full):
+    for result in rescore_all(workspace_name=workspace, rebuild_counts=full, replay_history=full):
         console.print(
             f"workspace {result.workspace_id}: {result.followers:,} followers rescored "
             f"under config v{result.config_version} in {result.seconds:.2f}s"

@@ -55,6 +55,12 @@ def rescore_workspace(session: Session, workspace_id: uuid.UUID, *, rebuild_coun
     )
 
 
+def replay_tier_history(session: Session, workspace_id: uuid.UUID) -> int:
+    """Every behaviour row of the workspace's tier history, rebuilt from the log."""
+    stmt = text("SELECT fanlens_replay_tier_history(NULL, :ws)")
+    return int(session.execute(stmt, {"ws": workspace_id}).scalar_one())
+
+
 def refresh_followers(session: Session, follower_ids: Sequence[uuid.UUID]) -> None:
     session.execute(
         text("SELECT fanlens_refresh_scores(CAST(:ids AS uuid[]))"), {"ids": list(follower_ids)}

@@ -24,6 +24,7 @@ def rescore_all(
     *,
     workspace_name: str | None = None,
     rebuild_counts: bool = True,
+    replay_history: bool = False,
     kind: str = "manual",
     scheduled_for: datetime | None = None,
     engine: Engine | None = None,
@@ -43,6 +44,7 @@ def rescore_all(
                 session=session,
                 workspace_id=workspace_id,
                 rebuild_counts=rebuild_counts,
+                replay_history=replay_history,
                 kind=kind,
                 scheduled_for=scheduled_for,
             )

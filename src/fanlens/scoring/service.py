@@ -127,10 +127,15 @@ def rescore_workspace(
     session: Session,
     workspace_id: uuid.UUID,
     rebuild_counts: bool = False,
+    replay_history: bool = False,
     kind: str = "manual",
     scheduled_for: datetime | None = None,
 ) -> RescoreResult:
     """Rescore every follower of one workspace, set-based, in the caller's transaction.
+
+    replay_history (`fanlens score --full`) also replays the whole tier history from the log:
+    the rescore compares scores only, so a history left wrong with right scores is found by
+    nothing else.
 
     With scheduled_for (the nightly tick), the run is claimed first: a second worker seeing the
     same tick waits for the first and then skips (ran=False).
@@ -147,6 +152,8 @@ def rescore_workspace(
     if run_id is None:
         return RescoreResult(workspace_id=workspace_id, kind=kind, ran=False)
     repository.rescore_workspace(session, workspace_id, rebuild_counts=rebuild_counts)
+    if replay_history:
+        repository.replay_tier_history(session, workspace_id)
     followers = repository.count_followers(session, workspace_id)
     repository.finish_run(session, run_id, followers=followers)
     session.expire_all()  # scores changed under the ORM's feet

@@ -231,43 +231,113 @@ DECLARE
     added bigint;
     cfg record;
 BEGIN
+    IF p_follower_ids IS NULL THEN
+        FOR cfg IN SELECT c.workspace_id FROM current_scoring_configs c
+                   WHERE p_workspace_id IS NULL OR c.workspace_id = p_workspace_id LOOP
+            written := written + fanlens_replay_workspace_tier_history(cfg.workspace_id);
+        END LOOP;
+        RETURN written;
+    END IF;
     DELETE FROM follower_tier_changes t
-    WHERE t.kind = 'behaviour'
-      AND (p_follower_ids IS NULL OR t.follower_id = ANY (p_follower_ids))
+    WHERE t.kind = 'behaviour' AND t.follower_id = ANY (p_follower_ids)
       AND (p_workspace_id IS NULL OR t.workspace_id = p_workspace_id);
     FOR cfg IN
         SELECT c.* FROM current_scoring_configs c
         WHERE (p_workspace_id IS NULL OR c.workspace_id = p_workspace_id)
-          AND (p_follower_ids IS NULL OR c.workspace_id IN (
-                  SELECT f.workspace_id FROM followers f WHERE f.id = ANY (p_follower_ids)))
+          AND c.workspace_id IN (
+                  SELECT f.workspace_id FROM followers f WHERE f.id = ANY (p_follower_ids))
     LOOP
-        EXECUTE format($q$
-            INSERT INTO follower_tier_changes (
-                workspace_id, follower_id, from_tier, to_tier, score, config_version,
-                changed_at, time_precision, kind)
-            SELECT $1, r.follower_id,
-                   CASE WHEN r.n > 1 THEN fanlens_tier_for(r.running - r.weight, $4, $5, $6) END,
-                   fanlens_tier_for(r.running, $4, $5, $6), r.running, $3, r.occurred_at,
-                   r.time_precision, 'behaviour'
-            FROM (
-                SELECT i.follower_id, i.occurred_at, i.time_precision, %1$s AS weight,
-                       sum(%1$s) OVER w AS running, count(*) OVER w AS n
-                FROM follower_interactions i
-                WHERE i.workspace_id = $1
-                  AND ($2 IS NULL OR i.follower_id = ANY ($2))
-                WINDOW w AS (PARTITION BY i.follower_id
-                             ORDER BY i.occurred_at, i.time_precision, i.id
-                             ROWS UNBOUNDED PRECEDING)) r
-            WHERE r.n = 1
-               OR fanlens_tier_for(r.running - r.weight, $4, $5, $6)
-                  <> fanlens_tier_for(r.running, $4, $5, $6)
-        $q$, fanlens_weight_case(cfg.workspace_id))
+        EXECUTE 'INSERT INTO follower_tier_changes (workspace_id, follower_id, from_tier, '
+                'to_tier, score, config_version, changed_at, time_precision, kind) '
+                || fanlens_tier_replay(cfg.workspace_id)
         USING cfg.workspace_id, p_follower_ids, cfg.version, cfg.super_fan_threshold,
               cfg.active_threshold, cfg.lurker_threshold;
         GET DIAGNOSTICS added = ROW_COUNT;
         written := written + added;
     END LOOP;
     RETURN written;
+END
+$$;
+
+-- The replay statement of a workspace's followers ($2, or all when NULL): the behaviour rows
+-- (workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at,
+-- time_precision, kind), with $1 the workspace, $3 the config version and $4..$6 its
+-- thresholds.
+CREATE OR REPLACE FUNCTION fanlens_tier_replay(p_workspace_id uuid) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT format($q$
+        SELECT $1 AS workspace_id, r.follower_id,
+               CASE WHEN r.n > 1 THEN fanlens_tier_for(r.running - r.weight, $4, $5, $6)
+               END AS from_tier,
+               fanlens_tier_for(r.running, $4, $5, $6) AS to_tier, r.running AS score,
+               $3 AS config_version, r.occurred_at AS changed_at, r.time_precision,
+               'behaviour' AS kind
+        FROM (
+            SELECT i.follower_id, i.occurred_at, i.time_precision, %1$s AS weight,
+                   sum(%1$s) OVER w AS running, count(*) OVER w AS n
+            FROM follower_interactions i
+            WHERE i.workspace_id = $1
+              AND ($2 IS NULL OR i.follower_id = ANY ($2))
+            WINDOW w AS (PARTITION BY i.follower_id
+                         ORDER BY i.occurred_at, i.time_precision, i.id
+                         ROWS UNBOUNDED PRECEDING)) r
+        WHERE r.n = 1
+           OR fanlens_tier_for(r.running - r.weight, $4, $5, $6)
+              <> fanlens_tier_for(r.running, $4, $5, $6)
+    $q$, fanlens_weight_case(p_workspace_id))
+$$;
+
+-- A whole workspace's replay (a backfill, a config change, `fanlens score --full`, a repair)
+-- writes only the rows that differ: the replay goes to a temporary table, the stored rows it
+-- does not hold are deleted, then its rows not stored are inserted. A history that is right
+-- is left as it is, and the tier-day triggers only read the followers whose rows changed (a
+-- rewrite of every row made them read every follower's history twice per statement). The log
+-- is read in one pass, sorted (following the follower index instead fetched the 20 M rows of
+-- the large world in random order: 6.7 min, against 3.6 min sorted).
+CREATE OR REPLACE FUNCTION fanlens_replay_workspace_tier_history(p_workspace_id uuid)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg record;
+    removed bigint;
+    added bigint;
+    index_scans text := current_setting('enable_indexscan');
+BEGIN
+    SELECT * INTO cfg FROM current_scoring_configs c WHERE c.workspace_id = p_workspace_id;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    PERFORM set_config('enable_indexscan', 'off', true);
+    EXECUTE 'CREATE TEMPORARY TABLE fanlens_replayed_tiers ON COMMIT DROP AS '
+            || fanlens_tier_replay(p_workspace_id)
+    USING p_workspace_id, NULL::uuid[], cfg.version, cfg.super_fan_threshold,
+          cfg.active_threshold, cfg.lurker_threshold;
+    PERFORM set_config('enable_indexscan', index_scans, true);
+    ANALYZE fanlens_replayed_tiers;
+    -- coalesce: from_tier is NULL on a first row, and '=' keeps the comparison a hash join.
+    DELETE FROM follower_tier_changes t
+    WHERE t.workspace_id = p_workspace_id AND t.kind = 'behaviour'
+      AND NOT EXISTS (
+          SELECT 1 FROM fanlens_replayed_tiers r
+          WHERE r.follower_id = t.follower_id AND r.changed_at = t.changed_at
+            AND coalesce(r.from_tier, '') = coalesce(t.from_tier, '') AND r.to_tier = t.to_tier
+            AND r.score = t.score AND r.config_version = t.config_version
+            AND r.time_precision = t.time_precision);
+    GET DIAGNOSTICS removed = ROW_COUNT;
+    INSERT INTO follower_tier_changes (
+        workspace_id, follower_id, from_tier, to_tier, score, config_version, changed_at,
+        time_precision, kind)
+    SELECT r.* FROM fanlens_replayed_tiers r
+    WHERE NOT EXISTS (
+        SELECT 1 FROM follower_tier_changes t
+        WHERE t.workspace_id = p_workspace_id AND t.kind = 'behaviour'
+          AND r.follower_id = t.follower_id AND r.changed_at = t.changed_at
+          AND coalesce(r.from_tier, '') = coalesce(t.from_tier, '') AND r.to_tier = t.to_tier
+          AND r.score = t.score AND r.config_version = t.config_version
+          AND r.time_precision = t.time_precision);
+    GET DIAGNOSTICS added = ROW_COUNT;
+    DROP TABLE fanlens_replayed_tiers;
+    RETURN removed + added;
 END
 $$;
 
