@@ -64,9 +64,10 @@ def _store(session: Session, records: list[dict[str, Any]]) -> Any:
     return ws.id
 
 
-def _derived(engine: Any, ws: Any) -> dict[str, set[tuple[Any, ...]]]:
+def _derived(engine: Any, ws: Any, names: tuple[str, ...] = tuple(DERIVED)) -> dict[str, Any]:
+    """The derived rows named (at an older revision, only those whose columns it has)."""
     with Session(engine) as session:
-        return {name: row_set(session, sql, ws) for name, sql in DERIVED.items()}
+        return {name: row_set(session, DERIVED[name], ws) for name in names}
 
 
 def test_the_mention_copy_of_a_thread_status_goes_and_derived_rows_match_a_clean_store(
@@ -80,8 +81,7 @@ def test_the_mention_copy_of_a_thread_status_goes_and_derived_rows_match_a_clean
         doubled = _store(session, [*kept, *copies])
         clean = _store(session, kept)
         session.commit()
-    before = _derived(engine, doubled)
-    assert before["scores"] != _derived(engine, clean)["scores"]
+    assert _derived(engine, doubled, ("scores",)) != _derived(engine, clean, ("scores",))
 
     migrate.upgrade(engine)
 

@@ -27,10 +27,15 @@ GROUPS = (
 )
 
 
-# Groups whose triggers write tables of their own: migrations older than those tables apply the
-# files too, and a statement trigger fires even on a statement that touches no row, so such a
-# group is applied only once its tables exist (its own migration applies it after creating them).
-REQUIRES = {"insights": ("post_first_day_engagement", "tier_change_days", "tier_hold_days")}
+# Groups whose triggers write tables or columns of their own: migrations older than those apply
+# the files too, and a statement trigger fires even on a statement that touches no row, so such a
+# group is applied only once they exist (the migration that adds them applies it). Until then a
+# database keeps the group's earlier definitions, which match its older tables; a data migration
+# in between (deleting duplicates, say) fires those.
+REQUIRES = {
+    "insights": ("post_first_day_engagement", "tier_change_days", "tier_hold_days"),
+    "retention": ("retention_cells.last_active",),
+}
 
 
 def read(group: str) -> str:
@@ -55,9 +60,16 @@ def apply(connection: Connection) -> None:
     run(connection, "RESET check_function_bodies")
 
 
-def _exists(connection: Connection, table: str) -> bool:
-    found = connection.exec_driver_sql("SELECT to_regclass(%(t)s)", {"t": table}).scalar()
-    return found is not None
+def _exists(connection: Connection, name: str) -> bool:
+    """Whether a table (`table`) or a column (`table.column`) exists."""
+    table, _, column = name.partition(".")
+    found = connection.exec_driver_sql(
+        "SELECT to_regclass(%(t)s) IS NOT NULL AND (%(c)s = '' OR EXISTS ("
+        " SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%(t)s)"
+        " AND attname = %(c)s AND NOT attisdropped))",
+        {"t": table, "c": column},
+    ).scalar()
+    return bool(found)
 
 
 def drop(connection: Connection) -> None:
