@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
+from fanlens.db import sql
 from fanlens.models import Base
 
 target_metadata = Base.metadata
@@ -13,7 +14,10 @@ target_metadata = Base.metadata
 def _include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    # procrastinate keeps its own tables in the same database; they are not ours to diff.
+    # procrastinate keeps its own tables in the same database; they are not ours to diff, nor
+    # the indexes fanlens.db.sql makes where the server allows them.
+    if type_ == "index":
+        return name not in sql.INDEXES
     return not (type_ == "table" and name is not None and name.startswith("procrastinate"))
 
 

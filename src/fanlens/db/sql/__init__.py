@@ -23,6 +23,7 @@ GROUPS = (
     "upkeep",  # what a bulk import defers: the backlog and its catch-up
     "people",  # one person per follower to start with, people's engagement
     "sentiment",  # comment sentiments follow their interaction
+    "search",  # a trigram index for username search, where the server has pg_trgm
     "views",  # the reporting views
 )
 
@@ -36,6 +37,10 @@ REQUIRES = {
     "insights": ("post_first_day_engagement", "tier_change_days", "tier_hold_days"),
     "retention": ("retention_cells.last_active",),
 }
+
+
+# Indexes the files create where the server allows (not in the models): a schema diff skips them.
+INDEXES = frozenset({"ix_followers_username_trgm"})
 
 
 def read(group: str) -> str:
