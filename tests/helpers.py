@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +41,14 @@ def fanlens_env(
         env["FANLENS_DATA_DIR"] = str(data_dir)
     env.update(extra)
     return env
+
+
+def interruptible() -> None:
+    """A `preexec_fn`: the command gets SIGINT as a terminal's Ctrl+C gives it (its default
+    action, not blocked), whatever an earlier test left in this worker process: a child keeps an
+    ignored or blocked SIGINT, and Python then installs no KeyboardInterrupt handler."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_cli(

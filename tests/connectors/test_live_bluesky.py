@@ -201,7 +201,7 @@ def test_fanlens_listen_prints_a_line_per_event_stored(
     import subprocess
     import sys
 
-    from tests.helpers import fanlens_env
+    from tests.helpers import fanlens_env, interruptible
 
     sim = start_sim("bluesky", list(world.records()))
     account_id = add_account(db, "bluesky", sim)
@@ -213,7 +213,9 @@ def test_fanlens_listen_prints_a_line_per_event_stored(
         COLUMNS="200",
     )
     command = [sys.executable, "-m", "fanlens", "listen", "--account", str(account_id)]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, text=True, preexec_fn=interruptible
+    )
     try:
         assert proc.stdout is not None
         assert "listening on 1 account(s)" in proc.stdout.readline()

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.helpers import fanlens_env, invoke_cli, run_cli
+from tests.helpers import fanlens_env, interruptible, invoke_cli, run_cli
 
 # Platforms of each of the top 20 content items by engagement (likes + comments + shares + saves).
 TOP_ITEMS_PLATFORMS = """
@@ -152,7 +152,8 @@ def _interrupt_during_the_syncs(env: dict[str, str]) -> str:
     syncs have begun, as a first `make run` stopped part-way; what it printed."""
     command = [sys.executable, "-m", "fanlens", "demo", "--size", "tiny"]
     proc = subprocess.Popen(command, env={**env, "PYTHONUNBUFFERED": "1"}, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            preexec_fn=interruptible)  # fmt: skip
     assert proc.stdout is not None
     printed = []
     for line in proc.stdout:
