@@ -17,6 +17,7 @@ GROUPS = (
     "housekeeping",  # updated_at stamps, cascades from followers and content to the log, upserts
     "scoring",  # weights, tiers, per-type counts, scores and tier history
     "counts",  # content totals and interactions per content and day
+    "post_totals",  # posts and their reported metrics per platform
     "rollups",  # followers per tier and interactions per platform and day
     "insights",  # posts' first-day engagement, tier changes and spans per day
     "retention",  # active periods and retention cells
@@ -34,6 +35,7 @@ GROUPS = (
 # database keeps the group's earlier definitions, which match its older tables; a data migration
 # in between (deleting duplicates, say) fires those.
 REQUIRES = {
+    "post_totals": ("platform_post_totals",),
     "insights": ("post_first_day_engagement", "tier_change_days", "tier_hold_days"),
     "retention": ("retention_cells.last_active",),
 }

@@ -1,5 +1,5 @@
 """`platform_post_totals`: per workspace and platform, the posts and their summed reported
-metrics, kept by triggers on content_posts (db/sql/counts.sql), so the content page's platform
+metrics, kept by triggers on content_posts (db/sql/post_totals.sql), so the content page's platform
 rates and the best-platform comparison read a few rows instead of every post. Filled from the
 posts once (25 000 on the large world: one GROUP BY).
 
